@@ -1,0 +1,637 @@
+//! The events: every fact Praxis records, in the words of the methodology.
+//!
+//! A variant, once shipped, is never changed: add a new variant under a new schema
+//! version and upcast. The encoding of each variant is pinned by a snapshot test.
+
+use super::ids::{EventId, StreamId};
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+/// The body of an event. Records are known by the id of the event that created them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Event {
+    // ---- collaborative stream ----
+    /// A collaborative (programme) is founded; the first event of its stream.
+    CollaborativeFounded(CollaborativeFounded),
+    /// The calendar of prework, learning sessions and action periods. Single-valued.
+    ScheduleSet {
+        replaces: Vec<EventId>,
+        schedule: Vec<Phase>,
+    },
+    /// A (new version of the) progress scale the collaborative scores against.
+    ProgressScaleAdopted(ProgressScale),
+    /// An item of the change package, with the evidence behind it.
+    ChangePackageItemAdded(ChangePackageItem),
+
+    // ---- team project stream ----
+    /// A team's improvement project starts; the first event of its stream.
+    ProjectStarted(ProjectStarted),
+    /// The project charter with its aim statement, or a revision of it. Single-valued.
+    CharterSet {
+        replaces: Vec<EventId>,
+        charter: Charter,
+    },
+    /// A new measure.
+    MeasureDefined(MeasureDefinition),
+    /// A revision of a measure's definition. Single-valued per measure.
+    MeasureRevised {
+        measure: EventId,
+        replaces: Vec<EventId>,
+        definition: MeasureDefinition,
+    },
+    /// A measurement of a measure for a period.
+    MeasurementRecorded(Measurement),
+    /// A change idea, linked to the evidence behind it.
+    ChangeIdeaProposed(ChangeIdea),
+    /// Plan: a PDSA cycle is planned; the cycle is known by this event's id.
+    CyclePlanned(Plan),
+    /// Do: the test was carried out.
+    CycleDone { cycle: EventId, done: Do },
+    /// Study: the data were compared with the predictions.
+    CycleStudied { cycle: EventId, study: Study },
+    /// Act: the decision on the change. Single-valued per cycle.
+    CycleActed {
+        cycle: EventId,
+        replaces: Vec<EventId>,
+        act: Act,
+    },
+    /// A free observation or piece of case material.
+    ObservationRecorded(Observation),
+    /// An entry of SCIE's action plan template.
+    ActionPlanEntryAdded(ActionPlanEntry),
+    /// An entry of SCIE's learning log template.
+    LearningLogEntryAdded(LearningLogEntry),
+    /// A team's monthly report, with its self-assessed progress score.
+    MonthlyReportSubmitted(MonthlyReport),
+    /// The coordinator's own score of a monthly report, with a justification.
+    CoordinatorScoreGiven {
+        report: EventId,
+        score: Score,
+        justification: String,
+    },
+    /// A senior manager's decision, its rationale and the records it rests on.
+    ManagerDecisionRecorded {
+        decision: String,
+        rationale: String,
+        rests_on: Vec<EventId>,
+    },
+
+    // ---- any stream ----
+    /// A correction of an earlier record: the replacement (of the same kind) or, with
+    /// none, the record withdrawn. The original stays in the history.
+    Correction {
+        corrects: EventId,
+        reason: String,
+        replacement: Option<Replacement>,
+    },
+    /// Settles a conflict between concurrent versions of one single-valued thing (the
+    /// `subject`: a project's charter, a measure, a cycle's Act, a schedule) by naming
+    /// them all and the one that stands.
+    Resolution {
+        subject: EventId,
+        settles: Vec<EventId>,
+        keep: EventId,
+        reason: String,
+    },
+}
+
+/// The kind of an event, without its content: names change messages, filters views.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum EventKind {
+    CollaborativeFounded,
+    ScheduleSet,
+    ProgressScaleAdopted,
+    ChangePackageItemAdded,
+    ProjectStarted,
+    CharterSet,
+    MeasureDefined,
+    MeasureRevised,
+    MeasurementRecorded,
+    ChangeIdeaProposed,
+    CyclePlanned,
+    CycleDone,
+    CycleStudied,
+    CycleActed,
+    ObservationRecorded,
+    ActionPlanEntryAdded,
+    LearningLogEntryAdded,
+    MonthlyReportSubmitted,
+    CoordinatorScoreGiven,
+    ManagerDecisionRecorded,
+    Correction,
+    Resolution,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 22] = [
+        EventKind::CollaborativeFounded,
+        EventKind::ScheduleSet,
+        EventKind::ProgressScaleAdopted,
+        EventKind::ChangePackageItemAdded,
+        EventKind::ProjectStarted,
+        EventKind::CharterSet,
+        EventKind::MeasureDefined,
+        EventKind::MeasureRevised,
+        EventKind::MeasurementRecorded,
+        EventKind::ChangeIdeaProposed,
+        EventKind::CyclePlanned,
+        EventKind::CycleDone,
+        EventKind::CycleStudied,
+        EventKind::CycleActed,
+        EventKind::ObservationRecorded,
+        EventKind::ActionPlanEntryAdded,
+        EventKind::LearningLogEntryAdded,
+        EventKind::MonthlyReportSubmitted,
+        EventKind::CoordinatorScoreGiven,
+        EventKind::ManagerDecisionRecorded,
+        EventKind::Correction,
+        EventKind::Resolution,
+    ];
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::CollaborativeFounded => "collaborative-founded",
+            EventKind::ScheduleSet => "schedule-set",
+            EventKind::ProgressScaleAdopted => "progress-scale-adopted",
+            EventKind::ChangePackageItemAdded => "change-package-item-added",
+            EventKind::ProjectStarted => "project-started",
+            EventKind::CharterSet => "charter-set",
+            EventKind::MeasureDefined => "measure-defined",
+            EventKind::MeasureRevised => "measure-revised",
+            EventKind::MeasurementRecorded => "measurement-recorded",
+            EventKind::ChangeIdeaProposed => "change-idea-proposed",
+            EventKind::CyclePlanned => "cycle-planned",
+            EventKind::CycleDone => "cycle-done",
+            EventKind::CycleStudied => "cycle-studied",
+            EventKind::CycleActed => "cycle-acted",
+            EventKind::ObservationRecorded => "observation-recorded",
+            EventKind::ActionPlanEntryAdded => "action-plan-entry-added",
+            EventKind::LearningLogEntryAdded => "learning-log-entry-added",
+            EventKind::MonthlyReportSubmitted => "monthly-report-submitted",
+            EventKind::CoordinatorScoreGiven => "coordinator-score-given",
+            EventKind::ManagerDecisionRecorded => "manager-decision-recorded",
+            EventKind::Correction => "correction",
+            EventKind::Resolution => "resolution",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+impl Event {
+    pub fn kind(&self) -> EventKind {
+        match self {
+            Event::CollaborativeFounded(_) => EventKind::CollaborativeFounded,
+            Event::ScheduleSet { .. } => EventKind::ScheduleSet,
+            Event::ProgressScaleAdopted(_) => EventKind::ProgressScaleAdopted,
+            Event::ChangePackageItemAdded(_) => EventKind::ChangePackageItemAdded,
+            Event::ProjectStarted(_) => EventKind::ProjectStarted,
+            Event::CharterSet { .. } => EventKind::CharterSet,
+            Event::MeasureDefined(_) => EventKind::MeasureDefined,
+            Event::MeasureRevised { .. } => EventKind::MeasureRevised,
+            Event::MeasurementRecorded(_) => EventKind::MeasurementRecorded,
+            Event::ChangeIdeaProposed(_) => EventKind::ChangeIdeaProposed,
+            Event::CyclePlanned(_) => EventKind::CyclePlanned,
+            Event::CycleDone { .. } => EventKind::CycleDone,
+            Event::CycleStudied { .. } => EventKind::CycleStudied,
+            Event::CycleActed { .. } => EventKind::CycleActed,
+            Event::ObservationRecorded(_) => EventKind::ObservationRecorded,
+            Event::ActionPlanEntryAdded(_) => EventKind::ActionPlanEntryAdded,
+            Event::LearningLogEntryAdded(_) => EventKind::LearningLogEntryAdded,
+            Event::MonthlyReportSubmitted(_) => EventKind::MonthlyReportSubmitted,
+            Event::CoordinatorScoreGiven { .. } => EventKind::CoordinatorScoreGiven,
+            Event::ManagerDecisionRecorded { .. } => EventKind::ManagerDecisionRecorded,
+            Event::Correction { .. } => EventKind::Correction,
+            Event::Resolution { .. } => EventKind::Resolution,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CollaborativeFounded {
+    pub name: String,
+    pub topic: String,
+    /// How people who use services were involved in choosing the topic.
+    pub chosen_with: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PhaseKind {
+    Prework,
+    LearningSession(u8),
+    ActionPeriod(u8),
+    ClosingEvent,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Phase {
+    pub kind: PhaseKind,
+    pub starts: Date,
+    pub ends: Date,
+}
+
+/// A progress score in tenths (3.5 is 35), so scores compare exactly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Score(pub u16);
+
+impl std::fmt::Display for Score {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.0 / 10, self.0 % 10)
+    }
+}
+
+impl std::str::FromStr for Score {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (whole, tenth) = match s.trim().split_once('.') {
+            Some((w, t)) => (w, t),
+            None => (s.trim(), "0"),
+        };
+        let bad = || format!("'{s}' is not a score: write it like 3.5");
+        let whole: u16 = whole.parse().map_err(|_| bad())?;
+        if tenth.len() != 1 {
+            return Err(bad());
+        }
+        let tenth: u16 = tenth.parse().map_err(|_| bad())?;
+        Ok(Score(whole * 10 + tenth))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProgressLevel {
+    pub score: Score,
+    pub meaning: String,
+}
+
+/// A versioned progress scale. Collaboratives may adapt the IHI scale.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProgressScale {
+    pub version: u32,
+    pub name: String,
+    pub levels: Vec<ProgressLevel>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EvidenceKind {
+    /// Research evidence: SCIE knowledge reviews, practice guides, studies.
+    Research,
+    /// Practice-based knowledge.
+    PracticeKnowledge,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EvidenceSource {
+    pub kind: EvidenceKind,
+    pub citation: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChangePackageItem {
+    pub title: String,
+    pub description: String,
+    pub evidence: Vec<EvidenceSource>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProjectStarted {
+    pub collaborative: StreamId,
+    pub team: String,
+    pub organisation: String,
+    pub title: String,
+}
+
+/// "Some is not a number; soon is not a time."
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Aim {
+    pub what: String,
+    pub for_whom: String,
+    pub where_: String,
+    pub how_much: String,
+    pub by_when: Date,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Charter {
+    pub aim: Aim,
+    pub senior_leader: String,
+    pub day_to_day_lead: String,
+    pub members: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MeasureKind {
+    Outcome,
+    Process,
+    Balancing,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum MeasureUnit {
+    /// A value in a unit ("days", "visits").
+    Unit(String),
+    /// A proportion: numerator out of denominator.
+    Ratio {
+        numerator: String,
+        denominator: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Direction {
+    HigherIsBetter,
+    LowerIsBetter,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Frequency {
+    Daily,
+    Weekly,
+    Fortnightly,
+    Monthly,
+    Quarterly,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MeasureDefinition {
+    pub name: String,
+    pub kind: MeasureKind,
+    pub operational_definition: String,
+    pub unit: MeasureUnit,
+    pub direction: Direction,
+    pub target: Option<f64>,
+    pub frequency: Frequency,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum MeasurementValue {
+    Value(f64),
+    Ratio { numerator: f64, denominator: f64 },
+}
+
+impl MeasurementValue {
+    /// The plotted value: a ratio as a percentage.
+    pub fn plotted(&self) -> f64 {
+        match self {
+            MeasurementValue::Value(v) => *v,
+            MeasurementValue::Ratio {
+                numerator,
+                denominator,
+            } => {
+                if *denominator == 0.0 {
+                    0.0
+                } else {
+                    100.0 * numerator / denominator
+                }
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Measurement {
+    pub measure: EventId,
+    /// The first and last day of the period measured.
+    pub period_start: Date,
+    pub period_end: Date,
+    pub value: MeasurementValue,
+    pub note: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum EvidenceLink {
+    /// An item of the collaborative's change package.
+    PackageItem(EventId),
+    /// A source named directly.
+    Source(EvidenceSource),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChangeIdea {
+    pub title: String,
+    pub description: String,
+    pub evidence: Vec<EvidenceLink>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Prediction {
+    pub question: String,
+    pub prediction: String,
+    pub reason: String,
+}
+
+/// Where a cycle stands on its ramp, from a very small test to spread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TestScale {
+    VerySmall,
+    FollowUp,
+    Wider,
+    Implementation,
+    Spread,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub change_idea: Option<EventId>,
+    /// The cycle this one follows on its ramp.
+    pub follows: Option<EventId>,
+    pub scale: TestScale,
+    pub objective: String,
+    pub predictions: Vec<Prediction>,
+    pub who: String,
+    pub what: String,
+    pub where_: String,
+    pub when: Date,
+    pub data_to_collect: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Do {
+    pub carried_out_on: Date,
+    pub carried_out_by: String,
+    pub observations: String,
+    pub problems: String,
+    pub surprises: String,
+    pub data_gathered: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Study {
+    pub analysis: String,
+    pub compared_with_predictions: String,
+    pub learning: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Decision {
+    Adopt,
+    Adapt,
+    Abandon,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Act {
+    pub decision: Decision,
+    pub reasons: String,
+    pub changes: String,
+    /// What the next cycle will test (the next cycle names this one when planned).
+    pub next_step: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ObservationKind {
+    Observation,
+    CaseMaterial,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Observation {
+    pub kind: ObservationKind,
+    pub cycle: Option<EventId>,
+    /// A pseudonymous reference to the person concerned, never a name.
+    pub subject: Option<String>,
+    pub observed_on: Date,
+    pub text: String,
+}
+
+/// SCIE's action plan template, as it is.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ActionPlanEntry {
+    pub where_are_we_now: String,
+    pub what_do_we_want_to_achieve: String,
+    pub how_will_we_get_there: String,
+    pub who_needs_to_take_what_action: String,
+    pub timescales: String,
+}
+
+/// SCIE's learning log template, as it is.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LearningLogEntry {
+    pub learning_points: String,
+    pub action_points: String,
+    pub responsibility: String,
+    pub implement_by: Date,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MonthlyReport {
+    /// The first day of the month reported on.
+    pub month: Date,
+    pub measures: String,
+    pub cycles: String,
+    pub learning: String,
+    pub barriers: String,
+    pub plans: String,
+    pub self_score: Score,
+}
+
+/// The corrected content of a record. Not an [`Event`], so a correction can neither
+/// nest nor move a record to another parent (a Do stays with its cycle).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Replacement {
+    ChangePackageItem(ChangePackageItem),
+    Measurement(Measurement),
+    ChangeIdea(ChangeIdea),
+    Plan(Plan),
+    Do(Do),
+    Study(Study),
+    Observation(Observation),
+    ActionPlanEntry(ActionPlanEntry),
+    LearningLogEntry(LearningLogEntry),
+    MonthlyReport(MonthlyReport),
+    CoordinatorScore {
+        score: Score,
+        justification: String,
+    },
+    ManagerDecision {
+        decision: String,
+        rationale: String,
+        rests_on: Vec<EventId>,
+    },
+}
+
+impl Event {
+    /// This record's content with a correction applied, or `None` when the replacement
+    /// is of another kind.
+    pub fn corrected_by(&self, replacement: &Replacement) -> Option<Event> {
+        use Replacement as R;
+        Some(match (self, replacement.clone()) {
+            (Event::ChangePackageItemAdded(_), R::ChangePackageItem(x)) => {
+                Event::ChangePackageItemAdded(x)
+            }
+            (Event::MeasurementRecorded(_), R::Measurement(x)) => Event::MeasurementRecorded(x),
+            (Event::ChangeIdeaProposed(_), R::ChangeIdea(x)) => Event::ChangeIdeaProposed(x),
+            (Event::CyclePlanned(_), R::Plan(x)) => Event::CyclePlanned(x),
+            (Event::CycleDone { cycle, .. }, R::Do(done)) => Event::CycleDone {
+                cycle: *cycle,
+                done,
+            },
+            (Event::CycleStudied { cycle, .. }, R::Study(study)) => Event::CycleStudied {
+                cycle: *cycle,
+                study,
+            },
+            (Event::ObservationRecorded(_), R::Observation(x)) => Event::ObservationRecorded(x),
+            (Event::ActionPlanEntryAdded(_), R::ActionPlanEntry(x)) => {
+                Event::ActionPlanEntryAdded(x)
+            }
+            (Event::LearningLogEntryAdded(_), R::LearningLogEntry(x)) => {
+                Event::LearningLogEntryAdded(x)
+            }
+            (Event::MonthlyReportSubmitted(_), R::MonthlyReport(x)) => {
+                Event::MonthlyReportSubmitted(x)
+            }
+            (
+                Event::CoordinatorScoreGiven { report, .. },
+                R::CoordinatorScore {
+                    score,
+                    justification,
+                },
+            ) => Event::CoordinatorScoreGiven {
+                report: *report,
+                score,
+                justification,
+            },
+            (
+                Event::ManagerDecisionRecorded { .. },
+                R::ManagerDecision {
+                    decision,
+                    rationale,
+                    rests_on,
+                },
+            ) => Event::ManagerDecisionRecorded {
+                decision,
+                rationale,
+                rests_on,
+            },
+            _ => return None,
+        })
+    }
+
+    /// The record an event creates or acts on: itself for a new record, the named record
+    /// otherwise. `founding` is the stream's first event (owner of charter and schedule).
+    pub fn subject(&self, own_id: EventId, founding: Option<EventId>) -> Option<EventId> {
+        match self {
+            Event::ScheduleSet { .. }
+            | Event::CharterSet { .. }
+            | Event::ProgressScaleAdopted(_) => founding,
+            Event::MeasureRevised { measure, .. } => Some(*measure),
+            Event::CycleActed { cycle, .. } => Some(*cycle),
+            Event::Correction { corrects, .. } => Some(*corrects),
+            Event::Resolution { subject, .. } => Some(*subject),
+            _ => Some(own_id),
+        }
+    }
+
+    /// The record a new record belongs to: a measurement to its measure, a Do, Study or
+    /// observation to its cycle, a coordinator's score to the report it scores.
+    pub fn parent(&self) -> Option<EventId> {
+        match self {
+            Event::MeasurementRecorded(m) => Some(m.measure),
+            Event::CycleDone { cycle, .. } | Event::CycleStudied { cycle, .. } => Some(*cycle),
+            Event::ObservationRecorded(o) => o.cycle,
+            Event::CoordinatorScoreGiven { report, .. } => Some(*report),
+            _ => None,
+        }
+    }
+}

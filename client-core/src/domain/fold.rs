@@ -1,0 +1,479 @@
+//! The fold: how each event changes the views. Deterministic and total: the same
+//! events in the same (causal) order give the same views on every replica, and an
+//! event that names something missing changes nothing rather than failing, because a
+//! replica must be able to fold whatever it holds.
+
+use super::envelope::{Envelope, Stamp};
+use super::event::{Event, EventKind, Replacement};
+use super::ids::{EventId, StreamId};
+use super::record::{Conflict, Detail, HistoryEntry, Record, StreamKind, StreamSummary};
+use super::register::Register;
+use std::collections::BTreeMap;
+
+/// Where the fold reads and writes views: SQLite in the store, memory in tests and
+/// rebuilds.
+pub trait Views {
+    fn record(&mut self, id: EventId) -> Option<Record>;
+    fn put(&mut self, record: Record);
+    fn summary(&mut self) -> StreamSummary;
+    fn put_summary(&mut self, summary: StreamSummary);
+}
+
+/// Views held in memory.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MemoryViews {
+    pub summary: StreamSummary,
+    pub records: BTreeMap<EventId, Record>,
+}
+
+impl MemoryViews {
+    pub fn new(stream: StreamId) -> Self {
+        MemoryViews {
+            summary: StreamSummary::new(stream),
+            records: BTreeMap::new(),
+        }
+    }
+
+    /// Folds events given in any order: sorts them into fold order first.
+    pub fn fold_all<'a>(stream: StreamId, events: impl IntoIterator<Item = &'a Envelope>) -> Self {
+        let mut events: Vec<&Envelope> = events.into_iter().collect();
+        events.sort_by_key(|e| e.order_key());
+        let mut views = MemoryViews::new(stream);
+        for e in events {
+            apply(&mut views, e);
+        }
+        views
+    }
+}
+
+impl Views for MemoryViews {
+    fn record(&mut self, id: EventId) -> Option<Record> {
+        self.records.get(&id).cloned()
+    }
+    fn put(&mut self, record: Record) {
+        self.records.insert(record.id, record);
+    }
+    fn summary(&mut self) -> StreamSummary {
+        self.summary.clone()
+    }
+    fn put_summary(&mut self, summary: StreamSummary) {
+        self.summary = summary;
+    }
+}
+
+/// Folds one event into the views.
+pub fn apply(views: &mut impl Views, envelope: &Envelope) {
+    let mut summary = views.summary();
+    summary.events += 1;
+    let Some(event) = envelope.event() else {
+        summary.unknown_events += 1;
+        views.put_summary(summary);
+        return;
+    };
+    *summary.counts.entry(event.kind()).or_default() += 1;
+    let stamp = envelope.stamp();
+    let id = envelope.id;
+    let founding = summary.founding;
+    let new_record = |detail: Detail, what: String| Record {
+        id,
+        kind: event.kind(),
+        parent: event.parent(),
+        created: stamp,
+        content: event.clone(),
+        withdrawn: false,
+        history: vec![HistoryEntry {
+            stamp,
+            kind: event.kind(),
+            what,
+        }],
+        detail,
+    };
+
+    match event {
+        Event::CollaborativeFounded(c) => {
+            if summary.founding.is_none() {
+                summary.founding = Some(id);
+                summary.kind = Some(StreamKind::Collaborative);
+            }
+            let detail = Detail::Collaborative {
+                schedule: Register::default(),
+                scales: Vec::new(),
+            };
+            views.put(new_record(
+                detail,
+                format!("collaborative '{}' founded", c.name),
+            ));
+        }
+        Event::ProjectStarted(p) => {
+            if summary.founding.is_none() {
+                summary.founding = Some(id);
+                summary.kind = Some(StreamKind::Project);
+            }
+            let detail = Detail::Project {
+                charter: Register::default(),
+                reports: Vec::new(),
+            };
+            views.put(new_record(
+                detail,
+                format!("project '{}' started by {}", p.title, p.team),
+            ));
+        }
+        Event::ScheduleSet { replaces, schedule } => {
+            update(
+                views,
+                &mut summary,
+                founding,
+                stamp,
+                event.kind(),
+                "schedule set",
+                |d| {
+                    if let Detail::Collaborative {
+                        schedule: register, ..
+                    } = d
+                    {
+                        register.apply(stamp, replaces.clone(), schedule.clone());
+                    }
+                },
+            );
+        }
+        Event::ProgressScaleAdopted(scale) => {
+            let what = format!(
+                "progress scale '{}' version {} adopted",
+                scale.name, scale.version
+            );
+            update(
+                views,
+                &mut summary,
+                founding,
+                stamp,
+                event.kind(),
+                &what,
+                |d| {
+                    if let Detail::Collaborative { scales, .. } = d {
+                        scales.push(scale.clone());
+                    }
+                },
+            );
+        }
+        Event::CharterSet { replaces, charter } => {
+            let what = if replaces.is_empty() {
+                "charter agreed"
+            } else {
+                "charter revised"
+            };
+            update(
+                views,
+                &mut summary,
+                founding,
+                stamp,
+                event.kind(),
+                what,
+                |d| {
+                    if let Detail::Project {
+                        charter: register, ..
+                    } = d
+                    {
+                        register.apply(stamp, replaces.clone(), charter.clone());
+                    }
+                },
+            );
+        }
+        Event::MeasureDefined(definition) => {
+            let mut register = Register::default();
+            register.apply(stamp, Vec::new(), definition.clone());
+            let what = format!("measure '{}' defined", definition.name);
+            views.put(new_record(
+                Detail::Measure {
+                    definition: register,
+                },
+                what,
+            ));
+        }
+        Event::MeasureRevised {
+            measure,
+            replaces,
+            definition,
+        } => {
+            update(
+                views,
+                &mut summary,
+                Some(*measure),
+                stamp,
+                event.kind(),
+                "definition revised",
+                |d| {
+                    if let Detail::Measure {
+                        definition: register,
+                    } = d
+                    {
+                        register.apply(stamp, replaces.clone(), definition.clone());
+                    }
+                },
+            );
+        }
+        Event::CyclePlanned(plan) => {
+            let detail = Detail::Cycle {
+                dos: Vec::new(),
+                studies: Vec::new(),
+                act: Register::default(),
+                leads_to: Vec::new(),
+            };
+            views.put(new_record(detail, "Plan recorded".to_string()));
+            if let Some(follows) = plan.follows {
+                link_child(views, follows, |d| {
+                    if let Detail::Cycle { leads_to, .. } = d {
+                        leads_to.push(id);
+                    }
+                });
+            }
+        }
+        Event::CycleDone { cycle, done } => {
+            views.put(new_record(Detail::Plain, "Do recorded".to_string()));
+            let what = format!(
+                "Do recorded: carried out on {} by {}",
+                done.carried_out_on, done.carried_out_by
+            );
+            update(
+                views,
+                &mut summary,
+                Some(*cycle),
+                stamp,
+                event.kind(),
+                &what,
+                |d| {
+                    if let Detail::Cycle { dos, .. } = d {
+                        dos.push(id);
+                    }
+                },
+            );
+        }
+        Event::CycleStudied { cycle, .. } => {
+            views.put(new_record(Detail::Plain, "Study recorded".to_string()));
+            update(
+                views,
+                &mut summary,
+                Some(*cycle),
+                stamp,
+                event.kind(),
+                "Study recorded",
+                |d| {
+                    if let Detail::Cycle { studies, .. } = d {
+                        studies.push(id);
+                    }
+                },
+            );
+        }
+        Event::CycleActed {
+            cycle,
+            replaces,
+            act,
+        } => {
+            let what = format!("Act: {:?}, because {}", act.decision, act.reasons);
+            update(
+                views,
+                &mut summary,
+                Some(*cycle),
+                stamp,
+                event.kind(),
+                &what,
+                |d| {
+                    if let Detail::Cycle { act: register, .. } = d {
+                        register.apply(stamp, replaces.clone(), act.clone());
+                    }
+                },
+            );
+        }
+        Event::MonthlyReportSubmitted(report) => {
+            let what = format!(
+                "monthly report submitted, self-assessed score {}",
+                report.self_score
+            );
+            views.put(new_record(
+                Detail::Report {
+                    coordinator_scores: Vec::new(),
+                },
+                what,
+            ));
+            let month = report.month;
+            if let Some(founding) = summary.founding {
+                link_child(views, founding, |d| {
+                    if let Detail::Project { reports, .. } = d {
+                        reports.push((month, id));
+                    }
+                });
+            }
+        }
+        Event::CoordinatorScoreGiven { report, score, .. } => {
+            views.put(new_record(
+                Detail::Plain,
+                format!("coordinator scored {score}"),
+            ));
+            let what = format!("coordinator scored {score}");
+            update(
+                views,
+                &mut summary,
+                Some(*report),
+                stamp,
+                event.kind(),
+                &what,
+                |d| {
+                    if let Detail::Report { coordinator_scores } = d {
+                        coordinator_scores.push(id);
+                    }
+                },
+            );
+        }
+        Event::ChangePackageItemAdded(_)
+        | Event::MeasurementRecorded(_)
+        | Event::ChangeIdeaProposed(_)
+        | Event::ObservationRecorded(_)
+        | Event::ActionPlanEntryAdded(_)
+        | Event::LearningLogEntryAdded(_)
+        | Event::ManagerDecisionRecorded { .. } => {
+            views.put(new_record(
+                Detail::Plain,
+                format!("{} recorded", describe(event.kind())),
+            ));
+        }
+        Event::Correction {
+            corrects,
+            reason,
+            replacement,
+        } => {
+            correct(views, stamp, *corrects, reason, replacement.as_ref());
+        }
+        Event::Resolution {
+            subject,
+            settles,
+            keep,
+            reason,
+        } => {
+            let what = format!("conflict resolved, keeping {}: {reason}", keep.short());
+            update(
+                views,
+                &mut summary,
+                Some(*subject),
+                stamp,
+                event.kind(),
+                &what,
+                |d| match d {
+                    Detail::Collaborative { schedule, .. } => {
+                        settle(schedule, stamp, settles, *keep)
+                    }
+                    Detail::Project { charter, .. } => settle(charter, stamp, settles, *keep),
+                    Detail::Measure { definition } => settle(definition, stamp, settles, *keep),
+                    Detail::Cycle { act, .. } => settle(act, stamp, settles, *keep),
+                    Detail::Plain | Detail::Report { .. } => {}
+                },
+            );
+        }
+    }
+    views.put_summary(summary);
+}
+
+fn describe(kind: EventKind) -> &'static str {
+    match kind {
+        EventKind::ChangePackageItemAdded => "change package item",
+        EventKind::MeasurementRecorded => "measurement",
+        EventKind::ChangeIdeaProposed => "change idea",
+        EventKind::ObservationRecorded => "observation",
+        EventKind::ActionPlanEntryAdded => "action plan entry",
+        EventKind::LearningLogEntryAdded => "learning log entry",
+        EventKind::ManagerDecisionRecorded => "manager's decision",
+        other => other.name(),
+    }
+}
+
+fn settle<T: Clone>(register: &mut Register<T>, stamp: Stamp, settles: &[EventId], keep: EventId) {
+    if let Some(kept) = register.version(keep).map(|v| v.value.clone()) {
+        register.apply(stamp, settles.to_vec(), kept);
+    }
+}
+
+/// Changes the detail of an existing record, notes it in the record's history, and
+/// keeps the stream's list of open conflicts in step with the record's register.
+fn update(
+    views: &mut impl Views,
+    summary: &mut StreamSummary,
+    subject: Option<EventId>,
+    stamp: Stamp,
+    kind: EventKind,
+    what: &str,
+    change: impl FnOnce(&mut Detail),
+) {
+    let Some(mut record) = subject.and_then(|s| views.record(s)) else {
+        return;
+    };
+    change(&mut record.detail);
+    record.history.push(HistoryEntry {
+        stamp,
+        kind,
+        what: what.to_string(),
+    });
+    refresh_conflict(summary, &record);
+    views.put(record);
+}
+
+fn link_child(views: &mut impl Views, parent: EventId, change: impl FnOnce(&mut Detail)) {
+    if let Some(mut record) = views.record(parent) {
+        change(&mut record.detail);
+        views.put(record);
+    }
+}
+
+fn correct(
+    views: &mut impl Views,
+    stamp: Stamp,
+    corrects: EventId,
+    reason: &str,
+    replacement: Option<&Replacement>,
+) {
+    let Some(mut record) = views.record(corrects) else {
+        return;
+    };
+    let what = match replacement {
+        Some(r) => match record.content.corrected_by(r) {
+            Some(content) => {
+                record.content = content;
+                record.withdrawn = false;
+                format!("corrected: {reason}")
+            }
+            None => return,
+        },
+        None => {
+            record.withdrawn = true;
+            format!("withdrawn: {reason}")
+        }
+    };
+    record.history.push(HistoryEntry {
+        stamp,
+        kind: EventKind::Correction,
+        what,
+    });
+    views.put(record);
+}
+
+fn refresh_conflict(summary: &mut StreamSummary, record: &Record) {
+    let (what, heads) = match &record.detail {
+        Detail::Collaborative { schedule, .. } => ("the schedule".to_string(), &schedule.heads),
+        Detail::Project { charter, .. } => ("the charter and aim".to_string(), &charter.heads),
+        Detail::Measure { definition } => (
+            format!("the definition of measure '{}'", record.title()),
+            &definition.heads,
+        ),
+        Detail::Cycle { act, .. } => (
+            format!("the Act decision of cycle '{}'", record.title()),
+            &act.heads,
+        ),
+        Detail::Plain | Detail::Report { .. } => return,
+    };
+    summary.conflicts.retain(|c| c.subject != record.id);
+    if heads.len() > 1 {
+        summary.conflicts.push(Conflict {
+            subject: record.id,
+            what,
+            versions: heads.clone(),
+        });
+        summary.conflicts.sort_by_key(|c| c.subject);
+    }
+}

@@ -1,0 +1,13 @@
+//! The domain: pure types and functions, no I/O. Events, their validation and the fold
+//! of events into views. The same events give the same views on every replica.
+
+pub mod envelope;
+pub mod event;
+pub mod fold;
+pub mod hlc;
+pub mod ids;
+pub mod progress_scale;
+pub mod record;
+pub mod register;
+pub mod validation;
+pub mod views;

@@ -1,0 +1,6 @@
+//! Replication: one Automerge document per stream. This layer knows an event only as
+//! its id-less encoded bytes and change metadata; it knows nothing of views or SQLite.
+
+mod stream_document;
+
+pub use stream_document::{IncomingChange, ReplicationError, StreamDocument};

@@ -1,0 +1,37 @@
+use crate::domain::envelope::DecodeError;
+use crate::domain::ids::{EventId, StreamId};
+use crate::domain::validation::Refusal;
+use crate::replication::ReplicationError;
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0}")]
+    Refused(#[from] Refusal),
+    #[error("there is no Praxis store at {0}. Create one with `praxis init`.")]
+    NotFound(PathBuf),
+    #[error("{0} already holds a Praxis store. Open it, or choose another path.")]
+    AlreadyExists(PathBuf),
+    #[error(
+        "this store was written by a newer Praxis (store schema {0}). Update Praxis to open it."
+    )]
+    NewerStore(i64),
+    #[error("{0} is not a Praxis store ({1}).")]
+    NotAStore(PathBuf, String),
+    #[error("there is no stream {0} on this device. `praxis status` lists the streams here.")]
+    UnknownStream(StreamId),
+    #[error("there is no record {0} on this device.")]
+    UnknownRecord(EventId),
+    #[error("an event in the incoming changes cannot be read: {0}. Nothing was merged.")]
+    BadEvent(#[from] DecodeError),
+    #[error("an incoming event belongs to stream {found}, not {expected}. Nothing was merged.")]
+    WrongStream { expected: StreamId, found: StreamId },
+    #[error(
+        "stored data could not be read ({0}). The store may be damaged; restore it from a backup or sync again."
+    )]
+    Corrupt(String),
+    #[error("{0}")]
+    Replication(#[from] ReplicationError),
+    #[error("the local database failed: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}

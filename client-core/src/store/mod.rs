@@ -1,0 +1,772 @@
+//! The local store: SQLite holding each stream's Automerge changes, an indexed copy of
+//! every event, the views and the device's identity. Every write that records events
+//! is one transaction: the change, the indexed event and the view update commit
+//! together or not at all.
+
+mod codec;
+mod error;
+pub mod queries;
+mod schema;
+mod sqlite_views;
+
+pub use codec::decode_record;
+pub use error::StoreError;
+
+use crate::domain::envelope::{Envelope, SCHEMA_VERSION};
+use crate::domain::event::{Event, EventKind, ProgressScale};
+use crate::domain::fold::{self, MemoryViews, Views};
+use crate::domain::hlc::{Hlc, wall_millis_now};
+use crate::domain::ids::{DeviceId, EventId, PersonId, StreamId};
+use crate::domain::record::{Detail, StreamKind, StreamSummary};
+use crate::domain::validation::{CollaborativeContext, validate};
+use crate::replication::StreamDocument;
+use codec::{blob_uuid, uuid_blob};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
+use serde::Serialize;
+use sqlite_views::SqliteViews;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Bump when the fold changes, so views are rebuilt from the events on open.
+const VIEWS_VERSION: i64 = 1;
+
+/// Compact a stream's document once this many changes wait beside it, or a quarter
+/// of its events, whichever is more (amortised O(1) per event).
+const COMPACT_AFTER: i64 = 1000;
+
+/// Who uses this store, on which device.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Identity {
+    pub person: PersonId,
+    pub name: String,
+    pub device: DeviceId,
+}
+
+/// What recording an event gave.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Recorded {
+    pub id: EventId,
+    pub stream: StreamId,
+    pub kind: EventKind,
+    pub at: Hlc,
+}
+
+/// What merging changes from another replica gave.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Merged {
+    pub changes: usize,
+    pub events: usize,
+    /// True when the new events were not all later than those already folded, so the
+    /// stream's views were rebuilt from its events.
+    pub rebuilt: bool,
+}
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    identity: Identity,
+    clock: Hlc,
+    /// Documents loaded for writing; a view never loads one.
+    documents: HashMap<StreamId, StreamDocument>,
+}
+
+impl Store {
+    /// Creates a new store for a person on this device.
+    pub fn create(path: &Path, name: &str) -> Result<Store, StoreError> {
+        if path.exists() {
+            return Err(StoreError::AlreadyExists(path.to_path_buf()));
+        }
+        if name.trim().is_empty() {
+            return Err(crate::domain::validation::Refusal {
+                problem: "The person's name is missing.".into(),
+                fix: "Give the name of the person who will use this store.".into(),
+            }
+            .into());
+        }
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::NotAStore(path.to_path_buf(), e.to_string()))?;
+        }
+        let mut conn = Connection::open(path)?;
+        configure(&conn)?;
+        schema::migrate(&mut conn)?;
+        let identity = Identity {
+            person: PersonId::new(),
+            name: name.trim().to_string(),
+            device: DeviceId::new(),
+        };
+        let tx = conn.transaction()?;
+        set_meta(&tx, "person", uuid_blob(&identity.person.0))?;
+        set_meta(&tx, "name", identity.name.as_bytes())?;
+        set_meta(&tx, "device", uuid_blob(&identity.device.0))?;
+        set_meta(&tx, "clock", &Hlc::ZERO.sort_key().to_be_bytes())?;
+        set_meta(&tx, "views_version", &VIEWS_VERSION.to_be_bytes())?;
+        tx.commit()?;
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+            identity,
+            clock: Hlc::ZERO,
+            documents: HashMap::new(),
+        })
+    }
+
+    /// Opens an existing store. Views are rebuilt if this Praxis folds differently.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if !path.exists() {
+            return Err(StoreError::NotFound(path.to_path_buf()));
+        }
+        let mut conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| StoreError::NotAStore(path.to_path_buf(), e.to_string()))?;
+        configure(&conn).map_err(|e| StoreError::NotAStore(path.to_path_buf(), e.to_string()))?;
+        let has_meta: bool = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'meta'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map_err(|e| StoreError::NotAStore(path.to_path_buf(), e.to_string()))?
+            > 0;
+        if !has_meta {
+            return Err(StoreError::NotAStore(
+                path.to_path_buf(),
+                "it has no Praxis tables".into(),
+            ));
+        }
+        schema::migrate(&mut conn)?;
+        let person = blob_uuid(&get_meta(&conn, "person")?)?;
+        let name = String::from_utf8(get_meta(&conn, "name")?)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let device = blob_uuid(&get_meta(&conn, "device")?)?;
+        let clock = Hlc::from_sort_key(meta_i64(&conn, "clock")?);
+        let views_version = meta_i64(&conn, "views_version")?;
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+            identity: Identity {
+                person: PersonId(person),
+                name,
+                device: DeviceId(device),
+            },
+            clock,
+            documents: HashMap::new(),
+        };
+        if views_version != VIEWS_VERSION {
+            store.rebuild_all_views()?;
+            set_meta(&store.conn, "views_version", &VIEWS_VERSION.to_be_bytes())?;
+        }
+        Ok(store)
+    }
+
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Founds a collaborative in a new stream of its own.
+    pub fn found_collaborative(
+        &mut self,
+        founded: crate::domain::event::CollaborativeFounded,
+    ) -> Result<Recorded, StoreError> {
+        let name = founded.name.clone();
+        self.new_stream(
+            StreamKind::Collaborative,
+            &name,
+            None,
+            Event::CollaborativeFounded(founded),
+        )
+    }
+
+    /// Starts a team's project in a new stream of its own.
+    pub fn start_project(
+        &mut self,
+        started: crate::domain::event::ProjectStarted,
+    ) -> Result<Recorded, StoreError> {
+        let name = format!("{} ({})", started.title, started.team);
+        let collaborative = started.collaborative;
+        self.new_stream(
+            StreamKind::Project,
+            &name,
+            Some(collaborative),
+            Event::ProjectStarted(started),
+        )
+    }
+
+    fn new_stream(
+        &mut self,
+        kind: StreamKind,
+        name: &str,
+        collaborative: Option<StreamId>,
+        event: Event,
+    ) -> Result<Recorded, StoreError> {
+        let stream = StreamId::new();
+        let mut document = StreamDocument::genesis(stream)?;
+        let saved = document.save();
+        let before = self.clock;
+        let tx = self.conn.transaction()?;
+        insert_stream(&tx, stream, kind, name, collaborative, &saved)?;
+        let result = record_in(
+            &tx,
+            &mut self.clock,
+            &self.identity,
+            stream,
+            &mut document,
+            vec![event],
+        );
+        match result {
+            Ok(mut recorded) => {
+                tx.commit()?;
+                self.documents.insert(stream, document);
+                Ok(recorded.remove(0))
+            }
+            Err(e) => {
+                self.clock = before;
+                Err(e)
+            }
+        }
+    }
+
+    /// Validates and records one event, durably.
+    pub fn record(&mut self, stream: StreamId, event: Event) -> Result<Recorded, StoreError> {
+        let mut recorded = self.record_all(stream, vec![event])?;
+        Ok(recorded.remove(0))
+    }
+
+    /// Validates and records many events in one transaction: all of them or none.
+    pub fn record_all(
+        &mut self,
+        stream: StreamId,
+        events: Vec<Event>,
+    ) -> Result<Vec<Recorded>, StoreError> {
+        let mut document = self.take_document(stream)?;
+        let tx = self.conn.transaction()?;
+        let before = self.clock;
+        match record_in(
+            &tx,
+            &mut self.clock,
+            &self.identity,
+            stream,
+            &mut document,
+            events,
+        )
+        .and_then(|r| {
+            maybe_compact(&tx, stream, &mut document)?;
+            Ok(r)
+        }) {
+            Ok(recorded) => {
+                tx.commit()?;
+                self.documents.insert(stream, document);
+                Ok(recorded)
+            }
+            Err(e) => {
+                // The in-memory document may hold the failed change: drop it, reload later.
+                self.clock = before;
+                Err(e)
+            }
+        }
+    }
+
+    /// The stream's document, loaded from its saved form and the changes after it.
+    fn take_document(&mut self, stream: StreamId) -> Result<StreamDocument, StoreError> {
+        if let Some(doc) = self.documents.remove(&stream) {
+            return Ok(doc);
+        }
+        let saved: Vec<u8> = self
+            .conn
+            .query_row(
+                "SELECT document FROM streams WHERE id = ?1",
+                [uuid_blob(&stream.0)],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or(StoreError::UnknownStream(stream))?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT bytes FROM changes WHERE stream = ?1 ORDER BY seq")?;
+        let changes: Vec<Vec<u8>> = stmt
+            .query_map([uuid_blob(&stream.0)], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let refs: Vec<&[u8]> = changes.iter().map(Vec::as_slice).collect();
+        Ok(StreamDocument::load(&saved, &refs)?)
+    }
+
+    /// Every Automerge change of the stream after `heads` (all for no heads), as bytes.
+    pub fn changes_since(
+        &mut self,
+        stream: StreamId,
+        heads: &[automerge::ChangeHash],
+    ) -> Result<Vec<Vec<u8>>, StoreError> {
+        let mut document = self.take_document(stream)?;
+        let changes = document
+            .changes_since(heads)
+            .iter()
+            .map(|c| c.raw_bytes().to_vec())
+            .collect();
+        self.documents.insert(stream, document);
+        Ok(changes)
+    }
+
+    /// The stream's whole Automerge document, compacted.
+    pub fn save_document(&mut self, stream: StreamId) -> Result<Vec<u8>, StoreError> {
+        let mut document = self.take_document(stream)?;
+        let saved = document.save();
+        self.documents.insert(stream, document);
+        Ok(saved)
+    }
+
+    /// Merges changes from another replica of a stream this device holds. Changes
+    /// already here change nothing. All or nothing: an unreadable event or one from
+    /// another stream refuses the whole merge.
+    pub fn merge_changes(
+        &mut self,
+        stream: StreamId,
+        changes: &[Vec<u8>],
+    ) -> Result<Merged, StoreError> {
+        let parsed = StreamDocument::parse_changes(changes)?;
+        let mut document = self.take_document(stream)?;
+        let incoming = document.apply(parsed)?;
+        let tx = self.conn.transaction()?;
+        let before = self.clock;
+        match merge_in(&tx, &mut self.clock, stream, &incoming).and_then(|m| {
+            maybe_compact(&tx, stream, &mut document)?;
+            Ok(m)
+        }) {
+            Ok(merged) => {
+                tx.commit()?;
+                self.documents.insert(stream, document);
+                Ok(merged)
+            }
+            Err(e) => {
+                self.clock = before;
+                Err(e)
+            }
+        }
+    }
+
+    /// Adds a stream known elsewhere (to merge into), starting from the shared genesis.
+    pub fn add_stream(
+        &mut self,
+        stream: StreamId,
+        kind: StreamKind,
+        name: &str,
+        collaborative: Option<StreamId>,
+    ) -> Result<(), StoreError> {
+        let exists: bool = self.conn.query_row(
+            "SELECT count(*) FROM streams WHERE id = ?1",
+            [uuid_blob(&stream.0)],
+            |r| r.get::<_, i64>(0),
+        )? > 0;
+        if exists {
+            return Ok(());
+        }
+        let saved = StreamDocument::genesis(stream)?.save();
+        let tx = self.conn.transaction()?;
+        insert_stream(&tx, stream, kind, name, collaborative, &saved)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Drops a stream's views and folds them again from its events.
+    pub fn rebuild_views(&mut self, stream: StreamId) -> Result<usize, StoreError> {
+        let tx = self.conn.transaction()?;
+        let n = rebuild_in(&tx, stream)?;
+        tx.commit()?;
+        Ok(n)
+    }
+
+    pub fn rebuild_all_views(&mut self) -> Result<usize, StoreError> {
+        let streams: Vec<StreamId> = queries::streams(&self.conn)?
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
+        let tx = self.conn.transaction()?;
+        let mut n = 0;
+        for stream in streams {
+            n += rebuild_in(&tx, stream)?;
+        }
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// Saves the stream's document compacted and drops the changes it now holds.
+    pub fn compact(&mut self, stream: StreamId) -> Result<(), StoreError> {
+        let mut document = self.take_document(stream)?;
+        let tx = self.conn.transaction()?;
+        compact_in(&tx, stream, &mut document)?;
+        tx.commit()?;
+        self.documents.insert(stream, document);
+        Ok(())
+    }
+}
+
+fn configure(conn: &Connection) -> Result<(), rusqlite::Error> {
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    // FULL: a record the CLI reported as saved survives a power cut, not just a kill.
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(())
+}
+
+fn set_meta(conn: &Connection, key: &str, value: &[u8]) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+        params![key, value],
+    )?;
+    Ok(())
+}
+
+fn get_meta(conn: &Connection, key: &str) -> Result<Vec<u8>, StoreError> {
+    conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| StoreError::Corrupt(format!("the store has no {key}")))
+}
+
+fn meta_i64(conn: &Connection, key: &str) -> Result<i64, StoreError> {
+    let bytes = get_meta(conn, key)?;
+    let array: [u8; 8] = bytes
+        .try_into()
+        .map_err(|_| StoreError::Corrupt(format!("the store's {key} is damaged")))?;
+    Ok(i64::from_be_bytes(array))
+}
+
+fn insert_stream(
+    tx: &Transaction,
+    stream: StreamId,
+    kind: StreamKind,
+    name: &str,
+    collaborative: Option<StreamId>,
+    document: &[u8],
+) -> Result<(), StoreError> {
+    let summary = postcard::to_stdvec(&StreamSummary::new(stream))
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    tx.execute(
+        "INSERT INTO streams (id, kind, name, collaborative, document, summary) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            uuid_blob(&stream.0),
+            stream_kind_name(kind),
+            name,
+            collaborative.map(|c| uuid_blob(&c.0).to_vec()),
+            document,
+            summary
+        ],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn stream_kind_name(kind: StreamKind) -> &'static str {
+    match kind {
+        StreamKind::Collaborative => "collaborative",
+        StreamKind::Project => "project",
+    }
+}
+
+/// What validation needs from a project's collaborative: its scale and change package.
+fn collaborative_context(
+    conn: &Connection,
+    stream: StreamId,
+) -> Result<Option<CollaborativeContext>, StoreError> {
+    let info = queries::stream_info(conn, stream)?;
+    let collaborative = match info.kind {
+        StreamKind::Collaborative => stream,
+        StreamKind::Project => match info.collaborative {
+            Some(c) => c,
+            None => return Ok(None),
+        },
+    };
+    collaborative_context_of(conn, collaborative)
+}
+
+fn collaborative_context_of(
+    conn: &Connection,
+    collaborative: StreamId,
+) -> Result<Option<CollaborativeContext>, StoreError> {
+    if queries::stream_info(conn, collaborative).is_err() {
+        return Ok(None);
+    }
+    let summary = queries::summary(conn, collaborative)?;
+    let scale = match summary
+        .founding
+        .map(|f| queries::record(conn, f))
+        .transpose()?
+        .flatten()
+        .map(|r| r.detail)
+    {
+        Some(Detail::Collaborative { scales, .. }) => scales
+            .into_iter()
+            .max_by_key(|s| s.version)
+            .unwrap_or_else(ProgressScale::ihi),
+        _ => ProgressScale::ihi(),
+    };
+    let package_items =
+        queries::records_of_kind(conn, collaborative, EventKind::ChangePackageItemAdded)?
+            .into_iter()
+            .filter(|r| !r.withdrawn)
+            .map(|r| r.id)
+            .collect();
+    Ok(Some(CollaborativeContext {
+        stream: collaborative,
+        scale,
+        package_items,
+    }))
+}
+
+/// Validates, appends and folds events, inside the caller's transaction.
+fn record_in(
+    tx: &Transaction,
+    clock: &mut Hlc,
+    identity: &Identity,
+    stream: StreamId,
+    document: &mut StreamDocument,
+    events: Vec<Event>,
+) -> Result<Vec<Recorded>, StoreError> {
+    let mut context = collaborative_context(tx, stream)?;
+    let mut views = SqliteViews::new(tx, stream);
+    let mut insert_change =
+        tx.prepare_cached("INSERT INTO changes (stream, hash, bytes) VALUES (?1, ?2, ?3)")?;
+    let mut recorded = Vec::with_capacity(events.len());
+    let mut last = None;
+    for event in events {
+        if let Event::ProjectStarted(p) = &event {
+            context = collaborative_context_of(tx, p.collaborative)?;
+        }
+        validate(&event, &mut views, context.as_ref())?;
+        let wall = wall_millis_now();
+        *clock = Hlc::tick(*clock, wall);
+        let envelope = Envelope::new(stream, identity.person, identity.device, *clock, event);
+        let bytes = envelope.encode();
+        let (hash, change) = document.append(
+            identity.device,
+            envelope.kind_name(),
+            (wall / 1000) as i64,
+            &bytes,
+        )?;
+        insert_change.execute(params![uuid_blob(&stream.0), hash.0.as_slice(), change])?;
+        insert_event(tx, &envelope, &bytes, views.summary().founding)?;
+        fold::apply(&mut views, &envelope);
+        if let Some(Event::ChangePackageItemAdded(_)) = envelope.event()
+            && let Some(c) = context.as_mut()
+            && c.stream == stream
+        {
+            c.package_items.push(envelope.id);
+        }
+        if let Some(Event::ProgressScaleAdopted(scale)) = envelope.event()
+            && let Some(c) = context.as_mut()
+            && c.stream == stream
+        {
+            c.scale = scale.clone();
+        }
+        last = Some(envelope.order_key());
+        recorded.push(Recorded {
+            id: envelope.id,
+            stream,
+            kind: envelope.kind().unwrap_or(EventKind::Correction),
+            at: envelope.recorded_at,
+        });
+    }
+    views.flush()?;
+    let n = recorded.len() as i64;
+    if let Some((hlc, id)) = last {
+        tx.execute(
+            "UPDATE streams SET last_applied_hlc = ?1, last_applied_id = ?2, pending_changes = pending_changes + ?3 WHERE id = ?4",
+            params![hlc.sort_key(), uuid_blob(&id.0), n, uuid_blob(&stream.0)],
+        )?;
+    }
+    set_meta(tx, "clock", &clock.sort_key().to_be_bytes())?;
+    Ok(recorded)
+}
+
+fn insert_event(
+    tx: &Transaction,
+    envelope: &Envelope,
+    bytes: &[u8],
+    founding: Option<EventId>,
+) -> Result<bool, StoreError> {
+    let subject = envelope
+        .event()
+        .and_then(|e| e.subject(envelope.id, founding.or(Some(envelope.id))));
+    let inserted = tx
+        .prepare_cached(
+            "INSERT OR IGNORE INTO events (id, stream, hlc, author, device, schema, kind, subject, bytes)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?
+        .execute(params![
+            uuid_blob(&envelope.id.0),
+            uuid_blob(&envelope.stream.0),
+            envelope.recorded_at.sort_key(),
+            uuid_blob(&envelope.author.0),
+            uuid_blob(&envelope.device.0),
+            envelope.schema,
+            envelope.kind_name(),
+            subject.map(|s| uuid_blob(&s.0).to_vec()),
+            bytes,
+        ])?;
+    Ok(inserted > 0)
+}
+
+fn merge_in(
+    tx: &Transaction,
+    clock: &mut Hlc,
+    stream: StreamId,
+    incoming: &[crate::replication::IncomingChange],
+) -> Result<Merged, StoreError> {
+    let (last_hlc, last_id): (i64, Vec<u8>) = tx
+        .query_row(
+            "SELECT last_applied_hlc, last_applied_id FROM streams WHERE id = ?1",
+            [uuid_blob(&stream.0)],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .ok_or(StoreError::UnknownStream(stream))?;
+    let last = if last_id.is_empty() {
+        None
+    } else {
+        Some((Hlc::from_sort_key(last_hlc), EventId(blob_uuid(&last_id)?)))
+    };
+    let mut insert_change = tx.prepare_cached(
+        "INSERT OR IGNORE INTO changes (stream, hash, bytes) VALUES (?1, ?2, ?3)",
+    )?;
+    let mut new_events = Vec::new();
+    for change in incoming {
+        insert_change.execute(params![
+            uuid_blob(&stream.0),
+            change.hash.0.as_slice(),
+            change.raw
+        ])?;
+        for bytes in &change.events {
+            let envelope = Envelope::decode(bytes)?;
+            if envelope.stream != stream {
+                return Err(StoreError::WrongStream {
+                    expected: stream,
+                    found: envelope.stream,
+                });
+            }
+            new_events.push((envelope, bytes));
+        }
+    }
+    new_events.sort_by_key(|(e, _)| e.order_key());
+    let mut views = SqliteViews::new(tx, stream);
+    let in_order = match (last, new_events.first()) {
+        (Some(last), Some((first, _))) => first.order_key() > last,
+        _ => true,
+    };
+    let mut added = 0;
+    let mut newest = last;
+    for (envelope, bytes) in &new_events {
+        *clock = clock.observe(envelope.recorded_at);
+        let founding = views.summary().founding;
+        if insert_event(tx, envelope, bytes, founding)? {
+            added += 1;
+            if in_order {
+                fold::apply(&mut views, envelope);
+            }
+            newest = newest.max(Some(envelope.order_key()));
+        }
+    }
+    views.flush()?;
+    drop(views);
+    let rebuilt = !in_order && added > 0;
+    if rebuilt {
+        rebuild_in(tx, stream)?;
+    }
+    if let Some((hlc, id)) = newest {
+        tx.execute(
+            "UPDATE streams SET last_applied_hlc = ?1, last_applied_id = ?2, pending_changes = pending_changes + ?3 WHERE id = ?4",
+            params![hlc.sort_key(), uuid_blob(&id.0), incoming.len() as i64, uuid_blob(&stream.0)],
+        )?;
+    }
+    set_meta(tx, "clock", &clock.sort_key().to_be_bytes())?;
+    Ok(Merged {
+        changes: incoming.len(),
+        events: added,
+        rebuilt,
+    })
+}
+
+/// Folds the stream's events again, in order, in memory, and replaces its views.
+fn rebuild_in(tx: &Transaction, stream: StreamId) -> Result<usize, StoreError> {
+    let mut views = MemoryViews::new(stream);
+    let mut count = 0;
+    {
+        let mut stmt = tx.prepare("SELECT bytes FROM events WHERE stream = ?1 ORDER BY hlc, id")?;
+        let mut rows = stmt.query([uuid_blob(&stream.0)])?;
+        while let Some(row) = rows.next()? {
+            let bytes: Vec<u8> = row.get(0)?;
+            let envelope = Envelope::decode(&bytes)
+                .map_err(|e| StoreError::Corrupt(format!("a stored event: {e}")))?;
+            fold::apply(&mut views, &envelope);
+            count += 1;
+        }
+    }
+    tx.execute(
+        "DELETE FROM records WHERE stream = ?1",
+        [uuid_blob(&stream.0)],
+    )?;
+    let mut insert =
+        tx.prepare_cached("INSERT INTO records (id, stream, kind, parent, position, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
+    for record in views.records.values() {
+        insert.execute(params![
+            uuid_blob(&record.id.0),
+            uuid_blob(&stream.0),
+            record.kind.name(),
+            record.parent.map(|p| uuid_blob(&p.0).to_vec()),
+            record.created.at.sort_key(),
+            codec::encode_record(record),
+        ])?;
+    }
+    let summary =
+        postcard::to_stdvec(&views.summary).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    tx.execute(
+        "UPDATE streams SET summary = ?1 WHERE id = ?2",
+        params![summary, uuid_blob(&stream.0)],
+    )?;
+    Ok(count)
+}
+
+fn maybe_compact(
+    tx: &Transaction,
+    stream: StreamId,
+    document: &mut StreamDocument,
+) -> Result<(), StoreError> {
+    let pending: i64 = tx.query_row(
+        "SELECT pending_changes FROM streams WHERE id = ?1",
+        [uuid_blob(&stream.0)],
+        |r| r.get(0),
+    )?;
+    if pending >= COMPACT_AFTER.max(document.len() as i64 / 4) {
+        compact_in(tx, stream, document)?;
+    }
+    Ok(())
+}
+
+fn compact_in(
+    tx: &Transaction,
+    stream: StreamId,
+    document: &mut StreamDocument,
+) -> Result<(), StoreError> {
+    let saved = document.save();
+    tx.execute(
+        "UPDATE streams SET document = ?1, pending_changes = 0 WHERE id = ?2",
+        params![saved, uuid_blob(&stream.0)],
+    )?;
+    tx.execute(
+        "DELETE FROM changes WHERE stream = ?1",
+        [uuid_blob(&stream.0)],
+    )?;
+    Ok(())
+}
+
+/// The schema version this build writes, for `praxis status`.
+pub fn event_schema_version() -> u16 {
+    SCHEMA_VERSION
+}

@@ -1,0 +1,350 @@
+//! Reads. They take a `&Connection`, never load a stream's Automerge document, and
+//! read only the rows a view needs.
+
+use super::StoreError;
+use super::codec::{blob_uuid, decode_record, uuid_blob};
+use crate::domain::envelope::Envelope;
+use crate::domain::event::EventKind;
+use crate::domain::ids::{EventId, StreamId};
+use crate::domain::record::{Record, StreamKind, StreamSummary};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StreamInfo {
+    pub id: StreamId,
+    pub kind: StreamKind,
+    pub name: String,
+    pub collaborative: Option<StreamId>,
+    pub events: i64,
+}
+
+fn stream_kind(name: &str) -> Result<StreamKind, StoreError> {
+    match name {
+        "collaborative" => Ok(StreamKind::Collaborative),
+        "project" => Ok(StreamKind::Project),
+        other => Err(StoreError::Corrupt(format!("a stream of kind '{other}'"))),
+    }
+}
+
+fn stream_row(
+    r: &rusqlite::Row<'_>,
+) -> rusqlite::Result<(Vec<u8>, String, String, Option<Vec<u8>>, i64)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+}
+
+fn to_info(row: (Vec<u8>, String, String, Option<Vec<u8>>, i64)) -> Result<StreamInfo, StoreError> {
+    Ok(StreamInfo {
+        id: StreamId(blob_uuid(&row.0)?),
+        kind: stream_kind(&row.1)?,
+        name: row.2,
+        collaborative: row.3.map(|c| blob_uuid(&c).map(StreamId)).transpose()?,
+        events: row.4,
+    })
+}
+
+const STREAM_COLUMNS: &str =
+    "id, kind, name, collaborative, (SELECT count(*) FROM events WHERE events.stream = streams.id)";
+
+pub fn streams(conn: &Connection) -> Result<Vec<StreamInfo>, StoreError> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {STREAM_COLUMNS} FROM streams ORDER BY kind, name"
+    ))?;
+    let rows = stmt
+        .query_map([], stream_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    rows.into_iter().map(to_info).collect()
+}
+
+pub fn stream_info(conn: &Connection, stream: StreamId) -> Result<StreamInfo, StoreError> {
+    let row = conn
+        .prepare_cached(&format!(
+            "SELECT {STREAM_COLUMNS} FROM streams WHERE id = ?1"
+        ))?
+        .query_row([uuid_blob(&stream.0)], stream_row)
+        .optional()?
+        .ok_or(StoreError::UnknownStream(stream))?;
+    to_info(row)
+}
+
+pub fn summary(conn: &Connection, stream: StreamId) -> Result<StreamSummary, StoreError> {
+    let bytes: Vec<u8> = conn
+        .prepare_cached("SELECT summary FROM streams WHERE id = ?1")?
+        .query_row([uuid_blob(&stream.0)], |r| r.get(0))
+        .optional()?
+        .ok_or(StoreError::UnknownStream(stream))?;
+    postcard::from_bytes(&bytes).map_err(|e| StoreError::Corrupt(format!("a stream summary: {e}")))
+}
+
+pub fn record(conn: &Connection, id: EventId) -> Result<Option<Record>, StoreError> {
+    let body: Option<Vec<u8>> = conn
+        .prepare_cached("SELECT body FROM records WHERE id = ?1")?
+        .query_row([uuid_blob(&id.0)], |r| r.get(0))
+        .optional()?;
+    body.map(|b| decode_record(&b)).transpose()
+}
+
+fn records_where(
+    conn: &Connection,
+    sql: &str,
+    args: impl rusqlite::Params,
+) -> Result<Vec<Record>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let bodies = stmt
+        .query_map(args, |r| r.get::<_, Vec<u8>>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    bodies.iter().map(|b| decode_record(b)).collect()
+}
+
+/// Records of one kind in a stream, oldest first.
+pub fn records_of_kind(
+    conn: &Connection,
+    stream: StreamId,
+    kind: EventKind,
+) -> Result<Vec<Record>, StoreError> {
+    records_where(
+        conn,
+        "SELECT body FROM records WHERE stream = ?1 AND kind = ?2 ORDER BY position, id",
+        params![uuid_blob(&stream.0), kind.name()],
+    )
+}
+
+/// The newest `limit` records of one kind in a stream, newest first.
+pub fn latest_of_kind(
+    conn: &Connection,
+    stream: StreamId,
+    kind: EventKind,
+    limit: u32,
+) -> Result<Vec<Record>, StoreError> {
+    records_where(
+        conn,
+        "SELECT body FROM records WHERE stream = ?1 AND kind = ?2 ORDER BY position DESC, id DESC LIMIT ?3",
+        params![uuid_blob(&stream.0), kind.name(), limit],
+    )
+}
+
+/// The records that belong to `parent` (a measure's measurements, a cycle's Do...).
+pub fn children(conn: &Connection, parent: EventId) -> Result<Vec<Record>, StoreError> {
+    records_where(
+        conn,
+        "SELECT body FROM records WHERE parent = ?1 ORDER BY position, id",
+        [uuid_blob(&parent.0)],
+    )
+}
+
+/// Every record of a stream, for comparing replicas.
+pub fn all_records(conn: &Connection, stream: StreamId) -> Result<Vec<Record>, StoreError> {
+    records_where(
+        conn,
+        "SELECT body FROM records WHERE stream = ?1 ORDER BY id",
+        [uuid_blob(&stream.0)],
+    )
+}
+
+/// Finds the record or event whose id is `text`, in full or by its last digits.
+pub fn resolve_id(conn: &Connection, text: &str) -> Result<Vec<EventId>, StoreError> {
+    let t = text.trim().to_ascii_lowercase().replace('-', "");
+    if t.is_empty() || !t.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Ok(Vec::new());
+    }
+    if let Ok(id) = uuid::Uuid::parse_str(&t) {
+        return Ok(vec![EventId(id)]);
+    }
+    let mut stmt =
+        conn.prepare_cached("SELECT id FROM events WHERE lower(hex(id)) LIKE '%' || ?1 LIMIT 5")?;
+    let ids = stmt
+        .query_map([t], |r| r.get::<_, Vec<u8>>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    ids.iter().map(|b| blob_uuid(b).map(EventId)).collect()
+}
+
+/// Finds a stream by its id, its last digits, or a word of its name.
+pub fn resolve_stream(conn: &Connection, text: &str) -> Result<Vec<StreamInfo>, StoreError> {
+    let t = text.trim().to_lowercase();
+    Ok(streams(conn)?
+        .into_iter()
+        .filter(|s| {
+            let hex = s.id.0.simple().to_string();
+            s.id.to_string() == t
+                || (t.len() >= 4 && hex.ends_with(&t.replace('-', "")))
+                || s.name.to_lowercase().contains(&t)
+        })
+        .collect())
+}
+
+/// Events of a stream in fold order, decoded.
+pub fn events(conn: &Connection, stream: StreamId) -> Result<Vec<Envelope>, StoreError> {
+    let mut stmt =
+        conn.prepare_cached("SELECT bytes FROM events WHERE stream = ?1 ORDER BY hlc, id")?;
+    let rows = stmt
+        .query_map([uuid_blob(&stream.0)], |r| r.get::<_, Vec<u8>>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    rows.iter()
+        .map(|b| {
+            Envelope::decode(b).map_err(|e| StoreError::Corrupt(format!("a stored event: {e}")))
+        })
+        .collect()
+}
+
+/// One event by id.
+pub fn event(conn: &Connection, id: EventId) -> Result<Option<Envelope>, StoreError> {
+    let bytes: Option<Vec<u8>> = conn
+        .prepare_cached("SELECT bytes FROM events WHERE id = ?1")?
+        .query_row([uuid_blob(&id.0)], |r| r.get(0))
+        .optional()?;
+    bytes
+        .map(|b| {
+            Envelope::decode(&b).map_err(|e| StoreError::Corrupt(format!("a stored event: {e}")))
+        })
+        .transpose()
+}
+
+/// The record an event created or acted on.
+pub fn subject_of(conn: &Connection, id: EventId) -> Result<Option<EventId>, StoreError> {
+    let subject: Option<Option<Vec<u8>>> = conn
+        .prepare_cached("SELECT subject FROM events WHERE id = ?1")?
+        .query_row([uuid_blob(&id.0)], |r| r.get(0))
+        .optional()?;
+    subject
+        .flatten()
+        .map(|s| blob_uuid(&s).map(EventId))
+        .transpose()
+}
+
+use crate::domain::event::{Event, Phase, ProgressScale};
+use crate::domain::record::Detail;
+use crate::domain::views::{
+    self, CycleView, FeedItem, MeasureSeries, OverviewInput, ProjectOverview, RecordHistory,
+};
+
+pub fn project_overview(
+    conn: &Connection,
+    stream: StreamId,
+) -> Result<ProjectOverview, StoreError> {
+    let summary = summary(conn, stream)?;
+    let project = summary
+        .founding
+        .map(|f| record(conn, f))
+        .transpose()?
+        .flatten();
+    let measure_records = records_of_kind(conn, stream, EventKind::MeasureDefined)?;
+    let mut measures = Vec::with_capacity(measure_records.len());
+    for m in &measure_records {
+        measures.push((m, children(conn, m.id)?));
+    }
+    let report_records = records_of_kind(conn, stream, EventKind::MonthlyReportSubmitted)?;
+    let mut reports = Vec::with_capacity(report_records.len());
+    for r in &report_records {
+        reports.push((r, children(conn, r.id)?));
+    }
+    let cycles = records_of_kind(conn, stream, EventKind::CyclePlanned)?;
+    let change_ideas = records_of_kind(conn, stream, EventKind::ChangeIdeaProposed)?;
+    Ok(views::project_overview(OverviewInput {
+        summary: &summary,
+        project: project.as_ref(),
+        measures,
+        cycles: &cycles,
+        reports,
+        change_ideas: &change_ideas,
+    }))
+}
+
+pub fn cycle(conn: &Connection, id: EventId) -> Result<Option<CycleView>, StoreError> {
+    let Some(cycle) = record(conn, id)? else {
+        return Ok(None);
+    };
+    let children = children(conn, id)?;
+    Ok(views::cycle_view(&cycle, &children))
+}
+
+pub fn measure_series(conn: &Connection, id: EventId) -> Result<Option<MeasureSeries>, StoreError> {
+    match record(conn, id)? {
+        Some(m) if m.kind == EventKind::MeasureDefined => {
+            Ok(Some(views::measure_series(&m, &children(conn, id)?)))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// The newest observations of a stream, newest first.
+pub fn feed(conn: &Connection, stream: StreamId, limit: u32) -> Result<Vec<FeedItem>, StoreError> {
+    Ok(
+        latest_of_kind(conn, stream, EventKind::ObservationRecorded, limit)?
+            .iter()
+            .filter_map(views::feed_item)
+            .collect(),
+    )
+}
+
+/// The history of the record `id` names, or of the record the event `id` acted on.
+pub fn history(conn: &Connection, id: EventId) -> Result<Option<RecordHistory>, StoreError> {
+    let subject = match record(conn, id)? {
+        Some(_) => id,
+        None => match subject_of(conn, id)? {
+            Some(s) => s,
+            None => return Ok(None),
+        },
+    };
+    let Some(rec) = record(conn, subject)? else {
+        return Ok(None);
+    };
+    let original = event(conn, subject)?.and_then(|e| e.event().cloned());
+    Ok(Some(views::record_history(&rec, original)))
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CollaborativeView {
+    pub stream: StreamId,
+    pub name: String,
+    pub topic: String,
+    pub chosen_with: String,
+    pub schedule: Option<Vec<Phase>>,
+    pub schedule_in_conflict: bool,
+    pub scale: ProgressScale,
+    pub change_package: Vec<(EventId, String)>,
+    pub projects: Vec<StreamInfo>,
+    pub conflicts: Vec<crate::domain::record::Conflict>,
+}
+
+pub fn collaborative(
+    conn: &Connection,
+    stream: StreamId,
+) -> Result<Option<CollaborativeView>, StoreError> {
+    let summary = summary(conn, stream)?;
+    let Some(founding) = summary
+        .founding
+        .map(|f| record(conn, f))
+        .transpose()?
+        .flatten()
+    else {
+        return Ok(None);
+    };
+    let (Event::CollaborativeFounded(c), Detail::Collaborative { schedule, scales }) =
+        (&founding.content, &founding.detail)
+    else {
+        return Ok(None);
+    };
+    Ok(Some(CollaborativeView {
+        stream,
+        name: c.name.clone(),
+        topic: c.topic.clone(),
+        chosen_with: c.chosen_with.clone(),
+        schedule: schedule.current().cloned(),
+        schedule_in_conflict: schedule.conflict().is_some(),
+        scale: scales
+            .iter()
+            .max_by_key(|s| s.version)
+            .cloned()
+            .unwrap_or_else(ProgressScale::ihi),
+        change_package: records_of_kind(conn, stream, EventKind::ChangePackageItemAdded)?
+            .iter()
+            .filter(|r| !r.withdrawn)
+            .map(|r| (r.id, r.title()))
+            .collect(),
+        projects: streams(conn)?
+            .into_iter()
+            .filter(|s| s.collaborative == Some(stream))
+            .collect(),
+        conflicts: summary.conflicts,
+    }))
+}

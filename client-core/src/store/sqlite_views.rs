@@ -1,0 +1,123 @@
+//! The fold's `Views` over the `records` table: reads rows on demand, keeps what it
+//! touched in memory, and writes it back in the caller's transaction.
+
+use super::StoreError;
+use super::codec::{decode_record, encode_record, uuid_blob};
+use crate::domain::fold::Views;
+use crate::domain::ids::{EventId, StreamId};
+use crate::domain::record::{Record, StreamSummary};
+use rusqlite::{Connection, OptionalExtension, params};
+use std::collections::{HashMap, HashSet};
+
+pub struct SqliteViews<'c> {
+    conn: &'c Connection,
+    stream: StreamId,
+    records: HashMap<EventId, Option<Record>>,
+    dirty: HashSet<EventId>,
+    summary: Option<StreamSummary>,
+    summary_dirty: bool,
+    /// The first read error; the fold cannot fail, so it is reported at `flush`.
+    error: Option<StoreError>,
+}
+
+impl<'c> SqliteViews<'c> {
+    pub fn new(conn: &'c Connection, stream: StreamId) -> Self {
+        SqliteViews {
+            conn,
+            stream,
+            records: HashMap::new(),
+            dirty: HashSet::new(),
+            summary: None,
+            summary_dirty: false,
+            error: None,
+        }
+    }
+
+    /// Writes every record and the summary the fold changed.
+    pub fn flush(&mut self) -> Result<(), StoreError> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        let mut insert = self.conn.prepare_cached(
+            "INSERT OR REPLACE INTO records (id, stream, kind, parent, position, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for id in self.dirty.drain() {
+            if let Some(Some(record)) = self.records.get(&id) {
+                insert.execute(params![
+                    uuid_blob(&record.id.0),
+                    uuid_blob(&self.stream.0),
+                    record.kind.name(),
+                    record.parent.map(|p| uuid_blob(&p.0).to_vec()),
+                    record.created.at.sort_key(),
+                    encode_record(record),
+                ])?;
+            }
+        }
+        if self.summary_dirty
+            && let Some(summary) = &self.summary
+        {
+            let bytes =
+                postcard::to_stdvec(summary).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            self.conn.execute(
+                "UPDATE streams SET summary = ?1 WHERE id = ?2",
+                params![bytes, uuid_blob(&self.stream.0)],
+            )?;
+            self.summary_dirty = false;
+        }
+        Ok(())
+    }
+
+    fn load(&self, id: EventId) -> Result<Option<Record>, StoreError> {
+        let body: Option<Vec<u8>> = self
+            .conn
+            .prepare_cached("SELECT body FROM records WHERE id = ?1 AND stream = ?2")?
+            .query_row(params![uuid_blob(&id.0), uuid_blob(&self.stream.0)], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        body.map(|b| decode_record(&b)).transpose()
+    }
+}
+
+impl Views for SqliteViews<'_> {
+    fn record(&mut self, id: EventId) -> Option<Record> {
+        if let Some(cached) = self.records.get(&id) {
+            return cached.clone();
+        }
+        let loaded = match self.load(id) {
+            Ok(r) => r,
+            Err(e) => {
+                self.error.get_or_insert(e);
+                None
+            }
+        };
+        self.records.insert(id, loaded.clone());
+        loaded
+    }
+
+    fn put(&mut self, record: Record) {
+        self.dirty.insert(record.id);
+        self.records.insert(record.id, Some(record));
+    }
+
+    fn summary(&mut self) -> StreamSummary {
+        if let Some(s) = &self.summary {
+            return s.clone();
+        }
+        let loaded = super::queries::summary(self.conn, self.stream);
+        let summary = match loaded {
+            Ok(s) => s,
+            Err(e) => {
+                self.error.get_or_insert(e);
+                StreamSummary::new(self.stream)
+            }
+        };
+        self.summary = Some(summary.clone());
+        summary
+    }
+
+    fn put_summary(&mut self, summary: StreamSummary) {
+        self.summary = Some(summary);
+        self.summary_dirty = true;
+    }
+}

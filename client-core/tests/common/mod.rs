@@ -1,0 +1,125 @@
+//! Builders shared by the integration tests: a collaborative, a project and the
+//! records a team makes, recorded through the public store API.
+#![allow(dead_code)]
+
+use praxis_core::domain::event::*;
+use praxis_core::domain::ids::{EventId, StreamId};
+use praxis_core::store::Store;
+use time::macros::date;
+
+pub fn founded() -> CollaborativeFounded {
+    CollaborativeFounded {
+        name: "Independence at home".into(),
+        topic: "Promoting independence where health-and-safety worries get in the way".into(),
+        chosen_with: "Chosen at a workshop with members of the service users' forum".into(),
+    }
+}
+
+pub fn project(collaborative: StreamId) -> ProjectStarted {
+    ProjectStarted {
+        collaborative,
+        team: "Northside adult team".into(),
+        organisation: "Northshire County Council".into(),
+        title: "Positive risk-taking in home visits".into(),
+    }
+}
+
+pub fn charter() -> Charter {
+    Charter {
+        aim: Aim {
+            what: "Agree a positive risk plan".into(),
+            for_whom: "adults over 85 living at home".into(),
+            where_: "Northside".into(),
+            how_much: "from 20% to 75% of assessments".into(),
+            by_when: date!(2027 - 06 - 30),
+        },
+        senior_leader: "J. Okafor".into(),
+        day_to_day_lead: "S. Patel".into(),
+        members: vec!["A. Lee".into(), "R. Gomez".into()],
+    }
+}
+
+pub fn measure(name: &str) -> MeasureDefinition {
+    MeasureDefinition {
+        name: name.into(),
+        kind: MeasureKind::Outcome,
+        operational_definition: "Assessments with a positive risk plan agreed with the person"
+            .into(),
+        unit: MeasureUnit::Ratio {
+            numerator: "assessments with a plan".into(),
+            denominator: "assessments".into(),
+        },
+        direction: Direction::HigherIsBetter,
+        target: Some(75.0),
+        frequency: Frequency::Weekly,
+    }
+}
+
+pub fn measurement(measure: EventId, week: u8, numerator: f64) -> Measurement {
+    let start = date!(2026 - 01 - 05) + time::Duration::weeks(week as i64);
+    Measurement {
+        measure,
+        period_start: start,
+        period_end: start + time::Duration::days(6),
+        value: MeasurementValue::Ratio {
+            numerator,
+            denominator: 10.0,
+        },
+        note: String::new(),
+    }
+}
+
+pub fn plan(follows: Option<EventId>) -> Plan {
+    Plan {
+        change_idea: None,
+        follows,
+        scale: TestScale::VerySmall,
+        objective: "Try a risk conversation guide on two visits".into(),
+        predictions: vec![Prediction {
+            question: "Will the person take part in the plan?".into(),
+            prediction: "Yes, both will".into(),
+            reason: "The guide starts from what matters to them".into(),
+        }],
+        who: "A. Lee".into(),
+        what: "Use the guide".into(),
+        where_: "Home visits".into(),
+        when: date!(2026 - 02 - 02),
+        data_to_collect: "Whether a plan was agreed".into(),
+    }
+}
+
+pub fn done() -> Do {
+    Do {
+        carried_out_on: date!(2026 - 02 - 03),
+        carried_out_by: "A. Lee".into(),
+        observations: "Both people engaged".into(),
+        problems: "One visit ran late".into(),
+        surprises: "A daughter joined in".into(),
+        data_gathered: "2 of 2 plans agreed".into(),
+    }
+}
+
+pub fn study() -> Study {
+    Study {
+        analysis: "2 of 2".into(),
+        compared_with_predictions: "As predicted".into(),
+        learning: "The guide helps".into(),
+    }
+}
+
+pub fn act(decision: Decision) -> Act {
+    Act {
+        decision,
+        reasons: "It worked twice".into(),
+        changes: "None".into(),
+        next_step: "Try with 5 visits".into(),
+    }
+}
+
+/// A store with a collaborative and one project in it.
+pub fn store_with_project(path: &std::path::Path) -> (Store, StreamId, StreamId) {
+    let mut store = Store::create(path, "Asha Patel").expect("create");
+    let c = store.found_collaborative(founded()).expect("found").stream;
+    let p = store.start_project(project(c)).expect("start").stream;
+    (store, c, p)
+}
