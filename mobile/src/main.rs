@@ -1,1 +1,40 @@
-fn main() {}
+//! `praxis`: the terminal client. Records and shows a collaborative's work offline.
+
+mod cli;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args = cli::args::Cli::parse();
+    let json = args.json;
+    match cli::run::run(args) {
+        Ok(output) => {
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&output.json).unwrap_or_default()
+                );
+            } else {
+                println!("{}", output.text);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            let refused = error
+                .downcast_ref::<praxis_core::store::StoreError>()
+                .is_some_and(|e| matches!(e, praxis_core::store::StoreError::Refused(_)));
+            let message = format!("{error:#}");
+            if json {
+                let code = if refused { "refused" } else { "error" };
+                eprintln!(
+                    "{}",
+                    serde_json::json!({ "error": code, "message": message })
+                );
+            } else {
+                eprintln!("praxis: {message}");
+            }
+            ExitCode::from(if refused { 2 } else { 1 })
+        }
+    }
+}

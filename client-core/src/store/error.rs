@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("{0}")]
+    #[error(transparent)]
     Refused(#[from] Refusal),
     #[error("there is no Praxis store at {0}. Create one with `praxis init`.")]
     NotFound(PathBuf),
@@ -30,7 +30,7 @@ pub enum StoreError {
         "stored data could not be read ({0}). The store may be damaged; restore it from a backup or sync again."
     )]
     Corrupt(String),
-    #[error("{0}")]
+    #[error(transparent)]
     Replication(#[from] ReplicationError),
     #[error("the local database failed: {0}")]
     Sqlite(#[from] rusqlite::Error),

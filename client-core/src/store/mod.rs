@@ -18,7 +18,7 @@ use crate::domain::fold::{self, MemoryViews, Views};
 use crate::domain::hlc::{Hlc, wall_millis_now};
 use crate::domain::ids::{DeviceId, EventId, PersonId, StreamId};
 use crate::domain::record::{Detail, StreamKind, StreamSummary};
-use crate::domain::validation::{CollaborativeContext, validate};
+use crate::domain::validation::{CollaborativeContext, Refusal, validate};
 use crate::replication::StreamDocument;
 use codec::{blob_uuid, uuid_blob};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
@@ -77,7 +77,7 @@ impl Store {
             return Err(StoreError::AlreadyExists(path.to_path_buf()));
         }
         if name.trim().is_empty() {
-            return Err(crate::domain::validation::Refusal {
+            return Err(Refusal {
                 problem: "The person's name is missing.".into(),
                 fix: "Give the name of the person who will use this store.".into(),
             }
@@ -536,11 +536,21 @@ fn record_in(
         tx.prepare_cached("INSERT INTO changes (stream, hash, bytes) VALUES (?1, ?2, ?3)")?;
     let mut recorded = Vec::with_capacity(events.len());
     let mut last = None;
-    for event in events {
+    let total = events.len();
+    for (index, event) in events.into_iter().enumerate() {
         if let Event::ProjectStarted(p) = &event {
             context = collaborative_context_of(tx, p.collaborative)?;
         }
-        validate(&event, &mut views, context.as_ref())?;
+        validate(&event, &mut views, context.as_ref()).map_err(|refusal| {
+            if total > 1 {
+                Refusal {
+                    problem: format!("Event {} of {total}: {}", index + 1, refusal.problem),
+                    fix: refusal.fix,
+                }
+            } else {
+                refusal
+            }
+        })?;
         let wall = wall_millis_now();
         *clock = Hlc::tick(*clock, wall);
         let envelope = Envelope::new(stream, identity.person, identity.device, *clock, event);

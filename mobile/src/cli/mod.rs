@@ -1,0 +1,6 @@
+//! The `praxis` terminal client.
+
+pub mod args;
+pub mod context;
+pub mod render;
+pub mod run;

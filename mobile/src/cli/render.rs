@@ -1,0 +1,543 @@
+//! How results read: plain sentences and aligned lists for people, JSON for scripts.
+
+use anyhow::Result;
+use praxis_core::domain::event::*;
+use praxis_core::domain::hlc::Hlc;
+use praxis_core::domain::record::HistoryEntry;
+use praxis_core::domain::views::{
+    CycleView, FeedItem, MeasureSeries, ProjectOverview, RecordHistory,
+};
+use praxis_core::store::queries::{self, CollaborativeView};
+use praxis_core::store::{Recorded, Store};
+use serde::Serialize;
+use std::fmt::Write;
+
+/// What a command shows: the same content as JSON and as text.
+pub struct Output {
+    pub json: serde_json::Value,
+    pub text: String,
+}
+
+impl Output {
+    pub fn new(json: serde_json::Value, text: String) -> Self {
+        Output { json, text }
+    }
+
+    fn of(value: &impl Serialize, text: String) -> Result<Self> {
+        Ok(Output {
+            json: serde_json::to_value(value)?,
+            text,
+        })
+    }
+}
+
+fn when(at: Hlc) -> String {
+    let t = at.wall_time();
+    format!("{} {:02}:{:02}", t.date(), t.hour(), t.minute())
+}
+
+pub fn recorded(r: &Recorded, what: &str) -> Output {
+    let mut first = what.chars();
+    let what = match first.next() {
+        Some(c) => c.to_uppercase().collect::<String>() + first.as_str(),
+        None => String::new(),
+    };
+    Output::new(
+        serde_json::json!({ "saved": true, "id": r.id, "short_id": r.id.short(), "stream": r.stream, "kind": r.kind.name(), "recorded_at": r.at }),
+        format!("{what}: {} (saved {}).", r.id.short(), when(r.at)),
+    )
+}
+
+pub fn status(store: &Store) -> Result<Output> {
+    let streams = queries::streams(store.connection())?;
+    let id = store.identity();
+    let mut text = format!(
+        "{} on device {}\nStore: {}\n",
+        id.name,
+        id.device.short(),
+        store.path().display()
+    );
+    if streams.is_empty() {
+        text.push_str("No collaborative or project here yet.\n");
+    }
+    for s in &streams {
+        let summary = queries::summary(store.connection(), s.id)?;
+        let _ = write!(
+            text,
+            "\n{:<14} {}  {}  ({} events",
+            format!("{:?}", s.kind).to_lowercase(),
+            s.id.short(),
+            s.name,
+            s.events
+        );
+        if summary.unknown_events > 0 {
+            let _ = write!(
+                text,
+                ", {} from a newer Praxis: update to read them",
+                summary.unknown_events
+            );
+        }
+        if !summary.conflicts.is_empty() {
+            let _ = write!(text, ", {} open conflicts", summary.conflicts.len());
+        }
+        text.push(')');
+    }
+    Output::of(
+        &serde_json::json!({ "identity": id, "store": store.path(), "streams": streams }),
+        text,
+    )
+}
+
+pub fn projects(store: &Store) -> Result<Output> {
+    let projects: Vec<_> = queries::streams(store.connection())?
+        .into_iter()
+        .filter(|s| s.kind == praxis_core::domain::record::StreamKind::Project)
+        .collect();
+    let mut text = String::new();
+    if projects.is_empty() {
+        text.push_str("No projects yet. Start one with `praxis project start`.");
+    }
+    for p in &projects {
+        let _ = writeln!(text, "{}  {}  ({} events)", p.id.short(), p.name, p.events);
+    }
+    Output::of(&projects, text.trim_end().to_string())
+}
+
+pub fn collaborative(view: &CollaborativeView) -> Result<Output> {
+    let mut t = format!(
+        "{}\nTopic: {}\nChosen with people who use services: {}\n",
+        view.name, view.topic, view.chosen_with
+    );
+    match (&view.schedule, view.schedule_in_conflict) {
+        (_, true) => t.push_str("\nSchedule: in conflict, see `praxis conflicts`\n"),
+        (None, _) => t.push_str("\nSchedule: not set\n"),
+        (Some(phases), _) => {
+            t.push_str("\nSchedule:\n");
+            for p in phases {
+                let _ = writeln!(t, "  {:<20} {} to {}", phase_name(p.kind), p.starts, p.ends);
+            }
+        }
+    }
+    let _ = writeln!(
+        t,
+        "\nProgress scale: {} (version {})",
+        view.scale.name, view.scale.version
+    );
+    for l in &view.scale.levels {
+        let _ = writeln!(t, "  {}  {}", l.score, l.meaning);
+    }
+    t.push_str("\nChange package:\n");
+    if view.change_package.is_empty() {
+        t.push_str("  (empty)\n");
+    }
+    for (id, title) in &view.change_package {
+        let _ = writeln!(t, "  {}  {}", id.short(), title);
+    }
+    t.push_str("\nProjects here:\n");
+    for p in &view.projects {
+        let _ = writeln!(t, "  {}  {}", p.id.short(), p.name);
+    }
+    Output::of(view, t.trim_end().to_string())
+}
+
+fn phase_name(kind: PhaseKind) -> String {
+    match kind {
+        PhaseKind::Prework => "Prework".into(),
+        PhaseKind::LearningSession(n) => format!("Learning session {n}"),
+        PhaseKind::ActionPeriod(n) => format!("Action period {n}"),
+        PhaseKind::ClosingEvent => "Closing event".into(),
+    }
+}
+
+fn value(v: &MeasurementValue) -> String {
+    match v {
+        MeasurementValue::Value(x) => format!("{x}"),
+        MeasurementValue::Ratio {
+            numerator,
+            denominator,
+        } => {
+            format!("{numerator}/{denominator} ({:.1}%)", v.plotted())
+        }
+    }
+}
+
+fn direction(d: Direction) -> &'static str {
+    match d {
+        Direction::HigherIsBetter => "higher is better",
+        Direction::LowerIsBetter => "lower is better",
+    }
+}
+
+pub fn overview(o: &ProjectOverview) -> Result<Output> {
+    let mut t = String::new();
+    if let Some(p) = &o.project {
+        let _ = writeln!(t, "{}\n{} ({})", p.title, p.team, p.organisation);
+    }
+    match &o.charter {
+        Some(c) => {
+            let a = &c.aim;
+            let _ = writeln!(
+                t,
+                "\nAim: {} for {} in {}: {} by {}.",
+                a.what, a.for_whom, a.where_, a.how_much, a.by_when
+            );
+            let _ = writeln!(
+                t,
+                "Senior leader {}; day-to-day lead {}.",
+                c.senior_leader, c.day_to_day_lead
+            );
+        }
+        None if o
+            .conflicts
+            .iter()
+            .any(|c| Some(c.subject) == o.project.as_ref().map(|_| c.subject)) =>
+        {
+            t.push_str("\nAim: in conflict, see `praxis conflicts`.\n");
+        }
+        None => t.push_str("\nAim: no charter yet (`praxis charter`).\n"),
+    }
+    t.push_str("\nMeasures:\n");
+    if o.measures.is_empty() {
+        t.push_str("  none yet (`praxis measure define`)\n");
+    }
+    for m in &o.measures {
+        let name = m
+            .definition
+            .as_ref()
+            .map(|d| d.name.as_str())
+            .unwrap_or("(definition in conflict)");
+        let latest = match &m.latest {
+            Some(p) => format!("latest {} for {}", value(&p.value), p.period_end),
+            None => "no data yet".into(),
+        };
+        let kind = m
+            .definition
+            .as_ref()
+            .map(|d| format!("{:?}", d.kind).to_lowercase())
+            .unwrap_or_default();
+        let _ = writeln!(
+            t,
+            "  {}  {:<32} {:<9} {} ({} points)",
+            m.id.short(),
+            name,
+            kind,
+            latest,
+            m.measurements
+        );
+    }
+    t.push_str("\nCycles by stage:\n");
+    if o.cycles_by_stage.is_empty() {
+        t.push_str("  none yet (`praxis cycle plan`)\n");
+    }
+    for (stage, cycles) in &o.cycles_by_stage {
+        let _ = writeln!(t, "  {stage}:");
+        for c in cycles {
+            let _ = writeln!(t, "    {}  {}", c.id.short(), c.objective);
+        }
+    }
+    if o.ramps.iter().any(|r| r.steps.len() > 1) {
+        t.push_str("\nRamps:\n");
+        for r in o.ramps.iter().filter(|r| r.steps.len() > 1) {
+            for s in &r.steps {
+                let _ = writeln!(
+                    t,
+                    "  {}{} {} [{}]",
+                    "  ".repeat(s.depth),
+                    s.cycle.id.short(),
+                    s.cycle.objective,
+                    s.cycle.stage.label()
+                );
+            }
+        }
+    }
+    if !o.reports.is_empty() {
+        t.push_str("\nMonthly reports:\n");
+        for r in &o.reports {
+            let coord = r
+                .coordinator_scores
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .join(", ");
+            let coord = if coord.is_empty() {
+                "not yet scored".to_string()
+            } else {
+                format!("coordinator {coord}")
+            };
+            let _ = writeln!(
+                t,
+                "  {}  {}  self {}, {}",
+                r.id.short(),
+                praxis_core::domain::record::month_label(r.month),
+                r.self_score,
+                coord
+            );
+        }
+    }
+    if !o.conflicts.is_empty() {
+        t.push_str("\nOpen conflicts:\n");
+        for c in &o.conflicts {
+            let _ = writeln!(
+                t,
+                "  {}  {} ({} versions): `praxis resolve {} --keep ...`",
+                c.subject.short(),
+                c.what,
+                c.versions.len(),
+                c.subject.short()
+            );
+        }
+    }
+    let _ = write!(t, "\n{} events", o.events);
+    if o.unknown_events > 0 {
+        let _ = write!(
+            t,
+            "; {} from a newer Praxis are kept but not shown: update Praxis to read them",
+            o.unknown_events
+        );
+    }
+    Output::of(o, t)
+}
+
+pub fn conflicts(store: &Store) -> Result<Output> {
+    let mut all = Vec::new();
+    let mut t = String::new();
+    for s in queries::streams(store.connection())? {
+        for c in queries::summary(store.connection(), s.id)?.conflicts {
+            let _ = writeln!(t, "{}  {} in {}", c.subject.short(), c.what, s.name);
+            for v in &c.versions {
+                if let Some(e) = queries::event(store.connection(), *v)? {
+                    let _ = writeln!(
+                        t,
+                        "    version {}  recorded {} by {}",
+                        v.short(),
+                        when(e.recorded_at),
+                        e.author.short()
+                    );
+                }
+            }
+            let _ = writeln!(
+                t,
+                "  Settle it: praxis resolve {} --keep <version> --reason \"...\"",
+                c.subject.short()
+            );
+            all.push(c);
+        }
+    }
+    if all.is_empty() {
+        t.push_str("No open conflicts.");
+    }
+    Output::of(&all, t.trim_end().to_string())
+}
+
+pub fn series(s: &MeasureSeries) -> Result<Output> {
+    let mut t = String::new();
+    match &s.definition {
+        Some(d) => {
+            let _ = writeln!(t, "{} ({:?}, {})", d.name, d.kind, direction(d.direction));
+            let _ = writeln!(t, "Definition: {}", d.operational_definition);
+            if let Some(target) = d.target {
+                let _ = writeln!(t, "Target: {target}");
+            }
+        }
+        None => t.push_str("The definition is in conflict: see `praxis conflicts`.\n"),
+    }
+    if s.revisions > 0 {
+        let _ = writeln!(t, "Revised {} times.", s.revisions);
+    }
+    t.push('\n');
+    if s.points.is_empty() {
+        t.push_str("No measurements yet.");
+    }
+    for p in &s.points {
+        let _ = writeln!(
+            t,
+            "  {} to {}  {:>16}{}  {}",
+            p.period_start,
+            p.period_end,
+            value(&p.value),
+            if p.corrected { " (corrected)" } else { "" },
+            p.note
+        );
+    }
+    Output::of(s, t.trim_end().to_string())
+}
+
+fn history_lines(t: &mut String, entries: &[HistoryEntry]) {
+    for h in entries {
+        let _ = writeln!(
+            t,
+            "  {}  {}  by {}  {}",
+            when(h.stamp.at),
+            h.stamp.event.short(),
+            h.stamp.author.short(),
+            h.what
+        );
+    }
+}
+
+pub fn cycle(c: &CycleView) -> Result<Output> {
+    let mut t = String::new();
+    if let Some(p) = &c.plan {
+        let _ = writeln!(
+            t,
+            "Cycle {}: {}  [{}]",
+            c.id.short(),
+            p.objective,
+            c.stage.label()
+        );
+        if let Some(f) = c.follows {
+            let _ = writeln!(t, "Follows cycle {}", f.short());
+        }
+        let _ = writeln!(t, "\nPLAN ({:?} test)", p.scale);
+        for q in &p.predictions {
+            let _ = writeln!(
+                t,
+                "  Q: {}\n     predicted: {} (because {})",
+                q.question, q.prediction, q.reason
+            );
+        }
+        let _ = writeln!(
+            t,
+            "  Who: {}. What: {}. Where: {}. When: {}.",
+            p.who, p.what, p.where_, p.when
+        );
+        let _ = writeln!(t, "  Data to collect: {}", p.data_to_collect);
+    }
+    for (id, d) in &c.dos {
+        let _ = writeln!(
+            t,
+            "\nDO {} (carried out {} by {})",
+            id.short(),
+            d.carried_out_on,
+            d.carried_out_by
+        );
+        let _ = writeln!(t, "  Observations: {}", d.observations);
+        if !d.problems.is_empty() {
+            let _ = writeln!(t, "  Problems: {}", d.problems);
+        }
+        if !d.surprises.is_empty() {
+            let _ = writeln!(t, "  Surprises: {}", d.surprises);
+        }
+        if !d.data_gathered.is_empty() {
+            let _ = writeln!(t, "  Data: {}", d.data_gathered);
+        }
+    }
+    for (id, s) in &c.studies {
+        let _ = writeln!(t, "\nSTUDY {}", id.short());
+        if !s.analysis.is_empty() {
+            let _ = writeln!(t, "  Analysis: {}", s.analysis);
+        }
+        let _ = writeln!(
+            t,
+            "  Against the predictions: {}\n  Learning: {}",
+            s.compared_with_predictions, s.learning
+        );
+    }
+    if let Some(a) = &c.act {
+        let _ = writeln!(t, "\nACT: {:?}\n  Reasons: {}", a.decision, a.reasons);
+        if !a.changes.is_empty() {
+            let _ = writeln!(t, "  Changes: {}", a.changes);
+        }
+        if !a.next_step.is_empty() {
+            let _ = writeln!(t, "  Next: {}", a.next_step);
+        }
+    }
+    if let Some(versions) = &c.act_conflict {
+        t.push_str("\nACT: in conflict, decided without seeing each other:\n");
+        for v in versions {
+            let _ = writeln!(
+                t,
+                "  {}  {:?}: {} (by {})",
+                v.stamp.event.short(),
+                v.value.decision,
+                v.value.reasons,
+                v.stamp.author.short()
+            );
+        }
+        let _ = writeln!(
+            t,
+            "  Settle it: praxis resolve {} --keep <version> --reason \"...\"",
+            c.id.short()
+        );
+    }
+    if !c.leads_to.is_empty() {
+        let _ = writeln!(
+            t,
+            "\nLeads to: {}",
+            c.leads_to
+                .iter()
+                .map(|i| i.short())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    if !c.observations.is_empty() {
+        t.push_str("\nObservations:\n");
+        for o in &c.observations {
+            let _ = writeln!(
+                t,
+                "  {}  {}  {}",
+                o.observation.observed_on,
+                o.id.short(),
+                o.observation.text
+            );
+        }
+    }
+    t.push_str("\nHistory:\n");
+    history_lines(&mut t, &c.history);
+    Output::of(c, t.trim_end().to_string())
+}
+
+pub fn feed(items: &[FeedItem]) -> Result<Output> {
+    let mut t = String::new();
+    if items.is_empty() {
+        t.push_str("No observations yet (`praxis observe \"...\"`).");
+    }
+    for i in items {
+        let o = &i.observation;
+        let kind = match o.kind {
+            ObservationKind::Observation => "",
+            ObservationKind::CaseMaterial => " [case material]",
+        };
+        let subject = o
+            .subject
+            .as_deref()
+            .map(|s| format!(" about {s}"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            t,
+            "{}  {}{}{}{}  {}",
+            o.observed_on,
+            i.id.short(),
+            kind,
+            subject,
+            if i.corrected { " (corrected)" } else { "" },
+            o.text
+        );
+    }
+    Output::of(&items, t.trim_end().to_string())
+}
+
+pub fn history(h: &RecordHistory) -> Result<Output> {
+    let mut t = format!(
+        "{} {}{}\n",
+        h.kind.name(),
+        h.id.short(),
+        if h.withdrawn { " (withdrawn)" } else { "" }
+    );
+    if h.original.as_ref() != Some(&h.current) {
+        let _ = writeln!(
+            t,
+            "As first recorded: {}",
+            serde_json::to_string(&h.original)?
+        );
+        let _ = writeln!(
+            t,
+            "As it stands now:  {}",
+            serde_json::to_string(&h.current)?
+        );
+    }
+    t.push_str("History:\n");
+    history_lines(&mut t, &h.entries);
+    Output::of(h, t.trim_end().to_string())
+}
