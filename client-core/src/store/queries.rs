@@ -27,24 +27,25 @@ fn stream_kind(name: &str) -> Result<StreamKind, StoreError> {
     }
 }
 
-fn stream_row(
-    r: &rusqlite::Row<'_>,
-) -> rusqlite::Result<(Vec<u8>, String, String, Option<Vec<u8>>, i64)> {
+type StreamRow = (Vec<u8>, String, String, Option<Vec<u8>>, Vec<u8>);
+
+fn stream_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StreamRow> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
 }
 
-fn to_info(row: (Vec<u8>, String, String, Option<Vec<u8>>, i64)) -> Result<StreamInfo, StoreError> {
+fn to_info(row: StreamRow) -> Result<StreamInfo, StoreError> {
+    let summary: StreamSummary = postcard::from_bytes(&row.4)
+        .map_err(|e| StoreError::Corrupt(format!("a stream summary: {e}")))?;
     Ok(StreamInfo {
         id: StreamId(blob_uuid(&row.0)?),
         kind: stream_kind(&row.1)?,
         name: row.2,
         collaborative: row.3.map(|c| blob_uuid(&c).map(StreamId)).transpose()?,
-        events: row.4,
+        events: summary.events as i64,
     })
 }
 
-const STREAM_COLUMNS: &str =
-    "id, kind, name, collaborative, (SELECT count(*) FROM events WHERE events.stream = streams.id)";
+const STREAM_COLUMNS: &str = "id, kind, name, collaborative, summary";
 
 pub fn streams(conn: &Connection) -> Result<Vec<StreamInfo>, StoreError> {
     let mut stmt = conn.prepare(&format!(
