@@ -9,5 +9,6 @@ pub mod ids;
 pub mod progress_scale;
 pub mod record;
 pub mod register;
+pub mod role;
 pub mod validation;
 pub mod views;

@@ -64,6 +64,53 @@ pub fn validate(
     event: &Event,
     views: &mut impl Views,
     collaborative: Option<&CollaborativeContext>,
+    mode: Mode,
+) -> Result<(), Refusal> {
+    match mode {
+        Mode::Device => check(event, views, collaborative, mode),
+        Mode::Replica => check(event, &mut StandingAsSeen(views), collaborative, mode),
+    }
+}
+
+/// Where a check runs, which decides whether rules about the latest state apply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// On the recording device, against everything it knows now: all rules apply.
+    Device,
+    /// On a replica receiving an event recorded elsewhere: only rules the author could
+    /// check apply. Whether a register was up to date, a report the first of its month
+    /// or a record not yet withdrawn depends on what had reached the author, so
+    /// concurrent changes are accepted and shown as conflicts instead.
+    Replica,
+}
+
+/// Views in which withdrawn records still stand: a withdrawal its author had not seen
+/// must not make an event unacceptable.
+struct StandingAsSeen<'v, V>(&'v mut V);
+
+impl<V: Views> Views for StandingAsSeen<'_, V> {
+    fn record(&mut self, id: EventId) -> Option<Record> {
+        self.0.record(id).map(|mut r| {
+            r.withdrawn = false;
+            r
+        })
+    }
+    fn put(&mut self, record: Record) {
+        self.0.put(record)
+    }
+    fn summary(&mut self) -> super::record::StreamSummary {
+        self.0.summary()
+    }
+    fn put_summary(&mut self, summary: super::record::StreamSummary) {
+        self.0.put_summary(summary)
+    }
+}
+
+fn check(
+    event: &Event,
+    views: &mut impl Views,
+    collaborative: Option<&CollaborativeContext>,
+    mode: Mode,
 ) -> Result<(), Refusal> {
     let summary = views.summary();
     match (event, summary.kind) {
@@ -156,6 +203,7 @@ pub fn validate(
                 _ => None,
             });
             up_to_date(
+                mode,
                 "schedule",
                 register
                     .as_ref()
@@ -243,6 +291,7 @@ pub fn validate(
                 _ => None,
             });
             up_to_date(
+                mode,
                 "charter",
                 register
                     .as_ref()
@@ -262,6 +311,7 @@ pub fn validate(
             } = &record.detail
             {
                 up_to_date(
+                    mode,
                     "measure's definition",
                     Some((register.heads.clone(), register.is_up_to_date(replaces))),
                 )?;
@@ -306,6 +356,7 @@ pub fn validate(
                     );
                 }
                 up_to_date(
+                    mode,
                     "Act decision",
                     Some((register.heads.clone(), register.is_up_to_date(replaces))),
                 )?;
@@ -317,8 +368,9 @@ pub fn validate(
         Event::LearningLogEntryAdded(l) => learning_log_entry(l)?,
         Event::MonthlyReportSubmitted(report) => {
             monthly_report(report, collaborative)?;
-            if let Some(Detail::Project { reports, .. }) =
-                founding_record(views, founding).map(|r| r.detail)
+            if mode == Mode::Device
+                && let Some(Detail::Project { reports, .. }) =
+                    founding_record(views, founding).map(|r| r.detail)
                 && let Some((_, existing)) = reports.iter().find(|(m, _)| *m == report.month)
             {
                 return refuse(
@@ -371,7 +423,7 @@ pub fn validate(
             keep,
             reason,
         } => {
-            resolution(views, *subject, settles, *keep, reason)?;
+            resolution(views, *subject, settles, *keep, reason, mode)?;
         }
     }
     Ok(())
@@ -381,7 +433,10 @@ fn founding_record(views: &mut impl Views, founding: Option<EventId>) -> Option<
     founding.and_then(|f| views.record(f))
 }
 
-fn up_to_date(what: &str, state: Option<(Vec<EventId>, bool)>) -> Result<(), Refusal> {
+fn up_to_date(mode: Mode, what: &str, state: Option<(Vec<EventId>, bool)>) -> Result<(), Refusal> {
+    if mode == Mode::Replica {
+        return Ok(());
+    }
     match state {
         Some((_, true)) | None => Ok(()),
         Some((heads, false)) if heads.len() > 1 => refuse(
@@ -791,6 +846,7 @@ fn resolution(
     settles: &[EventId],
     keep: EventId,
     reason: &str,
+    mode: Mode,
 ) -> Result<(), Refusal> {
     required("reason for the resolution", reason)?;
     let Some(record) = views.record(subject) else {
@@ -806,7 +862,7 @@ fn resolution(
         Detail::Cycle { act, .. } => act.heads.clone(),
         Detail::Plain | Detail::Report { .. } => Vec::new(),
     };
-    if heads.len() < 2 {
+    if heads.len() < 2 && mode == Mode::Device {
         return refuse(
             format!("There is no open conflict on {}.", record.title()),
             "praxis conflicts lists the open conflicts.",
@@ -815,6 +871,31 @@ fn resolution(
     let mut named = settles.to_vec();
     named.sort();
     named.dedup();
+    if mode == Mode::Replica {
+        // Another version may have arrived since the author resolved: the resolution
+        // must only name versions of this thing, and keep one of them.
+        let versions: Vec<EventId> = match &record.detail {
+            Detail::Collaborative { schedule, .. } => {
+                schedule.versions.iter().map(|v| v.stamp.event).collect()
+            }
+            Detail::Project { charter, .. } => {
+                charter.versions.iter().map(|v| v.stamp.event).collect()
+            }
+            Detail::Measure { definition } => {
+                definition.versions.iter().map(|v| v.stamp.event).collect()
+            }
+            Detail::Cycle { act, .. } => act.versions.iter().map(|v| v.stamp.event).collect(),
+            Detail::Plain | Detail::Report { .. } => Vec::new(),
+        };
+        if named.len() < 2 || !named.iter().all(|n| versions.contains(n)) || !named.contains(&keep)
+        {
+            return refuse(
+                "The resolution names versions that are not versions of this record.",
+                "Name the conflicting versions and keep one of them.",
+            );
+        }
+        return Ok(());
+    }
     if named != heads {
         let list = heads
             .iter()

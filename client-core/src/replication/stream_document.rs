@@ -6,6 +6,7 @@
 //! this type tracks, because `length()` walks the list and would make recording O(n).
 
 use crate::domain::ids::{DeviceId, StreamId};
+use automerge::sync::{self, SyncDoc};
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{
     ActorId, AutoCommit, Change, ChangeHash, ObjType, ROOT, ReadDoc, ScalarValue, Value,
@@ -170,7 +171,30 @@ impl StreamDocument {
     pub fn apply(&mut self, changes: Vec<Change>) -> Result<Vec<IncomingChange>, ReplicationError> {
         let before = self.doc.get_heads();
         self.doc.apply_changes(changes)?;
-        let added = self.doc.get_changes(&before);
+        Ok(self.added_since(&before))
+    }
+
+    /// The next standard Automerge sync message for the peer whose state this is.
+    pub fn generate_sync_message(&mut self, state: &mut sync::State) -> Option<sync::Message> {
+        self.doc.sync().generate_sync_message(state)
+    }
+
+    /// Receives a standard Automerge sync message; returns the changes that were new.
+    pub fn receive_sync_message(
+        &mut self,
+        state: &mut sync::State,
+        message: sync::Message,
+    ) -> Result<Vec<IncomingChange>, ReplicationError> {
+        let before = self.doc.get_heads();
+        self.doc
+            .sync()
+            .receive_sync_message(state, message)
+            .map_err(|e| ReplicationError::BadChange(e.to_string()))?;
+        Ok(self.added_since(&before))
+    }
+
+    fn added_since(&mut self, before: &[ChangeHash]) -> Vec<IncomingChange> {
+        let added = self.doc.get_changes(before);
         let list = self.list.to_string();
         let mut incoming = Vec::with_capacity(added.len());
         for change in added {
@@ -197,6 +221,6 @@ impl StreamDocument {
                 foreign_ops,
             });
         }
-        Ok(incoming)
+        incoming
     }
 }

@@ -26,6 +26,10 @@ pub enum StoreError {
     BadEvent(#[from] DecodeError),
     #[error("an incoming event belongs to stream {found}, not {expected}. Nothing was merged.")]
     WrongStream { expected: StreamId, found: StreamId },
+    #[error("{} of the incoming changes were refused; nothing was merged: {}", .0.len(), .0.iter().map(|r| r.reason.as_str()).collect::<Vec<_>>().join("; "))]
+    ChangesRefused(Vec<super::RefusedChange>),
+    #[error("the sync message cannot be read ({0}). Send a standard Automerge sync message.")]
+    BadSyncMessage(String),
     #[error(
         "stored data could not be read ({0}). The store may be damaged; restore it from a backup or sync again."
     )]

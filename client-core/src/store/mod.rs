@@ -8,6 +8,7 @@ mod error;
 pub mod queries;
 mod schema;
 mod sqlite_views;
+mod syncing;
 
 pub use codec::decode_record;
 pub use error::StoreError;
@@ -18,8 +19,8 @@ use crate::domain::fold::{self, MemoryViews, Views};
 use crate::domain::hlc::{Hlc, wall_millis_now};
 use crate::domain::ids::{DeviceId, EventId, PersonId, StreamId};
 use crate::domain::record::{Detail, StreamKind, StreamSummary};
-use crate::domain::validation::{CollaborativeContext, Refusal, validate};
-use crate::replication::StreamDocument;
+use crate::domain::validation::{CollaborativeContext, Mode, Refusal, validate};
+use crate::replication::{IncomingChange, StreamDocument};
 use codec::{blob_uuid, uuid_blob};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 use serde::Serialize;
@@ -66,9 +67,15 @@ pub struct Store {
     path: PathBuf,
     identity: Identity,
     clock: Hlc,
-    /// Documents loaded for writing; a view never loads one.
-    documents: HashMap<StreamId, StreamDocument>,
+    /// Documents loaded for writing, with when each was last used; a view never loads
+    /// one. At most `document_capacity` stay in memory (least recently used go).
+    documents: HashMap<StreamId, (StreamDocument, u64)>,
+    document_capacity: usize,
+    uses: u64,
 }
+
+/// How many stream documents a store keeps loaded unless told otherwise.
+pub const DEFAULT_DOCUMENT_CAPACITY: usize = 16;
 
 impl Store {
     /// Creates a new store for a person on this device.
@@ -108,6 +115,8 @@ impl Store {
             identity,
             clock: Hlc::ZERO,
             documents: HashMap::new(),
+            document_capacity: DEFAULT_DOCUMENT_CAPACITY,
+            uses: 0,
         })
     }
 
@@ -153,6 +162,8 @@ impl Store {
             },
             clock,
             documents: HashMap::new(),
+            document_capacity: DEFAULT_DOCUMENT_CAPACITY,
+            uses: 0,
         };
         if views_version != VIEWS_VERSION {
             store.rebuild_all_views()?;
@@ -226,7 +237,7 @@ impl Store {
         match result {
             Ok(mut recorded) => {
                 tx.commit()?;
-                self.documents.insert(stream, document);
+                self.put_document(stream, document);
                 Ok(recorded.remove(0))
             }
             Err(e) => {
@@ -265,7 +276,7 @@ impl Store {
         }) {
             Ok(recorded) => {
                 tx.commit()?;
-                self.documents.insert(stream, document);
+                self.put_document(stream, document);
                 Ok(recorded)
             }
             Err(e) => {
@@ -276,9 +287,35 @@ impl Store {
         }
     }
 
+    /// Keeps at most `capacity` stream documents in memory.
+    pub fn set_document_capacity(&mut self, capacity: usize) {
+        self.document_capacity = capacity.max(1);
+    }
+
+    /// How many stream documents are in memory now.
+    pub fn documents_loaded(&self) -> usize {
+        self.documents.len()
+    }
+
+    fn put_document(&mut self, stream: StreamId, document: StreamDocument) {
+        self.uses += 1;
+        self.documents.insert(stream, (document, self.uses));
+        while self.documents.len() > self.document_capacity {
+            let Some(oldest) = self
+                .documents
+                .iter()
+                .min_by_key(|(_, (_, used))| *used)
+                .map(|(s, _)| *s)
+            else {
+                break;
+            };
+            self.documents.remove(&oldest);
+        }
+    }
+
     /// The stream's document, loaded from its saved form and the changes after it.
     fn take_document(&mut self, stream: StreamId) -> Result<StreamDocument, StoreError> {
-        if let Some(doc) = self.documents.remove(&stream) {
+        if let Some((doc, _)) = self.documents.remove(&stream) {
             return Ok(doc);
         }
         let saved: Vec<u8> = self
@@ -312,7 +349,7 @@ impl Store {
             .iter()
             .map(|c| c.raw_bytes().to_vec())
             .collect();
-        self.documents.insert(stream, document);
+        self.put_document(stream, document);
         Ok(changes)
     }
 
@@ -320,7 +357,7 @@ impl Store {
     pub fn save_document(&mut self, stream: StreamId) -> Result<Vec<u8>, StoreError> {
         let mut document = self.take_document(stream)?;
         let saved = document.save();
-        self.documents.insert(stream, document);
+        self.put_document(stream, document);
         Ok(saved)
     }
 
@@ -337,13 +374,13 @@ impl Store {
         let incoming = document.apply(parsed)?;
         let tx = self.conn.transaction()?;
         let before = self.clock;
-        match merge_in(&tx, &mut self.clock, stream, &incoming).and_then(|m| {
+        match merge_in(&tx, &mut self.clock, stream, &incoming, None).and_then(|m| {
             maybe_compact(&tx, stream, &mut document)?;
             Ok(m)
         }) {
             Ok(merged) => {
                 tx.commit()?;
-                self.documents.insert(stream, document);
+                self.put_document(stream, document);
                 Ok(merged)
             }
             Err(e) => {
@@ -404,7 +441,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         compact_in(&tx, stream, &mut document)?;
         tx.commit()?;
-        self.documents.insert(stream, document);
+        self.put_document(stream, document);
         Ok(())
     }
 }
@@ -541,7 +578,7 @@ fn record_in(
         if let Event::ProjectStarted(p) = &event {
             context = collaborative_context_of(tx, p.collaborative)?;
         }
-        validate(&event, &mut views, context.as_ref()).map_err(|refusal| {
+        validate(&event, &mut views, context.as_ref(), Mode::Device).map_err(|refusal| {
             if total > 1 {
                 Refusal {
                     problem: format!("Event {} of {total}: {}", index + 1, refusal.problem),
@@ -624,11 +661,30 @@ fn insert_event(
     Ok(inserted > 0)
 }
 
+/// What a replica that trusts no one checks of each change it receives, beyond the
+/// domain's own rules (see `Store::receive_sync_message`).
+pub trait Gate {
+    /// Whether the change and the event it carries may be accepted; why not if not.
+    fn admit(&mut self, change: &IncomingChange, event: &Envelope) -> Result<(), String>;
+    /// Called inside the merging transaction once every change is admitted.
+    fn accepted(&mut self, tx: &Connection, changes: &[IncomingChange]) -> Result<(), StoreError>;
+}
+
+/// A change a gated merge refused, and why.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RefusedChange {
+    pub change: String,
+    pub event: Option<EventId>,
+    pub kind: Option<String>,
+    pub reason: String,
+}
+
 fn merge_in(
     tx: &Transaction,
     clock: &mut Hlc,
     stream: StreamId,
-    incoming: &[crate::replication::IncomingChange],
+    incoming: &[IncomingChange],
+    mut gate: Option<&mut dyn Gate>,
 ) -> Result<Merged, StoreError> {
     let (last_hlc, last_id): (i64, Vec<u8>) = tx
         .query_row(
@@ -643,51 +699,126 @@ fn merge_in(
     } else {
         Some((Hlc::from_sort_key(last_hlc), EventId(blob_uuid(&last_id)?)))
     };
+    let mut refused = Vec::new();
+    let mut new_events = Vec::new();
+    for change in incoming {
+        let refuse =
+            |refused: &mut Vec<RefusedChange>, event: Option<&Envelope>, reason: String| {
+                refused.push(RefusedChange {
+                    change: change.hash.to_string(),
+                    event: event.map(|e| e.id),
+                    kind: event.map(|e| e.kind_name().to_string()),
+                    reason,
+                })
+            };
+        if gate.is_some() && (change.events.len() != 1 || change.foreign_ops > 0) {
+            let reason = format!(
+                "a change must append exactly one event and nothing else; this one appends {} and makes {} other operations",
+                change.events.len(),
+                change.foreign_ops
+            );
+            refuse(&mut refused, None, reason);
+            continue;
+        }
+        for bytes in &change.events {
+            let envelope = match Envelope::decode(bytes) {
+                Ok(e) => e,
+                Err(e) if gate.is_some() => {
+                    refuse(&mut refused, None, e.to_string());
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            if envelope.stream != stream {
+                if gate.is_some() {
+                    refuse(
+                        &mut refused,
+                        Some(&envelope),
+                        format!("the event belongs to stream {}", envelope.stream),
+                    );
+                    continue;
+                }
+                return Err(StoreError::WrongStream {
+                    expected: stream,
+                    found: envelope.stream,
+                });
+            }
+            if let Some(g) = gate.as_deref_mut() {
+                if envelope.event().is_none() {
+                    let reason = format!(
+                        "schema version {} is not one this server knows",
+                        envelope.schema
+                    );
+                    refuse(&mut refused, Some(&envelope), reason);
+                    continue;
+                }
+                if let Err(reason) = g.admit(change, &envelope) {
+                    refuse(&mut refused, Some(&envelope), reason);
+                    continue;
+                }
+            }
+            new_events.push((envelope, bytes));
+        }
+    }
+    new_events.sort_by_key(|(e, _)| e.order_key());
+    let in_order = match (last, new_events.first()) {
+        (Some(last), Some((first, _))) => first.order_key() > last,
+        _ => true,
+    };
+    let mut views = SqliteViews::new(tx, stream);
+    let mut context = if gate.is_some() {
+        collaborative_context(tx, stream)?
+    } else {
+        None
+    };
+    let mut added = 0;
+    let mut newest = last;
+    for (envelope, bytes) in &new_events {
+        if gate.is_some()
+            && let Some(event) = envelope.event()
+        {
+            if let Event::ProjectStarted(p) = event {
+                context = collaborative_context_of(tx, p.collaborative)?;
+            }
+            if let Err(refusal) = validate(event, &mut views, context.as_ref(), Mode::Replica) {
+                refused.push(RefusedChange {
+                    change: String::new(),
+                    event: Some(envelope.id),
+                    kind: Some(envelope.kind_name().to_string()),
+                    reason: refusal.to_string(),
+                });
+                continue;
+            }
+        }
+        *clock = clock.observe(envelope.recorded_at);
+        let founding = views.summary().founding;
+        if insert_event(tx, envelope, bytes, founding)? {
+            added += 1;
+            fold::apply(&mut views, envelope);
+            newest = newest.max(Some(envelope.order_key()));
+        }
+    }
+    if !refused.is_empty() {
+        return Err(StoreError::ChangesRefused(refused));
+    }
+    views.flush()?;
+    drop(views);
     let mut insert_change = tx.prepare_cached(
         "INSERT OR IGNORE INTO changes (stream, hash, bytes) VALUES (?1, ?2, ?3)",
     )?;
-    let mut new_events = Vec::new();
     for change in incoming {
         insert_change.execute(params![
             uuid_blob(&stream.0),
             change.hash.0.as_slice(),
             change.raw
         ])?;
-        for bytes in &change.events {
-            let envelope = Envelope::decode(bytes)?;
-            if envelope.stream != stream {
-                return Err(StoreError::WrongStream {
-                    expected: stream,
-                    found: envelope.stream,
-                });
-            }
-            new_events.push((envelope, bytes));
-        }
     }
-    new_events.sort_by_key(|(e, _)| e.order_key());
-    let mut views = SqliteViews::new(tx, stream);
-    let in_order = match (last, new_events.first()) {
-        (Some(last), Some((first, _))) => first.order_key() > last,
-        _ => true,
-    };
-    let mut added = 0;
-    let mut newest = last;
-    for (envelope, bytes) in &new_events {
-        *clock = clock.observe(envelope.recorded_at);
-        let founding = views.summary().founding;
-        if insert_event(tx, envelope, bytes, founding)? {
-            added += 1;
-            if in_order {
-                fold::apply(&mut views, envelope);
-            }
-            newest = newest.max(Some(envelope.order_key()));
-        }
-    }
-    views.flush()?;
-    drop(views);
     let rebuilt = !in_order && added > 0;
     if rebuilt {
         rebuild_in(tx, stream)?;
+    }
+    if let Some(g) = gate {
+        g.accepted(tx, incoming)?;
     }
     if let Some((hlc, id)) = newest {
         tx.execute(

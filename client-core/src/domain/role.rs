@@ -1,0 +1,119 @@
+//! Roles and what each may record. Memberships give a person a role for a team or a
+//! whole collaborative; the server checks every event it receives against them.
+
+use super::event::EventKind;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Role {
+    Practitioner,
+    Advisor,
+    Coordinator,
+    SeniorManager,
+    Auditor,
+    Administrator,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [
+        Role::Practitioner,
+        Role::Advisor,
+        Role::Coordinator,
+        Role::SeniorManager,
+        Role::Auditor,
+        Role::Administrator,
+    ];
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Role::Practitioner => "practitioner",
+            Role::Advisor => "advisor",
+            Role::Coordinator => "coordinator",
+            Role::SeniorManager => "senior-manager",
+            Role::Auditor => "auditor",
+            Role::Administrator => "administrator",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.name() == name)
+    }
+
+    /// Whether this role may record events of `kind` in a team's or collaborative's
+    /// stream. Auditors record nothing; administrators act through the organisation.
+    pub fn may_record(&self, kind: EventKind) -> bool {
+        use EventKind as K;
+        let team_work = matches!(
+            kind,
+            K::ProjectStarted
+                | K::CharterSet
+                | K::MeasureDefined
+                | K::MeasureRevised
+                | K::MeasurementRecorded
+                | K::ChangeIdeaProposed
+                | K::CyclePlanned
+                | K::CycleDone
+                | K::CycleStudied
+                | K::CycleActed
+                | K::ObservationRecorded
+                | K::ActionPlanEntryAdded
+                | K::LearningLogEntryAdded
+                | K::MonthlyReportSubmitted
+                | K::Correction
+                | K::Resolution
+        );
+        match self {
+            Role::Practitioner | Role::Advisor => team_work,
+            Role::Coordinator => {
+                team_work
+                    || matches!(
+                        kind,
+                        K::CollaborativeFounded
+                            | K::ScheduleSet
+                            | K::ProgressScaleAdopted
+                            | K::ChangePackageItemAdded
+                            | K::CoordinatorScoreGiven
+                    )
+            }
+            Role::SeniorManager => {
+                matches!(
+                    kind,
+                    K::ManagerDecisionRecorded
+                        | K::ObservationRecorded
+                        | K::Correction
+                        | K::Resolution
+                )
+            }
+            Role::Auditor | Role::Administrator => false,
+        }
+    }
+
+    /// Whether the role may read streams at all (everyone but administrators, whose
+    /// job is people and devices, not records).
+    pub fn may_read(&self) -> bool {
+        !matches!(self, Role::Administrator)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_coordinators_score_and_only_managers_decide() {
+        for role in Role::ALL {
+            assert_eq!(
+                role.may_record(EventKind::CoordinatorScoreGiven),
+                role == Role::Coordinator
+            );
+            assert_eq!(
+                role.may_record(EventKind::ManagerDecisionRecorded),
+                role == Role::SeniorManager
+            );
+            assert_eq!(Role::from_name(role.name()), Some(role));
+        }
+        assert!(EventKind::ALL.iter().all(|k| !Role::Auditor.may_record(*k)));
+        assert!(Role::Practitioner.may_record(EventKind::CycleDone));
+        assert!(!Role::Practitioner.may_record(EventKind::ScheduleSet));
+    }
+}

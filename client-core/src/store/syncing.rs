@@ -1,0 +1,104 @@
+//! Sync with a peer through standard Automerge sync messages. The caller keeps each
+//! peer's `State` for the length of a session; what outlives it (the heads both sides
+//! share) is saved per (peer, stream), so a later sync sends only what is new.
+
+use super::codec::uuid_blob;
+use super::{Gate, Merged, Store, StoreError, maybe_compact, merge_in};
+use crate::domain::ids::StreamId;
+use automerge::sync::{Message, State};
+use rusqlite::{OptionalExtension, params};
+
+/// A sync message ready to send, and whether it carries changes.
+pub struct Outgoing {
+    pub bytes: Vec<u8>,
+    /// True when the message carries no changes and the peer is known to have our heads:
+    /// there is nothing left to tell it.
+    pub in_sync: bool,
+}
+
+impl Store {
+    /// The saved sync state with `peer` for `stream` (a fresh one the first time).
+    pub fn sync_state(&self, stream: StreamId, peer: &str) -> Result<State, StoreError> {
+        let saved: Option<Vec<u8>> = self
+            .conn
+            .prepare_cached("SELECT state FROM sync_states WHERE peer = ?1 AND stream = ?2")?
+            .query_row(params![peer, uuid_blob(&stream.0)], |r| r.get(0))
+            .optional()?;
+        match saved {
+            Some(bytes) => {
+                State::decode(&bytes).map_err(|e| StoreError::Corrupt(format!("a sync state: {e}")))
+            }
+            None => Ok(State::new()),
+        }
+    }
+
+    pub fn save_sync_state(
+        &self,
+        stream: StreamId,
+        peer: &str,
+        state: &State,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO sync_states (peer, stream, state) VALUES (?1, ?2, ?3)",
+            params![peer, uuid_blob(&stream.0), state.encode()],
+        )?;
+        Ok(())
+    }
+
+    /// The next sync message for the peer, or `None` when there is nothing to send.
+    pub fn generate_sync_message(
+        &mut self,
+        stream: StreamId,
+        state: &mut State,
+    ) -> Result<Option<Outgoing>, StoreError> {
+        let mut document = self.take_document(stream)?;
+        let message = document.generate_sync_message(state);
+        let heads = document.heads();
+        self.put_document(stream, document);
+        Ok(message.map(|m| {
+            let in_sync = m.changes.is_empty()
+                && m.need.is_empty()
+                && state.their_heads.as_deref() == Some(heads.as_slice());
+            Outgoing {
+                bytes: m.encode(),
+                in_sync,
+            }
+        }))
+    }
+
+    /// Receives a sync message from the peer and merges what it brings, in one
+    /// transaction. With a `gate`, every new change is checked first (by the gate and
+    /// by the domain's rules for events recorded elsewhere); if any is refused, nothing
+    /// of the message is applied and the refusals are returned.
+    pub fn receive_sync_message(
+        &mut self,
+        stream: StreamId,
+        state: &mut State,
+        message: &[u8],
+        gate: Option<&mut dyn Gate>,
+    ) -> Result<Merged, StoreError> {
+        let message =
+            Message::decode(message).map_err(|e| StoreError::BadSyncMessage(e.to_string()))?;
+        let mut document = self.take_document(stream)?;
+        let mut trial = state.clone();
+        let incoming = document.receive_sync_message(&mut trial, message)?;
+        let before = self.clock;
+        let tx = self.conn.transaction()?;
+        match merge_in(&tx, &mut self.clock, stream, &incoming, gate).and_then(|m| {
+            maybe_compact(&tx, stream, &mut document)?;
+            Ok(m)
+        }) {
+            Ok(merged) => {
+                tx.commit()?;
+                *state = trial;
+                self.put_document(stream, document);
+                Ok(merged)
+            }
+            Err(e) => {
+                // The document holds the refused changes: drop it, reload from disk later.
+                self.clock = before;
+                Err(e)
+            }
+        }
+    }
+}
