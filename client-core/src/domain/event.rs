@@ -3,7 +3,8 @@
 //! A variant, once shipped, is never changed: add a new variant under a new schema
 //! version and upcast. The encoding of each variant is pinned by a snapshot test.
 
-use super::ids::{EventId, StreamId};
+use super::ids::{DeviceId, EventId, PersonId, StreamId};
+use super::role::Role;
 use serde::{Deserialize, Serialize};
 use time::Date;
 
@@ -76,6 +77,38 @@ pub enum Event {
         rests_on: Vec<EventId>,
     },
 
+    // ---- the organisation stream, kept by the server ----
+    /// The server's organisation stream begins: who administers whom, replayable.
+    OrganisationFounded { name: String },
+    /// A person may now sign in.
+    PersonAdded {
+        person: PersonId,
+        username: String,
+        name: String,
+    },
+    /// A team joins a collaborative; the team is known by this event's id.
+    TeamAdded {
+        collaborative: StreamId,
+        name: String,
+        organisation: String,
+    },
+    /// A person gets a role for a team or a whole collaborative.
+    MembershipGranted {
+        person: PersonId,
+        role: Role,
+        scope: Scope,
+    },
+    /// A membership ends.
+    MembershipRevoked { membership: EventId, reason: String },
+    /// A device was enrolled for a person.
+    DeviceEnrolled {
+        device: DeviceId,
+        person: PersonId,
+        name: String,
+    },
+    /// A device may no longer sync (lost, stolen, replaced).
+    DeviceRevoked { device: DeviceId, reason: String },
+
     // ---- any stream ----
     /// A correction of an earlier record: the replacement (of the same kind) or, with
     /// none, the record withdrawn. The original stays in the history.
@@ -120,10 +153,17 @@ pub enum EventKind {
     ManagerDecisionRecorded,
     Correction,
     Resolution,
+    OrganisationFounded,
+    PersonAdded,
+    TeamAdded,
+    MembershipGranted,
+    MembershipRevoked,
+    DeviceEnrolled,
+    DeviceRevoked,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 22] = [
+    pub const ALL: [EventKind; 29] = [
         EventKind::CollaborativeFounded,
         EventKind::ScheduleSet,
         EventKind::ProgressScaleAdopted,
@@ -146,7 +186,28 @@ impl EventKind {
         EventKind::ManagerDecisionRecorded,
         EventKind::Correction,
         EventKind::Resolution,
+        EventKind::OrganisationFounded,
+        EventKind::PersonAdded,
+        EventKind::TeamAdded,
+        EventKind::MembershipGranted,
+        EventKind::MembershipRevoked,
+        EventKind::DeviceEnrolled,
+        EventKind::DeviceRevoked,
     ];
+
+    /// Kinds only the server records, in its organisation stream.
+    pub fn is_administrative(&self) -> bool {
+        matches!(
+            self,
+            EventKind::OrganisationFounded
+                | EventKind::PersonAdded
+                | EventKind::TeamAdded
+                | EventKind::MembershipGranted
+                | EventKind::MembershipRevoked
+                | EventKind::DeviceEnrolled
+                | EventKind::DeviceRevoked
+        )
+    }
 
     pub fn name(&self) -> &'static str {
         match self {
@@ -172,6 +233,13 @@ impl EventKind {
             EventKind::ManagerDecisionRecorded => "manager-decision-recorded",
             EventKind::Correction => "correction",
             EventKind::Resolution => "resolution",
+            EventKind::OrganisationFounded => "organisation-founded",
+            EventKind::PersonAdded => "person-added",
+            EventKind::TeamAdded => "team-added",
+            EventKind::MembershipGranted => "membership-granted",
+            EventKind::MembershipRevoked => "membership-revoked",
+            EventKind::DeviceEnrolled => "device-enrolled",
+            EventKind::DeviceRevoked => "device-revoked",
         }
     }
 
@@ -205,6 +273,13 @@ impl Event {
             Event::ManagerDecisionRecorded { .. } => EventKind::ManagerDecisionRecorded,
             Event::Correction { .. } => EventKind::Correction,
             Event::Resolution { .. } => EventKind::Resolution,
+            Event::OrganisationFounded { .. } => EventKind::OrganisationFounded,
+            Event::PersonAdded { .. } => EventKind::PersonAdded,
+            Event::TeamAdded { .. } => EventKind::TeamAdded,
+            Event::MembershipGranted { .. } => EventKind::MembershipGranted,
+            Event::MembershipRevoked { .. } => EventKind::MembershipRevoked,
+            Event::DeviceEnrolled { .. } => EventKind::DeviceEnrolled,
+            Event::DeviceRevoked { .. } => EventKind::DeviceRevoked,
         }
     }
 }
@@ -634,4 +709,13 @@ impl Event {
             _ => None,
         }
     }
+}
+
+/// What a membership covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Scope {
+    /// A whole collaborative: its own stream and every team's project in it.
+    Collaborative(StreamId),
+    /// One team (known by the id of its `TeamAdded` event) and its projects.
+    Team(EventId),
 }

@@ -323,6 +323,47 @@ pub fn apply(views: &mut impl Views, envelope: &Envelope) {
                 },
             );
         }
+        Event::OrganisationFounded { .. } => {
+            if summary.founding.is_none() {
+                summary.founding = Some(id);
+                summary.kind = Some(StreamKind::Organisation);
+            }
+            views.put(new_record(
+                Detail::Plain,
+                "organisation founded".to_string(),
+            ));
+        }
+        Event::PersonAdded { .. }
+        | Event::TeamAdded { .. }
+        | Event::MembershipGranted { .. }
+        | Event::DeviceEnrolled { .. } => {
+            views.put(new_record(
+                Detail::Plain,
+                format!("{} recorded", event.kind().name()),
+            ));
+        }
+        Event::MembershipRevoked { membership, reason } => {
+            let what = format!("membership revoked: {reason}");
+            update(
+                views,
+                &mut summary,
+                Some(*membership),
+                stamp,
+                event.kind(),
+                &what,
+                |_| {},
+            );
+            if let Some(mut r) = views.record(*membership) {
+                r.withdrawn = true;
+                views.put(r);
+            }
+        }
+        Event::DeviceRevoked { reason, .. } => {
+            views.put(new_record(
+                Detail::Plain,
+                format!("device revoked: {reason}"),
+            ));
+        }
         Event::ChangePackageItemAdded(_)
         | Event::MeasurementRecorded(_)
         | Event::ChangeIdeaProposed(_)

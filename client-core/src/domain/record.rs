@@ -143,6 +143,8 @@ pub fn month_label(month: time::Date) -> String {
 pub enum StreamKind {
     Collaborative,
     Project,
+    /// The server's record of people, teams, memberships and devices.
+    Organisation,
 }
 
 /// Concurrent versions of one single-valued thing, waiting for a resolution.

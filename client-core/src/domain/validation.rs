@@ -113,8 +113,27 @@ fn check(
     mode: Mode,
 ) -> Result<(), Refusal> {
     let summary = views.summary();
+    let in_organisation = match summary.kind {
+        Some(kind) => kind == StreamKind::Organisation,
+        None => matches!(event, Event::OrganisationFounded { .. }),
+    };
+    if event.kind().is_administrative() != in_organisation {
+        return refuse(
+            format!(
+                "A {} cannot be recorded in this stream.",
+                event.kind().name()
+            ),
+            "People, teams, memberships and devices are recorded by the server in its organisation stream; records of the work go in a collaborative's or project's stream.",
+        );
+    }
     match (event, summary.kind) {
-        (Event::CollaborativeFounded(_) | Event::ProjectStarted(_), Some(_)) => {
+        (Event::OrganisationFounded { .. }, None) | (_, Some(StreamKind::Organisation)) => {}
+        (
+            Event::CollaborativeFounded(_)
+            | Event::ProjectStarted(_)
+            | Event::OrganisationFounded { .. },
+            Some(_),
+        ) => {
             return refuse(
                 "This stream already has its collaborative or project.",
                 "Start a new project or collaborative in a stream of its own.",
@@ -162,6 +181,28 @@ fn check(
     let founding = summary.founding;
 
     match event {
+        Event::OrganisationFounded { name } => required("organisation's name", name)?,
+        Event::PersonAdded { username, name, .. } => {
+            required("username", username)?;
+            required("person's name", name)?;
+        }
+        Event::TeamAdded {
+            name, organisation, ..
+        } => {
+            required("team's name", name)?;
+            required("organisation", organisation)?;
+        }
+        Event::MembershipGranted { .. } | Event::DeviceEnrolled { .. } => {}
+        Event::MembershipRevoked { membership, reason } => {
+            existing(
+                views,
+                *membership,
+                "membership",
+                EventKind::MembershipGranted,
+            )?;
+            required("reason", reason)?;
+        }
+        Event::DeviceRevoked { reason, .. } => required("reason", reason)?,
         Event::CollaborativeFounded(c) => {
             required("collaborative's name", &c.name)?;
             required("topic", &c.topic)?;

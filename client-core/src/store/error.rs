@@ -20,6 +20,10 @@ pub enum StoreError {
     NotAStore(PathBuf, String),
     #[error("there is no stream {0} on this device. `praxis status` lists the streams here.")]
     UnknownStream(StreamId),
+    #[error(
+        "this store already holds {0} records made before it was enrolled, under another identity. Enrol a new store (praxis init --store NEW_FILE), or keep using this one offline."
+    )]
+    RecordedBeforeEnrolment(i64),
     #[error("there is no record {0} on this device.")]
     UnknownRecord(EventId),
     #[error("an event in the incoming changes cannot be read: {0}. Nothing was merged.")]

@@ -198,6 +198,60 @@ impl Store {
         )
     }
 
+    /// Founds the organisation stream a server keeps of people, teams and devices.
+    pub fn found_organisation(&mut self, name: &str) -> Result<Recorded, StoreError> {
+        let event = Event::OrganisationFounded {
+            name: name.to_string(),
+        };
+        self.new_stream(StreamKind::Organisation, name, None, event)
+    }
+
+    /// Takes on the person and device a server enrolled this device as. Only a store
+    /// that has recorded nothing of its own can change hands, so no event ever carries
+    /// an author the server does not know.
+    pub fn adopt_identity(&mut self, identity: Identity) -> Result<(), StoreError> {
+        let own: i64 = self.conn.query_row(
+            "SELECT count(*) FROM events WHERE device = ?1",
+            [uuid_blob(&self.identity.device.0)],
+            |r| r.get(0),
+        )?;
+        if own > 0 && identity.person != self.identity.person {
+            return Err(StoreError::RecordedBeforeEnrolment(own));
+        }
+        let tx = self.conn.transaction()?;
+        set_meta(&tx, "person", uuid_blob(&identity.person.0))?;
+        set_meta(&tx, "name", identity.name.as_bytes())?;
+        set_meta(&tx, "device", uuid_blob(&identity.device.0))?;
+        tx.commit()?;
+        self.identity = identity;
+        self.documents.clear();
+        Ok(())
+    }
+
+    /// Removes a stream that holds no events (one added to receive a sync that was
+    /// then refused).
+    pub fn remove_stream_if_empty(&mut self, stream: StreamId) -> Result<bool, StoreError> {
+        let events: i64 = self.conn.query_row(
+            "SELECT count(*) FROM events WHERE stream = ?1",
+            [uuid_blob(&stream.0)],
+            |r| r.get(0),
+        )?;
+        if events > 0 {
+            return Ok(false);
+        }
+        let tx = self.conn.transaction()?;
+        for table in ["sync_states", "changes", "records"] {
+            tx.execute(
+                &format!("DELETE FROM {table} WHERE stream = ?1"),
+                [uuid_blob(&stream.0)],
+            )?;
+        }
+        tx.execute("DELETE FROM streams WHERE id = ?1", [uuid_blob(&stream.0)])?;
+        tx.commit()?;
+        self.documents.remove(&stream);
+        Ok(true)
+    }
+
     /// Starts a team's project in a new stream of its own.
     pub fn start_project(
         &mut self,
@@ -505,6 +559,7 @@ pub(crate) fn stream_kind_name(kind: StreamKind) -> &'static str {
     match kind {
         StreamKind::Collaborative => "collaborative",
         StreamKind::Project => "project",
+        StreamKind::Organisation => "organisation",
     }
 }
 
@@ -515,6 +570,7 @@ fn collaborative_context(
 ) -> Result<Option<CollaborativeContext>, StoreError> {
     let info = queries::stream_info(conn, stream)?;
     let collaborative = match info.kind {
+        StreamKind::Organisation => return Ok(None),
         StreamKind::Collaborative => stream,
         StreamKind::Project => match info.collaborative {
             Some(c) => c,

@@ -23,6 +23,7 @@ fn stream_kind(name: &str) -> Result<StreamKind, StoreError> {
     match name {
         "collaborative" => Ok(StreamKind::Collaborative),
         "project" => Ok(StreamKind::Project),
+        "organisation" => Ok(StreamKind::Organisation),
         other => Err(StoreError::Corrupt(format!("a stream of kind '{other}'"))),
     }
 }
