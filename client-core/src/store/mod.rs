@@ -198,6 +198,27 @@ impl Store {
         )
     }
 
+    /// A setting of this device (the server it syncs with, its token...).
+    pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let value: Option<Vec<u8>> = self
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = ?1",
+                [format!("setting:{key}")],
+                |r| r.get(0),
+            )
+            .optional()?;
+        value
+            .map(|v| {
+                String::from_utf8(v).map_err(|e| StoreError::Corrupt(format!("setting {key}: {e}")))
+            })
+            .transpose()
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        set_meta(&self.conn, &format!("setting:{key}"), value.as_bytes())
+    }
+
     /// Founds the organisation stream a server keeps of people, teams and devices.
     pub fn found_organisation(&mut self, name: &str) -> Result<Recorded, StoreError> {
         let event = Event::OrganisationFounded {
