@@ -334,6 +334,17 @@ impl Store {
         stream: StreamId,
         events: Vec<Event>,
     ) -> Result<Vec<Recorded>, StoreError> {
+        self.record_with(stream, events, |_, _| Ok(()))
+    }
+
+    /// Records events and, in the same transaction, whatever `also` writes (a server's
+    /// own tables): all of it commits or none of it does.
+    pub fn record_with(
+        &mut self,
+        stream: StreamId,
+        events: Vec<Event>,
+        also: impl FnOnce(&Connection, &[Recorded]) -> Result<(), StoreError>,
+    ) -> Result<Vec<Recorded>, StoreError> {
         let mut document = self.take_document(stream)?;
         let tx = self.conn.transaction()?;
         let before = self.clock;
@@ -346,6 +357,7 @@ impl Store {
             events,
         )
         .and_then(|r| {
+            also(&tx, &r)?;
             maybe_compact(&tx, stream, &mut document)?;
             Ok(r)
         }) {
@@ -391,7 +403,11 @@ impl Store {
     /// The stream's document, loaded from its saved form and the changes after it.
     fn take_document(&mut self, stream: StreamId) -> Result<StreamDocument, StoreError> {
         if let Some((doc, _)) = self.documents.remove(&stream) {
-            return Ok(doc);
+            // Another process (an administrator's command beside a running server) may
+            // have written to the stream since: then the cached document is stale.
+            if queries::summary(&self.conn, stream)?.events == doc.len() as u64 {
+                return Ok(doc);
+            }
         }
         let saved: Vec<u8> = self
             .conn
@@ -644,6 +660,8 @@ fn record_in(
     document: &mut StreamDocument,
     events: Vec<Event>,
 ) -> Result<Vec<Recorded>, StoreError> {
+    // Another process may have recorded since this one last looked at the clock.
+    *clock = clock.observe(Hlc::from_sort_key(meta_i64(tx, "clock")?));
     let mut context = collaborative_context(tx, stream)?;
     let mut views = SqliteViews::new(tx, stream);
     let mut insert_change =
@@ -872,6 +890,16 @@ fn merge_in(
         if insert_event(tx, envelope, bytes, founding)? {
             added += 1;
             fold::apply(&mut views, envelope);
+            if let Some(Event::ProjectStarted(p)) = envelope.event() {
+                tx.execute(
+                    "UPDATE streams SET name = ?1, collaborative = ?2 WHERE id = ?3",
+                    params![
+                        format!("{} ({})", p.title, p.team),
+                        uuid_blob(&p.collaborative.0),
+                        uuid_blob(&stream.0)
+                    ],
+                )?;
+            }
             newest = newest.max(Some(envelope.order_key()));
         }
     }

@@ -1,0 +1,83 @@
+use crate::store::StoreError;
+use std::fmt;
+
+/// What the person was doing when the server could not be used, so a message can say
+/// what to do again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Attempt {
+    Enrol,
+    Sync,
+}
+
+impl fmt::Display for Attempt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Attempt::Enrol => "enrol",
+            Attempt::Sync => "sync",
+        })
+    }
+}
+
+/// Why enrolling or syncing stopped. Each message says what to do next. A problem
+/// with one stream is not here: it is reported in that stream's `StreamReport`, and
+/// the other streams still sync.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(
+        "this device is not enrolled with a Praxis server yet: enrol first with `praxis enrol --server URL --username NAME`"
+    )]
+    NotEnrolled,
+    #[error(
+        "'{0}' is not a server address: give it in full, for example https://praxis.example.org"
+    )]
+    BadServerUrl(String),
+    #[error("the {0} is empty: give it to enrol this device")]
+    Missing(&'static str),
+    #[error(
+        "cannot reach the server at {url} ({detail}): you are offline or the server is down; your records are safe on this device, {attempt} again later"
+    )]
+    Unreachable {
+        url: String,
+        detail: String,
+        attempt: Attempt,
+    },
+    #[error(
+        "the server did not accept that username and password: check them (capitals count) and enrol again"
+    )]
+    WrongPassword,
+    /// The server's own words: who revoked the device, and how to enrol it again.
+    #[error("{0}")]
+    Revoked(String),
+    #[error(
+        "the server no longer accepts this device ({0}): sign in again with `praxis enrol` to enrol it"
+    )]
+    Unauthorized(String),
+    #[error(
+        "the server has had too many attempts and asks us to wait: {attempt} again in a few minutes"
+    )]
+    RateLimited { attempt: Attempt },
+    #[error("the server refused ({status} {code}): {message}")]
+    Refused {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    #[error(
+        "the server failed ({message}); your records are safe on this device: {attempt} again later, and tell your administrator if it goes on"
+    )]
+    ServerFailed {
+        status: u16,
+        message: String,
+        attempt: Attempt,
+    },
+    #[error(
+        "the server answered in a way this Praxis does not understand ({0}): update Praxis, or tell your administrator"
+    )]
+    Protocol(String),
+    #[error("the sync was stopped; everything that had arrived is saved: sync again to finish")]
+    Cancelled,
+    #[error("this device cannot make HTTPS connections ({0})")]
+    Client(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
