@@ -2,6 +2,8 @@
 //! records a team makes, recorded through the public store API.
 #![allow(dead_code)]
 
+pub mod samples;
+
 use praxis_core::domain::event::*;
 use praxis_core::domain::ids::{EventId, StreamId};
 use praxis_core::store::Store;

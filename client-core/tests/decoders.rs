@@ -1,0 +1,698 @@
+//! Bad input into every decoder gives a clear error, never a panic, and a merge of bad
+//! changes changes nothing: not the events, not the views, not the stream's document.
+
+mod common;
+
+use common::samples::{all_sample_envelopes, envelope, sample_event};
+use praxis_core::domain::envelope::{Body, DecodeError, Envelope, MAX_EVENT_BYTES};
+use praxis_core::domain::event::{Event, EventKind, Observation, ObservationKind};
+use praxis_core::domain::ids::{DeviceId, StreamId};
+use praxis_core::domain::record::StreamKind;
+use praxis_core::replication::{ReplicationError, StreamDocument};
+use praxis_core::store::{Store, StoreError, decode_record, queries};
+use proptest::prelude::*;
+use std::path::Path;
+
+fn proptest_config() -> ProptestConfig {
+    ProptestConfig {
+        cases: 256,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+// ---- Envelope::decode ----
+
+#[test]
+fn garbage_is_not_an_event() {
+    for garbage in [
+        &b""[..],
+        &b"\x00"[..],
+        &b"not a Praxis event at all"[..],
+        &[0xff; 64][..],
+    ] {
+        let err = Envelope::decode(garbage).expect_err("garbage decoded");
+        assert!(matches!(err, DecodeError::Malformed(_)), "{err:?}");
+        assert!(err.to_string().contains("not a Praxis event"), "{err}");
+    }
+    // Bytes that happen to read as an envelope's fields still fail as a whole.
+    let err = Envelope::decode(&[0x10; 200]).expect_err("garbage decoded");
+    assert_eq!(err, DecodeError::TrailingBytes(112));
+}
+
+#[test]
+fn every_truncation_of_every_event_is_an_error() {
+    for envelope in all_sample_envelopes() {
+        let bytes = envelope.encode();
+        for end in 0..bytes.len() {
+            match Envelope::decode(&bytes[..end]) {
+                Err(DecodeError::Malformed(_)) => {}
+                other => panic!(
+                    "{} cut to {end} of {} bytes gave {other:?}",
+                    envelope.kind_name(),
+                    bytes.len()
+                ),
+            }
+        }
+    }
+}
+
+#[test]
+fn an_event_with_bytes_after_its_end_is_refused() {
+    for envelope in all_sample_envelopes() {
+        let mut bytes = envelope.encode();
+        bytes.extend_from_slice(&[0, 1, 2]);
+        assert_eq!(Envelope::decode(&bytes), Err(DecodeError::TrailingBytes(3)));
+    }
+    // Trailing bytes inside the body, after the event it holds, are refused too.
+    let mut body = postcard::to_stdvec(&sample_event(EventKind::CycleDone)).expect("encode");
+    body.push(0);
+    let padded = envelope(1, Body::Unknown(body), 1).encode();
+    assert_eq!(
+        Envelope::decode(&padded),
+        Err(DecodeError::TrailingBytes(1))
+    );
+}
+
+#[test]
+fn a_body_that_is_not_an_event_of_this_schema_is_refused() {
+    let bytes = envelope(1, Body::Unknown(vec![0xff, 0xff, 0xff, 0x0f]), 1).encode();
+    let err = Envelope::decode(&bytes).expect_err("decoded");
+    assert!(
+        matches!(&err, DecodeError::Malformed(m) if m.starts_with("body")),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn schema_zero_is_refused() {
+    let known = envelope(1, Body::Known(sample_event(EventKind::CycleDone)), 0).encode();
+    assert_eq!(Envelope::decode(&known), Err(DecodeError::NoSchema));
+    let empty = envelope(1, Body::Unknown(Vec::new()), 0).encode();
+    assert_eq!(Envelope::decode(&empty), Err(DecodeError::NoSchema));
+}
+
+fn observation_of(len: usize) -> Event {
+    Event::ObservationRecorded(Observation {
+        kind: ObservationKind::Observation,
+        cycle: None,
+        subject: None,
+        observed_on: time::macros::date!(2026 - 02 - 03),
+        text: "x".repeat(len),
+    })
+}
+
+#[test]
+fn an_oversized_event_is_refused_before_it_is_read() {
+    let huge = vec![0u8; MAX_EVENT_BYTES + 1];
+    assert_eq!(
+        Envelope::decode(&huge),
+        Err(DecodeError::Oversized(MAX_EVENT_BYTES + 1))
+    );
+    // A well-formed event over the limit too.
+    let big = envelope(1, Body::Known(observation_of(MAX_EVENT_BYTES)), 1).encode();
+    assert!(big.len() > MAX_EVENT_BYTES);
+    assert_eq!(
+        Envelope::decode(&big),
+        Err(DecodeError::Oversized(big.len()))
+    );
+    // One just under the limit is read.
+    let header = envelope(1, Body::Known(observation_of(0)), 1)
+        .encode()
+        .len();
+    let fits = envelope(
+        1,
+        Body::Known(observation_of(MAX_EVENT_BYTES - header - 8)),
+        1,
+    );
+    let bytes = fits.encode();
+    assert!(bytes.len() <= MAX_EVENT_BYTES, "{}", bytes.len());
+    assert_eq!(Envelope::decode(&bytes), Ok(fits));
+}
+
+proptest! {
+    #![proptest_config(proptest_config())]
+
+    #[test]
+    fn arbitrary_bytes_never_panic_the_event_decoder(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        if let Ok(decoded) = Envelope::decode(&bytes) {
+            // Whatever is accepted must be something this build can write back.
+            prop_assert_eq!(Envelope::decode(&decoded.encode()).map(|e| e.id), Ok(decoded.id));
+        }
+    }
+
+    #[test]
+    fn corrupted_events_never_panic_the_decoder(
+        kind in 0..EventKind::ALL.len(),
+        flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..6),
+    ) {
+        let mut bytes = all_sample_envelopes()[kind].encode();
+        for (at, value) in flips {
+            let i = at.index(bytes.len());
+            bytes[i] = value;
+        }
+        let _ = Envelope::decode(&bytes);
+    }
+}
+
+// ---- StreamDocument ----
+
+/// A saved stream document holding `n` events, and the changes that made it.
+fn document_with_events(n: usize) -> (Vec<u8>, Vec<Vec<u8>>) {
+    let mut document = StreamDocument::genesis(StreamId::new()).expect("genesis");
+    let device = DeviceId::new();
+    let mut changes = Vec::new();
+    for e in all_sample_envelopes().iter().take(n) {
+        let (_, change) = document
+            .append(device, e.kind_name(), 1_790_000_000, &e.encode())
+            .expect("append");
+        changes.push(change);
+    }
+    (document.save(), changes)
+}
+
+#[test]
+fn a_saved_document_loads_and_garbage_does_not() {
+    let (saved, _) = document_with_events(3);
+    let document = StreamDocument::load(&saved, &[]).expect("a saved document loads");
+    assert_eq!(document.len(), 3);
+    assert_eq!(document.events().len(), 3);
+
+    for garbage in [
+        &b"not an automerge document"[..],
+        &[0x85, 0x6f, 0x4a, 0x83][..],
+        &[0u8; 100][..],
+    ] {
+        let err = StreamDocument::load(garbage, &[])
+            .err()
+            .expect("garbage loaded");
+        assert!(matches!(err, ReplicationError::Corrupt(_)), "{err:?}");
+    }
+    // An empty document, or one Praxis did not make, has no event list.
+    let err = StreamDocument::load(&[], &[]).err().expect("empty loaded");
+    assert!(matches!(err, ReplicationError::NoEventList), "{err:?}");
+}
+
+/// Known bug: `StreamDocument::load` hands saved changes to Automerge's
+/// `load_incremental`, which keeps what it could read and silently skips the rest, so
+/// a damaged row of the store's `changes` table drops that change from the stream's
+/// document (its event is then never sent to other replicas) instead of failing.
+#[test]
+#[ignore = "bug: StreamDocument::load ignores damaged saved changes (see the comment)"]
+fn a_damaged_saved_change_is_refused_when_loading() {
+    let (saved, changes) = document_with_events(2);
+    let genesis_only = {
+        let mut document = StreamDocument::genesis(StreamId::new()).expect("genesis");
+        document.save()
+    };
+    assert!(StreamDocument::load(&saved, &[b"garbage"]).is_err());
+    for change in &changes {
+        for end in 1..change.len() {
+            let loaded = StreamDocument::load(&genesis_only, &[&change[..end]]);
+            assert!(loaded.is_err(), "a change cut to {end} bytes loaded");
+        }
+    }
+}
+
+#[test]
+fn every_truncation_of_a_saved_document_is_an_error() {
+    let (saved, _) = document_with_events(4);
+    for end in 0..saved.len() {
+        if let Ok(document) = StreamDocument::load(&saved[..end], &[]) {
+            panic!(
+                "a document cut to {end} of {} bytes loaded with {} events",
+                saved.len(),
+                document.len()
+            );
+        }
+    }
+}
+
+#[test]
+fn every_truncation_of_a_change_is_an_error() {
+    let (_, changes) = document_with_events(2);
+    for change in &changes {
+        assert!(StreamDocument::parse_changes(std::slice::from_ref(change)).is_ok());
+        for end in 0..change.len() {
+            let err = StreamDocument::parse_changes(&[change[..end].to_vec()])
+                .err()
+                .unwrap_or_else(|| panic!("a change cut to {end} bytes parsed"));
+            assert!(matches!(err, ReplicationError::BadChange(_)), "{err:?}");
+        }
+    }
+}
+
+#[test]
+fn one_bad_change_refuses_the_whole_batch() {
+    let (_, changes) = document_with_events(3);
+    let mut batch = changes.clone();
+    batch.insert(1, b"not a change".to_vec());
+    let err = StreamDocument::parse_changes(&batch).expect_err("parsed");
+    assert!(matches!(err, ReplicationError::BadChange(_)), "{err:?}");
+    assert_eq!(
+        StreamDocument::parse_changes(&changes).expect("good").len(),
+        3
+    );
+}
+
+proptest! {
+    #![proptest_config(proptest_config())]
+
+    #[test]
+    fn arbitrary_bytes_never_panic_the_document_loader(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let _ = StreamDocument::load(&bytes, &[]);
+        prop_assert!(StreamDocument::parse_changes(&[bytes]).is_err());
+    }
+
+    #[test]
+    fn a_document_header_followed_by_garbage_never_panics(tail in proptest::collection::vec(any::<u8>(), 0..256)) {
+        // The magic bytes of an Automerge chunk, so the loader reads further in.
+        let mut bytes = vec![0x85, 0x6f, 0x4a, 0x83];
+        bytes.extend_from_slice(&tail);
+        let _ = StreamDocument::load(&bytes, &[]);
+        prop_assert!(StreamDocument::parse_changes(&[bytes]).is_err());
+    }
+
+    #[test]
+    fn corrupted_documents_and_changes_never_panic(
+        flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..4),
+    ) {
+        let (mut saved, mut changes) = document_with_events(2);
+        for (at, value) in &flips {
+            let i = at.index(saved.len());
+            saved[i] = *value;
+            let change = &mut changes[at.index(2)];
+            let j = at.index(change.len());
+            change[j] = *value;
+        }
+        let _ = StreamDocument::load(&saved, &[]);
+        let _ = StreamDocument::parse_changes(&changes);
+    }
+}
+
+// ---- stored view rows ----
+
+fn stored_record_bodies(store: &Store) -> Vec<Vec<u8>> {
+    let mut stmt = store
+        .connection()
+        .prepare("SELECT body FROM records ORDER BY id")
+        .expect("query");
+    stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("bodies")
+}
+
+fn store_with_records(path: &Path) -> (Store, StreamId) {
+    let (mut store, _c, p) = common::store_with_project(path);
+    let measure = store
+        .record(p, Event::MeasureDefined(common::measure("Plans agreed")))
+        .expect("measure")
+        .id;
+    store
+        .record(
+            p,
+            Event::MeasurementRecorded(common::measurement(measure, 0, 3.0)),
+        )
+        .expect("measurement");
+    let cycle = store
+        .record(p, Event::CyclePlanned(common::plan(None)))
+        .expect("plan")
+        .id;
+    store
+        .record(
+            p,
+            Event::CycleDone {
+                cycle,
+                done: common::done(),
+            },
+        )
+        .expect("do");
+    (store, p)
+}
+
+#[test]
+fn every_truncation_of_a_stored_record_is_an_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (store, _p) = store_with_records(&dir.path().join("s.sqlite3"));
+    let bodies = stored_record_bodies(&store);
+    assert!(bodies.len() >= 6, "{}", bodies.len());
+    for body in &bodies {
+        let record = decode_record(body).expect("a stored record decodes");
+        assert!(!record.history.is_empty());
+        for end in 0..body.len() {
+            let err = decode_record(&body[..end])
+                .err()
+                .unwrap_or_else(|| panic!("a record cut to {end} bytes decoded"));
+            assert!(matches!(err, StoreError::Corrupt(_)), "{err:?}");
+            assert!(
+                err.to_string().contains("stored data could not be read"),
+                "{err}"
+            );
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(proptest_config())]
+
+    #[test]
+    fn arbitrary_bytes_never_panic_the_record_decoder(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let _ = decode_record(&bytes);
+    }
+}
+
+#[test]
+fn corrupted_stored_records_never_panic_the_decoder() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (store, _p) = store_with_records(&dir.path().join("s.sqlite3"));
+    let bodies = stored_record_bodies(&store);
+    let mut runner = proptest::test_runner::TestRunner::new(proptest_config());
+    runner
+        .run(
+            &(
+                0..bodies.len(),
+                proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..6),
+            ),
+            |(which, flips)| {
+                let mut body = bodies[which].clone();
+                for (at, value) in flips {
+                    let i = at.index(body.len());
+                    body[i] = value;
+                }
+                let _ = decode_record(&body);
+                Ok(())
+            },
+        )
+        .expect("no panic");
+}
+
+// ---- Store::open ----
+
+fn assert_not_a_store(path: &Path) {
+    match Store::open(path) {
+        Err(StoreError::NotAStore(p, why)) => {
+            assert_eq!(p, path);
+            assert!(!why.is_empty());
+        }
+        Err(other) => panic!("{} gave {other:?}, not NotAStore", path.display()),
+        Ok(_) => panic!("{} opened as a store", path.display()),
+    }
+}
+
+#[test]
+fn a_file_of_random_bytes_is_not_a_store() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("random.sqlite3");
+    let bytes: Vec<u8> = (0..8192u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    std::fs::write(&path, &bytes).expect("write");
+    assert_not_a_store(&path);
+    assert!(
+        std::fs::read(&path).expect("read") == bytes,
+        "the file was changed"
+    );
+
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "Shopping: milk, bread").expect("write");
+    assert_not_a_store(&text);
+    assert_eq!(
+        std::fs::read_to_string(&text).expect("read"),
+        "Shopping: milk, bread"
+    );
+
+    let err = Store::open(&dir.path().join("missing.sqlite3"))
+        .err()
+        .expect("opened");
+    assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
+    assert_not_a_store(dir.path());
+}
+
+#[test]
+fn an_empty_sqlite_database_is_not_a_store() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let empty = dir.path().join("empty.sqlite3");
+    rusqlite::Connection::open(&empty)
+        .and_then(|c| c.execute_batch("VACUUM"))
+        .expect("make an empty database");
+    assert_not_a_store(&empty);
+
+    let zero = dir.path().join("zero.sqlite3");
+    std::fs::write(&zero, b"").expect("write");
+    assert_not_a_store(&zero);
+
+    let other = dir.path().join("other-app.sqlite3");
+    let conn = rusqlite::Connection::open(&other).expect("open");
+    conn.execute_batch("CREATE TABLE contacts (name TEXT); INSERT INTO contacts VALUES ('Ann');")
+        .expect("create");
+    drop(conn);
+    assert_not_a_store(&other);
+    let conn = rusqlite::Connection::open(&other).expect("open");
+    let tables: i64 = conn
+        .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(tables, 1, "opening it as a store added tables");
+}
+
+/// Known bug: `Store::open` sets `journal_mode=WAL` (a persistent setting written into
+/// the file) before it checks that the file is a Praxis store, so pointing Praxis at
+/// another program's database changes that database even though the open fails.
+#[test]
+#[ignore = "bug: Store::open changes a database that is not a store (see the comment)"]
+fn failing_to_open_a_database_that_is_not_a_store_leaves_it_unchanged() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let other = dir.path().join("other-app.sqlite3");
+    let conn = rusqlite::Connection::open(&other).expect("open");
+    conn.execute_batch("CREATE TABLE contacts (name TEXT); INSERT INTO contacts VALUES ('Ann');")
+        .expect("create");
+    drop(conn);
+    let before = std::fs::read(&other).expect("read");
+    assert_not_a_store(&other);
+    assert!(
+        std::fs::read(&other).expect("read") == before,
+        "the file was changed"
+    );
+    let conn = rusqlite::Connection::open(&other).expect("open");
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .expect("journal mode");
+    assert_eq!(
+        mode, "delete",
+        "opening it as a store changed its journal mode"
+    );
+}
+
+#[test]
+fn a_store_whose_identity_is_damaged_gives_an_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("s.sqlite3");
+    drop(Store::create(&path, "Asha Patel").expect("create"));
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    conn.execute("UPDATE meta SET value = x'0102' WHERE key = 'device'", [])
+        .expect("damage");
+    drop(conn);
+    let err = Store::open(&path).err().expect("opened");
+    assert!(matches!(err, StoreError::Corrupt(_)), "{err:?}");
+}
+
+// ---- Store::merge_changes ----
+
+/// Everything a merge could change, to compare before and after.
+#[derive(Debug, PartialEq)]
+struct Snapshot {
+    events: Vec<Envelope>,
+    records: Vec<praxis_core::domain::record::Record>,
+    summary: praxis_core::domain::record::StreamSummary,
+    changes: usize,
+}
+
+fn snapshot(store: &mut Store, stream: StreamId) -> Snapshot {
+    Snapshot {
+        events: queries::events(store.connection(), stream).expect("events"),
+        records: queries::all_records(store.connection(), stream).expect("records"),
+        summary: queries::summary(store.connection(), stream).expect("summary"),
+        changes: store.changes_since(stream, &[]).expect("changes").len(),
+    }
+}
+
+/// A replica `b` of a's project, and a change made on a's copy of the document
+/// carrying `bytes` as if they were an event.
+fn replica_and_foreign_change(dir: &Path, bytes: &[u8]) -> (Store, Store, StreamId, Vec<u8>) {
+    let (mut a, p) = store_with_records(&dir.join("a.sqlite3"));
+    let c = queries::stream_info(a.connection(), p)
+        .expect("info")
+        .collaborative
+        .expect("collaborative");
+    let mut b = Store::create(&dir.join("b.sqlite3"), "Rui Gomez").expect("create");
+    b.add_stream(c, StreamKind::Collaborative, "collaborative", None)
+        .expect("add");
+    b.add_stream(p, StreamKind::Project, "project", Some(c))
+        .expect("add");
+    for s in [c, p] {
+        let changes = a.changes_since(s, &[]).expect("changes");
+        b.merge_changes(s, &changes).expect("merge");
+    }
+    let saved = a.save_document(p).expect("save");
+    let mut document = StreamDocument::load(&saved, &[]).expect("load");
+    let (_, change) = document
+        .append(DeviceId::new(), "observation-recorded", 0, bytes)
+        .expect("append");
+    (a, b, p, change)
+}
+
+#[test]
+fn merging_garbage_changes_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut a, mut b, p, _) = replica_and_foreign_change(dir.path(), b"x");
+    let before = snapshot(&mut b, p);
+    for garbage in [
+        b"not a change".to_vec(),
+        Vec::new(),
+        vec![0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 0, 1, 0],
+    ] {
+        let err = b.merge_changes(p, &[garbage]).expect_err("merged garbage");
+        assert!(
+            matches!(err, StoreError::Replication(ReplicationError::BadChange(_))),
+            "{err:?}"
+        );
+        assert_eq!(snapshot(&mut b, p), before);
+    }
+    // A good batch with garbage in the middle is refused whole.
+    a.record(p, Event::CyclePlanned(common::plan(None)))
+        .expect("plan");
+    let mut changes = a.changes_since(p, &[]).expect("changes");
+    changes.insert(changes.len() - 1, b"garbage".to_vec());
+    assert!(b.merge_changes(p, &changes).is_err());
+    assert_eq!(snapshot(&mut b, p), before);
+}
+
+#[test]
+fn merging_a_change_whose_bytes_are_not_an_event_changes_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut a, mut b, p, bad) =
+        replica_and_foreign_change(dir.path(), b"these bytes are not a Praxis event");
+    assert!(StreamDocument::parse_changes(std::slice::from_ref(&bad)).is_ok());
+    let before = snapshot(&mut b, p);
+
+    let err = b
+        .merge_changes(p, std::slice::from_ref(&bad))
+        .expect_err("merged");
+    assert!(matches!(err, StoreError::BadEvent(_)), "{err:?}");
+    assert!(err.to_string().contains("Nothing was merged"), "{err}");
+    assert_eq!(snapshot(&mut b, p), before);
+
+    // All or nothing: with a good change beside it, neither is merged.
+    let good = a
+        .record(p, Event::CyclePlanned(common::plan(None)))
+        .expect("plan")
+        .id;
+    let mut changes = a.changes_since(p, &[]).expect("changes");
+    changes.push(bad.clone());
+    assert!(matches!(
+        b.merge_changes(p, &changes),
+        Err(StoreError::BadEvent(_))
+    ));
+    assert_eq!(snapshot(&mut b, p), before);
+    assert!(
+        queries::event(b.connection(), good)
+            .expect("event")
+            .is_none()
+    );
+
+    // The refused change was not kept anywhere: the good one still merges, and the
+    // store's document, reopened from disk, has no trace of the bad one.
+    changes.pop();
+    let merged = b.merge_changes(p, &changes).expect("merge");
+    assert_eq!(merged.events, 1);
+    let path = b.path().to_path_buf();
+    drop(b);
+    let mut b = Store::open(&path).expect("open");
+    let after = snapshot(&mut b, p);
+    assert_eq!(after.events.len(), before.events.len() + 1);
+    assert_eq!(after.changes, before.changes + 1);
+    let mut ours = a.changes_since(p, &[]).expect("changes");
+    let mut theirs = b.changes_since(p, &[]).expect("changes");
+    ours.sort();
+    theirs.sort();
+    assert_eq!(theirs, ours);
+}
+
+#[test]
+fn merging_an_event_of_another_stream_changes_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut stray = envelope(7, Body::Known(sample_event(EventKind::CycleDone)), 1);
+    stray.stream = StreamId::new();
+    let (_a, mut b, p, change) = replica_and_foreign_change(dir.path(), &stray.encode());
+    let before = snapshot(&mut b, p);
+    let err = b.merge_changes(p, &[change]).expect_err("merged");
+    assert!(matches!(err, StoreError::WrongStream { .. }), "{err:?}");
+    assert_eq!(snapshot(&mut b, p), before);
+}
+
+#[test]
+fn merging_into_an_unknown_stream_changes_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut a, mut b, p, _) = replica_and_foreign_change(dir.path(), b"x");
+    let changes = a.changes_since(p, &[]).expect("changes");
+    let before = snapshot(&mut b, p);
+    let err = b
+        .merge_changes(StreamId::new(), &changes)
+        .expect_err("merged");
+    assert!(matches!(err, StoreError::UnknownStream(_)), "{err:?}");
+    assert_eq!(snapshot(&mut b, p), before);
+}
+
+/// Known bug: nothing limits the size of what a person types, so `Store::record`
+/// accepts an event whose encoding is over `MAX_EVENT_BYTES`. The store then cannot
+/// read its own event back (queries::events and rebuilds fail with "stored data could
+/// not be read"), and every other replica refuses the whole merge that carries it, so
+/// the stream stops syncing for good.
+#[test]
+#[ignore = "bug: Store::record accepts events larger than MAX_EVENT_BYTES (see the comment)"]
+fn an_event_too_big_to_read_back_is_refused_when_recorded() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut store, _c, p) = common::store_with_project(&dir.path().join("s.sqlite3"));
+    let result = store.record(p, observation_of(MAX_EVENT_BYTES));
+    assert!(
+        matches!(result, Err(StoreError::Refused(_))),
+        "an oversized event was recorded: {result:?}"
+    );
+    assert!(queries::events(store.connection(), p).is_ok());
+    assert!(store.rebuild_views(p).is_ok());
+}
+
+/// Known bug: only a gated merge (the server's) refuses changes that do more than
+/// append one event (`IncomingChange::foreign_ops`); `Store::merge_changes` and an
+/// ungated `receive_sync_message` accept a change that deletes an event from the
+/// stream's list. The merging store keeps its indexed copy, but its document no longer
+/// holds the event, so a replica that syncs from it never receives it.
+#[test]
+#[ignore = "bug: merge_changes accepts changes that delete or edit events (see the comment)"]
+fn a_change_that_deletes_an_event_is_refused() {
+    use automerge::transaction::Transactable;
+    use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, Value};
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut a, mut b, p, _) = replica_and_foreign_change(dir.path(), b"x");
+    let before = snapshot(&mut b, p);
+    let saved = a.save_document(p).expect("save");
+    let mut doc = AutoCommit::load(&saved).expect("load");
+    let Ok(Some((Value::Object(ObjType::List), list))) = doc.get(ROOT, "events") else {
+        panic!("the document has no event list");
+    };
+    doc.delete(&list, 0).expect("delete");
+    doc.commit();
+    let change = doc
+        .get_last_local_change()
+        .expect("a change")
+        .raw_bytes()
+        .to_vec();
+    let result = b.merge_changes(p, &[change]);
+    let kept = StreamDocument::load(&b.save_document(p).expect("save"), &[])
+        .expect("load")
+        .events()
+        .len();
+    assert!(result.is_err(), "a deletion was merged: {result:?}");
+    assert_eq!(kept, before.events.len());
+}
