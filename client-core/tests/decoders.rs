@@ -198,7 +198,6 @@ fn a_saved_document_loads_and_garbage_does_not() {
 /// a damaged row of the store's `changes` table drops that change from the stream's
 /// document (its event is then never sent to other replicas) instead of failing.
 #[test]
-#[ignore = "bug: StreamDocument::load ignores damaged saved changes (see the comment)"]
 fn a_damaged_saved_change_is_refused_when_loading() {
     let (saved, changes) = document_with_events(2);
     let genesis_only = {
@@ -459,7 +458,6 @@ fn an_empty_sqlite_database_is_not_a_store() {
 /// the file) before it checks that the file is a Praxis store, so pointing Praxis at
 /// another program's database changes that database even though the open fails.
 #[test]
-#[ignore = "bug: Store::open changes a database that is not a store (see the comment)"]
 fn failing_to_open_a_database_that_is_not_a_store_leaves_it_unchanged() {
     let dir = tempfile::tempdir().expect("temp dir");
     let other = dir.path().join("other-app.sqlite3");
@@ -649,7 +647,6 @@ fn merging_into_an_unknown_stream_changes_nothing() {
 /// not be read"), and every other replica refuses the whole merge that carries it, so
 /// the stream stops syncing for good.
 #[test]
-#[ignore = "bug: Store::record accepts events larger than MAX_EVENT_BYTES (see the comment)"]
 fn an_event_too_big_to_read_back_is_refused_when_recorded() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (mut store, _c, p) = common::store_with_project(&dir.path().join("s.sqlite3"));
@@ -668,7 +665,6 @@ fn an_event_too_big_to_read_back_is_refused_when_recorded() {
 /// stream's list. The merging store keeps its indexed copy, but its document no longer
 /// holds the event, so a replica that syncs from it never receives it.
 #[test]
-#[ignore = "bug: merge_changes accepts changes that delete or edit events (see the comment)"]
 fn a_change_that_deletes_an_event_is_refused() {
     use automerge::transaction::Transactable;
     use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, Value};

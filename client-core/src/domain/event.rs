@@ -77,6 +77,24 @@ pub enum Event {
         rests_on: Vec<EventId>,
     },
 
+    // ---- any stream ----
+    /// A correction of an earlier record: the replacement (of the same kind) or, with
+    /// none, the record withdrawn. The original stays in the history.
+    Correction {
+        corrects: EventId,
+        reason: String,
+        replacement: Option<Replacement>,
+    },
+    /// Settles a conflict between concurrent versions of one single-valued thing (the
+    /// `subject`: a project's charter, a measure, a cycle's Act, a schedule) by naming
+    /// them all and the one that stands.
+    Resolution {
+        subject: EventId,
+        settles: Vec<EventId>,
+        keep: EventId,
+        reason: String,
+    },
+
     // ---- the organisation stream, kept by the server ----
     /// The server's organisation stream begins: who administers whom, replayable.
     OrganisationFounded { name: String },
@@ -108,24 +126,6 @@ pub enum Event {
     },
     /// A device may no longer sync (lost, stolen, replaced).
     DeviceRevoked { device: DeviceId, reason: String },
-
-    // ---- any stream ----
-    /// A correction of an earlier record: the replacement (of the same kind) or, with
-    /// none, the record withdrawn. The original stays in the history.
-    Correction {
-        corrects: EventId,
-        reason: String,
-        replacement: Option<Replacement>,
-    },
-    /// Settles a conflict between concurrent versions of one single-valued thing (the
-    /// `subject`: a project's charter, a measure, a cycle's Act, a schedule) by naming
-    /// them all and the one that stands.
-    Resolution {
-        subject: EventId,
-        settles: Vec<EventId>,
-        keep: EventId,
-        reason: String,
-    },
 }
 
 /// The kind of an event, without its content: names change messages, filters views.

@@ -104,10 +104,12 @@ impl Record {
 
     pub fn measure_definition(&self) -> Option<&MeasureDefinition> {
         match &self.detail {
-            Detail::Measure { definition } => definition.current().or(match &self.content {
+            // While revisions conflict there is no one definition to go by.
+            Detail::Measure { definition } if !definition.is_empty() => definition.current(),
+            Detail::Measure { .. } => match &self.content {
                 Event::MeasureDefined(d) => Some(d),
                 _ => None,
-            }),
+            },
             _ => None,
         }
     }

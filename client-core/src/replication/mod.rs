@@ -3,4 +3,4 @@
 
 mod stream_document;
 
-pub use stream_document::{IncomingChange, ReplicationError, StreamDocument};
+pub use stream_document::{IncomingChange, ReplicationError, StreamDocument, device_actor};

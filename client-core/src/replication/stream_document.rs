@@ -78,10 +78,16 @@ impl StreamDocument {
         }
         let mut doc =
             AutoCommit::load(saved).map_err(|e| ReplicationError::Corrupt(e.to_string()))?;
-        for c in changes {
-            doc.load_incremental(c)
-                .map_err(|e| ReplicationError::Corrupt(e.to_string()))?;
-        }
+        // Each saved change is parsed first: `load_incremental` would skip bad bytes.
+        let parsed = changes
+            .iter()
+            .map(|c| {
+                Change::from_bytes(c.to_vec())
+                    .map_err(|e| ReplicationError::Corrupt(format!("a saved change: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        doc.apply_changes(parsed)
+            .map_err(|e| ReplicationError::Corrupt(e.to_string()))?;
         let list = match doc.get(ROOT, EVENTS) {
             Ok(Some((Value::Object(ObjType::List), id))) => id,
             _ => return Err(ReplicationError::NoEventList),

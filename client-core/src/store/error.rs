@@ -28,6 +28,8 @@ pub enum StoreError {
     UnknownRecord(EventId),
     #[error("an event in the incoming changes cannot be read: {0}. Nothing was merged.")]
     BadEvent(#[from] DecodeError),
+    #[error("an incoming change does more than add one event ({0}). Nothing was merged.")]
+    BadChange(String),
     #[error("an incoming event belongs to stream {found}, not {expected}. Nothing was merged.")]
     WrongStream { expected: StreamId, found: StreamId },
     #[error("{} of the incoming changes were refused; nothing was merged: {}", .0.len(), .0.iter().map(|r| r.reason.as_str()).collect::<Vec<_>>().join("; "))]

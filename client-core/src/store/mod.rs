@@ -130,7 +130,8 @@ impl Store {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|e| StoreError::NotAStore(path.to_path_buf(), e.to_string()))?;
-        configure(&conn).map_err(|e| StoreError::NotAStore(path.to_path_buf(), e.to_string()))?;
+        // Look before touching: WAL mode is written into the file.
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
         let has_meta: bool = conn
             .query_row(
                 "SELECT count(*) FROM sqlite_master WHERE name = 'meta'",
@@ -145,6 +146,7 @@ impl Store {
                 "it has no Praxis tables".into(),
             ));
         }
+        configure(&conn).map_err(|e| StoreError::NotAStore(path.to_path_buf(), e.to_string()))?;
         schema::migrate(&mut conn)?;
         let person = blob_uuid(&get_meta(&conn, "person")?)?;
         let name = String::from_utf8(get_meta(&conn, "name")?)
@@ -687,6 +689,17 @@ fn record_in(
         *clock = Hlc::tick(*clock, wall);
         let envelope = Envelope::new(stream, identity.person, identity.device, *clock, event);
         let bytes = envelope.encode();
+        if bytes.len() > crate::domain::envelope::MAX_EVENT_BYTES {
+            return Err(Refusal {
+                problem: format!(
+                    "This record is {} KiB, more than the {} KiB a record may have.",
+                    bytes.len() / 1024,
+                    crate::domain::envelope::MAX_EVENT_BYTES / 1024
+                ),
+                fix: "Shorten it, or split it into several records.".into(),
+            }
+            .into());
+        }
         let (hash, change) = document.append(
             identity.device,
             envelope.kind_name(),
@@ -806,12 +819,15 @@ fn merge_in(
                     reason,
                 })
             };
-        if gate.is_some() && (change.events.len() != 1 || change.foreign_ops > 0) {
+        if change.events.len() != 1 || change.foreign_ops > 0 {
             let reason = format!(
                 "a change must append exactly one event and nothing else; this one appends {} and makes {} other operations",
                 change.events.len(),
                 change.foreign_ops
             );
+            if gate.is_none() {
+                return Err(StoreError::BadChange(reason));
+            }
             refuse(&mut refused, None, reason);
             continue;
         }
