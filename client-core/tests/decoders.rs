@@ -193,7 +193,7 @@ fn a_saved_document_loads_and_garbage_does_not() {
     assert!(matches!(err, ReplicationError::NoEventList), "{err:?}");
 }
 
-/// Known bug: `StreamDocument::load` hands saved changes to Automerge's
+/// Guards a fixed bug: `StreamDocument::load` hands saved changes to Automerge's
 /// `load_incremental`, which keeps what it could read and silently skips the rest, so
 /// a damaged row of the store's `changes` table drops that change from the stream's
 /// document (its event is then never sent to other replicas) instead of failing.
@@ -454,7 +454,7 @@ fn an_empty_sqlite_database_is_not_a_store() {
     assert_eq!(tables, 1, "opening it as a store added tables");
 }
 
-/// Known bug: `Store::open` sets `journal_mode=WAL` (a persistent setting written into
+/// Guards a fixed bug: `Store::open` sets `journal_mode=WAL` (a persistent setting written into
 /// the file) before it checks that the file is a Praxis store, so pointing Praxis at
 /// another program's database changes that database even though the open fails.
 #[test]
@@ -641,7 +641,7 @@ fn merging_into_an_unknown_stream_changes_nothing() {
     assert_eq!(snapshot(&mut b, p), before);
 }
 
-/// Known bug: nothing limits the size of what a person types, so `Store::record`
+/// Guards a fixed bug: nothing limits the size of what a person types, so `Store::record`
 /// accepts an event whose encoding is over `MAX_EVENT_BYTES`. The store then cannot
 /// read its own event back (queries::events and rebuilds fail with "stored data could
 /// not be read"), and every other replica refuses the whole merge that carries it, so
@@ -659,7 +659,7 @@ fn an_event_too_big_to_read_back_is_refused_when_recorded() {
     assert!(store.rebuild_views(p).is_ok());
 }
 
-/// Known bug: only a gated merge (the server's) refuses changes that do more than
+/// Guards a fixed bug: only a gated merge (the server's) refuses changes that do more than
 /// append one event (`IncomingChange::foreign_ops`); `Store::merge_changes` and an
 /// ungated `receive_sync_message` accept a change that deletes an event from the
 /// stream's list. The merging store keeps its indexed copy, but its document no longer
