@@ -1,1 +1,287 @@
-fn main() {}
+//! `praxis-server`: serve the API, or administer people, teams and devices.
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::{Parser, Subcommand};
+use praxis_core::domain::event::{CollaborativeFounded, Scope};
+use praxis_core::domain::role::Role;
+use praxis_server::auth::hash_password;
+use praxis_server::storage::{SqliteStorage, Storage};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "praxis-server",
+    version,
+    about = "The Praxis server: phones sync with it; coordinators, managers and auditors read from it."
+)]
+struct Cli {
+    /// Where everything is kept (created on first start).
+    #[arg(
+        long,
+        global = true,
+        env = "PRAXIS_DATA_DIR",
+        default_value = "./praxis-data"
+    )]
+    data_dir: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API.
+    Serve {
+        #[arg(long, env = "PRAXIS_ADDR", default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        /// Seed a demo collaborative (people in every role, two teams, data) on first start.
+        #[arg(long)]
+        demo: bool,
+        /// How many days a device token stays valid.
+        #[arg(long, default_value_t = 180)]
+        token_days: i64,
+    },
+    /// People, teams, memberships and devices.
+    #[command(subcommand)]
+    Admin(Admin),
+}
+
+#[derive(Subcommand)]
+enum Admin {
+    /// Create a collaborative.
+    CreateCollaborative {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        topic: String,
+        /// How people who use services were involved in choosing the topic.
+        #[arg(long)]
+        chosen_with: String,
+    },
+    /// Add a team to a collaborative.
+    CreateTeam {
+        /// The collaborative's id (or its name).
+        #[arg(long)]
+        collaborative: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        organisation: String,
+    },
+    /// Add a person who can sign in.
+    CreatePerson {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        name: String,
+        /// Their first password (or PRAXIS_NEW_PASSWORD).
+        #[arg(long, env = "PRAXIS_NEW_PASSWORD")]
+        password: String,
+    },
+    /// Give a person a role for a team or a whole collaborative.
+    Grant {
+        #[arg(long)]
+        username: String,
+        /// practitioner, advisor, coordinator, senior-manager, auditor or administrator.
+        #[arg(long)]
+        role: String,
+        /// A team's id or name.
+        #[arg(
+            long,
+            conflicts_with = "collaborative",
+            required_unless_present = "collaborative"
+        )]
+        team: Option<String>,
+        /// A collaborative's id or name.
+        #[arg(long)]
+        collaborative: Option<String>,
+    },
+    /// End a membership.
+    RevokeMembership {
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// List collaboratives, teams, people and memberships.
+    List,
+    /// List enrolled devices.
+    Devices,
+    /// Revoke a device (lost, stolen, replaced): it can no longer sync.
+    RevokeDevice {
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve {
+            addr,
+            demo,
+            token_days,
+        } => {
+            tracing_subscriber::fmt()
+                .with_env_filter(
+                    tracing_subscriber::EnvFilter::try_from_default_env()
+                        .unwrap_or_else(|_| "praxis_server=info,tower_http=info".into()),
+                )
+                .init();
+            let mut storage = SqliteStorage::open(&cli.data_dir).map_err(|e| anyhow!("{e}"))?;
+            if demo {
+                praxis_server::demo::seed(&mut storage)
+                    .map_err(|e| anyhow!("seeding the demo: {e}"))?;
+            }
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(praxis_server::serve(Box::new(storage), addr, token_days))
+        }
+        Command::Admin(admin) => {
+            let mut storage = SqliteStorage::open(&cli.data_dir).map_err(|e| anyhow!("{e}"))?;
+            administer(&mut storage, admin)
+        }
+    }
+}
+
+fn collaborative(
+    storage: &SqliteStorage,
+    text: &str,
+) -> Result<praxis_core::domain::ids::StreamId> {
+    let all = storage.collaboratives().map_err(|e| anyhow!("{e}"))?;
+    let found: Vec<_> = all
+        .iter()
+        .filter(|(id, name)| id.to_string() == text || name.eq_ignore_ascii_case(text))
+        .collect();
+    match found.as_slice() {
+        [(id, _)] => Ok(*id),
+        [] => bail!("There is no collaborative '{text}'. `praxis-server admin list` shows them."),
+        _ => bail!("Several collaboratives are called '{text}'; give its id."),
+    }
+}
+
+fn team(storage: &SqliteStorage, text: &str) -> Result<praxis_core::domain::ids::EventId> {
+    let all = storage.teams().map_err(|e| anyhow!("{e}"))?;
+    let found: Vec<_> = all
+        .iter()
+        .filter(|t| t.id.to_string() == text || t.name.eq_ignore_ascii_case(text))
+        .collect();
+    match found.as_slice() {
+        [t] => Ok(t.id),
+        [] => bail!("There is no team '{text}'. `praxis-server admin list` shows them."),
+        _ => bail!("Several teams are called '{text}'; give its id."),
+    }
+}
+
+fn administer(storage: &mut SqliteStorage, admin: Admin) -> Result<()> {
+    let e = |e: praxis_server::error::ServerError| anyhow!("{e}");
+    match admin {
+        Admin::CreateCollaborative {
+            name,
+            topic,
+            chosen_with,
+        } => {
+            let id = storage
+                .add_collaborative(CollaborativeFounded {
+                    name,
+                    topic,
+                    chosen_with,
+                })
+                .map_err(e)?;
+            println!("Collaborative created: {id}");
+        }
+        Admin::CreateTeam {
+            collaborative: c,
+            name,
+            organisation,
+        } => {
+            let c = collaborative(storage, &c)?;
+            let id = storage.add_team(c, &name, &organisation).map_err(e)?;
+            println!("Team created: {id}");
+        }
+        Admin::CreatePerson {
+            username,
+            name,
+            password,
+        } => {
+            if password.len() < 8 {
+                bail!("The password is too short: give at least 8 characters.");
+            }
+            let hash = hash_password(&password).map_err(e)?;
+            let id = storage.add_person(&username, &name, &hash).map_err(e)?;
+            println!("Person created: {id} ({username})");
+        }
+        Admin::Grant {
+            username,
+            role,
+            team: t,
+            collaborative: c,
+        } => {
+            let role = Role::from_name(&role).with_context(|| {
+                format!("'{role}' is not a role: use practitioner, advisor, coordinator, senior-manager, auditor or administrator")
+            })?;
+            let (person, _, _) = storage
+                .credentials(&username)
+                .map_err(e)?
+                .with_context(|| format!("There is no person '{username}'."))?;
+            let scope = match (t, c) {
+                (Some(t), _) => Scope::Team(team(storage, &t)?),
+                (None, Some(c)) => Scope::Collaborative(collaborative(storage, &c)?),
+                (None, None) => bail!("Give --team or --collaborative."),
+            };
+            let id = storage.grant(person, role, scope).map_err(e)?;
+            println!("Membership granted: {id}");
+        }
+        Admin::RevokeMembership { id, reason } => {
+            let id = id
+                .parse()
+                .map_err(|_| anyhow!("'{id}' is not a membership id"))?;
+            storage.revoke_membership(id, &reason).map_err(e)?;
+            println!("Membership revoked.");
+        }
+        Admin::List => {
+            for (id, name) in storage.collaboratives().map_err(e)? {
+                println!("collaborative {id}  {name}");
+            }
+            for t in storage.teams().map_err(e)? {
+                println!("team          {}  {} ({})", t.id, t.name, t.organisation);
+            }
+            let people = storage.people().map_err(e)?;
+            for p in &people {
+                println!("person        {}  {} ({})", p.id, p.username, p.name);
+            }
+            for m in storage.memberships().map_err(e)? {
+                let who = people
+                    .iter()
+                    .find(|p| p.id == m.person)
+                    .map(|p| p.username.as_str())
+                    .unwrap_or("?");
+                let scope = match m.scope {
+                    Scope::Collaborative(c) => format!("collaborative {c}"),
+                    Scope::Team(t) => format!("team {t}"),
+                };
+                println!(
+                    "membership    {}  {who} is {} for {scope}{}",
+                    m.id,
+                    m.role.name(),
+                    if m.revoked { " (revoked)" } else { "" }
+                );
+            }
+        }
+        Admin::Devices => {
+            for d in storage.devices().map_err(e)? {
+                println!(
+                    "{}  {}  of {}  enrolled {}  {:?}",
+                    d.id, d.name, d.person_name, d.enrolled_at, d.status
+                );
+            }
+        }
+        Admin::RevokeDevice { id, reason } => {
+            let id = id
+                .parse()
+                .map_err(|_| anyhow!("'{id}' is not a device id"))?;
+            storage.revoke_device(id, &reason).map_err(e)?;
+            println!("Device revoked: it can no longer sync.");
+        }
+    }
+    Ok(())
+}

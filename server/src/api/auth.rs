@@ -1,0 +1,43 @@
+//! The device behind a request: `Authorization: Bearer <token>`, checked against the
+//! stored hash, refused if the device was revoked or its token expired.
+
+use super::AppState;
+use crate::auth::token_hash;
+use crate::error::ServerError;
+use crate::storage::{Device, DeviceStatus};
+use axum::extract::FromRequestParts;
+use axum::http::header;
+use axum::http::request::Parts;
+
+pub struct AuthDevice(pub Device);
+
+impl FromRequestParts<AppState> for AuthDevice {
+    type Rejection = ServerError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(ServerError::SignInRequired)?;
+        let hash = token_hash(token);
+        let device = state
+            .with(move |s| s.device_by_token(&hash))
+            .await?
+            .ok_or(ServerError::SignInRequired)?;
+        match &device.status {
+            DeviceStatus::Active => Ok(AuthDevice(device)),
+            DeviceStatus::Revoked { at, reason } => Err(ServerError::DeviceRevoked {
+                at: at.clone(),
+                reason: reason.clone(),
+            }),
+            DeviceStatus::Expired { at } => Err(ServerError::TokenExpired(at.clone())),
+        }
+    }
+}

@@ -1,0 +1,395 @@
+//! The HTTP surface: enrolment, the sync API, the JSON read API and its OpenAPI
+//! description. Every route checks the caller's device and memberships; storage work
+//! runs on the blocking pool.
+
+mod auth;
+
+use crate::auth::{SignInLimiter, hash_password, new_token, token_hash, verify_password};
+use crate::error::ServerError;
+use crate::storage::{Device, Storage, StreamAccess};
+use auth::AuthDevice;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use praxis_core::domain::ids::{EventId, StreamId};
+use praxis_core::replication::device_actor;
+use serde::Deserialize;
+use serde_json::json;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tower_http::compression::CompressionLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// Largest sync message: a first sync of a big stream sends the whole document
+/// (about 1 MB per 10,000 events).
+pub const MAX_SYNC_BODY: usize = 64 * 1024 * 1024;
+/// Largest JSON request.
+pub const MAX_JSON_BODY: usize = 64 * 1024;
+
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+#[derive(Clone)]
+pub struct AppState {
+    storage: Arc<Mutex<Box<dyn Storage>>>,
+    limiter: Arc<SignInLimiter>,
+    token_days: i64,
+}
+
+impl AppState {
+    pub fn new(storage: Box<dyn Storage>, token_days: i64) -> Self {
+        AppState {
+            storage: Arc::new(Mutex::new(storage)),
+            limiter: Arc::new(SignInLimiter::default()),
+            token_days,
+        }
+    }
+
+    /// Runs `f` with the storage on the blocking pool.
+    pub async fn with<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut dyn Storage) -> Result<T, ServerError> + Send + 'static,
+    ) -> Result<T, ServerError> {
+        let storage = self.storage.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = storage.lock().unwrap_or_else(|p| p.into_inner());
+            f(guard.as_mut())
+        })
+        .await
+        .map_err(|e| ServerError::Internal(format!("a worker stopped: {e}")))?
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let sync = Router::new()
+        .route("/api/v1/streams/{stream_id}/sync", post(sync_stream))
+        .layer(DefaultBodyLimit::max(MAX_SYNC_BODY));
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/api/openapi.json", get(openapi))
+        .route("/api/v1/devices", post(enrol))
+        .route("/api/v1/streams", get(list_streams))
+        .route("/api/v1/streams/{stream_id}", get(stream_view))
+        .route("/api/v1/streams/{stream_id}/events", get(stream_events))
+        .route("/api/v1/streams/{stream_id}/receipts", get(stream_receipts))
+        .route("/api/v1/streams/{stream_id}/feed", get(stream_feed))
+        .route("/api/v1/records/{id}/history", get(record_history))
+        .route("/api/v1/cycles/{id}", get(cycle))
+        .route("/api/v1/measures/{id}", get(measure))
+        .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
+        .merge(sync)
+        .fallback(|| async {
+            ServerError::NotFound(
+                "There is no such page or API route. The API is described at /api/openapi.json."
+                    .into(),
+            )
+        })
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(120),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+}
+
+#[derive(Deserialize)]
+struct Enrolment {
+    username: String,
+    password: String,
+    device_name: String,
+}
+
+async fn enrol(State(state): State<AppState>, body: Bytes) -> Result<Response, ServerError> {
+    let enrolment: Enrolment = serde_json::from_slice(&body).map_err(|e| {
+        ServerError::BadRequest(format!(
+            "Send JSON {{\"username\", \"password\", \"device_name\"}} ({e})."
+        ))
+    })?;
+    if enrolment.device_name.trim().is_empty() {
+        return Err(ServerError::BadRequest(
+            "Give the device a name (device_name), such as 'Asha's phone'.".into(),
+        ));
+    }
+    state.limiter.check(&enrolment.username)?;
+    let username = enrolment.username.clone();
+    let credentials = state.with(move |s| s.credentials(&username)).await?;
+    let password = enrolment.password.clone();
+    let verified = match credentials {
+        Some((person, name, hash)) => {
+            let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+                .await
+                .map_err(|e| ServerError::Internal(e.to_string()))?;
+            ok.then_some((person, name))
+        }
+        None => {
+            // Spend the same time on an unknown username as on a known one.
+            let _ = tokio::task::spawn_blocking(move || hash_password(&password)).await;
+            None
+        }
+    };
+    let Some((person, name)) = verified else {
+        state.limiter.failed(&enrolment.username);
+        return Err(ServerError::WrongCredentials);
+    };
+    state.limiter.succeeded(&enrolment.username);
+    let token = new_token()?;
+    let hash = token_hash(&token);
+    let days = state.token_days;
+    let device_name = enrolment.device_name.trim().to_string();
+    let device = state
+        .with(move |s| s.enrol_device(person, &device_name, &hash, days))
+        .await?;
+    let body = json!({
+        "device_id": device,
+        "actor_id": device_actor(device).to_hex_string(),
+        "token": token,
+        "person_id": person,
+        "name": name,
+    });
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+fn stream_json(s: &StreamAccess) -> serde_json::Value {
+    json!({
+        "stream_id": s.stream_id,
+        "kind": praxis_kind(s.kind),
+        "name": s.name,
+        "collaborative": s.collaborative,
+        "team": s.team,
+        "role": s.roles.iter().map(|r| r.name()).collect::<Vec<_>>().join(","),
+        "roles": s.roles.iter().map(|r| r.name()).collect::<Vec<_>>(),
+        "read_only": s.read_only,
+    })
+}
+
+fn praxis_kind(kind: praxis_core::domain::record::StreamKind) -> &'static str {
+    use praxis_core::domain::record::StreamKind;
+    match kind {
+        StreamKind::Collaborative => "collaborative",
+        StreamKind::Project => "project",
+        StreamKind::Organisation => "organisation",
+    }
+}
+
+async fn list_streams(
+    State(state): State<AppState>,
+    AuthDevice(device): AuthDevice,
+) -> Result<Json<serde_json::Value>, ServerError> {
+    let streams = state.with(move |s| s.streams_for(device.person)).await?;
+    Ok(Json(
+        json!({ "streams": streams.iter().map(stream_json).collect::<Vec<_>>() }),
+    ))
+}
+
+fn parse_stream(text: &str) -> Result<StreamId, ServerError> {
+    text.parse()
+        .map_err(|_| ServerError::NotFound(format!("'{text}' is not a stream id (a UUID).")))
+}
+
+fn parse_record(text: &str) -> Result<EventId, ServerError> {
+    text.parse()
+        .map_err(|_| ServerError::NotFound(format!("'{text}' is not a record id (a UUID).")))
+}
+
+pub const EVENTS_ACCEPTED: &str = "x-praxis-events-accepted";
+
+async fn sync_stream(
+    State(state): State<AppState>,
+    AuthDevice(device): AuthDevice,
+    Path(stream): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ServerError> {
+    let stream = parse_stream(&stream)?;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if content_type != "application/octet-stream" {
+        return Err(ServerError::BadRequest(
+            "Send the sync message as the request body with Content-Type: application/octet-stream.".into(),
+        ));
+    }
+    if body.is_empty() {
+        return Err(ServerError::BadRequest(
+            "The body is empty: send an Automerge sync message.".into(),
+        ));
+    }
+    let reply = state.with(move |s| s.sync(&device, stream, &body)).await?;
+    let accepted = HeaderValue::from(reply.accepted_events as u64);
+    Ok(match reply.message {
+        Some(bytes) => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/octet-stream"),
+                ),
+                (header::HeaderName::from_static(EVENTS_ACCEPTED), accepted),
+            ],
+            bytes,
+        )
+            .into_response(),
+        None => (
+            StatusCode::NO_CONTENT,
+            [(header::HeaderName::from_static(EVENTS_ACCEPTED), accepted)],
+        )
+            .into_response(),
+    })
+}
+
+/// Checks that the device's person may read the stream.
+fn readable(
+    storage: &dyn Storage,
+    device: &Device,
+    stream: StreamId,
+) -> Result<StreamAccess, ServerError> {
+    storage.access(device.person, stream)?.ok_or_else(|| {
+        ServerError::Forbidden(
+            "You are not a member of the team or collaborative this stream belongs to.".into(),
+        )
+    })
+}
+
+/// Finds the stream of a record and checks that the device's person may read it.
+fn readable_record(
+    storage: &dyn Storage,
+    device: &Device,
+    record: EventId,
+) -> Result<StreamId, ServerError> {
+    let stream = storage
+        .stream_of(record)?
+        .ok_or_else(|| ServerError::NotFound(format!("There is no record {record}.")))?;
+    readable(storage, device, stream)?;
+    Ok(stream)
+}
+
+async fn stream_view(
+    State(state): State<AppState>,
+    AuthDevice(device): AuthDevice,
+    Path(stream): Path<String>,
+) -> Result<Json<serde_json::Value>, ServerError> {
+    let stream = parse_stream(&stream)?;
+    let view = state
+        .with(move |s| {
+            readable(s, &device, stream)?;
+            s.stream_view(stream)
+        })
+        .await?;
+    Ok(Json(
+        serde_json::to_value(view).map_err(|e| ServerError::Internal(e.to_string()))?,
+    ))
+}
+
+async fn stream_events(
+    State(state): State<AppState>,
+    AuthDevice(device): AuthDevice,
+    Path(stream): Path<String>,
+) -> Result<Json<serde_json::Value>, ServerError> {
+    let stream = parse_stream(&stream)?;
+    let events = state
+        .with(move |s| {
+            readable(s, &device, stream)?;
+            s.events(stream)
+        })
+        .await?;
+    Ok(Json(json!({ "events": events })))
+}
+
+async fn stream_receipts(
+    State(state): State<AppState>,
+    AuthDevice(device): AuthDevice,
+    Path(stream): Path<String>,
+) -> Result<Json<serde_json::Value>, ServerError> {
+    let stream = parse_stream(&stream)?;
+    let receipts = state
+        .with(move |s| {
+            readable(s, &device, stream)?;
+            s.receipts(stream)
+        })
+        .await?;
+    Ok(Json(json!({ "receipts": receipts })))
+}
+
+#[derive(Deserialize)]
+struct FeedQuery {
+    limit: Option<u32>,
+}
+
+async fn stream_feed(
+    State(state): State<AppState>,
+    AuthDevice(device): AuthDevice,
+    Path(stream): Path<String>,
+    Query(q): Query<FeedQuery>,
+) -> Result<Json<serde_json::Value>, ServerError> {
+    let stream = parse_stream(&stream)?;
+    let limit = q.limit.unwrap_or(50).min(1000);
+    let feed = state
+        .with(move |s| {
+            readable(s, &device, stream)?;
+            s.feed(stream, limit)
+        })
+        .await?;
+    Ok(Json(json!({ "observations": feed })))
+}
+
+async fn record_history(
+    State(state): State<AppState>,
+    AuthDevice(device): AuthDevice,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ServerError> {
+    let id = parse_record(&id)?;
+    let history = state
+        .with(move |s| {
+            readable_record(s, &device, id)?;
+            s.history(id)?
+                .ok_or_else(|| ServerError::NotFound(format!("There is no record {id}.")))
+        })
+        .await?;
+    Ok(Json(
+        serde_json::to_value(history).map_err(|e| ServerError::Internal(e.to_string()))?,
+    ))
+}
+
+async fn cycle(
+    State(state): State<AppState>,
+    AuthDevice(device): AuthDevice,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ServerError> {
+    let id = parse_record(&id)?;
+    let view = state
+        .with(move |s| {
+            readable_record(s, &device, id)?;
+            s.cycle(id)?
+                .ok_or_else(|| ServerError::NotFound(format!("{id} is not a cycle.")))
+        })
+        .await?;
+    Ok(Json(
+        serde_json::to_value(view).map_err(|e| ServerError::Internal(e.to_string()))?,
+    ))
+}
+
+async fn measure(
+    State(state): State<AppState>,
+    AuthDevice(device): AuthDevice,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ServerError> {
+    let id = parse_record(&id)?;
+    let view = state
+        .with(move |s| {
+            readable_record(s, &device, id)?;
+            s.measure(id)?
+                .ok_or_else(|| ServerError::NotFound(format!("{id} is not a measure.")))
+        })
+        .await?;
+    Ok(Json(
+        serde_json::to_value(view).map_err(|e| ServerError::Internal(e.to_string()))?,
+    ))
+}

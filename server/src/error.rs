@@ -1,0 +1,122 @@
+//! Every error the server can answer with, mapped to a status and a JSON body
+//! `{ "error": code, "message": text, "details": [...] }` in one place.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use praxis_core::store::{RefusedChange, StoreError};
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error(
+        "Sign in first: send `Authorization: Bearer <token>` with the token this device got at enrolment."
+    )]
+    SignInRequired,
+    #[error("The username or password is wrong. Check them and try again.")]
+    WrongCredentials,
+    #[error("Too many failed sign-ins for this account. Wait {0} seconds, then try again.")]
+    RateLimited(u64),
+    #[error(
+        "This device was revoked by an administrator on {at} ({reason}). Sign in again to enrol it."
+    )]
+    DeviceRevoked { at: String, reason: String },
+    #[error("This device's token expired on {0}. Sign in again to enrol the device.")]
+    TokenExpired(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{} of the changes were refused, so nothing of this sync was applied. Correct or withdraw those records on the device, then sync again.", .0.len())]
+    ChangesRefused(Vec<RefusedChange>),
+    #[error("The server failed: {0}. Your records are safe on your device; try again later.")]
+    Internal(String),
+}
+
+impl ServerError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ServerError::SignInRequired => "sign_in_required",
+            ServerError::WrongCredentials => "wrong_credentials",
+            ServerError::RateLimited(_) => "rate_limited",
+            ServerError::DeviceRevoked { .. } => "device_revoked",
+            ServerError::TokenExpired(_) => "token_expired",
+            ServerError::Forbidden(_) => "forbidden",
+            ServerError::NotFound(_) => "not_found",
+            ServerError::BadRequest(_) => "bad_request",
+            ServerError::Conflict(_) => "conflict",
+            ServerError::ChangesRefused(_) => "changes_refused",
+            ServerError::Internal(_) => "internal",
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ServerError::SignInRequired
+            | ServerError::WrongCredentials
+            | ServerError::DeviceRevoked { .. }
+            | ServerError::TokenExpired(_) => StatusCode::UNAUTHORIZED,
+            ServerError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            ServerError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ServerError::NotFound(_) => StatusCode::NOT_FOUND,
+            ServerError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ServerError::Conflict(_) => StatusCode::CONFLICT,
+            ServerError::ChangesRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ServerError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<StoreError> for ServerError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::ChangesRefused(refused) => ServerError::ChangesRefused(refused),
+            StoreError::BadSyncMessage(_)
+            | StoreError::Replication(_)
+            | StoreError::BadEvent(_) => ServerError::BadRequest(e.to_string()),
+            StoreError::Refused(r) => ServerError::BadRequest(r.to_string()),
+            StoreError::UnknownStream(_) | StoreError::UnknownRecord(_) => {
+                ServerError::NotFound(e.to_string())
+            }
+            other => ServerError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<rusqlite::Error> for ServerError {
+    fn from(e: rusqlite::Error) -> Self {
+        ServerError::Internal(e.to_string())
+    }
+}
+
+impl IntoResponse for ServerError {
+    fn into_response(self) -> Response {
+        let details = match &self {
+            ServerError::ChangesRefused(refused) => {
+                serde_json::to_value(refused).unwrap_or_default()
+            }
+            _ => json!([]),
+        };
+        if matches!(self, ServerError::Internal(_)) {
+            tracing::error!(error = %self, "request failed");
+        }
+        let mut response = (
+            self.status(),
+            axum::Json(
+                json!({ "error": self.code(), "message": self.to_string(), "details": details }),
+            ),
+        )
+            .into_response();
+        if let ServerError::RateLimited(seconds) = self
+            && let Ok(value) = seconds.to_string().parse()
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, value);
+        }
+        response
+    }
+}

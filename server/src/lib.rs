@@ -1,0 +1,32 @@
+//! Praxis server: enrols devices, syncs streams with them under each person's
+//! memberships, and serves a JSON read API. See ARCHITECTURE.md.
+
+pub mod api;
+pub mod auth;
+pub mod demo;
+pub mod error;
+pub mod storage;
+
+use std::net::SocketAddr;
+
+/// Serves the API on `addr` until the process is stopped.
+pub async fn serve(
+    storage: Box<dyn storage::Storage>,
+    addr: SocketAddr,
+    token_days: i64,
+) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    tracing::info!(
+        "praxis-server listening on http://{}",
+        listener.local_addr()?
+    );
+    let app = api::router(api::AppState::new(storage, token_days));
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown() {
+    let _ = tokio::signal::ctrl_c().await;
+}

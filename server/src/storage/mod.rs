@@ -1,0 +1,162 @@
+//! Where the server keeps everything. Handlers see only the `Storage` trait; SQLite
+//! (one file, with the streams beside the server's own tables) is the default.
+
+mod gate;
+mod sqlite;
+
+pub use sqlite::SqliteStorage;
+
+use crate::error::ServerError;
+use praxis_core::domain::event::{CollaborativeFounded, Scope};
+use praxis_core::domain::ids::{DeviceId, EventId, PersonId, StreamId};
+use praxis_core::domain::record::StreamKind;
+use praxis_core::domain::role::Role;
+use praxis_core::domain::views::{
+    CycleView, FeedItem, MeasureSeries, ProjectOverview, RecordHistory,
+};
+use praxis_core::store::queries::CollaborativeView;
+use serde::Serialize;
+
+pub type Result<T> = std::result::Result<T, ServerError>;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Person {
+    pub id: PersonId,
+    pub username: String,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Team {
+    pub id: EventId,
+    pub collaborative: StreamId,
+    pub name: String,
+    pub organisation: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Membership {
+    pub id: EventId,
+    pub person: PersonId,
+    pub role: Role,
+    pub scope: Scope,
+    pub revoked: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub enum DeviceStatus {
+    Active,
+    Revoked { at: String, reason: String },
+    Expired { at: String },
+}
+
+/// A device as its token shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Device {
+    pub id: DeviceId,
+    pub person: PersonId,
+    pub person_name: String,
+    pub name: String,
+    pub enrolled_at: String,
+    pub last_sync_at: Option<String>,
+    pub status: DeviceStatus,
+}
+
+/// What a person may do with one stream.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct StreamAccess {
+    pub stream_id: StreamId,
+    pub kind: StreamKind,
+    pub name: String,
+    pub collaborative: Option<StreamId>,
+    pub team: Option<EventId>,
+    pub roles: Vec<Role>,
+    /// True when none of the roles may record anything here (auditors; team members
+    /// reading their collaborative's stream).
+    pub read_only: bool,
+}
+
+/// When a change reached the server, from which device.
+#[derive(Clone, Debug, Serialize)]
+pub struct Receipt {
+    pub seq: i64,
+    pub change_hash: String,
+    pub device: DeviceId,
+    pub received_at: String,
+    pub events: Vec<EventId>,
+}
+
+/// An event as the read API shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct EventView {
+    pub id: EventId,
+    pub kind: String,
+    pub author: PersonId,
+    pub device: DeviceId,
+    pub recorded_at: String,
+    pub schema: u16,
+    pub body: Option<praxis_core::domain::event::Event>,
+}
+
+pub struct SyncReply {
+    /// The server's next message, or `None` when it has nothing more to say.
+    pub message: Option<Vec<u8>>,
+    pub accepted_events: usize,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub enum StreamView {
+    Collaborative(CollaborativeView),
+    Project(ProjectOverview),
+}
+
+pub trait Storage: Send {
+    // People, teams and access.
+    fn add_collaborative(&mut self, founded: CollaborativeFounded) -> Result<StreamId>;
+    fn add_team(
+        &mut self,
+        collaborative: StreamId,
+        name: &str,
+        organisation: &str,
+    ) -> Result<EventId>;
+    fn add_person(&mut self, username: &str, name: &str, password_hash: &str) -> Result<PersonId>;
+    fn grant(&mut self, person: PersonId, role: Role, scope: Scope) -> Result<EventId>;
+    fn revoke_membership(&mut self, membership: EventId, reason: &str) -> Result<()>;
+    fn collaboratives(&self) -> Result<Vec<(StreamId, String)>>;
+    fn teams(&self) -> Result<Vec<Team>>;
+    fn people(&self) -> Result<Vec<Person>>;
+    fn memberships(&self) -> Result<Vec<Membership>>;
+    /// The person's id, name and password hash.
+    fn credentials(&self, username: &str) -> Result<Option<(PersonId, String, String)>>;
+
+    // Devices.
+    fn enrol_device(
+        &mut self,
+        person: PersonId,
+        name: &str,
+        token_hash: &str,
+        valid_days: i64,
+    ) -> Result<DeviceId>;
+    fn device_by_token(&self, token_hash: &str) -> Result<Option<Device>>;
+    fn devices(&self) -> Result<Vec<Device>>;
+    fn revoke_device(&mut self, device: DeviceId, reason: &str) -> Result<()>;
+
+    // Streams.
+    fn streams_for(&self, person: PersonId) -> Result<Vec<StreamAccess>>;
+    fn access(&self, person: PersonId, stream: StreamId) -> Result<Option<StreamAccess>>;
+    /// Receives a device's sync message for a stream and answers with the next one.
+    fn sync(&mut self, device: &Device, stream: StreamId, message: &[u8]) -> Result<SyncReply>;
+
+    // Reading.
+    fn stream_view(&self, stream: StreamId) -> Result<StreamView>;
+    fn events(&self, stream: StreamId) -> Result<Vec<EventView>>;
+    fn receipts(&self, stream: StreamId) -> Result<Vec<Receipt>>;
+    /// The stream a record or event belongs to.
+    fn stream_of(&self, record: EventId) -> Result<Option<StreamId>>;
+    fn cycle(&self, id: EventId) -> Result<Option<CycleView>>;
+    fn measure(&self, id: EventId) -> Result<Option<MeasureSeries>>;
+    fn feed(&self, stream: StreamId, limit: u32) -> Result<Vec<FeedItem>>;
+    fn history(&self, id: EventId) -> Result<Option<RecordHistory>>;
+    /// How many stream documents are loaded in memory now.
+    fn documents_loaded(&self) -> usize;
+}
