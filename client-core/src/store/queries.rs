@@ -111,20 +111,6 @@ pub fn records_of_kind(
     )
 }
 
-/// The newest `limit` records of one kind in a stream, newest first.
-pub fn latest_of_kind(
-    conn: &Connection,
-    stream: StreamId,
-    kind: EventKind,
-    limit: u32,
-) -> Result<Vec<Record>, StoreError> {
-    records_where(
-        conn,
-        "SELECT body FROM records WHERE stream = ?1 AND kind = ?2 ORDER BY position DESC, id DESC LIMIT ?3",
-        params![uuid_blob(&stream.0), kind.name(), limit],
-    )
-}
-
 /// The records that belong to `parent` (a measure's measurements, a cycle's Do...).
 pub fn children(conn: &Connection, parent: EventId) -> Result<Vec<Record>, StoreError> {
     records_where(
@@ -268,14 +254,38 @@ pub fn measure_series(conn: &Connection, id: EventId) -> Result<Option<MeasureSe
     }
 }
 
-/// The newest observations of a stream, newest first.
+/// The newest observations of a stream that stand (not withdrawn), newest first.
 pub fn feed(conn: &Connection, stream: StreamId, limit: u32) -> Result<Vec<FeedItem>, StoreError> {
-    Ok(
-        latest_of_kind(conn, stream, EventKind::ObservationRecorded, limit)?
-            .iter()
-            .filter_map(views::feed_item)
-            .collect(),
-    )
+    let mut items = Vec::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT body FROM records WHERE stream = ?1 AND kind = ?2 ORDER BY position DESC, id DESC LIMIT ?3 OFFSET ?4",
+    )?;
+    let page = limit.max(16);
+    let mut offset = 0u32;
+    while (items.len() as u32) < limit {
+        let bodies = stmt
+            .query_map(
+                params![
+                    uuid_blob(&stream.0),
+                    EventKind::ObservationRecorded.name(),
+                    page,
+                    offset
+                ],
+                |r| r.get::<_, Vec<u8>>(0),
+            )?
+            .collect::<Result<Vec<_>, _>>()?;
+        for body in &bodies {
+            if let Some(item) = views::feed_item(&decode_record(body)?) {
+                items.push(item);
+            }
+        }
+        if (bodies.len() as u32) < page {
+            break;
+        }
+        offset += page;
+    }
+    items.truncate(limit as usize);
+    Ok(items)
 }
 
 /// The history of the record `id` names, or of the record the event `id` acted on.
