@@ -1,0 +1,368 @@
+//! Fixtures shared by the benches: a store with a project, and a generator of valid
+//! project events (measurements of two measures, observations and PDSA cycles that
+//! move through Do, Study and Act), recorded through the public store API.
+#![allow(dead_code)]
+
+use praxis_core::domain::event::*;
+use praxis_core::domain::ids::{EventId, StreamId};
+use praxis_core::store::{Recorded, Store, queries};
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use tempfile::TempDir;
+use time::macros::date;
+
+/// A temporary directory on the same disk as the build (not a tmpfs), so that fsync
+/// costs what it costs.
+pub fn tempdir() -> TempDir {
+    tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("a temporary directory")
+}
+
+/// A store holding a collaborative and one project with a charter and two measures.
+pub struct Project {
+    pub store: Store,
+    pub stream: StreamId,
+    pub path: PathBuf,
+    pub generator: Generator,
+    /// Last, so the directory goes after the store has closed.
+    pub dir: TempDir,
+}
+
+impl Project {
+    pub fn new() -> Project {
+        let dir = tempdir();
+        let path = dir.path().join("store.sqlite3");
+        let mut store = Store::create(&path, "Asha Patel").expect("create the store");
+        let collaborative = store
+            .found_collaborative(CollaborativeFounded {
+                name: "Independence at home".into(),
+                topic: "Promoting independence where health-and-safety worries get in the way"
+                    .into(),
+                chosen_with: "Chosen at a workshop with members of the service users' forum".into(),
+            })
+            .expect("found the collaborative")
+            .stream;
+        let stream = store
+            .start_project(ProjectStarted {
+                collaborative,
+                team: "Northside adult team".into(),
+                organisation: "Northshire County Council".into(),
+                title: "Positive risk-taking in home visits".into(),
+            })
+            .expect("start the project")
+            .stream;
+        store
+            .record(
+                stream,
+                Event::CharterSet {
+                    replaces: vec![],
+                    charter: charter(),
+                },
+            )
+            .expect("set the charter");
+        let ratio = store
+            .record(stream, Event::MeasureDefined(ratio_measure()))
+            .expect("define a ratio measure")
+            .id;
+        let unit = store
+            .record(stream, Event::MeasureDefined(unit_measure()))
+            .expect("define a unit measure")
+            .id;
+        Project {
+            store,
+            stream,
+            path,
+            generator: Generator::new(ratio, unit),
+            dir,
+        }
+    }
+
+    /// Events in the project's stream, as its summary counts them.
+    pub fn events(&self) -> u64 {
+        queries::summary(self.store.connection(), self.stream)
+            .expect("the project's summary")
+            .events
+    }
+
+    /// Records `n` more generated events, `batch` per call of `record_all`.
+    pub fn grow(&mut self, n: usize, batch: usize) {
+        let mut left = n;
+        while left > 0 {
+            let events = self.generator.batch(left.min(batch));
+            left -= events.len();
+            let recorded = self
+                .store
+                .record_all(self.stream, events)
+                .expect("record a batch");
+            self.generator.learn(&recorded);
+        }
+    }
+
+    /// Grows the project's stream to `total` events.
+    pub fn grow_to(&mut self, total: u64, batch: usize) {
+        let have = self.events();
+        if total > have {
+            self.grow((total - have) as usize, batch);
+        }
+    }
+
+    /// Plans `n` cycles in one call, so that later batches can carry their Do, Study
+    /// and Act.
+    pub fn plan_cycles(&mut self, n: usize) {
+        let plans = (0..n).map(|_| self.generator.plan()).collect();
+        let recorded = self
+            .store
+            .record_all(self.stream, plans)
+            .expect("plan cycles");
+        self.generator.learn(&recorded);
+    }
+}
+
+impl Default for Project {
+    fn default() -> Self {
+        Project::new()
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Next {
+    Do,
+    Study,
+    Act,
+}
+
+/// Makes valid project events. A cycle's Do, Study and Act need its id, which exists
+/// only once its Plan is recorded: call [`Generator::learn`] with what was recorded.
+pub struct Generator {
+    ratio: EventId,
+    unit: EventId,
+    /// Planned cycles and the stage each goes to next.
+    cycles: VecDeque<(EventId, Next)>,
+    /// The last cycle acted on, for the next Plan to follow on its ramp.
+    last_acted: Option<EventId>,
+    /// Position in the mix.
+    slot: u64,
+    /// Varies the content.
+    n: u64,
+}
+
+impl Generator {
+    pub fn new(ratio: EventId, unit: EventId) -> Generator {
+        Generator {
+            ratio,
+            unit,
+            cycles: VecDeque::new(),
+            last_acted: None,
+            slot: 0,
+            n: 0,
+        }
+    }
+
+    pub fn learn(&mut self, recorded: &[Recorded]) {
+        for r in recorded {
+            if r.kind == EventKind::CyclePlanned {
+                self.cycles.push_back((r.id, Next::Do));
+            }
+        }
+    }
+
+    /// A mix: per ten events, four measurements (two per measure), three observations,
+    /// one Plan and two steps of earlier cycles (or observations while none is open).
+    pub fn batch(&mut self, n: usize) -> Vec<Event> {
+        (0..n).map(|_| self.next_event()).collect()
+    }
+
+    pub fn next_event(&mut self) -> Event {
+        self.slot += 1;
+        match self.slot % 10 {
+            0 | 2 => self.ratio_measurement(),
+            1 | 3 => self.unit_measurement(),
+            4..=6 => self.observation(),
+            7 => self.plan(),
+            _ => self.cycle_step().unwrap_or_else(|| self.observation()),
+        }
+    }
+
+    fn period(&self) -> (time::Date, time::Date) {
+        let start = date!(2020 - 01 - 06) + time::Duration::days((self.n % 3000) as i64);
+        (start, start + time::Duration::days(6))
+    }
+
+    pub fn ratio_measurement(&mut self) -> Event {
+        self.n += 1;
+        let (period_start, period_end) = self.period();
+        Event::MeasurementRecorded(Measurement {
+            measure: self.ratio,
+            period_start,
+            period_end,
+            value: MeasurementValue::Ratio {
+                numerator: (self.n % 11) as f64,
+                denominator: 10.0,
+            },
+            note: if self.n.is_multiple_of(7) {
+                "Two assessments were done by phone".into()
+            } else {
+                String::new()
+            },
+        })
+    }
+
+    pub fn unit_measurement(&mut self) -> Event {
+        self.n += 1;
+        let (period_start, period_end) = self.period();
+        Event::MeasurementRecorded(Measurement {
+            measure: self.unit,
+            period_start,
+            period_end,
+            value: MeasurementValue::Value((self.n % 40) as f64 + 0.5),
+            note: String::new(),
+        })
+    }
+
+    pub fn observation(&mut self) -> Event {
+        self.n += 1;
+        let cycle = if self.n.is_multiple_of(5) {
+            self.cycles.back().map(|(c, _)| *c)
+        } else {
+            None
+        };
+        Event::ObservationRecorded(Observation {
+            kind: if self.n.is_multiple_of(4) {
+                ObservationKind::CaseMaterial
+            } else {
+                ObservationKind::Observation
+            },
+            cycle,
+            subject: Some(format!("P-{:04}", self.n % 10_000)),
+            observed_on: date!(2026 - 02 - 03) + time::Duration::days((self.n % 400) as i64),
+            text: format!(
+                "Visit {}: talked through what matters to the person before the risks; \
+                 the family agreed to try the plan for two weeks and review it together.",
+                self.n
+            ),
+        })
+    }
+
+    pub fn plan(&mut self) -> Event {
+        self.n += 1;
+        Event::CyclePlanned(Plan {
+            change_idea: None,
+            follows: self.last_acted.take(),
+            scale: TestScale::VerySmall,
+            objective: format!("Try a risk conversation guide on two visits ({})", self.n),
+            predictions: vec![Prediction {
+                question: "Will the person take part in the plan?".into(),
+                prediction: "Yes, both will".into(),
+                reason: "The guide starts from what matters to them".into(),
+            }],
+            who: "A. Lee".into(),
+            what: "Use the guide".into(),
+            where_: "Home visits".into(),
+            when: date!(2026 - 02 - 02),
+            data_to_collect: "Whether a plan was agreed".into(),
+        })
+    }
+
+    /// The next step of the oldest open cycle: its Do, then its Study, then its Act.
+    fn cycle_step(&mut self) -> Option<Event> {
+        let (cycle, next) = self.cycles.pop_front()?;
+        Some(match next {
+            Next::Do => {
+                self.cycles.push_front((cycle, Next::Study));
+                Event::CycleDone {
+                    cycle,
+                    done: Do {
+                        carried_out_on: date!(2026 - 02 - 03),
+                        carried_out_by: "A. Lee".into(),
+                        observations: "Both people engaged".into(),
+                        problems: "One visit ran late".into(),
+                        surprises: "A daughter joined in".into(),
+                        data_gathered: "2 of 2 plans agreed".into(),
+                    },
+                }
+            }
+            Next::Study => {
+                self.cycles.push_front((cycle, Next::Act));
+                Event::CycleStudied {
+                    cycle,
+                    study: Study {
+                        analysis: "2 of 2".into(),
+                        compared_with_predictions: "As predicted".into(),
+                        learning: "The guide helps".into(),
+                    },
+                }
+            }
+            Next::Act => {
+                self.last_acted = Some(cycle);
+                Event::CycleActed {
+                    cycle,
+                    replaces: vec![],
+                    act: Act {
+                        decision: match self.n % 3 {
+                            0 => Decision::Adopt,
+                            1 => Decision::Adapt,
+                            _ => Decision::Abandon,
+                        },
+                        reasons: "It worked twice".into(),
+                        changes: "None".into(),
+                        next_step: "Try with 5 visits".into(),
+                    },
+                }
+            }
+        })
+    }
+}
+
+fn charter() -> Charter {
+    Charter {
+        aim: Aim {
+            what: "Agree a positive risk plan".into(),
+            for_whom: "adults over 85 living at home".into(),
+            where_: "Northside".into(),
+            how_much: "from 20% to 75% of assessments".into(),
+            by_when: date!(2027 - 06 - 30),
+        },
+        senior_leader: "J. Okafor".into(),
+        day_to_day_lead: "S. Patel".into(),
+        members: vec!["A. Lee".into(), "R. Gomez".into()],
+    }
+}
+
+fn ratio_measure() -> MeasureDefinition {
+    MeasureDefinition {
+        name: "Plans agreed".into(),
+        kind: MeasureKind::Outcome,
+        operational_definition: "Assessments with a positive risk plan agreed with the person"
+            .into(),
+        unit: MeasureUnit::Ratio {
+            numerator: "assessments with a plan".into(),
+            denominator: "assessments".into(),
+        },
+        direction: Direction::HigherIsBetter,
+        target: Some(75.0),
+        frequency: Frequency::Weekly,
+    }
+}
+
+fn unit_measure() -> MeasureDefinition {
+    MeasureDefinition {
+        name: "Days from referral to visit".into(),
+        kind: MeasureKind::Process,
+        operational_definition: "Median days from referral to the first home visit".into(),
+        unit: MeasureUnit::Unit("days".into()),
+        direction: Direction::LowerIsBetter,
+        target: Some(7.0),
+        frequency: Frequency::Weekly,
+    }
+}
+
+/// The median, 90th and 99th percentiles of some timings.
+pub fn percentiles(times: &mut [std::time::Duration]) -> [std::time::Duration; 3] {
+    times.sort();
+    let at = |q: f64| {
+        times
+            .get(((times.len() as f64 - 1.0) * q).round() as usize)
+            .copied()
+            .unwrap_or_default()
+    };
+    [at(0.5), at(0.9), at(0.99)]
+}
