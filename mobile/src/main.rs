@@ -18,7 +18,7 @@ fn main() -> ExitCode {
             } else {
                 println!("{}", output.text);
             }
-            ExitCode::SUCCESS
+            ExitCode::from(output.code)
         }
         Err(error) => {
             let refused = error

@@ -36,8 +36,8 @@ pub(crate) struct EnrolReply {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ListedStream {
     pub stream_id: StreamId,
-    /// `collaborative` or `project` (kept as text so a kind from a newer server is
-    /// reported, not fatal).
+    /// `collaborative`, `project` or (for administrators) `organisation`; kept as text
+    /// so a kind from a newer server is reported, not fatal.
     pub kind: String,
     pub name: String,
     pub collaborative: Option<StreamId>,
@@ -52,6 +52,7 @@ impl ListedStream {
         match self.kind.as_str() {
             "collaborative" => Some(StreamKind::Collaborative),
             "project" => Some(StreamKind::Project),
+            "organisation" => Some(StreamKind::Organisation),
             _ => None,
         }
     }

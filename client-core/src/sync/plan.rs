@@ -1,6 +1,6 @@
 //! Which streams a sync goes through, from the server's list and what this device
-//! holds: every stream the server lists (added here if new), collaboratives first so
-//! their projects' context is here before the projects, then the projects this person
+//! holds: every stream the server lists (added here if new), collaboratives before
+//! projects so a project's context is here before it, then the projects this person
 //! started here that the server does not know yet.
 
 use super::api::ListedStream;
@@ -34,7 +34,11 @@ pub(crate) fn plan(
     let here: HashSet<StreamId> = local.iter().map(|s| s.id).collect();
     let mut planned = Vec::new();
     let mut unknown = Vec::new();
-    for first in [StreamKind::Collaborative, StreamKind::Project] {
+    for first in [
+        StreamKind::Organisation,
+        StreamKind::Collaborative,
+        StreamKind::Project,
+    ] {
         for l in listed {
             match l.stream_kind() {
                 Some(kind) if kind == first => planned.push(PlannedStream {
@@ -47,7 +51,7 @@ pub(crate) fn plan(
                     read_only: l.read_only,
                 }),
                 Some(_) => {}
-                None if first == StreamKind::Collaborative => unknown.push(l.clone()),
+                None if first == StreamKind::Organisation => unknown.push(l.clone()),
                 None => {}
             }
         }

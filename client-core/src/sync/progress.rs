@@ -45,7 +45,7 @@ pub struct StreamReport {
     pub sent_events: usize,
     /// Events from the server that were new on this device.
     pub received_events: usize,
-    /// Messages sent to the server for this stream, retries included.
+    /// Sync messages the server took and answered for this stream (retries included).
     pub rounds: u32,
     /// The stream was listed by the server and added on this device by this sync.
     pub added_here: bool,

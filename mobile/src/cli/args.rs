@@ -29,8 +29,12 @@ pub struct Cli {
 pub enum Command {
     /// Create a store for yourself on this device, and found a collaborative in it.
     Init(Init),
+    /// Enrol this device with a Praxis server, so it can sync (once per device).
+    Enrol(EnrolArgs),
     /// Who you are here, and the collaboratives and projects this device holds.
     Status,
+    /// Send what was recorded here to the server and bring back what others recorded.
+    Sync,
     /// The collaborative: see it, set its calendar, adopt a progress scale, add to its change package.
     #[command(subcommand)]
     Collaborative(CollaborativeCommand),
@@ -97,6 +101,22 @@ pub struct Init {
     /// How people who use services were involved in choosing the topic.
     #[arg(long, requires = "collaborative")]
     pub chosen_with: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct EnrolArgs {
+    /// The server's address, for example https://praxis.example.org.
+    #[arg(long, value_name = "URL")]
+    pub server: String,
+    /// Your username on the server.
+    #[arg(long)]
+    pub username: String,
+    /// Your password; better in PRAXIS_PASSWORD, which keeps it out of the shell history.
+    #[arg(long, env = "PRAXIS_PASSWORD", hide_env_values = true)]
+    pub password: Option<String>,
+    /// What the office's list of devices will call this one; this computer's name if not given.
+    #[arg(long)]
+    pub device_name: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]

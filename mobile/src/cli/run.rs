@@ -8,18 +8,24 @@ use praxis_core::domain::event::*;
 use praxis_core::domain::ids::EventId;
 use praxis_core::domain::record::Detail;
 use praxis_core::store::{Recorded, Store, queries};
+use praxis_core::sync::Server;
 use std::io::BufRead;
+use std::sync::atomic::AtomicBool;
 
 pub fn run(cli: Cli) -> Result<Output> {
     let path = context::store_path(&cli.store)?;
-    if let Command::Init(init) = &cli.command {
-        return self::init(&path, init);
+    match &cli.command {
+        Command::Init(init) => return self::init(&path, init),
+        Command::Enrol(enrol) => return self::enrol(&path, enrol),
+        _ => {}
     }
     let mut store = Store::open(&path)?;
     let sel = &cli.project;
+    let json = cli.json;
     match cli.command {
-        Command::Init(_) => unreachable_init(),
+        Command::Init(_) | Command::Enrol(_) => unreachable_init(),
         Command::Status => render::status(&store),
+        Command::Sync => sync(&mut store, json),
         Command::Collaborative(c) => collaborative(&mut store, sel, c),
         Command::Project(ProjectCommand::Start {
             team,
@@ -232,7 +238,63 @@ pub fn run(cli: Cli) -> Result<Output> {
 }
 
 fn unreachable_init() -> Result<Output> {
-    bail!("init is handled before the store is opened")
+    bail!("init and enrol are handled before the store is opened")
+}
+
+/// Enrols the store, creating it first if there is none yet (the server says who
+/// its person is). A failed enrolment changes nothing, and leaves no new store behind.
+fn enrol(path: &std::path::Path, a: &EnrolArgs) -> Result<Output> {
+    let password = a.password.clone().filter(|p| !p.is_empty()).ok_or_else(|| {
+        anyhow!(
+            "Give your password with --password, or in PRAXIS_PASSWORD to keep it out of the shell history."
+        )
+    })?;
+    let server = Server::new(&a.server)?;
+    let device_name = a.device_name.clone().unwrap_or_else(this_computer);
+    let created = !path.exists();
+    let mut store = if created {
+        Store::create(path, &a.username)?
+    } else {
+        Store::open(path)?
+    };
+    match server.enrol(&mut store, &a.username, &password, &device_name) {
+        Ok(enrolment) => render::enrolled(&enrolment, path),
+        Err(e) => {
+            if created {
+                drop(store);
+                remove_store(path);
+            }
+            Err(e.into())
+        }
+    }
+}
+
+/// What to call this device when none is given: its host name.
+fn this_computer() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .map(|h| format!("praxis on {h}"))
+        .unwrap_or_else(|| "praxis terminal".into())
+}
+
+fn sync(store: &mut Store, json: bool) -> Result<Output> {
+    let server = Server::from_store(store)?;
+    let mut progress = render::SyncLines::new(!json);
+    // The terminal stops a sync with Ctrl-C, which ends the process: every answer
+    // already merged was saved, so nothing is lost.
+    let cancel = AtomicBool::new(false);
+    let reports = server.sync(store, &mut progress, &cancel)?;
+    render::synced(server.url(), &reports)
+}
+
+fn remove_store(path: &std::path::Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
 }
 
 fn init(path: &std::path::Path, init: &Init) -> Result<Output> {
@@ -256,9 +318,7 @@ fn init(path: &std::path::Path, init: &Init) -> Result<Output> {
             Err(e) => {
                 drop(store);
                 // Nothing of a half-made store is left behind.
-                for suffix in ["", "-wal", "-shm"] {
-                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-                }
+                remove_store(path);
                 return Err(e.into());
             }
         }
