@@ -16,7 +16,8 @@ pub async fn serve(
     token_days: i64,
 ) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    tracing::info!(
+    // Printed (not only logged) so scripts and tests learn the port of `--addr 127.0.0.1:0`.
+    println!(
         "praxis-server listening on http://{}",
         listener.local_addr()?
     );

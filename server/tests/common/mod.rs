@@ -1,0 +1,227 @@
+//! The harness for end-to-end tests: a real `praxis-server` process on 127.0.0.1 with
+//! a temporary data directory, people and teams set up through the same storage the
+//! administrator's commands use, and phones as real client stores.
+#![allow(dead_code)]
+
+use praxis_core::domain::event::{CollaborativeFounded, Scope};
+use praxis_core::domain::ids::{EventId, StreamId};
+use praxis_core::domain::role::Role;
+use praxis_core::store::Store;
+use praxis_core::sync::{NoProgress, Retry, Server, StreamReport};
+use praxis_server::auth::hash_password;
+use praxis_server::storage::{SqliteStorage, Storage};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+pub const PASSWORD: &str = "a long test password";
+
+/// A running server process; killed when dropped.
+pub struct TestServer {
+    pub url: String,
+    pub data_dir: PathBuf,
+    child: Option<Child>,
+}
+
+impl TestServer {
+    /// Starts `praxis-server serve` on a free port of 127.0.0.1.
+    pub fn start(data_dir: &Path) -> TestServer {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_praxis-server"))
+            .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the praxis-server binary runs");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(url) = line.strip_prefix("praxis-server listening on ") {
+                    let _ = tx.send(url.trim().to_string());
+                }
+            }
+        });
+        let url = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the server says where it listens within 60 s");
+        TestServer {
+            url,
+            data_dir: data_dir.to_path_buf(),
+            child: Some(child),
+        }
+    }
+
+    /// Kills the server with SIGKILL, as a crash would.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    pub fn get(&self, path: &str, token: &str) -> reqwest::blocking::Response {
+        reqwest::blocking::Client::new()
+            .get(format!("{}{path}", self.url))
+            .bearer_auth(token)
+            .send()
+            .expect("the server answers")
+    }
+
+    pub fn get_json(&self, path: &str, token: &str) -> serde_json::Value {
+        let response = self.get(path, token);
+        assert!(
+            response.status().is_success(),
+            "GET {path}: {}",
+            response.status()
+        );
+        response.json().expect("JSON")
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A collaborative with two teams and a person in every role for each.
+pub struct Fixture {
+    pub collaborative: StreamId,
+    pub north: EventId,
+    pub south: EventId,
+}
+
+pub fn person(storage: &mut SqliteStorage, username: &str, role: Role, scope: Scope) {
+    let hash = hash_password(PASSWORD).expect("hash");
+    let id = storage
+        .add_person(username, username, &hash)
+        .expect("add person");
+    storage.grant(id, role, scope).expect("grant");
+}
+
+/// Sets up the fixture in `data_dir` (before or while the server runs): usernames are
+/// `<role>-north`, `<role>-south` (team roles) and `coordinator`, `manager`, `auditor`
+/// for the whole collaborative, plus `outsider` with no membership.
+pub fn fixture(data_dir: &Path) -> Fixture {
+    let mut storage = SqliteStorage::open(data_dir).expect("storage");
+    let collaborative = storage
+        .add_collaborative(CollaborativeFounded {
+            name: "Independence at home".into(),
+            topic: "Promoting independence where health-and-safety worries get in the way".into(),
+            chosen_with: "Chosen with the service users' forum".into(),
+        })
+        .expect("collaborative");
+    let north = storage
+        .add_team(collaborative, "Northside", "Northshire County Council")
+        .expect("team");
+    let south = storage
+        .add_team(collaborative, "Southside", "Southbank Borough Council")
+        .expect("team");
+    for (team, suffix) in [(north, "north"), (south, "south")] {
+        for role in [
+            Role::Practitioner,
+            Role::Advisor,
+            Role::Coordinator,
+            Role::SeniorManager,
+            Role::Auditor,
+        ] {
+            person(
+                &mut storage,
+                &format!("{}-{suffix}", role.name()),
+                role,
+                Scope::Team(team),
+            );
+        }
+        person(
+            &mut storage,
+            &format!("practitioner2-{suffix}"),
+            Role::Practitioner,
+            Scope::Team(team),
+        );
+    }
+    person(
+        &mut storage,
+        "coordinator",
+        Role::Coordinator,
+        Scope::Collaborative(collaborative),
+    );
+    person(
+        &mut storage,
+        "manager",
+        Role::SeniorManager,
+        Scope::Collaborative(collaborative),
+    );
+    person(
+        &mut storage,
+        "auditor",
+        Role::Auditor,
+        Scope::Collaborative(collaborative),
+    );
+    person(
+        &mut storage,
+        "administrator",
+        Role::Administrator,
+        Scope::Collaborative(collaborative),
+    );
+    let hash = hash_password(PASSWORD).expect("hash");
+    storage
+        .add_person("outsider", "outsider", &hash)
+        .expect("outsider");
+    Fixture {
+        collaborative,
+        north,
+        south,
+    }
+}
+
+/// A phone: a real client store, enrolled with the server as `username`.
+pub struct Phone {
+    pub store: Store,
+    pub server: Server,
+    pub token: String,
+}
+
+impl Phone {
+    pub fn enrol(dir: &Path, url: &str, username: &str) -> Phone {
+        let mut store = Store::create(
+            &dir.join(format!("{username}-{}.sqlite3", uuid::Uuid::now_v7())),
+            username,
+        )
+        .expect("store");
+        let server = Server::new(url).expect("url").with_retry(Retry::never());
+        server
+            .enrol(
+                &mut store,
+                username,
+                PASSWORD,
+                &format!("{username}'s phone"),
+            )
+            .expect("enrol");
+        let token = store.setting("token").expect("setting").expect("a token");
+        Phone {
+            store,
+            server,
+            token,
+        }
+    }
+
+    /// Syncs every stream; panics if the sync as a whole fails.
+    pub fn sync(&mut self) -> Vec<StreamReport> {
+        self.server
+            .sync(&mut self.store, &mut NoProgress, &AtomicBool::new(false))
+            .expect("sync")
+    }
+
+    pub fn project_streams(&self) -> Vec<StreamId> {
+        praxis_core::store::queries::streams(self.store.connection())
+            .expect("streams")
+            .into_iter()
+            .filter(|s| s.kind == praxis_core::domain::record::StreamKind::Project)
+            .map(|s| s.id)
+            .collect()
+    }
+}

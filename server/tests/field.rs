@@ -1,0 +1,248 @@
+//! The field scenarios, end to end: phones enrol, record offline, sync in any order;
+//! the office and teammates see the same thing; conflicts show everywhere until
+//! resolved.
+
+mod common;
+
+use common::{Phone, TestServer, fixture};
+use praxis_core::domain::event::*;
+use praxis_core::domain::ids::StreamId;
+use praxis_core::domain::record::Stage;
+use praxis_core::store::queries;
+use time::macros::date;
+
+fn plan() -> Plan {
+    Plan {
+        change_idea: None,
+        follows: None,
+        scale: TestScale::VerySmall,
+        objective: "Try a risk conversation guide on two visits".into(),
+        predictions: vec![Prediction {
+            question: "Will people take part?".into(),
+            prediction: "Both will".into(),
+            reason: "It starts from what matters to them".into(),
+        }],
+        who: "A. Lee".into(),
+        what: "Use the guide".into(),
+        where_: "Home visits".into(),
+        when: date!(2026 - 11 - 02),
+        data_to_collect: "Whether a plan was agreed".into(),
+    }
+}
+
+fn start_project(phone: &mut Phone, collaborative: StreamId, team: &str) -> StreamId {
+    phone
+        .store
+        .start_project(ProjectStarted {
+            collaborative,
+            team: team.into(),
+            organisation: "Northshire County Council".into(),
+            title: "Positive risk plans".into(),
+        })
+        .expect("start project")
+        .stream
+}
+
+fn observation(text: &str) -> Event {
+    Event::ObservationRecorded(Observation {
+        kind: ObservationKind::Observation,
+        cycle: None,
+        subject: Some("P-0413".into()),
+        observed_on: date!(2026 - 11 - 20),
+        text: text.into(),
+    })
+}
+
+#[test]
+fn a_practitioner_records_offline_syncs_and_the_office_and_a_teammate_see_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let fx = fixture(&data);
+    let server = TestServer::start(&data);
+
+    let mut asha = Phone::enrol(dir.path(), &server.url, "practitioner-north");
+    let first = asha.sync();
+    assert!(first.iter().all(|r| r.synced()), "{first:?}");
+    // Offline: a new project, an observation, a cycle.
+    let project = start_project(&mut asha, fx.collaborative, "Northside");
+    asha.store
+        .record(project, observation("Daughter joined the conversation"))
+        .unwrap();
+    let cycle = asha
+        .store
+        .record(project, Event::CyclePlanned(plan()))
+        .unwrap()
+        .id;
+
+    let reports = asha.sync();
+    let report = reports
+        .iter()
+        .find(|r| r.stream == project)
+        .expect("the project synced");
+    assert!(report.synced(), "{report:?}");
+    assert_eq!(report.sent_events, 3);
+
+    // The office sees it through the read API, as a coordinator's device reads it.
+    let coordinator = Phone::enrol(dir.path(), &server.url, "coordinator");
+    let overview = server.get_json(&format!("/api/v1/streams/{project}"), &coordinator.token);
+    assert_eq!(
+        overview["Project"]["cycles_by_stage"]["planned"][0]["id"],
+        cycle.to_string()
+    );
+    let receipts = server.get_json(
+        &format!("/api/v1/streams/{project}/receipts"),
+        &coordinator.token,
+    );
+    assert_eq!(receipts["receipts"].as_array().unwrap().len(), 3);
+    let events = server.get_json(
+        &format!("/api/v1/streams/{project}/events"),
+        &coordinator.token,
+    );
+    assert_eq!(events["events"].as_array().unwrap().len(), 3);
+
+    // A teammate's phone receives it.
+    let mut ben = Phone::enrol(dir.path(), &server.url, "practitioner2-north");
+    let reports = ben.sync();
+    let report = reports
+        .iter()
+        .find(|r| r.stream == project)
+        .expect("ben got the project");
+    assert_eq!(report.received_events, 3);
+    assert_eq!(
+        queries::all_records(ben.store.connection(), project).unwrap(),
+        queries::all_records(asha.store.connection(), project).unwrap()
+    );
+    // A practitioner of the other team never receives it.
+    let mut other = Phone::enrol(dir.path(), &server.url, "practitioner-south");
+    other.sync();
+    assert!(!other.project_streams().contains(&project));
+    // A sync with nothing new sends and receives nothing.
+    let again = asha.sync();
+    assert!(
+        again
+            .iter()
+            .all(|r| r.sent_events == 0 && r.received_events == 0),
+        "{again:?}"
+    );
+}
+
+#[test]
+fn concurrent_decisions_conflict_everywhere_until_a_resolution_reaches_every_replica() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let fx = fixture(&data);
+    let server = TestServer::start(&data);
+    let mut asha = Phone::enrol(dir.path(), &server.url, "practitioner-north");
+    let mut ben = Phone::enrol(dir.path(), &server.url, "practitioner2-north");
+    asha.sync();
+    let project = start_project(&mut asha, fx.collaborative, "Northside");
+    let cycle = asha
+        .store
+        .record(project, Event::CyclePlanned(plan()))
+        .unwrap()
+        .id;
+    let done = Do {
+        carried_out_on: date!(2026 - 11 - 03),
+        carried_out_by: "A. Lee".into(),
+        observations: "Both engaged".into(),
+        problems: String::new(),
+        surprises: String::new(),
+        data_gathered: "2 of 2".into(),
+    };
+    asha.store
+        .record(project, Event::CycleDone { cycle, done })
+        .unwrap();
+    let study = Study {
+        analysis: "2 of 2".into(),
+        compared_with_predictions: "As predicted".into(),
+        learning: "It helps".into(),
+    };
+    asha.store
+        .record(project, Event::CycleStudied { cycle, study })
+        .unwrap();
+    asha.sync();
+    ben.sync();
+
+    // Both decide offline without seeing each other's decision.
+    let act = |decision| Act {
+        decision,
+        reasons: "What we saw".into(),
+        changes: String::new(),
+        next_step: String::new(),
+    };
+    let adopt = asha
+        .store
+        .record(
+            project,
+            Event::CycleActed {
+                cycle,
+                replaces: vec![],
+                act: act(Decision::Adopt),
+            },
+        )
+        .unwrap()
+        .id;
+    let abandon = ben
+        .store
+        .record(
+            project,
+            Event::CycleActed {
+                cycle,
+                replaces: vec![],
+                act: act(Decision::Abandon),
+            },
+        )
+        .unwrap()
+        .id;
+    // They sync in either order; a second round brings the other's decision.
+    ben.sync();
+    asha.sync();
+    ben.sync();
+    let coordinator = Phone::enrol(dir.path(), &server.url, "coordinator");
+    for phone in [&asha, &ben] {
+        let view = queries::cycle(phone.store.connection(), cycle)
+            .unwrap()
+            .unwrap();
+        assert_eq!(view.stage, Stage::ActInConflict);
+    }
+    let on_server = server.get_json(&format!("/api/v1/cycles/{cycle}"), &coordinator.token);
+    assert_eq!(on_server["stage"], "ActInConflict");
+    let overview = server.get_json(&format!("/api/v1/streams/{project}"), &coordinator.token);
+    assert_eq!(
+        overview["Project"]["conflicts"].as_array().unwrap().len(),
+        1
+    );
+
+    // Ben resolves it, keeping Asha's decision; everyone sees the resolution.
+    ben.store
+        .record(
+            project,
+            Event::Resolution {
+                subject: cycle,
+                settles: vec![adopt, abandon],
+                keep: adopt,
+                reason: "Agreed at the team meeting".into(),
+            },
+        )
+        .unwrap();
+    ben.sync();
+    asha.sync();
+    for phone in [&asha, &ben] {
+        let view = queries::cycle(phone.store.connection(), cycle)
+            .unwrap()
+            .unwrap();
+        assert_eq!(view.stage, Stage::Act(Decision::Adopt));
+        assert!(
+            queries::summary(phone.store.connection(), project)
+                .unwrap()
+                .conflicts
+                .is_empty()
+        );
+    }
+    let on_server = server.get_json(&format!("/api/v1/cycles/{cycle}"), &coordinator.token);
+    assert_eq!(on_server["stage"]["Act"], "Adopt");
+    assert_eq!(
+        queries::all_records(asha.store.connection(), project).unwrap(),
+        queries::all_records(ben.store.connection(), project).unwrap()
+    );
+}
