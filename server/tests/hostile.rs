@@ -1,0 +1,314 @@
+//! Bad input at the sync API: malformed, truncated, oversized and replayed messages,
+//! forged actors and forged authors. Each is refused with a clear error, nothing of it
+//! is applied, and the server keeps serving.
+
+mod common;
+
+use common::{Phone, TestServer, fixture};
+use praxis_core::domain::event::*;
+use praxis_core::domain::ids::{DeviceId, PersonId, StreamId};
+use praxis_core::store::{Identity, Store, queries};
+use reqwest::StatusCode;
+use reqwest::blocking::Client;
+use time::macros::date;
+
+fn post(
+    server: &TestServer,
+    stream: StreamId,
+    token: &str,
+    body: Vec<u8>,
+) -> reqwest::blocking::Response {
+    Client::new()
+        .post(format!("{}/api/v1/streams/{stream}/sync", server.url))
+        .bearer_auth(token)
+        .header("content-type", "application/octet-stream")
+        .body(body)
+        .send()
+        .expect("the server answers")
+}
+
+/// Runs the sync loop for one stream by hand; returns the first refusal, if any.
+fn exchange(
+    server: &TestServer,
+    store: &mut Store,
+    stream: StreamId,
+    token: &str,
+) -> Option<(StatusCode, serde_json::Value)> {
+    let mut state = store.sync_state(stream, "server").unwrap();
+    for _ in 0..16 {
+        let Some(out) = store.generate_sync_message(stream, &mut state).unwrap() else {
+            return None;
+        };
+        let response = post(server, stream, token, out.bytes);
+        match response.status() {
+            StatusCode::OK => {
+                let bytes = response.bytes().unwrap();
+                store
+                    .receive_sync_message(stream, &mut state, &bytes, None)
+                    .unwrap();
+            }
+            StatusCode::NO_CONTENT => return None,
+            status => return Some((status, response.json().unwrap())),
+        }
+    }
+    panic!("the sync did not finish in 16 rounds");
+}
+
+fn observation(text: &str) -> Event {
+    Event::ObservationRecorded(Observation {
+        kind: ObservationKind::Observation,
+        cycle: None,
+        subject: None,
+        observed_on: date!(2026 - 11 - 20),
+        text: text.into(),
+    })
+}
+
+fn server_events(server: &TestServer, stream: StreamId, token: &str) -> usize {
+    server.get_json(&format!("/api/v1/streams/{stream}/events"), token)["events"]
+        .as_array()
+        .unwrap()
+        .len()
+}
+
+/// A phone with a project on the server, ready for mischief.
+fn setup(dir: &std::path::Path) -> (TestServer, Phone, StreamId, StreamId) {
+    let data = dir.join("data");
+    let fx = fixture(&data);
+    let server = TestServer::start(&data);
+    let mut phone = Phone::enrol(dir, &server.url, "practitioner-north");
+    phone.sync();
+    let project = phone
+        .store
+        .start_project(ProjectStarted {
+            collaborative: fx.collaborative,
+            team: "Northside".into(),
+            organisation: "Northshire County Council".into(),
+            title: "Positive risk plans".into(),
+        })
+        .unwrap()
+        .stream;
+    phone.store.record(project, observation("first")).unwrap();
+    phone.sync();
+    (server, phone, project, fx.collaborative)
+}
+
+fn assert_still_serving(server: &TestServer) {
+    let health = Client::new()
+        .get(format!("{}/healthz", server.url))
+        .send()
+        .unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+}
+
+#[test]
+fn malformed_truncated_oversized_and_mislabelled_messages_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, mut phone, project, _) = setup(dir.path());
+    let before = server_events(&server, project, &phone.token);
+
+    let garbage = post(
+        &server,
+        project,
+        &phone.token,
+        b"not a sync message".to_vec(),
+    );
+    assert_eq!(garbage.status(), StatusCode::BAD_REQUEST);
+    let body: serde_json::Value = garbage.json().unwrap();
+    assert_eq!(body["error"], "bad_request");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("Automerge sync message"),
+        "{body}"
+    );
+
+    // A real message with changes, cut short.
+    phone.store.record(project, observation("second")).unwrap();
+    let mut state = phone.store.sync_state(project, "server").unwrap();
+    let hello = phone
+        .store
+        .generate_sync_message(project, &mut state)
+        .unwrap()
+        .unwrap();
+    for cut in [1, hello.bytes.len() / 2, hello.bytes.len() - 1] {
+        let response = post(&server, project, &phone.token, hello.bytes[..cut].to_vec());
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "cut at {cut}");
+    }
+
+    let wrong_type = Client::new()
+        .post(format!("{}/api/v1/streams/{project}/sync", server.url))
+        .bearer_auth(&phone.token)
+        .header("content-type", "application/json")
+        .body(hello.bytes.clone())
+        .send()
+        .unwrap();
+    assert_eq!(wrong_type.status(), StatusCode::BAD_REQUEST);
+
+    let oversized = post(&server, project, &phone.token, vec![0x42; 65 * 1024 * 1024]);
+    assert_eq!(oversized.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
+    assert_eq!(server_events(&server, project, &phone.token), before);
+    assert_still_serving(&server);
+    // The phone's own sync still works afterwards, and brings the new observation.
+    let reports = phone.sync();
+    assert!(reports.iter().all(|r| r.synced()), "{reports:?}");
+    assert_eq!(server_events(&server, project, &phone.token), before + 1);
+}
+
+#[test]
+fn a_replayed_message_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, mut phone, project, _) = setup(dir.path());
+    phone
+        .store
+        .record(project, observation("once only"))
+        .unwrap();
+    // Capture the message that carries the change, send it, then send it again.
+    let mut state = phone.store.sync_state(project, "server").unwrap();
+    let mut carrying = None;
+    for _ in 0..8 {
+        let Some(out) = phone
+            .store
+            .generate_sync_message(project, &mut state)
+            .unwrap()
+        else {
+            break;
+        };
+        let response = post(&server, project, &phone.token, out.bytes.clone());
+        let accepted: usize = response.headers()["x-praxis-events-accepted"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        if accepted > 0 {
+            carrying = Some(out.bytes.clone());
+        }
+        if response.status() == StatusCode::NO_CONTENT {
+            break;
+        }
+        let bytes = response.bytes().unwrap();
+        phone
+            .store
+            .receive_sync_message(project, &mut state, &bytes, None)
+            .unwrap();
+    }
+    let carrying = carrying.expect("a message carried the new event");
+    let before = server_events(&server, project, &phone.token);
+    for _ in 0..3 {
+        let replay = post(&server, project, &phone.token, carrying.clone());
+        assert!(replay.status().is_success(), "{}", replay.status());
+        assert_eq!(replay.headers()["x-praxis-events-accepted"], "0");
+    }
+    assert_eq!(server_events(&server, project, &phone.token), before);
+    let receipts = server.get_json(&format!("/api/v1/streams/{project}/receipts"), &phone.token);
+    assert_eq!(receipts["receipts"].as_array().unwrap().len(), before);
+}
+
+#[test]
+fn forged_actors_and_forged_authors_are_refused_and_the_other_streams_keep_syncing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, mut phone, project, collaborative) = setup(dir.path());
+    let me = phone.store.identity().clone();
+    let before = server_events(&server, project, &phone.token);
+
+    // Another device's changes, sent with this phone's token.
+    let mut forger = Store::create(&dir.path().join("forger.sqlite3"), "forger").unwrap();
+    forger
+        .adopt_identity(Identity {
+            person: me.person,
+            name: me.name.clone(),
+            device: DeviceId::new(),
+        })
+        .unwrap();
+    forger
+        .add_stream(
+            project,
+            praxis_core::domain::record::StreamKind::Project,
+            "p",
+            Some(collaborative),
+        )
+        .unwrap();
+    forger
+        .add_stream(
+            collaborative,
+            praxis_core::domain::record::StreamKind::Collaborative,
+            "c",
+            None,
+        )
+        .unwrap();
+    for stream in [collaborative, project] {
+        let all = phone.store.changes_since(stream, &[]).unwrap();
+        forger.merge_changes(stream, &all).unwrap();
+    }
+    forger
+        .record(project, observation("not from this phone"))
+        .unwrap();
+    let (status, body) = exchange(&server, &mut forger, project, &phone.token).expect("refused");
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"], "changes_refused");
+    assert!(
+        body["details"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("actor"),
+        "{body}"
+    );
+
+    // This phone's actor, but an event authored by someone else.
+    let mut impostor = Store::create(&dir.path().join("impostor.sqlite3"), "impostor").unwrap();
+    impostor
+        .adopt_identity(Identity {
+            person: PersonId::new(),
+            name: "someone".into(),
+            device: me.device,
+        })
+        .unwrap();
+    impostor
+        .add_stream(
+            project,
+            praxis_core::domain::record::StreamKind::Project,
+            "p",
+            Some(collaborative),
+        )
+        .unwrap();
+    impostor
+        .add_stream(
+            collaborative,
+            praxis_core::domain::record::StreamKind::Collaborative,
+            "c",
+            None,
+        )
+        .unwrap();
+    for stream in [collaborative, project] {
+        let all = phone.store.changes_since(stream, &[]).unwrap();
+        impostor.merge_changes(stream, &all).unwrap();
+    }
+    impostor
+        .record(project, observation("in someone else's name"))
+        .unwrap();
+    let (status, body) = exchange(&server, &mut impostor, project, &phone.token).expect("refused");
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body["details"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("authored"),
+        "{body}"
+    );
+
+    assert_eq!(server_events(&server, project, &phone.token), before);
+    assert_still_serving(&server);
+    // The honest phone's streams still sync.
+    phone.store.record(project, observation("honest")).unwrap();
+    let reports = phone.sync();
+    assert!(reports.iter().all(|r| r.synced()), "{reports:?}");
+    assert_eq!(server_events(&server, project, &phone.token), before + 1);
+    assert_eq!(
+        queries::events(phone.store.connection(), project)
+            .unwrap()
+            .len(),
+        before + 1
+    );
+}
