@@ -203,7 +203,7 @@ impl Server {
             .map(|l| StreamReport {
                 stream: l.stream_id,
                 name: l.name.clone(),
-                kind: StreamKind::Collaborative,
+                kind: None,
                 sent_events: 0,
                 received_events: 0,
                 rounds: 0,

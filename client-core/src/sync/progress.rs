@@ -40,7 +40,8 @@ impl SyncProgress for NoProgress {}
 pub struct StreamReport {
     pub stream: StreamId,
     pub name: String,
-    pub kind: StreamKind,
+    /// `None` for a stream of a kind this build does not know (from a newer server).
+    pub kind: Option<StreamKind>,
     /// Events from this device the server newly accepted.
     pub sent_events: usize,
     /// Events from the server that were new on this device.
@@ -60,7 +61,7 @@ impl StreamReport {
         StreamReport {
             stream: plan.stream,
             name: plan.name.clone(),
-            kind: plan.kind,
+            kind: Some(plan.kind),
             sent_events: 0,
             received_events: 0,
             rounds: 0,

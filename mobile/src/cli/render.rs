@@ -679,7 +679,7 @@ pub fn synced(server: &str, reports: &[StreamReport]) -> Result<Output> {
         let _ = write!(
             t,
             "\n{:<14} {}  {:<width$}  ",
-            stream_kind(r.kind),
+            r.kind.map(stream_kind).unwrap_or_else(|| "unknown".into()),
             r.stream.short(),
             r.name
         );
