@@ -186,6 +186,10 @@ fn record_one_event(c: &mut Criterion) {
         b.iter_custom(|iters| time_each(&mut bare_times, iters, || (), |()| bare.insert(&bytes)))
     });
     group.finish();
+    if observation_times.is_empty() || measurement_times.is_empty() || bare_times.is_empty() {
+        // Filtered out.
+        return;
+    }
 
     println!();
     println!(
@@ -259,6 +263,9 @@ fn bulk_import(c: &mut Criterion) {
         )
     });
     group.finish();
+    if times.is_empty() {
+        return;
+    }
 
     let calls = times.len();
     let [median, ..] = percentiles(&mut times);
