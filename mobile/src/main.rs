@@ -3,6 +3,7 @@
 mod cli;
 
 use clap::Parser;
+use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -10,14 +11,13 @@ fn main() -> ExitCode {
     let json = args.json;
     match cli::run::run(args) {
         Ok(output) => {
-            if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&output.json).unwrap_or_default()
-                );
+            let shown = if json {
+                serde_json::to_string_pretty(&output.json).unwrap_or_default()
             } else {
-                println!("{}", output.text);
-            }
+                output.text
+            };
+            // A closed pipe (`praxis overview | head`) is not an error worth a panic.
+            let _ = writeln!(std::io::stdout(), "{shown}");
             ExitCode::from(output.code)
         }
         Err(error) => {

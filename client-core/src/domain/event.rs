@@ -130,6 +130,7 @@ pub enum Event {
 
 /// The kind of an event, without its content: names change messages, filters views.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum EventKind {
     CollaborativeFounded,
     ScheduleSet,

@@ -507,7 +507,11 @@ fn existing(
             format!("Choose a {what} that stands."),
         ),
         Some(r) => refuse(
-            format!("{} is a {}, not a {what}.", id.short(), r.kind.name()),
+            format!(
+                "{} is a record of kind '{}', not a {what}.",
+                id.short(),
+                r.kind.name()
+            ),
             format!("Give the id of a {what}."),
         ),
         None => refuse(
@@ -522,7 +526,7 @@ fn existing_cycle(views: &mut impl Views, cycle: EventId, stage: &str) -> Result
         Some(r) if r.kind == EventKind::CyclePlanned => Ok(r),
         _ => refuse(
             format!(
-                "There is no planned cycle {}: a {stage} needs a cycle with a Plan.",
+                "There is no planned cycle {} for this {stage}: it needs a cycle with a Plan.",
                 cycle.short()
             ),
             "Plan the cycle first (praxis cycle plan), or check its id (praxis overview).",
@@ -825,7 +829,7 @@ fn correction(
     ) {
         return refuse(
             format!("A {} is not corrected but revised.", record.kind.name()),
-            "Revise it instead (praxis charter set, praxis measure revise, praxis schedule set).",
+            "Revise it instead (praxis charter, praxis measure revise, praxis collaborative schedule).",
         );
     }
     let Some(replacement) = replacement else {

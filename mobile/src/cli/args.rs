@@ -92,8 +92,8 @@ pub struct Init {
     /// Your name.
     #[arg(long)]
     pub name: String,
-    /// The collaborative's name.
-    #[arg(long)]
+    /// The collaborative's name (with --topic and --chosen-with).
+    #[arg(long, requires_all = ["topic", "chosen_with"])]
     pub collaborative: Option<String>,
     /// Its topic.
     #[arg(long, requires = "collaborative")]

@@ -1,6 +1,6 @@
 //! Finding the store, the project and the records a command names.
 
-use anyhow::{Context as _, Result, anyhow, bail};
+use anyhow::{Result, anyhow, bail};
 use praxis_core::domain::ids::{EventId, StreamId};
 use praxis_core::domain::record::StreamKind;
 use praxis_core::store::{Store, queries};
@@ -95,15 +95,15 @@ pub fn id(store: &Store, text: &str) -> Result<EventId> {
 
 pub fn date(text: &str, what: &str) -> Result<Date> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(text.trim(), format).with_context(|| {
-        format!("'{text}' is not a date for {what}: write it as YYYY-MM-DD, for example 2026-03-14")
+    Date::parse(text.trim(), format).map_err(|_| {
+        anyhow!("'{text}' is not a date for {what}: write it as YYYY-MM-DD, for example 2026-03-14")
     })
 }
 
 pub fn month(text: &str) -> Result<Date> {
-    date(&format!("{}-01", text.trim()), "the month").with_context(|| {
-        format!("'{text}' is not a month: write it as YYYY-MM, for example 2026-03")
-    })
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    Date::parse(&format!("{}-01", text.trim()), format)
+        .map_err(|_| anyhow!("'{text}' is not a month: write it as YYYY-MM, for example 2026-03"))
 }
 
 pub fn today() -> Date {

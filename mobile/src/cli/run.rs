@@ -39,10 +39,12 @@ pub fn run(cli: Cli) -> Result<Output> {
                 organisation,
                 title,
             })?;
-            Ok(render::recorded(
-                &r,
-                "project started (its id also names it with --project)",
-            ))
+            let mut out = render::recorded(&r, "project started");
+            out.text.push_str(&format!(
+                "\nName it with --project {} when this device holds several projects.",
+                r.stream.short()
+            ));
+            Ok(out)
         }
         Command::Project(ProjectCommand::List) => render::projects(&store),
         Command::Charter(a) => {
@@ -802,7 +804,7 @@ fn import(store: &mut Store, sel: &Option<String>, file: &std::path::Path) -> Re
     let count = events.len();
     let recorded: Vec<Recorded> = store
         .record_all(p, events)
-        .map_err(|e| anyhow!("{e} Nothing was imported."))?;
+        .context("Nothing was imported")?;
     Ok(Output::new(
         serde_json::json!({ "imported": recorded.len(), "ids": recorded.iter().map(|r| r.id).collect::<Vec<_>>() }),
         format!("Imported {count} events."),
