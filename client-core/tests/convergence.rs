@@ -2,6 +2,7 @@
 //! the changes arrived in: a property over generated histories recorded offline on 3
 //! or 4 devices (measures, measurements, PDSA cycles, observations, corrections and
 //! concurrent Act decisions that conflict), merged pairwise in random orders.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! Bad input into every decoder gives a clear error, never a panic, and a merge of bad
 //! changes changes nothing: not the events, not the views, not the stream's document.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

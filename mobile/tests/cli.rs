@@ -2,6 +2,7 @@
 //! its own. Every record kind is recorded and read back in text and JSON, and every
 //! refusal is checked for its exit code, a helpful message on stderr and that nothing
 //! was written (the event counts of `praxis --json status` are unchanged).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use praxis_core::domain::event::*;
 use praxis_core::domain::ids::EventId;

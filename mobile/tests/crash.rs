@@ -9,6 +9,7 @@
 //!
 //! The run is random but reproducible: it prints its seed, and `PRAXIS_CRASH_SEED=...`
 //! runs the same sequence of writers and delays again.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 #![cfg(unix)]
 
 use praxis_core::domain::event::*;

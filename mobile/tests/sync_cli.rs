@@ -1,6 +1,7 @@
 //! `praxis enrol` and `praxis sync` where no server is needed: what a person sees when
 //! the device is not enrolled or the server cannot be reached, and that nothing in the
 //! store changes then. Syncing with a real server is tested with the server.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::Value;
 use std::path::PathBuf;

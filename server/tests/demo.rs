@@ -1,6 +1,7 @@
 //! The demo collaborative, seeded into a fresh server, checked through the `Storage`
 //! trait only: people in every role, two living projects, one open conflict, records
 //! that came from the people's own devices, and a second seeding that changes nothing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use praxis_core::domain::event::{Event, MeasureKind, MeasureUnit, ObservationKind, PhaseKind};
 use praxis_core::domain::ids::{DeviceId, PersonId, StreamId};

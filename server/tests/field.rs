@@ -1,6 +1,7 @@
 //! The field scenarios, end to end: phones enrol, record offline, sync in any order;
 //! the office and teammates see the same thing; conflicts show everywhere until
 //! resolved.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
