@@ -28,9 +28,15 @@ pub struct TestServer {
 impl TestServer {
     /// Starts `praxis-server serve` on a free port of 127.0.0.1.
     pub fn start(data_dir: &Path) -> TestServer {
+        Self::start_with(data_dir, &[])
+    }
+
+    /// Starts the server with extra `serve` options.
+    pub fn start_with(data_dir: &Path, options: &[&str]) -> TestServer {
         let mut child = Command::new(env!("CARGO_BIN_EXE_praxis-server"))
             .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
+            .args(options)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

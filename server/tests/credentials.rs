@@ -1,0 +1,103 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Wrong passwords, repeated failures, expired tokens and revoked phones: each refused
+//! with a message that says what to do.
+
+mod common;
+
+use common::{PASSWORD, Phone, TestServer, fixture};
+use praxis_core::store::Store;
+use praxis_core::sync::{NoProgress, Retry, Server, SyncError};
+use praxis_server::storage::{SqliteStorage, Storage};
+use reqwest::blocking::Client;
+use std::sync::atomic::AtomicBool;
+
+fn enrol(server: &TestServer, username: &str, password: &str) -> (u16, serde_json::Value) {
+    let response = Client::new()
+        .post(format!("{}/api/v1/devices", server.url))
+        .json(&serde_json::json!({ "username": username, "password": password, "device_name": "phone" }))
+        .send()
+        .unwrap();
+    (response.status().as_u16(), response.json().unwrap())
+}
+
+#[test]
+fn wrong_passwords_are_refused_and_repeated_failures_are_slowed_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    fixture(&data);
+    let server = TestServer::start(&data);
+    let (status, body) = enrol(&server, "practitioner-north", "not the password");
+    assert_eq!(status, 401);
+    assert_eq!(body["error"], "wrong_credentials");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("username or password is wrong")
+    );
+    let (status, _) = enrol(&server, "nobody-at-all", PASSWORD);
+    assert_eq!(
+        status, 401,
+        "an unknown username reads like a wrong password"
+    );
+    for _ in 0..4 {
+        enrol(&server, "practitioner-north", "still wrong");
+    }
+    let (status, body) = enrol(&server, "practitioner-north", PASSWORD);
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body["error"], "rate_limited");
+    assert!(body["message"].as_str().unwrap().contains("seconds"));
+    // Another person is not affected.
+    let (status, body) = enrol(&server, "practitioner2-north", PASSWORD);
+    assert_eq!(status, 201, "{body}");
+    assert!(body["token"].as_str().unwrap().len() >= 64);
+    // Malformed enrolment.
+    let response = Client::new()
+        .post(format!("{}/api/v1/devices", server.url))
+        .body("{")
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 400);
+}
+
+#[test]
+fn an_expired_token_and_a_revoked_phone_are_told_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    fixture(&data);
+    {
+        let server = TestServer::start_with(&data, &["--token-days", "0"]);
+        let mut store = Store::create(&dir.path().join("expired.sqlite3"), "x").unwrap();
+        let client = Server::new(&server.url).unwrap().with_retry(Retry::never());
+        client
+            .enrol(&mut store, "practitioner-north", PASSWORD, "old phone")
+            .unwrap();
+        let err = client
+            .sync(&mut store, &mut NoProgress, &AtomicBool::new(false))
+            .unwrap_err();
+        assert!(err.to_string().contains("expired"), "{err}");
+    }
+    let server = TestServer::start(&data);
+    let mut phone = Phone::enrol(dir.path(), &server.url, "practitioner-north");
+    phone.sync();
+    let mut storage = SqliteStorage::open(&data).unwrap();
+    storage
+        .revoke_device(phone.store.identity().device, "reported lost")
+        .unwrap();
+    let err = phone
+        .server
+        .sync(&mut phone.store, &mut NoProgress, &AtomicBool::new(false))
+        .unwrap_err();
+    assert!(matches!(err, SyncError::Revoked(_)), "{err:?}");
+    let message = err.to_string();
+    assert!(
+        message.contains("revoked")
+            && message.contains("reported lost")
+            && message.contains("enrol"),
+        "{message}"
+    );
+    let response = server.get("/api/v1/streams", &phone.token);
+    assert_eq!(response.status(), 401);
+    let body: serde_json::Value = response.json().unwrap();
+    assert_eq!(body["error"], "device_revoked");
+}
