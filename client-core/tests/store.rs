@@ -283,3 +283,27 @@ fn the_automerge_sync_protocol_converges_and_a_later_sync_sends_only_what_is_new
         queries::all_records(b.connection(), p).unwrap()
     );
 }
+
+#[test]
+fn only_the_most_recently_used_documents_stay_in_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, c, first) = store_with_project(&dir.path().join("s.sqlite3"));
+    store.set_document_capacity(2);
+    let mut projects = vec![first];
+    for _ in 0..3 {
+        projects.push(store.start_project(project(c)).unwrap().stream);
+    }
+    for p in &projects {
+        store
+            .record(*p, Event::MeasureDefined(measure("Plans agreed")))
+            .unwrap();
+        assert!(store.documents_loaded() <= 2);
+    }
+    assert_eq!(store.documents_loaded(), 2);
+    // An evicted document loads again when needed, with everything in it.
+    store
+        .record(projects[0], Event::MeasureDefined(measure("Visits")))
+        .unwrap();
+    let changes = store.changes_since(projects[0], &[]).unwrap();
+    assert_eq!(changes.len(), 4, "genesis, project, two measures");
+}
