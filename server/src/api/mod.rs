@@ -271,21 +271,52 @@ fn readable_record(
     Ok(stream)
 }
 
+/// Answers with what `read` gives for a stream the device's person may read.
+async fn on_stream<T: serde::Serialize + Send + 'static>(
+    state: &AppState,
+    device: Device,
+    stream: &str,
+    read: impl FnOnce(&dyn Storage, StreamId) -> Result<T, ServerError> + Send + 'static,
+) -> Result<Json<serde_json::Value>, ServerError> {
+    let stream = parse_stream(stream)?;
+    let value = state
+        .with(move |s| {
+            readable(s, &device, stream)?;
+            read(s, stream)
+        })
+        .await?;
+    Ok(Json(
+        serde_json::to_value(value).map_err(|e| ServerError::Internal(e.to_string()))?,
+    ))
+}
+
+/// Answers with what `read` gives for a record whose stream the device's person may
+/// read; `None` is "not found".
+async fn on_record<T: serde::Serialize + Send + 'static>(
+    state: &AppState,
+    device: Device,
+    id: &str,
+    what: &'static str,
+    read: impl FnOnce(&dyn Storage, EventId) -> Result<Option<T>, ServerError> + Send + 'static,
+) -> Result<Json<serde_json::Value>, ServerError> {
+    let id = parse_record(id)?;
+    let value = state
+        .with(move |s| {
+            readable_record(s, &device, id)?;
+            read(s, id)?.ok_or_else(|| ServerError::NotFound(format!("{id} is not {what}.")))
+        })
+        .await?;
+    Ok(Json(
+        serde_json::to_value(value).map_err(|e| ServerError::Internal(e.to_string()))?,
+    ))
+}
+
 async fn stream_view(
     State(state): State<AppState>,
     AuthDevice(device): AuthDevice,
     Path(stream): Path<String>,
 ) -> Result<Json<serde_json::Value>, ServerError> {
-    let stream = parse_stream(&stream)?;
-    let view = state
-        .with(move |s| {
-            readable(s, &device, stream)?;
-            s.stream_view(stream)
-        })
-        .await?;
-    Ok(Json(
-        serde_json::to_value(view).map_err(|e| ServerError::Internal(e.to_string()))?,
-    ))
+    on_stream(&state, device, &stream, |s, stream| s.stream_view(stream)).await
 }
 
 async fn stream_events(
@@ -293,14 +324,10 @@ async fn stream_events(
     AuthDevice(device): AuthDevice,
     Path(stream): Path<String>,
 ) -> Result<Json<serde_json::Value>, ServerError> {
-    let stream = parse_stream(&stream)?;
-    let events = state
-        .with(move |s| {
-            readable(s, &device, stream)?;
-            s.events(stream)
-        })
-        .await?;
-    Ok(Json(json!({ "events": events })))
+    on_stream(&state, device, &stream, |s, stream| {
+        Ok(json!({ "events": s.events(stream)? }))
+    })
+    .await
 }
 
 async fn stream_receipts(
@@ -308,14 +335,10 @@ async fn stream_receipts(
     AuthDevice(device): AuthDevice,
     Path(stream): Path<String>,
 ) -> Result<Json<serde_json::Value>, ServerError> {
-    let stream = parse_stream(&stream)?;
-    let receipts = state
-        .with(move |s| {
-            readable(s, &device, stream)?;
-            s.receipts(stream)
-        })
-        .await?;
-    Ok(Json(json!({ "receipts": receipts })))
+    on_stream(&state, device, &stream, |s, stream| {
+        Ok(json!({ "receipts": s.receipts(stream)? }))
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -329,15 +352,11 @@ async fn stream_feed(
     Path(stream): Path<String>,
     Query(q): Query<FeedQuery>,
 ) -> Result<Json<serde_json::Value>, ServerError> {
-    let stream = parse_stream(&stream)?;
     let limit = q.limit.unwrap_or(50).min(1000);
-    let feed = state
-        .with(move |s| {
-            readable(s, &device, stream)?;
-            s.feed(stream, limit)
-        })
-        .await?;
-    Ok(Json(json!({ "observations": feed })))
+    on_stream(&state, device, &stream, move |s, stream| {
+        Ok(json!({ "observations": s.feed(stream, limit)? }))
+    })
+    .await
 }
 
 async fn record_history(
@@ -345,17 +364,7 @@ async fn record_history(
     AuthDevice(device): AuthDevice,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ServerError> {
-    let id = parse_record(&id)?;
-    let history = state
-        .with(move |s| {
-            readable_record(s, &device, id)?;
-            s.history(id)?
-                .ok_or_else(|| ServerError::NotFound(format!("There is no record {id}.")))
-        })
-        .await?;
-    Ok(Json(
-        serde_json::to_value(history).map_err(|e| ServerError::Internal(e.to_string()))?,
-    ))
+    on_record(&state, device, &id, "a record", |s, id| s.history(id)).await
 }
 
 async fn cycle(
@@ -363,17 +372,7 @@ async fn cycle(
     AuthDevice(device): AuthDevice,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ServerError> {
-    let id = parse_record(&id)?;
-    let view = state
-        .with(move |s| {
-            readable_record(s, &device, id)?;
-            s.cycle(id)?
-                .ok_or_else(|| ServerError::NotFound(format!("{id} is not a cycle.")))
-        })
-        .await?;
-    Ok(Json(
-        serde_json::to_value(view).map_err(|e| ServerError::Internal(e.to_string()))?,
-    ))
+    on_record(&state, device, &id, "a cycle", |s, id| s.cycle(id)).await
 }
 
 async fn measure(
@@ -381,15 +380,5 @@ async fn measure(
     AuthDevice(device): AuthDevice,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ServerError> {
-    let id = parse_record(&id)?;
-    let view = state
-        .with(move |s| {
-            readable_record(s, &device, id)?;
-            s.measure(id)?
-                .ok_or_else(|| ServerError::NotFound(format!("{id} is not a measure.")))
-        })
-        .await?;
-    Ok(Json(
-        serde_json::to_value(view).map_err(|e| ServerError::Internal(e.to_string()))?,
-    ))
+    on_record(&state, device, &id, "a measure", |s, id| s.measure(id)).await
 }
