@@ -1,0 +1,664 @@
+//! The authorization matrix, end to end: every route of the API against every role,
+//! for the caller's own team, another team and the whole collaborative, plus callers
+//! with no token, an unknown token and a revoked device. One table says what each cell
+//! must give; the test runs every cell against a real server and lists each cell that
+//! gave something else.
+//!
+//! The streams: C, the collaborative's stream; N, Northside's project; S, Southside's.
+//! Team-scoped people are all of Northside, so N is their own team and S another one.
+//!
+//! Sync cells send a real Automerge sync message carrying new events, recorded in a
+//! scratch copy of the caller's phone (local validation does not check roles). Each
+//! cell is checked by status and JSON `error` code, and by the server's event count for
+//! the stream: it grows by exactly the events sent when they are accepted, and does not
+//! change otherwise.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+mod records;
+
+use common::{PASSWORD, Phone, TestServer, fixture, person};
+use praxis_core::domain::event::{Event, Scope};
+use praxis_core::domain::ids::{EventId, StreamId};
+use praxis_core::domain::role::Role;
+use praxis_core::store::{Identity, Store, queries};
+use praxis_server::storage::{SqliteStorage, Storage};
+use serde_json::Value;
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+
+/// Who calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Who {
+    /// A device enrolled by this person.
+    P(&'static str),
+    /// No `Authorization` header.
+    NoToken,
+    /// A bearer token the server never gave.
+    UnknownToken,
+    /// A device of practitioner-north, revoked by an administrator.
+    Revoked,
+}
+use Who::*;
+
+/// What one cell gives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Out {
+    /// 200 with the resource asked for.
+    Ok,
+    /// 404 `not_found`: readable, but not a resource of that kind.
+    NotFound,
+    /// 403 `forbidden`, and for a sync nothing applied.
+    Forbidden,
+    /// 401 `sign_in_required`, and for a sync nothing applied.
+    SignIn,
+    /// 401 `device_revoked`, and for a sync nothing applied.
+    DeviceRevoked,
+    /// Sync: a 2xx answer, `x-praxis-events-accepted` counting every event sent, and
+    /// the server holding exactly that many more events in the stream.
+    Accepted,
+    /// Sync: 422 `changes_refused` naming the event that may not be recorded, and the
+    /// server holding no more events than before (nothing of the message applied).
+    Refused,
+    /// Enrolment: 201 with a token that works.
+    Created,
+    /// Enrolment: 401 `wrong_credentials`.
+    WrongCredentials,
+}
+
+const OK: Out = Out::Ok;
+const NF: Out = Out::NotFound;
+const FB: Out = Out::Forbidden;
+const SI: Out = Out::SignIn;
+const RV: Out = Out::DeviceRevoked;
+const ACC: Out = Out::Accepted;
+const REF: Out = Out::Refused;
+const NEW: Out = Out::Created;
+const BAD: Out = Out::WrongCredentials;
+
+/// GET routes read per stream, in the order of `Row::reads`. Record routes read C's
+/// change-package item, and N's and S's cycle (history, cycle) or measure (measure).
+const READ_ROUTES: [&str; 7] = [
+    "/api/v1/streams/{stream_id}",
+    "/api/v1/streams/{stream_id}/events",
+    "/api/v1/streams/{stream_id}/receipts",
+    "/api/v1/streams/{stream_id}/feed",
+    "/api/v1/records/{id}/history",
+    "/api/v1/cycles/{id}",
+    "/api/v1/measures/{id}",
+];
+const LIST_ROUTE: &str = "/api/v1/streams";
+const SYNC_ROUTE: &str = "/api/v1/streams/{stream_id}/sync";
+const ENROL_ROUTE: &str = "/api/v1/devices";
+/// Routes that answer anyone.
+const PUBLIC_ROUTES: [&str; 2] = ["/healthz", "/api/openapi.json"];
+
+/// What each sync cell sends, in the order of `Row::syncs`.
+#[derive(Clone, Copy, Debug)]
+enum Send {
+    /// C: a change-package item (coordinators of the collaborative only).
+    PackageItemInC,
+    /// N: an observation (team work; senior managers too).
+    ObservationInN,
+    /// N: a cycle's Plan (team work).
+    CycleInN,
+    /// N: an observation and a coordinator's score of the monthly report, in one message.
+    ObservationAndScoreInN,
+    /// N: a senior manager's decision resting on the monthly report.
+    DecisionInN,
+    /// S: an observation in the other team's project.
+    ObservationInS,
+}
+
+const SENDS: [Send; 6] = [
+    Send::PackageItemInC,
+    Send::ObservationInN,
+    Send::CycleInN,
+    Send::ObservationAndScoreInN,
+    Send::DecisionInN,
+    Send::ObservationInS,
+];
+
+/// How a row enrols a new device (the `enrol` column): a person enrols with the right
+/// password; `NoToken` tries practitioner-north with a wrong one, `UnknownToken` a
+/// username nobody has, `Revoked` practitioner-north again (re-enrolling after a
+/// revocation is allowed).
+struct Row {
+    who: Who,
+    /// GET /api/v1/streams: the streams listed, each `read` or `write` (`read_only`),
+    /// or the error.
+    listed: &'static str,
+    /// READ_ROUTES × [C, N, S].
+    reads: [[Out; 3]; 7],
+    /// SENDS, each POSTed to /api/v1/streams/{id}/sync.
+    syncs: [Out; 6],
+    /// POST /api/v1/devices.
+    enrol: Out,
+}
+
+#[rustfmt::skip]
+const MATRIX: &[Row] = &[
+    //                                                            view          events        receipts      feed          history       cycle         measure                   C pkg N obs N cycle N obs+score N decision S obs
+    Row { who: P("practitioner-north"),   listed: "C:read N:write",          reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB]], syncs: [REF, ACC, ACC, REF, REF, FB], enrol: NEW },
+    Row { who: P("advisor-north"),        listed: "C:read N:write",          reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB]], syncs: [REF, ACC, ACC, REF, REF, FB], enrol: NEW },
+    Row { who: P("coordinator-north"),    listed: "C:read N:write",          reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB]], syncs: [REF, ACC, ACC, ACC, REF, FB], enrol: NEW },
+    Row { who: P("senior-manager-north"), listed: "C:read N:write",          reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB]], syncs: [REF, ACC, REF, REF, ACC, FB], enrol: NEW },
+    Row { who: P("auditor-north"),        listed: "C:read N:read",           reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB]], syncs: [REF, REF, REF, REF, REF, FB], enrol: NEW },
+    Row { who: P("administrator-north"),  listed: "",                        reads: [[FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW },
+    Row { who: P("coordinator"),          listed: "C:write N:write S:write", reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK]], syncs: [ACC, ACC, ACC, ACC, REF, ACC], enrol: NEW },
+    Row { who: P("manager"),              listed: "C:write N:write S:write", reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK]], syncs: [REF, ACC, REF, REF, ACC, ACC], enrol: NEW },
+    Row { who: P("auditor"),              listed: "C:read N:read S:read",    reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK]], syncs: [REF, REF, REF, REF, REF, REF], enrol: NEW },
+    Row { who: P("administrator"),        listed: "",                        reads: [[FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW },
+    Row { who: P("outsider"),             listed: "",                        reads: [[FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW },
+    Row { who: NoToken,                   listed: "401 sign_in_required",    reads: [[SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI]], syncs: [SI,  SI,  SI,  SI,  SI,  SI], enrol: BAD },
+    Row { who: UnknownToken,              listed: "401 sign_in_required",    reads: [[SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI]], syncs: [SI,  SI,  SI,  SI,  SI,  SI], enrol: BAD },
+    Row { who: Revoked,                   listed: "401 device_revoked",      reads: [[RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV]], syncs: [RV,  RV,  RV,  RV,  RV,  RV], enrol: NEW },
+];
+
+/// The records the matrix reads and refers to.
+struct World {
+    c: StreamId,
+    n: StreamId,
+    s: StreamId,
+    package_item: EventId,
+    n_cycle: EventId,
+    n_measure: EventId,
+    n_report: EventId,
+    s_cycle: EventId,
+    s_measure: EventId,
+}
+
+impl World {
+    fn stream(&self, target: usize) -> StreamId {
+        [self.c, self.n, self.s][target]
+    }
+
+    fn letter(&self, stream: &str) -> &'static str {
+        match stream.parse::<StreamId>() {
+            Ok(s) if s == self.c => "C",
+            Ok(s) if s == self.n => "N",
+            Ok(s) if s == self.s => "S",
+            _ => "?",
+        }
+    }
+
+    /// The concrete path of a read route for a target (0 = C, 1 = N, 2 = S), and the
+    /// id the answer must be about.
+    fn read_path(&self, route: &str, target: usize) -> (String, String) {
+        let record = match route {
+            "/api/v1/measures/{id}" => [self.package_item, self.n_measure, self.s_measure],
+            _ => [self.package_item, self.n_cycle, self.s_cycle],
+        }[target];
+        if route.contains("{stream_id}") {
+            let stream = self.stream(target).to_string();
+            (route.replace("{stream_id}", &stream), stream)
+        } else {
+            let id = record.to_string();
+            (route.replace("{id}", &id), id)
+        }
+    }
+
+    fn message(&self, send: Send) -> (StreamId, Vec<Event>) {
+        use records::*;
+        match send {
+            Send::PackageItemInC => (self.c, vec![package_item("Ask what matters first")]),
+            Send::ObservationInN => (self.n, vec![observation("Son joined the visit")]),
+            Send::CycleInN => (self.n, vec![plan("Try the guide on a third visit")]),
+            Send::ObservationAndScoreInN => (
+                self.n,
+                vec![observation("Asked first"), score(self.n_report)],
+            ),
+            Send::DecisionInN => (self.n, vec![decision(self.n_report)]),
+            Send::ObservationInS => (self.s, vec![observation("Neighbour helped")]),
+        }
+    }
+}
+
+struct Http {
+    client: reqwest::blocking::Client,
+    base: String,
+}
+
+struct Answer {
+    status: u16,
+    json: Value,
+    accepted: Option<usize>,
+}
+
+impl Http {
+    fn send(&self, request: reqwest::blocking::RequestBuilder, token: Option<&str>) -> Answer {
+        let request = match token {
+            Some(t) => request.bearer_auth(t),
+            None => request,
+        };
+        let response = request.send().expect("the server answers");
+        let status = response.status().as_u16();
+        let accepted = response
+            .headers()
+            .get(praxis_server::api::EVENTS_ACCEPTED)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok());
+        let bytes = response.bytes().expect("a body");
+        let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Answer {
+            status,
+            json,
+            accepted,
+        }
+    }
+
+    fn get(&self, path: &str, token: Option<&str>) -> Answer {
+        self.send(self.client.get(format!("{}{path}", self.base)), token)
+    }
+
+    fn sync(&self, stream: StreamId, token: Option<&str>, message: Vec<u8>) -> Answer {
+        let request = self
+            .client
+            .post(format!("{}/api/v1/streams/{stream}/sync", self.base))
+            .header("content-type", "application/octet-stream")
+            .body(message);
+        self.send(request, token)
+    }
+
+    fn enrol(&self, username: &str, password: &str) -> Answer {
+        let body = serde_json::json!({
+            "username": username,
+            "password": password,
+            "device_name": "A device from the matrix",
+        });
+        self.send(
+            self.client
+                .post(format!("{}{ENROL_ROUTE}", self.base))
+                .json(&body),
+            None,
+        )
+    }
+
+    /// How many events the server holds in the stream, as an all-seeing reader sees.
+    fn event_count(&self, stream: StreamId, token: &str) -> usize {
+        let answer = self.get(&format!("/api/v1/streams/{stream}/events"), Some(token));
+        assert_eq!(answer.status, 200, "counting events: {}", answer.json);
+        answer.json["events"].as_array().expect("events").len()
+    }
+}
+
+/// An error answer as the `Out` it stands for, or what it was instead.
+fn error_out(answer: &Answer) -> Result<Out, String> {
+    let code = answer.json["error"].as_str().unwrap_or("");
+    match (answer.status, code) {
+        (404, "not_found") => Ok(NF),
+        (403, "forbidden") => Ok(FB),
+        (401, "sign_in_required") => Ok(SI),
+        (401, "device_revoked") => Ok(RV),
+        (401, "wrong_credentials") => Ok(BAD),
+        _ => Err(format!("{} {}", answer.status, answer.json)),
+    }
+}
+
+/// What a read gave: `Ok` only when the answer is the resource asked for.
+fn read_out(route: &str, about: &str, target: usize, answer: &Answer) -> Result<Out, String> {
+    if answer.status != 200 {
+        return error_out(answer);
+    }
+    let json = &answer.json;
+    let fits = match route {
+        "/api/v1/streams/{stream_id}" => {
+            let kind = if target == 0 {
+                "Collaborative"
+            } else {
+                "Project"
+            };
+            json.get(kind).is_some()
+        }
+        "/api/v1/streams/{stream_id}/events" => {
+            json["events"].as_array().is_some_and(|e| !e.is_empty())
+        }
+        "/api/v1/streams/{stream_id}/receipts" => json["receipts"].is_array(),
+        "/api/v1/streams/{stream_id}/feed" => json["observations"].is_array(),
+        _ => json["id"].as_str() == Some(about),
+    };
+    if fits {
+        Ok(OK)
+    } else {
+        Err(format!("200 but not the resource asked for: {json}"))
+    }
+}
+
+/// The streams a listing shows, as the table writes them.
+fn listed(world: &World, answer: &Answer) -> String {
+    if answer.status != 200 {
+        return format!(
+            "{} {}",
+            answer.status,
+            answer.json["error"].as_str().unwrap_or("?")
+        );
+    }
+    let mut seen: Vec<String> = answer.json["streams"]
+        .as_array()
+        .map(|streams| {
+            streams
+                .iter()
+                .map(|s| {
+                    let letter = world.letter(s["stream_id"].as_str().unwrap_or(""));
+                    let mode = if s["read_only"].as_bool() == Some(false) {
+                        "write"
+                    } else {
+                        "read"
+                    };
+                    format!("{letter}:{mode}")
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    seen.sort();
+    seen.join(" ")
+}
+
+/// A throwaway store that records as `identity`, holding what the mirror holds.
+fn scratch(dir: &Path, identity: &Identity, mirror: &mut Store) -> Store {
+    let path = dir.join(format!("scratch-{}.sqlite3", uuid::Uuid::now_v7()));
+    let mut store = Store::create(&path, &identity.name).expect("scratch store");
+    store.adopt_identity(identity.clone()).expect("identity");
+    for info in queries::streams(mirror.connection()).expect("streams") {
+        store
+            .add_stream(info.id, info.kind, &info.name, info.collaborative)
+            .expect("add stream");
+        let changes = mirror.changes_since(info.id, &[]).expect("changes");
+        store.merge_changes(info.id, &changes).expect("merge");
+    }
+    store
+}
+
+/// The heads of a stream's document in a store, as its sync messages announce them.
+fn heads(store: &mut Store, stream: StreamId) -> Vec<automerge::ChangeHash> {
+    let hello = store
+        .generate_sync_message(stream, &mut automerge::sync::State::new())
+        .expect("generate")
+        .expect("a first message");
+    automerge::sync::Message::decode(&hello.bytes)
+        .expect("a sync message")
+        .heads
+}
+
+/// A standard Automerge sync message from a device holding `store` to a peer holding
+/// what the mirror holds: the device's heads and every change the peer lacks, the
+/// message Automerge's own exchange arrives at (built directly, so a Bloom filter's
+/// false positive cannot leave a change for a later round the cell does not run).
+fn message_with_changes(
+    store: &mut Store,
+    mirror: &mut Store,
+    stream: StreamId,
+    events: usize,
+) -> Vec<u8> {
+    let theirs = heads(mirror, stream);
+    let changes = store.changes_since(stream, &theirs).expect("changes");
+    assert_eq!(changes.len(), events, "one change per new event");
+    let message = automerge::sync::Message {
+        heads: heads(store, stream),
+        need: Vec::new(),
+        have: Vec::new(),
+        changes: changes.into(),
+        flags: None,
+        version: automerge::sync::MessageVersion::V1,
+    };
+    let bytes = message.encode();
+    let decoded = automerge::sync::Message::decode(&bytes).expect("a sync message");
+    assert_eq!(
+        decoded.changes.len(),
+        events,
+        "the message carries the events"
+    );
+    bytes
+}
+
+/// What a sync cell gave.
+fn sync_out(
+    http: &Http,
+    world: &World,
+    dir: &Path,
+    mirror: &mut Phone,
+    identity: &Identity,
+    token: Option<&str>,
+    send: Send,
+) -> Result<Out, String> {
+    mirror.sync();
+    let (stream, events) = world.message(send);
+    let mut store = scratch(dir, identity, &mut mirror.store);
+    let mut last = None;
+    let sent = events.len();
+    for event in events {
+        last = Some(store.record(stream, event).expect("recorded locally").id);
+    }
+    let message = message_with_changes(&mut store, &mut mirror.store, stream, sent);
+    let before = http.event_count(stream, &mirror.token);
+    let answer = http.sync(stream, token, message);
+    let added = http.event_count(stream, &mirror.token) - before;
+    let what = format!(
+        "{} {} (accepted {:?}, {added} more events on the server)",
+        answer.status, answer.json, answer.accepted
+    );
+    match answer.status {
+        200 | 204 if answer.accepted == Some(sent) && added == sent => Ok(ACC),
+        422 if answer.json["error"] == "changes_refused" && added == 0 => {
+            let names_it = answer.json["details"].as_array().is_some_and(|d| {
+                d.iter()
+                    .any(|r| r["event"].as_str() == last.map(|l| l.to_string()).as_deref())
+            });
+            if names_it {
+                Ok(REF)
+            } else {
+                Err(format!("refused, but not naming event {last:?}: {what}"))
+            }
+        }
+        _ if added == 0 => error_out(&answer).map_err(|_| what),
+        _ => Err(what),
+    }
+}
+
+/// A cell's outcome as the failure list shows it.
+fn shown(got: Result<Out, String>) -> String {
+    match got {
+        Ok(out) => format!("{out:?}"),
+        Err(other) => other,
+    }
+}
+
+/// What an enrolment cell gave.
+fn enrol_out(http: &Http, who: Who) -> Result<Out, String> {
+    let answer = match who {
+        P(username) => http.enrol(username, PASSWORD),
+        NoToken => http.enrol("practitioner-north", "not the password"),
+        UnknownToken => http.enrol("nobody-by-this-name", PASSWORD),
+        Revoked => http.enrol("practitioner-north", PASSWORD),
+    };
+    if answer.status != 201 {
+        return error_out(&answer);
+    }
+    let token = answer.json["token"].as_str().unwrap_or("");
+    let works = http.get(LIST_ROUTE, Some(token));
+    if works.status == 200 {
+        Ok(NEW)
+    } else {
+        Err(format!(
+            "201 but the new token gives {} {}",
+            works.status, works.json
+        ))
+    }
+}
+
+#[test]
+fn every_route_answers_every_role_as_the_matrix_says() {
+    // The table covers every route the API describes, and nothing else.
+    let described: BTreeSet<String> = serde_json::from_str::<Value>(praxis_server::api::OPENAPI)
+        .expect("OpenAPI JSON")["paths"]
+        .as_object()
+        .expect("paths")
+        .keys()
+        .cloned()
+        .collect();
+    let covered: BTreeSet<String> = READ_ROUTES
+        .iter()
+        .chain([LIST_ROUTE, SYNC_ROUTE, ENROL_ROUTE].iter())
+        .chain(PUBLIC_ROUTES.iter())
+        .map(|r| r.to_string())
+        .collect();
+    assert_eq!(described, covered, "the matrix covers every API route");
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let fx = fixture(&data);
+    {
+        let mut storage = SqliteStorage::open(&data).expect("storage");
+        person(
+            &mut storage,
+            "administrator-north",
+            Role::Administrator,
+            Scope::Team(fx.north),
+        );
+    }
+    let server = TestServer::start(&data);
+    let http = Http {
+        client: reqwest::blocking::Client::new(),
+        base: server.url.clone(),
+    };
+
+    // Northside's and Southside's projects, and a change-package item, recorded and
+    // synced by people not in the matrix.
+    let mut mirror = Phone::enrol(dir.path(), &server.url, "coordinator");
+    mirror.sync();
+    let package_item = mirror
+        .store
+        .record(
+            fx.collaborative,
+            records::package_item("Risk conversations"),
+        )
+        .expect("package item")
+        .id;
+    mirror.sync();
+    let mut north = Phone::enrol(dir.path(), &server.url, "practitioner2-north");
+    let mut south = Phone::enrol(dir.path(), &server.url, "practitioner2-south");
+    let project = |phone: &mut Phone, team: &str| {
+        phone.sync();
+        let stream = records::start_project(&mut phone.store, fx.collaborative, team);
+        let mut record = |event| phone.store.record(stream, event).expect("record").id;
+        let cycle = record(records::plan("Try the guide"));
+        let measure = record(records::measure("Visits with a plan"));
+        let report = record(records::report());
+        record(records::observation("First visit"));
+        let reports = phone.sync();
+        assert!(reports.iter().all(|r| r.synced()), "{reports:?}");
+        (stream, cycle, measure, report)
+    };
+    let (n, n_cycle, n_measure, n_report) = project(&mut north, "Northside");
+    let (s, s_cycle, s_measure, _) = project(&mut south, "Southside");
+    mirror.sync();
+    let world = World {
+        c: fx.collaborative,
+        n,
+        s,
+        package_item,
+        n_cycle,
+        n_measure,
+        n_report,
+        s_cycle,
+        s_measure,
+    };
+
+    // A device for every person in the matrix, and one of practitioner-north's revoked.
+    let mut phones: HashMap<&str, Phone> = HashMap::new();
+    for row in MATRIX {
+        if let P(username) = row.who {
+            phones.insert(username, Phone::enrol(dir.path(), &server.url, username));
+        }
+    }
+    let revoked = Phone::enrol(dir.path(), &server.url, "practitioner-north");
+    SqliteStorage::open(&data)
+        .expect("storage")
+        .revoke_device(revoked.store.identity().device, "Lost on a home visit")
+        .expect("revoke");
+    let unknown = format!("pxd_{}", "0".repeat(64));
+
+    let mut wrong = Vec::new();
+    let mut cells = 0;
+    for row in MATRIX {
+        let (token, identity) = match row.who {
+            P(username) => {
+                let phone = &phones[username];
+                (Some(phone.token.clone()), phone.store.identity().clone())
+            }
+            NoToken => (None, phones["practitioner-north"].store.identity().clone()),
+            UnknownToken => (
+                Some(unknown.clone()),
+                phones["practitioner-north"].store.identity().clone(),
+            ),
+            Revoked => (
+                Some(revoked.token.clone()),
+                revoked.store.identity().clone(),
+            ),
+        };
+        let token = token.as_deref();
+        let mut check = |cell: String, expected: String, got: String| {
+            cells += 1;
+            if expected != got {
+                wrong.push(format!(
+                    "{:?} {cell}: expected {expected}, got {got}",
+                    row.who
+                ));
+            }
+        };
+
+        let got = listed(&world, &http.get(LIST_ROUTE, token));
+        check(format!("GET {LIST_ROUTE}"), row.listed.to_string(), got);
+
+        for (route, expected) in READ_ROUTES.iter().zip(row.reads) {
+            for (target, expected) in expected.into_iter().enumerate() {
+                let (path, about) = world.read_path(route, target);
+                let got = read_out(route, &about, target, &http.get(&path, token));
+                check(
+                    format!("GET {route} on {}", ["C", "N", "S"][target]),
+                    format!("{expected:?}"),
+                    shown(got),
+                );
+            }
+        }
+
+        for (send, expected) in SENDS.into_iter().zip(row.syncs) {
+            let got = sync_out(
+                &http,
+                &world,
+                dir.path(),
+                &mut mirror,
+                &identity,
+                token,
+                send,
+            );
+            check(
+                format!("POST {SYNC_ROUTE} with {send:?}"),
+                format!("{expected:?}"),
+                shown(got),
+            );
+        }
+
+        let got = enrol_out(&http, row.who);
+        check(
+            format!("POST {ENROL_ROUTE}"),
+            format!("{:?}", row.enrol),
+            shown(got),
+        );
+    }
+
+    for route in PUBLIC_ROUTES {
+        let answer = http.get(route, None);
+        cells += 1;
+        if answer.status != 200 {
+            wrong.push(format!("GET {route} with no token: {}", answer.status));
+        }
+    }
+    assert_eq!(cells, MATRIX.len() * (1 + 7 * 3 + SENDS.len() + 1) + 2);
+    assert!(
+        wrong.is_empty(),
+        "{} of {cells} cells differ from the matrix:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
