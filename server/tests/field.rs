@@ -247,3 +247,66 @@ fn concurrent_decisions_conflict_everywhere_until_a_resolution_reaches_every_rep
         queries::all_records(ben.store.connection(), project).unwrap()
     );
 }
+
+#[test]
+fn a_record_the_server_would_refuse_is_refused_on_the_phone_before_it_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let fx = fixture(&data);
+    let server = TestServer::start(&data);
+    let mut asha = Phone::enrol(dir.path(), &server.url, "practitioner-north");
+    asha.sync();
+    let project = start_project(&mut asha, fx.collaborative, "Northside");
+    let report = asha
+        .store
+        .record(
+            project,
+            Event::MonthlyReportSubmitted(MonthlyReport {
+                month: date!(2026 - 10 - 01),
+                measures: "Plans agreed rose".into(),
+                cycles: "Two".into(),
+                learning: "The guide helps".into(),
+                barriers: String::new(),
+                plans: String::new(),
+                self_score: Score(25),
+            }),
+        )
+        .unwrap()
+        .id;
+    asha.sync();
+    asha.sync();
+    let before = queries::events(asha.store.connection(), project)
+        .unwrap()
+        .len();
+    let score = Event::CoordinatorScoreGiven {
+        report,
+        score: Score(20),
+        justification: "Steady".into(),
+    };
+    let err = asha.store.record(project, score).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("practitioner may not record a coordinator-score-given"),
+        "{err}"
+    );
+    assert_eq!(
+        queries::events(asha.store.connection(), project)
+            .unwrap()
+            .len(),
+        before
+    );
+    // In the collaborative's stream a team member may only read.
+    let item = Event::ChangePackageItemAdded(ChangePackageItem {
+        title: "Positive risk-taking".into(),
+        description: String::new(),
+        evidence: vec![EvidenceSource {
+            kind: EvidenceKind::Research,
+            citation: "SCIE Report 36".into(),
+        }],
+    });
+    let err = asha.store.record(fx.collaborative, item).unwrap_err();
+    assert!(err.to_string().contains("may only read"), "{err}");
+    // Nothing stuck: the stream still syncs both ways.
+    let reports = asha.sync();
+    assert!(reports.iter().all(|r| r.synced()), "{reports:?}");
+}

@@ -19,6 +19,7 @@ use crate::domain::fold::{self, MemoryViews, Views};
 use crate::domain::hlc::{Hlc, wall_millis_now};
 use crate::domain::ids::{DeviceId, EventId, PersonId, StreamId};
 use crate::domain::record::{Detail, StreamKind, StreamSummary};
+use crate::domain::role::Role;
 use crate::domain::validation::{CollaborativeContext, Mode, Refusal, validate};
 use crate::replication::{IncomingChange, StreamDocument};
 use codec::{blob_uuid, uuid_blob};
@@ -219,6 +220,21 @@ impl Store {
 
     pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
         set_meta(&self.conn, &format!("setting:{key}"), value.as_bytes())
+    }
+
+    /// The roles the server last said this device's person has for `stream`, so that a
+    /// record the server would refuse is refused here, before it is written.
+    pub fn set_stream_roles(
+        &self,
+        stream: StreamId,
+        roles: &[Role],
+        read_only: bool,
+    ) -> Result<(), StoreError> {
+        let mut names: Vec<&str> = roles.iter().map(|r| r.name()).collect();
+        if read_only {
+            names = vec!["read-only"];
+        }
+        self.set_setting(&format!("roles:{stream}"), &names.join(","))
     }
 
     /// Founds the organisation stream a server keeps of people, teams and devices.
@@ -548,6 +564,23 @@ fn configure(conn: &Connection) -> Result<(), rusqlite::Error> {
     Ok(())
 }
 
+/// The roles saved by `Store::set_stream_roles`, if the device is enrolled.
+fn stream_roles(conn: &Connection, stream: StreamId) -> Result<Option<Vec<Role>>, StoreError> {
+    let value: Option<Vec<u8>> = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = ?1",
+            [format!("setting:roles:{stream}")],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(value.map(|v| {
+        String::from_utf8_lossy(&v)
+            .split(',')
+            .filter_map(Role::from_name)
+            .collect()
+    }))
+}
+
 fn set_meta(conn: &Connection, key: &str, value: &[u8]) -> Result<(), StoreError> {
     conn.execute(
         "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
@@ -662,6 +695,7 @@ fn record_in(
     document: &mut StreamDocument,
     events: Vec<Event>,
 ) -> Result<Vec<Recorded>, StoreError> {
+    let roles = stream_roles(tx, stream)?;
     // Another process may have recorded since this one last looked at the clock.
     *clock = clock.observe(Hlc::from_sort_key(meta_i64(tx, "clock")?));
     let mut context = collaborative_context(tx, stream)?;
@@ -674,6 +708,29 @@ fn record_in(
     for (index, event) in events.into_iter().enumerate() {
         if let Event::ProjectStarted(p) = &event {
             context = collaborative_context_of(tx, p.collaborative)?;
+        }
+        if let Some(roles) = &roles
+            && !roles.iter().any(|r| r.may_record(event.kind()))
+        {
+            let who = if roles.is_empty() {
+                "may only read this stream".to_string()
+            } else {
+                format!(
+                    "as {} may not record a {} here",
+                    roles
+                        .iter()
+                        .map(|r| r.name())
+                        .collect::<Vec<_>>()
+                        .join(" or "),
+                    event.kind().name()
+                )
+            };
+            return Err(Refusal {
+                problem: format!("You {who}: the server would refuse it."),
+                fix: "Ask whoever holds that role to record it, or an administrator for the role."
+                    .into(),
+            }
+            .into());
         }
         validate(&event, &mut views, context.as_ref(), Mode::Device).map_err(|refusal| {
             if total > 1 {

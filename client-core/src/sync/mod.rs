@@ -18,6 +18,7 @@ pub use retry::Retry;
 
 use crate::domain::ids::{DeviceId, PersonId, StreamId};
 use crate::domain::record::StreamKind;
+use crate::domain::role::Role;
 use crate::store::{Identity, Store, queries};
 use api::{Failure, Transient};
 use reqwest::blocking::Client;
@@ -194,6 +195,14 @@ impl Server {
                 api::streams(&self.http, &self.base, &token)
             })
             .map_err(|f| self.give_up(f, Attempt::Sync))?;
+        for l in &listed {
+            let roles: Vec<Role> = l
+                .role
+                .split(',')
+                .filter_map(|r| Role::from_name(r.trim()))
+                .collect();
+            store.set_stream_roles(l.stream_id, &roles, l.read_only)?;
+        }
         let local = queries::streams(store.connection())?;
         let started_here = started_by(store, &local)?;
         let (planned, unknown) = plan::plan(&listed, &local, &started_here);
