@@ -1,0 +1,423 @@
+//! The run chart: the series against its median, read by the four rules of Perla,
+//! Provost & Murray (BMJ Qual Saf 2011), with Anhøj's rules alongside.
+//!
+//! - **Shift**: six or more points in a row on one side of the median. Points on the
+//!   median neither count nor break the run.
+//! - **Trend**: five or more points in a row all going up or all going down. A value
+//!   repeated straight after itself counts once: it neither counts nor breaks the trend.
+//! - **Runs**: a run ends where the line crosses the median; runs are counted over the
+//!   useful points (those off the median) and judged against the runs table for 10 to 60
+//!   useful points. Outside that range the rule is not applied, and a warning says so.
+//! - **Astronomical point**: the source leaves this to judgement ("obviously different").
+//!   Praxis uses a conservative, computable stand-in: Tukey's *far-out* fences. A point
+//!   more than three interquartile ranges above the upper quartile, or below the lower
+//!   quartile, of all the chart's values is astronomical (quartiles by linear
+//!   interpolation, as Excel's QUARTILE.INC and R's default). For data from a steady
+//!   process that is beyond about 4.7 standard deviations, and a shift of level does not
+//!   trigger it, since the quartiles take in both levels. When the interquartile range is
+//!   zero (at least half the values equal) the rule is not applied.
+
+use super::anhoej::{self, Anhoej};
+use super::runs_table::{self, ExpectedRuns};
+use super::{
+    ChartError, Reading, Rule, Series, Side, Signal, Warning, WarningKind, in_chart_order, reading,
+    wording,
+};
+use crate::domain::event::Direction;
+use serde::{Deserialize, Serialize};
+
+/// Points in a row on one side of the median that make a shift.
+pub const SHIFT_LENGTH: usize = 6;
+/// Points in a row going one way that make a trend.
+pub const TREND_LENGTH: usize = 5;
+/// How many interquartile ranges beyond a quartile make a point astronomical.
+pub const FAR_OUT: f64 = 3.0;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunChart {
+    /// The centre line; `None` for a series with no points.
+    pub median: Option<f64>,
+    pub points: usize,
+    /// Points not on the median.
+    pub useful_points: usize,
+    pub runs: usize,
+    /// What the runs table allows for `useful_points`; `None` outside 10 to 60.
+    pub runs_expected: Option<ExpectedRuns>,
+    /// Beyond these a point is astronomical; `None` when the rule is not applied.
+    pub astronomical_fences: Option<Fences>,
+    /// Signals by Perla, Provost & Murray's rules, in the order of their first point.
+    pub signals: Vec<Signal>,
+    /// Anhøj's rules over the same data; `None` when no point is off the median.
+    pub anhoej: Option<Anhoej>,
+    pub warnings: Vec<Warning>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Fences {
+    pub lower: f64,
+    pub upper: f64,
+}
+
+/// Points in a row on one side of the median, skipping points on it.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct Run {
+    pub(super) side: Side,
+    pub(super) points: Vec<usize>,
+}
+
+/// The run chart of bare values, named "point 1", "point 2", ... in explanations.
+pub fn analyse(values: &[f64], direction: Direction) -> Result<RunChart, ChartError> {
+    analyse_series(&Series::numbered(values), direction)
+}
+
+/// The run chart of a series. Refuses a series with a value that is NaN or infinite.
+pub fn analyse_series(series: &Series, direction: Direction) -> Result<RunChart, ChartError> {
+    series.check()?;
+    let values = series.values();
+    let Some(median) = median(values) else {
+        return Ok(RunChart {
+            median: None,
+            points: 0,
+            useful_points: 0,
+            runs: 0,
+            runs_expected: None,
+            astronomical_fences: None,
+            signals: Vec::new(),
+            anhoej: None,
+            warnings: Vec::new(),
+        });
+    };
+
+    let runs = runs_about(values, median);
+    let useful_points: usize = runs.iter().map(|r| r.points.len()).sum();
+    let mut signals = Vec::new();
+    let mut warnings = Vec::new();
+
+    for run in runs.iter().filter(|r| r.points.len() >= SHIFT_LENGTH) {
+        signals.push(shift(series, run, direction));
+    }
+    for trend in trends(values) {
+        signals.push(trend.signal(series, direction));
+    }
+
+    let runs_expected = runs_table::expected_runs(useful_points);
+    match runs_expected {
+        Some(expected) => signals.extend(runs_signal(runs.len(), useful_points, expected)),
+        None => warnings.push(runs_rule_not_applied(useful_points)),
+    }
+
+    let astronomical_fences = fences(values);
+    match astronomical_fences {
+        Some(fences) => {
+            for (i, &x) in values.iter().enumerate() {
+                if x > fences.upper || x < fences.lower {
+                    signals.push(astronomical(series, i, x, fences, direction));
+                }
+            }
+        }
+        None => warnings.push(Warning {
+            kind: WarningKind::AstronomicalRuleNotApplied,
+            message: "The middle half of the values has no spread (at least half of them are \
+                      equal), so no point is judged astronomical."
+                .to_string(),
+        }),
+    }
+
+    in_chart_order(&mut signals);
+    Ok(RunChart {
+        median: Some(median),
+        points: values.len(),
+        useful_points,
+        runs: runs.len(),
+        runs_expected,
+        astronomical_fences,
+        signals,
+        anhoej: anhoej::analyse(series, &runs, direction),
+        warnings,
+    })
+}
+
+/// The median; the mean of the middle two for an even count. `None` when empty.
+fn median(values: &[f64]) -> Option<f64> {
+    let sorted = sorted(values);
+    let n = sorted.len();
+    if n == 0 {
+        return None;
+    }
+    if n % 2 == 1 {
+        return Some(sorted[n / 2]);
+    }
+    let (a, b) = (sorted[n / 2 - 1], sorted[n / 2]);
+    // Halves first, so two values near the largest f64 do not overflow.
+    Some(if a == b { a } else { a / 2.0 + b / 2.0 })
+}
+
+fn sorted(values: &[f64]) -> Vec<f64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted
+}
+
+/// The quantile at `p` by linear interpolation between order statistics (R's type 7).
+fn quantile(sorted: &[f64], p: f64) -> Option<f64> {
+    let last = sorted.len().checked_sub(1)?;
+    let h = last as f64 * p;
+    let below = (h.floor() as usize).min(last);
+    let above = (below + 1).min(last);
+    let fraction = h - below as f64;
+    // A weighted mean of the two, which cannot overflow.
+    Some(sorted[below] * (1.0 - fraction) + sorted[above] * fraction)
+}
+
+fn fences(values: &[f64]) -> Option<Fences> {
+    let sorted = sorted(values);
+    let (q1, q3) = (quantile(&sorted, 0.25)?, quantile(&sorted, 0.75)?);
+    let spread = q3 - q1;
+    (spread > 0.0).then_some(Fences {
+        lower: q1 - FAR_OUT * spread,
+        upper: q3 + FAR_OUT * spread,
+    })
+}
+
+/// The runs about `median`: useful points grouped while they stay on one side.
+fn runs_about(values: &[f64], median: f64) -> Vec<Run> {
+    let mut runs: Vec<Run> = Vec::new();
+    for (i, &x) in values.iter().enumerate() {
+        let Some(side) = Side::of(x, median) else {
+            continue;
+        };
+        match runs.last_mut() {
+            Some(run) if run.side == side => run.points.push(i),
+            _ => runs.push(Run {
+                side,
+                points: vec![i],
+            }),
+        }
+    }
+    runs
+}
+
+fn shift(series: &Series, run: &Run, direction: Direction) -> Signal {
+    let reading = Some(reading(direction, run.side == Side::Above));
+    let first = run.points.first().copied().unwrap_or(0);
+    let last = run.points.last().copied().unwrap_or(0);
+    let count = wording::count(run.points.len());
+    let explanation = if last - first + 1 == run.points.len() {
+        format!(
+            "{count} points in a row, {}, are {} the median: a shift{}.",
+            wording::span(series, first, last),
+            run.side.word(),
+            wording::here(reading),
+        )
+    } else {
+        format!(
+            "{count} points {} are {} the median and none {} it (points on the median \
+             neither count nor break the run): a shift{}.",
+            wording::span(series, first, last),
+            run.side.word(),
+            match run.side {
+                Side::Above => "below",
+                Side::Below => "above",
+            },
+            wording::here(reading),
+        )
+    };
+    Signal {
+        rule: Rule::Shift,
+        points: run.points.clone(),
+        reading,
+        explanation: wording::sentence(explanation),
+    }
+}
+
+/// Points in a row all going one way, a value repeated straight after itself counted once.
+struct Trend {
+    first: usize,
+    last: usize,
+    /// The points that count: the distinct values along the way.
+    counted: usize,
+    rising: bool,
+}
+
+impl Trend {
+    fn signal(&self, series: &Series, direction: Direction) -> Signal {
+        let reading = Some(reading(direction, self.rising));
+        let repeated = if self.last - self.first + 1 > self.counted {
+            " (a value repeated straight after itself counts once)"
+        } else {
+            ""
+        };
+        Signal {
+            rule: Rule::Trend,
+            points: (self.first..=self.last).collect(),
+            reading,
+            explanation: wording::sentence(format!(
+                "{} points in a row, {}, each {} than the one before{repeated}: a trend{}.",
+                wording::count(self.counted),
+                wording::span(series, self.first, self.last),
+                if self.rising { "higher" } else { "lower" },
+                wording::here(reading),
+            )),
+        }
+    }
+}
+
+fn trends(values: &[f64]) -> Vec<Trend> {
+    // The first point of each group of equal consecutive values.
+    let groups: Vec<usize> = (0..values.len())
+        .filter(|&i| i == 0 || values[i] != values[i - 1])
+        .collect();
+    // Between consecutive groups the line goes up or down, never flat.
+    let rising: Vec<bool> = groups
+        .windows(2)
+        .map(|pair| values[pair[1]] > values[pair[0]])
+        .collect();
+    let mut trends = Vec::new();
+    let mut start = 0;
+    for end in 1..=rising.len() {
+        if end < rising.len() && rising[end] == rising[start] {
+            continue;
+        }
+        // Steps start..end, all the same way, join groups start..=end.
+        let counted = end - start + 1;
+        if counted >= TREND_LENGTH {
+            trends.push(Trend {
+                // From the last point of the first group to the first of the last.
+                first: groups[start + 1] - 1,
+                last: groups[end],
+                counted,
+                rising: rising[start],
+            });
+        }
+        start = end;
+    }
+    trends
+}
+
+fn runs_signal(runs: usize, useful_points: usize, expected: ExpectedRuns) -> Option<Signal> {
+    if runs < expected.fewest {
+        Some(Signal {
+            rule: Rule::TooFewRuns,
+            points: Vec::new(),
+            reading: None,
+            explanation: format!(
+                "Only {} runs for {useful_points} points off the median, fewer than the {} \
+                 that chance gives: too few runs, a sign the process has shifted.",
+                wording::count(runs),
+                expected.fewest,
+            ),
+        })
+    } else if runs > expected.most {
+        Some(Signal {
+            rule: Rule::TooManyRuns,
+            points: Vec::new(),
+            reading: None,
+            explanation: format!(
+                "{runs} runs for {useful_points} points off the median, more than the {} that \
+                 chance gives: too many runs, a sign the values alternate, as when two \
+                 processes are mixed in one measure.",
+                expected.most,
+            ),
+        })
+    } else {
+        None
+    }
+}
+
+fn runs_rule_not_applied(useful_points: usize) -> Warning {
+    let message = if useful_points < runs_table::FEWEST_USEFUL_POINTS {
+        format!(
+            "{} off the median; the runs rule needs at least {}, so it is not applied yet.",
+            match useful_points {
+                0 => "No point is".to_string(),
+                1 => "Only one point is".to_string(),
+                n => format!("Only {} points are", wording::count(n)),
+            },
+            runs_table::FEWEST_USEFUL_POINTS,
+        )
+    } else {
+        format!(
+            "{useful_points} points are off the median; the runs table stops at {}, so the \
+             runs rule is not applied (Anhøj's crossings rule covers any number of points).",
+            runs_table::MOST_USEFUL_POINTS,
+        )
+    };
+    Warning {
+        kind: WarningKind::RunsRuleNotApplied,
+        message,
+    }
+}
+
+fn astronomical(
+    series: &Series,
+    point: usize,
+    value: f64,
+    fences: Fences,
+    direction: Direction,
+) -> Signal {
+    let high = value > fences.upper;
+    let reading: Option<Reading> = Some(reading(direction, high));
+    let (side, fence, quartile) = if high {
+        ("above", fences.upper, "upper")
+    } else {
+        ("below", fences.lower, "lower")
+    };
+    Signal {
+        rule: Rule::AstronomicalPoint,
+        points: vec![point],
+        reading,
+        explanation: wording::sentence(format!(
+            "{} ({}) is far {side} the rest of the data, beyond {} (three interquartile \
+             ranges past the {quartile} quartile): an astronomical point{}.",
+            series.name(point),
+            wording::value(value),
+            wording::value(fence),
+            wording::here(reading),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_of_odd_and_even_counts() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), Some(2.5));
+        assert_eq!(median(&[]), None);
+        assert_eq!(
+            median(&[f64::MAX, f64::MAX, 0.0, 0.0]),
+            Some(f64::MAX / 2.0)
+        );
+    }
+
+    #[test]
+    fn quartiles_interpolate_like_excel() {
+        let s = sorted(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]);
+        assert_eq!(quantile(&s, 0.25), Some(2.75));
+        assert_eq!(quantile(&s, 0.75), Some(6.25));
+        assert_eq!(quantile(&[5.0], 0.75), Some(5.0));
+        assert_eq!(quantile(&[], 0.5), None);
+    }
+
+    #[test]
+    fn trends_join_over_repeats() {
+        let t = trends(&[1.0, 1.0, 2.0, 3.0, 3.0, 4.0, 5.0, 5.0]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(
+            (t[0].first, t[0].last, t[0].counted, t[0].rising),
+            (1, 6, 5, true)
+        );
+        // A peak ends one trend and starts the next.
+        let t = trends(&[1.0, 2.0, 3.0, 4.0, 5.0, 4.0, 3.0, 2.0, 1.0]);
+        assert_eq!(
+            t.iter()
+                .map(|t| (t.first, t.last, t.rising))
+                .collect::<Vec<_>>(),
+            vec![(0, 4, true), (4, 8, false)]
+        );
+        assert!(trends(&[]).is_empty());
+        assert!(trends(&[2.0; 9]).is_empty());
+    }
+}
