@@ -9,6 +9,7 @@
 //! Because an fsync's latency drifts with whatever else uses the disk, the ratio to
 //! the bare insert is also measured interleaved: one recording, one bare insert,
 //! and so on.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
