@@ -9,6 +9,8 @@ pub mod queries;
 mod schema;
 mod sqlite_views;
 mod syncing;
+#[cfg(test)]
+mod upgrade_tests;
 
 pub use codec::decode_record;
 pub use error::StoreError;
@@ -279,7 +281,7 @@ impl Store {
             return Ok(false);
         }
         let tx = self.conn.transaction()?;
-        for table in ["sync_states", "changes", "records"] {
+        for table in ["sync_states", "changes", "records", "documents"] {
             tx.execute(
                 &format!("DELETE FROM {table} WHERE stream = ?1"),
                 [uuid_blob(&stream.0)],
@@ -429,16 +431,13 @@ impl Store {
         }
         let saved: Vec<u8> = self
             .conn
-            .query_row(
-                "SELECT document FROM streams WHERE id = ?1",
-                [uuid_blob(&stream.0)],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT bytes FROM documents WHERE stream = ?1")?
+            .query_row([uuid_blob(&stream.0)], |r| r.get(0))
             .optional()?
             .ok_or(StoreError::UnknownStream(stream))?;
         let mut stmt = self
             .conn
-            .prepare("SELECT bytes FROM changes WHERE stream = ?1 ORDER BY seq")?;
+            .prepare_cached("SELECT bytes FROM changes WHERE stream = ?1 ORDER BY seq")?;
         let changes: Vec<Vec<u8>> = stmt
             .query_map([uuid_blob(&stream.0)], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
@@ -567,11 +566,8 @@ fn configure(conn: &Connection) -> Result<(), rusqlite::Error> {
 /// The roles saved by `Store::set_stream_roles`, if the device is enrolled.
 fn stream_roles(conn: &Connection, stream: StreamId) -> Result<Option<Vec<Role>>, StoreError> {
     let value: Option<Vec<u8>> = conn
-        .query_row(
-            "SELECT value FROM meta WHERE key = ?1",
-            [format!("setting:roles:{stream}")],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+        .query_row([format!("setting:roles:{stream}")], |r| r.get(0))
         .optional()?;
     Ok(value.map(|v| {
         String::from_utf8_lossy(&v)
@@ -603,6 +599,53 @@ fn meta_i64(conn: &Connection, key: &str) -> Result<i64, StoreError> {
     Ok(i64::from_be_bytes(array))
 }
 
+/// The device's clock as last written by any process using this store.
+fn read_clock(conn: &Connection) -> Result<Hlc, StoreError> {
+    let bytes: Vec<u8> = conn
+        .prepare_cached("SELECT value FROM meta WHERE key = 'clock'")?
+        .query_row([], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| StoreError::Corrupt("the store has no clock".into()))?;
+    let array: [u8; 8] = bytes
+        .try_into()
+        .map_err(|_| StoreError::Corrupt("the store's clock is damaged".into()))?;
+    Ok(Hlc::from_sort_key(i64::from_be_bytes(array)))
+}
+
+/// Writes the clock in place (an `UPDATE` rewrites one page; a `REPLACE` two).
+fn write_clock(conn: &Connection, clock: Hlc) -> Result<(), StoreError> {
+    conn.prepare_cached("UPDATE meta SET value = ?1 WHERE key = 'clock'")?
+        .execute([clock.sort_key().to_be_bytes()])?;
+    Ok(())
+}
+
+/// Writes, in one statement, what recording or merging changed in a stream's row: its
+/// summary (if it changed), the last event folded (if any) and how many changes now
+/// wait beside its document.
+fn update_stream(
+    tx: &Connection,
+    stream: StreamId,
+    summary: Option<&[u8]>,
+    last: Option<(Hlc, EventId)>,
+    changes: i64,
+) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "UPDATE streams SET summary = coalesce(?1, summary),
+             last_applied_hlc = coalesce(?2, last_applied_hlc),
+             last_applied_id = coalesce(?3, last_applied_id),
+             pending_changes = pending_changes + ?4
+         WHERE id = ?5",
+    )?
+    .execute(params![
+        summary,
+        last.map(|(hlc, _)| hlc.sort_key()),
+        last.map(|(_, id)| uuid_blob(&id.0).to_vec()),
+        changes,
+        uuid_blob(&stream.0)
+    ])?;
+    Ok(())
+}
+
 fn insert_stream(
     tx: &Transaction,
     stream: StreamId,
@@ -614,15 +657,18 @@ fn insert_stream(
     let summary = postcard::to_stdvec(&StreamSummary::new(stream))
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     tx.execute(
-        "INSERT INTO streams (id, kind, name, collaborative, document, summary) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO streams (id, kind, name, collaborative, summary) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![
             uuid_blob(&stream.0),
             stream_kind_name(kind),
             name,
             collaborative.map(|c| uuid_blob(&c.0).to_vec()),
-            document,
             summary
         ],
+    )?;
+    tx.execute(
+        "INSERT INTO documents (stream, bytes) VALUES (?1, ?2)",
+        params![uuid_blob(&stream.0), document],
     )?;
     Ok(())
 }
@@ -697,7 +743,7 @@ fn record_in(
 ) -> Result<Vec<Recorded>, StoreError> {
     let roles = stream_roles(tx, stream)?;
     // Another process may have recorded since this one last looked at the clock.
-    *clock = clock.observe(Hlc::from_sort_key(meta_i64(tx, "clock")?));
+    *clock = clock.observe(read_clock(tx)?);
     let mut context = collaborative_context(tx, stream)?;
     let mut views = SqliteViews::new(tx, stream);
     let mut insert_change =
@@ -786,15 +832,9 @@ fn record_in(
             at: envelope.recorded_at,
         });
     }
-    views.flush()?;
-    let n = recorded.len() as i64;
-    if let Some((hlc, id)) = last {
-        tx.execute(
-            "UPDATE streams SET last_applied_hlc = ?1, last_applied_id = ?2, pending_changes = pending_changes + ?3 WHERE id = ?4",
-            params![hlc.sort_key(), uuid_blob(&id.0), n, uuid_blob(&stream.0)],
-        )?;
-    }
-    set_meta(tx, "clock", &clock.sort_key().to_be_bytes())?;
+    let summary = views.flush()?;
+    update_stream(tx, stream, summary.as_deref(), last, recorded.len() as i64)?;
+    write_clock(tx, *clock)?;
     Ok(recorded)
 }
 
@@ -979,11 +1019,11 @@ fn merge_in(
     if !refused.is_empty() {
         return Err(StoreError::ChangesRefused(refused));
     }
-    views.flush()?;
+    let summary = views.flush()?;
     drop(views);
-    let mut insert_change = tx.prepare_cached(
-        "INSERT OR IGNORE INTO changes (stream, hash, bytes) VALUES (?1, ?2, ?3)",
-    )?;
+    // Only changes the document did not have arrive here, so none is stored already.
+    let mut insert_change =
+        tx.prepare_cached("INSERT INTO changes (stream, hash, bytes) VALUES (?1, ?2, ?3)")?;
     for change in incoming {
         insert_change.execute(params![
             uuid_blob(&stream.0),
@@ -998,13 +1038,16 @@ fn merge_in(
     if let Some(g) = gate {
         g.accepted(tx, incoming)?;
     }
-    if let Some((hlc, id)) = newest {
-        tx.execute(
-            "UPDATE streams SET last_applied_hlc = ?1, last_applied_id = ?2, pending_changes = pending_changes + ?3 WHERE id = ?4",
-            params![hlc.sort_key(), uuid_blob(&id.0), incoming.len() as i64, uuid_blob(&stream.0)],
-        )?;
-    }
-    set_meta(tx, "clock", &clock.sort_key().to_be_bytes())?;
+    // A rebuild wrote the summary it folded; otherwise write the one folded here.
+    let summary = if rebuilt { None } else { summary };
+    update_stream(
+        tx,
+        stream,
+        summary.as_deref(),
+        newest,
+        incoming.len() as i64,
+    )?;
+    write_clock(tx, *clock)?;
     Ok(Merged {
         changes: incoming.len(),
         events: added,
@@ -1045,10 +1088,7 @@ fn rebuild_in(tx: &Transaction, stream: StreamId) -> Result<usize, StoreError> {
     }
     let summary =
         postcard::to_stdvec(&views.summary).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    tx.execute(
-        "UPDATE streams SET summary = ?1 WHERE id = ?2",
-        params![summary, uuid_blob(&stream.0)],
-    )?;
+    update_stream(tx, stream, Some(&summary), None, 0)?;
     Ok(count)
 }
 
@@ -1057,11 +1097,9 @@ fn maybe_compact(
     stream: StreamId,
     document: &mut StreamDocument,
 ) -> Result<(), StoreError> {
-    let pending: i64 = tx.query_row(
-        "SELECT pending_changes FROM streams WHERE id = ?1",
-        [uuid_blob(&stream.0)],
-        |r| r.get(0),
-    )?;
+    let pending: i64 = tx
+        .prepare_cached("SELECT pending_changes FROM streams WHERE id = ?1")?
+        .query_row([uuid_blob(&stream.0)], |r| r.get(0))?;
     if pending >= COMPACT_AFTER.max(document.len() as i64 / 4) {
         compact_in(tx, stream, document)?;
     }
@@ -1075,8 +1113,12 @@ fn compact_in(
 ) -> Result<(), StoreError> {
     let saved = document.save();
     tx.execute(
-        "UPDATE streams SET document = ?1, pending_changes = 0 WHERE id = ?2",
+        "UPDATE documents SET bytes = ?1 WHERE stream = ?2",
         params![saved, uuid_blob(&stream.0)],
+    )?;
+    tx.execute(
+        "UPDATE streams SET pending_changes = 0 WHERE id = ?1",
+        [uuid_blob(&stream.0)],
     )?;
     tx.execute(
         "DELETE FROM changes WHERE stream = ?1",

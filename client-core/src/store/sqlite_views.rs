@@ -33,15 +33,36 @@ impl<'c> SqliteViews<'c> {
         }
     }
 
-    /// Writes every record and the summary the fold changed.
-    pub fn flush(&mut self) -> Result<(), StoreError> {
+    /// Writes every record the fold changed. Returns the summary's encoding if the fold
+    /// changed it, for the caller to write with the rest of the stream's row.
+    pub fn flush(&mut self) -> Result<Option<Vec<u8>>, StoreError> {
+        self.flush_records()?;
+        if self.summary_dirty
+            && let Some(summary) = &self.summary
+        {
+            self.summary_dirty = false;
+            let bytes =
+                postcard::to_stdvec(summary).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            return Ok(Some(bytes));
+        }
+        Ok(None)
+    }
+
+    /// Writes every record the fold changed (not the summary), in id order (UUIDv7:
+    /// time order, so new rows go at the end of the table).
+    pub fn flush_records(&mut self) -> Result<(), StoreError> {
         if let Some(e) = self.error.take() {
             return Err(e);
         }
+        // A record's stream, kind, parent and position never change once it exists:
+        // only its body is rewritten, in place, so its index entries are left alone.
         let mut insert = self.conn.prepare_cached(
-            "INSERT OR REPLACE INTO records (id, stream, kind, parent, position, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO records (id, stream, kind, parent, position, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (id) DO UPDATE SET body = excluded.body",
         )?;
-        for id in self.dirty.drain() {
+        let mut dirty: Vec<EventId> = self.dirty.drain().collect();
+        dirty.sort_unstable();
+        for id in dirty {
             if let Some(Some(record)) = self.records.get(&id) {
                 insert.execute(params![
                     uuid_blob(&record.id.0),
@@ -52,17 +73,6 @@ impl<'c> SqliteViews<'c> {
                     encode_record(record),
                 ])?;
             }
-        }
-        if self.summary_dirty
-            && let Some(summary) = &self.summary
-        {
-            let bytes =
-                postcard::to_stdvec(summary).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            self.conn.execute(
-                "UPDATE streams SET summary = ?1 WHERE id = ?2",
-                params![bytes, uuid_blob(&self.stream.0)],
-            )?;
-            self.summary_dirty = false;
         }
         Ok(())
     }

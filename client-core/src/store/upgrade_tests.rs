@@ -1,0 +1,154 @@
+//! A store written before a schema change opens with the same events, views and
+//! Automerge documents, and records on.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use super::{Store, queries, schema};
+use crate::domain::event::*;
+use crate::domain::ids::StreamId;
+use rusqlite::Connection;
+use std::path::Path;
+use time::macros::date;
+
+fn observation(text: &str, cycle: Option<crate::domain::ids::EventId>) -> Event {
+    Event::ObservationRecorded(Observation {
+        kind: ObservationKind::Observation,
+        cycle,
+        subject: Some("P-0001".into()),
+        observed_on: date!(2026 - 02 - 03),
+        text: text.into(),
+    })
+}
+
+fn plan() -> Plan {
+    Plan {
+        change_idea: None,
+        follows: None,
+        scale: TestScale::VerySmall,
+        objective: "Try a risk conversation guide on two visits".into(),
+        predictions: vec![Prediction {
+            question: "Will the person take part?".into(),
+            prediction: "Yes".into(),
+            reason: "The guide starts from what matters to them".into(),
+        }],
+        who: "A. Lee".into(),
+        what: "Use the guide".into(),
+        where_: "Home visits".into(),
+        when: date!(2026 - 02 - 02),
+        data_to_collect: "Whether a plan was agreed".into(),
+    }
+}
+
+/// A store at the current schema with a collaborative (compacted) and a project
+/// (with changes waiting beside its document).
+fn current_store(path: &Path) -> (Store, StreamId, StreamId) {
+    let mut store = Store::create(path, "Asha Patel").unwrap();
+    let c = store
+        .found_collaborative(CollaborativeFounded {
+            name: "Independence at home".into(),
+            topic: "Promoting independence".into(),
+            chosen_with: "Chosen at a workshop".into(),
+        })
+        .unwrap()
+        .stream;
+    let p = store
+        .start_project(ProjectStarted {
+            collaborative: c,
+            team: "Northside adult team".into(),
+            organisation: "Northshire County Council".into(),
+            title: "Positive risk-taking".into(),
+        })
+        .unwrap()
+        .stream;
+    store.compact(c).unwrap();
+    let cycle = store.record(p, Event::CyclePlanned(plan())).unwrap().id;
+    store
+        .record(p, observation("First visit", Some(cycle)))
+        .unwrap();
+    store
+        .record_all(
+            p,
+            (0..20)
+                .map(|i| observation(&format!("Visit {i}"), None))
+                .collect(),
+        )
+        .unwrap();
+    (store, c, p)
+}
+
+/// The same store as schema version 2 laid it out: the document in the streams row,
+/// changes with AUTOINCREMENT, events and records with rowids.
+fn as_version_2(from: &Path, to: &Path) {
+    let conn = Connection::open(to).unwrap();
+    for sql in &schema::MIGRATIONS[..2] {
+        conn.execute_batch(sql).unwrap();
+    }
+    conn.pragma_update(None, "user_version", 2).unwrap();
+    conn.execute("ATTACH DATABASE ?1 AS current", [from.to_str().unwrap()])
+        .unwrap();
+    conn.execute_batch(
+        "INSERT INTO meta SELECT * FROM current.meta;
+         INSERT INTO streams (id, kind, name, collaborative, document, pending_changes, summary, last_applied_hlc, last_applied_id)
+             SELECT s.id, s.kind, s.name, s.collaborative, d.bytes, s.pending_changes, s.summary, s.last_applied_hlc, s.last_applied_id
+             FROM current.streams s JOIN current.documents d ON d.stream = s.id;
+         INSERT INTO changes (seq, stream, hash, bytes) SELECT seq, stream, hash, bytes FROM current.changes;
+         INSERT INTO events (id, stream, hlc, author, device, schema, kind, subject, bytes)
+             SELECT id, stream, hlc, author, device, schema, kind, subject, bytes FROM current.events;
+         INSERT INTO records (id, stream, kind, parent, position, body)
+             SELECT id, stream, kind, parent, position, body FROM current.records;",
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_store_from_schema_version_2_opens_with_the_same_events_views_and_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    let (now, old) = (
+        dir.path().join("now.sqlite3"),
+        dir.path().join("old.sqlite3"),
+    );
+    let (mut current, c, p) = current_store(&now);
+    as_version_2(&now, &old);
+
+    let mut upgraded = Store::open(&old).unwrap();
+    let version: i64 = upgraded
+        .connection()
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, schema::MIGRATIONS.len() as i64);
+    for stream in [c, p] {
+        let (a, b) = (current.connection(), upgraded.connection());
+        assert_eq!(
+            queries::events(a, stream).unwrap(),
+            queries::events(b, stream).unwrap()
+        );
+        assert_eq!(
+            queries::all_records(a, stream).unwrap(),
+            queries::all_records(b, stream).unwrap()
+        );
+        assert_eq!(
+            queries::summary(a, stream).unwrap(),
+            queries::summary(b, stream).unwrap()
+        );
+        assert_eq!(
+            current.save_document(stream).unwrap(),
+            upgraded.save_document(stream).unwrap()
+        );
+    }
+
+    // It records on, and its views rebuild to what it maintained.
+    upgraded
+        .record(p, observation("After the upgrade", None))
+        .unwrap();
+    let records = queries::all_records(upgraded.connection(), p).unwrap();
+    upgraded.rebuild_views(p).unwrap();
+    assert_eq!(
+        queries::all_records(upgraded.connection(), p).unwrap(),
+        records
+    );
+    drop(upgraded);
+    let mut reopened = Store::open(&old).unwrap();
+    assert_eq!(
+        reopened.changes_since(p, &[]).unwrap().len(),
+        current.changes_since(p, &[]).unwrap().len() + 1
+    );
+}
