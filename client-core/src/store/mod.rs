@@ -732,6 +732,63 @@ fn collaborative_context_of(
     }))
 }
 
+/// What validation needs of a stream's collaborative, read only once an event needs it:
+/// most events (measurements, observations, cycles) never do.
+struct LazyContext {
+    stream: StreamId,
+    /// `None` until read; then the context, if the stream has a collaborative here.
+    read: Option<Option<CollaborativeContext>>,
+}
+
+impl LazyContext {
+    fn new(stream: StreamId) -> Self {
+        LazyContext { stream, read: None }
+    }
+
+    /// The context to validate `event` against. A project's start reads the
+    /// collaborative it names; an event whose rules look at the collaborative (its
+    /// scale or change package) reads the stream's, once, after writing what the fold
+    /// changed so far so that the read sees it. Leaving an event out here could only
+    /// refuse it (a missing context is "not on this device"), never accept it wrongly.
+    fn for_event(
+        &mut self,
+        tx: &Connection,
+        views: &mut SqliteViews,
+        event: &Event,
+    ) -> Result<Option<&CollaborativeContext>, StoreError> {
+        let needs = matches!(
+            event,
+            Event::ChangeIdeaProposed(_)
+                | Event::MonthlyReportSubmitted(_)
+                | Event::CoordinatorScoreGiven { .. }
+                | Event::Correction { .. }
+        );
+        if let Event::ProjectStarted(p) = event {
+            self.read = Some(collaborative_context_of(tx, p.collaborative)?);
+        } else if needs && self.read.is_none() {
+            views.flush_records()?;
+            self.read = Some(collaborative_context(tx, self.stream)?);
+        }
+        Ok(self.read.as_ref().and_then(Option::as_ref))
+    }
+
+    /// Keeps a context already read in step with an event just folded into its own
+    /// stream (one not read yet will see the event when it is).
+    fn folded(&mut self, envelope: &Envelope) {
+        let Some(Some(c)) = self.read.as_mut() else {
+            return;
+        };
+        if c.stream != self.stream {
+            return;
+        }
+        match envelope.event() {
+            Some(Event::ChangePackageItemAdded(_)) => c.package_items.push(envelope.id),
+            Some(Event::ProgressScaleAdopted(scale)) => c.scale = scale.clone(),
+            _ => {}
+        }
+    }
+}
+
 /// Validates, appends and folds events, inside the caller's transaction.
 fn record_in(
     tx: &Transaction,
@@ -744,7 +801,7 @@ fn record_in(
     let roles = stream_roles(tx, stream)?;
     // Another process may have recorded since this one last looked at the clock.
     *clock = clock.observe(read_clock(tx)?);
-    let mut context = collaborative_context(tx, stream)?;
+    let mut context = LazyContext::new(stream);
     let mut views = SqliteViews::new(tx, stream);
     let mut insert_change =
         tx.prepare_cached("INSERT INTO changes (stream, hash, bytes) VALUES (?1, ?2, ?3)")?;
@@ -752,9 +809,6 @@ fn record_in(
     let mut last = None;
     let total = events.len();
     for (index, event) in events.into_iter().enumerate() {
-        if let Event::ProjectStarted(p) = &event {
-            context = collaborative_context_of(tx, p.collaborative)?;
-        }
         if let Some(roles) = &roles
             && !roles.iter().any(|r| r.may_record(event.kind()))
         {
@@ -778,7 +832,8 @@ fn record_in(
             }
             .into());
         }
-        validate(&event, &mut views, context.as_ref(), Mode::Device).map_err(|refusal| {
+        let collaborative = context.for_event(tx, &mut views, &event)?;
+        validate(&event, &mut views, collaborative, Mode::Device).map_err(|refusal| {
             if total > 1 {
                 Refusal {
                     problem: format!("Event {} of {total}: {}", index + 1, refusal.problem),
@@ -812,18 +867,7 @@ fn record_in(
         insert_change.execute(params![uuid_blob(&stream.0), hash.0.as_slice(), change])?;
         insert_event(tx, &envelope, &bytes, views.summary().founding)?;
         fold::apply(&mut views, &envelope);
-        if let Some(Event::ChangePackageItemAdded(_)) = envelope.event()
-            && let Some(c) = context.as_mut()
-            && c.stream == stream
-        {
-            c.package_items.push(envelope.id);
-        }
-        if let Some(Event::ProgressScaleAdopted(scale)) = envelope.event()
-            && let Some(c) = context.as_mut()
-            && c.stream == stream
-        {
-            c.scale = scale.clone();
-        }
+        context.folded(&envelope);
         last = Some(envelope.order_key());
         recorded.push(Recorded {
             id: envelope.id,
@@ -974,21 +1018,15 @@ fn merge_in(
         _ => true,
     };
     let mut views = SqliteViews::new(tx, stream);
-    let mut context = if gate.is_some() {
-        collaborative_context(tx, stream)?
-    } else {
-        None
-    };
+    let mut context = LazyContext::new(stream);
     let mut added = 0;
     let mut newest = last;
     for (envelope, bytes) in &new_events {
         if gate.is_some()
             && let Some(event) = envelope.event()
         {
-            if let Event::ProjectStarted(p) = event {
-                context = collaborative_context_of(tx, p.collaborative)?;
-            }
-            if let Err(refusal) = validate(event, &mut views, context.as_ref(), Mode::Replica) {
+            let collaborative = context.for_event(tx, &mut views, event)?;
+            if let Err(refusal) = validate(event, &mut views, collaborative, Mode::Replica) {
                 refused.push(RefusedChange {
                     change: String::new(),
                     event: Some(envelope.id),
