@@ -116,6 +116,22 @@ impl StreamDocument {
         time_secs: i64,
         event: &[u8],
     ) -> Result<(ChangeHash, Vec<u8>), ReplicationError> {
+        self.append_unsaved(device, kind, time_secs, event)?;
+        self.doc
+            .get_last_local_change()
+            .map(|c| (c.hash(), c.raw_bytes().to_vec()))
+            .ok_or_else(|| ReplicationError::BadChange("the change was not made".into()))
+    }
+
+    /// Appends one encoded event as one change, without building the change's bytes:
+    /// for a caller that saves the whole document instead.
+    pub fn append_unsaved(
+        &mut self,
+        device: DeviceId,
+        kind: &str,
+        time_secs: i64,
+        event: &[u8],
+    ) -> Result<(), ReplicationError> {
         let actor = device_actor(device);
         if self.doc.get_actor() != &actor {
             self.doc.set_actor(actor);
@@ -128,10 +144,7 @@ impl StreamDocument {
                 .with_time(time_secs),
         );
         self.len += 1;
-        self.doc
-            .get_last_local_change()
-            .map(|c| (c.hash(), c.raw_bytes().to_vec()))
-            .ok_or_else(|| ReplicationError::BadChange("the change was not made".into()))
+        Ok(())
     }
 
     /// The whole document, compacted.

@@ -10,6 +10,8 @@ mod schema;
 mod sqlite_views;
 mod syncing;
 #[cfg(test)]
+mod tests;
+#[cfg(test)]
 mod upgrade_tests;
 
 pub use codec::decode_record;
@@ -559,6 +561,10 @@ fn configure(conn: &Connection) -> Result<(), rusqlite::Error> {
     // FULL: a record the CLI reported as saved survives a power cut, not just a kill.
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Up to 16 MiB of pages in memory (2 MiB by default): a batch of 10,000 events
+    // dirties some 8 MiB, and a smaller cache writes them out and reads them back
+    // before the transaction ends.
+    conn.pragma_update(None, "cache_size", -16 * 1024)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     Ok(())
 }
@@ -808,6 +814,13 @@ fn record_in(
     let mut recorded = Vec::with_capacity(events.len());
     let mut last = None;
     let total = events.len();
+    // A batch after which the document is compacted anyway (see `maybe_compact`) does
+    // not store its changes one by one: the document saved at its end, in the same
+    // transaction, holds them all.
+    let compact_at_end = compaction_due(
+        pending_changes(tx, stream)? + total as i64,
+        document.len() + total,
+    );
     for (index, event) in events.into_iter().enumerate() {
         if let Some(roles) = &roles
             && !roles.iter().any(|r| r.may_record(event.kind()))
@@ -858,13 +871,22 @@ fn record_in(
             }
             .into());
         }
-        let (hash, change) = document.append(
-            identity.device,
-            envelope.kind_name(),
-            (wall / 1000) as i64,
-            &bytes,
-        )?;
-        insert_change.execute(params![uuid_blob(&stream.0), hash.0.as_slice(), change])?;
+        if compact_at_end {
+            document.append_unsaved(
+                identity.device,
+                envelope.kind_name(),
+                (wall / 1000) as i64,
+                &bytes,
+            )?;
+        } else {
+            let (hash, change) = document.append(
+                identity.device,
+                envelope.kind_name(),
+                (wall / 1000) as i64,
+                &bytes,
+            )?;
+            insert_change.execute(params![uuid_blob(&stream.0), hash.0.as_slice(), change])?;
+        }
         insert_event(tx, &envelope, &bytes, views.summary().founding)?;
         fold::apply(&mut views, &envelope);
         context.folded(&envelope);
@@ -877,8 +899,12 @@ fn record_in(
         });
     }
     let summary = views.flush()?;
-    update_stream(tx, stream, summary.as_deref(), last, recorded.len() as i64)?;
+    let changes = if compact_at_end { 0 } else { total as i64 };
+    update_stream(tx, stream, summary.as_deref(), last, changes)?;
     write_clock(tx, *clock)?;
+    if compact_at_end {
+        compact_in(tx, stream, document)?;
+    }
     Ok(recorded)
 }
 
@@ -1135,13 +1161,22 @@ fn maybe_compact(
     stream: StreamId,
     document: &mut StreamDocument,
 ) -> Result<(), StoreError> {
-    let pending: i64 = tx
-        .prepare_cached("SELECT pending_changes FROM streams WHERE id = ?1")?
-        .query_row([uuid_blob(&stream.0)], |r| r.get(0))?;
-    if pending >= COMPACT_AFTER.max(document.len() as i64 / 4) {
+    if compaction_due(pending_changes(tx, stream)?, document.len()) {
         compact_in(tx, stream, document)?;
     }
     Ok(())
+}
+
+/// Whether a document of `events` events with `pending` changes stored beside it is
+/// to be saved compacted.
+fn compaction_due(pending: i64, events: usize) -> bool {
+    pending >= COMPACT_AFTER.max(events as i64 / 4)
+}
+
+fn pending_changes(tx: &Connection, stream: StreamId) -> Result<i64, StoreError> {
+    Ok(tx
+        .prepare_cached("SELECT pending_changes FROM streams WHERE id = ?1")?
+        .query_row([uuid_blob(&stream.0)], |r| r.get(0))?)
 }
 
 fn compact_in(

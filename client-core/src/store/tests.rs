@@ -1,0 +1,121 @@
+//! The store's own bookkeeping: what it keeps beside the views, seen from inside.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use super::codec::uuid_blob;
+use super::{Store, queries};
+use crate::domain::event::*;
+use crate::domain::ids::StreamId;
+use crate::domain::record::StreamKind;
+use std::path::Path;
+use time::macros::date;
+
+pub(super) fn observation(text: &str) -> Event {
+    Event::ObservationRecorded(Observation {
+        kind: ObservationKind::Observation,
+        cycle: None,
+        subject: Some("P-0001".into()),
+        observed_on: date!(2026 - 02 - 03),
+        text: text.into(),
+    })
+}
+
+pub(super) fn store_with_project(path: &Path) -> (Store, StreamId, StreamId) {
+    let mut store = Store::create(path, "Asha Patel").unwrap();
+    let c = store
+        .found_collaborative(CollaborativeFounded {
+            name: "Independence at home".into(),
+            topic: "Promoting independence".into(),
+            chosen_with: "Chosen at a workshop".into(),
+        })
+        .unwrap()
+        .stream;
+    let p = store
+        .start_project(ProjectStarted {
+            collaborative: c,
+            team: "Northside adult team".into(),
+            organisation: "Northshire County Council".into(),
+            title: "Positive risk-taking".into(),
+        })
+        .unwrap()
+        .stream;
+    (store, c, p)
+}
+
+fn stored_changes(store: &Store, stream: StreamId) -> (i64, i64) {
+    store
+        .connection()
+        .query_row(
+            "SELECT (SELECT count(*) FROM changes WHERE stream = ?1),
+                    (SELECT pending_changes FROM streams WHERE id = ?1)",
+            [uuid_blob(&stream.0)],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+}
+
+#[test]
+fn a_batch_that_compacts_the_document_is_saved_in_it_not_change_by_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.sqlite3");
+    let (mut store, c, p) = store_with_project(&path);
+    store.record(p, observation("Before")).unwrap();
+    assert_eq!(stored_changes(&store, p), (2, 2));
+
+    let batch = (0..1_500)
+        .map(|i| observation(&format!("Visit {i}")))
+        .collect();
+    store.record_all(p, batch).unwrap();
+    assert_eq!(
+        stored_changes(&store, p),
+        (0, 0),
+        "compacted at the batch's end"
+    );
+    let events = queries::events(store.connection(), p).unwrap();
+    assert_eq!(events.len(), 1_502);
+    let changes = store.changes_since(p, &[]).unwrap();
+    // The genesis change, then one change per event.
+    assert_eq!(changes.len(), 1 + 1_502);
+
+    // Everything is on disk: a fresh process loads the same document, and a replica
+    // merging its changes folds the same views.
+    drop(store);
+    let mut store = Store::open(&path).unwrap();
+    assert_eq!(store.changes_since(p, &[]).unwrap(), changes);
+    let mut replica = Store::create(&dir.path().join("r.sqlite3"), "Rui Gomez").unwrap();
+    replica
+        .add_stream(c, StreamKind::Collaborative, "collaborative", None)
+        .unwrap();
+    replica
+        .add_stream(p, StreamKind::Project, "project", Some(c))
+        .unwrap();
+    replica
+        .merge_changes(c, &store.changes_since(c, &[]).unwrap())
+        .unwrap();
+    replica.merge_changes(p, &changes).unwrap();
+    assert_eq!(queries::events(replica.connection(), p).unwrap(), events);
+    assert_eq!(
+        queries::all_records(replica.connection(), p).unwrap(),
+        queries::all_records(store.connection(), p).unwrap()
+    );
+
+    // And recording goes on change by change.
+    store.record(p, observation("After")).unwrap();
+    assert_eq!(stored_changes(&store, p), (1, 1));
+    assert_eq!(store.changes_since(p, &[]).unwrap().len(), 1 + 1_503);
+}
+
+#[test]
+fn a_refused_batch_leaves_nothing_and_the_document_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.sqlite3");
+    let (mut store, _c, p) = store_with_project(&path);
+    let before = store.changes_since(p, &[]).unwrap();
+    let mut batch: Vec<Event> = (0..1_500)
+        .map(|i| observation(&format!("Visit {i}")))
+        .collect();
+    batch.push(observation(""));
+    assert!(store.record_all(p, batch).is_err());
+    assert_eq!(queries::events(store.connection(), p).unwrap().len(), 1);
+    assert_eq!(store.changes_since(p, &[]).unwrap(), before);
+    assert_eq!(stored_changes(&store, p), (1, 1));
+}
