@@ -17,6 +17,28 @@ pub trait Views {
     fn put(&mut self, record: Record);
     fn summary(&mut self) -> StreamSummary;
     fn put_summary(&mut self, summary: StreamSummary);
+
+    /// Changes the record `id` where it stands; false if there is none. By default a
+    /// copy is read, changed and put back; views that can change it in place do.
+    fn update(&mut self, id: EventId, change: impl FnOnce(&mut Record)) -> bool
+    where
+        Self: Sized,
+    {
+        match self.record(id) {
+            Some(mut record) => {
+                change(&mut record);
+                self.put(record);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The summary, for the fold to change and give back with `put_summary` (nothing
+    /// reads the summary in between). By default a copy; views that can lend theirs do.
+    fn take_summary(&mut self) -> StreamSummary {
+        self.summary()
+    }
 }
 
 /// Views held in memory.
@@ -59,11 +81,18 @@ impl Views for MemoryViews {
     fn put_summary(&mut self, summary: StreamSummary) {
         self.summary = summary;
     }
+    fn update(&mut self, id: EventId, change: impl FnOnce(&mut Record)) -> bool {
+        self.records.get_mut(&id).map(change).is_some()
+    }
+    fn take_summary(&mut self) -> StreamSummary {
+        let stream = self.summary.stream;
+        std::mem::replace(&mut self.summary, StreamSummary::new(stream))
+    }
 }
 
 /// Folds one event into the views.
 pub fn apply(views: &mut impl Views, envelope: &Envelope) {
-    let mut summary = views.summary();
+    let mut summary = views.take_summary();
     summary.events += 1;
     let Some(event) = envelope.event() else {
         summary.unknown_events += 1;
@@ -353,10 +382,7 @@ pub fn apply(views: &mut impl Views, envelope: &Envelope) {
                 &what,
                 |_| {},
             );
-            if let Some(mut r) = views.record(*membership) {
-                r.withdrawn = true;
-                views.put(r);
-            }
+            views.update(*membership, |r| r.withdrawn = true);
         }
         Event::DeviceRevoked { reason, .. } => {
             views.put(new_record(
@@ -442,24 +468,22 @@ fn update(
     what: &str,
     change: impl FnOnce(&mut Detail),
 ) {
-    let Some(mut record) = subject.and_then(|s| views.record(s)) else {
+    let Some(subject) = subject else {
         return;
     };
-    change(&mut record.detail);
-    record.history.push(HistoryEntry {
-        stamp,
-        kind,
-        what: what.to_string(),
+    views.update(subject, |record| {
+        change(&mut record.detail);
+        record.history.push(HistoryEntry {
+            stamp,
+            kind,
+            what: what.to_string(),
+        });
+        refresh_conflict(summary, record);
     });
-    refresh_conflict(summary, &record);
-    views.put(record);
 }
 
 fn link_child(views: &mut impl Views, parent: EventId, change: impl FnOnce(&mut Detail)) {
-    if let Some(mut record) = views.record(parent) {
-        change(&mut record.detail);
-        views.put(record);
-    }
+    views.update(parent, |record| change(&mut record.detail));
 }
 
 fn correct(
@@ -469,29 +493,28 @@ fn correct(
     reason: &str,
     replacement: Option<&Replacement>,
 ) {
-    let Some(mut record) = views.record(corrects) else {
-        return;
-    };
-    let what = match replacement {
-        Some(r) => match record.content.corrected_by(r) {
-            Some(content) => {
-                record.content = content;
-                record.withdrawn = false;
-                format!("corrected: {reason}")
+    views.update(corrects, |record| {
+        let what = match replacement {
+            Some(r) => match record.content.corrected_by(r) {
+                Some(content) => {
+                    record.content = content;
+                    record.withdrawn = false;
+                    format!("corrected: {reason}")
+                }
+                // A correction that does not fit the record changes nothing.
+                None => return,
+            },
+            None => {
+                record.withdrawn = true;
+                format!("withdrawn: {reason}")
             }
-            None => return,
-        },
-        None => {
-            record.withdrawn = true;
-            format!("withdrawn: {reason}")
-        }
-    };
-    record.history.push(HistoryEntry {
-        stamp,
-        kind: EventKind::Correction,
-        what,
+        };
+        record.history.push(HistoryEntry {
+            stamp,
+            kind: EventKind::Correction,
+            what,
+        });
     });
-    views.put(record);
 }
 
 fn refresh_conflict(summary: &mut StreamSummary, record: &Record) {

@@ -19,7 +19,7 @@ pub use error::StoreError;
 
 use crate::domain::envelope::{Envelope, SCHEMA_VERSION};
 use crate::domain::event::{Event, EventKind, ProgressScale};
-use crate::domain::fold::{self, MemoryViews, Views};
+use crate::domain::fold::{self, MemoryViews};
 use crate::domain::hlc::{Hlc, wall_millis_now};
 use crate::domain::ids::{DeviceId, EventId, PersonId, StreamId};
 use crate::domain::record::{Detail, StreamKind, StreamSummary};
@@ -887,7 +887,7 @@ fn record_in(
             )?;
             insert_change.execute(params![uuid_blob(&stream.0), hash.0.as_slice(), change])?;
         }
-        insert_event(tx, &envelope, &bytes, views.summary().founding)?;
+        insert_event(tx, &envelope, &bytes, views.founding())?;
         fold::apply(&mut views, &envelope);
         context.folded(&envelope);
         last = Some(envelope.order_key());
@@ -1063,7 +1063,7 @@ fn merge_in(
             }
         }
         *clock = clock.observe(envelope.recorded_at);
-        let founding = views.summary().founding;
+        let founding = views.founding();
         if insert_event(tx, envelope, bytes, founding)? {
             added += 1;
             fold::apply(&mut views, envelope);

@@ -89,20 +89,55 @@ impl<'c> SqliteViews<'c> {
     }
 }
 
+impl SqliteViews<'_> {
+    /// The record `id` as it stands in this transaction, read once.
+    fn cached(&mut self, id: EventId) -> &mut Option<Record> {
+        if !self.records.contains_key(&id) {
+            let loaded = match self.load(id) {
+                Ok(r) => r,
+                Err(e) => {
+                    self.error.get_or_insert(e);
+                    None
+                }
+            };
+            self.records.insert(id, loaded);
+        }
+        self.records.entry(id).or_default()
+    }
+
+    fn cached_summary(&mut self) -> &StreamSummary {
+        if self.summary.is_none() {
+            let summary = match super::queries::summary(self.conn, self.stream) {
+                Ok(s) => s,
+                Err(e) => {
+                    self.error.get_or_insert(e);
+                    StreamSummary::new(self.stream)
+                }
+            };
+            self.summary = Some(summary);
+        }
+        self.summary
+            .get_or_insert_with(|| StreamSummary::new(self.stream))
+    }
+
+    /// The stream's first event, without copying the summary.
+    pub fn founding(&mut self) -> Option<EventId> {
+        self.cached_summary().founding
+    }
+}
+
 impl Views for SqliteViews<'_> {
     fn record(&mut self, id: EventId) -> Option<Record> {
-        if let Some(cached) = self.records.get(&id) {
-            return cached.clone();
-        }
-        let loaded = match self.load(id) {
-            Ok(r) => r,
-            Err(e) => {
-                self.error.get_or_insert(e);
-                None
-            }
+        self.cached(id).clone()
+    }
+
+    fn update(&mut self, id: EventId, change: impl FnOnce(&mut Record)) -> bool {
+        let Some(record) = self.cached(id) else {
+            return false;
         };
-        self.records.insert(id, loaded.clone());
-        loaded
+        change(record);
+        self.dirty.insert(id);
+        true
     }
 
     fn put(&mut self, record: Record) {
@@ -111,19 +146,7 @@ impl Views for SqliteViews<'_> {
     }
 
     fn summary(&mut self) -> StreamSummary {
-        if let Some(s) = &self.summary {
-            return s.clone();
-        }
-        let loaded = super::queries::summary(self.conn, self.stream);
-        let summary = match loaded {
-            Ok(s) => s,
-            Err(e) => {
-                self.error.get_or_insert(e);
-                StreamSummary::new(self.stream)
-            }
-        };
-        self.summary = Some(summary.clone());
-        summary
+        self.cached_summary().clone()
     }
 
     fn put_summary(&mut self, summary: StreamSummary) {
