@@ -18,6 +18,15 @@ pub fn encode_record(record: &Record) -> Vec<u8> {
     postcard::to_stdvec(record).unwrap_or_default()
 }
 
+/// Encodes a record into `buffer`, replacing what it held (to compare many without
+/// allocating for each).
+pub fn encode_record_into(record: &Record, buffer: &mut Vec<u8>) {
+    buffer.clear();
+    if let Ok(bytes) = postcard::to_extend(record, std::mem::take(buffer)) {
+        *buffer = bytes;
+    }
+}
+
 pub fn decode_record(bytes: &[u8]) -> Result<Record, StoreError> {
     postcard::from_bytes(bytes).map_err(|e| StoreError::Corrupt(format!("a stored record: {e}")))
 }

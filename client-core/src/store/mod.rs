@@ -1119,29 +1119,83 @@ fn merge_in(
     })
 }
 
-/// Folds the stream's events again, in order, in memory, and replaces its views.
+/// Folds the stream's events again, in order, in memory, and makes the stored views
+/// equal to what it folded: writes the records whose encoding differs from the stored
+/// one (after a change to the fold, every record; usually none) and deletes those the
+/// fold no longer makes.
 fn rebuild_in(tx: &Transaction, stream: StreamId) -> Result<usize, StoreError> {
     let mut views = MemoryViews::new(stream);
     let mut count = 0;
     {
-        let mut stmt = tx.prepare("SELECT bytes FROM events WHERE stream = ?1 ORDER BY hlc, id")?;
+        let mut stmt =
+            tx.prepare_cached("SELECT bytes FROM events WHERE stream = ?1 ORDER BY hlc, id")?;
         let mut rows = stmt.query([uuid_blob(&stream.0)])?;
         while let Some(row) = rows.next()? {
-            let bytes: Vec<u8> = row.get(0)?;
-            let envelope = Envelope::decode(&bytes)
+            let bytes = row.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?;
+            let envelope = Envelope::decode(bytes)
                 .map_err(|e| StoreError::Corrupt(format!("a stored event: {e}")))?;
             fold::apply(&mut views, &envelope);
             count += 1;
         }
     }
-    tx.execute(
-        "DELETE FROM records WHERE stream = ?1",
-        [uuid_blob(&stream.0)],
+    // In id order, as the map keeps them.
+    let ids: Vec<EventId> = views.records.keys().copied().collect();
+    let mut unchanged = vec![false; ids.len()];
+    let mut gone = Vec::new();
+    let ends = ids
+        .first()
+        .zip(ids.last())
+        .map(|(first, last)| [uuid_blob(&first.0).to_vec(), uuid_blob(&last.0).to_vec()]);
+    let stream_blob = uuid_blob(&stream.0);
+    if let Some([first, last]) = &ends {
+        // The stored records from the first id folded to the last, read in the order
+        // they are kept (by id), not looked up one by one through the index on the
+        // stream (`+stream` keeps the planner off it).
+        let mut encoded = Vec::new();
+        let mut stmt = tx.prepare_cached(
+            "SELECT id, body FROM records WHERE id BETWEEN ?1 AND ?2 AND +stream = ?3",
+        )?;
+        let mut rows = stmt.query(params![first, last, stream_blob])?;
+        while let Some(row) = rows.next()? {
+            let id = row.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?;
+            let id = EventId(blob_uuid(id)?);
+            match ids.binary_search(&id) {
+                Ok(i) => {
+                    codec::encode_record_into(&views.records[&id], &mut encoded);
+                    let body = row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
+                    unchanged[i] = body == encoded.as_slice();
+                }
+                Err(_) => gone.push(id),
+            }
+        }
+    }
+    {
+        // Stored records outside that range are not made by the fold.
+        let mut stmt = tx.prepare_cached(
+            "SELECT id FROM records WHERE stream = ?1 AND (?2 IS NULL OR id < ?2 OR id > ?3)",
+        )?;
+        let (first, last) = match &ends {
+            Some([first, last]) => (Some(first.as_slice()), Some(last.as_slice())),
+            None => (None, None),
+        };
+        let mut rows = stmt.query(params![stream_blob, first, last])?;
+        while let Some(row) = rows.next()? {
+            let id = row.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?;
+            gone.push(EventId(blob_uuid(id)?));
+        }
+    }
+    let mut delete = tx.prepare_cached("DELETE FROM records WHERE id = ?1")?;
+    for id in &gone {
+        delete.execute([uuid_blob(&id.0)])?;
+    }
+    let mut write = tx.prepare_cached(
+        "INSERT INTO records (id, stream, kind, parent, position, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (id) DO UPDATE SET stream = excluded.stream, kind = excluded.kind,
+             parent = excluded.parent, position = excluded.position, body = excluded.body",
     )?;
-    let mut insert =
-        tx.prepare_cached("INSERT INTO records (id, stream, kind, parent, position, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
-    for record in views.records.values() {
-        insert.execute(params![
+    for (id, _) in ids.iter().zip(&unchanged).filter(|(_, same)| !**same) {
+        let record = &views.records[id];
+        write.execute(params![
             uuid_blob(&record.id.0),
             uuid_blob(&stream.0),
             record.kind.name(),

@@ -119,3 +119,81 @@ fn a_refused_batch_leaves_nothing_and_the_document_as_it_was() {
     assert_eq!(store.changes_since(p, &[]).unwrap(), before);
     assert_eq!(stored_changes(&store, p), (1, 1));
 }
+
+#[test]
+fn rebuilding_repairs_changed_missing_and_extra_records_and_leaves_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, c, p) = store_with_project(&dir.path().join("s.sqlite3"));
+    let batch = (0..20)
+        .map(|i| observation(&format!("Visit {i}")))
+        .collect();
+    let recorded = store.record_all(p, batch).unwrap();
+    let folded = queries::all_records(store.connection(), p).unwrap();
+    let collaborative = queries::all_records(store.connection(), c).unwrap();
+    let conn = store.connection();
+    let blob = |id: crate::domain::ids::EventId| uuid_blob(&id.0).to_vec();
+    // One record changed, one gone, and rows the fold does not make: one among the
+    // stream's ids, one before its first and one after its last.
+    conn.execute(
+        "UPDATE records SET body = CAST(body || x'00' AS BLOB) WHERE id = ?1",
+        [blob(recorded[3].id)],
+    )
+    .unwrap();
+    conn.execute("DELETE FROM records WHERE id = ?1", [blob(recorded[7].id)])
+        .unwrap();
+    let strays = [
+        crate::domain::ids::EventId(uuid::Uuid::nil()),
+        crate::domain::ids::EventId(uuid::Uuid::max()),
+        crate::domain::ids::EventId(uuid::Uuid::from_u128(recorded[10].id.0.as_u128() + 1)),
+    ];
+    for stray in strays {
+        conn.execute(
+            "INSERT INTO records (id, stream, kind, parent, position, body)
+             SELECT ?1, stream, kind, parent, position, body FROM records WHERE id = ?2",
+            [blob(stray), blob(recorded[0].id)],
+        )
+        .unwrap();
+    }
+    assert_ne!(queries::all_records(store.connection(), p).unwrap(), folded);
+
+    store.rebuild_views(p).unwrap();
+    assert_eq!(queries::all_records(store.connection(), p).unwrap(), folded);
+    assert_eq!(
+        queries::all_records(store.connection(), c).unwrap(),
+        collaborative,
+        "another stream's records are left alone"
+    );
+}
+
+#[test]
+fn rebuilding_a_stream_without_events_removes_any_record_it_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, _c, p) = store_with_project(&dir.path().join("s.sqlite3"));
+    let empty = StreamId::new();
+    store
+        .add_stream(empty, StreamKind::Project, "project", None)
+        .unwrap();
+    store
+        .connection()
+        .execute(
+            "INSERT INTO records (id, stream, kind, parent, position, body)
+             SELECT ?1, ?2, kind, parent, position, body FROM records WHERE stream = ?3",
+            [
+                uuid::Uuid::nil().as_bytes().to_vec(),
+                uuid_blob(&empty.0).to_vec(),
+                uuid_blob(&p.0).to_vec(),
+            ],
+        )
+        .unwrap();
+    assert!(
+        !queries::all_records(store.connection(), empty)
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.rebuild_views(empty).unwrap(), 0);
+    assert!(
+        queries::all_records(store.connection(), empty)
+            .unwrap()
+            .is_empty()
+    );
+}
