@@ -6,7 +6,7 @@
 use super::envelope::{Envelope, Stamp};
 use super::event::{Event, EventKind, Replacement};
 use super::ids::{EventId, StreamId};
-use super::record::{Conflict, Detail, HistoryEntry, Record, StreamKind, StreamSummary};
+use super::record::{Conflict, Detail, HistoryEntry, Record, SeriesKey, StreamKind, StreamSummary};
 use super::register::Register;
 use std::collections::BTreeMap;
 
@@ -397,17 +397,28 @@ pub fn apply(views: &mut impl Views, envelope: &Envelope) {
         | Event::ActionPlanEntryAdded(_)
         | Event::LearningLogEntryAdded(_)
         | Event::ManagerDecisionRecorded { .. } => {
-            views.put(new_record(
+            let record = new_record(
                 Detail::Plain,
                 format!("{} recorded", describe(event.kind())),
-            ));
+            );
+            if let Some((measure, key)) = record.series_key() {
+                summary.measurements.entry(measure).or_default().add(key);
+            }
+            views.put(record);
         }
         Event::Correction {
             corrects,
             reason,
             replacement,
         } => {
-            correct(views, stamp, *corrects, reason, replacement.as_ref());
+            correct(
+                views,
+                &mut summary,
+                stamp,
+                *corrects,
+                reason,
+                replacement.as_ref(),
+            );
         }
         Event::Resolution {
             subject,
@@ -488,12 +499,14 @@ fn link_child(views: &mut impl Views, parent: EventId, change: impl FnOnce(&mut 
 
 fn correct(
     views: &mut impl Views,
+    summary: &mut StreamSummary,
     stamp: Stamp,
     corrects: EventId,
     reason: &str,
     replacement: Option<&Replacement>,
 ) {
     views.update(corrects, |record| {
+        let before = record.series_key();
         let what = match replacement {
             Some(r) => match record.content.corrected_by(r) {
                 Some(content) => {
@@ -514,7 +527,29 @@ fn correct(
             kind: EventKind::Correction,
             what,
         });
+        retally(summary, before, record.series_key());
     });
+}
+
+/// Keeps the measures' tallies in step with a measurement corrected or withdrawn.
+fn retally(
+    summary: &mut StreamSummary,
+    before: Option<(EventId, SeriesKey)>,
+    after: Option<(EventId, SeriesKey)>,
+) {
+    match (before, after) {
+        (Some((m, from)), Some((n, to))) if m == n => {
+            summary.measurements.entry(m).or_default().moved(from, to);
+        }
+        (before, after) => {
+            if let Some((m, from)) = before {
+                summary.measurements.entry(m).or_default().remove(from);
+            }
+            if let Some((n, to)) = after {
+                summary.measurements.entry(n).or_default().add(to);
+            }
+        }
+    }
 }
 
 fn refresh_conflict(summary: &mut StreamSummary, record: &Record) {

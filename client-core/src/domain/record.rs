@@ -169,6 +169,68 @@ pub struct StreamSummary {
     pub unknown_events: u64,
     pub counts: BTreeMap<EventKind, u64>,
     pub conflicts: Vec<Conflict>,
+    /// Per measure (by its id), its measurements that stand and the latest of them,
+    /// so the project's overview need not read every measurement.
+    pub measurements: BTreeMap<EventId, MeasureTally>,
+}
+
+/// Where a measurement sorts in its series: period start, period end, then id.
+pub type SeriesKey = (time::Date, time::Date, EventId);
+
+/// A measure's measurements as the fold counts them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct MeasureTally {
+    /// Measurements of the measure that stand (not withdrawn).
+    pub standing: u64,
+    /// The standing measurement that sorts last. Once that one is withdrawn or moved
+    /// back, which one is last is not known without reading the series: then this is
+    /// `None` although some stand.
+    pub latest: Option<SeriesKey>,
+}
+
+impl MeasureTally {
+    /// A measurement comes to stand.
+    pub fn add(&mut self, key: SeriesKey) {
+        if self.standing == 0 || self.latest.is_some_and(|latest| key > latest) {
+            self.latest = Some(key);
+        }
+        self.standing += 1;
+    }
+
+    /// A standing measurement is withdrawn.
+    pub fn remove(&mut self, key: SeriesKey) {
+        self.standing = self.standing.saturating_sub(1);
+        if self.latest == Some(key) || self.standing == 0 {
+            self.latest = None;
+        }
+    }
+
+    /// A standing measurement is corrected and still stands.
+    pub fn moved(&mut self, from: SeriesKey, to: SeriesKey) {
+        if self.latest == Some(from) {
+            self.latest = (to >= from).then_some(to);
+        } else if self.latest.is_some_and(|latest| to > latest) {
+            self.latest = Some(to);
+        }
+    }
+
+    /// Whether `latest` tells which measurement is last (or that none stands).
+    pub fn latest_known(&self) -> bool {
+        self.latest.is_some() || self.standing == 0
+    }
+}
+
+impl Record {
+    /// Where this record sorts in its measure's series, if it is a measurement that
+    /// stands; with the measure it belongs to.
+    pub fn series_key(&self) -> Option<(EventId, SeriesKey)> {
+        match (&self.content, self.parent) {
+            (Event::MeasurementRecorded(m), Some(measure)) if !self.withdrawn => {
+                Some((measure, (m.period_start, m.period_end, self.id)))
+            }
+            _ => None,
+        }
+    }
 }
 
 impl StreamSummary {
@@ -181,6 +243,7 @@ impl StreamSummary {
             unknown_events: 0,
             counts: BTreeMap::new(),
             conflicts: Vec::new(),
+            measurements: BTreeMap::new(),
         }
     }
 }

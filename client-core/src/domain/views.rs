@@ -8,7 +8,7 @@ use super::ids::{EventId, StreamId};
 use super::record::{Conflict, Detail, HistoryEntry, Record, Stage, StreamSummary};
 use super::register::Version;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use time::Date;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -132,7 +132,8 @@ fn cycle_line(record: &Record) -> Option<CycleLine> {
     }
 }
 
-fn point(record: &Record) -> Option<Point> {
+/// A measurement as plotted, if it stands.
+pub fn point(record: &Record) -> Option<Point> {
     match &record.content {
         Event::MeasurementRecorded(m) if !record.withdrawn => Some(Point {
             id: record.id,
@@ -156,11 +157,29 @@ pub fn points(measurements: &[Record]) -> Vec<Point> {
     points
 }
 
+/// A measure in the overview: how many of its measurements stand, and the latest.
+pub struct MeasureCount<'a> {
+    pub measure: &'a Record,
+    pub measurements: usize,
+    pub latest: Option<Point>,
+}
+
+impl<'a> MeasureCount<'a> {
+    /// Counted from all of the measure's measurements.
+    pub fn of(measure: &'a Record, measurements: &[Record]) -> Self {
+        let mut points = points(measurements);
+        MeasureCount {
+            measure,
+            measurements: points.len(),
+            latest: points.pop(),
+        }
+    }
+}
+
 pub struct OverviewInput<'a> {
     pub summary: &'a StreamSummary,
     pub project: Option<&'a Record>,
-    /// Each measure with its measurements.
-    pub measures: Vec<(&'a Record, Vec<Record>)>,
+    pub measures: Vec<MeasureCount<'a>>,
     pub cycles: &'a [Record],
     pub reports: Vec<(&'a Record, Vec<Record>)>,
     pub change_ideas: &'a [Record],
@@ -177,17 +196,14 @@ pub fn project_overview(input: OverviewInput<'_>) -> ProjectOverview {
     };
     let measures = input
         .measures
-        .iter()
-        .filter(|(m, _)| !m.withdrawn)
-        .map(|(m, ms)| {
-            let pts = points(ms);
-            MeasureLine {
-                id: m.id,
-                definition: m.measure_definition().cloned(),
-                in_conflict: matches!(&m.detail, Detail::Measure { definition } if definition.conflict().is_some()),
-                measurements: pts.len(),
-                latest: pts.last().cloned(),
-            }
+        .into_iter()
+        .filter(|c| !c.measure.withdrawn)
+        .map(|c| MeasureLine {
+            id: c.measure.id,
+            definition: c.measure.measure_definition().cloned(),
+            in_conflict: matches!(&c.measure.detail, Detail::Measure { definition } if definition.conflict().is_some()),
+            measurements: c.measurements,
+            latest: c.latest,
         })
         .collect();
     let lines: Vec<CycleLine> = input
@@ -246,7 +262,7 @@ pub fn project_overview(input: OverviewInput<'_>) -> ProjectOverview {
 /// Ramps of linked cycles: each cycle that follows none (or one not here) starts a
 /// ramp; the cycles following it come after it, one level deeper.
 pub fn ramps(cycles: &[CycleLine]) -> Vec<Ramp> {
-    let ids: Vec<EventId> = cycles.iter().map(|c| c.id).collect();
+    let ids: HashSet<EventId> = cycles.iter().map(|c| c.id).collect();
     let mut children: BTreeMap<EventId, Vec<&CycleLine>> = BTreeMap::new();
     for c in cycles {
         if let Some(f) = c.follows.filter(|f| ids.contains(f)) {

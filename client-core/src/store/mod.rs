@@ -33,8 +33,9 @@ use sqlite_views::SqliteViews;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-/// Bump when the fold changes, so views are rebuilt from the events on open.
-const VIEWS_VERSION: i64 = 1;
+/// Bump when the fold or the stored views change, so views are rebuilt from the
+/// events on open. 2: the summary tallies each measure's measurements.
+const VIEWS_VERSION: i64 = 2;
 
 /// Compact a stream's document once this many changes wait beside it, or a quarter
 /// of its events, whichever is more (amortised O(1) per event).
@@ -532,10 +533,14 @@ impl Store {
     }
 
     pub fn rebuild_all_views(&mut self) -> Result<usize, StoreError> {
-        let streams: Vec<StreamId> = queries::streams(&self.conn)?
-            .into_iter()
-            .map(|s| s.id)
-            .collect();
+        // Not through `queries::streams`: it reads the summaries, which may be in the
+        // form an older fold wrote.
+        let streams: Vec<StreamId> = self
+            .conn
+            .prepare("SELECT id FROM streams ORDER BY id")?
+            .query_map([], |r| r.get::<_, Vec<u8>>(0))?
+            .map(|id| Ok(StreamId(blob_uuid(&id?)?)))
+            .collect::<Result<_, StoreError>>()?;
         let tx = self.conn.transaction()?;
         let mut n = 0;
         for stream in streams {

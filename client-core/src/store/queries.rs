@@ -202,7 +202,8 @@ pub fn subject_of(conn: &Connection, id: EventId) -> Result<Option<EventId>, Sto
 use crate::domain::event::{Event, Phase, ProgressScale};
 use crate::domain::record::Detail;
 use crate::domain::views::{
-    self, CycleView, FeedItem, MeasureSeries, OverviewInput, ProjectOverview, RecordHistory,
+    self, CycleView, FeedItem, MeasureCount, MeasureSeries, OverviewInput, ProjectOverview,
+    RecordHistory,
 };
 
 pub fn project_overview(
@@ -218,7 +219,7 @@ pub fn project_overview(
     let measure_records = records_of_kind(conn, stream, EventKind::MeasureDefined)?;
     let mut measures = Vec::with_capacity(measure_records.len());
     for m in &measure_records {
-        measures.push((m, children(conn, m.id)?));
+        measures.push(measure_count(conn, &summary, m)?);
     }
     let report_records = records_of_kind(conn, stream, EventKind::MonthlyReportSubmitted)?;
     let mut reports = Vec::with_capacity(report_records.len());
@@ -235,6 +236,32 @@ pub fn project_overview(
         reports,
         change_ideas: &change_ideas,
     }))
+}
+
+/// How many of a measure's measurements stand and the latest, from the tally the fold
+/// keeps; the series is read only when the tally does not know which is latest.
+fn measure_count<'a>(
+    conn: &Connection,
+    summary: &StreamSummary,
+    measure: &'a Record,
+) -> Result<MeasureCount<'a>, StoreError> {
+    let tally = summary
+        .measurements
+        .get(&measure.id)
+        .cloned()
+        .unwrap_or_default();
+    let latest = match tally.latest {
+        Some((_, _, id)) => record(conn, id)?.as_ref().and_then(views::point),
+        None => None,
+    };
+    if tally.latest_known() && latest.is_some() == (tally.standing > 0) {
+        return Ok(MeasureCount {
+            measure,
+            measurements: tally.standing as usize,
+            latest,
+        });
+    }
+    Ok(MeasureCount::of(measure, &children(conn, measure.id)?))
 }
 
 pub fn cycle(conn: &Connection, id: EventId) -> Result<Option<CycleView>, StoreError> {

@@ -197,3 +197,93 @@ fn rebuilding_a_stream_without_events_removes_any_record_it_holds() {
             .is_empty()
     );
 }
+
+fn measure() -> MeasureDefinition {
+    MeasureDefinition {
+        name: "Days from referral to visit".into(),
+        kind: MeasureKind::Process,
+        operational_definition: "Median days from referral to the first home visit".into(),
+        unit: MeasureUnit::Unit("days".into()),
+        direction: Direction::LowerIsBetter,
+        target: Some(7.0),
+        frequency: Frequency::Weekly,
+    }
+}
+
+fn measurement(measure: crate::domain::ids::EventId, week: i64, value: f64) -> Measurement {
+    let start = date!(2026 - 01 - 05) + time::Duration::weeks(week);
+    Measurement {
+        measure,
+        period_start: start,
+        period_end: start + time::Duration::days(6),
+        value: MeasurementValue::Value(value),
+        note: String::new(),
+    }
+}
+
+#[test]
+fn the_overview_counts_measurements_as_their_series_does_through_corrections() {
+    use crate::domain::views::MeasureCount;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, _c, p) = store_with_project(&dir.path().join("s.sqlite3"));
+    let m = store
+        .record(p, Event::MeasureDefined(measure()))
+        .unwrap()
+        .id;
+    let check = |store: &Store, known: bool| {
+        let overview = queries::project_overview(store.connection(), p).unwrap();
+        let measure = queries::record(store.connection(), m).unwrap().unwrap();
+        let series = queries::children(store.connection(), m).unwrap();
+        let expected = MeasureCount::of(&measure, &series);
+        assert_eq!(overview.measures[0].measurements, expected.measurements);
+        assert_eq!(overview.measures[0].latest, expected.latest);
+        let summary = queries::summary(store.connection(), p).unwrap();
+        assert_eq!(
+            summary.measurements[&m].latest_known(),
+            known,
+            "{summary:?}"
+        );
+    };
+    let mut ids = Vec::new();
+    for (week, value) in [(3, 5.0), (1, 6.0), (4, 7.0), (2, 8.0), (0, 9.0)] {
+        let event = Event::MeasurementRecorded(measurement(m, week, value));
+        ids.push(store.record(p, event).unwrap().id);
+    }
+    check(&store, true);
+    let correct = |store: &mut Store, id, replacement: Option<Measurement>| {
+        let event = Event::Correction {
+            corrects: id,
+            reason: "Miscounted".into(),
+            replacement: replacement.map(Replacement::Measurement),
+        };
+        store.record(p, event).unwrap();
+    };
+    // The latest (week 4) with another value, then an earlier one moved past it.
+    correct(&mut store, ids[2], Some(measurement(m, 4, 3.0)));
+    check(&store, true);
+    correct(&mut store, ids[1], Some(measurement(m, 6, 6.5)));
+    check(&store, true);
+    // The latest withdrawn: which is latest now is read from the series.
+    correct(&mut store, ids[1], None);
+    check(&store, false);
+    store
+        .record(p, Event::MeasurementRecorded(measurement(m, 9, 1.0)))
+        .unwrap();
+    check(&store, false);
+    // Brought back, moved back: still not known.
+    correct(&mut store, ids[1], Some(measurement(m, 5, 6.5)));
+    check(&store, false);
+    // Rebuilt, the tally is the same.
+    let summary = queries::summary(store.connection(), p).unwrap();
+    store.rebuild_views(p).unwrap();
+    assert_eq!(queries::summary(store.connection(), p).unwrap(), summary);
+    // None left standing: known again.
+    let all = queries::children(store.connection(), m).unwrap();
+    for record in all {
+        correct(&mut store, record.id, None);
+    }
+    check(&store, true);
+    assert_eq!(summary.measurements[&m].standing, 6);
+    let overview = queries::project_overview(store.connection(), p).unwrap();
+    assert_eq!(overview.measures[0].measurements, 0);
+}

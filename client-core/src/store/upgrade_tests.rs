@@ -76,7 +76,8 @@ fn current_store(path: &Path) -> (Store, StreamId, StreamId) {
 }
 
 /// The same store as schema version 2 laid it out: the document in the streams row,
-/// changes with AUTOINCREMENT, events and records with rowids.
+/// changes with AUTOINCREMENT, events and records with rowids; and the views as
+/// version 1 of the fold kept them (the summary without its measure tallies).
 fn as_version_2(from: &Path, to: &Path) {
     let conn = Connection::open(to).unwrap();
     for sql in &schema::MIGRATIONS[..2] {
@@ -95,6 +96,20 @@ fn as_version_2(from: &Path, to: &Path) {
              SELECT id, stream, hlc, author, device, schema, kind, subject, bytes FROM current.events;
          INSERT INTO records (id, stream, kind, parent, position, body)
              SELECT id, stream, kind, parent, position, body FROM current.records;",
+    )
+    .unwrap();
+    // No measures here: the tallies are an empty map, one byte at the summary's end.
+    let ends: Vec<Vec<u8>> = conn
+        .prepare("SELECT substr(summary, -1) FROM streams")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(ends.iter().all(|end| end == &[0]), "{ends:?}");
+    conn.execute_batch(
+        "UPDATE streams SET summary = substr(summary, 1, length(summary) - 1);
+         UPDATE meta SET value = x'0000000000000001' WHERE key = 'views_version';",
     )
     .unwrap();
 }
