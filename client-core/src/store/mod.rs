@@ -27,6 +27,7 @@ use crate::domain::role::Role;
 use crate::domain::validation::{CollaborativeContext, Mode, Refusal, validate};
 use crate::replication::{IncomingChange, StreamDocument};
 use codec::{blob_uuid, uuid_blob};
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 use serde::Serialize;
 use sqlite_views::SqliteViews;
@@ -570,6 +571,9 @@ fn configure(conn: &Connection) -> Result<(), rusqlite::Error> {
     // dirties some 8 MiB, and a smaller cache writes them out and reads them back
     // before the transaction ends.
     conn.pragma_update(None, "cache_size", -16 * 1024)?;
+    // One plan per statement whatever its parameters: otherwise SQLite prepares some
+    // cached statements (a `max` over an index) again each time they are bound.
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     Ok(())
 }
@@ -814,8 +818,7 @@ fn record_in(
     *clock = clock.observe(read_clock(tx)?);
     let mut context = LazyContext::new(stream);
     let mut views = SqliteViews::new(tx, stream);
-    let mut insert_change =
-        tx.prepare_cached("INSERT INTO changes (stream, hash, bytes) VALUES (?1, ?2, ?3)")?;
+    let mut changes = StoredChanges::after(tx, stream)?;
     let mut recorded = Vec::with_capacity(events.len());
     let mut last = None;
     let total = events.len();
@@ -890,7 +893,7 @@ fn record_in(
                 (wall / 1000) as i64,
                 &bytes,
             )?;
-            insert_change.execute(params![uuid_blob(&stream.0), hash.0.as_slice(), change])?;
+            changes.insert(tx, &hash, &change)?;
         }
         insert_event(tx, &envelope, &bytes, views.founding())?;
         fold::apply(&mut views, &envelope);
@@ -1091,14 +1094,9 @@ fn merge_in(
     let summary = views.flush()?;
     drop(views);
     // Only changes the document did not have arrive here, so none is stored already.
-    let mut insert_change =
-        tx.prepare_cached("INSERT INTO changes (stream, hash, bytes) VALUES (?1, ?2, ?3)")?;
+    let mut changes = StoredChanges::after(tx, stream)?;
     for change in incoming {
-        insert_change.execute(params![
-            uuid_blob(&stream.0),
-            change.hash.0.as_slice(),
-            change.raw
-        ])?;
+        changes.insert(tx, &change.hash, &change.raw)?;
     }
     let rebuilt = !in_order && added > 0;
     if rebuilt {
@@ -1213,6 +1211,42 @@ fn rebuild_in(tx: &Transaction, stream: StreamId) -> Result<usize, StoreError> {
         postcard::to_stdvec(&views.summary).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     update_stream(tx, stream, Some(&summary), None, 0)?;
     Ok(count)
+}
+
+/// Stores changes after those of the stream stored already, in order.
+struct StoredChanges {
+    stream: StreamId,
+    last: i64,
+}
+
+impl StoredChanges {
+    fn after(tx: &Connection, stream: StreamId) -> Result<Self, StoreError> {
+        let last = tx
+            .prepare_cached("SELECT seq FROM changes WHERE stream = ?1 ORDER BY seq DESC LIMIT 1")?
+            .query_row([uuid_blob(&stream.0)], |r| r.get(0))
+            .optional()?
+            .unwrap_or(0);
+        Ok(StoredChanges { stream, last })
+    }
+
+    fn insert(
+        &mut self,
+        tx: &Connection,
+        hash: &automerge::ChangeHash,
+        bytes: &[u8],
+    ) -> Result<(), StoreError> {
+        self.last += 1;
+        tx.prepare_cached(
+            "INSERT INTO changes (stream, seq, hash, bytes) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![
+            uuid_blob(&self.stream.0),
+            self.last,
+            hash.0.as_slice(),
+            bytes
+        ])?;
+        Ok(())
+    }
 }
 
 fn maybe_compact(

@@ -91,7 +91,8 @@ fn as_version_2(from: &Path, to: &Path) {
          INSERT INTO streams (id, kind, name, collaborative, document, pending_changes, summary, last_applied_hlc, last_applied_id)
              SELECT s.id, s.kind, s.name, s.collaborative, d.bytes, s.pending_changes, s.summary, s.last_applied_hlc, s.last_applied_id
              FROM current.streams s JOIN current.documents d ON d.stream = s.id;
-         INSERT INTO changes (seq, stream, hash, bytes) SELECT seq, stream, hash, bytes FROM current.changes;
+         INSERT INTO changes (stream, hash, bytes)
+             SELECT stream, hash, bytes FROM current.changes ORDER BY stream, seq;
          INSERT INTO events (id, stream, hlc, author, device, schema, kind, subject, bytes)
              SELECT id, stream, hlc, author, device, schema, kind, subject, bytes FROM current.events;
          INSERT INTO records (id, stream, kind, parent, position, body)
