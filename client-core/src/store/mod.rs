@@ -74,12 +74,16 @@ pub struct Store {
     path: PathBuf,
     identity: Identity,
     clock: Hlc,
-    /// Documents loaded for writing, with when each was last used; a view never loads
-    /// one. At most `document_capacity` stay in memory (least recently used go).
-    documents: HashMap<StreamId, (StreamDocument, u64)>,
+    /// Documents loaded for writing, with when each was last used and the store's
+    /// `data_version` when it was last known to be in step; a view never loads one. At
+    /// most `document_capacity` stay in memory (least recently used go).
+    documents: HashMap<StreamId, (StreamDocument, u64, i64)>,
     document_capacity: usize,
     uses: u64,
 }
+
+/// A `data_version` no store reports: a document put with it is checked when next taken.
+const UNSEEN: i64 = i64::MIN;
 
 /// How many stream documents a store keeps loaded unless told otherwise.
 pub const DEFAULT_DOCUMENT_CAPACITY: usize = 16;
@@ -159,7 +163,9 @@ impl Store {
         let name = String::from_utf8(get_meta(&conn, "name")?)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let device = blob_uuid(&get_meta(&conn, "device")?)?;
-        let clock = Hlc::from_sort_key(meta_i64(&conn, "clock")?);
+        // `meta` keeps the clock as stores wrote it before the streams' rows kept it
+        // (see `read_clock`); it is no longer written.
+        let clock = Hlc::from_sort_key(meta_i64(&conn, "clock")?).observe(read_clock(&conn)?);
         let views_version = meta_i64(&conn, "views_version")?;
         let mut store = Store {
             conn,
@@ -336,7 +342,7 @@ impl Store {
         match result {
             Ok(mut recorded) => {
                 tx.commit()?;
-                self.put_document(stream, document);
+                self.put_document(stream, document, UNSEEN);
                 Ok(recorded.remove(0))
             }
             Err(e) => {
@@ -369,7 +375,7 @@ impl Store {
         events: Vec<Event>,
         also: impl FnOnce(&Connection, &[Recorded]) -> Result<(), StoreError>,
     ) -> Result<Vec<Recorded>, StoreError> {
-        let mut document = self.take_document(stream)?;
+        let (mut document, seen) = self.take_document(stream)?;
         let tx = self.conn.transaction()?;
         let before = self.clock;
         match record_in(
@@ -387,7 +393,7 @@ impl Store {
         }) {
             Ok(recorded) => {
                 tx.commit()?;
-                self.put_document(stream, document);
+                self.put_document(stream, document, seen);
                 Ok(recorded)
             }
             Err(e) => {
@@ -408,14 +414,15 @@ impl Store {
         self.documents.len()
     }
 
-    fn put_document(&mut self, stream: StreamId, document: StreamDocument) {
+    /// Keeps a document in memory; `seen` is the `data_version` from when it was taken.
+    fn put_document(&mut self, stream: StreamId, document: StreamDocument, seen: i64) {
         self.uses += 1;
-        self.documents.insert(stream, (document, self.uses));
+        self.documents.insert(stream, (document, self.uses, seen));
         while self.documents.len() > self.document_capacity {
             let Some(oldest) = self
                 .documents
                 .iter()
-                .min_by_key(|(_, (_, used))| *used)
+                .min_by_key(|(_, (_, used, _))| *used)
                 .map(|(s, _)| *s)
             else {
                 break;
@@ -425,12 +432,18 @@ impl Store {
     }
 
     /// The stream's document, loaded from its saved form and the changes after it.
-    fn take_document(&mut self, stream: StreamId) -> Result<StreamDocument, StoreError> {
-        if let Some((doc, _)) = self.documents.remove(&stream) {
+    /// With the store's `data_version` now, to give back to `put_document`.
+    fn take_document(&mut self, stream: StreamId) -> Result<(StreamDocument, i64), StoreError> {
+        let now: i64 = self
+            .conn
+            .prepare_cached("PRAGMA data_version")?
+            .query_row([], |r| r.get(0))?;
+        if let Some((doc, _, seen)) = self.documents.remove(&stream) {
             // Another process (an administrator's command beside a running server) may
             // have written to the stream since: then the cached document is stale.
-            if queries::summary(&self.conn, stream)?.events == doc.len() as u64 {
-                return Ok(doc);
+            // `data_version` changes only when another connection commits.
+            if seen == now || queries::summary(&self.conn, stream)?.events == doc.len() as u64 {
+                return Ok((doc, now));
             }
         }
         let saved: Vec<u8> = self
@@ -446,7 +459,7 @@ impl Store {
             .query_map([uuid_blob(&stream.0)], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         let refs: Vec<&[u8]> = changes.iter().map(Vec::as_slice).collect();
-        Ok(StreamDocument::load(&saved, &refs)?)
+        Ok((StreamDocument::load(&saved, &refs)?, now))
     }
 
     /// Every Automerge change of the stream after `heads` (all for no heads), as bytes.
@@ -455,21 +468,21 @@ impl Store {
         stream: StreamId,
         heads: &[automerge::ChangeHash],
     ) -> Result<Vec<Vec<u8>>, StoreError> {
-        let mut document = self.take_document(stream)?;
+        let (mut document, seen) = self.take_document(stream)?;
         let changes = document
             .changes_since(heads)
             .iter()
             .map(|c| c.raw_bytes().to_vec())
             .collect();
-        self.put_document(stream, document);
+        self.put_document(stream, document, seen);
         Ok(changes)
     }
 
     /// The stream's whole Automerge document, compacted.
     pub fn save_document(&mut self, stream: StreamId) -> Result<Vec<u8>, StoreError> {
-        let mut document = self.take_document(stream)?;
+        let (mut document, seen) = self.take_document(stream)?;
         let saved = document.save();
-        self.put_document(stream, document);
+        self.put_document(stream, document, seen);
         Ok(saved)
     }
 
@@ -482,7 +495,7 @@ impl Store {
         changes: &[Vec<u8>],
     ) -> Result<Merged, StoreError> {
         let parsed = StreamDocument::parse_changes(changes)?;
-        let mut document = self.take_document(stream)?;
+        let (mut document, seen) = self.take_document(stream)?;
         let incoming = document.apply(parsed)?;
         let tx = self.conn.transaction()?;
         let before = self.clock;
@@ -492,7 +505,7 @@ impl Store {
         }) {
             Ok(merged) => {
                 tx.commit()?;
-                self.put_document(stream, document);
+                self.put_document(stream, document, seen);
                 Ok(merged)
             }
             Err(e) => {
@@ -553,11 +566,11 @@ impl Store {
 
     /// Saves the stream's document compacted and drops the changes it now holds.
     pub fn compact(&mut self, stream: StreamId) -> Result<(), StoreError> {
-        let mut document = self.take_document(stream)?;
+        let (mut document, seen) = self.take_document(stream)?;
         let tx = self.conn.transaction()?;
         compact_in(&tx, stream, &mut document)?;
         tx.commit()?;
-        self.put_document(stream, document);
+        self.put_document(stream, document, seen);
         Ok(())
     }
 }
@@ -614,24 +627,14 @@ fn meta_i64(conn: &Connection, key: &str) -> Result<i64, StoreError> {
     Ok(i64::from_be_bytes(array))
 }
 
-/// The device's clock as last written by any process using this store.
+/// The latest event any process using this store has recorded or merged: the clock
+/// never goes back behind it. Each stream's row keeps the latest event folded into it,
+/// written with the event, so no other page is written to keep the clock.
 fn read_clock(conn: &Connection) -> Result<Hlc, StoreError> {
-    let bytes: Vec<u8> = conn
-        .prepare_cached("SELECT value FROM meta WHERE key = 'clock'")?
-        .query_row([], |r| r.get(0))
-        .optional()?
-        .ok_or_else(|| StoreError::Corrupt("the store has no clock".into()))?;
-    let array: [u8; 8] = bytes
-        .try_into()
-        .map_err(|_| StoreError::Corrupt("the store's clock is damaged".into()))?;
-    Ok(Hlc::from_sort_key(i64::from_be_bytes(array)))
-}
-
-/// Writes the clock in place (an `UPDATE` rewrites one page; a `REPLACE` two).
-fn write_clock(conn: &Connection, clock: Hlc) -> Result<(), StoreError> {
-    conn.prepare_cached("UPDATE meta SET value = ?1 WHERE key = 'clock'")?
-        .execute([clock.sort_key().to_be_bytes()])?;
-    Ok(())
+    let latest: i64 = conn
+        .prepare_cached("SELECT coalesce(max(last_applied_hlc), 0) FROM streams")?
+        .query_row([], |r| r.get(0))?;
+    Ok(Hlc::from_sort_key(latest))
 }
 
 /// Writes, in one statement, what recording or merging changed in a stream's row: its
@@ -909,7 +912,6 @@ fn record_in(
     let summary = views.flush()?;
     let changes = if compact_at_end { 0 } else { total as i64 };
     update_stream(tx, stream, summary.as_deref(), last, changes)?;
-    write_clock(tx, *clock)?;
     if compact_at_end {
         compact_in(tx, stream, document)?;
     }
@@ -1114,7 +1116,6 @@ fn merge_in(
         newest,
         incoming.len() as i64,
     )?;
-    write_clock(tx, *clock)?;
     Ok(Merged {
         changes: incoming.len(),
         events: added,

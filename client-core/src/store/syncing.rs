@@ -51,10 +51,10 @@ impl Store {
         stream: StreamId,
         state: &mut State,
     ) -> Result<Option<Outgoing>, StoreError> {
-        let mut document = self.take_document(stream)?;
+        let (mut document, seen) = self.take_document(stream)?;
         let message = document.generate_sync_message(state);
         let heads = document.heads();
-        self.put_document(stream, document);
+        self.put_document(stream, document, seen);
         Ok(message.map(|m| {
             let in_sync = m.changes.is_empty()
                 && m.need.is_empty()
@@ -79,7 +79,7 @@ impl Store {
     ) -> Result<Merged, StoreError> {
         let message =
             Message::decode(message).map_err(|e| StoreError::BadSyncMessage(e.to_string()))?;
-        let mut document = self.take_document(stream)?;
+        let (mut document, seen) = self.take_document(stream)?;
         let mut trial = state.clone();
         let incoming = document.receive_sync_message(&mut trial, message)?;
         let before = self.clock;
@@ -91,7 +91,7 @@ impl Store {
             Ok(merged) => {
                 tx.commit()?;
                 *state = trial;
-                self.put_document(stream, document);
+                self.put_document(stream, document, seen);
                 Ok(merged)
             }
             Err(e) => {

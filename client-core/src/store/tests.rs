@@ -287,3 +287,55 @@ fn the_overview_counts_measurements_as_their_series_does_through_corrections() {
     let overview = queries::project_overview(store.connection(), p).unwrap();
     assert_eq!(overview.measures[0].measurements, 0);
 }
+
+#[test]
+fn a_store_takes_in_what_another_process_recorded_in_the_same_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.sqlite3");
+    let (mut a, _c, p) = store_with_project(&path);
+    a.record(p, observation("First, here")).unwrap();
+    let mut b = Store::open(&path).unwrap();
+    let there = b
+        .record(p, observation("Then, in another process"))
+        .unwrap();
+    let here = a.record(p, observation("Then here again")).unwrap();
+    assert!(here.at > there.at);
+    // The document here took in the change made there before adding its own.
+    let changes = a.changes_since(p, &[]).unwrap();
+    assert_eq!(
+        changes.len(),
+        1 + 4,
+        "genesis, the project and three observations"
+    );
+    drop((a, b));
+    let mut reopened = Store::open(&path).unwrap();
+    assert_eq!(reopened.changes_since(p, &[]).unwrap(), changes);
+}
+
+#[test]
+fn the_clock_stays_ahead_of_every_event_any_process_folded() {
+    use crate::domain::hlc::{Hlc, wall_millis_now};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.sqlite3");
+    let (mut a, c, p) = store_with_project(&path);
+    a.record(p, observation("Before")).unwrap();
+    // Another process folds, into another stream, an event from a device whose clock
+    // runs an hour ahead.
+    let ahead = Hlc {
+        millis: wall_millis_now() + 3_600_000,
+        counter: 7,
+    };
+    let b = Store::open(&path).unwrap();
+    b.connection()
+        .execute(
+            "UPDATE streams SET last_applied_hlc = ?1 WHERE id = ?2",
+            rusqlite::params![ahead.sort_key(), uuid_blob(&c.0)],
+        )
+        .unwrap();
+    let after = a.record(p, observation("After")).unwrap();
+    assert!(after.at > ahead, "{:?} is not after {ahead:?}", after.at);
+    drop((a, b));
+    let mut reopened = Store::open(&path).unwrap();
+    let later = reopened.record(p, observation("Later")).unwrap();
+    assert!(later.at > after.at);
+}
