@@ -832,6 +832,8 @@ fn record_in(
         pending_changes(tx, stream)? + total as i64,
         document.len() + total,
     );
+    // Their changes, made together at the end (the document is not read before).
+    let mut appended = Vec::new();
     for (index, event) in events.into_iter().enumerate() {
         if let Some(roles) = &roles
             && !roles.iter().any(|r| r.may_record(event.kind()))
@@ -882,14 +884,7 @@ fn record_in(
             }
             .into());
         }
-        if compact_at_end {
-            document.append_unsaved(
-                identity.device,
-                envelope.kind_name(),
-                (wall / 1000) as i64,
-                &bytes,
-            )?;
-        } else {
+        if !compact_at_end {
             let (hash, change) = document.append(
                 identity.device,
                 envelope.kind_name(),
@@ -899,6 +894,9 @@ fn record_in(
             changes.insert(tx, &hash, &change)?;
         }
         insert_event(tx, &envelope, &bytes, views.founding())?;
+        if compact_at_end {
+            appended.push((envelope.kind_name(), (wall / 1000) as i64, bytes));
+        }
         fold::apply(&mut views, &envelope);
         context.folded(&envelope);
         last = Some(envelope.order_key());
@@ -913,6 +911,7 @@ fn record_in(
     let changes = if compact_at_end { 0 } else { total as i64 };
     update_stream(tx, stream, summary.as_deref(), last, changes)?;
     if compact_at_end {
+        document.append_all(identity.device, appended)?;
         compact_in(tx, stream, document)?;
     }
     Ok(recorded)
