@@ -820,7 +820,7 @@ fn record_in(
     // Another process may have recorded since this one last looked at the clock.
     *clock = clock.observe(read_clock(tx)?);
     let mut context = LazyContext::new(stream);
-    let mut views = SqliteViews::new(tx, stream);
+    let mut views = SqliteViews::new(tx, stream, events.len());
     let mut changes = StoredChanges::after(tx, stream)?;
     let mut recorded = Vec::with_capacity(events.len());
     let mut last = None;
@@ -833,7 +833,7 @@ fn record_in(
         document.len() + total,
     );
     // Their changes, made together at the end (the document is not read before).
-    let mut appended = Vec::new();
+    let mut appended = Vec::with_capacity(if compact_at_end { total } else { 0 });
     for (index, event) in events.into_iter().enumerate() {
         if let Some(roles) = &roles
             && !roles.iter().any(|r| r.may_record(event.kind()))
@@ -1052,7 +1052,7 @@ fn merge_in(
         (Some(last), Some((first, _))) => first.order_key() > last,
         _ => true,
     };
-    let mut views = SqliteViews::new(tx, stream);
+    let mut views = SqliteViews::new(tx, stream, new_events.len());
     let mut context = LazyContext::new(stream);
     let mut added = 0;
     let mut newest = last;

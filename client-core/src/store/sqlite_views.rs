@@ -21,12 +21,13 @@ pub struct SqliteViews<'c> {
 }
 
 impl<'c> SqliteViews<'c> {
-    pub fn new(conn: &'c Connection, stream: StreamId) -> Self {
+    /// Views to fold `events` events into (room for a record each, made or changed).
+    pub fn new(conn: &'c Connection, stream: StreamId, events: usize) -> Self {
         SqliteViews {
             conn,
             stream,
-            records: HashMap::new(),
-            dirty: HashSet::new(),
+            records: HashMap::with_capacity(events),
+            dirty: HashSet::with_capacity(events),
             summary: None,
             summary_dirty: false,
             error: None,
