@@ -50,6 +50,69 @@ pub struct StreamDocument {
     doc: AutoCommit,
     list: automerge::ObjId,
     len: usize,
+    /// How the list ends and how the next change by an actor would be numbered, while
+    /// only this replica's own appends have changed the document since it was known.
+    tail: Option<Tail>,
+}
+
+/// What the next change appending an event must say: by whom and with which sequence
+/// number, from which operation number on, after which changes and which element.
+#[derive(Clone, Debug)]
+struct Tail {
+    actor: ActorId,
+    /// The sequence number of the actor's last change (0 for none).
+    seq: u64,
+    /// The highest operation number in the document.
+    max_op: u64,
+    /// The document's heads, sorted.
+    heads: Vec<ChangeHash>,
+    /// The list's last element.
+    last: legacy::ElementId,
+}
+
+impl Tail {
+    /// The tail after `change`, an append by `actor` that is the document's only head.
+    fn after(change: &Change, actor: ActorId) -> Tail {
+        Tail {
+            seq: change.seq(),
+            max_op: change.max_op(),
+            heads: vec![change.hash()],
+            last: legacy::ElementId::Id(legacy::OpId(change.start_op().get(), actor.clone())),
+            actor,
+        }
+    }
+
+    /// The change appending `event`, and the tail after it.
+    fn append(
+        self,
+        list: &legacy::ObjectId,
+        kind: &str,
+        time_secs: i64,
+        event: Vec<u8>,
+    ) -> Result<(Change, Tail), ReplicationError> {
+        let start_op = NonZeroU64::new(self.max_op + 1)
+            .ok_or_else(|| ReplicationError::BadChange("no operation number".into()))?;
+        let change = Change::from(ExpandedChange {
+            operations: vec![legacy::Op {
+                action: legacy::OpType::Put(ScalarValue::Bytes(event)),
+                obj: list.clone(),
+                key: legacy::Key::Seq(self.last),
+                pred: legacy::SortedVec::new(),
+                insert: true,
+            }],
+            actor_id: self.actor.clone(),
+            hash: None,
+            seq: self.seq + 1,
+            start_op,
+            time: time_secs,
+            message: Some(kind.to_string()),
+            deps: self.heads,
+            extra_bytes: Vec::new(),
+            author: None,
+        });
+        let tail = Tail::after(&change, self.actor);
+        Ok((change, tail))
+    }
 }
 
 /// The actor a device's changes carry.
@@ -69,7 +132,12 @@ impl StreamDocument {
                 .with_message("genesis")
                 .with_time(0),
         );
-        Ok(StreamDocument { doc, list, len: 0 })
+        Ok(StreamDocument {
+            doc,
+            list,
+            len: 0,
+            tail: None,
+        })
     }
 
     /// Loads a saved document (and, after it, any number of saved changes).
@@ -95,7 +163,12 @@ impl StreamDocument {
             _ => return Err(ReplicationError::NoEventList),
         };
         let len = doc.length(&list);
-        Ok(StreamDocument { doc, list, len })
+        Ok(StreamDocument {
+            doc,
+            list,
+            len,
+            tail: None,
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -120,20 +193,90 @@ impl StreamDocument {
     ) -> Result<(ChangeHash, Vec<u8>), ReplicationError> {
         let actor = device_actor(device);
         if self.doc.get_actor() != &actor {
-            self.doc.set_actor(actor);
+            self.doc.set_actor(actor.clone());
         }
+        // The change's bytes, worked out from the tail when it is known: cheaper than
+        // asking the document for the change it made, and checked against its hash.
+        let predicted = match self.tail.take() {
+            Some(tail) if tail.actor == actor => {
+                Some(tail.append(&self.list_id()?, kind, time_secs, event.to_vec())?)
+            }
+            _ => None,
+        };
         self.doc
             .insert(&self.list, self.len, ScalarValue::Bytes(event.to_vec()))?;
-        self.doc.commit_with(
+        let made = self.doc.commit_with(
             CommitOptions::default()
                 .with_message(kind)
                 .with_time(time_secs),
         );
         self.len += 1;
-        self.doc
+        let (change, tail) = match predicted {
+            Some((change, tail)) if Some(change.hash()) == made => (change, tail),
+            _ => {
+                let change = self
+                    .doc
+                    .get_last_local_change()
+                    .ok_or_else(|| ReplicationError::BadChange("the change was not made".into()))?;
+                let tail = Tail::after(&change, actor);
+                (change, tail)
+            }
+        };
+        self.tail = Some(tail);
+        Ok((change.hash(), change.raw_bytes().to_vec()))
+    }
+
+    /// The event list's id as changes name it.
+    fn list_id(&self) -> Result<legacy::ObjectId, ReplicationError> {
+        match self.list.clone() {
+            ObjId::Id(counter, actor, _) => Ok(legacy::ObjectId::Id(legacy::OpId(counter, actor))),
+            ObjId::Root => Err(ReplicationError::NoEventList),
+        }
+    }
+
+    /// The tail as the document says it is now (reading its heads and last changes).
+    fn read_tail(&mut self, actor: ActorId) -> Result<Tail, ReplicationError> {
+        let broken = |what: &str| ReplicationError::BadChange(format!("cannot append: {what}"));
+        let mut heads = self.doc.get_heads();
+        heads.sort_unstable();
+        // Every operation of the document is in a head change or one before it, whose
+        // operations are numbered below the head's.
+        let mut max_op = 0;
+        for head in &heads {
+            let change = self
+                .doc
+                .get_change_by_hash(head)
+                .ok_or_else(|| broken("a head change is missing"))?;
+            max_op = max_op.max(change.max_op());
+        }
+        let seq = self
+            .doc
             .get_last_local_change()
-            .map(|c| (c.hash(), c.raw_bytes().to_vec()))
-            .ok_or_else(|| ReplicationError::BadChange("the change was not made".into()))
+            .map(|c| c.seq())
+            .unwrap_or(0);
+        let last = match self.len.checked_sub(1) {
+            None => legacy::ElementId::Head,
+            Some(last) => {
+                let item = self
+                    .doc
+                    .list_range(&self.list, last..=last)
+                    .next()
+                    .ok_or_else(|| broken("the last event is missing"))?;
+                match item.id() {
+                    ObjId::Id(counter, actor, _) => {
+                        legacy::ElementId::Id(legacy::OpId(counter, actor))
+                    }
+                    ObjId::Root => return Err(broken("the last event is the root")),
+                }
+            }
+        };
+        Ok(Tail {
+            actor,
+            seq,
+            max_op,
+            heads,
+            last,
+        })
     }
 
     /// Appends many encoded events (kind, device time in seconds, bytes), one change
@@ -153,69 +296,21 @@ impl StreamDocument {
         if self.doc.get_actor() != &actor {
             self.doc.set_actor(actor.clone());
         }
-        let broken = |what: &str| ReplicationError::BadChange(format!("cannot append: {what}"));
-        let mut deps = self.doc.get_heads();
-        deps.sort_unstable();
-        // Every operation of the document is in a head change or one before it, whose
-        // operations are numbered below the head's.
-        let mut max_op = 0;
-        for head in &deps {
-            let change = self
-                .doc
-                .get_change_by_hash(head)
-                .ok_or_else(|| broken("a head change is missing"))?;
-            max_op = max_op.max(change.max_op());
-        }
-        let last_seq = self
-            .doc
-            .get_last_local_change()
-            .map(|c| c.seq())
-            .unwrap_or(0);
-        let op_id = |id: ObjId| match id {
-            ObjId::Id(counter, actor, _) => Ok(legacy::OpId(counter, actor)),
-            ObjId::Root => Err(broken("the event list is the root")),
+        let mut tail = match self.tail.take() {
+            Some(tail) if tail.actor == actor => tail,
+            _ => self.read_tail(actor)?,
         };
-        let list = legacy::ObjectId::Id(op_id(self.list.clone())?);
-        let mut after = match self.len.checked_sub(1) {
-            None => legacy::ElementId::Head,
-            Some(last) => {
-                let item = self
-                    .doc
-                    .list_range(&self.list, last..=last)
-                    .next()
-                    .ok_or_else(|| broken("the last event is missing"))?;
-                legacy::ElementId::Id(op_id(item.id())?)
-            }
-        };
+        let list = self.list_id()?;
         let mut changes = Vec::with_capacity(events.len());
-        for ((kind, time_secs, bytes), seq) in events.into_iter().zip(last_seq + 1..) {
-            max_op += 1;
-            let start_op = NonZeroU64::new(max_op).ok_or_else(|| broken("no operation number"))?;
-            let change = Change::from(ExpandedChange {
-                operations: vec![legacy::Op {
-                    action: legacy::OpType::Put(ScalarValue::Bytes(bytes)),
-                    obj: list.clone(),
-                    key: legacy::Key::Seq(after),
-                    pred: legacy::SortedVec::new(),
-                    insert: true,
-                }],
-                actor_id: actor.clone(),
-                hash: None,
-                seq,
-                start_op,
-                time: time_secs,
-                message: Some(kind.to_string()),
-                deps,
-                extra_bytes: Vec::new(),
-                author: None,
-            });
-            deps = vec![change.hash()];
-            after = legacy::ElementId::Id(legacy::OpId(max_op, actor.clone()));
+        for (kind, time_secs, bytes) in events {
+            let (change, next) = tail.append(&list, kind, time_secs, bytes)?;
             changes.push(change);
+            tail = next;
         }
         let added = changes.len();
         self.doc.apply_changes(changes)?;
         self.len += added;
+        self.tail = Some(tail);
         Ok(())
     }
 
@@ -261,6 +356,7 @@ impl StreamDocument {
     /// Changes already here are ignored, so delivering twice changes nothing.
     pub fn apply(&mut self, changes: Vec<Change>) -> Result<Vec<IncomingChange>, ReplicationError> {
         let before = self.doc.get_heads();
+        self.tail = None;
         self.doc.apply_changes(changes)?;
         Ok(self.added_since(&before))
     }
@@ -277,6 +373,7 @@ impl StreamDocument {
         message: sync::Message,
     ) -> Result<Vec<IncomingChange>, ReplicationError> {
         let before = self.doc.get_heads();
+        self.tail = None;
         self.doc
             .sync()
             .receive_sync_message(state, message)
@@ -400,6 +497,58 @@ mod tests {
         // And the document saves and loads as it is.
         let loaded = StreamDocument::load(&at_once.save(), &[]).unwrap();
         assert_eq!((loaded.len(), loaded.events()), (55, expected));
+    }
+
+    #[test]
+    fn each_append_returns_the_change_the_document_holds() {
+        let (stream, device, other) = (StreamId::new(), DeviceId::new(), DeviceId::new());
+        let mut document = StreamDocument::genesis(stream).unwrap();
+        let mut elsewhere = StreamDocument::genesis(stream).unwrap();
+        let mut n = 0;
+        let mut append = |document: &mut StreamDocument, device: DeviceId| {
+            n += 1;
+            let predicted = document
+                .tail
+                .clone()
+                .filter(|tail| tail.actor == device_actor(device))
+                .map(|tail| {
+                    let list = document.list_id().unwrap();
+                    let (change, _) = tail
+                        .append(&list, "observation-recorded", n, event(n as usize))
+                        .unwrap();
+                    change.raw_bytes().to_vec()
+                });
+            let (hash, bytes) = document
+                .append(device, "observation-recorded", n, &event(n as usize))
+                .unwrap();
+            let held = document.doc.get_change_by_hash(&hash).unwrap();
+            assert_eq!(held.raw_bytes(), bytes.as_slice());
+            if let Some(predicted) = predicted {
+                assert_eq!(predicted, bytes, "the tail foretold the change");
+            }
+            assert!(document.tail.is_some());
+        };
+        for _ in 0..3 {
+            append(&mut document, device);
+        }
+        // Changes from elsewhere, then this device again, another device, a batch.
+        for _ in 0..2 {
+            append(&mut elsewhere, other);
+        }
+        document.apply(elsewhere.changes_since(&[])).unwrap();
+        assert!(document.tail.is_none());
+        for _ in 0..3 {
+            append(&mut document, device);
+        }
+        append(&mut document, other);
+        append(&mut document, device);
+        document.append_all(device, batch(100..105)).unwrap();
+        for _ in 0..2 {
+            append(&mut document, device);
+        }
+        assert_eq!(document.len(), 17);
+        let loaded = StreamDocument::load(&document.save(), &[]).unwrap();
+        assert_eq!(loaded.events(), document.events());
     }
 
     #[test]
