@@ -368,6 +368,10 @@ fn made() -> Made {
     )
     .unwrap();
     assert_eq!(manifest.streams[0].changes.count, changes.len());
+    assert_eq!(
+        bundle::verify(&bytes).unwrap().manifest_sha256,
+        bundle::manifest_sha256(&manifest).unwrap()
+    );
     Made {
         project: t.project,
         _team: t,

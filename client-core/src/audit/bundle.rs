@@ -127,6 +127,17 @@ fn receipts_file(stream: StreamId) -> String {
     format!("streams/{stream}/receipts.jsonl")
 }
 
+/// The manifest as the bundle holds it.
+fn manifest_json(manifest: &Manifest) -> Result<Vec<u8>, AuditError> {
+    serde_json::to_vec_pretty(manifest).map_err(|e| AuditError::Unreadable(e.to_string()))
+}
+
+/// The SHA-256 of the manifest as the bundle holds it (what `verify` reports as
+/// `manifest_sha256`).
+pub fn manifest_sha256(manifest: &Manifest) -> Result<String, AuditError> {
+    Ok(sha256_hex(&manifest_json(manifest)?))
+}
+
 /// Writes a bundle of `streams`; returns the archive's bytes and its manifest.
 pub fn write(
     streams: Vec<StreamContent>,
