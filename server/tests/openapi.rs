@@ -22,6 +22,9 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/records/{id}/history"),
     ("get", "/api/v1/cycles/{id}"),
     ("get", "/api/v1/measures/{id}"),
+    ("get", "/api/v1/measures/{id}/chart"),
+    ("get", "/api/v1/collaboratives/{stream_id}/dashboard"),
+    ("get", "/api/v1/streams/{stream_id}/detail"),
 ];
 
 #[test]

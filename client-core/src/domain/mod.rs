@@ -2,11 +2,13 @@
 //! of events into views. The same events give the same views on every replica.
 
 pub mod charts;
+pub mod dashboard;
 pub mod envelope;
 pub mod event;
 pub mod fold;
 pub mod hlc;
 pub mod ids;
+pub mod measure_chart;
 pub mod progress_scale;
 pub mod record;
 pub mod register;
