@@ -2,6 +2,7 @@
 //! memberships, and serves a JSON read API. See ARCHITECTURE.md.
 
 pub mod api;
+pub mod audit;
 pub mod auth;
 pub mod demo;
 pub mod error;

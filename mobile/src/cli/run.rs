@@ -17,13 +17,14 @@ pub fn run(cli: Cli) -> Result<Output> {
     match &cli.command {
         Command::Init(init) => return self::init(&path, init),
         Command::Enrol(enrol) => return self::enrol(&path, enrol),
+        Command::Audit(audit) => return super::audit::run(&path, audit),
         _ => {}
     }
     let mut store = Store::open(&path)?;
     let sel = &cli.project;
     let json = cli.json;
     match cli.command {
-        Command::Init(_) | Command::Enrol(_) => unreachable_init(),
+        Command::Init(_) | Command::Enrol(_) | Command::Audit(_) => unreachable_init(),
         Command::Status => render::status(&store),
         Command::Sync => sync(&mut store, json),
         Command::Collaborative(c) => collaborative(&mut store, sel, c),

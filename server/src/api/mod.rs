@@ -2,6 +2,7 @@
 //! description. Every route checks the caller's device and memberships; storage work
 //! runs on the blocking pool.
 
+mod audit;
 mod auth;
 
 use crate::auth::{SignInLimiter, hash_password, new_token, token_hash, verify_password};
@@ -90,6 +91,22 @@ pub fn router(state: AppState) -> Router {
             get(dashboard),
         )
         .merge(crate::web::routes())
+        .route("/api/v1/audit/timeline", get(audit::timeline))
+        .route("/api/v1/audit/access", get(audit::access_log))
+        .route("/api/v1/audit/bundle", get(audit::bundle))
+        .route("/api/v1/audit/decisions/{id}", get(audit::decision))
+        .route(
+            "/api/v1/audit/streams/{stream_id}/as-it-stood",
+            get(audit::as_it_stood),
+        )
+        .route(
+            "/api/v1/audit/streams/{stream_id}/decisions",
+            get(audit::stream_decisions),
+        )
+        .route(
+            "/api/v1/audit/streams/{stream_id}/integrity",
+            get(audit::integrity),
+        )
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
         .merge(sync)
         .fallback(|| async {
@@ -181,7 +198,7 @@ fn stream_json(s: &StreamAccess) -> serde_json::Value {
     })
 }
 
-fn praxis_kind(kind: praxis_core::domain::record::StreamKind) -> &'static str {
+pub(crate) fn praxis_kind(kind: praxis_core::domain::record::StreamKind) -> &'static str {
     use praxis_core::domain::record::StreamKind;
     match kind {
         StreamKind::Collaborative => "collaborative",
@@ -301,10 +318,12 @@ pub fn readable_record_by(
     Ok((stream, access))
 }
 
-/// Answers with what `read` gives for a stream the device's person may read.
+/// Answers with what `read` gives for a stream the device's person may read, and
+/// writes the read (by `route`) to the access log.
 async fn on_stream<T: serde::Serialize + Send + 'static>(
     state: &AppState,
     device: Device,
+    route: &'static str,
     stream: &str,
     read: impl FnOnce(&dyn Storage, StreamId) -> Result<T, ServerError> + Send + 'static,
 ) -> Result<Json<serde_json::Value>, ServerError> {
@@ -312,7 +331,9 @@ async fn on_stream<T: serde::Serialize + Send + 'static>(
     let value = state
         .with(move |s| {
             readable(s, &device, stream)?;
-            read(s, stream)
+            let value = read(s, stream)?;
+            s.log_access(&device, route, stream, None)?;
+            Ok(value)
         })
         .await?;
     Ok(Json(
@@ -321,10 +342,11 @@ async fn on_stream<T: serde::Serialize + Send + 'static>(
 }
 
 /// Answers with what `read` gives for a record whose stream the device's person may
-/// read; `None` is "not found".
+/// read (`None` is "not found"), and writes the read to the access log.
 async fn on_record<T: serde::Serialize + Send + 'static>(
     state: &AppState,
     device: Device,
+    route: &'static str,
     id: &str,
     what: &'static str,
     read: impl FnOnce(&dyn Storage, EventId) -> Result<Option<T>, ServerError> + Send + 'static,
@@ -332,8 +354,11 @@ async fn on_record<T: serde::Serialize + Send + 'static>(
     let id = parse_record(id)?;
     let value = state
         .with(move |s| {
-            readable_record(s, &device, id)?;
-            read(s, id)?.ok_or_else(|| ServerError::NotFound(format!("{id} is not {what}.")))
+            let stream = readable_record(s, &device, id)?;
+            let value = read(s, id)?
+                .ok_or_else(|| ServerError::NotFound(format!("{id} is not {what}.")))?;
+            s.log_access(&device, route, stream, Some(id))?;
+            Ok(value)
         })
         .await?;
     Ok(Json(
@@ -346,7 +371,14 @@ async fn stream_view(
     AuthDevice(device): AuthDevice,
     Path(stream): Path<String>,
 ) -> Result<Json<serde_json::Value>, ServerError> {
-    on_stream(&state, device, &stream, |s, stream| s.stream_view(stream)).await
+    on_stream(
+        &state,
+        device,
+        "GET /api/v1/streams/{stream_id}",
+        &stream,
+        |s, stream| s.stream_view(stream),
+    )
+    .await
 }
 
 async fn stream_events(
@@ -354,9 +386,13 @@ async fn stream_events(
     AuthDevice(device): AuthDevice,
     Path(stream): Path<String>,
 ) -> Result<Json<serde_json::Value>, ServerError> {
-    on_stream(&state, device, &stream, |s, stream| {
-        Ok(json!({ "events": s.events(stream)? }))
-    })
+    on_stream(
+        &state,
+        device,
+        "GET /api/v1/streams/{stream_id}/events",
+        &stream,
+        |s, stream| Ok(json!({ "events": s.events(stream)? })),
+    )
     .await
 }
 
@@ -365,9 +401,13 @@ async fn stream_receipts(
     AuthDevice(device): AuthDevice,
     Path(stream): Path<String>,
 ) -> Result<Json<serde_json::Value>, ServerError> {
-    on_stream(&state, device, &stream, |s, stream| {
-        Ok(json!({ "receipts": s.receipts(stream)? }))
-    })
+    on_stream(
+        &state,
+        device,
+        "GET /api/v1/streams/{stream_id}/receipts",
+        &stream,
+        |s, stream| Ok(json!({ "receipts": s.receipts(stream)? })),
+    )
     .await
 }
 
@@ -383,9 +423,13 @@ async fn stream_feed(
     Query(q): Query<FeedQuery>,
 ) -> Result<Json<serde_json::Value>, ServerError> {
     let limit = q.limit.unwrap_or(50).min(1000);
-    on_stream(&state, device, &stream, move |s, stream| {
-        Ok(json!({ "observations": s.feed(stream, limit)? }))
-    })
+    on_stream(
+        &state,
+        device,
+        "GET /api/v1/streams/{stream_id}/feed",
+        &stream,
+        move |s, stream| Ok(json!({ "observations": s.feed(stream, limit)? })),
+    )
     .await
 }
 
@@ -394,7 +438,15 @@ async fn record_history(
     AuthDevice(device): AuthDevice,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ServerError> {
-    on_record(&state, device, &id, "a record", |s, id| s.history(id)).await
+    on_record(
+        &state,
+        device,
+        "GET /api/v1/records/{id}/history",
+        &id,
+        "a record",
+        |s, id| s.history(id),
+    )
+    .await
 }
 
 async fn cycle(
@@ -402,7 +454,15 @@ async fn cycle(
     AuthDevice(device): AuthDevice,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ServerError> {
-    on_record(&state, device, &id, "a cycle", |s, id| s.cycle(id)).await
+    on_record(
+        &state,
+        device,
+        "GET /api/v1/cycles/{id}",
+        &id,
+        "a cycle",
+        |s, id| s.cycle(id),
+    )
+    .await
 }
 
 async fn measure(
@@ -410,7 +470,15 @@ async fn measure(
     AuthDevice(device): AuthDevice,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ServerError> {
-    on_record(&state, device, &id, "a measure", |s, id| s.measure(id)).await
+    on_record(
+        &state,
+        device,
+        "GET /api/v1/measures/{id}",
+        &id,
+        "a measure",
+        |s, id| s.measure(id),
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -449,9 +517,14 @@ async fn measure_chart(
     Query(q): Query<ChartQuery>,
 ) -> Result<Json<serde_json::Value>, ServerError> {
     let from = q.points()?;
-    on_record(&state, device, &id, "a measure", move |s, id| {
-        s.measure_chart(id, &from)
-    })
+    on_record(
+        &state,
+        device,
+        "GET /api/v1/measures/{id}/chart",
+        &id,
+        "a measure",
+        move |s, id| s.measure_chart(id, &from),
+    )
     .await
 }
 
@@ -466,11 +539,17 @@ async fn dashboard(
     Path(stream): Path<String>,
 ) -> Result<Json<serde_json::Value>, ServerError> {
     let person = device.person;
-    on_stream(&state, device, &stream, move |s, stream| {
-        s.dashboard(person, stream, today())?.ok_or_else(|| {
-            ServerError::NotFound(format!("{stream} is not a collaborative with events."))
-        })
-    })
+    on_stream(
+        &state,
+        device,
+        "GET /api/v1/collaboratives/{stream_id}/dashboard",
+        &stream,
+        move |s, stream| {
+            s.dashboard(person, stream, today())?.ok_or_else(|| {
+                ServerError::NotFound(format!("{stream} is not a collaborative with events."))
+            })
+        },
+    )
     .await
 }
 
@@ -479,8 +558,12 @@ async fn project_detail(
     AuthDevice(device): AuthDevice,
     Path(stream): Path<String>,
 ) -> Result<Json<serde_json::Value>, ServerError> {
-    on_stream(&state, device, &stream, |s, stream| {
-        s.project_detail(stream)
-    })
+    on_stream(
+        &state,
+        device,
+        "GET /api/v1/streams/{stream_id}/detail",
+        &stream,
+        |s, stream| s.project_detail(stream),
+    )
     .await
 }

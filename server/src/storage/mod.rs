@@ -4,7 +4,7 @@
 mod gate;
 mod sqlite;
 
-pub use sqlite::SqliteStorage;
+pub use sqlite::{SqliteStorage, timestamp};
 
 use crate::error::ServerError;
 use praxis_core::domain::dashboard::Dashboard;
@@ -98,6 +98,20 @@ pub struct EventView {
     pub recorded_at: String,
     pub schema: u16,
     pub body: Option<praxis_core::domain::event::Event>,
+}
+
+/// One read of a stream's records, for the access log.
+#[derive(Clone, Debug, Serialize)]
+pub struct AccessEntry {
+    pub seq: i64,
+    /// Milliseconds since the epoch.
+    pub at: i64,
+    pub person: PersonId,
+    pub device: DeviceId,
+    /// The route read, as `GET /api/v1/cycles/{id}`.
+    pub route: String,
+    pub stream: StreamId,
+    pub record: Option<EventId>,
 }
 
 pub struct SyncReply {
@@ -204,4 +218,29 @@ pub trait Storage: Send {
 
     /// How many stream documents are loaded in memory now.
     fn documents_loaded(&self) -> usize;
+
+    // Audit.
+    /// Appends to the access log that `device` read `stream` (and `record` in it).
+    fn log_access(
+        &mut self,
+        device: &Device,
+        route: &str,
+        stream: StreamId,
+        record: Option<EventId>,
+    ) -> Result<()>;
+    /// The access log of some streams, oldest first.
+    fn access_log(&self, streams: &[StreamId]) -> Result<Vec<AccessEntry>>;
+    /// Every change of the stream's Automerge document, in causal order, as bytes.
+    fn stream_changes(&mut self, stream: StreamId) -> Result<Vec<Vec<u8>>>;
+    /// The stream's receipt log as the audit bundle holds it (times in milliseconds).
+    fn receipt_log(
+        &self,
+        stream: StreamId,
+    ) -> Result<Vec<praxis_core::audit::bundle::ReceiptEntry>>;
+    /// The stream's events, decoded, in fold order.
+    fn envelopes(&self, stream: StreamId) -> Result<Vec<praxis_core::domain::envelope::Envelope>>;
+    fn stream_info(&self, stream: StreamId) -> Result<praxis_core::store::queries::StreamInfo>;
+    /// The device the server records its own events with (the organisation's, and
+    /// collaboratives founded by an administrator).
+    fn server_device(&self) -> DeviceId;
 }

@@ -9,7 +9,11 @@ use praxis_core::store::{Store, queries};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
 
-const SERVER_MIGRATIONS: &[&str] = &[include_str!("001_server.sql"), include_str!("002_web.sql")];
+const SERVER_MIGRATIONS: &[&str] = &[
+    include_str!("001_server.sql"),
+    include_str!("002_access_log.sql"),
+    include_str!("003_web.sql"),
+];
 
 /// Stream documents kept in memory at once (least recently used go first).
 pub const DOCUMENTS_IN_MEMORY: usize = 64;
@@ -906,5 +910,106 @@ impl Storage for SqliteStorage {
 
     fn documents_loaded(&self) -> usize {
         self.store.documents_loaded()
+    }
+
+    fn log_access(
+        &mut self,
+        device: &Device,
+        route: &str,
+        stream: StreamId,
+        record: Option<EventId>,
+    ) -> Result<()> {
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO access_log (at, person, device, route, stream, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                now_millis(),
+                blob(&device.person.0),
+                blob(&device.id.0),
+                route,
+                blob(&stream.0),
+                record.map(|r| r.0.as_bytes().to_vec()),
+            ])?;
+        Ok(())
+    }
+
+    fn access_log(&self, streams: &[StreamId]) -> Result<Vec<AccessEntry>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT seq, at, person, device, route, stream, record FROM access_log WHERE stream = ?1 ORDER BY seq",
+        )?;
+        type Row = (i64, i64, Vec<u8>, Vec<u8>, String, Vec<u8>, Option<Vec<u8>>);
+        let mut out = Vec::new();
+        for stream in streams {
+            let rows: Vec<Row> = stmt
+                .query_map([blob(&stream.0)], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                    ))
+                })?
+                .collect::<std::result::Result<Vec<_>, _>>()?;
+            for (seq, at, person, device, route, stream, record) in rows {
+                out.push(AccessEntry {
+                    seq,
+                    at,
+                    person: PersonId(uuid_of(&person)?),
+                    device: DeviceId(uuid_of(&device)?),
+                    route,
+                    stream: StreamId(uuid_of(&stream)?),
+                    record: record.map(|r| uuid_of(&r).map(EventId)).transpose()?,
+                });
+            }
+        }
+        out.sort_by_key(|e| e.seq);
+        Ok(out)
+    }
+
+    fn stream_changes(&mut self, stream: StreamId) -> Result<Vec<Vec<u8>>> {
+        Ok(self.store.changes_since(stream, &[])?)
+    }
+
+    fn receipt_log(
+        &self,
+        stream: StreamId,
+    ) -> Result<Vec<praxis_core::audit::bundle::ReceiptEntry>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT seq, change_hash, device, received_at, events FROM receipts WHERE stream = ?1 ORDER BY seq",
+        )?;
+        type Row = (i64, String, Vec<u8>, i64, String);
+        let rows: Vec<Row> = stmt
+            .query_map([blob(&stream.0)], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(seq, change_hash, device, received_at, events)| {
+                Ok(praxis_core::audit::bundle::ReceiptEntry {
+                    seq,
+                    change_hash,
+                    device: DeviceId(uuid_of(&device)?),
+                    received_at,
+                    events: serde_json::from_str(&events)
+                        .map_err(|e| ServerError::Internal(e.to_string()))?,
+                })
+            })
+            .collect()
+    }
+
+    fn envelopes(&self, stream: StreamId) -> Result<Vec<praxis_core::domain::envelope::Envelope>> {
+        Ok(queries::events(self.conn(), stream)?)
+    }
+
+    fn stream_info(&self, stream: StreamId) -> Result<queries::StreamInfo> {
+        Ok(queries::stream_info(self.conn(), stream)?)
+    }
+
+    fn server_device(&self) -> DeviceId {
+        self.store.identity().device
     }
 }
