@@ -62,7 +62,7 @@ fn audit(c: &mut Criterion) {
         .sampling_mode(SamplingMode::Flat)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(15));
-    let mut as_it_stood = |at: u64| {
+    let as_it_stood = |at: u64| {
         let conn = project.store.connection();
         move || {
             let events = queries::events(conn, stream).unwrap();
