@@ -178,11 +178,16 @@ fn timeline_text(entries: &[Value]) -> String {
     let mut lines = Vec::new();
     for e in entries {
         if e["entry"] == "access" {
+            let place = if e["via"] == "browser" {
+                "in a browser".to_string()
+            } else {
+                format!("on {}", text_of(&e["device"], "name"))
+            };
             lines.push(format!(
-                "{}  read    {} on {}: {}{}",
+                "{}  read    {} {}: {}{}",
                 text_of(e, "at"),
                 text_of(&e["person"], "name"),
-                text_of(&e["device"], "name"),
+                place,
                 text_of(e, "route"),
                 e["record"]
                     .as_str()

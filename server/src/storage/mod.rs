@@ -107,7 +107,8 @@ pub struct AccessEntry {
     /// Milliseconds since the epoch.
     pub at: i64,
     pub person: PersonId,
-    pub device: DeviceId,
+    /// The device, for a read through the API; none for a browser page.
+    pub device: Option<DeviceId>,
     /// The route read, as `GET /api/v1/cycles/{id}`.
     pub route: String,
     pub stream: StreamId,
@@ -220,10 +221,12 @@ pub trait Storage: Send {
     fn documents_loaded(&self) -> usize;
 
     // Audit.
-    /// Appends to the access log that `device` read `stream` (and `record` in it).
+    /// Appends to the access log that `person` read `stream` (and `record` in it),
+    /// through the API on `device`, or in a browser page (no device).
     fn log_access(
         &mut self,
-        device: &Device,
+        person: PersonId,
+        device: Option<DeviceId>,
         route: &str,
         stream: StreamId,
         record: Option<EventId>,

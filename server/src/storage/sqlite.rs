@@ -13,6 +13,7 @@ const SERVER_MIGRATIONS: &[&str] = &[
     include_str!("001_server.sql"),
     include_str!("002_access_log.sql"),
     include_str!("003_web.sql"),
+    include_str!("004_access_log_browser.sql"),
 ];
 
 /// Stream documents kept in memory at once (least recently used go first).
@@ -914,19 +915,21 @@ impl Storage for SqliteStorage {
 
     fn log_access(
         &mut self,
-        device: &Device,
+        person: PersonId,
+        device: Option<DeviceId>,
         route: &str,
         stream: StreamId,
         record: Option<EventId>,
     ) -> Result<()> {
         self.conn()
             .prepare_cached(
-                "INSERT INTO access_log (at, person, device, route, stream, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO access_log (at, person, device, via, route, stream, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?
             .execute(params![
                 now_millis(),
-                blob(&device.person.0),
-                blob(&device.id.0),
+                blob(&person.0),
+                device.map(|d| d.0.as_bytes().to_vec()),
+                if device.is_some() { "api" } else { "browser" },
                 route,
                 blob(&stream.0),
                 record.map(|r| r.0.as_bytes().to_vec()),
@@ -938,7 +941,15 @@ impl Storage for SqliteStorage {
         let mut stmt = self.conn().prepare_cached(
             "SELECT seq, at, person, device, route, stream, record FROM access_log WHERE stream = ?1 ORDER BY seq",
         )?;
-        type Row = (i64, i64, Vec<u8>, Vec<u8>, String, Vec<u8>, Option<Vec<u8>>);
+        type Row = (
+            i64,
+            i64,
+            Vec<u8>,
+            Option<Vec<u8>>,
+            String,
+            Vec<u8>,
+            Option<Vec<u8>>,
+        );
         let mut out = Vec::new();
         for stream in streams {
             let rows: Vec<Row> = stmt
@@ -959,7 +970,7 @@ impl Storage for SqliteStorage {
                     seq,
                     at,
                     person: PersonId(uuid_of(&person)?),
-                    device: DeviceId(uuid_of(&device)?),
+                    device: device.map(|d| uuid_of(&d).map(DeviceId)).transpose()?,
                     route,
                     stream: StreamId(uuid_of(&stream)?),
                     record: record.map(|r| uuid_of(&r).map(EventId)).transpose()?,

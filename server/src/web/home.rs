@@ -24,6 +24,9 @@ pub async fn home(State(state): State<AppState>, who: SignedIn) -> Result<Respon
         Some(&who.session),
         html! {
             h1 { "Your collaboratives and teams" }
+            @if streams.iter().any(|s| s.roles.contains(&praxis_core::domain::role::Role::Auditor)) {
+                p { a href="/audit" { "Audit: replay the history of decisions" } }
+            }
             @if streams.is_empty() {
                 p.notice { "You are not a member of any team or collaborative yet. Ask an administrator to grant you a role." }
             }

@@ -3,6 +3,7 @@
 //! checks the signed-in person's memberships with the same checks the JSON API makes,
 //! and reads the same views the API serves. One file per page family.
 
+mod audit;
 mod cycle;
 mod dashboard;
 mod export;
@@ -29,6 +30,13 @@ pub use session::SignedIn;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home::home))
+        .route("/audit", get(audit::index))
+        .route("/audit/access", get(audit::access))
+        .route("/audit/decisions/{id}", get(audit::decision))
+        .route("/audit/streams/{id}", get(audit::timeline))
+        .route("/audit/streams/{id}/as-it-stood", get(audit::as_it_stood))
+        .route("/audit/streams/{id}/integrity", get(audit::integrity))
+        .route("/audit/streams/{id}/bundle.tar", get(audit::bundle))
         .route("/sign-in", get(sign_in::form).post(sign_in::sign_in))
         .route("/sign-out", post(sign_in::sign_out))
         .route("/collaboratives/{id}", get(dashboard::dashboard))
