@@ -45,6 +45,7 @@ pub async fn cycle(
     let (stream, view, series, objectives) = state
         .with(move |s| {
             let (stream, _) = readable_record_by(s, person, id)?;
+            s.log_access(person, None, "GET /cycles/{id}", stream, Some(id))?;
             let view = s
                 .cycle(id)?
                 .ok_or_else(|| ServerError::NotFound(format!("{id} is not a cycle.")))?;

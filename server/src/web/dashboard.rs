@@ -40,6 +40,7 @@ fn load(
         state
             .with(move |s| {
                 readable_by(s, person, stream)?;
+                s.log_access(person, None, "GET /collaboratives/{id}", stream, None)?;
                 s.dashboard(person, stream, today())?.ok_or_else(|| {
                     ServerError::NotFound(format!(
                         "{stream} is not a collaborative: open one from your home page."

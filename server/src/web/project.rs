@@ -92,6 +92,7 @@ pub async fn project(
     ) = state
         .with(move |s| {
             let access = readable_by(s, person, stream)?;
+            s.log_access(person, None, "GET /projects/{id}", stream, None)?;
             let detail = s.project_detail(stream)?;
             let mut charts = Vec::new();
             for m in &detail.overview.measures {
