@@ -73,6 +73,13 @@ pub fn open(path: &Path) -> Result<PraxisStore> {
         None => {
             let file = key_file(path);
             if !file.exists() {
+                if !looks_encrypted(path) {
+                    return Err(StoreError::NotAStore(
+                        path.to_path_buf(),
+                        "it is not an encrypted database".into(),
+                    )
+                    .into());
+                }
                 bail!(
                     "the key of the store at {} is not at {}: give the key file with {KEY_FILE_VARIABLE}, or the key itself in {KEY_VARIABLE}",
                     path.display(),
@@ -83,6 +90,17 @@ pub fn open(path: &Path) -> Result<PraxisStore> {
         }
     };
     Ok(PraxisStore::open_with_key(path, &key)?)
+}
+
+/// Whether the file could be an encrypted store, whose pages look random: whole pages
+/// (of at least 512 bytes), and no plain SQLite header.
+fn looks_encrypted(path: &Path) -> bool {
+    let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let mut head = [0u8; 16];
+    let plain = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+        .is_ok_and(|_| &head == b"SQLite format 3\0");
+    len > 0 && len % 512 == 0 && !plain
 }
 
 /// The key for a new store at `path`: `PRAXIS_KEY`, an existing key file, or a new
