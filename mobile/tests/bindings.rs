@@ -67,10 +67,13 @@ fn python_uses_the_generated_bindings_against_a_real_server() {
     let library = built_library();
     let work = tempfile::tempdir().expect("a temporary directory");
     let bindings = work.path().join("bindings");
+    // The README's command: every language at once (no Kotlin or Swift compiler here,
+    // so those two are only checked to be generated).
     let out = Command::new(env!("CARGO_BIN_EXE_uniffi-bindgen"))
-        .args(["generate", "--library"])
+        .arg("generate")
         .arg(&library)
-        .args(["--language", "python", "--out-dir"])
+        .args(["--language", "kotlin", "--language", "swift", "--language", "python"])
+        .args(["--no-format", "--out-dir"])
         .arg(&bindings)
         .output()
         .expect("uniffi-bindgen runs");
@@ -86,6 +89,13 @@ fn python_uses_the_generated_bindings_against_a_real_server() {
     )
     .expect("copy the library beside the bindings");
     assert!(bindings.join("praxis_mobile.py").exists());
+    let kotlin = std::fs::read_to_string(bindings.join("uniffi/praxis_mobile/praxis_mobile.kt"))
+        .expect("the Kotlin bindings");
+    assert!(kotlin.contains("class WrongKey(message: String) : PraxisException(message)"));
+    assert!(kotlin.contains("interface SyncObserver"));
+    let swift = std::fs::read_to_string(bindings.join("praxis_mobile.swift")).expect("Swift");
+    assert!(swift.contains("enum PraxisError: Swift.Error"));
+    assert!(swift.contains("func recordObservation("));
 
     let url = start_server(&work.path().join("server"));
     let stores = work.path().join("stores");
