@@ -78,7 +78,7 @@ const BAD: Out = Out::WrongCredentials;
 
 /// GET routes read per stream, in the order of `Row::reads`. Record routes read C's
 /// change-package item, and N's and S's cycle (history, cycle) or measure (measure).
-const READ_ROUTES: [&str; 7] = [
+const READ_ROUTES: [&str; 10] = [
     "/api/v1/streams/{stream_id}",
     "/api/v1/streams/{stream_id}/events",
     "/api/v1/streams/{stream_id}/receipts",
@@ -86,6 +86,9 @@ const READ_ROUTES: [&str; 7] = [
     "/api/v1/records/{id}/history",
     "/api/v1/cycles/{id}",
     "/api/v1/measures/{id}",
+    "/api/v1/measures/{id}/chart",
+    "/api/v1/collaboratives/{stream_id}/dashboard",
+    "/api/v1/streams/{stream_id}/detail",
 ];
 /// The auditor's routes, each read for C, N and S (in `Row::audit`): stream routes
 /// for the stream, the decision route for C's change-package item and N's and S's cycle.
@@ -140,7 +143,7 @@ struct Row {
     /// or the error.
     listed: &'static str,
     /// READ_ROUTES × [C, N, S].
-    reads: [[Out; 3]; 7],
+    reads: [[Out; 3]; 10],
     /// SENDS, each POSTed to /api/v1/streams/{id}/sync.
     syncs: [Out; 6],
     /// POST /api/v1/devices.
@@ -151,21 +154,21 @@ struct Row {
 
 #[rustfmt::skip]
 const MATRIX: &[Row] = &[
-    //                                                            view          events        receipts      feed          history       cycle         measure                   C pkg N obs N cycle N obs+score N decision S obs
-    Row { who: P("practitioner-north"),   listed: "C:read N:write",          reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB]], syncs: [REF, ACC, ACC, REF, REF, FB], enrol: NEW, audit: [FB,FB,FB] },
-    Row { who: P("advisor-north"),        listed: "C:read N:write",          reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB]], syncs: [REF, ACC, ACC, REF, REF, FB], enrol: NEW, audit: [FB,FB,FB] },
-    Row { who: P("coordinator-north"),    listed: "C:read N:write",          reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB]], syncs: [REF, ACC, ACC, ACC, REF, FB], enrol: NEW, audit: [FB,FB,FB] },
-    Row { who: P("senior-manager-north"), listed: "C:read N:write",          reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB]], syncs: [REF, ACC, REF, REF, ACC, FB], enrol: NEW, audit: [FB,FB,FB] },
-    Row { who: P("auditor-north"),        listed: "C:read N:read",           reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB]], syncs: [REF, REF, REF, REF, REF, FB], enrol: NEW, audit: [OK,OK,FB] },
-    Row { who: P("administrator-north"),  listed: "",                        reads: [[FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [FB,FB,FB] },
-    Row { who: P("coordinator"),          listed: "C:write N:write S:write", reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK]], syncs: [ACC, ACC, ACC, ACC, REF, ACC], enrol: NEW, audit: [FB,FB,FB] },
-    Row { who: P("manager"),              listed: "C:write N:write S:write", reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK]], syncs: [REF, ACC, REF, REF, ACC, ACC], enrol: NEW, audit: [FB,FB,FB] },
-    Row { who: P("auditor"),              listed: "C:read N:read S:read",    reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK]], syncs: [REF, REF, REF, REF, REF, REF], enrol: NEW, audit: [OK,OK,OK] },
-    Row { who: P("administrator"),        listed: "",                        reads: [[FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [FB,FB,FB] },
-    Row { who: P("outsider"),             listed: "",                        reads: [[FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [FB,FB,FB] },
-    Row { who: NoToken,                   listed: "401 sign_in_required",    reads: [[SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI]], syncs: [SI,  SI,  SI,  SI,  SI,  SI], enrol: BAD, audit: [SI,SI,SI] },
-    Row { who: UnknownToken,              listed: "401 sign_in_required",    reads: [[SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI]], syncs: [SI,  SI,  SI,  SI,  SI,  SI], enrol: BAD, audit: [SI,SI,SI] },
-    Row { who: Revoked,                   listed: "401 device_revoked",      reads: [[RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV]], syncs: [RV,  RV,  RV,  RV,  RV,  RV], enrol: NEW, audit: [RV,RV,RV] },
+    //                                                            view          events        receipts      feed          history       cycle         measure       chart         dashboard     detail                    C pkg N obs N cycle N obs+score N decision S obs
+    Row { who: P("practitioner-north"),   listed: "C:read N:write",          reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB], [NF,OK,FB], [OK,NF,FB], [NF,OK,FB]], syncs: [REF, ACC, ACC, REF, REF, FB], enrol: NEW, audit: [FB,FB,FB] },
+    Row { who: P("advisor-north"),        listed: "C:read N:write",          reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB], [NF,OK,FB], [OK,NF,FB], [NF,OK,FB]], syncs: [REF, ACC, ACC, REF, REF, FB], enrol: NEW, audit: [FB,FB,FB] },
+    Row { who: P("coordinator-north"),    listed: "C:read N:write",          reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB], [NF,OK,FB], [OK,NF,FB], [NF,OK,FB]], syncs: [REF, ACC, ACC, ACC, REF, FB], enrol: NEW, audit: [FB,FB,FB] },
+    Row { who: P("senior-manager-north"), listed: "C:read N:write",          reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB], [NF,OK,FB], [OK,NF,FB], [NF,OK,FB]], syncs: [REF, ACC, REF, REF, ACC, FB], enrol: NEW, audit: [FB,FB,FB] },
+    Row { who: P("auditor-north"),        listed: "C:read N:read",           reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB], [NF,OK,FB], [OK,NF,FB], [NF,OK,FB]], syncs: [REF, REF, REF, REF, REF, FB], enrol: NEW, audit: [OK,OK,FB] },
+    Row { who: P("administrator-north"),  listed: "",                        reads: [[FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [FB,FB,FB] },
+    Row { who: P("coordinator"),          listed: "C:write N:write S:write", reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK], [NF,OK,OK], [OK,NF,NF], [NF,OK,OK]], syncs: [ACC, ACC, ACC, ACC, REF, ACC], enrol: NEW, audit: [FB,FB,FB] },
+    Row { who: P("manager"),              listed: "C:write N:write S:write", reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK], [NF,OK,OK], [OK,NF,NF], [NF,OK,OK]], syncs: [REF, ACC, REF, REF, ACC, ACC], enrol: NEW, audit: [FB,FB,FB] },
+    Row { who: P("auditor"),              listed: "C:read N:read S:read",    reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK], [NF,OK,OK], [OK,NF,NF], [NF,OK,OK]], syncs: [REF, REF, REF, REF, REF, REF], enrol: NEW, audit: [OK,OK,OK] },
+    Row { who: P("administrator"),        listed: "",                        reads: [[FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [FB,FB,FB] },
+    Row { who: P("outsider"),             listed: "",                        reads: [[FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [FB,FB,FB] },
+    Row { who: NoToken,                   listed: "401 sign_in_required",    reads: [[SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI]], syncs: [SI,  SI,  SI,  SI,  SI,  SI], enrol: BAD, audit: [SI,SI,SI] },
+    Row { who: UnknownToken,              listed: "401 sign_in_required",    reads: [[SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI]], syncs: [SI,  SI,  SI,  SI,  SI,  SI], enrol: BAD, audit: [SI,SI,SI] },
+    Row { who: Revoked,                   listed: "401 device_revoked",      reads: [[RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV]], syncs: [RV,  RV,  RV,  RV,  RV,  RV], enrol: NEW, audit: [RV,RV,RV] },
 ];
 
 /// The records the matrix reads and refers to.
@@ -199,7 +202,9 @@ impl World {
     /// id the answer must be about.
     fn read_path(&self, route: &str, target: usize) -> (String, String) {
         let record = match route {
-            "/api/v1/measures/{id}" => [self.package_item, self.n_measure, self.s_measure],
+            "/api/v1/measures/{id}" | "/api/v1/measures/{id}/chart" => {
+                [self.package_item, self.n_measure, self.s_measure]
+            }
             _ => [self.package_item, self.n_cycle, self.s_cycle],
         }[target];
         if route.contains("{stream_id}") {
@@ -366,6 +371,11 @@ fn read_out(route: &str, about: &str, target: usize, answer: &Answer) -> Result<
         }
         "/api/v1/streams/{stream_id}/receipts" => json["receipts"].is_array(),
         "/api/v1/streams/{stream_id}/feed" => json["observations"].is_array(),
+        "/api/v1/measures/{id}/chart" => json["series"]["id"].as_str() == Some(about),
+        "/api/v1/collaboratives/{stream_id}/dashboard" => {
+            json["stream"].as_str() == Some(about) && json["teams"].is_array()
+        }
+        "/api/v1/streams/{stream_id}/detail" => json["overview"]["stream"].as_str() == Some(about),
         _ => json["id"].as_str() == Some(about),
     };
     if fits {
@@ -747,7 +757,7 @@ fn every_route_answers_every_role_as_the_matrix_says() {
     }
     assert_eq!(
         cells,
-        MATRIX.len() * (1 + 7 * 3 + AUDIT_ROUTES.len() * 3 + SENDS.len() + 1) + 2
+        MATRIX.len() * (1 + READ_ROUTES.len() * 3 + AUDIT_ROUTES.len() * 3 + SENDS.len() + 1) + 2
     );
     assert!(
         wrong.is_empty(),

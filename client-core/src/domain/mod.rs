@@ -3,11 +3,13 @@
 
 pub mod as_it_stood;
 pub mod charts;
+pub mod dashboard;
 pub mod envelope;
 pub mod event;
 pub mod fold;
 pub mod hlc;
 pub mod ids;
+pub mod measure_chart;
 pub mod progress_scale;
 pub mod record;
 pub mod register;

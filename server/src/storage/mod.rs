@@ -7,12 +7,14 @@ mod sqlite;
 pub use sqlite::{SqliteStorage, timestamp};
 
 use crate::error::ServerError;
+use praxis_core::domain::dashboard::Dashboard;
 use praxis_core::domain::event::{CollaborativeFounded, Scope};
 use praxis_core::domain::ids::{DeviceId, EventId, PersonId, StreamId};
+use praxis_core::domain::measure_chart::MeasureChart;
 use praxis_core::domain::record::StreamKind;
 use praxis_core::domain::role::Role;
 use praxis_core::domain::views::{
-    CycleView, FeedItem, MeasureSeries, ProjectOverview, RecordHistory,
+    CycleView, FeedItem, MeasureSeries, ProjectDetail, ProjectOverview, RecordHistory,
 };
 use praxis_core::store::queries::CollaborativeView;
 use serde::Serialize;
@@ -124,6 +126,16 @@ pub enum StreamView {
     Project(ProjectOverview),
 }
 
+/// A browser session as its cookie shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct WebSession {
+    pub person: PersonId,
+    pub username: String,
+    pub name: String,
+    /// The token every form of this session carries.
+    pub csrf: String,
+}
+
 pub trait Storage: Send {
     // People, teams and access.
     fn add_collaborative(&mut self, founded: CollaborativeFounded) -> Result<StreamId>;
@@ -171,6 +183,39 @@ pub trait Storage: Send {
     fn measure(&self, id: EventId) -> Result<Option<MeasureSeries>>;
     fn feed(&self, stream: StreamId, limit: u32) -> Result<Vec<FeedItem>>;
     fn history(&self, id: EventId) -> Result<Option<RecordHistory>>;
+    /// A project's overview with its action plan, learning log, reports and decisions.
+    fn project_detail(&self, stream: StreamId) -> Result<ProjectDetail>;
+    /// A measure's run chart and XmR chart, limits recalculated from the points `from`.
+    fn measure_chart(&self, id: EventId, from: &[usize]) -> Result<Option<MeasureChart>>;
+    /// The dashboard of a collaborative over the projects `person` may read.
+    fn dashboard(
+        &self,
+        person: PersonId,
+        collaborative: StreamId,
+        today: time::Date,
+    ) -> Result<Option<Dashboard>>;
+
+    // Browser sessions, and what people record in the browser.
+    fn start_session(
+        &mut self,
+        person: PersonId,
+        token_hash: &str,
+        csrf: &str,
+        hours: i64,
+    ) -> Result<()>;
+    /// The live session whose cookie token hashes to `token_hash`.
+    fn session(&self, token_hash: &str) -> Result<Option<WebSession>>;
+    fn end_session(&mut self, token_hash: &str) -> Result<()>;
+    /// Records events authored by `person` on their browser device, after the same
+    /// role check the sync gate makes and the domain's validation, with a receipt for
+    /// each change, all in one transaction.
+    fn record_for(
+        &mut self,
+        person: PersonId,
+        stream: StreamId,
+        events: Vec<praxis_core::domain::event::Event>,
+    ) -> Result<Vec<EventId>>;
+
     /// How many stream documents are loaded in memory now.
     fn documents_loaded(&self) -> usize;
 
