@@ -1,6 +1,7 @@
 //! Praxis client core: the domain, the local event log, replication and views.
 //! See ARCHITECTURE.md for the layers and what each must not know.
 
+pub mod audit;
 pub mod domain;
 pub mod replication;
 

@@ -2,10 +2,12 @@
 //! memberships, and serves a JSON read API. See ARCHITECTURE.md.
 
 pub mod api;
+pub mod audit;
 pub mod auth;
 pub mod demo;
 pub mod error;
 pub mod storage;
+pub mod web;
 
 use std::net::SocketAddr;
 

@@ -78,7 +78,7 @@ const BAD: Out = Out::WrongCredentials;
 
 /// GET routes read per stream, in the order of `Row::reads`. Record routes read C's
 /// change-package item, and N's and S's cycle (history, cycle) or measure (measure).
-const READ_ROUTES: [&str; 7] = [
+const READ_ROUTES: [&str; 10] = [
     "/api/v1/streams/{stream_id}",
     "/api/v1/streams/{stream_id}/events",
     "/api/v1/streams/{stream_id}/receipts",
@@ -86,6 +86,20 @@ const READ_ROUTES: [&str; 7] = [
     "/api/v1/records/{id}/history",
     "/api/v1/cycles/{id}",
     "/api/v1/measures/{id}",
+    "/api/v1/measures/{id}/chart",
+    "/api/v1/collaboratives/{stream_id}/dashboard",
+    "/api/v1/streams/{stream_id}/detail",
+];
+/// The auditor's routes, each read for C, N and S (in `Row::audit`): stream routes
+/// for the stream, the decision route for C's change-package item and N's and S's cycle.
+const AUDIT_ROUTES: [&str; 7] = [
+    "/api/v1/audit/timeline",
+    "/api/v1/audit/access",
+    "/api/v1/audit/bundle",
+    "/api/v1/audit/decisions/{id}",
+    "/api/v1/audit/streams/{stream_id}/as-it-stood",
+    "/api/v1/audit/streams/{stream_id}/decisions",
+    "/api/v1/audit/streams/{stream_id}/integrity",
 ];
 const LIST_ROUTE: &str = "/api/v1/streams";
 const SYNC_ROUTE: &str = "/api/v1/streams/{stream_id}/sync";
@@ -129,30 +143,32 @@ struct Row {
     /// or the error.
     listed: &'static str,
     /// READ_ROUTES × [C, N, S].
-    reads: [[Out; 3]; 7],
+    reads: [[Out; 3]; 10],
     /// SENDS, each POSTed to /api/v1/streams/{id}/sync.
     syncs: [Out; 6],
     /// POST /api/v1/devices.
     enrol: Out,
+    /// Every one of AUDIT_ROUTES × [C, N, S].
+    audit: [Out; 3],
 }
 
 #[rustfmt::skip]
 const MATRIX: &[Row] = &[
-    //                                                            view          events        receipts      feed          history       cycle         measure                   C pkg N obs N cycle N obs+score N decision S obs
-    Row { who: P("practitioner-north"),   listed: "C:read N:write",          reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB]], syncs: [REF, ACC, ACC, REF, REF, FB], enrol: NEW },
-    Row { who: P("advisor-north"),        listed: "C:read N:write",          reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB]], syncs: [REF, ACC, ACC, REF, REF, FB], enrol: NEW },
-    Row { who: P("coordinator-north"),    listed: "C:read N:write",          reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB]], syncs: [REF, ACC, ACC, ACC, REF, FB], enrol: NEW },
-    Row { who: P("senior-manager-north"), listed: "C:read N:write",          reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB]], syncs: [REF, ACC, REF, REF, ACC, FB], enrol: NEW },
-    Row { who: P("auditor-north"),        listed: "C:read N:read",           reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB]], syncs: [REF, REF, REF, REF, REF, FB], enrol: NEW },
-    Row { who: P("administrator-north"),  listed: "",                        reads: [[FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW },
-    Row { who: P("coordinator"),          listed: "C:write N:write S:write", reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK]], syncs: [ACC, ACC, ACC, ACC, REF, ACC], enrol: NEW },
-    Row { who: P("manager"),              listed: "C:write N:write S:write", reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK]], syncs: [REF, ACC, REF, REF, ACC, ACC], enrol: NEW },
-    Row { who: P("auditor"),              listed: "C:read N:read S:read",    reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK]], syncs: [REF, REF, REF, REF, REF, REF], enrol: NEW },
-    Row { who: P("administrator"),        listed: "",                        reads: [[FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW },
-    Row { who: P("outsider"),             listed: "",                        reads: [[FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW },
-    Row { who: NoToken,                   listed: "401 sign_in_required",    reads: [[SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI]], syncs: [SI,  SI,  SI,  SI,  SI,  SI], enrol: BAD },
-    Row { who: UnknownToken,              listed: "401 sign_in_required",    reads: [[SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI]], syncs: [SI,  SI,  SI,  SI,  SI,  SI], enrol: BAD },
-    Row { who: Revoked,                   listed: "401 device_revoked",      reads: [[RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV]], syncs: [RV,  RV,  RV,  RV,  RV,  RV], enrol: NEW },
+    //                                                            view          events        receipts      feed          history       cycle         measure       chart         dashboard     detail                    C pkg N obs N cycle N obs+score N decision S obs
+    Row { who: P("practitioner-north"),   listed: "C:read N:write",          reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB], [NF,OK,FB], [OK,NF,FB], [NF,OK,FB]], syncs: [REF, ACC, ACC, REF, REF, FB], enrol: NEW, audit: [FB,FB,FB] },
+    Row { who: P("advisor-north"),        listed: "C:read N:write",          reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB], [NF,OK,FB], [OK,NF,FB], [NF,OK,FB]], syncs: [REF, ACC, ACC, REF, REF, FB], enrol: NEW, audit: [FB,FB,FB] },
+    Row { who: P("coordinator-north"),    listed: "C:read N:write",          reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB], [NF,OK,FB], [OK,NF,FB], [NF,OK,FB]], syncs: [REF, ACC, ACC, ACC, REF, FB], enrol: NEW, audit: [FB,FB,FB] },
+    Row { who: P("senior-manager-north"), listed: "C:read N:write",          reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB], [NF,OK,FB], [OK,NF,FB], [NF,OK,FB]], syncs: [REF, ACC, REF, REF, ACC, FB], enrol: NEW, audit: [FB,FB,FB] },
+    Row { who: P("auditor-north"),        listed: "C:read N:read",           reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB], [NF,OK,FB], [OK,NF,FB], [NF,OK,FB]], syncs: [REF, REF, REF, REF, REF, FB], enrol: NEW, audit: [OK,OK,FB] },
+    Row { who: P("administrator-north"),  listed: "",                        reads: [[FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [FB,FB,FB] },
+    Row { who: P("coordinator"),          listed: "C:write N:write S:write", reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK], [NF,OK,OK], [OK,NF,NF], [NF,OK,OK]], syncs: [ACC, ACC, ACC, ACC, REF, ACC], enrol: NEW, audit: [FB,FB,FB] },
+    Row { who: P("manager"),              listed: "C:write N:write S:write", reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK], [NF,OK,OK], [OK,NF,NF], [NF,OK,OK]], syncs: [REF, ACC, REF, REF, ACC, ACC], enrol: NEW, audit: [FB,FB,FB] },
+    Row { who: P("auditor"),              listed: "C:read N:read S:read",    reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK], [NF,OK,OK], [OK,NF,NF], [NF,OK,OK]], syncs: [REF, REF, REF, REF, REF, REF], enrol: NEW, audit: [OK,OK,OK] },
+    Row { who: P("administrator"),        listed: "",                        reads: [[FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [FB,FB,FB] },
+    Row { who: P("outsider"),             listed: "",                        reads: [[FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [FB,FB,FB] },
+    Row { who: NoToken,                   listed: "401 sign_in_required",    reads: [[SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI]], syncs: [SI,  SI,  SI,  SI,  SI,  SI], enrol: BAD, audit: [SI,SI,SI] },
+    Row { who: UnknownToken,              listed: "401 sign_in_required",    reads: [[SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI]], syncs: [SI,  SI,  SI,  SI,  SI,  SI], enrol: BAD, audit: [SI,SI,SI] },
+    Row { who: Revoked,                   listed: "401 device_revoked",      reads: [[RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV]], syncs: [RV,  RV,  RV,  RV,  RV,  RV], enrol: NEW, audit: [RV,RV,RV] },
 ];
 
 /// The records the matrix reads and refers to.
@@ -186,7 +202,9 @@ impl World {
     /// id the answer must be about.
     fn read_path(&self, route: &str, target: usize) -> (String, String) {
         let record = match route {
-            "/api/v1/measures/{id}" => [self.package_item, self.n_measure, self.s_measure],
+            "/api/v1/measures/{id}" | "/api/v1/measures/{id}/chart" => {
+                [self.package_item, self.n_measure, self.s_measure]
+            }
             _ => [self.package_item, self.n_cycle, self.s_cycle],
         }[target];
         if route.contains("{stream_id}") {
@@ -195,6 +213,22 @@ impl World {
         } else {
             let id = record.to_string();
             (route.replace("{id}", &id), id)
+        }
+    }
+
+    /// The concrete path of an auditor's route for a target, and the id the answer
+    /// must be about.
+    fn audit_path(&self, route: &str, target: usize) -> (String, String) {
+        let stream = self.stream(target).to_string();
+        let record = [self.package_item, self.n_cycle, self.s_cycle][target].to_string();
+        match route {
+            "/api/v1/audit/decisions/{id}" => (route.replace("{id}", &record), record),
+            "/api/v1/audit/streams/{stream_id}/as-it-stood" => (
+                format!("{}?at=2100-01-01", route.replace("{stream_id}", &stream)),
+                stream,
+            ),
+            r if r.contains("{stream_id}") => (r.replace("{stream_id}", &stream), stream),
+            r => (format!("{r}?stream={stream}"), stream),
         }
     }
 
@@ -245,6 +279,28 @@ impl Http {
             json,
             accepted,
         }
+    }
+
+    /// A GET whose body may not be JSON: the answer, and the body when it is not.
+    fn get_bytes(&self, path: &str, token: Option<&str>) -> (Answer, Option<Vec<u8>>) {
+        let request = self.client.get(format!("{}{path}", self.base));
+        let request = match token {
+            Some(t) => request.bearer_auth(t),
+            None => request,
+        };
+        let response = request.send().expect("the server answers");
+        let status = response.status().as_u16();
+        let bytes = response.bytes().expect("a body").to_vec();
+        let json: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        let raw = json.is_null().then_some(bytes);
+        (
+            Answer {
+                status,
+                json,
+                accepted: None,
+            },
+            raw,
+        )
     }
 
     fn get(&self, path: &str, token: Option<&str>) -> Answer {
@@ -315,12 +371,38 @@ fn read_out(route: &str, about: &str, target: usize, answer: &Answer) -> Result<
         }
         "/api/v1/streams/{stream_id}/receipts" => json["receipts"].is_array(),
         "/api/v1/streams/{stream_id}/feed" => json["observations"].is_array(),
+        "/api/v1/measures/{id}/chart" => json["series"]["id"].as_str() == Some(about),
+        "/api/v1/collaboratives/{stream_id}/dashboard" => {
+            json["stream"].as_str() == Some(about) && json["teams"].is_array()
+        }
+        "/api/v1/streams/{stream_id}/detail" => json["overview"]["stream"].as_str() == Some(about),
         _ => json["id"].as_str() == Some(about),
     };
     if fits {
         Ok(OK)
     } else {
         Err(format!("200 but not the resource asked for: {json}"))
+    }
+}
+
+/// What an auditor's read gave: `Ok` only when the answer is the audit trail asked for.
+fn audit_out(route: &str, about: &str, answer: &Answer, bundle: bool) -> Result<Out, String> {
+    if answer.status != 200 {
+        return error_out(answer);
+    }
+    let json = &answer.json;
+    let fits = match route {
+        "/api/v1/audit/timeline" | "/api/v1/audit/access" => json["entries"].is_array(),
+        "/api/v1/audit/bundle" => bundle,
+        "/api/v1/audit/decisions/{id}" => json["decision"]["event_id"].as_str() == Some(about),
+        "/api/v1/audit/streams/{stream_id}/as-it-stood" => json["stream"].as_str() == Some(about),
+        "/api/v1/audit/streams/{stream_id}/decisions" => json["decisions"].is_array(),
+        _ => json["stream"].as_str() == Some(about) && json["intact"] == true,
+    };
+    if fits {
+        Ok(OK)
+    } else {
+        Err(format!("200 but not the audit trail asked for: {json}"))
     }
 }
 
@@ -498,6 +580,7 @@ fn every_route_answers_every_role_as_the_matrix_says() {
         .collect();
     let covered: BTreeSet<String> = READ_ROUTES
         .iter()
+        .chain(AUDIT_ROUTES.iter())
         .chain([LIST_ROUTE, SYNC_ROUTE, ENROL_ROUTE].iter())
         .chain(PUBLIC_ROUTES.iter())
         .map(|r| r.to_string())
@@ -622,6 +705,24 @@ fn every_route_answers_every_role_as_the_matrix_says() {
             }
         }
 
+        for route in AUDIT_ROUTES {
+            for (target, expected) in row.audit.into_iter().enumerate() {
+                let (path, about) = world.audit_path(route, target);
+                let answer = http.get_bytes(&path, token);
+                let bundle = answer.1.as_ref().is_some_and(|b| {
+                    praxis_core::audit::bundle::verify(b).is_ok_and(|v| {
+                        v.intact() && v.streams.iter().any(|s| s.stream.to_string() == about)
+                    })
+                });
+                let got = audit_out(route, &about, &answer.0, bundle);
+                check(
+                    format!("GET {route} on {}", ["C", "N", "S"][target]),
+                    format!("{expected:?}"),
+                    shown(got),
+                );
+            }
+        }
+
         for (send, expected) in SENDS.into_iter().zip(row.syncs) {
             let got = sync_out(
                 &http,
@@ -654,7 +755,10 @@ fn every_route_answers_every_role_as_the_matrix_says() {
             wrong.push(format!("GET {route} with no token: {}", answer.status));
         }
     }
-    assert_eq!(cells, MATRIX.len() * (1 + 7 * 3 + SENDS.len() + 1) + 2);
+    assert_eq!(
+        cells,
+        MATRIX.len() * (1 + READ_ROUTES.len() * 3 + AUDIT_ROUTES.len() * 3 + SENDS.len() + 1) + 2
+    );
     assert!(
         wrong.is_empty(),
         "{} of {cells} cells differ from the matrix:\n{}",

@@ -22,6 +22,16 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/records/{id}/history"),
     ("get", "/api/v1/cycles/{id}"),
     ("get", "/api/v1/measures/{id}"),
+    ("get", "/api/v1/measures/{id}/chart"),
+    ("get", "/api/v1/collaboratives/{stream_id}/dashboard"),
+    ("get", "/api/v1/streams/{stream_id}/detail"),
+    ("get", "/api/v1/audit/timeline"),
+    ("get", "/api/v1/audit/access"),
+    ("get", "/api/v1/audit/bundle"),
+    ("get", "/api/v1/audit/decisions/{id}"),
+    ("get", "/api/v1/audit/streams/{stream_id}/as-it-stood"),
+    ("get", "/api/v1/audit/streams/{stream_id}/decisions"),
+    ("get", "/api/v1/audit/streams/{stream_id}/integrity"),
 ];
 
 #[test]

@@ -1,12 +1,15 @@
 //! The domain: pure types and functions, no I/O. Events, their validation and the fold
 //! of events into views. The same events give the same views on every replica.
 
+pub mod as_it_stood;
 pub mod charts;
+pub mod dashboard;
 pub mod envelope;
 pub mod event;
 pub mod fold;
 pub mod hlc;
 pub mod ids;
+pub mod measure_chart;
 pub mod progress_scale;
 pub mod record;
 pub mod register;

@@ -371,3 +371,90 @@ pub fn record_history(record: &Record, original: Option<Event>) -> RecordHistory
         entries: record.history.clone(),
     }
 }
+
+/// A coordinator's score of a monthly report, with its justification.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ScoreLine {
+    pub id: EventId,
+    pub score: Score,
+    pub justification: String,
+    pub by: super::ids::PersonId,
+}
+
+/// A monthly report as it stands, with the coordinator's scores of it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ReportDetail {
+    pub id: EventId,
+    pub report: MonthlyReport,
+    pub by: super::ids::PersonId,
+    pub scores: Vec<ScoreLine>,
+}
+
+/// A senior manager's decision, with its rationale and the records it rests on.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DecisionLine {
+    pub id: EventId,
+    pub decision: String,
+    pub rationale: String,
+    pub rests_on: Vec<EventId>,
+    pub by: super::ids::PersonId,
+    pub on: super::hlc::Hlc,
+}
+
+/// Everything a team project page shows beyond its overview: the SCIE action plan and
+/// learning log, the monthly reports with their scores, and managers' decisions.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ProjectDetail {
+    pub overview: ProjectOverview,
+    pub action_plan: Vec<(EventId, ActionPlanEntry)>,
+    pub learning_log: Vec<(EventId, LearningLogEntry)>,
+    pub reports: Vec<ReportDetail>,
+    pub decisions: Vec<DecisionLine>,
+}
+
+/// A report and its score records (its children), if the report stands.
+pub fn report_detail(report: &Record, children: &[Record]) -> Option<ReportDetail> {
+    match &report.content {
+        Event::MonthlyReportSubmitted(r) if !report.withdrawn => Some(ReportDetail {
+            id: report.id,
+            report: r.clone(),
+            by: report.created.author,
+            scores: children
+                .iter()
+                .filter(|s| !s.withdrawn)
+                .filter_map(|s| match &s.content {
+                    Event::CoordinatorScoreGiven {
+                        score,
+                        justification,
+                        ..
+                    } => Some(ScoreLine {
+                        id: s.id,
+                        score: *score,
+                        justification: justification.clone(),
+                        by: s.created.author,
+                    }),
+                    _ => None,
+                })
+                .collect(),
+        }),
+        _ => None,
+    }
+}
+
+pub fn decision_line(record: &Record) -> Option<DecisionLine> {
+    match &record.content {
+        Event::ManagerDecisionRecorded {
+            decision,
+            rationale,
+            rests_on,
+        } if !record.withdrawn => Some(DecisionLine {
+            id: record.id,
+            decision: decision.clone(),
+            rationale: rationale.clone(),
+            rests_on: rests_on.clone(),
+            by: record.created.author,
+            on: record.created.at,
+        }),
+        _ => None,
+    }
+}

@@ -288,9 +288,9 @@ impl StreamDocument {
         &mut self,
         device: DeviceId,
         events: Vec<(&str, i64, Vec<u8>)>,
-    ) -> Result<(), ReplicationError> {
+    ) -> Result<Vec<ChangeHash>, ReplicationError> {
         if events.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let actor = device_actor(device);
         if self.doc.get_actor() != &actor {
@@ -308,10 +308,11 @@ impl StreamDocument {
             tail = next;
         }
         let added = changes.len();
+        let hashes = changes.iter().map(|c| c.hash()).collect();
         self.doc.apply_changes(changes)?;
         self.len += added;
         self.tail = Some(tail);
-        Ok(())
+        Ok(hashes)
     }
 
     /// The whole document, compacted.

@@ -372,7 +372,7 @@ impl Store {
             vec![event],
         );
         match result {
-            Ok(mut recorded) => {
+            Ok((mut recorded, _)) => {
                 tx.commit()?;
                 self.put_document(stream, document, UNSEEN);
                 Ok(recorded.remove(0))
@@ -407,19 +407,37 @@ impl Store {
         events: Vec<Event>,
         also: impl FnOnce(&Connection, &[Recorded]) -> Result<(), StoreError>,
     ) -> Result<Vec<Recorded>, StoreError> {
+        let identity = self.identity.clone();
+        self.record_as(&identity, stream, events, |tx, recorded, _| {
+            also(tx, recorded)
+        })
+    }
+
+    /// Records events authored by `identity` (a person on a device the caller has
+    /// checked, such as a server recording what a person signed in to it submits),
+    /// with the same validation and in one transaction with whatever `also` writes.
+    /// `also` is given the recorded events and the hashes of the Automerge changes that
+    /// carry them (one per event, in order), for a receipt log.
+    pub fn record_as(
+        &mut self,
+        identity: &Identity,
+        stream: StreamId,
+        events: Vec<Event>,
+        also: impl FnOnce(&Connection, &[Recorded], &[automerge::ChangeHash]) -> Result<(), StoreError>,
+    ) -> Result<Vec<Recorded>, StoreError> {
         let (mut document, seen) = self.take_document(stream)?;
         let tx = self.conn.transaction()?;
         let before = self.clock;
         match record_in(
             &tx,
             &mut self.clock,
-            &self.identity,
+            identity,
             stream,
             &mut document,
             events,
         )
-        .and_then(|r| {
-            also(&tx, &r)?;
+        .and_then(|(r, hashes)| {
+            also(&tx, &r, &hashes)?;
             maybe_compact(&tx, stream, &mut document)?;
             Ok(r)
         }) {
@@ -864,7 +882,7 @@ fn record_in(
     stream: StreamId,
     document: &mut StreamDocument,
     events: Vec<Event>,
-) -> Result<Vec<Recorded>, StoreError> {
+) -> Result<(Vec<Recorded>, Vec<automerge::ChangeHash>), StoreError> {
     let roles = stream_roles(tx, stream)?;
     // Another process may have recorded since this one last looked at the clock.
     *clock = clock.observe(read_clock(tx)?);
@@ -872,6 +890,7 @@ fn record_in(
     let mut views = SqliteViews::new(tx, stream, events.len());
     let mut changes = StoredChanges::after(tx, stream)?;
     let mut recorded = Vec::with_capacity(events.len());
+    let mut hashes = Vec::with_capacity(events.len());
     let mut last = None;
     let total = events.len();
     // A batch after which the document is compacted anyway (see `maybe_compact`) does
@@ -941,6 +960,7 @@ fn record_in(
                 &bytes,
             )?;
             changes.insert(tx, &hash, &change)?;
+            hashes.push(hash);
         }
         insert_event(tx, &envelope, &bytes, views.founding())?;
         if compact_at_end {
@@ -960,10 +980,10 @@ fn record_in(
     let changes = if compact_at_end { 0 } else { total as i64 };
     update_stream(tx, stream, summary.as_deref(), last, changes)?;
     if compact_at_end {
-        document.append_all(identity.device, appended)?;
+        hashes = document.append_all(identity.device, appended)?;
         compact_in(tx, stream, document)?;
     }
-    Ok(recorded)
+    Ok((recorded, hashes))
 }
 
 fn insert_event(

@@ -387,3 +387,147 @@ pub fn collaborative(
         conflicts: summary.conflicts,
     }))
 }
+
+use crate::domain::dashboard::{self, Dashboard, TeamInput};
+use crate::domain::measure_chart::{self, MeasureChart};
+use crate::domain::record::Stage;
+
+/// The cycles of a project whose change was adopted: (cycle, objective, day the change
+/// took effect). That is the day of the cycle's last Do (its Plan's date if it has
+/// none): the test that the Act adopted, whenever the Act itself was written down.
+pub fn adoptions(
+    conn: &Connection,
+    stream: StreamId,
+) -> Result<Vec<(EventId, String, time::Date)>, StoreError> {
+    let adopt = Some(Stage::Act(crate::domain::event::Decision::Adopt));
+    let mut out = Vec::new();
+    for c in records_of_kind(conn, stream, EventKind::CyclePlanned)?
+        .iter()
+        .filter(|c| !c.withdrawn && c.stage() == adopt)
+    {
+        let Some(view) = views::cycle_view(c, &children(conn, c.id)?) else {
+            continue;
+        };
+        let planned = view.plan.as_ref().map(|p| p.when);
+        let done = view.dos.iter().map(|(_, d)| d.carried_out_on).max();
+        if let Some(day) = done.or(planned) {
+            out.push((c.id, c.title(), day));
+        }
+    }
+    Ok(out)
+}
+
+/// A measure's charts, with the XmR limits recalculated from the points `from`.
+pub fn measure_chart(
+    conn: &Connection,
+    id: EventId,
+    from: &[usize],
+) -> Result<Option<MeasureChart>, StoreError> {
+    let Some(series) = measure_series(conn, id)? else {
+        return Ok(None);
+    };
+    let Some(stream) = event(conn, id)?.map(|e| e.stream) else {
+        return Ok(None);
+    };
+    let adopted = adoptions(conn, stream)?;
+    Ok(Some(measure_chart::measure_chart(series, &adopted, from)))
+}
+
+/// The dashboard of a collaborative over the project streams `projects` (those the
+/// reader may see), as of `today`.
+pub fn dashboard(
+    conn: &Connection,
+    collaborative: StreamId,
+    projects: &[StreamId],
+    today: time::Date,
+) -> Result<Option<Dashboard>, StoreError> {
+    let Some(view) = self::collaborative(conn, collaborative)? else {
+        return Ok(None);
+    };
+    let mut teams = Vec::with_capacity(projects.len());
+    for stream in projects {
+        let overview = project_overview(conn, *stream)?;
+        let cycles_run_on = records_of_kind(conn, *stream, EventKind::CyclePlanned)?
+            .iter()
+            .filter(|c| !c.withdrawn && c.stage().is_some_and(|s| s != Stage::Plan))
+            .filter_map(|c| match &c.content {
+                Event::CyclePlanned(p) => Some(p.when),
+                _ => None,
+            })
+            .collect();
+        let adopted = adoptions(conn, *stream)?;
+        let mut measure_readings = Vec::with_capacity(overview.measures.len());
+        for m in &overview.measures {
+            let Some(series) = measure_series(conn, m.id)? else {
+                continue;
+            };
+            let name = series
+                .definition
+                .as_ref()
+                .map(|d| d.name.clone())
+                .unwrap_or_default();
+            let chart = measure_chart::measure_chart(series, &adopted, &[]);
+            measure_readings.push((m.id, name, chart.latest_reading()));
+        }
+        teams.push(TeamInput {
+            overview,
+            cycles_run_on,
+            measure_readings,
+        });
+    }
+    Ok(Some(dashboard::dashboard(
+        collaborative,
+        &view.name,
+        view.schedule.as_deref(),
+        view.conflicts.len(),
+        teams,
+        today,
+    )))
+}
+
+/// A project's overview with its action plan, learning log, reports (with scores) and
+/// managers' decisions.
+pub fn project_detail(
+    conn: &Connection,
+    stream: StreamId,
+) -> Result<views::ProjectDetail, StoreError> {
+    let overview = project_overview(conn, stream)?;
+    let live = |kind| -> Result<Vec<Record>, StoreError> {
+        Ok(records_of_kind(conn, stream, kind)?
+            .into_iter()
+            .filter(|r| !r.withdrawn)
+            .collect())
+    };
+    let action_plan = live(EventKind::ActionPlanEntryAdded)?
+        .into_iter()
+        .filter_map(|r| match r.content {
+            Event::ActionPlanEntryAdded(e) => Some((r.id, e)),
+            _ => None,
+        })
+        .collect();
+    let learning_log = live(EventKind::LearningLogEntryAdded)?
+        .into_iter()
+        .filter_map(|r| match r.content {
+            Event::LearningLogEntryAdded(e) => Some((r.id, e)),
+            _ => None,
+        })
+        .collect();
+    let mut reports = Vec::new();
+    for r in live(EventKind::MonthlyReportSubmitted)? {
+        if let Some(detail) = views::report_detail(&r, &children(conn, r.id)?) {
+            reports.push(detail);
+        }
+    }
+    reports.sort_by_key(|r| (r.report.month, r.id));
+    let decisions = live(EventKind::ManagerDecisionRecorded)?
+        .iter()
+        .filter_map(views::decision_line)
+        .collect();
+    Ok(views::ProjectDetail {
+        overview,
+        action_plan,
+        learning_log,
+        reports,
+        decisions,
+    })
+}

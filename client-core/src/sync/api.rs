@@ -153,6 +153,15 @@ pub(crate) fn streams(
     parse::<StreamList>(&reply.body, "the list of streams").map(|l| l.streams)
 }
 
+/// A GET of the read API (`path` with its query), as bytes.
+pub(crate) fn read(http: &Client, base: &str, token: &str, path: &str) -> Result<Vec<u8>, Failure> {
+    let reply = send(http.get(format!("{base}{path}")).bearer_auth(token))?;
+    if !reply.status.is_success() {
+        return Err(failure(&reply));
+    }
+    Ok(reply.body)
+}
+
 pub(crate) fn sync(
     http: &Client,
     base: &str,

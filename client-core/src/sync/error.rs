@@ -7,6 +7,8 @@ use std::fmt;
 pub enum Attempt {
     Enrol,
     Sync,
+    /// Reading from the server (the audit trail).
+    Read,
 }
 
 impl fmt::Display for Attempt {
@@ -14,6 +16,7 @@ impl fmt::Display for Attempt {
         f.write_str(match self {
             Attempt::Enrol => "enrol",
             Attempt::Sync => "sync",
+            Attempt::Read => "read from the server",
         })
     }
 }

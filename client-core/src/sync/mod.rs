@@ -177,6 +177,17 @@ impl Server {
         .map_err(|f| self.give_up(f, Attempt::Sync))
     }
 
+    /// Reads from the server's read API with this device's token: `path` is the route
+    /// with its query (`/api/v1/audit/timeline?kind=cycle-acted`). The body as bytes.
+    pub fn read(&self, store: &Store, path: &str) -> Result<Vec<u8>, SyncError> {
+        let token = token(store)?;
+        let cancel = AtomicBool::new(false);
+        self.retrying(&mut NoProgress, None, &cancel, true, |_| {
+            api::read(&self.http, &self.base, &token, path)
+        })
+        .map_err(|f| self.give_up(f, Attempt::Read))
+    }
+
     /// Syncs every stream this device shares with the server. Streams the server lists
     /// that are not here are added; projects started here that the server does not
     /// know are sent. A stream the server refuses is reported with its reason in its

@@ -85,6 +85,9 @@ pub enum Command {
     Import { file: PathBuf },
     /// Drop the views and fold them again from the events.
     Rebuild,
+    /// For auditors: replay the history of decisions, and verify audit bundles.
+    #[command(subcommand)]
+    Audit(super::audit::AuditCommand),
 }
 
 #[derive(Args, Debug)]

@@ -18,6 +18,7 @@ pub fn run(cli: Cli) -> Result<Output> {
     match &cli.command {
         Command::Init(init) => return self::init(&path, init),
         Command::Enrol(enrol) => return self::enrol(&path, enrol),
+        Command::Audit(audit) => return super::audit::run(&path, audit),
         _ => {}
     }
     let device = context::open(&path)?;
@@ -27,7 +28,7 @@ pub fn run(cli: Cli) -> Result<Output> {
     let mut store = device.lock();
     let sel = &cli.project;
     match cli.command {
-        Command::Init(_) | Command::Enrol(_) | Command::Sync => unreachable_init(),
+        Command::Init(_) | Command::Enrol(_) | Command::Sync | Command::Audit(_) => unreachable_init(),
         Command::Status => render::status(&store),
         Command::Collaborative(c) => collaborative(&mut store, sel, c),
         Command::Project(ProjectCommand::Start {

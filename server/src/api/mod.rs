@@ -2,6 +2,7 @@
 //! description. Every route checks the caller's device and memberships; storage work
 //! runs on the blocking pool.
 
+mod audit;
 mod auth;
 
 use crate::auth::{SignInLimiter, hash_password, new_token, token_hash, verify_password};
@@ -14,7 +15,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use praxis_core::domain::ids::{EventId, StreamId};
+use praxis_core::domain::ids::{EventId, PersonId, StreamId};
 use praxis_core::replication::device_actor;
 use serde::Deserialize;
 use serde_json::json;
@@ -48,6 +49,10 @@ impl AppState {
         }
     }
 
+    pub fn limiter(&self) -> &SignInLimiter {
+        &self.limiter
+    }
+
     /// Runs `f` with the storage on the blocking pool.
     pub async fn with<T: Send + 'static>(
         &self,
@@ -76,9 +81,32 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/streams/{stream_id}/events", get(stream_events))
         .route("/api/v1/streams/{stream_id}/receipts", get(stream_receipts))
         .route("/api/v1/streams/{stream_id}/feed", get(stream_feed))
+        .route("/api/v1/streams/{stream_id}/detail", get(project_detail))
         .route("/api/v1/records/{id}/history", get(record_history))
         .route("/api/v1/cycles/{id}", get(cycle))
         .route("/api/v1/measures/{id}", get(measure))
+        .route("/api/v1/measures/{id}/chart", get(measure_chart))
+        .route(
+            "/api/v1/collaboratives/{stream_id}/dashboard",
+            get(dashboard),
+        )
+        .merge(crate::web::routes())
+        .route("/api/v1/audit/timeline", get(audit::timeline))
+        .route("/api/v1/audit/access", get(audit::access_log))
+        .route("/api/v1/audit/bundle", get(audit::bundle))
+        .route("/api/v1/audit/decisions/{id}", get(audit::decision))
+        .route(
+            "/api/v1/audit/streams/{stream_id}/as-it-stood",
+            get(audit::as_it_stood),
+        )
+        .route(
+            "/api/v1/audit/streams/{stream_id}/decisions",
+            get(audit::stream_decisions),
+        )
+        .route(
+            "/api/v1/audit/streams/{stream_id}/integrity",
+            get(audit::integrity),
+        )
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
         .merge(sync)
         .fallback(|| async {
@@ -170,7 +198,7 @@ fn stream_json(s: &StreamAccess) -> serde_json::Value {
     })
 }
 
-fn praxis_kind(kind: praxis_core::domain::record::StreamKind) -> &'static str {
+pub(crate) fn praxis_kind(kind: praxis_core::domain::record::StreamKind) -> &'static str {
     use praxis_core::domain::record::StreamKind;
     match kind {
         StreamKind::Collaborative => "collaborative",
@@ -189,12 +217,12 @@ async fn list_streams(
     ))
 }
 
-fn parse_stream(text: &str) -> Result<StreamId, ServerError> {
+pub fn parse_stream(text: &str) -> Result<StreamId, ServerError> {
     text.parse()
         .map_err(|_| ServerError::NotFound(format!("'{text}' is not a stream id (a UUID).")))
 }
 
-fn parse_record(text: &str) -> Result<EventId, ServerError> {
+pub fn parse_record(text: &str) -> Result<EventId, ServerError> {
     text.parse()
         .map_err(|_| ServerError::NotFound(format!("'{text}' is not a record id (a UUID).")))
 }
@@ -251,7 +279,17 @@ fn readable(
     device: &Device,
     stream: StreamId,
 ) -> Result<StreamAccess, ServerError> {
-    storage.access(device.person, stream)?.ok_or_else(|| {
+    readable_by(storage, device.person, stream)
+}
+
+/// Checks that `person` may read the stream: the one check the API and the web pages
+/// make.
+pub fn readable_by(
+    storage: &dyn Storage,
+    person: PersonId,
+    stream: StreamId,
+) -> Result<StreamAccess, ServerError> {
+    storage.access(person, stream)?.ok_or_else(|| {
         ServerError::Forbidden(
             "You are not a member of the team or collaborative this stream belongs to.".into(),
         )
@@ -264,17 +302,28 @@ fn readable_record(
     device: &Device,
     record: EventId,
 ) -> Result<StreamId, ServerError> {
+    readable_record_by(storage, device.person, record).map(|(s, _)| s)
+}
+
+/// Finds the stream of a record and checks that `person` may read it.
+pub fn readable_record_by(
+    storage: &dyn Storage,
+    person: PersonId,
+    record: EventId,
+) -> Result<(StreamId, StreamAccess), ServerError> {
     let stream = storage
         .stream_of(record)?
         .ok_or_else(|| ServerError::NotFound(format!("There is no record {record}.")))?;
-    readable(storage, device, stream)?;
-    Ok(stream)
+    let access = readable_by(storage, person, stream)?;
+    Ok((stream, access))
 }
 
-/// Answers with what `read` gives for a stream the device's person may read.
+/// Answers with what `read` gives for a stream the device's person may read, and
+/// writes the read (by `route`) to the access log.
 async fn on_stream<T: serde::Serialize + Send + 'static>(
     state: &AppState,
     device: Device,
+    route: &'static str,
     stream: &str,
     read: impl FnOnce(&dyn Storage, StreamId) -> Result<T, ServerError> + Send + 'static,
 ) -> Result<Json<serde_json::Value>, ServerError> {
@@ -282,7 +331,9 @@ async fn on_stream<T: serde::Serialize + Send + 'static>(
     let value = state
         .with(move |s| {
             readable(s, &device, stream)?;
-            read(s, stream)
+            let value = read(s, stream)?;
+            s.log_access(&device, route, stream, None)?;
+            Ok(value)
         })
         .await?;
     Ok(Json(
@@ -291,10 +342,11 @@ async fn on_stream<T: serde::Serialize + Send + 'static>(
 }
 
 /// Answers with what `read` gives for a record whose stream the device's person may
-/// read; `None` is "not found".
+/// read (`None` is "not found"), and writes the read to the access log.
 async fn on_record<T: serde::Serialize + Send + 'static>(
     state: &AppState,
     device: Device,
+    route: &'static str,
     id: &str,
     what: &'static str,
     read: impl FnOnce(&dyn Storage, EventId) -> Result<Option<T>, ServerError> + Send + 'static,
@@ -302,8 +354,11 @@ async fn on_record<T: serde::Serialize + Send + 'static>(
     let id = parse_record(id)?;
     let value = state
         .with(move |s| {
-            readable_record(s, &device, id)?;
-            read(s, id)?.ok_or_else(|| ServerError::NotFound(format!("{id} is not {what}.")))
+            let stream = readable_record(s, &device, id)?;
+            let value = read(s, id)?
+                .ok_or_else(|| ServerError::NotFound(format!("{id} is not {what}.")))?;
+            s.log_access(&device, route, stream, Some(id))?;
+            Ok(value)
         })
         .await?;
     Ok(Json(
@@ -316,7 +371,14 @@ async fn stream_view(
     AuthDevice(device): AuthDevice,
     Path(stream): Path<String>,
 ) -> Result<Json<serde_json::Value>, ServerError> {
-    on_stream(&state, device, &stream, |s, stream| s.stream_view(stream)).await
+    on_stream(
+        &state,
+        device,
+        "GET /api/v1/streams/{stream_id}",
+        &stream,
+        |s, stream| s.stream_view(stream),
+    )
+    .await
 }
 
 async fn stream_events(
@@ -324,9 +386,13 @@ async fn stream_events(
     AuthDevice(device): AuthDevice,
     Path(stream): Path<String>,
 ) -> Result<Json<serde_json::Value>, ServerError> {
-    on_stream(&state, device, &stream, |s, stream| {
-        Ok(json!({ "events": s.events(stream)? }))
-    })
+    on_stream(
+        &state,
+        device,
+        "GET /api/v1/streams/{stream_id}/events",
+        &stream,
+        |s, stream| Ok(json!({ "events": s.events(stream)? })),
+    )
     .await
 }
 
@@ -335,9 +401,13 @@ async fn stream_receipts(
     AuthDevice(device): AuthDevice,
     Path(stream): Path<String>,
 ) -> Result<Json<serde_json::Value>, ServerError> {
-    on_stream(&state, device, &stream, |s, stream| {
-        Ok(json!({ "receipts": s.receipts(stream)? }))
-    })
+    on_stream(
+        &state,
+        device,
+        "GET /api/v1/streams/{stream_id}/receipts",
+        &stream,
+        |s, stream| Ok(json!({ "receipts": s.receipts(stream)? })),
+    )
     .await
 }
 
@@ -353,9 +423,13 @@ async fn stream_feed(
     Query(q): Query<FeedQuery>,
 ) -> Result<Json<serde_json::Value>, ServerError> {
     let limit = q.limit.unwrap_or(50).min(1000);
-    on_stream(&state, device, &stream, move |s, stream| {
-        Ok(json!({ "observations": s.feed(stream, limit)? }))
-    })
+    on_stream(
+        &state,
+        device,
+        "GET /api/v1/streams/{stream_id}/feed",
+        &stream,
+        move |s, stream| Ok(json!({ "observations": s.feed(stream, limit)? })),
+    )
     .await
 }
 
@@ -364,7 +438,15 @@ async fn record_history(
     AuthDevice(device): AuthDevice,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ServerError> {
-    on_record(&state, device, &id, "a record", |s, id| s.history(id)).await
+    on_record(
+        &state,
+        device,
+        "GET /api/v1/records/{id}/history",
+        &id,
+        "a record",
+        |s, id| s.history(id),
+    )
+    .await
 }
 
 async fn cycle(
@@ -372,7 +454,15 @@ async fn cycle(
     AuthDevice(device): AuthDevice,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ServerError> {
-    on_record(&state, device, &id, "a cycle", |s, id| s.cycle(id)).await
+    on_record(
+        &state,
+        device,
+        "GET /api/v1/cycles/{id}",
+        &id,
+        "a cycle",
+        |s, id| s.cycle(id),
+    )
+    .await
 }
 
 async fn measure(
@@ -380,5 +470,100 @@ async fn measure(
     AuthDevice(device): AuthDevice,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ServerError> {
-    on_record(&state, device, &id, "a measure", |s, id| s.measure(id)).await
+    on_record(
+        &state,
+        device,
+        "GET /api/v1/measures/{id}",
+        &id,
+        "a measure",
+        |s, id| s.measure(id),
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct ChartQuery {
+    /// Points (0 is the first) the XmR limits are recalculated from, comma-separated.
+    pub from: Option<String>,
+}
+
+impl ChartQuery {
+    pub fn points(&self) -> Result<Vec<usize>, ServerError> {
+        let Some(text) = self.from.as_deref().filter(|t| !t.trim().is_empty()) else {
+            return Ok(Vec::new());
+        };
+        let points = text
+            .split(',')
+            .map(|p| p.trim().parse::<usize>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| {
+                ServerError::BadRequest(format!(
+                    "'from' should list points by number (0 is the first), separated by commas, such as from=12; got '{text}'."
+                ))
+            })?;
+        if points.len() > 100 {
+            return Err(ServerError::BadRequest(
+                "Recalculate limits from at most 100 points.".into(),
+            ));
+        }
+        Ok(points)
+    }
+}
+
+async fn measure_chart(
+    State(state): State<AppState>,
+    AuthDevice(device): AuthDevice,
+    Path(id): Path<String>,
+    Query(q): Query<ChartQuery>,
+) -> Result<Json<serde_json::Value>, ServerError> {
+    let from = q.points()?;
+    on_record(
+        &state,
+        device,
+        "GET /api/v1/measures/{id}/chart",
+        &id,
+        "a measure",
+        move |s, id| s.measure_chart(id, &from),
+    )
+    .await
+}
+
+/// Today, as the server's clock has it (UTC), for what is due and late.
+pub fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
+async fn dashboard(
+    State(state): State<AppState>,
+    AuthDevice(device): AuthDevice,
+    Path(stream): Path<String>,
+) -> Result<Json<serde_json::Value>, ServerError> {
+    let person = device.person;
+    on_stream(
+        &state,
+        device,
+        "GET /api/v1/collaboratives/{stream_id}/dashboard",
+        &stream,
+        move |s, stream| {
+            s.dashboard(person, stream, today())?.ok_or_else(|| {
+                ServerError::NotFound(format!("{stream} is not a collaborative with events."))
+            })
+        },
+    )
+    .await
+}
+
+async fn project_detail(
+    State(state): State<AppState>,
+    AuthDevice(device): AuthDevice,
+    Path(stream): Path<String>,
+) -> Result<Json<serde_json::Value>, ServerError> {
+    on_stream(
+        &state,
+        device,
+        "GET /api/v1/streams/{stream_id}/detail",
+        &stream,
+        |s, stream| s.project_detail(stream),
+    )
+    .await
 }

@@ -4,15 +4,17 @@
 mod gate;
 mod sqlite;
 
-pub use sqlite::SqliteStorage;
+pub use sqlite::{SqliteStorage, timestamp};
 
 use crate::error::ServerError;
+use praxis_core::domain::dashboard::Dashboard;
 use praxis_core::domain::event::{CollaborativeFounded, Scope};
 use praxis_core::domain::ids::{DeviceId, EventId, PersonId, StreamId};
+use praxis_core::domain::measure_chart::MeasureChart;
 use praxis_core::domain::record::StreamKind;
 use praxis_core::domain::role::Role;
 use praxis_core::domain::views::{
-    CycleView, FeedItem, MeasureSeries, ProjectOverview, RecordHistory,
+    CycleView, FeedItem, MeasureSeries, ProjectDetail, ProjectOverview, RecordHistory,
 };
 use praxis_core::store::queries::CollaborativeView;
 use serde::Serialize;
@@ -98,6 +100,20 @@ pub struct EventView {
     pub body: Option<praxis_core::domain::event::Event>,
 }
 
+/// One read of a stream's records, for the access log.
+#[derive(Clone, Debug, Serialize)]
+pub struct AccessEntry {
+    pub seq: i64,
+    /// Milliseconds since the epoch.
+    pub at: i64,
+    pub person: PersonId,
+    pub device: DeviceId,
+    /// The route read, as `GET /api/v1/cycles/{id}`.
+    pub route: String,
+    pub stream: StreamId,
+    pub record: Option<EventId>,
+}
+
 pub struct SyncReply {
     /// The server's next message, or `None` when it has nothing more to say.
     pub message: Option<Vec<u8>>,
@@ -108,6 +124,16 @@ pub struct SyncReply {
 pub enum StreamView {
     Collaborative(CollaborativeView),
     Project(ProjectOverview),
+}
+
+/// A browser session as its cookie shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct WebSession {
+    pub person: PersonId,
+    pub username: String,
+    pub name: String,
+    /// The token every form of this session carries.
+    pub csrf: String,
 }
 
 pub trait Storage: Send {
@@ -157,6 +183,64 @@ pub trait Storage: Send {
     fn measure(&self, id: EventId) -> Result<Option<MeasureSeries>>;
     fn feed(&self, stream: StreamId, limit: u32) -> Result<Vec<FeedItem>>;
     fn history(&self, id: EventId) -> Result<Option<RecordHistory>>;
+    /// A project's overview with its action plan, learning log, reports and decisions.
+    fn project_detail(&self, stream: StreamId) -> Result<ProjectDetail>;
+    /// A measure's run chart and XmR chart, limits recalculated from the points `from`.
+    fn measure_chart(&self, id: EventId, from: &[usize]) -> Result<Option<MeasureChart>>;
+    /// The dashboard of a collaborative over the projects `person` may read.
+    fn dashboard(
+        &self,
+        person: PersonId,
+        collaborative: StreamId,
+        today: time::Date,
+    ) -> Result<Option<Dashboard>>;
+
+    // Browser sessions, and what people record in the browser.
+    fn start_session(
+        &mut self,
+        person: PersonId,
+        token_hash: &str,
+        csrf: &str,
+        hours: i64,
+    ) -> Result<()>;
+    /// The live session whose cookie token hashes to `token_hash`.
+    fn session(&self, token_hash: &str) -> Result<Option<WebSession>>;
+    fn end_session(&mut self, token_hash: &str) -> Result<()>;
+    /// Records events authored by `person` on their browser device, after the same
+    /// role check the sync gate makes and the domain's validation, with a receipt for
+    /// each change, all in one transaction.
+    fn record_for(
+        &mut self,
+        person: PersonId,
+        stream: StreamId,
+        events: Vec<praxis_core::domain::event::Event>,
+    ) -> Result<Vec<EventId>>;
+
     /// How many stream documents are loaded in memory now.
     fn documents_loaded(&self) -> usize;
+
+    // Audit.
+    /// Appends to the access log that `device` read `stream` (and `record` in it).
+    fn log_access(
+        &mut self,
+        device: &Device,
+        route: &str,
+        stream: StreamId,
+        record: Option<EventId>,
+    ) -> Result<()>;
+    /// The access log of some streams, oldest first.
+    fn access_log(&self, streams: &[StreamId]) -> Result<Vec<AccessEntry>>;
+    /// Every change of the stream's Automerge document, in causal order, as bytes.
+    fn stream_changes(&mut self, stream: StreamId) -> Result<Vec<Vec<u8>>>;
+    /// The stream's receipt log as the audit bundle holds it (times in milliseconds).
+    fn receipt_log(
+        &self,
+        stream: StreamId,
+    ) -> Result<Vec<praxis_core::audit::bundle::ReceiptEntry>>;
+    /// The stream's events, decoded, in fold order.
+    fn envelopes(&self, stream: StreamId) -> Result<Vec<praxis_core::domain::envelope::Envelope>>;
+    fn stream_info(&self, stream: StreamId) -> Result<praxis_core::store::queries::StreamInfo>;
+    /// The device the server records its own events with (the organisation's, and
+    /// collaboratives founded by an administrator).
+    fn server_device(&self) -> DeviceId;
 }

@@ -9,7 +9,11 @@ use praxis_core::store::{Store, queries};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
 
-const SERVER_MIGRATIONS: &[&str] = &[include_str!("001_server.sql")];
+const SERVER_MIGRATIONS: &[&str] = &[
+    include_str!("001_server.sql"),
+    include_str!("002_access_log.sql"),
+    include_str!("003_web.sql"),
+];
 
 /// Stream documents kept in memory at once (least recently used go first).
 pub const DOCUMENTS_IN_MEMORY: usize = 64;
@@ -143,6 +147,32 @@ impl SqliteStorage {
         rows.into_iter()
             .map(|(s, t)| Ok((StreamId(uuid_of(&s)?), EventId(uuid_of(&t)?))))
             .collect()
+    }
+
+    /// The device `person`'s browser records under, enrolled on first use with a token
+    /// no one is ever given (so it can never sync), revocable like any other device.
+    fn browser_device(&mut self, person: PersonId) -> Result<DeviceId> {
+        let existing: Option<Vec<u8>> = self
+            .conn()
+            .prepare_cached("SELECT device FROM browser_devices WHERE person = ?1")?
+            .query_row([blob(&person.0)], |r| r.get(0))
+            .optional()?;
+        if let Some(id) = existing {
+            let device = DeviceId(uuid_of(&id)?);
+            if let Some(d) = self.devices()?.into_iter().find(|d| d.id == device)
+                && let DeviceStatus::Revoked { at, reason } = d.status
+            {
+                return Err(ServerError::DeviceRevoked { at, reason });
+            }
+            return Ok(device);
+        }
+        let unusable = crate::auth::token_hash(&crate::auth::new_token()?);
+        let device = self.enrol_device(person, "Web browser", &unusable, 365 * 100)?;
+        self.conn().execute(
+            "INSERT INTO browser_devices (person, device) VALUES (?1, ?2)",
+            params![blob(&person.0), blob(&device.0)],
+        )?;
+        Ok(device)
     }
 
     fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRow> {
@@ -741,7 +771,245 @@ impl Storage for SqliteStorage {
         Ok(queries::history(self.conn(), id)?)
     }
 
+    fn project_detail(&self, stream: StreamId) -> Result<ProjectDetail> {
+        if queries::stream_info(self.conn(), stream)?.kind != StreamKind::Project {
+            return Err(ServerError::NotFound(format!(
+                "{stream} is not a team project."
+            )));
+        }
+        Ok(queries::project_detail(self.conn(), stream)?)
+    }
+
+    fn measure_chart(&self, id: EventId, from: &[usize]) -> Result<Option<MeasureChart>> {
+        Ok(queries::measure_chart(self.conn(), id, from)?)
+    }
+
+    fn dashboard(
+        &self,
+        person: PersonId,
+        collaborative: StreamId,
+        today: time::Date,
+    ) -> Result<Option<Dashboard>> {
+        let projects: Vec<StreamId> = self
+            .streams_for(person)?
+            .into_iter()
+            .filter(|s| s.kind == StreamKind::Project && s.collaborative == Some(collaborative))
+            .map(|s| s.stream_id)
+            .collect();
+        Ok(queries::dashboard(
+            self.conn(),
+            collaborative,
+            &projects,
+            today,
+        )?)
+    }
+
+    fn start_session(
+        &mut self,
+        person: PersonId,
+        token_hash: &str,
+        csrf: &str,
+        hours: i64,
+    ) -> Result<()> {
+        let now = now_millis();
+        self.conn().execute(
+            "INSERT INTO sessions (token_hash, person, csrf, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![token_hash, blob(&person.0), csrf, now, now + hours * 3_600_000],
+        )?;
+        Ok(())
+    }
+
+    fn session(&self, token_hash: &str) -> Result<Option<WebSession>> {
+        let row: Option<(Vec<u8>, String, String, String)> = self
+            .conn()
+            .prepare_cached(
+                "SELECT p.id, p.username, p.name, s.csrf FROM sessions s JOIN people p ON p.id = s.person
+                 WHERE s.token_hash = ?1 AND s.ended_at IS NULL AND s.expires_at > ?2",
+            )?
+            .query_row(params![token_hash, now_millis()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .optional()?;
+        row.map(|(id, username, name, csrf)| {
+            Ok(WebSession {
+                person: PersonId(uuid_of(&id)?),
+                username,
+                name,
+                csrf,
+            })
+        })
+        .transpose()
+    }
+
+    fn end_session(&mut self, token_hash: &str) -> Result<()> {
+        self.conn().execute(
+            "UPDATE sessions SET ended_at = ?1 WHERE token_hash = ?2 AND ended_at IS NULL",
+            params![now_millis(), token_hash],
+        )?;
+        Ok(())
+    }
+
+    fn record_for(
+        &mut self,
+        person: PersonId,
+        stream: StreamId,
+        events: Vec<Event>,
+    ) -> Result<Vec<EventId>> {
+        let access = self.access(person, stream)?.ok_or_else(|| {
+            ServerError::Forbidden(
+                "You are not a member of the team or collaborative this belongs to.".into(),
+            )
+        })?;
+        for event in &events {
+            let kind = event.kind();
+            if !access.roles.iter().any(|r| r.may_record(kind)) {
+                return Err(ServerError::Forbidden(format!(
+                    "As {} you may not record a {} here. Ask whoever holds that role to record it.",
+                    access
+                        .roles
+                        .iter()
+                        .map(|r| r.name())
+                        .collect::<Vec<_>>()
+                        .join(" or "),
+                    kind.name()
+                )));
+            }
+        }
+        let device = self.browser_device(person)?;
+        let name = self
+            .people()?
+            .into_iter()
+            .find(|p| p.id == person)
+            .map(|p| p.name)
+            .ok_or_else(|| ServerError::NotFound(format!("There is no person {person}.")))?;
+        let identity = praxis_core::store::Identity {
+            person,
+            name,
+            device,
+        };
+        let received_at = now_millis();
+        let recorded = self
+            .store
+            .record_as(&identity, stream, events, |tx, recorded, hashes| {
+                let mut insert = tx.prepare_cached(
+                    "INSERT INTO receipts (stream, change_hash, device, received_at, events) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?;
+                for (r, hash) in recorded.iter().zip(hashes) {
+                    insert.execute(params![
+                        blob(&stream.0),
+                        hash.to_string(),
+                        blob(&device.0),
+                        received_at,
+                        serde_json::to_string(&[r.id.to_string()]).unwrap_or_default(),
+                    ])?;
+                }
+                Ok(())
+            })?;
+        Ok(recorded.into_iter().map(|r| r.id).collect())
+    }
+
     fn documents_loaded(&self) -> usize {
         self.store.documents_loaded()
+    }
+
+    fn log_access(
+        &mut self,
+        device: &Device,
+        route: &str,
+        stream: StreamId,
+        record: Option<EventId>,
+    ) -> Result<()> {
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO access_log (at, person, device, route, stream, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                now_millis(),
+                blob(&device.person.0),
+                blob(&device.id.0),
+                route,
+                blob(&stream.0),
+                record.map(|r| r.0.as_bytes().to_vec()),
+            ])?;
+        Ok(())
+    }
+
+    fn access_log(&self, streams: &[StreamId]) -> Result<Vec<AccessEntry>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT seq, at, person, device, route, stream, record FROM access_log WHERE stream = ?1 ORDER BY seq",
+        )?;
+        type Row = (i64, i64, Vec<u8>, Vec<u8>, String, Vec<u8>, Option<Vec<u8>>);
+        let mut out = Vec::new();
+        for stream in streams {
+            let rows: Vec<Row> = stmt
+                .query_map([blob(&stream.0)], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                    ))
+                })?
+                .collect::<std::result::Result<Vec<_>, _>>()?;
+            for (seq, at, person, device, route, stream, record) in rows {
+                out.push(AccessEntry {
+                    seq,
+                    at,
+                    person: PersonId(uuid_of(&person)?),
+                    device: DeviceId(uuid_of(&device)?),
+                    route,
+                    stream: StreamId(uuid_of(&stream)?),
+                    record: record.map(|r| uuid_of(&r).map(EventId)).transpose()?,
+                });
+            }
+        }
+        out.sort_by_key(|e| e.seq);
+        Ok(out)
+    }
+
+    fn stream_changes(&mut self, stream: StreamId) -> Result<Vec<Vec<u8>>> {
+        Ok(self.store.changes_since(stream, &[])?)
+    }
+
+    fn receipt_log(
+        &self,
+        stream: StreamId,
+    ) -> Result<Vec<praxis_core::audit::bundle::ReceiptEntry>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT seq, change_hash, device, received_at, events FROM receipts WHERE stream = ?1 ORDER BY seq",
+        )?;
+        type Row = (i64, String, Vec<u8>, i64, String);
+        let rows: Vec<Row> = stmt
+            .query_map([blob(&stream.0)], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(seq, change_hash, device, received_at, events)| {
+                Ok(praxis_core::audit::bundle::ReceiptEntry {
+                    seq,
+                    change_hash,
+                    device: DeviceId(uuid_of(&device)?),
+                    received_at,
+                    events: serde_json::from_str(&events)
+                        .map_err(|e| ServerError::Internal(e.to_string()))?,
+                })
+            })
+            .collect()
+    }
+
+    fn envelopes(&self, stream: StreamId) -> Result<Vec<praxis_core::domain::envelope::Envelope>> {
+        Ok(queries::events(self.conn(), stream)?)
+    }
+
+    fn stream_info(&self, stream: StreamId) -> Result<queries::StreamInfo> {
+        Ok(queries::stream_info(self.conn(), stream)?)
+    }
+
+    fn server_device(&self) -> DeviceId {
+        self.store.identity().device
     }
 }

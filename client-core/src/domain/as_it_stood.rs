@@ -1,0 +1,211 @@
+//! A stream's views as they stood at some point in its history: the same fold as the
+//! live views (`fold::apply` over `MemoryViews`), applied to the events up to that
+//! point, and shaped by the same functions in `views`. Nothing is stored for it: the
+//! caller chooses the events (by when the server received them, or by what an author
+//! had seen), this folds them.
+
+use super::charts::run_chart::{self, RunChart};
+use super::charts::xmr::{self, XmrChart, XmrSettings};
+use super::charts::{ChartError, Series};
+use super::envelope::Envelope;
+use super::event::{Event, EventKind};
+use super::fold::MemoryViews;
+use super::ids::{EventId, StreamId};
+use super::record::{Detail, Record};
+use super::views::{
+    self, CycleView, MeasureCount, MeasureSeries, OverviewInput, ProjectOverview, RecordHistory,
+};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// The views of one stream folded from a chosen set of its events.
+pub struct StreamAsItStood {
+    views: MemoryViews,
+    originals: HashMap<EventId, Event>,
+}
+
+/// A measure's series as it stood, read on a run chart and an XmR chart.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MeasureChart {
+    pub series: MeasureSeries,
+    pub run_chart: Option<RunChart>,
+    pub xmr: Option<XmrChart>,
+    /// Why a chart could not be drawn (no definition to go by, a value not a number).
+    pub not_charted: Option<String>,
+}
+
+/// A monthly report with the coordinator's scores of it, as they stood.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ReportView {
+    pub id: EventId,
+    pub report: Event,
+    pub withdrawn: bool,
+    pub coordinator_scores: Vec<(EventId, Event)>,
+    pub history: RecordHistory,
+}
+
+impl StreamAsItStood {
+    /// Folds `events` (in any order: they are sorted into fold order first).
+    pub fn fold<'a>(stream: StreamId, events: impl IntoIterator<Item = &'a Envelope>) -> Self {
+        let events: Vec<&Envelope> = events.into_iter().collect();
+        let originals = events
+            .iter()
+            .filter_map(|e| e.event().map(|ev| (e.id, ev.clone())))
+            .collect();
+        StreamAsItStood {
+            views: MemoryViews::fold_all(stream, events),
+            originals,
+        }
+    }
+
+    pub fn views(&self) -> &MemoryViews {
+        &self.views
+    }
+
+    /// How many events were folded.
+    pub fn events(&self) -> u64 {
+        self.views.summary.events
+    }
+
+    fn sorted(&self, keep: impl Fn(&Record) -> bool) -> Vec<Record> {
+        // The store's order: by the position of the event that made each record.
+        let mut records: Vec<&Record> = self.views.records.values().filter(|r| keep(r)).collect();
+        records.sort_by_key(|r| (r.created.at.sort_key(), r.id));
+        records.into_iter().cloned().collect()
+    }
+
+    fn of_kind(&self, kind: EventKind) -> Vec<Record> {
+        self.sorted(|r| r.kind == kind)
+    }
+
+    fn children(&self, parent: EventId) -> Vec<Record> {
+        self.sorted(|r| r.parent == Some(parent))
+    }
+
+    pub fn record(&self, id: EventId) -> Option<&Record> {
+        self.views.records.get(&id)
+    }
+
+    /// The project's overview (aim, measures, cycles by stage, ramps, reports).
+    pub fn project_overview(&self) -> ProjectOverview {
+        let summary = &self.views.summary;
+        let project = summary.founding.and_then(|f| self.record(f));
+        let measure_records = self.of_kind(EventKind::MeasureDefined);
+        let children: Vec<Vec<Record>> = measure_records
+            .iter()
+            .map(|m| self.children(m.id))
+            .collect();
+        let measures = measure_records
+            .iter()
+            .zip(&children)
+            .map(|(m, c)| MeasureCount::of(m, c))
+            .collect();
+        let reports = self
+            .of_kind(EventKind::MonthlyReportSubmitted)
+            .into_iter()
+            .map(|r| (r.id, r))
+            .collect::<Vec<_>>();
+        let report_children: Vec<Vec<Record>> =
+            reports.iter().map(|(id, _)| self.children(*id)).collect();
+        let cycles = self.of_kind(EventKind::CyclePlanned);
+        let change_ideas = self.of_kind(EventKind::ChangeIdeaProposed);
+        views::project_overview(OverviewInput {
+            summary,
+            project,
+            measures,
+            cycles: &cycles,
+            reports: reports
+                .iter()
+                .zip(report_children)
+                .map(|((_, r), c)| (r, c))
+                .collect(),
+            change_ideas: &change_ideas,
+        })
+    }
+
+    pub fn cycle(&self, id: EventId) -> Option<CycleView> {
+        views::cycle_view(self.record(id)?, &self.children(id))
+    }
+
+    pub fn measure_series(&self, id: EventId) -> Option<MeasureSeries> {
+        match self.record(id) {
+            Some(m) if m.kind == EventKind::MeasureDefined => {
+                Some(views::measure_series(m, &self.children(id)))
+            }
+            _ => None,
+        }
+    }
+
+    /// The measure's series with the chart rules' signals, as they stood.
+    pub fn measure_chart(&self, id: EventId) -> Option<MeasureChart> {
+        let series = self.measure_series(id)?;
+        let Some(definition) = series.definition.clone() else {
+            return Some(MeasureChart {
+                series,
+                run_chart: None,
+                xmr: None,
+                not_charted: Some(
+                    "the measure's definition is in conflict, so there is no direction to read the chart by".into(),
+                ),
+            });
+        };
+        let values = Series::of_measure(&series.points, definition.frequency);
+        let charts = || -> Result<(RunChart, XmrChart), ChartError> {
+            let mut settings = XmrSettings::new(definition.direction);
+            if let Some(target) = definition.target {
+                settings = settings.target(target);
+            }
+            Ok((
+                run_chart::analyse_series(&values, definition.direction)?,
+                xmr::analyse_series(&values, &settings)?,
+            ))
+        };
+        Some(match charts() {
+            Ok((run, xmr)) => MeasureChart {
+                series,
+                run_chart: Some(run),
+                xmr: Some(xmr),
+                not_charted: None,
+            },
+            Err(e) => MeasureChart {
+                series,
+                run_chart: None,
+                xmr: None,
+                not_charted: Some(e.to_string()),
+            },
+        })
+    }
+
+    /// A record's history with its corrections, as it stood.
+    pub fn history(&self, id: EventId) -> Option<RecordHistory> {
+        let record = self.record(id)?;
+        Some(views::record_history(
+            record,
+            self.originals.get(&id).cloned(),
+        ))
+    }
+
+    /// A monthly report and the coordinator's scores of it, as they stood.
+    pub fn report(&self, id: EventId) -> Option<ReportView> {
+        let record = self.record(id)?;
+        if record.kind != EventKind::MonthlyReportSubmitted {
+            return None;
+        }
+        let scores = match &record.detail {
+            Detail::Report { coordinator_scores } => coordinator_scores.clone(),
+            _ => Vec::new(),
+        };
+        Some(ReportView {
+            id,
+            report: record.content.clone(),
+            withdrawn: record.withdrawn,
+            coordinator_scores: scores
+                .iter()
+                .filter_map(|s| self.record(*s))
+                .filter(|s| !s.withdrawn)
+                .map(|s| (s.id, s.content.clone()))
+                .collect(),
+            history: self.history(id)?,
+        })
+    }
+}

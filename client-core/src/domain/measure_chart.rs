@@ -1,0 +1,196 @@
+//! A measure as its charts show it: the series with its run chart and XmR chart, the
+//! cycles adopted during it marked on the time axis, and where the XmR limits are
+//! recalculated. One view, so the JSON API and the web page read the same thing.
+
+use super::charts::run_chart::{self, RunChart};
+use super::charts::xmr::{self, XmrChart, XmrSettings};
+use super::charts::{Series, Signal};
+use super::ids::EventId;
+use super::views::MeasureSeries;
+use serde::Serialize;
+use time::Date;
+
+/// A cycle whose change was adopted, placed on the measure's time axis.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Adoption {
+    pub cycle: EventId,
+    pub objective: String,
+    /// The day the adopted change took effect (the day of the test the Act adopted).
+    pub adopted_on: Date,
+    /// The first point measured from the day of adoption on; `None` when none is yet.
+    /// Recalculating the limits from here is what the adoption proposes.
+    pub point: Option<usize>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MeasureChart {
+    pub series: MeasureSeries,
+    /// `None` when the measure has no single definition (its revisions conflict) or a
+    /// value cannot be charted; `problem` says which.
+    pub run_chart: Option<RunChart>,
+    pub xmr: Option<XmrChart>,
+    /// The points the XmR limits are recalculated from, as asked (in order, in range).
+    pub recalculated_from: Vec<usize>,
+    pub adoptions: Vec<Adoption>,
+    pub problem: Option<String>,
+}
+
+impl MeasureChart {
+    /// The reading of the signal, on either chart, whose last point is latest: what the
+    /// measure shows now (`None` when no signal has a direction).
+    pub fn latest_reading(&self) -> Option<super::charts::Reading> {
+        let run = self.run_chart.iter().flat_map(|c| c.signals.iter());
+        let xmr = self.xmr.iter().flat_map(|c| c.signals.iter());
+        run.chain(xmr)
+            .filter(|s| s.reading.is_some())
+            .filter_map(|s| s.points.last().map(|p| (*p, s.reading)))
+            .max_by_key(|(p, _)| *p)
+            .and_then(|(_, r)| r)
+    }
+
+    /// Every signal of both charts that flags `point`.
+    pub fn signals_at(&self, point: usize) -> impl Iterator<Item = &Signal> {
+        let run = self.run_chart.iter().flat_map(|c| c.signals.iter());
+        let xmr = self.xmr.iter().flat_map(|c| c.signals.iter());
+        run.chain(xmr).filter(move |s| s.points.contains(&point))
+    }
+}
+
+/// The charts of `series`, with adoptions `(cycle, objective, adopted on)` and the XmR
+/// limits recalculated from the points `recalculate_from` (out-of-range ones are
+/// ignored with a warning by the chart rules).
+pub fn measure_chart(
+    series: MeasureSeries,
+    adoptions: &[(EventId, String, Date)],
+    recalculate_from: &[usize],
+) -> MeasureChart {
+    let mut recalculated_from: Vec<usize> = recalculate_from.to_vec();
+    recalculated_from.sort_unstable();
+    recalculated_from.dedup();
+    let mut adoptions: Vec<Adoption> = adoptions
+        .iter()
+        .map(|(cycle, objective, on)| Adoption {
+            cycle: *cycle,
+            objective: objective.clone(),
+            adopted_on: *on,
+            point: series.points.iter().position(|p| p.period_start >= *on),
+        })
+        .collect();
+    adoptions.sort_by_key(|a| (a.adopted_on, a.cycle));
+    let Some(definition) = series.definition.clone() else {
+        return MeasureChart {
+            series,
+            run_chart: None,
+            xmr: None,
+            recalculated_from,
+            adoptions,
+            problem: Some(
+                "The measure's definition is in conflict: resolve it before its charts can be read."
+                    .into(),
+            ),
+        };
+    };
+    let values = Series::of_measure(&series.points, definition.frequency);
+    let mut settings = XmrSettings::new(definition.direction);
+    settings.target = definition.target;
+    settings.phase_starts = recalculated_from.clone();
+    let run = run_chart::analyse_series(&values, definition.direction);
+    let xmr = xmr::analyse_series(&values, &settings);
+    let problem = match (&run, &xmr) {
+        (Err(e), _) | (_, Err(e)) => Some(e.to_string()),
+        _ => None,
+    };
+    MeasureChart {
+        series,
+        run_chart: run.ok(),
+        xmr: xmr.ok(),
+        recalculated_from,
+        adoptions,
+        problem,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::domain::charts::Rule;
+    use crate::domain::event::*;
+    use crate::domain::views::Point;
+    use time::macros::date;
+
+    fn series(values: &[f64]) -> MeasureSeries {
+        let start = date!(2026 - 01 - 05);
+        MeasureSeries {
+            id: EventId::new(),
+            definition: Some(MeasureDefinition {
+                name: "Plans agreed".into(),
+                kind: MeasureKind::Outcome,
+                operational_definition: "Assessments with a plan agreed".into(),
+                unit: MeasureUnit::Unit("plans".into()),
+                direction: Direction::HigherIsBetter,
+                target: Some(20.0),
+                frequency: Frequency::Weekly,
+            }),
+            revisions: 0,
+            conflict: None,
+            points: values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| Point {
+                    id: EventId::new(),
+                    period_start: start + time::Duration::weeks(i as i64),
+                    period_end: start + time::Duration::weeks(i as i64) + time::Duration::days(6),
+                    value: MeasurementValue::Value(*v),
+                    plotted: *v,
+                    note: String::new(),
+                    corrected: false,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn an_adoption_marks_the_first_point_measured_after_it_and_limits_recalculate_there() {
+        let values = [
+            5., 6., 5., 7., 6., 5., 6., 12., 13., 12., 14., 13., 12., 13.,
+        ];
+        let cycle = EventId::new();
+        let adopted = (cycle, "Risk guide".to_string(), date!(2026 - 02 - 20));
+        let plain = measure_chart(series(&values), std::slice::from_ref(&adopted), &[]);
+        // 2026-02-20 falls in week 7 (starting 16 Feb); the first week starting after is 8th point (index 7).
+        assert_eq!(plain.adoptions[0].point, Some(7));
+        assert_eq!(plain.xmr.as_ref().unwrap().phases.len(), 1);
+        let run = plain.run_chart.as_ref().unwrap();
+        assert!(run.signals.iter().any(|s| s.rule == Rule::Shift));
+        let shift: Vec<&Signal> = plain.signals_at(13).collect();
+        assert!(!shift.is_empty());
+
+        let recalculated = measure_chart(series(&values), &[adopted], &[7, 7, 99]);
+        assert_eq!(recalculated.recalculated_from, vec![7, 99]);
+        let xmr = recalculated.xmr.unwrap();
+        assert_eq!(xmr.phases.len(), 2);
+        assert_eq!(xmr.phases[1].start, 7);
+        assert_eq!(xmr.phases[0].mean, 40.0 / 7.0);
+        assert!(
+            !xmr.warnings.is_empty(),
+            "point 99 is out of range and said so"
+        );
+    }
+
+    #[test]
+    fn a_measure_in_conflict_has_no_charts_and_says_why() {
+        let mut s = series(&[1., 2., 3.]);
+        s.definition = None;
+        let chart = measure_chart(s, &[], &[]);
+        assert!(chart.run_chart.is_none() && chart.xmr.is_none());
+        assert!(chart.problem.unwrap().contains("conflict"));
+    }
+
+    #[test]
+    fn a_value_that_cannot_be_charted_is_named() {
+        let chart = measure_chart(series(&[1., f64::NAN, 3.]), &[], &[]);
+        assert!(chart.run_chart.is_none());
+        assert!(chart.problem.unwrap().contains("not a number"));
+    }
+}

@@ -1,0 +1,495 @@
+//! `praxis audit`: the auditor's commands. All but `verify` read from the server with
+//! this enrolled device's token (the auditor role is needed there); `verify` checks an
+//! audit bundle with no server, no network and no store.
+
+use super::render::Output;
+use anyhow::{Context as _, Result, anyhow, bail};
+use clap::{Args, Subcommand};
+use praxis_core::audit::bundle;
+use praxis_core::store::{Store, queries};
+use praxis_core::sync::{Retry, Server};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Every event (author, role, device, device time, when it reached the office,
+    /// content; late arrivals marked) and every read of the records, in the order they
+    /// reached the server.
+    Timeline(TimelineArgs),
+    /// A view as it stood at a date and time, or just after an event reached the server.
+    AsItStood(AsItStoodArgs),
+    /// The decisions of a stream: Acts, coordinator scores, manager decisions, resolutions.
+    Decisions {
+        /// The stream (a project or collaborative), by id or a word of its name.
+        #[arg(long)]
+        stream: String,
+    },
+    /// What the maker of a decision had seen when making it, and what they had not.
+    Decision {
+        /// The decision's event id.
+        id: String,
+    },
+    /// Check on the server that a stream's history is intact.
+    Integrity {
+        #[arg(long)]
+        stream: String,
+    },
+    /// Who read which records, and when.
+    Access(AccessArgs),
+    /// Download an audit bundle (the streams' changes, receipt log and manifest).
+    Export {
+        /// Where to write the bundle (a tar archive).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Only this stream; every stream you audit by default.
+        #[arg(long)]
+        stream: Option<String>,
+    },
+    /// Check an audit bundle on this computer alone (no server, no network): says
+    /// exactly what was altered if anything was.
+    Verify {
+        /// The bundle file.
+        bundle: PathBuf,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct TimelineArgs {
+    /// Only this stream, by id or a word of its name.
+    #[arg(long)]
+    pub stream: Option<String>,
+    /// Only this person (id, username or name).
+    #[arg(long)]
+    pub person: Option<String>,
+    /// Only this team's projects (id or name).
+    #[arg(long)]
+    pub team: Option<String>,
+    /// Only this cycle's events (its id).
+    #[arg(long)]
+    pub cycle: Option<String>,
+    /// Only this kind of record (such as cycle-acted), or `access` for reads.
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// From this date (YYYY-MM-DD) or date and time (RFC 3339).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Up to this date or date and time.
+    #[arg(long)]
+    pub to: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct AsItStoodArgs {
+    /// The stream, by id or a word of its name.
+    #[arg(long)]
+    pub stream: String,
+    /// A date and time (RFC 3339, such as 2026-03-10T17:40:00Z) or a date (its end).
+    #[arg(long, conflicts_with = "after", required_unless_present = "after")]
+    pub at: Option<String>,
+    /// An event id: the server's knowledge just after that event reached it.
+    #[arg(long)]
+    pub after: Option<String>,
+    /// overview, cycle, measure, report or history.
+    #[arg(long, default_value = "overview")]
+    pub view: String,
+    /// The record the view is of (for cycle, measure, report, history).
+    #[arg(long)]
+    pub id: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct AccessArgs {
+    #[arg(long)]
+    pub stream: Option<String>,
+    #[arg(long)]
+    pub person: Option<String>,
+    #[arg(long)]
+    pub from: Option<String>,
+    #[arg(long)]
+    pub to: Option<String>,
+}
+
+/// Percent-encodes a query value.
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn query(pairs: &[(&str, &Option<String>)]) -> String {
+    let parts: Vec<String> = pairs
+        .iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={}", encode(v))))
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", parts.join("&"))
+    }
+}
+
+/// A stream given by id, or by a word of the name of a stream this device holds.
+fn stream_id(store: &Store, text: &str) -> Result<String> {
+    if let Ok(id) = uuid::Uuid::parse_str(text.trim()) {
+        return Ok(id.to_string());
+    }
+    let found = queries::resolve_stream(store.connection(), text)?;
+    match found.as_slice() {
+        [one] => Ok(one.id.to_string()),
+        [] => bail!(
+            "No stream on this device matches '{text}'. Sync first, or give the stream's full id."
+        ),
+        _ => bail!("Several streams match '{text}'; give more of the name or the full id."),
+    }
+}
+
+/// A record id given in full (the server's records need not be on this device).
+fn record_id(text: &str) -> Result<String> {
+    uuid::Uuid::parse_str(text.trim())
+        .map(|u| u.to_string())
+        .map_err(|_| {
+            anyhow!("'{text}' is not a full record id (a UUID); copy it from the timeline")
+        })
+}
+
+fn read_json(server: &Server, store: &Store, path: &str) -> Result<Value> {
+    let bytes = server
+        .read(store, path)
+        .with_context(|| "the audit trail could not be read")?;
+    serde_json::from_slice(&bytes).with_context(|| format!("the server's answer to {path}"))
+}
+
+fn text_of(value: &Value, key: &str) -> String {
+    match &value[key] {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn timeline_text(entries: &[Value]) -> String {
+    let mut lines = Vec::new();
+    for e in entries {
+        if e["entry"] == "access" {
+            lines.push(format!(
+                "{}  read    {} on {}: {}{}",
+                text_of(e, "at"),
+                text_of(&e["person"], "name"),
+                text_of(&e["device"], "name"),
+                text_of(e, "route"),
+                e["record"]
+                    .as_str()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default()
+            ));
+        } else {
+            let roles: Vec<String> = e["roles"]
+                .as_array()
+                .map(|r| {
+                    r.iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            lines.push(format!(
+                "{}  {}  {}  {} by {} ({}) on {}, recorded {}{}",
+                text_of(e, "received_at"),
+                if e["late"] == true {
+                    "LATE  "
+                } else {
+                    "      "
+                },
+                text_of(e, "event_id"),
+                text_of(e, "kind"),
+                text_of(&e["author"], "name"),
+                if roles.is_empty() {
+                    "no role".into()
+                } else {
+                    roles.join(", ")
+                },
+                text_of(&e["device"], "name"),
+                text_of(e, "recorded_at"),
+                if e["late"] == true {
+                    format!(
+                        ", reached the office {} s later",
+                        text_of(e, "delay_seconds")
+                    )
+                } else {
+                    String::new()
+                }
+            ));
+        }
+    }
+    if lines.is_empty() {
+        "Nothing in the timeline matches.".into()
+    } else {
+        lines.join("\n")
+    }
+}
+
+fn verify(path: &Path) -> Result<Output> {
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("cannot read the bundle {}", path.display()))?;
+    let verification = bundle::verify(&bytes)?;
+    let mut text = Vec::new();
+    for s in &verification.streams {
+        text.push(format!(
+            "stream {} ({}): {} changes, {} events, {} receipts",
+            s.stream, s.name, s.changes, s.events, s.receipts
+        ));
+    }
+    text.push(format!(
+        "manifest SHA-256 {} (made {})",
+        verification.manifest_sha256, verification.created_at
+    ));
+    let code = if verification.intact() {
+        text.push("The bundle is intact: every change, dependency and receipt checks out.".into());
+        0
+    } else {
+        text.push(format!(
+            "The bundle was ALTERED ({} findings):",
+            verification.findings.len()
+        ));
+        text.extend(verification.findings.iter().map(|f| format!("  - {f}")));
+        4
+    };
+    Ok(Output {
+        json: json!({
+            "intact": verification.intact(),
+            "problems": verification.findings.iter().map(|f| f.to_string()).collect::<Vec<_>>(),
+            "verification": verification,
+        }),
+        text: text.join("\n"),
+        code,
+    })
+}
+
+fn pretty(value: Value) -> Output {
+    Output {
+        text: serde_json::to_string_pretty(&value).unwrap_or_default(),
+        json: value,
+        code: 0,
+    }
+}
+
+/// Runs an audit command. `verify` opens nothing but the bundle.
+pub fn run(store_path: &Path, command: &AuditCommand) -> Result<Output> {
+    if let AuditCommand::Verify { bundle } = command {
+        return verify(bundle);
+    }
+    let device = super::context::open(store_path)?;
+    let store = device.lock();
+    let server = Server::from_store(&store)?.with_retry(Retry::never());
+    match command {
+        AuditCommand::Verify { .. } => unreachable_verify(),
+        AuditCommand::Timeline(a) => {
+            let stream = a
+                .stream
+                .as_deref()
+                .map(|s| stream_id(&store, s))
+                .transpose()?;
+            let cycle = a.cycle.as_deref().map(record_id).transpose()?;
+            let path = format!(
+                "/api/v1/audit/timeline{}",
+                query(&[
+                    ("stream", &stream),
+                    ("person", &a.person),
+                    ("team", &a.team),
+                    ("cycle", &cycle),
+                    ("kind", &a.kind),
+                    ("from", &a.from),
+                    ("to", &a.to),
+                ])
+            );
+            let value = read_json(&server, &store, &path)?;
+            let entries = value["entries"].as_array().cloned().unwrap_or_default();
+            Ok(Output {
+                text: timeline_text(&entries),
+                json: value,
+                code: 0,
+            })
+        }
+        AuditCommand::Access(a) => {
+            let stream = a
+                .stream
+                .as_deref()
+                .map(|s| stream_id(&store, s))
+                .transpose()?;
+            let path = format!(
+                "/api/v1/audit/access{}",
+                query(&[
+                    ("stream", &stream),
+                    ("person", &a.person),
+                    ("from", &a.from),
+                    ("to", &a.to),
+                ])
+            );
+            let value = read_json(&server, &store, &path)?;
+            let entries = value["entries"].as_array().cloned().unwrap_or_default();
+            Ok(Output {
+                text: timeline_text(&entries),
+                json: value,
+                code: 0,
+            })
+        }
+        AuditCommand::AsItStood(a) => {
+            let stream = stream_id(&store, &a.stream)?;
+            let after = a.after.as_deref().map(record_id).transpose()?;
+            let id = a.id.as_deref().map(record_id).transpose()?;
+            let path = format!(
+                "/api/v1/audit/streams/{stream}/as-it-stood{}",
+                query(&[
+                    ("at", &a.at),
+                    ("after", &after),
+                    ("view", &Some(a.view.clone())),
+                    ("id", &id),
+                ])
+            );
+            Ok(pretty(read_json(&server, &store, &path)?))
+        }
+        AuditCommand::Decisions { stream } => {
+            let stream = stream_id(&store, stream)?;
+            let value = read_json(
+                &server,
+                &store,
+                &format!("/api/v1/audit/streams/{stream}/decisions"),
+            )?;
+            let text = value["decisions"]
+                .as_array()
+                .map(|d| {
+                    d.iter()
+                        .map(|x| {
+                            format!(
+                                "{}  {}  {} by {}: {}",
+                                text_of(x, "recorded_at"),
+                                text_of(x, "event_id"),
+                                text_of(x, "kind"),
+                                text_of(&x["author"], "name"),
+                                text_of(x, "title")
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                })
+                .unwrap_or_default();
+            Ok(Output {
+                text: if text.is_empty() {
+                    "No decisions recorded in this stream.".into()
+                } else {
+                    text
+                },
+                json: value,
+                code: 0,
+            })
+        }
+        AuditCommand::Decision { id } => {
+            let id = record_id(id)?;
+            let value = read_json(&server, &store, &format!("/api/v1/audit/decisions/{id}"))?;
+            let d = &value["decision"];
+            let mut text = vec![format!(
+                "{} by {} on {}, recorded {}, reached the office {}",
+                text_of(d, "kind"),
+                text_of(&d["author"], "name"),
+                text_of(&d["device"], "name"),
+                text_of(d, "recorded_at"),
+                text_of(d, "received_at")
+            )];
+            let list = |key: &str| value[key].as_array().cloned().unwrap_or_default();
+            text.push(format!("Had seen {} events:", list("seen").len()));
+            for e in list("seen") {
+                text.push(format!(
+                    "  {}  {} by {}: {}",
+                    text_of(&e, "recorded_at"),
+                    text_of(&e, "kind"),
+                    text_of(&e["author"], "name"),
+                    text_of(&e, "title")
+                ));
+            }
+            text.push(format!("Had not seen {} events:", list("not_seen").len()));
+            for e in list("not_seen") {
+                text.push(format!(
+                    "  {}  {} by {}: {} ({})",
+                    text_of(&e, "recorded_at"),
+                    text_of(&e, "kind"),
+                    text_of(&e["author"], "name"),
+                    text_of(&e, "title"),
+                    text_of(&e, "why_not_seen")
+                ));
+            }
+            Ok(Output {
+                text: text.join("\n"),
+                json: value,
+                code: 0,
+            })
+        }
+        AuditCommand::Integrity { stream } => {
+            let stream = stream_id(&store, stream)?;
+            let value = read_json(
+                &server,
+                &store,
+                &format!("/api/v1/audit/streams/{stream}/integrity"),
+            )?;
+            let intact = value["intact"] == true;
+            let mut text = vec![if intact {
+                format!("Stream {stream}: its history is intact.")
+            } else {
+                format!("Stream {stream}: its history is NOT intact:")
+            }];
+            if let Some(problems) = value["problems"].as_array() {
+                text.extend(
+                    problems
+                        .iter()
+                        .map(|p| format!("  - {}", p.as_str().unwrap_or(""))),
+                );
+            }
+            Ok(Output {
+                text: text.join("\n"),
+                json: value,
+                code: if intact { 0 } else { 4 },
+            })
+        }
+        AuditCommand::Export { out, stream } => {
+            let stream = stream
+                .as_deref()
+                .map(|s| stream_id(&store, s))
+                .transpose()?;
+            let bytes = server
+                .read(
+                    &store,
+                    &format!("/api/v1/audit/bundle{}", query(&[("stream", &stream)])),
+                )
+                .context("the audit bundle could not be downloaded")?;
+            let verification = bundle::verify(&bytes)?;
+            std::fs::write(out, &bytes)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            Ok(Output {
+                text: format!(
+                    "Wrote {} ({} streams, {} bytes); manifest SHA-256 {}. Check it any time with `praxis audit verify {}`.",
+                    out.display(),
+                    verification.streams.len(),
+                    bytes.len(),
+                    verification.manifest_sha256,
+                    out.display()
+                ),
+                json: json!({
+                    "file": out,
+                    "bytes": bytes.len(),
+                    "manifest_sha256": verification.manifest_sha256,
+                    "streams": verification.streams,
+                }),
+                code: 0,
+            })
+        }
+    }
+}
+
+fn unreachable_verify() -> Result<Output> {
+    Err(anyhow!("verify is handled before the store is opened"))
+}

@@ -1,0 +1,286 @@
+//! The auditor's routes: the timeline, views as they stood, decision contexts, the
+//! integrity check, the audit bundle and the access log. Each needs the auditor role
+//! for the streams it reads, and each read is itself written to the access log.
+
+use super::{AppState, parse_record, parse_stream};
+use crate::api::auth::AuthDevice;
+use crate::audit::{self, TimelineFilter};
+use crate::error::ServerError;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use praxis_core::domain::ids::EventId;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use time::format_description::well_known::Rfc3339;
+
+pub const MANIFEST_DIGEST: &str = "x-praxis-manifest-sha256";
+
+/// A date and time (RFC 3339) or a date (its first or last millisecond).
+fn parse_time(name: &str, text: &str, end_of_day: bool) -> Result<i64, ServerError> {
+    let bad = || {
+        ServerError::BadRequest(format!(
+            "`{name}` is '{text}': give a date (2026-03-10) or a date and time (2026-03-10T17:40:00Z)."
+        ))
+    };
+    if let Ok(t) = time::OffsetDateTime::parse(text, &Rfc3339) {
+        return Ok((t.unix_timestamp_nanos() / 1_000_000) as i64);
+    }
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let date = time::Date::parse(text, &format).map_err(|_| bad())?;
+    let t = if end_of_day {
+        date.with_hms_milli(23, 59, 59, 999).map_err(|_| bad())?
+    } else {
+        date.midnight()
+    };
+    Ok((t.assume_utc().unix_timestamp_nanos() / 1_000_000) as i64)
+}
+
+fn optional_record(name: &str, text: Option<&str>) -> Result<Option<EventId>, ServerError> {
+    text.filter(|t| !t.is_empty())
+        .map(|t| {
+            t.parse().map_err(|_| {
+                ServerError::BadRequest(format!("`{name}` is '{t}', which is not an id (a UUID)."))
+            })
+        })
+        .transpose()
+}
+
+#[derive(Deserialize, Default)]
+pub struct TimelineQuery {
+    stream: Option<String>,
+    person: Option<String>,
+    team: Option<String>,
+    cycle: Option<String>,
+    kind: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+impl TimelineQuery {
+    fn filter(self) -> Result<TimelineFilter, ServerError> {
+        Ok(TimelineFilter {
+            stream: self
+                .stream
+                .filter(|s| !s.is_empty())
+                .map(|s| parse_stream(&s))
+                .transpose()?,
+            person: self.person.filter(|s| !s.is_empty()),
+            team: self.team.filter(|s| !s.is_empty()),
+            cycle: optional_record("cycle", self.cycle.as_deref())?,
+            kind: self.kind.filter(|s| !s.is_empty()),
+            from: self
+                .from
+                .filter(|s| !s.is_empty())
+                .map(|f| parse_time("from", &f, false))
+                .transpose()?,
+            to: self
+                .to
+                .filter(|s| !s.is_empty())
+                .map(|t| parse_time("to", &t, true))
+                .transpose()?,
+        })
+    }
+}
+
+pub async fn timeline(
+    State(state): State<AppState>,
+    AuthDevice(device): AuthDevice,
+    Query(q): Query<TimelineQuery>,
+) -> Result<Json<Value>, ServerError> {
+    let filter = q.filter()?;
+    let entries = state
+        .with(move |s| {
+            let entries = audit::timeline(s, device.person, &filter)?;
+            let streams: Vec<_> = match filter.stream {
+                Some(stream) => vec![stream],
+                None => audit::audited_streams(s, device.person)?
+                    .iter()
+                    .map(|a| a.stream_id)
+                    .collect(),
+            };
+            for stream in streams {
+                s.log_access(&device, "GET /api/v1/audit/timeline", stream, None)?;
+            }
+            Ok(entries)
+        })
+        .await?;
+    Ok(Json(json!({ "entries": entries })))
+}
+
+pub async fn access_log(
+    State(state): State<AppState>,
+    device: AuthDevice,
+    Query(mut q): Query<TimelineQuery>,
+) -> Result<Json<Value>, ServerError> {
+    q.kind = Some("access".into());
+    timeline(State(state), device, Query(q)).await
+}
+
+#[derive(Deserialize)]
+pub struct AsItStoodQuery {
+    at: Option<String>,
+    after: Option<String>,
+    view: Option<String>,
+    id: Option<String>,
+}
+
+pub async fn as_it_stood(
+    State(state): State<AppState>,
+    AuthDevice(device): AuthDevice,
+    Path(stream): Path<String>,
+    Query(q): Query<AsItStoodQuery>,
+) -> Result<Json<Value>, ServerError> {
+    let stream = parse_stream(&stream)?;
+    let at =
+        q.at.filter(|s| !s.is_empty())
+            .map(|t| parse_time("at", &t, true))
+            .transpose()?;
+    let after = optional_record("after", q.after.as_deref())?;
+    let id = optional_record("id", q.id.as_deref())?;
+    let view = q.view.unwrap_or_else(|| "overview".into());
+    let value = state
+        .with(move |s| {
+            let access = audit::auditable(s, device.person, stream)?;
+            let (point, folded, held) = audit::as_it_stood(s, stream, at, after)?;
+            let shown = audit::view_of(&folded, access.kind, &view, id)?;
+            s.log_access(
+                &device,
+                "GET /api/v1/audit/streams/{stream_id}/as-it-stood",
+                stream,
+                id,
+            )?;
+            Ok(json!({
+                "stream": stream,
+                "point": point,
+                "events": held.len(),
+                "view": view,
+                "id": id,
+                "as_it_stood": shown,
+            }))
+        })
+        .await?;
+    Ok(Json(value))
+}
+
+pub async fn stream_decisions(
+    State(state): State<AppState>,
+    AuthDevice(device): AuthDevice,
+    Path(stream): Path<String>,
+) -> Result<Json<Value>, ServerError> {
+    let stream = parse_stream(&stream)?;
+    let value = state
+        .with(move |s| {
+            audit::auditable(s, device.person, stream)?;
+            let decisions = audit::decisions(s, stream)?;
+            s.log_access(
+                &device,
+                "GET /api/v1/audit/streams/{stream_id}/decisions",
+                stream,
+                None,
+            )?;
+            Ok(json!({ "decisions": decisions }))
+        })
+        .await?;
+    Ok(Json(value))
+}
+
+pub async fn decision(
+    State(state): State<AppState>,
+    AuthDevice(device): AuthDevice,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ServerError> {
+    let id = parse_record(&id)?;
+    let value = state
+        .with(move |s| {
+            let stream = s
+                .stream_of(id)?
+                .ok_or_else(|| ServerError::NotFound(format!("There is no record {id}.")))?;
+            audit::auditable(s, device.person, stream)?;
+            let context = audit::decision_context(s, stream, id)?;
+            s.log_access(
+                &device,
+                "GET /api/v1/audit/decisions/{id}",
+                stream,
+                Some(id),
+            )?;
+            Ok(context)
+        })
+        .await?;
+    Ok(Json(value))
+}
+
+pub async fn integrity(
+    State(state): State<AppState>,
+    AuthDevice(device): AuthDevice,
+    Path(stream): Path<String>,
+) -> Result<Json<Value>, ServerError> {
+    let stream = parse_stream(&stream)?;
+    let value = state
+        .with(move |s| {
+            let access = audit::auditable(s, device.person, stream)?;
+            let report = audit::integrity(s, &access)?;
+            s.log_access(
+                &device,
+                "GET /api/v1/audit/streams/{stream_id}/integrity",
+                stream,
+                None,
+            )?;
+            Ok(report)
+        })
+        .await?;
+    Ok(Json(value))
+}
+
+#[derive(Deserialize)]
+pub struct BundleQuery {
+    stream: Option<String>,
+}
+
+pub async fn bundle(
+    State(state): State<AppState>,
+    AuthDevice(device): AuthDevice,
+    Query(q): Query<BundleQuery>,
+) -> Result<Response, ServerError> {
+    let stream = q
+        .stream
+        .filter(|s| !s.is_empty())
+        .map(|s| parse_stream(&s))
+        .transpose()?;
+    let (bytes, digest) = state
+        .with(move |s| {
+            let streams = match stream {
+                Some(stream) => vec![audit::auditable(s, device.person, stream)?],
+                None => audit::audited_streams(s, device.person)?,
+            };
+            if streams.is_empty() {
+                return Err(ServerError::Forbidden(
+                    "You are not an auditor for any stream; ask an administrator to grant the auditor role.".into(),
+                ));
+            }
+            let exported = audit::export(s, &streams)?;
+            for access in &streams {
+                s.log_access(&device, "GET /api/v1/audit/bundle", access.stream_id, None)?;
+            }
+            Ok(exported)
+        })
+        .await?;
+    let digest =
+        HeaderValue::from_str(&digest).map_err(|e| ServerError::Internal(e.to_string()))?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/x-tar"),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("attachment; filename=\"praxis-audit.tar\""),
+            ),
+            (header::HeaderName::from_static(MANIFEST_DIGEST), digest),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -1,0 +1,246 @@
+//! CSV exports: a measure's data with its signals and limits, a project's cycles, and a
+//! collaborative's monthly reports. Each is written from the same view its page and the
+//! JSON API show, with the `csv` crate (quoting and escaping as RFC 4180 has it).
+
+use super::{SignedIn, WebError};
+use crate::api::{
+    AppState, ChartQuery, parse_record, parse_stream, readable_by, readable_record_by, today,
+};
+use crate::error::ServerError;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use praxis_core::domain::charts::{Reading, Signal};
+use praxis_core::domain::event::{MeasurementValue, TestScale};
+use praxis_core::domain::measure_chart::MeasureChart;
+use praxis_core::domain::views::ProjectDetail;
+
+fn csv_response(name: &str, rows: Vec<Vec<String>>) -> Result<Response, WebError> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    for row in rows {
+        writer
+            .write_record(&row)
+            .map_err(|e| ServerError::Internal(format!("writing CSV: {e}")))?;
+    }
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| ServerError::Internal(format!("writing CSV: {e}")))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+fn signal_text(s: &Signal) -> String {
+    match s.reading {
+        Some(Reading::Improvement) => format!("{:?} (improvement)", s.rule),
+        Some(Reading::Concern) => format!("{:?} (concern)", s.rule),
+        None => format!("{:?}", s.rule),
+    }
+}
+
+fn number(x: Option<f64>) -> String {
+    x.map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// The header and one row per point of a measure's chart view.
+pub fn measure_rows(view: &MeasureChart) -> Vec<Vec<String>> {
+    let mut rows = vec![
+        [
+            "period_start",
+            "period_end",
+            "value",
+            "numerator",
+            "denominator",
+            "note",
+            "corrected",
+            "run_chart_signals",
+            "xmr_signals",
+            "xmr_mean",
+            "xmr_lower_limit",
+            "xmr_upper_limit",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    for (i, p) in view.series.points.iter().enumerate() {
+        let on = |signals: Option<&Vec<Signal>>| {
+            signals
+                .into_iter()
+                .flatten()
+                .filter(|s| s.points.contains(&i))
+                .map(signal_text)
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let phase = view
+            .xmr
+            .as_ref()
+            .and_then(|x| x.phases.iter().find(|ph| ph.points().contains(&i)));
+        let (numerator, denominator) = match &p.value {
+            MeasurementValue::Ratio {
+                numerator,
+                denominator,
+            } => (numerator.to_string(), denominator.to_string()),
+            MeasurementValue::Value(_) => (String::new(), String::new()),
+        };
+        rows.push(vec![
+            p.period_start.to_string(),
+            p.period_end.to_string(),
+            p.plotted.to_string(),
+            numerator,
+            denominator,
+            p.note.clone(),
+            p.corrected.to_string(),
+            on(view.run_chart.as_ref().map(|c| &c.signals)),
+            on(view.xmr.as_ref().map(|c| &c.signals)),
+            number(phase.map(|ph| ph.mean)),
+            number(phase.and_then(|ph| ph.lower)),
+            number(phase.and_then(|ph| ph.upper)),
+        ]);
+    }
+    rows
+}
+
+pub async fn measure_csv(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+    Query(q): Query<ChartQuery>,
+) -> Result<Response, WebError> {
+    let id = parse_record(&id)?;
+    let from = q.points()?;
+    let person = who.session.person;
+    let view = state
+        .with(move |s| {
+            readable_record_by(s, person, id)?;
+            s.measure_chart(id, &from)?
+                .ok_or_else(|| ServerError::NotFound(format!("{id} is not a measure.")))
+        })
+        .await?;
+    csv_response(&format!("measure-{id}.csv"), measure_rows(&view))
+}
+
+fn scale_text(s: TestScale) -> &'static str {
+    match s {
+        TestScale::VerySmall => "very small test",
+        TestScale::FollowUp => "follow-up test",
+        TestScale::Wider => "wider test",
+        TestScale::Implementation => "implementation",
+        TestScale::Spread => "spread",
+    }
+}
+
+/// The header and one row per cycle of a project.
+pub fn cycle_rows(detail: &ProjectDetail) -> Vec<Vec<String>> {
+    let mut rows = vec![
+        ["cycle", "objective", "stage", "scale", "follows"]
+            .map(String::from)
+            .to_vec(),
+    ];
+    let mut cycles: Vec<_> = detail.overview.cycles_by_stage.values().flatten().collect();
+    cycles.sort_by_key(|c| c.id);
+    for c in cycles {
+        rows.push(vec![
+            c.id.to_string(),
+            c.objective.clone(),
+            c.stage.label().to_string(),
+            scale_text(c.scale).to_string(),
+            c.follows.map(|f| f.to_string()).unwrap_or_default(),
+        ]);
+    }
+    rows
+}
+
+pub async fn cycles_csv(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let stream = parse_stream(&id)?;
+    let person = who.session.person;
+    let detail = state
+        .with(move |s| {
+            readable_by(s, person, stream)?;
+            s.project_detail(stream)
+        })
+        .await?;
+    csv_response(&format!("cycles-{stream}.csv"), cycle_rows(&detail))
+}
+
+/// The header and one row per monthly report of the projects given, with the
+/// coordinator's latest score.
+pub fn report_rows(details: &[ProjectDetail]) -> Vec<Vec<String>> {
+    let mut rows = vec![
+        [
+            "team",
+            "report",
+            "month",
+            "self_score",
+            "coordinator_score",
+            "coordinator_justification",
+            "measures",
+            "cycles",
+            "learning",
+            "barriers",
+            "plans",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    for d in details {
+        let team = d
+            .overview
+            .project
+            .as_ref()
+            .map(|p| p.team.clone())
+            .unwrap_or_default();
+        for r in &d.reports {
+            let last = r.scores.last();
+            rows.push(vec![
+                team.clone(),
+                r.id.to_string(),
+                r.report.month.to_string(),
+                r.report.self_score.to_string(),
+                last.map(|s| s.score.to_string()).unwrap_or_default(),
+                last.map(|s| s.justification.clone()).unwrap_or_default(),
+                r.report.measures.clone(),
+                r.report.cycles.clone(),
+                r.report.learning.clone(),
+                r.report.barriers.clone(),
+                r.report.plans.clone(),
+            ]);
+        }
+    }
+    rows
+}
+
+pub async fn reports_csv(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let stream = parse_stream(&id)?;
+    let person = who.session.person;
+    let details = state
+        .with(move |s| {
+            readable_by(s, person, stream)?;
+            let dashboard = s.dashboard(person, stream, today())?.ok_or_else(|| {
+                ServerError::NotFound(format!("{stream} is not a collaborative."))
+            })?;
+            dashboard
+                .teams
+                .iter()
+                .map(|t| s.project_detail(t.stream))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await?;
+    csv_response(&format!("reports-{stream}.csv"), report_rows(&details))
+}

@@ -1,0 +1,404 @@
+//! The measure page: its definition, a run chart and an XmR chart drawn as SVG with
+//! every signal highlighted and explained in one sentence, the cycles adopted on the
+//! time axis, limits recalculated from a chosen point (an adoption proposes its own),
+//! and the data as a table. It reads the same `MeasureChart` view as
+//! `GET /api/v1/measures/{id}/chart`.
+
+use super::layout::page;
+use super::svg::{self, Chart, Flag, Line, LineKind, Mark};
+use super::{SignedIn, WebError, html_page};
+use crate::api::{AppState, ChartQuery, parse_record, readable_record_by};
+use crate::error::ServerError;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use maud::{Markup, html};
+use praxis_core::domain::charts::{Reading, Signal, Warning};
+use praxis_core::domain::event::{
+    Direction, Frequency, MeasureDefinition, MeasureKind, MeasureUnit,
+};
+use praxis_core::domain::measure_chart::MeasureChart;
+
+pub fn direction_text(d: Direction) -> &'static str {
+    match d {
+        Direction::HigherIsBetter => "higher is better",
+        Direction::LowerIsBetter => "lower is better",
+    }
+}
+
+pub fn kind_text(k: MeasureKind) -> &'static str {
+    match k {
+        MeasureKind::Outcome => "outcome",
+        MeasureKind::Process => "process",
+        MeasureKind::Balancing => "balancing",
+    }
+}
+
+pub fn frequency_text(f: Frequency) -> &'static str {
+    match f {
+        Frequency::Daily => "daily",
+        Frequency::Weekly => "weekly",
+        Frequency::Fortnightly => "fortnightly",
+        Frequency::Monthly => "monthly",
+        Frequency::Quarterly => "quarterly",
+    }
+}
+
+pub fn unit_text(u: &MeasureUnit) -> String {
+    match u {
+        MeasureUnit::Unit(u) => u.clone(),
+        MeasureUnit::Ratio {
+            numerator,
+            denominator,
+        } => format!("% ({numerator} of {denominator})"),
+    }
+}
+
+pub fn reading_class(r: Option<Reading>) -> &'static str {
+    match r {
+        Some(Reading::Improvement) => "improvement",
+        Some(Reading::Concern) => "concern",
+        None => "neutral",
+    }
+}
+
+pub fn reading_text(r: Option<Reading>) -> &'static str {
+    match r {
+        Some(Reading::Improvement) => "Improvement",
+        Some(Reading::Concern) => "Concern",
+        None => "Signal",
+    }
+}
+
+fn flags(signals: &[Signal]) -> Vec<Flag> {
+    let mut flags: Vec<Flag> = Vec::new();
+    for s in signals {
+        for p in &s.points {
+            match flags.iter_mut().find(|f| f.point == *p) {
+                Some(f) => {
+                    f.why.push(' ');
+                    f.why.push_str(&s.explanation);
+                    if f.reading.is_none() {
+                        f.reading = s.reading;
+                    }
+                }
+                None => flags.push(Flag {
+                    point: *p,
+                    reading: s.reading,
+                    why: s.explanation.clone(),
+                }),
+            }
+        }
+    }
+    flags
+}
+
+fn marks(view: &MeasureChart) -> Vec<Mark> {
+    view.adoptions
+        .iter()
+        .filter_map(|a| {
+            a.point.map(|point| Mark {
+                point,
+                label: a.objective.clone(),
+            })
+        })
+        .collect()
+}
+
+fn labels(view: &MeasureChart) -> Vec<String> {
+    view.series
+        .points
+        .iter()
+        .map(|p| p.period_start.to_string())
+        .collect()
+}
+
+fn target_line(definition: &MeasureDefinition, count: usize) -> Option<Line> {
+    definition.target.map(|t| Line {
+        from: 0,
+        to: count,
+        value: t,
+        kind: LineKind::Target,
+        label: "Target".into(),
+    })
+}
+
+/// The run chart as an SVG chart, or `None` when it cannot be drawn.
+pub fn run_svg(view: &MeasureChart, id: &str) -> Option<Chart> {
+    let run = view.run_chart.as_ref()?;
+    let definition = view.series.definition.as_ref()?;
+    let count = view.series.points.len();
+    let mut lines = Vec::new();
+    if let Some(m) = run.median {
+        lines.push(Line {
+            from: 0,
+            to: count,
+            value: m,
+            kind: LineKind::Centre,
+            label: "Median".into(),
+        });
+    }
+    lines.extend(target_line(definition, count));
+    Some(Chart {
+        id: id.into(),
+        title: format!("Run chart of {}", definition.name),
+        description: format!(
+            "{} points{}; {} signal(s): {}",
+            count,
+            run.median
+                .map(|m| format!(", median {}", svg::value_text(m)))
+                .unwrap_or_default(),
+            run.signals.len(),
+            run.signals
+                .iter()
+                .map(|s| s.explanation.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        labels: labels(view),
+        values: view.series.points.iter().map(|p| p.plotted).collect(),
+        lines,
+        flags: flags(&run.signals),
+        marks: marks(view),
+        recalculations: Vec::new(),
+    })
+}
+
+/// The XmR chart as an SVG chart, or `None` when it cannot be drawn.
+pub fn xmr_svg(view: &MeasureChart, id: &str) -> Option<Chart> {
+    let xmr = view.xmr.as_ref()?;
+    let definition = view.series.definition.as_ref()?;
+    let count = view.series.points.len();
+    let mut lines = Vec::new();
+    for phase in &xmr.phases {
+        lines.push(Line {
+            from: phase.start,
+            to: phase.end,
+            value: phase.mean,
+            kind: LineKind::Centre,
+            label: "Mean".into(),
+        });
+        for (limit, name) in [(phase.upper, "Upper limit"), (phase.lower, "Lower limit")] {
+            if let Some(v) = limit {
+                lines.push(Line {
+                    from: phase.start,
+                    to: phase.end,
+                    value: v,
+                    kind: LineKind::Limit,
+                    label: name.into(),
+                });
+            }
+        }
+    }
+    lines.extend(target_line(definition, count));
+    Some(Chart {
+        id: id.into(),
+        title: format!("XmR chart of {}", definition.name),
+        description: format!(
+            "{} points in {} phase(s); {} special cause signal(s): {}",
+            count,
+            xmr.phases.len(),
+            xmr.signals.len(),
+            xmr.signals
+                .iter()
+                .map(|s| s.explanation.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        labels: labels(view),
+        values: view.series.points.iter().map(|p| p.plotted).collect(),
+        lines,
+        flags: flags(&xmr.signals),
+        marks: marks(view),
+        recalculations: xmr.phases.iter().map(|p| p.start).collect(),
+    })
+}
+
+fn signal_list(signals: &[Signal], empty: &str) -> Markup {
+    html! {
+        @if signals.is_empty() {
+            p { (empty) }
+        } @else {
+            ul.signals {
+                @for s in signals {
+                    li class=(reading_class(s.reading)) data-rule=(format!("{:?}", s.rule)) {
+                        strong { (reading_text(s.reading)) ": " }
+                        (s.explanation)
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn warning_list(warnings: &[Warning]) -> Markup {
+    html! {
+        @for w in warnings {
+            p.warning data-warning=(format!("{:?}", w.kind)) { (w.message) }
+        }
+    }
+}
+
+fn recalculate_link(id: impl std::fmt::Display, points: &[usize]) -> String {
+    if points.is_empty() {
+        format!("/measures/{id}")
+    } else {
+        let list: Vec<String> = points.iter().map(|p| p.to_string()).collect();
+        format!("/measures/{id}?from={}", list.join(","))
+    }
+}
+
+pub async fn measure(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+    Query(q): Query<ChartQuery>,
+) -> Result<Response, WebError> {
+    let id = parse_record(&id)?;
+    let from = q.points()?;
+    let person = who.session.person;
+    let (stream, view) = state
+        .with(move |s| {
+            let (stream, _) = readable_record_by(s, person, id)?;
+            let view = s
+                .measure_chart(id, &from)?
+                .ok_or_else(|| ServerError::NotFound(format!("{id} is not a measure.")))?;
+            Ok((stream, view))
+        })
+        .await?;
+    let name = view
+        .series
+        .definition
+        .as_ref()
+        .map(|d| d.name.clone())
+        .unwrap_or_else(|| "Measure in conflict".into());
+    let run = run_svg(&view, "run-chart");
+    let xmr = xmr_svg(&view, "xmr-chart");
+    let content = html! {
+        nav aria-label="Breadcrumb" { a href={ "/projects/" (stream) } { "Back to the team project" } }
+        h1 { (name) }
+        @if let Some(d) = &view.series.definition {
+            dl {
+                dt { "Kind" } dd { (kind_text(d.kind)) " measure, " (frequency_text(d.frequency)) }
+                dt { "Definition" } dd { (d.operational_definition) }
+                dt { "Unit" } dd { (unit_text(&d.unit)) }
+                dt { "Direction of improvement" } dd { (direction_text(d.direction)) }
+                dt { "Target" } dd { @match d.target { Some(t) => (svg::value_text(t)), None => "none set" } }
+            }
+        }
+        @if let Some(p) = &view.problem {
+            p.error role="alert" { (p) }
+        }
+        @if view.series.points.is_empty() {
+            p.notice { "No measurements have been recorded yet." }
+        }
+        @if let (Some(chart), Some(rc)) = (&run, &view.run_chart) {
+            section aria-labelledby="run-heading" {
+                h2 id="run-heading" { "Run chart" }
+                figure.chart { (svg::draw(chart)) figcaption.muted { "Median line; signals by Perla, Provost & Murray's rules are highlighted (blue: improvement, orange: concern)." } }
+                h3 { "What the run chart shows" }
+                (signal_list(&rc.signals, "No shift, trend, unusual number of runs or astronomical point: the variation looks like chance alone."))
+                @if let Some(a) = &rc.anhoej {
+                    p.muted { "Anhøj's rules: longest run " (a.longest_run) " (signal above " (a.longest_run_limit) "), " (a.crossings) " median crossings (signal below " (a.fewest_crossings) ")." }
+                }
+                (warning_list(&rc.warnings))
+            }
+        }
+        @if let (Some(chart), Some(x)) = (&xmr, &view.xmr) {
+            section aria-labelledby="xmr-heading" {
+                h2 id="xmr-heading" { "XmR chart" }
+                figure.chart { (svg::draw(chart)) figcaption.muted { "Mean and process limits (mean ± 2.66 × mean moving range) for each phase; special causes by Making Data Count's four rules are highlighted." } }
+                h3 { "What the XmR chart shows" }
+                (signal_list(&x.signals, "No special cause: the process is stable within its limits."))
+                @if let Some(a) = &x.assurance {
+                    p.notice data-assurance=(format!("{:?}", a.assurance)) { strong { "Target: " } (a.explanation) }
+                }
+                (warning_list(&x.warnings))
+                table {
+                    caption { "Phases" }
+                    thead { tr { th { "From" } th { "To" } th.num { "Mean" } th.num { "Lower limit" } th.num { "Upper limit" } } }
+                    tbody {
+                        @for p in &x.phases {
+                            tr {
+                                td { (labels(&view).get(p.start).cloned().unwrap_or_default()) }
+                                td { (labels(&view).get(p.end.saturating_sub(1)).cloned().unwrap_or_default()) }
+                                td.num { (svg::value_text(p.mean)) }
+                                td.num { @match p.lower { Some(v) => (svg::value_text(v)), None => "none" } }
+                                td.num { @match p.upper { Some(v) => (svg::value_text(v)), None => "none" } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section aria-labelledby="recalc-heading" {
+            h2 id="recalc-heading" { "Recalculating the limits" }
+            @if view.recalculated_from.is_empty() {
+                p { "The limits are calculated from all the points." }
+            } @else {
+                p { "Limits are recalculated from: "
+                    @for (i, p) in view.recalculated_from.iter().enumerate() {
+                        @if i > 0 { ", " }
+                        (labels(&view).get(*p).cloned().unwrap_or_else(|| format!("point {}", p + 1)))
+                    }
+                    ". " a href=(recalculate_link(id, &[])) { "Calculate from all the points again" }
+                }
+            }
+            @if !view.adoptions.is_empty() {
+                h3 { "Changes adopted" }
+                ul {
+                    @for a in &view.adoptions {
+                        li {
+                            a href={ "/cycles/" (a.cycle) } { (a.objective) }
+                            " adopted on " (a.adopted_on) ". "
+                            @match a.point {
+                                Some(p) => {
+                                    a href=(recalculate_link(id, &[p])) data-propose=(p) { "Recalculate the limits from " (labels(&view).get(p).cloned().unwrap_or_default()) }
+                                }
+                                None => span.muted { "No measurement since yet." }
+                            }
+                        }
+                    }
+                }
+            }
+            @if view.series.points.len() > 1 {
+                form method="get" action={ "/measures/" (id) } {
+                    label for="from" { "Recalculate the limits from " }
+                    select id="from" name="from" {
+                        @for (i, p) in view.series.points.iter().enumerate().skip(1) {
+                            option value=(i) selected[view.recalculated_from.contains(&i)] { (p.period_start) }
+                        }
+                    }
+                    " "
+                    button type="submit" { "Recalculate" }
+                }
+            }
+        }
+        section aria-labelledby="data-heading" {
+            h2 id="data-heading" { "The data" }
+            p { a href={ "/measures/" (id) "/data.csv" (q_suffix(&view.recalculated_from)) } { "Download as CSV, with the signals" } }
+            table {
+                thead { tr { th { "Period" } th.num { "Value" } th { "Signals" } th { "Note" } } }
+                tbody {
+                    @for (i, p) in view.series.points.iter().enumerate() {
+                        tr data-point=(i) {
+                            td { (p.period_start) " to " (p.period_end) }
+                            td.num { (svg::value_text(p.plotted)) }
+                            td { @for s in view.signals_at(i) { span class=(reading_class(s.reading)) { (format!("{:?}", s.rule)) } " " } }
+                            td { (p.note) @if p.corrected { " (corrected)" } }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(html_page(page(&name, Some(&who.session), content)))
+}
+
+fn q_suffix(points: &[usize]) -> String {
+    if points.is_empty() {
+        String::new()
+    } else {
+        let list: Vec<String> = points.iter().map(|p| p.to_string()).collect();
+        format!("?from={}", list.join(","))
+    }
+}

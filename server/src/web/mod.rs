@@ -1,0 +1,115 @@
+//! The web pages coordinators, advisors, senior managers and the strategic panel read:
+//! server-rendered HTML (maud) with SVG charts, readable without JavaScript. Each page
+//! checks the signed-in person's memberships with the same checks the JSON API makes,
+//! and reads the same views the API serves. One file per page family.
+
+mod cycle;
+mod dashboard;
+mod export;
+mod home;
+pub mod layout;
+mod measure;
+mod project;
+mod reports;
+pub mod session;
+mod sign_in;
+pub mod svg;
+
+use crate::api::AppState;
+use crate::error::ServerError;
+use axum::Router;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use maud::{Markup, html};
+
+pub use session::SignedIn;
+
+/// The web pages' routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::home))
+        .route("/sign-in", get(sign_in::form).post(sign_in::sign_in))
+        .route("/sign-out", post(sign_in::sign_out))
+        .route("/collaboratives/{id}", get(dashboard::dashboard))
+        .route(
+            "/collaboratives/{id}/report",
+            get(dashboard::printable_report),
+        )
+        .route("/collaboratives/{id}/reports.csv", get(export::reports_csv))
+        .route("/projects/{id}", get(project::project))
+        .route("/projects/{id}/reports", post(reports::submit))
+        .route("/projects/{id}/decisions", post(reports::decide))
+        .route("/projects/{id}/cycles.csv", get(export::cycles_csv))
+        .route("/reports/{id}/score", post(reports::score))
+        .route("/cycles/{id}", get(cycle::cycle))
+        .route("/measures/{id}", get(measure::measure))
+        .route("/measures/{id}/data.csv", get(export::measure_csv))
+}
+
+/// What a page answers when it cannot show what was asked: a sign-in redirect, or a
+/// page saying what happened and what to do (the same words the API uses).
+pub enum WebError {
+    SignIn { next: String },
+    Server(ServerError),
+}
+
+impl From<ServerError> for WebError {
+    fn from(e: ServerError) -> Self {
+        WebError::Server(e)
+    }
+}
+
+/// Percent-encodes everything but unreserved characters, for a query value.
+pub fn query_value(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        match self {
+            WebError::SignIn { next } => (
+                StatusCode::SEE_OTHER,
+                [(
+                    header::LOCATION,
+                    format!("/sign-in?next={}", query_value(&next)),
+                )],
+            )
+                .into_response(),
+            WebError::Server(e) => {
+                if matches!(e, ServerError::Internal(_)) {
+                    tracing::error!(error = %e, "page failed");
+                }
+                let title = match e.status() {
+                    StatusCode::FORBIDDEN => "Not yours to see",
+                    StatusCode::NOT_FOUND => "Not found",
+                    StatusCode::BAD_REQUEST => "Something in the form needs changing",
+                    StatusCode::INTERNAL_SERVER_ERROR => "The server failed",
+                    _ => "That did not work",
+                };
+                let body = layout::page(
+                    title,
+                    None,
+                    html! {
+                        h1 { (title) }
+                        p.error role="alert" data-error=(e.code()) { (e.to_string()) }
+                        p { a href="/" { "Back to your collaboratives and teams" } }
+                    },
+                );
+                (e.status(), Html(body.into_string())).into_response()
+            }
+        }
+    }
+}
+
+/// A page as a response.
+pub fn html_page(markup: Markup) -> Response {
+    Html(markup.into_string()).into_response()
+}

@@ -1,0 +1,220 @@
+//! The team project page: the aim, the measures with small run charts, cycles by stage
+//! and their ramps, open conflicts, the SCIE action plan and learning log, the monthly
+//! reports with their scores, managers' decisions, and the forms the signed-in person's
+//! roles allow (submit a report, score one, record a decision). It reads the same
+//! `ProjectDetail` view as `GET /api/v1/streams/{id}/detail`.
+
+use super::layout::{csrf_field, page};
+use super::measure::{direction_text, reading_class, run_svg};
+use super::svg;
+use super::{SignedIn, WebError, html_page};
+use crate::api::{AppState, parse_stream, readable_by, today};
+use crate::storage::StreamAccess;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use maud::{Markup, html};
+use praxis_core::domain::dashboard::{month_of, month_text};
+use praxis_core::domain::event::EventKind;
+use praxis_core::domain::ids::PersonId;
+use praxis_core::domain::measure_chart::MeasureChart;
+use praxis_core::domain::views::{ProjectDetail, ReportDetail};
+use std::collections::HashMap;
+
+pub fn may(access: &StreamAccess, kind: EventKind) -> bool {
+    access.roles.iter().any(|r| r.may_record(kind))
+}
+
+pub fn person_name(names: &HashMap<PersonId, String>, id: PersonId) -> String {
+    names
+        .get(&id)
+        .cloned()
+        .unwrap_or_else(|| format!("person {id}"))
+}
+
+fn report_section(
+    r: &ReportDetail,
+    access: &StreamAccess,
+    who: &SignedIn,
+    names: &HashMap<PersonId, String>,
+) -> Markup {
+    html! {
+        article.card id={ "report-" (r.id) } {
+            h3 { "Report for " (month_text(r.report.month)) }
+            p.muted { "Submitted by " (person_name(names, r.by)) }
+            dl {
+                dt { "Self-assessed score" } dd data-self-score=(r.report.self_score) { (r.report.self_score) }
+                dt { "Measures" } dd { (r.report.measures) }
+                dt { "Cycles run" } dd { (r.report.cycles) }
+                dt { "What was learned" } dd { (r.report.learning) }
+                dt { "Barriers" } dd { (r.report.barriers) }
+                dt { "Plans" } dd { (r.report.plans) }
+            }
+            @for s in &r.scores {
+                p data-coordinator-score=(s.score) { strong { "Coordinator's score " (s.score) } " by " (person_name(names, s.by)) ": " (s.justification) }
+            }
+            @if may(access, EventKind::CoordinatorScoreGiven) {
+                form.stacked method="post" action={ "/reports/" (r.id) "/score" } {
+                    (csrf_field(&who.session))
+                    label for={ "score-" (r.id) } { "Your score (0.5 to 5.0)" }
+                    input id={ "score-" (r.id) } name="score" type="text" inputmode="decimal" required placeholder="3.0";
+                    label for={ "justification-" (r.id) } { "Justification" }
+                    textarea id={ "justification-" (r.id) } name="justification" required {}
+                    button type="submit" { "Score this report" }
+                }
+            }
+        }
+    }
+}
+
+fn small_chart(chart: &MeasureChart) -> Markup {
+    let id = format!("run-{}", chart.series.id);
+    html! {
+        @if let Some(c) = run_svg(chart, &id) {
+            figure.chart { (svg::draw(&c)) }
+        } @else if let Some(p) = &chart.problem {
+            p.error { (p) }
+        }
+    }
+}
+
+pub async fn project(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let stream = parse_stream(&id)?;
+    let person = who.session.person;
+    let (access, detail, charts, names): (
+        StreamAccess,
+        ProjectDetail,
+        Vec<MeasureChart>,
+        HashMap<PersonId, String>,
+    ) = state
+        .with(move |s| {
+            let access = readable_by(s, person, stream)?;
+            let detail = s.project_detail(stream)?;
+            let mut charts = Vec::new();
+            for m in &detail.overview.measures {
+                if let Some(c) = s.measure_chart(m.id, &[])? {
+                    charts.push(c);
+                }
+            }
+            let names = s.people()?.into_iter().map(|p| (p.id, p.name)).collect();
+            Ok((access, detail, charts, names))
+        })
+        .await?;
+    let o = &detail.overview;
+    let title = o
+        .project
+        .as_ref()
+        .map(|p| format!("{}: {}", p.team, p.title))
+        .unwrap_or_else(|| "Team project".into());
+    let collaborative = o.project.as_ref().map(|p| p.collaborative);
+    let content = html! {
+        @if let Some(c) = collaborative {
+            nav aria-label="Breadcrumb" { a href={ "/collaboratives/" (c) } { "The collaborative's dashboard" } }
+        }
+        h1 { (title) }
+        @if let Some(p) = &o.project { p.muted { (p.organisation) } }
+        section aria-labelledby="aim-heading" {
+            h2 id="aim-heading" { "Aim" }
+            @match &o.charter {
+                Some(c) => {
+                    p.notice { (c.aim.what) ", for " (c.aim.for_whom) ", in " (c.aim.where_) ": " (c.aim.how_much) " by " (c.aim.by_when) "." }
+                    p { "Senior leader: " (c.senior_leader) ". Day-to-day lead: " (c.day_to_day_lead) "." }
+                }
+                None => p { "No charter has been set yet." }
+            }
+        }
+        @if !o.conflicts.is_empty() {
+            section aria-labelledby="conflicts-heading" {
+                h2 id="conflicts-heading" { "Open conflicts" }
+                ul { @for c in &o.conflicts { li.concern { (c.what) ": " (c.versions.len()) " versions recorded without seeing each other; record a resolution that names them all." } } }
+            }
+        }
+        section aria-labelledby="measures-heading" {
+            h2 id="measures-heading" { "Measures" }
+            div.cards {
+                @for (line, chart) in o.measures.iter().zip(&charts) {
+                    div.card {
+                        h3 { a href={ "/measures/" (line.id) } { (line.definition.as_ref().map(|d| d.name.clone()).unwrap_or_else(|| "Measure in conflict".into())) } }
+                        @if let Some(d) = &line.definition { p.muted { (direction_text(d.direction)) } }
+                        @let reading = chart.latest_reading();
+                        @if reading.is_some() { p class=(reading_class(reading)) { (super::measure::reading_text(reading)) " shown by the latest signal" } }
+                        (small_chart(chart))
+                        p { (line.measurements) " measurements" @if let Some(l) = &line.latest { "; latest " (svg::value_text(l.plotted)) " for " (l.period_start) } }
+                    }
+                }
+            }
+        }
+        section aria-labelledby="cycles-heading" {
+            h2 id="cycles-heading" { "PDSA cycles" }
+            p { a href={ "/projects/" (stream) "/cycles.csv" } { "Download the cycles as CSV" } }
+            @for (stage, cycles) in &o.cycles_by_stage {
+                h3 { (stage) " (" (cycles.len()) ")" }
+                ul { @for c in cycles { li { a href={ "/cycles/" (c.id) } { (c.objective) } } } }
+            }
+            h3 { "Ramps" }
+            @for (i, ramp) in o.ramps.iter().enumerate() {
+                ol aria-label={ "Ramp " (i + 1) } {
+                    @for step in &ramp.steps {
+                        li style={ "margin-left: " (step.depth * 2) "rem" } { a href={ "/cycles/" (step.cycle.id) } { (step.cycle.objective) } " " span.muted { "(" (step.cycle.stage.label()) ")" } }
+                    }
+                }
+            }
+        }
+        section aria-labelledby="plan-heading" {
+            h2 id="plan-heading" { "Action plan" }
+            table {
+                thead { tr { th { "Where are we now?" } th { "What do we want to achieve?" } th { "How will we get there?" } th { "Who needs to take what action?" } th { "Timescales" } } }
+                tbody { @for (_, e) in &detail.action_plan { tr { td { (e.where_are_we_now) } td { (e.what_do_we_want_to_achieve) } td { (e.how_will_we_get_there) } td { (e.who_needs_to_take_what_action) } td { (e.timescales) } } } }
+            }
+            h2 { "Learning log" }
+            table {
+                thead { tr { th { "Learning points" } th { "Action points" } th { "Responsibility" } th { "Implement by" } } }
+                tbody { @for (_, e) in &detail.learning_log { tr { td { (e.learning_points) } td { (e.action_points) } td { (e.responsibility) } td { (e.implement_by) } } } }
+            }
+        }
+        section aria-labelledby="reports-heading" {
+            h2 id="reports-heading" { "Monthly reports" }
+            @for r in detail.reports.iter().rev() { (report_section(r, &access, &who, &names)) }
+            @if may(&access, EventKind::MonthlyReportSubmitted) {
+                h3 { "Submit this month's report" }
+                form.stacked method="post" action={ "/projects/" (stream) "/reports" } {
+                    (csrf_field(&who.session))
+                    label for="month" { "Month" }
+                    input id="month" name="month" type="month" required value=(month_of(today()).to_string().get(..7).unwrap_or_default());
+                    label for="measures" { "Measures" } textarea id="measures" name="measures" required {}
+                    label for="cycles" { "Cycles run" } textarea id="cycles" name="cycles" required {}
+                    label for="learning" { "What was learned" } textarea id="learning" name="learning" required {}
+                    label for="barriers" { "Barriers" } textarea id="barriers" name="barriers" {}
+                    label for="plans" { "Plans" } textarea id="plans" name="plans" required {}
+                    label for="self_score" { "Self-assessed progress score (0.5 to 5.0)" }
+                    input id="self_score" name="self_score" type="text" inputmode="decimal" required placeholder="2.5";
+                    button type="submit" { "Submit the report" }
+                }
+            }
+        }
+        section aria-labelledby="decisions-heading" {
+            h2 id="decisions-heading" { "Senior managers' decisions" }
+            @if detail.decisions.is_empty() { p { "No decisions recorded yet." } }
+            ul { @for d in &detail.decisions { li { strong { (d.decision) } " (" (person_name(&names, d.by)) "): " (d.rationale) } } }
+            @if may(&access, EventKind::ManagerDecisionRecorded) {
+                form.stacked method="post" action={ "/projects/" (stream) "/decisions" } {
+                    (csrf_field(&who.session))
+                    label for="decision" { "Decision" } textarea id="decision" name="decision" required {}
+                    label for="rationale" { "Rationale" } textarea id="rationale" name="rationale" required {}
+                    @if !detail.reports.is_empty() {
+                        label for="rests_on" { "Resting on the report for" }
+                        select id="rests_on" name="rests_on" {
+                            option value="" { "(no report)" }
+                            @for r in detail.reports.iter().rev() { option value=(r.id) { (month_text(r.report.month)) } }
+                        }
+                    }
+                    button type="submit" { "Record the decision" }
+                }
+            }
+        }
+    };
+    Ok(html_page(page(&title, Some(&who.session), content)))
+}

@@ -1,0 +1,185 @@
+//! Monthly reports from the browser: a team member submits the month's report, a
+//! coordinator scores it with a justification, a senior manager records a decision
+//! with its rationale. Each is an event authored by the person signed in, recorded
+//! through `Storage::record_for`: the same role check as the sync gate, the domain's
+//! validation, and a receipt, in one transaction.
+
+use super::{SignedIn, WebError};
+use crate::api::{AppState, parse_record, parse_stream, readable_record_by};
+use crate::error::ServerError;
+use axum::Form;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use praxis_core::domain::event::{Event, MonthlyReport, Score};
+use praxis_core::domain::ids::{EventId, StreamId};
+use serde::Deserialize;
+
+/// A form's fields, or a page saying what was wrong with them.
+fn fields<T>(form: Result<Form<T>, FormRejection>) -> Result<T, WebError> {
+    form.map(|Form(f)| f).map_err(|e| {
+        WebError::from(ServerError::BadRequest(format!(
+            "The form could not be read ({}). Open the page again and fill in every field.",
+            e.body_text()
+        )))
+    })
+}
+
+fn required(name: &str, value: &str) -> Result<String, WebError> {
+    let v = value.trim();
+    if v.is_empty() {
+        Err(ServerError::BadRequest(format!("Fill in '{name}': it cannot be empty.")).into())
+    } else {
+        Ok(v.to_string())
+    }
+}
+
+fn parse_score(text: &str) -> Result<Score, WebError> {
+    text.parse::<Score>()
+        .map_err(|e| WebError::from(ServerError::BadRequest(e)))
+}
+
+fn back_to(stream: StreamId, anchor: Option<EventId>) -> Response {
+    let location = match anchor {
+        Some(a) => format!("/projects/{stream}#report-{a}"),
+        None => format!("/projects/{stream}"),
+    };
+    (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct ReportForm {
+    #[serde(default)]
+    csrf: String,
+    month: String,
+    measures: String,
+    cycles: String,
+    learning: String,
+    #[serde(default)]
+    barriers: String,
+    plans: String,
+    self_score: String,
+}
+
+/// "2026-05" (what a month input sends) or a full date, as the month's first day.
+fn month(text: &str) -> Result<time::Date, WebError> {
+    let t = text.trim();
+    let full = if t.len() == 7 {
+        format!("{t}-01")
+    } else {
+        t.to_string()
+    };
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(&full, &format)
+        .ok()
+        .and_then(|d| d.replace_day(1).ok())
+        .ok_or_else(|| {
+            ServerError::BadRequest(format!(
+                "'{text}' is not a month: give it as year and month, such as 2026-05."
+            ))
+            .into()
+        })
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+    form: Result<Form<ReportForm>, FormRejection>,
+) -> Result<Response, WebError> {
+    let stream = parse_stream(&id)?;
+    let f = fields(form)?;
+    who.check_csrf(&f.csrf)?;
+    let event = Event::MonthlyReportSubmitted(MonthlyReport {
+        month: month(&f.month)?,
+        measures: required("Measures", &f.measures)?,
+        cycles: required("Cycles run", &f.cycles)?,
+        learning: required("What was learned", &f.learning)?,
+        barriers: f.barriers.trim().to_string(),
+        plans: required("Plans", &f.plans)?,
+        self_score: parse_score(&f.self_score)?,
+    });
+    let person = who.session.person;
+    let ids = state
+        .with(move |s| s.record_for(person, stream, vec![event]))
+        .await?;
+    Ok(back_to(stream, ids.first().copied()))
+}
+
+#[derive(Deserialize)]
+pub struct ScoreForm {
+    #[serde(default)]
+    csrf: String,
+    score: String,
+    justification: String,
+}
+
+pub async fn score_report(
+    state: AppState,
+    who: SignedIn,
+    id: String,
+    f: ScoreForm,
+) -> Result<Response, WebError> {
+    let report = parse_record(&id)?;
+    who.check_csrf(&f.csrf)?;
+    let event = Event::CoordinatorScoreGiven {
+        report,
+        score: parse_score(&f.score)?,
+        justification: required("Justification", &f.justification)?,
+    };
+    let person = who.session.person;
+    let stream = state
+        .with(move |s| {
+            let (stream, _) = readable_record_by(s, person, report)?;
+            s.record_for(person, stream, vec![event])?;
+            Ok(stream)
+        })
+        .await?;
+    Ok(back_to(stream, Some(report)))
+}
+
+pub async fn score(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+    form: Result<Form<ScoreForm>, FormRejection>,
+) -> Result<Response, WebError> {
+    let f = fields(form)?;
+    score_report(state, who, id, f).await
+}
+
+#[derive(Deserialize)]
+pub struct DecisionForm {
+    #[serde(default)]
+    csrf: String,
+    decision: String,
+    rationale: String,
+    #[serde(default)]
+    rests_on: String,
+}
+
+pub async fn decide(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+    form: Result<Form<DecisionForm>, FormRejection>,
+) -> Result<Response, WebError> {
+    let stream = parse_stream(&id)?;
+    let f = fields(form)?;
+    who.check_csrf(&f.csrf)?;
+    let rests_on = match f.rests_on.trim() {
+        "" => Vec::new(),
+        r => vec![parse_record(r)?],
+    };
+    let event = Event::ManagerDecisionRecorded {
+        decision: required("Decision", &f.decision)?,
+        rationale: required("Rationale", &f.rationale)?,
+        rests_on,
+    };
+    let person = who.session.person;
+    state
+        .with(move |s| s.record_for(person, stream, vec![event]))
+        .await?;
+    Ok(back_to(stream, None))
+}

@@ -1,0 +1,174 @@
+//! Signing in and out in the browser. The sign-in form is protected by a double-submit
+//! token (a cookie and a hidden field that must match); signing out needs the session's
+//! CSRF token and ends the session on the server, not only in the browser.
+
+use super::layout::page;
+use super::session::{
+    SESSION_COOKIE, SESSION_HOURS, SIGN_IN_COOKIE, SignedIn, cookie, random_token, set_cookie,
+};
+use super::{WebError, html_page};
+use crate::api::AppState;
+use crate::auth::{hash_password, token_hash, verify_password};
+use crate::error::ServerError;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use maud::html;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct Next {
+    next: Option<String>,
+}
+
+/// Only a path on this site, so a link cannot send someone elsewhere after sign-in.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+fn sign_in_page(next: &str, token: &str, problem: Option<&str>, status: StatusCode) -> Response {
+    let markup = page(
+        "Sign in",
+        None,
+        html! {
+            h1 { "Sign in to Praxis" }
+            @if let Some(p) = problem {
+                p.error role="alert" { (p) }
+            }
+            form.stacked method="post" action="/sign-in" {
+                input type="hidden" name="sign_in_token" value=(token);
+                input type="hidden" name="next" value=(next);
+                label for="username" { "Username" }
+                input id="username" name="username" type="text" autocomplete="username" required autofocus;
+                label for="password" { "Password" }
+                input id="password" name="password" type="password" autocomplete="current-password" required;
+                button type="submit" { "Sign in" }
+            }
+        },
+    );
+    let mut response = (status, html_page(markup)).into_response();
+    if let Ok(value) = set_cookie(SIGN_IN_COOKIE, token, 3600).parse() {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+pub async fn form(Query(q): Query<Next>) -> Result<Response, WebError> {
+    let token = random_token()?;
+    Ok(sign_in_page(
+        &safe_next(q.next.as_deref()),
+        &token,
+        None,
+        StatusCode::OK,
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct SignInForm {
+    username: String,
+    password: String,
+    #[serde(default)]
+    sign_in_token: String,
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn sign_in(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<SignInForm>,
+) -> Result<Response, WebError> {
+    let next = safe_next(Some(&form.next));
+    let fresh = random_token()?;
+    let sent = cookie(&headers, SIGN_IN_COOKIE);
+    if form.sign_in_token.is_empty() || sent.as_deref() != Some(form.sign_in_token.as_str()) {
+        return Ok(sign_in_page(
+            &next,
+            &fresh,
+            Some(
+                "This sign-in form is out of date or did not come from Praxis. Sign in again below.",
+            ),
+            StatusCode::FORBIDDEN,
+        ));
+    }
+    if let Err(e) = state.limiter().check(&form.username) {
+        return Ok(sign_in_page(
+            &next,
+            &fresh,
+            Some(&e.to_string()),
+            e.status(),
+        ));
+    }
+    let username = form.username.clone();
+    let credentials = state.with(move |s| s.credentials(&username)).await?;
+    let password = form.password.clone();
+    let verified = match credentials {
+        Some((person, _, hash)) => {
+            let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+                .await
+                .map_err(|e| ServerError::Internal(e.to_string()))?;
+            ok.then_some(person)
+        }
+        None => {
+            // Spend the same time on an unknown username as on a known one.
+            let _ = tokio::task::spawn_blocking(move || hash_password(&password)).await;
+            None
+        }
+    };
+    let Some(person) = verified else {
+        state.limiter().failed(&form.username);
+        let e = ServerError::WrongCredentials;
+        return Ok(sign_in_page(
+            &next,
+            &fresh,
+            Some(&e.to_string()),
+            e.status(),
+        ));
+    };
+    state.limiter().succeeded(&form.username);
+    let token = random_token()?;
+    let csrf = random_token()?;
+    let hash = token_hash(&token);
+    state
+        .with(move |s| s.start_session(person, &hash, &csrf, SESSION_HOURS))
+        .await?;
+    let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, next)]).into_response();
+    for value in [
+        set_cookie(SESSION_COOKIE, &token, SESSION_HOURS * 3600),
+        set_cookie(SIGN_IN_COOKIE, "", 0),
+    ] {
+        if let Ok(v) = value.parse() {
+            response.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn sign_out(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, WebError> {
+    who.check_csrf(&form.csrf)?;
+    let hash = who.token_hash.clone();
+    state.with(move |s| s.end_session(&hash)).await?;
+    let mut response = (
+        StatusCode::SEE_OTHER,
+        [(header::LOCATION, "/sign-in".to_string())],
+    )
+        .into_response();
+    if let Ok(v) = set_cookie(SESSION_COOKIE, "", 0).parse() {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(response)
+}

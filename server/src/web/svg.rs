@@ -1,0 +1,353 @@
+//! Praxis's own small SVG charts: points joined by a line, centre and limit lines (over
+//! the points they belong to), a target line, highlighted signal points, the cycles
+//! adopted marked on the time axis, and where limits were recalculated. Each chart has
+//! a title and a description for screen readers, and every point a tooltip; the page
+//! shows the same data as a table beside it.
+
+use maud::{Markup, html};
+use praxis_core::domain::charts::Reading;
+
+const WIDTH: f64 = 800.0;
+const HEIGHT: f64 = 320.0;
+const LEFT: f64 = 56.0;
+const RIGHT: f64 = 16.0;
+const TOP: f64 = 16.0;
+const BOTTOM: f64 = 64.0;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineKind {
+    Centre,
+    Limit,
+    Target,
+}
+
+/// A horizontal line over the points `from..to`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Line {
+    pub from: usize,
+    pub to: usize,
+    pub value: f64,
+    pub kind: LineKind,
+    pub label: String,
+}
+
+/// A point flagged by a signal.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Flag {
+    pub point: usize,
+    pub reading: Option<Reading>,
+    pub why: String,
+}
+
+/// A mark on the time axis at a point (a cycle adopted).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mark {
+    pub point: usize,
+    pub label: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Chart {
+    /// Used for the ids of the title and description.
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub labels: Vec<String>,
+    pub values: Vec<f64>,
+    pub lines: Vec<Line>,
+    pub flags: Vec<Flag>,
+    pub marks: Vec<Mark>,
+    /// Points from which limits are recalculated.
+    pub recalculations: Vec<usize>,
+}
+
+/// A number for an SVG attribute: two decimals are plenty at this size.
+fn n(x: f64) -> String {
+    format!("{x:.2}")
+}
+
+/// A value as an axis or tooltip shows it.
+pub fn value_text(x: f64) -> String {
+    if x == x.trunc() && x.abs() < 1e12 {
+        format!("{x:.0}")
+    } else if x.abs() >= 100.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.2}")
+    }
+}
+
+struct Scale {
+    lo: f64,
+    hi: f64,
+    count: usize,
+}
+
+impl Scale {
+    fn x(&self, index: usize) -> f64 {
+        let span = WIDTH - LEFT - RIGHT;
+        if self.count <= 1 {
+            LEFT + span / 2.0
+        } else {
+            LEFT + span * index as f64 / (self.count - 1) as f64
+        }
+    }
+
+    /// The x of the boundary just before `index` (half way from the previous point).
+    fn boundary(&self, index: usize) -> f64 {
+        if index == 0 {
+            self.x(0)
+        } else {
+            (self.x(index - 1) + self.x(index)) / 2.0
+        }
+    }
+
+    fn y(&self, value: f64) -> f64 {
+        let span = HEIGHT - TOP - BOTTOM;
+        TOP + span * (1.0 - (value - self.lo) / (self.hi - self.lo))
+    }
+}
+
+fn scale(chart: &Chart) -> Scale {
+    let all = chart
+        .values
+        .iter()
+        .chain(chart.lines.iter().map(|l| &l.value))
+        .copied()
+        .filter(|v| v.is_finite());
+    let (mut lo, mut hi) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    });
+    if !lo.is_finite() || !hi.is_finite() {
+        (lo, hi) = (0.0, 1.0);
+    }
+    if (hi - lo).abs() < f64::EPSILON {
+        (lo, hi) = (lo - 1.0, hi + 1.0);
+    }
+    let pad = (hi - lo) * 0.06;
+    Scale {
+        lo: lo - pad,
+        hi: hi + pad,
+        count: chart.values.len(),
+    }
+}
+
+fn flag_class(reading: Option<Reading>) -> &'static str {
+    match reading {
+        Some(Reading::Improvement) => "signal improvement",
+        Some(Reading::Concern) => "signal concern",
+        None => "signal neutral",
+    }
+}
+
+fn flag_colour(reading: Option<Reading>) -> &'static str {
+    match reading {
+        Some(Reading::Improvement) => "#1b6fb5",
+        Some(Reading::Concern) => "#c75300",
+        None => "#6b3fa0",
+    }
+}
+
+/// The chart as inline SVG.
+pub fn draw(chart: &Chart) -> Markup {
+    let s = scale(chart);
+    let title_id = format!("{}-title", chart.id);
+    let desc_id = format!("{}-desc", chart.id);
+    let path: String = chart
+        .values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            format!(
+                "{}{},{}",
+                if i == 0 { "M" } else { " L" },
+                n(s.x(i)),
+                n(s.y(*v))
+            )
+        })
+        .collect();
+    let ticks: Vec<f64> = (0..=4)
+        .map(|k| s.lo + (s.hi - s.lo) * f64::from(k) / 4.0)
+        .collect();
+    let label_every = (chart.values.len() / 8).max(1);
+    let axis_y = HEIGHT - BOTTOM;
+    html! {
+        svg xmlns="http://www.w3.org/2000/svg" viewBox={ "0 0 " (WIDTH) " " (HEIGHT) }
+            role="img" aria-labelledby={ (title_id) " " (desc_id) } data-chart=(chart.id) {
+            title id=(title_id) { (chart.title) }
+            desc id=(desc_id) { (chart.description) }
+            g class="axes" stroke="#888" stroke-width="1" {
+                line x1=(n(LEFT)) y1=(n(TOP)) x2=(n(LEFT)) y2=(n(axis_y)) {}
+                line x1=(n(LEFT)) y1=(n(axis_y)) x2=(n(WIDTH - RIGHT)) y2=(n(axis_y)) {}
+            }
+            g class="y-ticks" font-size="11" fill="#555" text-anchor="end" {
+                @for t in &ticks {
+                    text x=(n(LEFT - 6.0)) y=(n(s.y(*t) + 4.0)) { (value_text(*t)) }
+                }
+            }
+            g class="x-labels" font-size="11" fill="#555" text-anchor="middle" {
+                @for (i, label) in chart.labels.iter().enumerate() {
+                    @if i % label_every == 0 {
+                        text x=(n(s.x(i))) y=(n(axis_y + 16.0)) { (label) }
+                    }
+                }
+            }
+            @for l in &chart.lines {
+                @let x1 = if l.from == 0 { s.x(0) } else { s.boundary(l.from) };
+                @let x2 = if l.to >= chart.values.len() { s.x(chart.values.len().saturating_sub(1)) } else { s.boundary(l.to) };
+                @let (colour, dash) = match l.kind {
+                    LineKind::Centre => ("#2f5d50", "none"),
+                    LineKind::Limit => ("#9a9a9a", "6 4"),
+                    LineKind::Target => ("#b58a00", "2 3"),
+                };
+                line class={ "line-" (match l.kind { LineKind::Centre => "centre", LineKind::Limit => "limit", LineKind::Target => "target" }) }
+                    x1=(n(x1)) y1=(n(s.y(l.value))) x2=(n(x2)) y2=(n(s.y(l.value)))
+                    stroke=(colour) stroke-width="1.5" stroke-dasharray=(dash) {
+                    title { (l.label) ": " (value_text(l.value)) }
+                }
+            }
+            @for r in &chart.recalculations {
+                @if *r > 0 && *r < chart.values.len() {
+                    g class="recalculation" {
+                        line x1=(n(s.boundary(*r))) y1=(n(TOP)) x2=(n(s.boundary(*r))) y2=(n(axis_y)) stroke="#2f5d50" stroke-width="2" {}
+                        text x=(n(s.boundary(*r) + 4.0)) y=(n(TOP + 12.0)) font-size="11" fill="#2f5d50" { "limits recalculated" }
+                    }
+                }
+            }
+            @for m in &chart.marks {
+                @if m.point < chart.values.len() {
+                    g class="adoption" {
+                        line x1=(n(s.x(m.point))) y1=(n(TOP)) x2=(n(s.x(m.point))) y2=(n(axis_y)) stroke="#1a4f9c" stroke-width="1" stroke-dasharray="3 3" {}
+                        polygon points={ (n(s.x(m.point))) "," (n(axis_y + 22.0)) " " (n(s.x(m.point) - 6.0)) "," (n(axis_y + 34.0)) " " (n(s.x(m.point) + 6.0)) "," (n(axis_y + 34.0)) } fill="#1a4f9c" {
+                            title { "Adopted: " (m.label) }
+                        }
+                        text x=(n(s.x(m.point))) y=(n(axis_y + 48.0)) font-size="11" fill="#1a4f9c" text-anchor="middle" { "adopted" }
+                    }
+                }
+            }
+            path class="series" d=(path) fill="none" stroke="#444" stroke-width="1.5" {}
+            @for (i, v) in chart.values.iter().enumerate() {
+                @let flag = chart.flags.iter().find(|f| f.point == i);
+                @let label = chart.labels.get(i).cloned().unwrap_or_default();
+                @match flag {
+                    Some(f) => {
+                        circle class=(flag_class(f.reading)) cx=(n(s.x(i))) cy=(n(s.y(*v))) r="5.5" fill=(flag_colour(f.reading)) stroke="#fff" stroke-width="1" data-point=(i) {
+                            title { (label) ": " (value_text(*v)) ". " (f.why) }
+                        }
+                    }
+                    None => {
+                        circle class="point" cx=(n(s.x(i))) cy=(n(s.y(*v))) r="3.5" fill="#444" data-point=(i) {
+                            title { (label) ": " (value_text(*v)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn chart() -> Chart {
+        Chart {
+            id: "run".into(),
+            title: "Run chart of <Plans>".into(),
+            description: "Median 5".into(),
+            labels: (1..=8).map(|i| format!("w{i}")).collect(),
+            values: vec![1., 2., 3., 4., 5., 6., 7., 8.],
+            lines: vec![
+                Line {
+                    from: 0,
+                    to: 4,
+                    value: 2.5,
+                    kind: LineKind::Centre,
+                    label: "Mean".into(),
+                },
+                Line {
+                    from: 4,
+                    to: 8,
+                    value: 6.5,
+                    kind: LineKind::Centre,
+                    label: "Mean".into(),
+                },
+                Line {
+                    from: 0,
+                    to: 8,
+                    value: 7.0,
+                    kind: LineKind::Target,
+                    label: "Target".into(),
+                },
+            ],
+            flags: vec![
+                Flag {
+                    point: 6,
+                    reading: Some(Reading::Improvement),
+                    why: "Shift".into(),
+                },
+                Flag {
+                    point: 7,
+                    reading: Some(Reading::Concern),
+                    why: "Shift".into(),
+                },
+            ],
+            marks: vec![Mark {
+                point: 4,
+                label: "Risk guide".into(),
+            }],
+            recalculations: vec![4],
+        }
+    }
+
+    #[test]
+    fn every_point_is_drawn_and_signals_are_highlighted() {
+        let svg = draw(&chart()).into_string();
+        assert_eq!(svg.matches("<circle").count(), 8);
+        assert_eq!(svg.matches("class=\"point\"").count(), 6);
+        assert_eq!(svg.matches("signal improvement").count(), 1);
+        assert_eq!(svg.matches("signal concern").count(), 1);
+        assert!(svg.contains("w7: 7. Shift"));
+    }
+
+    #[test]
+    fn lines_marks_and_recalculation_are_where_they_belong() {
+        let svg = draw(&chart()).into_string();
+        assert_eq!(svg.matches("class=\"line-centre\"").count(), 2);
+        assert_eq!(svg.matches("class=\"line-target\"").count(), 1);
+        assert!(svg.contains("limits recalculated"));
+        assert!(svg.contains("Adopted: Risk guide"));
+        // The second phase's mean line starts half way between points 4 and 5 (indices 3, 4).
+        let s = scale(&chart());
+        let boundary = (s.x(3) + s.x(4)) / 2.0;
+        assert!(svg.contains(&format!("x1=\"{}\"", n(boundary))));
+        // y grows downwards: a higher value is nearer the top.
+        assert!(s.y(8.0) < s.y(1.0));
+    }
+
+    #[test]
+    fn the_chart_has_a_text_alternative_and_escapes_text() {
+        let svg = draw(&chart()).into_string();
+        assert!(svg.contains("role=\"img\""));
+        assert!(svg.contains("aria-labelledby=\"run-title run-desc\""));
+        assert!(svg.contains("<title id=\"run-title\">Run chart of &lt;Plans&gt;</title>"));
+    }
+
+    #[test]
+    fn a_flat_or_empty_series_still_draws() {
+        let flat = Chart {
+            id: "f".into(),
+            values: vec![3.0; 4],
+            labels: vec![String::new(); 4],
+            ..Chart::default()
+        };
+        let svg = draw(&flat).into_string();
+        assert!(!svg.contains("NaN"));
+        let empty = Chart {
+            id: "e".into(),
+            ..Chart::default()
+        };
+        assert!(!draw(&empty).into_string().contains("NaN"));
+    }
+}
