@@ -234,7 +234,10 @@ fn world() -> World {
     let device_id = storage
         .enrol_device(coordinator, "Sam's phone", &token_hash(&token), 30)
         .unwrap();
-    let device = storage.device_by_token(&token_hash(&token)).unwrap().unwrap();
+    let device = storage
+        .device_by_token(&token_hash(&token))
+        .unwrap()
+        .unwrap();
     let mut phone = Store::create(&dir.path().join("phone.sqlite3"), "Sam Okafor").unwrap();
     phone
         .adopt_identity(Identity {
