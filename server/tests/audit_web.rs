@@ -202,7 +202,7 @@ fn an_auditor_reads_the_audit_pages_and_records_nothing_from_the_browser() {
     // Her own reads, from the browser, are in the access log.
     let access = irene.get("/audit/access?person=irene.novak").text();
     assert!(access.contains("GET /audit/decisions/{id}"));
-    assert!(access.contains("a browser"));
+    assert!(access.contains("Web browser"));
 
     // The forms that record refuse her, and nothing is recorded.
     let csrf = field(&irene.get(&format!("/projects/{project}")).text(), "csrf");

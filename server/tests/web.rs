@@ -544,6 +544,23 @@ fn the_measure_page_explains_each_signal_and_recalculates_limits_from_an_adoptio
     }
     assert!(page.body.contains("role=\"img\""));
     assert!(page.body.contains(&format!("data-propose=\"{adoption}\"")));
+    // The read is in the access log, by the person, under their browser device.
+    let s = storage(&demo.data);
+    let sam = person(&s, "sam.okafor");
+    let logged = s.access_log(&[north]).unwrap();
+    let entry = logged
+        .iter()
+        .find(|e| e.route == "GET /measures/{id}" && e.record == Some(measure))
+        .expect("the measure page's read is logged");
+    assert_eq!(entry.person, sam);
+    let device = s
+        .devices()
+        .unwrap()
+        .into_iter()
+        .find(|d| d.id == entry.device)
+        .unwrap();
+    assert_eq!((device.person, device.name.as_str()), (sam, "Web browser"));
+    drop(s);
     // Recalculating from the adoption draws two phases and says where.
     let again = web.get(&format!("/measures/{measure}?from={adoption}"));
     assert_eq!(again.status, StatusCode::OK);

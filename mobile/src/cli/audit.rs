@@ -178,11 +178,7 @@ fn timeline_text(entries: &[Value]) -> String {
     let mut lines = Vec::new();
     for e in entries {
         if e["entry"] == "access" {
-            let place = if e["via"] == "browser" {
-                "in a browser".to_string()
-            } else {
-                format!("on {}", text_of(&e["device"], "name"))
-            };
+            let place = format!("on {}", text_of(&e["device"], "name"));
             lines.push(format!(
                 "{}  read    {} {}: {}{}",
                 text_of(e, "at"),
@@ -289,7 +285,8 @@ pub fn run(store_path: &Path, command: &AuditCommand) -> Result<Output> {
     if let AuditCommand::Verify { bundle } = command {
         return verify(bundle);
     }
-    let store = Store::open(store_path)?;
+    let device = super::context::open(store_path)?;
+    let store = device.lock();
     let server = Server::from_store(&store)?.with_retry(Retry::never());
     match command {
         AuditCommand::Verify { .. } => unreachable_verify(),

@@ -101,13 +101,7 @@ pub async fn timeline(
                     .collect(),
             };
             for stream in streams {
-                s.log_access(
-                    device.person,
-                    Some(device.id),
-                    "GET /api/v1/audit/timeline",
-                    stream,
-                    None,
-                )?;
+                s.log_access(&device, "GET /api/v1/audit/timeline", stream, None)?;
             }
             Ok(entries)
         })
@@ -152,8 +146,7 @@ pub async fn as_it_stood(
             let (point, folded, held) = audit::as_it_stood(s, stream, at, after)?;
             let shown = audit::view_of(&folded, access.kind, &view, id)?;
             s.log_access(
-                device.person,
-                Some(device.id),
+                &device,
                 "GET /api/v1/audit/streams/{stream_id}/as-it-stood",
                 stream,
                 id,
@@ -182,8 +175,7 @@ pub async fn stream_decisions(
             audit::auditable(s, device.person, stream)?;
             let decisions = audit::decisions(s, stream)?;
             s.log_access(
-                device.person,
-                Some(device.id),
+                &device,
                 "GET /api/v1/audit/streams/{stream_id}/decisions",
                 stream,
                 None,
@@ -208,8 +200,7 @@ pub async fn decision(
             audit::auditable(s, device.person, stream)?;
             let context = audit::decision_context(s, stream, id)?;
             s.log_access(
-                device.person,
-                Some(device.id),
+                &device,
                 "GET /api/v1/audit/decisions/{id}",
                 stream,
                 Some(id),
@@ -231,8 +222,7 @@ pub async fn integrity(
             let access = audit::auditable(s, device.person, stream)?;
             let report = audit::integrity(s, &access)?;
             s.log_access(
-                device.person,
-                Some(device.id),
+                &device,
                 "GET /api/v1/audit/streams/{stream_id}/integrity",
                 stream,
                 None,
@@ -271,7 +261,7 @@ pub async fn bundle(
             }
             let exported = audit::export(s, &streams)?;
             for access in &streams {
-                s.log_access(device.person, Some(device.id), "GET /api/v1/audit/bundle", access.stream_id, None)?;
+                s.log_access(&device, "GET /api/v1/audit/bundle", access.stream_id, None)?;
             }
             Ok(exported)
         })

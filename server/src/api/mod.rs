@@ -334,7 +334,7 @@ async fn on_stream<T: serde::Serialize + Send + 'static>(
         .with(move |s| {
             readable(s, &device, stream)?;
             let value = read(s, stream)?;
-            s.log_access(device.person, Some(device.id), route, stream, None)?;
+            s.log_access(&device, route, stream, None)?;
             Ok(value)
         })
         .await?;
@@ -359,7 +359,7 @@ async fn on_record<T: serde::Serialize + Send + 'static>(
             let stream = readable_record(s, &device, id)?;
             let value = read(s, id)?
                 .ok_or_else(|| ServerError::NotFound(format!("{id} is not {what}.")))?;
-            s.log_access(device.person, Some(device.id), route, stream, Some(id))?;
+            s.log_access(&device, route, stream, Some(id))?;
             Ok(value)
         })
         .await?;

@@ -107,8 +107,8 @@ pub struct AccessEntry {
     /// Milliseconds since the epoch.
     pub at: i64,
     pub person: PersonId,
-    /// The device, for a read through the API; none for a browser page.
-    pub device: Option<DeviceId>,
+    /// The device the read came from (a person's browser has a device of its own).
+    pub device: DeviceId,
     /// The route read, as `GET /api/v1/cycles/{id}`.
     pub route: String,
     pub stream: StreamId,
@@ -217,16 +217,24 @@ pub trait Storage: Send {
         events: Vec<praxis_core::domain::event::Event>,
     ) -> Result<Vec<EventId>>;
 
+    /// Appends to the access log that `person` read `stream` (and `record` in it) in the
+    /// browser, under their browser device (enrolled on first use).
+    fn log_browser_access(
+        &mut self,
+        person: PersonId,
+        route: &str,
+        stream: StreamId,
+        record: Option<EventId>,
+    ) -> Result<()>;
+
     /// How many stream documents are loaded in memory now.
     fn documents_loaded(&self) -> usize;
 
     // Audit.
-    /// Appends to the access log that `person` read `stream` (and `record` in it),
-    /// through the API on `device`, or in a browser page (no device).
+    /// Appends to the access log that `device` read `stream` (and `record` in it).
     fn log_access(
         &mut self,
-        person: PersonId,
-        device: Option<DeviceId>,
+        device: &Device,
         route: &str,
         stream: StreamId,
         record: Option<EventId>,

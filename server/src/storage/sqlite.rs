@@ -13,7 +13,6 @@ const SERVER_MIGRATIONS: &[&str] = &[
     include_str!("001_server.sql"),
     include_str!("002_access_log.sql"),
     include_str!("003_web.sql"),
-    include_str!("004_access_log_browser.sql"),
 ];
 
 /// Stream documents kept in memory at once (least recently used go first).
@@ -153,19 +152,24 @@ impl SqliteStorage {
     /// The device `person`'s browser records under, enrolled on first use with a token
     /// no one is ever given (so it can never sync), revocable like any other device.
     fn browser_device(&mut self, person: PersonId) -> Result<DeviceId> {
+        let device = self.browser_device_id(person)?;
+        if let Some(d) = self.devices()?.into_iter().find(|d| d.id == device)
+            && let DeviceStatus::Revoked { at, reason } = d.status
+        {
+            return Err(ServerError::DeviceRevoked { at, reason });
+        }
+        Ok(device)
+    }
+
+    /// The person's browser device, revoked or not, enrolled if they have none yet.
+    fn browser_device_id(&mut self, person: PersonId) -> Result<DeviceId> {
         let existing: Option<Vec<u8>> = self
             .conn()
             .prepare_cached("SELECT device FROM browser_devices WHERE person = ?1")?
             .query_row([blob(&person.0)], |r| r.get(0))
             .optional()?;
         if let Some(id) = existing {
-            let device = DeviceId(uuid_of(&id)?);
-            if let Some(d) = self.devices()?.into_iter().find(|d| d.id == device)
-                && let DeviceStatus::Revoked { at, reason } = d.status
-            {
-                return Err(ServerError::DeviceRevoked { at, reason });
-            }
-            return Ok(device);
+            return Ok(DeviceId(uuid_of(&id)?));
         }
         let unusable = crate::auth::token_hash(&crate::auth::new_token()?);
         let device = self.enrol_device(person, "Web browser", &unusable, 365 * 100)?;
@@ -909,27 +913,48 @@ impl Storage for SqliteStorage {
         Ok(recorded.into_iter().map(|r| r.id).collect())
     }
 
+    fn log_browser_access(
+        &mut self,
+        person: PersonId,
+        route: &str,
+        stream: StreamId,
+        record: Option<EventId>,
+    ) -> Result<()> {
+        let device = self.browser_device_id(person)?;
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO access_log (at, person, device, route, stream, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                now_millis(),
+                blob(&person.0),
+                blob(&device.0),
+                route,
+                blob(&stream.0),
+                record.map(|r| r.0.as_bytes().to_vec()),
+            ])?;
+        Ok(())
+    }
+
     fn documents_loaded(&self) -> usize {
         self.store.documents_loaded()
     }
 
     fn log_access(
         &mut self,
-        person: PersonId,
-        device: Option<DeviceId>,
+        device: &Device,
         route: &str,
         stream: StreamId,
         record: Option<EventId>,
     ) -> Result<()> {
         self.conn()
             .prepare_cached(
-                "INSERT INTO access_log (at, person, device, via, route, stream, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO access_log (at, person, device, route, stream, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
             .execute(params![
                 now_millis(),
-                blob(&person.0),
-                device.map(|d| d.0.as_bytes().to_vec()),
-                if device.is_some() { "api" } else { "browser" },
+                blob(&device.person.0),
+                blob(&device.id.0),
                 route,
                 blob(&stream.0),
                 record.map(|r| r.0.as_bytes().to_vec()),
@@ -941,15 +966,7 @@ impl Storage for SqliteStorage {
         let mut stmt = self.conn().prepare_cached(
             "SELECT seq, at, person, device, route, stream, record FROM access_log WHERE stream = ?1 ORDER BY seq",
         )?;
-        type Row = (
-            i64,
-            i64,
-            Vec<u8>,
-            Option<Vec<u8>>,
-            String,
-            Vec<u8>,
-            Option<Vec<u8>>,
-        );
+        type Row = (i64, i64, Vec<u8>, Vec<u8>, String, Vec<u8>, Option<Vec<u8>>);
         let mut out = Vec::new();
         for stream in streams {
             let rows: Vec<Row> = stmt
@@ -970,7 +987,7 @@ impl Storage for SqliteStorage {
                     seq,
                     at,
                     person: PersonId(uuid_of(&person)?),
-                    device: device.map(|d| uuid_of(&d).map(DeviceId)).transpose()?,
+                    device: DeviceId(uuid_of(&device)?),
                     route,
                     stream: StreamId(uuid_of(&stream)?),
                     record: record.map(|r| uuid_of(&r).map(EventId)).transpose()?,

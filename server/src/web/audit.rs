@@ -2,7 +2,7 @@
 //! reads, late arrivals marked, with filters), a view as it stood, a decision's
 //! context, the integrity check, the access log and the audit bundle. They read the
 //! same functions as `/api/v1/audit/` (`crate::audit`), need the auditor role, and each
-//! read is written to the access log.
+//! read is written to the access log under the person's browser device.
 
 use super::layout::page;
 use super::{SignedIn, WebError, html_page, query_value};
@@ -99,7 +99,7 @@ fn timeline_table(entries: &[Value]) -> Markup {
                             td { (text(&e["at"])) }
                             td { "read: " (text(&e["route"])) }
                             td { (text(&e["person"]["name"])) }
-                            td { @if e["via"] == "browser" { "a browser" } @else { (text(&e["device"]["name"])) } }
+                            td { (text(&e["device"]["name"])) }
                             td { }
                             td { @if !e["record"].is_null() { (text(&e["record"])) } }
                         }
@@ -149,7 +149,7 @@ pub async fn timeline(
         .with(move |s| {
             let access = audit::auditable(s, person, stream)?;
             let entries = audit::timeline(s, person, &filter)?;
-            s.log_access(person, None, "GET /audit/streams/{id}", stream, None)?;
+            s.log_browser_access(person, "GET /audit/streams/{id}", stream, None)?;
             Ok((access.name, entries))
         })
         .await?;
@@ -207,9 +207,8 @@ pub async fn as_it_stood(
             } else {
                 None
             };
-            s.log_access(
+            s.log_browser_access(
                 person,
-                None,
                 "GET /audit/streams/{id}/as-it-stood",
                 stream,
                 record,
@@ -273,7 +272,7 @@ pub async fn decision(
                 .ok_or_else(|| ServerError::NotFound(format!("There is no record {id}.")))?;
             audit::auditable(s, person, stream)?;
             let context = audit::decision_context(s, stream, id)?;
-            s.log_access(person, None, "GET /audit/decisions/{id}", stream, Some(id))?;
+            s.log_browser_access(person, "GET /audit/decisions/{id}", stream, Some(id))?;
             Ok((stream, context))
         })
         .await?;
@@ -322,13 +321,7 @@ pub async fn integrity(
         .with(move |s| {
             let access = audit::auditable(s, person, stream)?;
             let report = audit::integrity(s, &access)?;
-            s.log_access(
-                person,
-                None,
-                "GET /audit/streams/{id}/integrity",
-                stream,
-                None,
-            )?;
+            s.log_browser_access(person, "GET /audit/streams/{id}/integrity", stream, None)?;
             Ok((access.name, report))
         })
         .await?;
@@ -361,13 +354,7 @@ pub async fn bundle(
         .with(move |s| {
             let access = audit::auditable(s, person, stream)?;
             let exported = audit::export(s, &[access])?;
-            s.log_access(
-                person,
-                None,
-                "GET /audit/streams/{id}/bundle.tar",
-                stream,
-                None,
-            )?;
+            s.log_browser_access(person, "GET /audit/streams/{id}/bundle.tar", stream, None)?;
             Ok(exported)
         })
         .await?;
@@ -414,7 +401,7 @@ pub async fn access(
         .with(move |s| {
             let entries = audit::timeline(s, person, &filter)?;
             for access in audit::audited_streams(s, person)? {
-                s.log_access(person, None, "GET /audit/access", access.stream_id, None)?;
+                s.log_browser_access(person, "GET /audit/access", access.stream_id, None)?;
             }
             Ok(entries)
         })

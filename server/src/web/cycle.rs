@@ -45,7 +45,6 @@ pub async fn cycle(
     let (stream, view, series, objectives) = state
         .with(move |s| {
             let (stream, _) = readable_record_by(s, person, id)?;
-            s.log_access(person, None, "GET /cycles/{id}", stream, Some(id))?;
             let view = s
                 .cycle(id)?
                 .ok_or_else(|| ServerError::NotFound(format!("{id} is not a cycle.")))?;
@@ -63,6 +62,7 @@ pub async fn cycle(
                 .flatten()
                 .map(|c| (c.id, c.objective.clone()))
                 .collect();
+            s.log_browser_access(person, "GET /cycles/{id}", stream, Some(id))?;
             Ok((stream, view, series, objectives))
         })
         .await?;

@@ -30,22 +30,29 @@ fn gap_text(gap: Option<i32>) -> String {
     }
 }
 
+/// The dashboard as `person` may see it, with the read in the access log (the
+/// collaborative and each team's project) under `route`.
 fn load(
     state: &AppState,
     person: PersonId,
     stream: StreamId,
+    route: &'static str,
 ) -> impl std::future::Future<Output = Result<Dashboard, ServerError>> + use<> {
     let state = state.clone();
     async move {
         state
             .with(move |s| {
                 readable_by(s, person, stream)?;
-                s.log_access(person, None, "GET /collaboratives/{id}", stream, None)?;
-                s.dashboard(person, stream, today())?.ok_or_else(|| {
+                let dashboard = s.dashboard(person, stream, today())?.ok_or_else(|| {
                     ServerError::NotFound(format!(
                         "{stream} is not a collaborative: open one from your home page."
                     ))
-                })
+                })?;
+                s.log_browser_access(person, route, stream, None)?;
+                for team in &dashboard.teams {
+                    s.log_browser_access(person, route, team.stream, None)?;
+                }
+                Ok(dashboard)
             })
             .await
     }
@@ -75,7 +82,13 @@ pub async fn dashboard(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let stream = parse_stream(&id)?;
-    let d = load(&state, who.session.person, stream).await?;
+    let d = load(
+        &state,
+        who.session.person,
+        stream,
+        "GET /collaboratives/{id}",
+    )
+    .await?;
     let content = html! {
         h1 { (d.name) }
         p.notice data-calendar { strong { "Where we are: " } (d.calendar.text) }
@@ -119,7 +132,7 @@ pub async fn printable_report(
 ) -> Result<Response, WebError> {
     let stream = parse_stream(&id)?;
     let person = who.session.person;
-    let d = load(&state, person, stream).await?;
+    let d = load(&state, person, stream, "GET /collaboratives/{id}/report").await?;
     let month = match q.month.as_deref().filter(|m| !m.trim().is_empty()) {
         Some(m) => {
             let format = time::macros::format_description!("[year]-[month]-[day]");

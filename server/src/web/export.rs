@@ -120,9 +120,12 @@ pub async fn measure_csv(
     let person = who.session.person;
     let view = state
         .with(move |s| {
-            readable_record_by(s, person, id)?;
-            s.measure_chart(id, &from)?
-                .ok_or_else(|| ServerError::NotFound(format!("{id} is not a measure.")))
+            let (stream, _) = readable_record_by(s, person, id)?;
+            let view = s
+                .measure_chart(id, &from)?
+                .ok_or_else(|| ServerError::NotFound(format!("{id} is not a measure.")))?;
+            s.log_browser_access(person, "GET /measures/{id}/data.csv", stream, Some(id))?;
+            Ok(view)
         })
         .await?;
     csv_response(&format!("measure-{id}.csv"), measure_rows(&view))
@@ -169,7 +172,9 @@ pub async fn cycles_csv(
     let detail = state
         .with(move |s| {
             readable_by(s, person, stream)?;
-            s.project_detail(stream)
+            let detail = s.project_detail(stream)?;
+            s.log_browser_access(person, "GET /projects/{id}/cycles.csv", stream, None)?;
+            Ok(detail)
         })
         .await?;
     csv_response(&format!("cycles-{stream}.csv"), cycle_rows(&detail))
@@ -235,11 +240,18 @@ pub async fn reports_csv(
             let dashboard = s.dashboard(person, stream, today())?.ok_or_else(|| {
                 ServerError::NotFound(format!("{stream} is not a collaborative."))
             })?;
-            dashboard
-                .teams
-                .iter()
-                .map(|t| s.project_detail(t.stream))
-                .collect::<Result<Vec<_>, _>>()
+            s.log_browser_access(person, "GET /collaboratives/{id}/reports.csv", stream, None)?;
+            let mut details = Vec::new();
+            for t in &dashboard.teams {
+                details.push(s.project_detail(t.stream)?);
+                s.log_browser_access(
+                    person,
+                    "GET /collaboratives/{id}/reports.csv",
+                    t.stream,
+                    None,
+                )?;
+            }
+            Ok(details)
         })
         .await?;
     csv_response(&format!("reports-{stream}.csv"), report_rows(&details))

@@ -259,10 +259,10 @@ pub async fn measure(
     let (stream, view) = state
         .with(move |s| {
             let (stream, _) = readable_record_by(s, person, id)?;
-            s.log_access(person, None, "GET /measures/{id}", stream, Some(id))?;
             let view = s
                 .measure_chart(id, &from)?
                 .ok_or_else(|| ServerError::NotFound(format!("{id} is not a measure.")))?;
+            s.log_browser_access(person, "GET /measures/{id}", stream, Some(id))?;
             Ok((stream, view))
         })
         .await?;

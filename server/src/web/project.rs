@@ -92,7 +92,6 @@ pub async fn project(
     ) = state
         .with(move |s| {
             let access = readable_by(s, person, stream)?;
-            s.log_access(person, None, "GET /projects/{id}", stream, None)?;
             let detail = s.project_detail(stream)?;
             let mut charts = Vec::new();
             for m in &detail.overview.measures {
@@ -101,6 +100,7 @@ pub async fn project(
                 }
             }
             let names = s.people()?.into_iter().map(|p| (p.id, p.name)).collect();
+            s.log_browser_access(person, "GET /projects/{id}", stream, None)?;
             Ok((access, detail, charts, names))
         })
         .await?;

@@ -1,0 +1,340 @@
+//! Web pages: server time to render the collaborative's dashboard and a measure page,
+//! through the real router (session cookie, access check, views, HTML) with
+//! `tower::ServiceExt::oneshot`, no network.
+//!
+//! The collaborative: 20 teams, each with a project of 8 measures and 2 years of
+//! weekly data (104 points each, with a shift half way), 12 cycles that went through
+//! Plan, Do, Study and Act, and 24 monthly reports each scored by the coordinator. The
+//! data are recorded on the coordinator's device and synced to the server through
+//! `Storage::sync`, as a phone's would be (not timed).
+//!
+//! Targets: dashboard ≤ 200 ms, measure page ≤ 50 ms.
+//!
+//! `cargo bench -p praxis-server --bench pages`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
+use praxis_core::domain::event::*;
+use praxis_core::domain::ids::StreamId;
+use praxis_core::domain::record::StreamKind;
+use praxis_core::domain::role::Role;
+use praxis_core::store::{Identity, Store};
+use praxis_server::api::{AppState, router};
+use praxis_server::auth::{hash_password, new_token, token_hash};
+use praxis_server::storage::{Device, SqliteStorage, Storage};
+use std::hint::black_box;
+use std::time::Duration;
+use tower::ServiceExt;
+
+const TEAMS: usize = 20;
+const MEASURES: usize = 8;
+const WEEKS: usize = 104;
+const CYCLES: usize = 12;
+const MONTHS: usize = 24;
+const PEER: &str = "server";
+
+fn sync(store: &mut Store, storage: &mut SqliteStorage, device: &Device, stream: StreamId) {
+    let mut state = store.sync_state(stream, PEER).unwrap();
+    for _ in 0..100 {
+        match store.generate_sync_message(stream, &mut state).unwrap() {
+            Some(o) if !o.in_sync => {
+                let reply = storage.sync(device, stream, &o.bytes).unwrap();
+                if let Some(message) = reply.message {
+                    store
+                        .receive_sync_message(stream, &mut state, &message, None)
+                        .unwrap();
+                }
+            }
+            _ => {
+                store.save_sync_state(stream, PEER, &state).unwrap();
+                return;
+            }
+        }
+    }
+    panic!("stream {stream} did not settle in 100 rounds");
+}
+
+fn day(d: time::Date, days: i64) -> time::Date {
+    d.checked_add(time::Duration::days(days)).unwrap()
+}
+
+/// The project of team `t`: measures, their weekly series, cycles and reports.
+fn project_events(
+    collaborative: StreamId,
+    team: &str,
+) -> (ProjectStarted, impl FnOnce(&mut Store, StreamId)) {
+    let started = ProjectStarted {
+        collaborative,
+        team: team.to_string(),
+        organisation: "Northshire County Council".into(),
+        title: format!("Positive risk ({team})"),
+    };
+    let today = time::OffsetDateTime::now_utc().date();
+    let first_week = day(today, -7 * WEEKS as i64);
+    let record = move |store: &mut Store, stream: StreamId| {
+        for m in 0..MEASURES {
+            let measure = store
+                .record(
+                    stream,
+                    Event::MeasureDefined(MeasureDefinition {
+                        name: format!("Measure {m}"),
+                        kind: MeasureKind::Outcome,
+                        operational_definition: "Assessments with a plan agreed".into(),
+                        unit: MeasureUnit::Unit("plans".into()),
+                        direction: Direction::HigherIsBetter,
+                        target: Some(30.0),
+                        frequency: Frequency::Weekly,
+                    }),
+                )
+                .unwrap()
+                .id;
+            let events = (0..WEEKS)
+                .map(|w| {
+                    let start = day(first_week, 7 * w as i64);
+                    let base = if w < WEEKS / 2 { 20.0 } else { 28.0 };
+                    let wobble = ((w * 7 + m * 3) % 11) as f64 - 5.0;
+                    Event::MeasurementRecorded(Measurement {
+                        measure,
+                        period_start: start,
+                        period_end: day(start, 6),
+                        value: MeasurementValue::Value(base + wobble),
+                        note: String::new(),
+                    })
+                })
+                .collect();
+            store.record_all(stream, events).unwrap();
+        }
+        let mut previous = None;
+        for c in 0..CYCLES {
+            let when = day(first_week, 56 * c as i64);
+            let cycle = store
+                .record(
+                    stream,
+                    Event::CyclePlanned(Plan {
+                        change_idea: None,
+                        follows: previous,
+                        scale: TestScale::VerySmall,
+                        objective: format!("Test {c} of the guide"),
+                        predictions: vec![Prediction {
+                            question: "Will people take part?".into(),
+                            prediction: "Yes".into(),
+                            reason: "It starts from what matters to them".into(),
+                        }],
+                        who: "A. Lee".into(),
+                        what: "Use the guide".into(),
+                        where_: "Home visits".into(),
+                        when,
+                        data_to_collect: "Whether a plan was agreed".into(),
+                    }),
+                )
+                .unwrap()
+                .id;
+            store
+                .record_all(
+                    stream,
+                    vec![
+                        Event::CycleDone {
+                            cycle,
+                            done: Do {
+                                carried_out_on: day(when, 1),
+                                carried_out_by: "A. Lee".into(),
+                                observations: "Both engaged".into(),
+                                problems: String::new(),
+                                surprises: String::new(),
+                                data_gathered: "2 of 2".into(),
+                            },
+                        },
+                        Event::CycleStudied {
+                            cycle,
+                            study: Study {
+                                analysis: "Both agreed a plan".into(),
+                                compared_with_predictions: "As predicted".into(),
+                                learning: "The guide helps".into(),
+                            },
+                        },
+                        Event::CycleActed {
+                            cycle,
+                            replaces: Vec::new(),
+                            act: Act {
+                                decision: Decision::Adopt,
+                                reasons: "Worked on both visits".into(),
+                                changes: "Use it on every first visit".into(),
+                                next_step: "A wider test".into(),
+                            },
+                        },
+                    ],
+                )
+                .unwrap();
+            previous = Some(cycle);
+        }
+        for month in 0..MONTHS {
+            let m = day(first_week, 30 * month as i64).replace_day(1).unwrap();
+            let report = store
+                .record(
+                    stream,
+                    Event::MonthlyReportSubmitted(MonthlyReport {
+                        month: m,
+                        measures: "All eight charted".into(),
+                        cycles: "One cycle".into(),
+                        learning: "Start from what matters".into(),
+                        barriers: String::new(),
+                        plans: "Keep going".into(),
+                        self_score: Score(30),
+                    }),
+                )
+                .unwrap()
+                .id;
+            store
+                .record(
+                    stream,
+                    Event::CoordinatorScoreGiven {
+                        report,
+                        score: Score(25),
+                        justification: "Changes tested".into(),
+                    },
+                )
+                .unwrap();
+        }
+    };
+    (started, record)
+}
+
+struct World {
+    _dir: tempfile::TempDir,
+    state: AppState,
+    cookie: String,
+    collaborative: StreamId,
+    measure: praxis_core::domain::ids::EventId,
+}
+
+fn world() -> World {
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let mut storage = SqliteStorage::open(&dir.path().join("data")).unwrap();
+    let collaborative = storage
+        .add_collaborative(CollaborativeFounded {
+            name: "Independence at home".into(),
+            topic: "Promoting independence".into(),
+            chosen_with: "The service users' forum".into(),
+        })
+        .unwrap();
+    let password = hash_password("a long bench password").unwrap();
+    let coordinator = storage
+        .add_person("coordinator", "Sam Okafor", &password)
+        .unwrap();
+    storage
+        .grant(
+            coordinator,
+            Role::Coordinator,
+            Scope::Collaborative(collaborative),
+        )
+        .unwrap();
+    let token = new_token().unwrap();
+    let device_id = storage
+        .enrol_device(coordinator, "Sam's phone", &token_hash(&token), 30)
+        .unwrap();
+    let device = storage
+        .device_by_token(&token_hash(&token))
+        .unwrap()
+        .unwrap();
+    let mut phone = Store::create(&dir.path().join("phone.sqlite3"), "Sam Okafor").unwrap();
+    phone
+        .adopt_identity(Identity {
+            person: coordinator,
+            name: "Sam Okafor".into(),
+            device: device_id,
+        })
+        .unwrap();
+    phone
+        .add_stream(
+            collaborative,
+            StreamKind::Collaborative,
+            "Independence at home",
+            None,
+        )
+        .unwrap();
+    sync(&mut phone, &mut storage, &device, collaborative);
+    let mut measure = None;
+    for t in 0..TEAMS {
+        let team = format!("Team {t:02}");
+        storage
+            .add_team(collaborative, &team, "Northshire County Council")
+            .unwrap();
+        let (started, record) = project_events(collaborative, &team);
+        let stream = phone.start_project(started).unwrap().stream;
+        record(&mut phone, stream);
+        sync(&mut phone, &mut storage, &device, stream);
+        if measure.is_none() {
+            measure = Some(storage.project_detail(stream).unwrap().overview.measures[0].id);
+        }
+    }
+    let session = new_token().unwrap();
+    storage
+        .start_session(coordinator, &token_hash(&session), "csrf", 12)
+        .unwrap();
+    World {
+        _dir: dir,
+        state: AppState::new(Box::new(storage), 30),
+        cookie: format!("praxis_session={session}"),
+        collaborative,
+        measure: measure.unwrap(),
+    }
+}
+
+fn page(rt: &tokio::runtime::Runtime, world: &World, path: &str) -> usize {
+    let request = Request::get(path)
+        .header("cookie", &world.cookie)
+        .body(Body::empty())
+        .unwrap();
+    let response = rt
+        .block_on(router(world.state.clone()).oneshot(request))
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    let body = rt
+        .block_on(axum::body::to_bytes(response.into_body(), 64 * 1024 * 1024))
+        .unwrap();
+    body.len()
+}
+
+fn pages(c: &mut Criterion) {
+    let world = world();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dashboard = format!("/collaboratives/{}", world.collaborative);
+    let measure = format!("/measures/{}", world.measure);
+    // The pages show what was recorded: every team, and every point of the measure.
+    let html = {
+        let request = Request::get(&dashboard)
+            .header("cookie", &world.cookie)
+            .body(Body::empty())
+            .unwrap();
+        let response = rt
+            .block_on(router(world.state.clone()).oneshot(request))
+            .unwrap();
+        let bytes = rt
+            .block_on(axum::body::to_bytes(response.into_body(), 64 * 1024 * 1024))
+            .unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    };
+    assert_eq!(html.matches("<tr data-team=").count(), TEAMS);
+
+    let mut group = c.benchmark_group("pages");
+    group
+        .sample_size(20)
+        .sampling_mode(SamplingMode::Flat)
+        .measurement_time(Duration::from_secs(10));
+    group.bench_function("dashboard: 20 teams × 8 measures × 104 weeks", |b| {
+        b.iter(|| black_box(page(&rt, &world, &dashboard)))
+    });
+    group.bench_function("measure page: 104 weekly points", |b| {
+        b.iter(|| black_box(page(&rt, &world, &measure)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, pages);
+criterion_main!(benches);
