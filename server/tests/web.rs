@@ -684,7 +684,9 @@ fn the_collaborative_report_prints_every_team_for_a_month() {
     let latest = north_detail.reports.last().unwrap();
     let month = latest.report.month.to_string()[..7].to_string();
     let mut web = Web::sign_in(&demo.server.url, "grace.mensah");
-    let page = web.get(&format!("/collaboratives/{collaborative}/report?month={month}"));
+    let page = web.get(&format!(
+        "/collaboratives/{collaborative}/report?month={month}"
+    ));
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("@media print"), "a print stylesheet");
     let team = north_detail.overview.project.as_ref().unwrap().team.clone();
@@ -704,7 +706,9 @@ fn the_collaborative_report_prints_every_team_for_a_month() {
 
     // The coordinator's report has both teams; a month that is not one is refused.
     let mut coordinator = Web::sign_in(&demo.server.url, "sam.okafor");
-    let all = coordinator.get(&format!("/collaboratives/{collaborative}/report?month={month}"));
+    let all = coordinator.get(&format!(
+        "/collaboratives/{collaborative}/report?month={month}"
+    ));
     assert!(all.body.contains(&team) && all.body.contains(&other));
     let bad = coordinator.get(&format!("/collaboratives/{collaborative}/report?month=May"));
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
@@ -712,5 +716,8 @@ fn the_collaborative_report_prints_every_team_for_a_month() {
     // The dashboard says where the collaborative is in its calendar.
     let dashboard = coordinator.get(&format!("/collaboratives/{collaborative}"));
     assert!(dashboard.body.contains("Where we are:"));
-    assert!(dashboard.body.contains("Action Period 2"), "the demo is seeded in Action Period 2");
+    assert!(
+        dashboard.body.contains("Action Period 2"),
+        "the demo is seeded in Action Period 2"
+    );
 }
