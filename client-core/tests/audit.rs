@@ -368,6 +368,10 @@ fn made() -> Made {
     )
     .unwrap();
     assert_eq!(manifest.streams[0].changes.count, changes.len());
+    assert_eq!(
+        bundle::verify(&bytes).unwrap().manifest_sha256,
+        bundle::manifest_sha256(&manifest).unwrap()
+    );
     Made {
         project: t.project,
         _team: t,
@@ -638,5 +642,42 @@ fn a_bundle_that_is_not_one_is_refused_with_what_to_do() {
         findings(&archive(&files)).contains(&Finding::UnexpectedFile {
             file: "streams/extra.txt".into()
         })
+    );
+}
+
+#[test]
+fn a_long_stream_is_checked_in_parts_and_still_names_the_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, _, project) = store_with_project(&dir.path().join("long.sqlite3"));
+    let events: Vec<Event> = (0..1500).map(|n| observation(None, n)).collect();
+    store.record_all(project, events).unwrap();
+    let changes = store.changes_since(project, &[]).unwrap();
+    assert_eq!(changes.len(), 1502);
+    let (bytes, _) = bundle::write(
+        vec![StreamContent {
+            stream: project,
+            name: "Long".into(),
+            kind: "project".into(),
+            receipts: receipts_for(&changes),
+            changes: changes.clone(),
+        }],
+        "2026-03-10T17:40:00Z",
+    )
+    .unwrap();
+    assert!(bundle::verify(&bytes).unwrap().intact());
+    let k = 1234;
+    let offset: usize = changes[..k].iter().map(Vec::len).sum::<usize>() + changes[k].len() - 2;
+    let m = Made {
+        _team: team(),
+        project,
+        changes,
+        bytes,
+    };
+    let found = findings(&tampered(&m, "changes.automerge", |c| c[offset] ^= 0x40));
+    assert!(
+        found
+            .iter()
+            .any(|f| matches!(f, Finding::ChangeAltered { index, .. } if *index == k + 1)),
+        "{found:#?}"
     );
 }

@@ -23,7 +23,10 @@ fn main() -> ExitCode {
         Err(error) => {
             let refused = error
                 .downcast_ref::<praxis_core::store::StoreError>()
-                .is_some_and(|e| matches!(e, praxis_core::store::StoreError::Refused(_)));
+                .is_some_and(|e| matches!(e, praxis_core::store::StoreError::Refused(_)))
+                || error
+                    .downcast_ref::<praxis_mobile::PraxisError>()
+                    .is_some_and(|e| matches!(e, praxis_mobile::PraxisError::Refused(_)));
             let message = format!("{error:#}");
             if json {
                 let code = if refused { "refused" } else { "error" };

@@ -89,6 +89,8 @@ impl Praxis {
         let mut c = Command::new(env!("CARGO_BIN_EXE_praxis"));
         c.env_remove("PRAXIS_STORE")
             .env_remove("PRAXIS_PROJECT")
+            .env_remove("PRAXIS_KEY")
+            .env_remove("PRAXIS_KEY_FILE")
             .env("XDG_DATA_HOME", self.dir.path().join("xdg"))
             .current_dir(self.dir.path());
         c

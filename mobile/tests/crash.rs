@@ -62,6 +62,8 @@ fn praxis(store: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_praxis"));
     c.env_remove("PRAXIS_STORE")
         .env_remove("PRAXIS_PROJECT")
+        .env_remove("PRAXIS_KEY")
+        .env_remove("PRAXIS_KEY_FILE")
         .arg("--store")
         .arg(store)
         .arg("--json");

@@ -9,7 +9,7 @@
 //! event X" is the same at the moment X reached the server.
 
 use crate::error::ServerError;
-use crate::storage::{Device, Storage, StreamAccess};
+use crate::storage::{Storage, StreamAccess};
 use praxis_core::audit::bundle::{self, StreamContent, Verification};
 use praxis_core::audit::change_graph::ChangeGraph;
 use praxis_core::domain::as_it_stood::StreamAsItStood;
@@ -36,9 +36,13 @@ pub fn timestamp(millis: i64) -> String {
     crate::storage::timestamp(millis)
 }
 
-/// Checks that the device's person is an auditor for the stream.
-pub fn auditable(storage: &dyn Storage, device: &Device, stream: StreamId) -> Result<StreamAccess> {
-    match storage.access(device.person, stream)? {
+/// Checks that the person is an auditor for the stream.
+pub fn auditable(
+    storage: &dyn Storage,
+    person: PersonId,
+    stream: StreamId,
+) -> Result<StreamAccess> {
+    match storage.access(person, stream)? {
         Some(access) if access.roles.contains(&Role::Auditor) => Ok(access),
         _ => Err(ServerError::Forbidden(
             "Only a person with the auditor role for this stream's team or collaborative may read its audit trail; ask an administrator to grant it.".into(),
@@ -219,13 +223,13 @@ fn touches(envelope: &Envelope, related: &HashSet<EventId>) -> bool {
 /// The streams a filter covers among those the person audits.
 fn filtered_streams(
     storage: &dyn Storage,
-    device: &Device,
+    person: PersonId,
     filter: &TimelineFilter,
 ) -> Result<Vec<StreamAccess>> {
     if let Some(stream) = filter.stream {
-        return Ok(vec![auditable(storage, device, stream)?]);
+        return Ok(vec![auditable(storage, person, stream)?]);
     }
-    let mut streams = audited_streams(storage, device.person)?;
+    let mut streams = audited_streams(storage, person)?;
     if let Some(team) = &filter.team {
         let teams = storage.teams()?;
         let wanted: Vec<EventId> = teams
@@ -253,10 +257,10 @@ fn filtered_streams(
 /// read of them from the access log, in the order they reached the server.
 pub fn timeline(
     storage: &dyn Storage,
-    device: &Device,
+    person: PersonId,
     filter: &TimelineFilter,
 ) -> Result<Vec<Value>> {
-    let streams = filtered_streams(storage, device, filter)?;
+    let streams = filtered_streams(storage, person, filter)?;
     let names = Names::read(storage)?;
     let kind = filter.kind.as_deref();
     if let Some(k) = kind

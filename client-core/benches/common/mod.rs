@@ -5,9 +5,9 @@
 
 use praxis_core::domain::event::*;
 use praxis_core::domain::ids::{EventId, StreamId};
-use praxis_core::store::{Recorded, Store, queries};
+use praxis_core::store::{Recorded, Store, StoreError, StoreKey, queries};
 use std::collections::VecDeque;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use tempfile::TempDir;
 use time::macros::date;
 
@@ -29,9 +29,18 @@ pub struct Project {
 
 impl Project {
     pub fn new() -> Project {
+        Project::in_store(|path| Store::create(path, "Asha Patel"))
+    }
+
+    /// The same project in a store encrypted under `key`.
+    pub fn encrypted(key: &StoreKey) -> Project {
+        Project::in_store(|path| Store::create_encrypted(path, "Asha Patel", key))
+    }
+
+    fn in_store(create: impl FnOnce(&Path) -> Result<Store, StoreError>) -> Project {
         let dir = tempdir();
         let path = dir.path().join("store.sqlite3");
-        let mut store = Store::create(&path, "Asha Patel").expect("create the store");
+        let mut store = create(&path).expect("create the store");
         let collaborative = store
             .found_collaborative(CollaborativeFounded {
                 name: "Independence at home".into(),

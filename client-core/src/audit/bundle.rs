@@ -8,7 +8,6 @@
 
 use super::AuditError;
 use super::change_graph::{change_events, heads_of};
-use crate::domain::envelope::Envelope;
 use crate::domain::ids::{DeviceId, EventId, StreamId};
 use crate::replication::device_actor;
 use automerge::{Change, ChangeHash};
@@ -125,6 +124,17 @@ fn changes_file(stream: StreamId) -> String {
 
 fn receipts_file(stream: StreamId) -> String {
     format!("streams/{stream}/receipts.jsonl")
+}
+
+/// The manifest as the bundle holds it.
+fn manifest_json(manifest: &Manifest) -> Result<Vec<u8>, AuditError> {
+    serde_json::to_vec_pretty(manifest).map_err(|e| AuditError::Unreadable(e.to_string()))
+}
+
+/// The SHA-256 of the manifest as the bundle holds it (what `verify` reports as
+/// `manifest_sha256`).
+pub fn manifest_sha256(manifest: &Manifest) -> Result<String, AuditError> {
+    Ok(sha256_hex(&manifest_json(manifest)?))
 }
 
 /// Writes a bundle of `streams`; returns the archive's bytes and its manifest.
@@ -525,6 +535,9 @@ fn chunk_len(bytes: &[u8], offset: usize) -> Result<usize, String> {
 
 struct ParsedChange {
     hash: ChangeHash,
+    /// Where its bytes are in the changes file.
+    offset: usize,
+    len: usize,
     change: Change,
 }
 
@@ -534,13 +547,18 @@ fn check_changes(
     findings: &mut Vec<Finding>,
 ) -> (Vec<ParsedChange>, usize) {
     let id = stream.stream;
-    let mut parsed = Vec::new();
+    // Where each chunk is (a quick walk of the lengths), then the chunks read on every
+    // core: reading a change hashes it and checks its columns.
+    let mut spans = Vec::new();
     let mut offset = 0;
     let mut index = 0;
     while offset < bytes.len() {
         index += 1;
-        let len = match chunk_len(bytes, offset) {
-            Ok(len) => len,
+        match chunk_len(bytes, offset) {
+            Ok(len) => {
+                spans.push((index, offset, len));
+                offset += len;
+            }
             Err(detail) => {
                 findings.push(Finding::ChangeUnreadable {
                     stream: id,
@@ -550,32 +568,64 @@ fn check_changes(
                 });
                 break;
             }
-        };
+        }
+    }
+    let read = |(index, offset, len): (usize, usize, usize)| -> Result<ParsedChange, Finding> {
         let chunk = &bytes[offset..offset + len];
         match Change::try_from(chunk) {
             Ok(change) => {
                 let hash = change.hash();
                 if chunk[4..8] != hash.0[..4] {
-                    findings.push(Finding::ChangeAltered {
+                    Err(Finding::ChangeAltered {
                         stream: id,
                         index,
                         offset,
                         detail: format!(
                             "its content hashes to {hash}, which does not match the checksum it carries"
                         ),
-                    });
+                    })
                 } else {
-                    parsed.push(ParsedChange { hash, change });
+                    Ok(ParsedChange {
+                        hash,
+                        offset,
+                        len,
+                        change,
+                    })
                 }
             }
-            Err(e) => findings.push(Finding::ChangeAltered {
+            Err(e) => Err(Finding::ChangeAltered {
                 stream: id,
                 index,
                 offset,
                 detail: format!("it can no longer be read ({e})"),
             }),
         }
-        offset += len;
+    };
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 8);
+    let per_thread = spans.len().div_ceil(threads).max(1);
+    let results: Vec<Result<ParsedChange, Finding>> = if threads == 1 || spans.len() < 1000 {
+        spans.iter().copied().map(read).collect()
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = spans
+                .chunks(per_thread)
+                .map(|part| scope.spawn(|| part.iter().copied().map(read).collect::<Vec<_>>()))
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
+        })
+    };
+    let mut parsed = Vec::with_capacity(results.len());
+    for result in results {
+        match result {
+            Ok(p) => parsed.push(p),
+            Err(f) => findings.push(f),
+        }
     }
     let found = index;
     // The hash-linked graph: every dependency present, and before its dependant.
@@ -650,13 +700,12 @@ fn check_receipts(
     stream: &StreamManifest,
     bytes: &[u8],
     changes: &[ParsedChange],
+    changes_bytes: &[u8],
     findings: &mut Vec<Finding>,
 ) -> usize {
     let id = stream.stream;
-    let by_hash: HashMap<String, &Change> = changes
-        .iter()
-        .map(|p| (p.hash.to_string(), &p.change))
-        .collect();
+    let by_hash: HashMap<String, &ParsedChange> =
+        changes.iter().map(|p| (p.hash.to_string(), p)).collect();
     let mut chain = empty_chain();
     let mut last_seq = i64::MIN;
     let mut count = 0;
@@ -696,7 +745,7 @@ fn check_receipts(
             });
         }
         last_seq = receipt.seq;
-        let Some(change) = by_hash.get(&receipt.change_hash) else {
+        let Some(parsed) = by_hash.get(&receipt.change_hash) else {
             findings.push(Finding::ReceiptForMissingChange {
                 stream: id,
                 seq: receipt.seq,
@@ -704,6 +753,7 @@ fn check_receipts(
             });
             continue;
         };
+        let change = &parsed.change;
         if change.actor_id() != &device_actor(receipt.device) {
             findings.push(Finding::ReceiptDisagrees {
                 stream: id,
@@ -716,11 +766,17 @@ fn check_receipts(
                 ),
             });
         }
-        let carried: Vec<EventId> = change_events(change)
-            .iter()
-            .filter_map(|b| Envelope::decode(b).ok().map(|e| e.id))
-            .collect();
-        if carried != receipt.events {
+        // A Praxis change makes one operation per event it carries, and each event's
+        // encoding starts with its id (16 bytes, after postcard's length byte), stored
+        // as it is in the change's values: looking for it spares decoding every change.
+        let raw = &changes_bytes[parsed.offset..parsed.offset + parsed.len];
+        let carries = |event: &EventId| {
+            let mut needle = [0u8; 17];
+            needle[0] = 16;
+            needle[1..].copy_from_slice(event.as_uuid().as_bytes());
+            raw.windows(17).any(|w| w == needle)
+        };
+        if change.len() != receipt.events.len() || !receipt.events.iter().all(carries) {
             findings.push(Finding::ReceiptDisagrees {
                 stream: id,
                 seq: receipt.seq,
@@ -800,7 +856,13 @@ pub fn verify(bytes: &[u8]) -> Result<Verification, AuditError> {
         )
         .unwrap_or(&empty);
         let (changes, _) = check_changes(stream, changes_bytes, &mut findings);
-        let receipts = check_receipts(stream, receipts_bytes, &changes, &mut findings);
+        let receipts = check_receipts(
+            stream,
+            receipts_bytes,
+            &changes,
+            changes_bytes,
+            &mut findings,
+        );
         let events = changes
             .iter()
             .filter(|c| c.change.message() != Some("genesis"))

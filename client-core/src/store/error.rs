@@ -16,6 +16,12 @@ pub enum StoreError {
         "this store was written by a newer Praxis (store schema {0}). Update Praxis to open it."
     )]
     NewerStore(i64),
+    #[error(
+        "the key does not open the store at {0}: it was made with another key. Give the key this store was created with; nothing was changed."
+    )]
+    WrongKey(PathBuf),
+    #[error("the store key cannot be used: {0}.")]
+    BadKey(String),
     #[error("{0} is not a Praxis store ({1}).")]
     NotAStore(PathBuf, String),
     #[error("there is no stream {0} on this device. `praxis status` lists the streams here.")]

@@ -5,6 +5,7 @@
 
 mod codec;
 mod error;
+mod key;
 pub mod queries;
 mod schema;
 mod sqlite_views;
@@ -16,6 +17,7 @@ mod upgrade_tests;
 
 pub use codec::decode_record;
 pub use error::StoreError;
+pub use key::StoreKey;
 
 use crate::domain::envelope::{Envelope, SCHEMA_VERSION};
 use crate::domain::event::{Event, EventKind, ProgressScale};
@@ -89,8 +91,19 @@ const UNSEEN: i64 = i64::MIN;
 pub const DEFAULT_DOCUMENT_CAPACITY: usize = 16;
 
 impl Store {
-    /// Creates a new store for a person on this device.
+    /// Creates a new store for a person on this device, in plain SQLite (a server's
+    /// store, or one kept where the disk is already protected).
     pub fn create(path: &Path, name: &str) -> Result<Store, StoreError> {
+        Store::create_with(path, name, None)
+    }
+
+    /// Creates a new store encrypted at rest under `key`: nothing of it can be read
+    /// without the key.
+    pub fn create_encrypted(path: &Path, name: &str, key: &StoreKey) -> Result<Store, StoreError> {
+        Store::create_with(path, name, Some(key))
+    }
+
+    fn create_with(path: &Path, name: &str, key: Option<&StoreKey>) -> Result<Store, StoreError> {
         if path.exists() {
             return Err(StoreError::AlreadyExists(path.to_path_buf()));
         }
@@ -106,6 +119,10 @@ impl Store {
                 .map_err(|e| StoreError::NotAStore(path.to_path_buf(), e.to_string()))?;
         }
         let mut conn = Connection::open(path)?;
+        if let Some(key) = key {
+            key.apply(&conn)?;
+        }
+        key::quiet_cipher_log(&conn)?;
         configure(&conn)?;
         schema::migrate(&mut conn)?;
         let identity = Identity {
@@ -131,8 +148,19 @@ impl Store {
         })
     }
 
-    /// Opens an existing store. Views are rebuilt if this Praxis folds differently.
+    /// Opens an existing store kept in plain SQLite. Views are rebuilt if this Praxis
+    /// folds differently.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Store::open_with(path, None)
+    }
+
+    /// Opens a store encrypted under `key`. A wrong key is refused (`WrongKey`) before
+    /// anything is read or written.
+    pub fn open_encrypted(path: &Path, key: &StoreKey) -> Result<Store, StoreError> {
+        Store::open_with(path, Some(key))
+    }
+
+    fn open_with(path: &Path, key: Option<&StoreKey>) -> Result<Store, StoreError> {
         if !path.exists() {
             return Err(StoreError::NotFound(path.to_path_buf()));
         }
@@ -141,6 +169,10 @@ impl Store {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|e| StoreError::NotAStore(path.to_path_buf(), e.to_string()))?;
+        if let Some(key) = key {
+            key.apply(&conn)?;
+        }
+        key::quiet_cipher_log(&conn)?;
         // Look before touching: WAL mode is written into the file.
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         let has_meta: bool = conn
@@ -149,7 +181,7 @@ impl Store {
                 [],
                 |r| r.get::<_, i64>(0),
             )
-            .map_err(|e| StoreError::NotAStore(path.to_path_buf(), e.to_string()))?
+            .map_err(|e| unreadable(path, key.is_some(), e))?
             > 0;
         if !has_meta {
             return Err(StoreError::NotAStore(
@@ -590,6 +622,23 @@ impl Store {
         tx.commit()?;
         self.put_document(stream, document, seen);
         Ok(())
+    }
+}
+
+/// Why a store's first read failed. SQLCipher cannot tell a wrong key from a file that
+/// is not a database: with a key given, the key is what the person can change.
+fn unreadable(path: &Path, keyed: bool, error: rusqlite::Error) -> StoreError {
+    let not_a_database = matches!(
+        &error,
+        rusqlite::Error::SqliteFailure(e, _) if e.code == rusqlite::ErrorCode::NotADatabase
+    );
+    match (not_a_database, keyed) {
+        (true, true) => StoreError::WrongKey(path.to_path_buf()),
+        (true, false) => StoreError::NotAStore(
+            path.to_path_buf(),
+            "it is not a database, or it is encrypted: open an encrypted store with its key".into(),
+        ),
+        _ => StoreError::NotAStore(path.to_path_buf(), error.to_string()),
     }
 }
 

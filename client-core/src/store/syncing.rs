@@ -5,6 +5,8 @@
 use super::codec::uuid_blob;
 use super::{Gate, Merged, Store, StoreError, maybe_compact, merge_in};
 use crate::domain::ids::StreamId;
+use crate::replication::device_actor;
+use automerge::ChangeHash;
 use automerge::sync::{Message, State};
 use rusqlite::{OptionalExtension, params};
 
@@ -14,6 +16,8 @@ pub struct Outgoing {
     /// True when the message carries no changes and the peer is known to have our heads:
     /// there is nothing left to tell it.
     pub in_sync: bool,
+    /// This replica's heads as the message gives them.
+    pub heads: Vec<ChangeHash>,
 }
 
 impl Store {
@@ -45,6 +49,45 @@ impl Store {
         Ok(())
     }
 
+    /// Notes that `peer` said it has everything up to `heads` (it answered a message
+    /// giving them with nothing to tell). Only counts what waits to sync: the sync
+    /// itself goes by its saved state, so a wrong note could never hold a change back.
+    pub fn save_acknowledged(
+        &self,
+        stream: StreamId,
+        peer: &str,
+        heads: &[ChangeHash],
+    ) -> Result<(), StoreError> {
+        let text: Vec<String> = heads.iter().map(|h| h.to_string()).collect();
+        self.set_setting(&format!("acknowledged:{peer}:{stream}"), &text.join(","))
+    }
+
+    /// How many changes this device made (one event each) that `peer` is not known to
+    /// have: those after the heads the saved sync state says both sides share, and
+    /// after those the peer last acknowledged.
+    pub fn waiting_to_sync(&mut self, peer: &str) -> Result<u64, StoreError> {
+        let actor = device_actor(self.identity.device);
+        let mut waiting = 0;
+        for stream in super::queries::streams(&self.conn)? {
+            let mut shared = self.sync_state(stream.id, peer)?.shared_heads;
+            if let Some(text) = self.setting(&format!("acknowledged:{peer}:{}", stream.id))? {
+                for hash in text.split(',').filter(|h| !h.is_empty()) {
+                    shared.push(hash.parse().map_err(|_| {
+                        StoreError::Corrupt(format!("an acknowledged head '{hash}'"))
+                    })?);
+                }
+            }
+            let (mut document, seen) = self.take_document(stream.id)?;
+            waiting += document
+                .changes_since(&shared)
+                .iter()
+                .filter(|c| c.actor_id() == &actor)
+                .count() as u64;
+            self.put_document(stream.id, document, seen);
+        }
+        Ok(waiting)
+    }
+
     /// The next sync message for the peer, or `None` when there is nothing to send.
     pub fn generate_sync_message(
         &mut self,
@@ -62,6 +105,7 @@ impl Store {
             Outgoing {
                 bytes: m.encode(),
                 in_sync,
+                heads,
             }
         }))
     }

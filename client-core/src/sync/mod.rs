@@ -322,6 +322,7 @@ impl Server {
                     return Ok(());
                 }
             };
+            let heads = outgoing.heads;
             let reply = api::sync(&self.http, &self.base, token, id, outgoing.bytes)?;
             report.rounds += 1;
             report.sent_events += reply.accepted;
@@ -344,7 +345,11 @@ impl Server {
                     report.received_events += merged.events;
                     false
                 }
-                None => true,
+                None => {
+                    // Nothing to tell: the server has everything up to our heads.
+                    store.save_acknowledged(id, PEER, &heads)?;
+                    true
+                }
             };
             store.save_sync_state(id, PEER, &state)?;
             progress.round_done(stream, report);

@@ -284,7 +284,8 @@ pub fn run(store_path: &Path, command: &AuditCommand) -> Result<Output> {
     if let AuditCommand::Verify { bundle } = command {
         return verify(bundle);
     }
-    let store = Store::open(store_path)?;
+    let device = super::context::open(store_path)?;
+    let store = device.lock();
     let server = Server::from_store(&store)?.with_retry(Retry::never());
     match command {
         AuditCommand::Verify { .. } => unreachable_verify(),

@@ -3,8 +3,10 @@
 use anyhow::{Result, anyhow, bail};
 use praxis_core::domain::ids::{EventId, StreamId};
 use praxis_core::domain::record::StreamKind;
-use praxis_core::store::{Store, queries};
-use std::path::PathBuf;
+use praxis_core::store::{Store, StoreError, StoreKey, queries};
+use praxis_mobile::PraxisStore;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
 use time::Date;
 
 /// The store's default place: `$XDG_DATA_HOME/praxis` or `~/.local/share/praxis`.
@@ -25,6 +27,109 @@ pub fn store_path(given: &Option<PathBuf>) -> Result<PathBuf> {
         Some(p) => Ok(p.clone()),
         None => default_store_path(),
     }
+}
+
+/// The environment variable that may hold the store's key (64 hexadecimal digits).
+pub const KEY_VARIABLE: &str = "PRAXIS_KEY";
+/// The environment variable that may name the file holding the store's key.
+pub const KEY_FILE_VARIABLE: &str = "PRAXIS_KEY_FILE";
+
+/// Where the key of the store at `store` is kept: `PRAXIS_KEY_FILE`, or beside the
+/// store as `<store>.key`.
+pub fn key_file(store: &Path) -> PathBuf {
+    match std::env::var_os(KEY_FILE_VARIABLE).filter(|v| !v.is_empty()) {
+        Some(file) => PathBuf::from(file),
+        None => {
+            let mut name = store.as_os_str().to_owned();
+            name.push(".key");
+            PathBuf::from(name)
+        }
+    }
+}
+
+/// The key given in `PRAXIS_KEY`, if any.
+fn key_from_environment() -> Result<Option<StoreKey>> {
+    match std::env::var(KEY_VARIABLE) {
+        Ok(text) if !text.trim().is_empty() => Ok(Some(
+            StoreKey::from_hex(&text).map_err(|e| anyhow!("{KEY_VARIABLE}: {e}"))?,
+        )),
+        _ => Ok(None),
+    }
+}
+
+fn read_key_file(file: &Path) -> Result<StoreKey> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| anyhow!("cannot read the store's key from {} ({e})", file.display()))?;
+    StoreKey::from_hex(&text).map_err(|e| anyhow!("{}: {e}", file.display()))
+}
+
+/// Opens the store at `path` with its key: `PRAXIS_KEY`, or the key file.
+pub fn open(path: &Path) -> Result<PraxisStore> {
+    if !path.exists() {
+        return Err(StoreError::NotFound(path.to_path_buf()).into());
+    }
+    let key = match key_from_environment()? {
+        Some(key) => key,
+        None => {
+            let file = key_file(path);
+            if !file.exists() {
+                if !looks_encrypted(path) {
+                    return Err(StoreError::NotAStore(
+                        path.to_path_buf(),
+                        "it is not an encrypted database".into(),
+                    )
+                    .into());
+                }
+                bail!(
+                    "the key of the store at {} is not at {}: give the key file with {KEY_FILE_VARIABLE}, or the key itself in {KEY_VARIABLE}",
+                    path.display(),
+                    file.display()
+                );
+            }
+            read_key_file(&file)?
+        }
+    };
+    Ok(PraxisStore::open_with_key(path, &key)?)
+}
+
+/// Whether the file could be an encrypted store, whose pages look random: whole pages
+/// (of at least 512 bytes), and no plain SQLite header.
+fn looks_encrypted(path: &Path) -> bool {
+    let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let mut head = [0u8; 16];
+    let plain = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+        .is_ok_and(|_| &head == b"SQLite format 3\0");
+    len > 0 && len % 512 == 0 && !plain
+}
+
+/// The key for a new store at `path`: `PRAXIS_KEY`, an existing key file, or a new
+/// random key written to the key file (readable by this user only). Returns the key
+/// and the key file made here, if one was (to remove should creating the store fail).
+pub fn new_key(path: &Path) -> Result<(StoreKey, Option<PathBuf>)> {
+    if let Some(key) = key_from_environment()? {
+        return Ok((key, None));
+    }
+    let file = key_file(path);
+    if file.exists() {
+        return Ok((read_key_file(&file)?, None));
+    }
+    let key = StoreKey::generate()?;
+    if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| anyhow!("cannot make the directory {} ({e})", dir.display()))?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut out = options
+        .open(&file)
+        .map_err(|e| anyhow!("cannot write the store's key to {} ({e})", file.display()))?;
+    writeln!(out, "{}", key.to_hex())
+        .and_then(|_| out.sync_all())
+        .map_err(|e| anyhow!("cannot write the store's key to {} ({e})", file.display()))?;
+    Ok((key, Some(file)))
 }
 
 /// The project a command is about: the one named, or the only one here.

@@ -9,6 +9,7 @@ use praxis_core::domain::ids::EventId;
 use praxis_core::domain::record::Detail;
 use praxis_core::store::{Recorded, Store, queries};
 use praxis_core::sync::Server;
+use praxis_mobile::PraxisStore;
 use std::io::BufRead;
 use std::sync::atomic::AtomicBool;
 
@@ -20,13 +21,15 @@ pub fn run(cli: Cli) -> Result<Output> {
         Command::Audit(audit) => return super::audit::run(&path, audit),
         _ => {}
     }
-    let mut store = Store::open(&path)?;
+    let device = context::open(&path)?;
+    if let Command::Sync = cli.command {
+        return sync(&device, cli.json);
+    }
+    let mut store = device.lock();
     let sel = &cli.project;
-    let json = cli.json;
     match cli.command {
-        Command::Init(_) | Command::Enrol(_) | Command::Audit(_) => unreachable_init(),
+        Command::Init(_) | Command::Enrol(_) | Command::Sync | Command::Audit(_) => unreachable_init(),
         Command::Status => render::status(&store),
-        Command::Sync => sync(&mut store, json),
         Command::Collaborative(c) => collaborative(&mut store, sel, c),
         Command::Project(ProjectCommand::Start {
             team,
@@ -241,7 +244,7 @@ pub fn run(cli: Cli) -> Result<Output> {
 }
 
 fn unreachable_init() -> Result<Output> {
-    bail!("init and enrol are handled before the store is opened")
+    bail!("init, enrol and sync are handled before the store is locked")
 }
 
 /// Enrols the store, creating it first if there is none yet (the server says who
@@ -252,20 +255,27 @@ fn enrol(path: &std::path::Path, a: &EnrolArgs) -> Result<Output> {
             "Give your password with --password, or in PRAXIS_PASSWORD to keep it out of the shell history."
         )
     })?;
-    let server = Server::new(&a.server)?;
+    Server::new(&a.server)?;
     let device_name = a.device_name.clone().unwrap_or_else(this_computer);
     let created = !path.exists();
-    let mut store = if created {
-        Store::create(path, &a.username)?
+    let (device, new_key_file) = if created {
+        let (key, key_file) = context::new_key(path)?;
+        match PraxisStore::create_with_key(path, &a.username, &key) {
+            Ok(device) => (device, key_file),
+            Err(e) => {
+                remove_store(path, key_file.as_deref());
+                return Err(e.into());
+            }
+        }
     } else {
-        Store::open(path)?
+        (context::open(path)?, None)
     };
-    match server.enrol(&mut store, &a.username, &password, &device_name) {
+    match device.enrol_with(&a.server, &a.username, &password, &device_name) {
         Ok(enrolment) => render::enrolled(&enrolment, path),
         Err(e) => {
             if created {
-                drop(store);
-                remove_store(path);
+                drop(device);
+                remove_store(path, new_key_file.as_deref());
             }
             Err(e.into())
         }
@@ -284,24 +294,39 @@ fn this_computer() -> String {
         .unwrap_or_else(|| "praxis terminal".into())
 }
 
-fn sync(store: &mut Store, json: bool) -> Result<Output> {
-    let server = Server::from_store(store)?;
+fn sync(device: &PraxisStore, json: bool) -> Result<Output> {
+    let server = device.server_url()?;
     let mut progress = render::SyncLines::new(!json);
     // The terminal stops a sync with Ctrl-C, which ends the process: every answer
     // already merged was saved, so nothing is lost.
     let cancel = AtomicBool::new(false);
-    let reports = server.sync(store, &mut progress, &cancel)?;
-    render::synced(server.url(), &reports)
+    let reports = device.sync_with(&mut progress, &cancel)?;
+    render::synced(&server, &reports)
 }
 
-fn remove_store(path: &std::path::Path) {
+/// Leaves nothing of a store that could not be made: its files, and its key file when
+/// it was made for it.
+fn remove_store(path: &std::path::Path, key_file: Option<&std::path::Path>) {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    if let Some(file) = key_file {
+        let _ = std::fs::remove_file(file);
     }
 }
 
 fn init(path: &std::path::Path, init: &Init) -> Result<Output> {
-    let mut store = Store::create(path, &init.name)?;
+    let (key, key_file) = context::new_key(path)?;
+    let device = match PraxisStore::create_with_key(path, &init.name, &key) {
+        Ok(device) => device,
+        Err(e) => {
+            if let Some(file) = &key_file {
+                let _ = std::fs::remove_file(file);
+            }
+            return Err(e.into());
+        }
+    };
+    let mut store = device.lock();
     let mut text = format!("Store created at {} for {}.", path.display(), init.name);
     let mut founded = None;
     if let Some(name) = &init.collaborative {
@@ -320,8 +345,9 @@ fn init(path: &std::path::Path, init: &Init) -> Result<Output> {
             }
             Err(e) => {
                 drop(store);
+                drop(device);
                 // Nothing of a half-made store is left behind.
-                remove_store(path);
+                remove_store(path, key_file.as_deref());
                 return Err(e.into());
             }
         }

@@ -92,7 +92,7 @@ pub async fn timeline(
     let filter = q.filter()?;
     let entries = state
         .with(move |s| {
-            let entries = audit::timeline(s, &device, &filter)?;
+            let entries = audit::timeline(s, device.person, &filter)?;
             let streams: Vec<_> = match filter.stream {
                 Some(stream) => vec![stream],
                 None => audit::audited_streams(s, device.person)?
@@ -142,7 +142,7 @@ pub async fn as_it_stood(
     let view = q.view.unwrap_or_else(|| "overview".into());
     let value = state
         .with(move |s| {
-            let access = audit::auditable(s, &device, stream)?;
+            let access = audit::auditable(s, device.person, stream)?;
             let (point, folded, held) = audit::as_it_stood(s, stream, at, after)?;
             let shown = audit::view_of(&folded, access.kind, &view, id)?;
             s.log_access(
@@ -172,7 +172,7 @@ pub async fn stream_decisions(
     let stream = parse_stream(&stream)?;
     let value = state
         .with(move |s| {
-            audit::auditable(s, &device, stream)?;
+            audit::auditable(s, device.person, stream)?;
             let decisions = audit::decisions(s, stream)?;
             s.log_access(
                 &device,
@@ -197,7 +197,7 @@ pub async fn decision(
             let stream = s
                 .stream_of(id)?
                 .ok_or_else(|| ServerError::NotFound(format!("There is no record {id}.")))?;
-            audit::auditable(s, &device, stream)?;
+            audit::auditable(s, device.person, stream)?;
             let context = audit::decision_context(s, stream, id)?;
             s.log_access(
                 &device,
@@ -219,7 +219,7 @@ pub async fn integrity(
     let stream = parse_stream(&stream)?;
     let value = state
         .with(move |s| {
-            let access = audit::auditable(s, &device, stream)?;
+            let access = audit::auditable(s, device.person, stream)?;
             let report = audit::integrity(s, &access)?;
             s.log_access(
                 &device,
@@ -251,7 +251,7 @@ pub async fn bundle(
     let (bytes, digest) = state
         .with(move |s| {
             let streams = match stream {
-                Some(stream) => vec![audit::auditable(s, &device, stream)?],
+                Some(stream) => vec![audit::auditable(s, device.person, stream)?],
                 None => audit::audited_streams(s, device.person)?,
             };
             if streams.is_empty() {

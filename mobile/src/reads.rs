@@ -1,0 +1,446 @@
+//! What the phone's screens read: my team's projects, a project's overview, one cycle,
+//! a measure's recent values with what the chart rules see in them, open conflicts, and
+//! how many records wait to sync. Shaped by the client core's views (the terminal and
+//! the server show the same), read without loading any Automerge document.
+
+use crate::error::PraxisError;
+use crate::input::{ActInput, Direction, DoInput, StudyInput, TestScale};
+use crate::recording::{id, stream};
+use crate::store::PraxisStore;
+use praxis_core::domain::charts::{self, Series, run_chart, xmr};
+use praxis_core::domain::event::{Event, MeasureUnit, ObservationKind};
+use praxis_core::domain::ids::StreamId;
+use praxis_core::domain::record::{Conflict, Stage, StreamKind};
+
+use praxis_core::store::{Store, queries};
+use praxis_core::sync::PEER;
+use time::Date;
+
+/// A team's improvement project on this device.
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct ProjectSummary {
+    pub id: String,
+    /// The last 8 characters of the id, as lists show it.
+    pub short_id: String,
+    pub title: String,
+    pub team: String,
+    pub organisation: String,
+    pub collaborative_id: Option<String>,
+    pub events: u64,
+}
+
+/// A measure as the overview lists it.
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct MeasureLine {
+    pub id: String,
+    pub name: String,
+    pub measurements: u64,
+    pub latest_value: Option<f64>,
+    pub latest_period_end: Option<String>,
+    pub in_conflict: bool,
+}
+
+/// A cycle as the overview lists it.
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct CycleLine {
+    pub id: String,
+    pub objective: String,
+    /// `plan`, `do`, `study`, `act: adopt` (adapt, abandon), or `act in conflict`.
+    pub stage: String,
+    pub scale: TestScale,
+    pub follows_id: Option<String>,
+}
+
+/// Two or more versions of one single-valued thing made without seeing each other;
+/// shown until someone resolves it.
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct ConflictLine {
+    pub stream_id: String,
+    pub subject_id: String,
+    /// What is in conflict, in words ("the charter", "the Act of cycle ...").
+    pub what: String,
+    pub version_ids: Vec<String>,
+}
+
+/// A project's overview: its aim, measures with their latest values, cycles by stage
+/// and open conflicts.
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct Overview {
+    pub project: ProjectSummary,
+    /// The aim statement, when the charter is set.
+    pub aim: Option<String>,
+    pub measures: Vec<MeasureLine>,
+    pub cycles: Vec<CycleLine>,
+    pub monthly_reports: u64,
+    pub conflicts: Vec<ConflictLine>,
+    pub events: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct ObservationLine {
+    pub id: String,
+    pub text: String,
+    pub case_material: bool,
+    pub subject: Option<String>,
+    pub observed_on: String,
+}
+
+/// One PDSA cycle, every stage recorded so far.
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct CycleDetail {
+    pub id: String,
+    pub stage: String,
+    pub objective: String,
+    pub scale: Option<TestScale>,
+    pub who: String,
+    pub what: String,
+    pub place: String,
+    pub when: Option<String>,
+    pub data_to_collect: String,
+    pub dos: Vec<DoInput>,
+    pub studies: Vec<StudyInput>,
+    pub act: Option<ActInput>,
+    pub act_in_conflict: bool,
+    pub follows_id: Option<String>,
+    pub leads_to_ids: Vec<String>,
+    pub observations: Vec<ObservationLine>,
+}
+
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct MeasurePoint {
+    pub id: String,
+    pub period_start: String,
+    pub period_end: String,
+    /// The plotted value (a proportion as a percentage).
+    pub value: f64,
+    pub note: String,
+}
+
+/// Something a chart rule sees in the values.
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct ChartSignal {
+    /// `run` (run chart) or `xmr` (XmR chart).
+    pub chart: String,
+    /// The rule (`Shift`, `Trend`, `OutsideLimits`...).
+    pub rule: String,
+    /// The points that make the signal, as indices into `MeasureDetail::points`.
+    pub points: Vec<u32>,
+    /// `improvement` or `concern` by the measure's direction, when the rule has one.
+    pub reading: Option<String>,
+    /// One plain sentence.
+    pub explanation: String,
+}
+
+/// A measure's recent values and what the run chart and the XmR chart see in them.
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct MeasureDetail {
+    pub id: String,
+    pub name: String,
+    pub direction: Option<Direction>,
+    pub target: Option<f64>,
+    /// True for a proportion (measured as a numerator and a denominator).
+    pub proportion: bool,
+    pub points: Vec<MeasurePoint>,
+    pub median: Option<f64>,
+    pub signals: Vec<ChartSignal>,
+    /// Limits of the analysis the reader should know (a short baseline...).
+    pub warnings: Vec<String>,
+}
+
+#[uniffi::export]
+impl PraxisStore {
+    /// The team projects on this device (those of the teams this person works in).
+    pub fn projects(&self) -> Result<Vec<ProjectSummary>, PraxisError> {
+        let store = self.lock();
+        queries::streams(store.connection())?
+            .into_iter()
+            .filter(|s| s.kind == StreamKind::Project)
+            .map(|s| project_summary(&store, s.id))
+            .collect()
+    }
+
+    /// A project's overview.
+    pub fn overview(&self, project_id: String) -> Result<Overview, PraxisError> {
+        let store = self.lock();
+        let project = stream(&store, Some(&project_id), StreamKind::Project)?;
+        overview(&store, project)
+    }
+
+    /// One cycle, by its id.
+    pub fn cycle(&self, cycle_id: String) -> Result<CycleDetail, PraxisError> {
+        let store = self.lock();
+        let cycle = id(&store, &cycle_id)?;
+        let view = queries::cycle(store.connection(), cycle)?
+            .ok_or_else(|| PraxisError::invalid(format!("{} is not a cycle.", cycle.short())))?;
+        let plan = view.plan.as_ref();
+        Ok(CycleDetail {
+            id: view.id.0.to_string(),
+            stage: stage(view.stage),
+            objective: plan.map(|p| p.objective.clone()).unwrap_or_default(),
+            scale: plan.map(|p| p.scale.into()),
+            who: plan.map(|p| p.who.clone()).unwrap_or_default(),
+            what: plan.map(|p| p.what.clone()).unwrap_or_default(),
+            place: plan.map(|p| p.where_.clone()).unwrap_or_default(),
+            when: plan.map(|p| day(p.when)),
+            data_to_collect: plan.map(|p| p.data_to_collect.clone()).unwrap_or_default(),
+            dos: view
+                .dos
+                .iter()
+                .map(|(_, d)| DoInput {
+                    carried_out_on: day(d.carried_out_on),
+                    carried_out_by: d.carried_out_by.clone(),
+                    observations: d.observations.clone(),
+                    problems: d.problems.clone(),
+                    surprises: d.surprises.clone(),
+                    data_gathered: d.data_gathered.clone(),
+                })
+                .collect(),
+            studies: view
+                .studies
+                .iter()
+                .map(|(_, s)| StudyInput {
+                    analysis: s.analysis.clone(),
+                    compared_with_predictions: s.compared_with_predictions.clone(),
+                    learning: s.learning.clone(),
+                })
+                .collect(),
+            act: view.act.as_ref().map(|a| ActInput {
+                decision: a.decision.into(),
+                reasons: a.reasons.clone(),
+                changes: a.changes.clone(),
+                next_step: a.next_step.clone(),
+            }),
+            act_in_conflict: view.act_conflict.is_some(),
+            follows_id: view.follows.map(|f| f.0.to_string()),
+            leads_to_ids: view.leads_to.iter().map(|l| l.0.to_string()).collect(),
+            observations: view
+                .observations
+                .iter()
+                .map(|o| ObservationLine {
+                    id: o.id.0.to_string(),
+                    text: o.observation.text.clone(),
+                    case_material: o.observation.kind == ObservationKind::CaseMaterial,
+                    subject: o.observation.subject.clone(),
+                    observed_on: day(o.observation.observed_on),
+                })
+                .collect(),
+        })
+    }
+
+    /// A measure's latest `recent` values (all when 0), in time order, with the run
+    /// chart's and the XmR chart's signals over them.
+    pub fn measure(&self, measure_id: String, recent: u32) -> Result<MeasureDetail, PraxisError> {
+        let store = self.lock();
+        let measure = id(&store, &measure_id)?;
+        let series = queries::measure_series(store.connection(), measure)?.ok_or_else(|| {
+            PraxisError::invalid(format!("{} is not a measure.", measure.short()))
+        })?;
+        let mut points = series.points;
+        if recent > 0 && points.len() > recent as usize {
+            points.drain(..points.len() - recent as usize);
+        }
+        let definition = series.definition;
+        let mut detail = MeasureDetail {
+            id: series.id.0.to_string(),
+            name: definition
+                .as_ref()
+                .map(|d| d.name.clone())
+                .unwrap_or_default(),
+            direction: definition.as_ref().map(|d| d.direction.into()),
+            target: definition.as_ref().and_then(|d| d.target),
+            proportion: definition
+                .as_ref()
+                .is_some_and(|d| matches!(d.unit, MeasureUnit::Ratio { .. })),
+            points: points
+                .iter()
+                .map(|p| MeasurePoint {
+                    id: p.id.0.to_string(),
+                    period_start: day(p.period_start),
+                    period_end: day(p.period_end),
+                    value: p.plotted,
+                    note: p.note.clone(),
+                })
+                .collect(),
+            median: None,
+            signals: Vec::new(),
+            warnings: Vec::new(),
+        };
+        let Some(definition) = definition else {
+            return Ok(detail);
+        };
+        let values = Series::of_measure(&points, definition.frequency);
+        match run_chart::analyse_series(&values, definition.direction) {
+            Ok(chart) => {
+                detail.median = chart.median;
+                detail
+                    .signals
+                    .extend(chart.signals.iter().map(|s| signal("run", s)));
+                detail
+                    .warnings
+                    .extend(chart.warnings.iter().map(|w| w.message.clone()));
+            }
+            Err(e) => detail.warnings.push(e.to_string()),
+        }
+        let mut settings = xmr::XmrSettings::new(definition.direction);
+        settings.target = definition.target;
+        match xmr::analyse_series(&values, &settings) {
+            Ok(chart) => {
+                detail
+                    .signals
+                    .extend(chart.signals.iter().map(|s| signal("xmr", s)));
+                detail
+                    .warnings
+                    .extend(chart.warnings.iter().map(|w| w.message.clone()));
+                if let Some(a) = chart.assurance {
+                    detail.warnings.push(a.explanation);
+                }
+            }
+            // The run chart already said which value cannot be charted.
+            Err(_) => {}
+        }
+        Ok(detail)
+    }
+
+    /// Every open conflict on this device, in every stream.
+    pub fn conflicts(&self) -> Result<Vec<ConflictLine>, PraxisError> {
+        let store = self.lock();
+        let mut lines = Vec::new();
+        for s in queries::streams(store.connection())? {
+            let summary = queries::summary(store.connection(), s.id)?;
+            lines.extend(summary.conflicts.iter().map(|c| conflict(s.id, c)));
+        }
+        Ok(lines)
+    }
+
+    /// How many records made on this device the server is not yet known to have.
+    pub fn waiting_to_sync(&self) -> Result<u64, PraxisError> {
+        Ok(self.lock().waiting_to_sync(PEER)?)
+    }
+}
+
+fn project_summary(store: &Store, project: StreamId) -> Result<ProjectSummary, PraxisError> {
+    let info = queries::stream_info(store.connection(), project)?;
+    let summary = queries::summary(store.connection(), project)?;
+    let started = match summary.founding {
+        Some(f) => queries::record(store.connection(), f)?,
+        None => None,
+    };
+    let (title, team, organisation) = match started.map(|r| r.content) {
+        Some(Event::ProjectStarted(p)) => (p.title, p.team, p.organisation),
+        _ => (info.name.clone(), String::new(), String::new()),
+    };
+    Ok(ProjectSummary {
+        id: project.0.to_string(),
+        short_id: project.short(),
+        title,
+        team,
+        organisation,
+        collaborative_id: info.collaborative.map(|c| c.0.to_string()),
+        events: summary.events,
+    })
+}
+
+fn overview(store: &Store, project: StreamId) -> Result<Overview, PraxisError> {
+    let view = queries::project_overview(store.connection(), project)?;
+    let info = queries::stream_info(store.connection(), project)?;
+    let (title, team, organisation) = match &view.project {
+        Some(p) => (p.title.clone(), p.team.clone(), p.organisation.clone()),
+        None => (info.name.clone(), String::new(), String::new()),
+    };
+    let mut cycles: Vec<CycleLine> = view
+        .cycles_by_stage
+        .values()
+        .flatten()
+        .map(|c| CycleLine {
+            id: c.id.0.to_string(),
+            objective: c.objective.clone(),
+            stage: stage(c.stage),
+            scale: c.scale.into(),
+            follows_id: c.follows.map(|f| f.0.to_string()),
+        })
+        .collect();
+    cycles.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(Overview {
+        project: ProjectSummary {
+            id: project.0.to_string(),
+            short_id: project.short(),
+            title,
+            team,
+            organisation,
+            collaborative_id: info.collaborative.map(|c| c.0.to_string()),
+            events: view.events,
+        },
+        aim: view.charter.as_ref().map(|c| {
+            let a = &c.aim;
+            format!(
+                "{} for {} in {}, {}, by {}",
+                a.what,
+                a.for_whom,
+                a.where_,
+                a.how_much,
+                day(a.by_when)
+            )
+        }),
+        measures: view
+            .measures
+            .iter()
+            .map(|m| MeasureLine {
+                id: m.id.0.to_string(),
+                name: m
+                    .definition
+                    .as_ref()
+                    .map(|d| d.name.clone())
+                    .unwrap_or_default(),
+                measurements: m.measurements as u64,
+                latest_value: m.latest.as_ref().map(|p| p.plotted),
+                latest_period_end: m.latest.as_ref().map(|p| day(p.period_end)),
+                in_conflict: m.in_conflict,
+            })
+            .collect(),
+        cycles,
+        monthly_reports: view.reports.len() as u64,
+        conflicts: view
+            .conflicts
+            .iter()
+            .map(|c| conflict(project, c))
+            .collect(),
+        events: view.events,
+    })
+}
+
+fn conflict(stream: StreamId, c: &Conflict) -> ConflictLine {
+    ConflictLine {
+        stream_id: stream.0.to_string(),
+        subject_id: c.subject.0.to_string(),
+        what: c.what.clone(),
+        version_ids: c.versions.iter().map(|v| v.0.to_string()).collect(),
+    }
+}
+
+fn signal(chart: &str, s: &charts::Signal) -> ChartSignal {
+    ChartSignal {
+        chart: chart.to_string(),
+        rule: format!("{:?}", s.rule),
+        points: s.points.iter().map(|&p| p as u32).collect(),
+        reading: s.reading.map(|r| match r {
+            charts::Reading::Improvement => "improvement".to_string(),
+            charts::Reading::Concern => "concern".to_string(),
+        }),
+        explanation: s.explanation.clone(),
+    }
+}
+
+fn stage(stage: Stage) -> String {
+    match stage {
+        Stage::Plan => "plan".into(),
+        Stage::Do => "do".into(),
+        Stage::Study => "study".into(),
+        Stage::Act(d) => format!("act: {}", format!("{d:?}").to_lowercase()),
+        Stage::ActInConflict => "act in conflict".into(),
+    }
+}
+
+fn day(date: Date) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    date.format(format).unwrap_or_default()
+}

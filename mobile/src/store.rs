@@ -1,0 +1,168 @@
+//! `PraxisStore`: the device's store, opened with the key the app keeps in the
+//! platform's keystore, and enrolment with a server.
+
+use crate::error::PraxisError;
+use praxis_core::domain::event::CollaborativeFounded;
+use praxis_core::store::{self as core, Store, StoreKey};
+use praxis_core::sync::{Enrolment, Server};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// The device's store. Every method is safe to call from any thread; calls take turns.
+#[derive(uniffi::Object)]
+pub struct PraxisStore {
+    store: Mutex<Store>,
+    path: PathBuf,
+}
+
+/// Who uses this store, on which device.
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct Identity {
+    pub person_id: String,
+    pub name: String,
+    pub device_id: String,
+    /// The server this device syncs with; `None` while it works offline only.
+    pub server: Option<String>,
+}
+
+/// A record just saved on the device.
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct Recorded {
+    /// The record's id (the id of the event that made it).
+    pub id: String,
+    /// The stream (collaborative or project) it belongs to.
+    pub stream_id: String,
+    /// What kind of record it is (`observation-recorded`, `cycle-done`...).
+    pub kind: String,
+}
+
+impl From<core::Recorded> for Recorded {
+    fn from(r: core::Recorded) -> Self {
+        Recorded {
+            id: r.id.0.to_string(),
+            stream_id: r.stream.0.to_string(),
+            kind: r.kind.name().to_string(),
+        }
+    }
+}
+
+/// A new random key for a new store (32 bytes). Keep it in the platform's keystore:
+/// without it the store cannot be read.
+#[uniffi::export]
+pub fn generate_key() -> Result<Vec<u8>, PraxisError> {
+    Ok(StoreKey::generate()?.as_bytes().to_vec())
+}
+
+#[uniffi::export]
+impl PraxisStore {
+    /// Creates a new store at `path` for the person `name`, encrypted under `key`
+    /// (32 bytes from the platform's keystore).
+    #[uniffi::constructor]
+    pub fn create(path: String, name: String, key: Vec<u8>) -> Result<Arc<Self>, PraxisError> {
+        let key = StoreKey::from_bytes(&key)?;
+        Ok(Arc::new(Self::create_with_key(
+            Path::new(&path),
+            &name,
+            &key,
+        )?))
+    }
+
+    /// Opens the store at `path` with its key. A wrong key is refused (`WrongKey`)
+    /// and changes nothing.
+    #[uniffi::constructor]
+    pub fn open(path: String, key: Vec<u8>) -> Result<Arc<Self>, PraxisError> {
+        let key = StoreKey::from_bytes(&key)?;
+        Ok(Arc::new(Self::open_with_key(Path::new(&path), &key)?))
+    }
+
+    /// Who this store records as.
+    pub fn identity(&self) -> Result<Identity, PraxisError> {
+        let store = self.lock();
+        let identity = store.identity();
+        Ok(Identity {
+            person_id: identity.person.0.to_string(),
+            name: identity.name.clone(),
+            device_id: identity.device.0.to_string(),
+            server: store
+                .setting(praxis_core::sync::SERVER_SETTING)?
+                .filter(|s| !s.is_empty()),
+        })
+    }
+
+    /// Enrols this device with a server: signs in, and from then on records as the
+    /// person the server knows. Needs a connection; afterwards the device works
+    /// offline and syncs when it can. A failed enrolment changes nothing.
+    pub fn enrol(
+        &self,
+        server_url: String,
+        username: String,
+        password: String,
+        device_name: String,
+    ) -> Result<Identity, PraxisError> {
+        self.enrol_with(&server_url, &username, &password, &device_name)?;
+        self.identity()
+    }
+
+    /// Founds a collaborative on this device, for working with no server at all.
+    pub fn found_collaborative(
+        &self,
+        name: String,
+        topic: String,
+        chosen_with: String,
+    ) -> Result<Recorded, PraxisError> {
+        let mut store = self.lock();
+        Ok(store
+            .found_collaborative(CollaborativeFounded {
+                name,
+                topic,
+                chosen_with,
+            })?
+            .into())
+    }
+
+    /// Where the store is on the device.
+    pub fn path(&self) -> String {
+        self.path.display().to_string()
+    }
+}
+
+impl PraxisStore {
+    /// For Rust callers (the terminal client): a store created under a key.
+    pub fn create_with_key(path: &Path, name: &str, key: &StoreKey) -> Result<Self, PraxisError> {
+        Ok(PraxisStore {
+            store: Mutex::new(Store::create_encrypted(path, name, key)?),
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// For Rust callers (the terminal client): a store opened with its key.
+    pub fn open_with_key(path: &Path, key: &StoreKey) -> Result<Self, PraxisError> {
+        Ok(PraxisStore {
+            store: Mutex::new(Store::open_encrypted(path, key)?),
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// For Rust callers (the terminal client): enrolment, as the client core tells it.
+    pub fn enrol_with(
+        &self,
+        server_url: &str,
+        username: &str,
+        password: &str,
+        device_name: &str,
+    ) -> Result<Enrolment, PraxisError> {
+        let mut store = self.lock();
+        let server = Server::new(server_url)?;
+        Ok(server.enrol(&mut store, username, password, device_name)?)
+    }
+
+    /// The client core's store, for what the terminal does beyond the phone's screens
+    /// (charters, corrections, imports). Calls take turns with every other method.
+    pub fn lock(&self) -> MutexGuard<'_, Store> {
+        // A panic while the lock was held left no transaction open (SQLite rolled it
+        // back), so the store itself is still sound: carry on with it.
+        self.store
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}

@@ -1,0 +1,120 @@
+//! The generated Python bindings against a real server: builds nothing itself, but
+//! generates the bindings from the library cargo built for these tests with the
+//! workspace's `uniffi-bindgen`, starts praxis-server (seeded with the demo) on
+//! 127.0.0.1, and runs `tests/python/test_bindings.py` with Python 3. Fails, saying
+//! what to install, when Python is missing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use praxis_server::api::{AppState, router};
+use praxis_server::storage::SqliteStorage;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The library cargo built with the test binaries (`target/<profile>/deps/`).
+fn built_library() -> PathBuf {
+    let dir = Path::new(env!("CARGO_BIN_EXE_praxis"))
+        .parent()
+        .expect("the binaries' directory")
+        .to_path_buf();
+    let name = if cfg!(target_os = "macos") {
+        "libpraxis_mobile.dylib"
+    } else if cfg!(windows) {
+        "praxis_mobile.dll"
+    } else {
+        "libpraxis_mobile.so"
+    };
+    // `cargo test` builds the library into `deps/` and copies it up only on `cargo build`.
+    let library = dir.join("deps").join(name);
+    assert!(
+        library.exists(),
+        "the praxis-mobile library was not built at {}: build with `cargo test --workspace`",
+        library.display()
+    );
+    library
+}
+
+fn python() -> &'static str {
+    let found = Command::new("python3").arg("--version").output();
+    match found {
+        Ok(out) if out.status.success() => "python3",
+        _ => panic!(
+            "Python 3 is needed to test the generated bindings and `python3` cannot be run: install it (apt-get install python3) and run the tests again"
+        ),
+    }
+}
+
+/// The real server's router on 127.0.0.1, seeded with the demo, for the rest of the test.
+fn start_server(data_dir: &Path) -> String {
+    let mut storage = SqliteStorage::open(data_dir).expect("server storage");
+    praxis_server::demo::seed(&mut storage).expect("the demo seeds");
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("a port on 127.0.0.1");
+    let url = format!("http://{}", listener.local_addr().expect("its address"));
+    let app = router(AppState::new(Box::new(storage), 30));
+    std::thread::spawn(move || {
+        runtime.block_on(async move {
+            let _ = axum::serve(listener, app).await;
+        })
+    });
+    url
+}
+
+#[test]
+fn python_uses_the_generated_bindings_against_a_real_server() {
+    let python = python();
+    let library = built_library();
+    let work = tempfile::tempdir().expect("a temporary directory");
+    let bindings = work.path().join("bindings");
+    // The README's command: every language at once (no Kotlin or Swift compiler here,
+    // so those two are only checked to be generated).
+    let out = Command::new(env!("CARGO_BIN_EXE_uniffi-bindgen"))
+        .arg("generate")
+        .arg(&library)
+        .args(["--language", "kotlin", "--language", "swift", "--language", "python"])
+        .args(["--no-format", "--out-dir"])
+        .arg(&bindings)
+        .output()
+        .expect("uniffi-bindgen runs");
+    assert!(
+        out.status.success(),
+        "uniffi-bindgen failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The generated module loads the library from its own directory.
+    std::fs::copy(
+        &library,
+        bindings.join(library.file_name().expect("a name")),
+    )
+    .expect("copy the library beside the bindings");
+    assert!(bindings.join("praxis_mobile.py").exists());
+    let kotlin = std::fs::read_to_string(bindings.join("uniffi/praxis_mobile/praxis_mobile.kt"))
+        .expect("the Kotlin bindings");
+    assert!(kotlin.contains("class WrongKey(message: String) : PraxisException(message)"));
+    assert!(kotlin.contains("interface SyncObserver"));
+    let swift = std::fs::read_to_string(bindings.join("praxis_mobile.swift")).expect("Swift");
+    assert!(swift.contains("enum PraxisError: Swift.Error"));
+    assert!(swift.contains("func recordObservation("));
+
+    let url = start_server(&work.path().join("server"));
+    let stores = work.path().join("stores");
+    std::fs::create_dir_all(&stores).expect("a directory for the stores");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/test_bindings.py");
+    let out = Command::new(python)
+        .arg(&script)
+        .env("PRAXIS_BINDINGS", &bindings)
+        .env("PRAXIS_SERVER", &url)
+        .env("PRAXIS_WORK", &stores)
+        .output()
+        .expect("python runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "the Python tests failed:\n{stderr}\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // unittest reports on stderr; every test ran.
+    assert!(stderr.contains("Ran 7 tests"), "{stderr}");
+    assert!(stderr.trim_end().ends_with("OK"), "{stderr}");
+}
