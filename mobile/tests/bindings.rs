@@ -72,7 +72,14 @@ fn python_uses_the_generated_bindings_against_a_real_server() {
     let out = Command::new(env!("CARGO_BIN_EXE_uniffi-bindgen"))
         .arg("generate")
         .arg(&library)
-        .args(["--language", "kotlin", "--language", "swift", "--language", "python"])
+        .args([
+            "--language",
+            "kotlin",
+            "--language",
+            "swift",
+            "--language",
+            "python",
+        ])
         .args(["--no-format", "--out-dir"])
         .arg(&bindings)
         .output()

@@ -28,7 +28,9 @@ pub fn run(cli: Cli) -> Result<Output> {
     let mut store = device.lock();
     let sel = &cli.project;
     match cli.command {
-        Command::Init(_) | Command::Enrol(_) | Command::Sync | Command::Audit(_) => unreachable_init(),
+        Command::Init(_) | Command::Enrol(_) | Command::Sync | Command::Audit(_) => {
+            unreachable_init()
+        }
         Command::Status => render::status(&store),
         Command::Collaborative(c) => collaborative(&mut store, sel, c),
         Command::Project(ProjectCommand::Start {
