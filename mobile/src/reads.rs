@@ -8,7 +8,7 @@ use crate::input::{ActInput, Direction, DoInput, StudyInput, TestScale};
 use crate::recording::{id, stream};
 use crate::store::PraxisStore;
 use praxis_core::domain::charts::{self, Series, run_chart, xmr};
-use praxis_core::domain::event::{Event, MeasureUnit, ObservationKind};
+use praxis_core::domain::event::{Decision, Event, MeasureUnit, ObservationKind};
 use praxis_core::domain::ids::StreamId;
 use praxis_core::domain::record::{Conflict, Stage, StreamKind};
 
@@ -283,20 +283,17 @@ impl PraxisStore {
         }
         let mut settings = xmr::XmrSettings::new(definition.direction);
         settings.target = definition.target;
-        match xmr::analyse_series(&values, &settings) {
-            Ok(chart) => {
-                detail
-                    .signals
-                    .extend(chart.signals.iter().map(|s| signal("xmr", s)));
-                detail
-                    .warnings
-                    .extend(chart.warnings.iter().map(|w| w.message.clone()));
-                if let Some(a) = chart.assurance {
-                    detail.warnings.push(a.explanation);
-                }
+        // On an error, the run chart has already said which value cannot be charted.
+        if let Ok(chart) = xmr::analyse_series(&values, &settings) {
+            detail
+                .signals
+                .extend(chart.signals.iter().map(|s| signal("xmr", s)));
+            detail
+                .warnings
+                .extend(chart.warnings.iter().map(|w| w.message.clone()));
+            if let Some(a) = chart.assurance {
+                detail.warnings.push(a.explanation);
             }
-            // The run chart already said which value cannot be charted.
-            Err(_) => {}
         }
         Ok(detail)
     }
@@ -435,7 +432,9 @@ fn stage(stage: Stage) -> String {
         Stage::Plan => "plan".into(),
         Stage::Do => "do".into(),
         Stage::Study => "study".into(),
-        Stage::Act(d) => format!("act: {}", format!("{d:?}").to_lowercase()),
+        Stage::Act(Decision::Adopt) => "act: adopt".into(),
+        Stage::Act(Decision::Adapt) => "act: adapt".into(),
+        Stage::Act(Decision::Abandon) => "act: abandon".into(),
         Stage::ActInConflict => "act in conflict".into(),
     }
 }

@@ -69,6 +69,8 @@ fn praxis(dir: &Path, store: &Path, args: &[&str]) -> Out {
         .env_remove("PRAXIS_STORE")
         .env_remove("PRAXIS_PROJECT")
         .env_remove("PRAXIS_PASSWORD")
+        .env_remove("PRAXIS_KEY")
+        .env_remove("PRAXIS_KEY_FILE")
         .env("XDG_DATA_HOME", dir.join("xdg"))
         .current_dir(dir)
         .arg("--store")

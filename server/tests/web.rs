@@ -672,3 +672,52 @@ fn csv_exports_read_back_as_the_views_they_come_from() {
     }
     let _ = sam;
 }
+
+#[test]
+fn the_collaborative_report_prints_every_team_for_a_month() {
+    let demo = demo();
+    let s = storage(&demo.data);
+    let (collaborative, north, south) = streams(&s);
+    let north_detail = s.project_detail(north).unwrap();
+    let south_detail = s.project_detail(south).unwrap();
+    drop(s);
+    let latest = north_detail.reports.last().unwrap();
+    let month = latest.report.month.to_string()[..7].to_string();
+    let mut web = Web::sign_in(&demo.server.url, "grace.mensah");
+    let page = web.get(&format!(
+        "/collaboratives/{collaborative}/report?month={month}"
+    ));
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("@media print"), "a print stylesheet");
+    let team = north_detail.overview.project.as_ref().unwrap().team.clone();
+    assert!(page.body.contains(&team));
+    let escaped = |t: &str| t.replace('\'', "&#39;").replace('&', "&amp;");
+    assert!(
+        page.body.contains(&latest.report.learning)
+            || page.body.contains(&escaped(&latest.report.learning)),
+        "the month's report is in it"
+    );
+    for score in &latest.scores {
+        assert!(page.body.contains(&score.score.to_string()));
+    }
+    // A senior manager of Northside sees only Northside.
+    let other = south_detail.overview.project.as_ref().unwrap().team.clone();
+    assert!(!page.body.contains(&other));
+
+    // The coordinator's report has both teams; a month that is not one is refused.
+    let mut coordinator = Web::sign_in(&demo.server.url, "sam.okafor");
+    let all = coordinator.get(&format!(
+        "/collaboratives/{collaborative}/report?month={month}"
+    ));
+    assert!(all.body.contains(&team) && all.body.contains(&other));
+    let bad = coordinator.get(&format!("/collaboratives/{collaborative}/report?month=May"));
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("such as month=2026-05"));
+    // The dashboard says where the collaborative is in its calendar.
+    let dashboard = coordinator.get(&format!("/collaboratives/{collaborative}"));
+    assert!(dashboard.body.contains("Where we are:"));
+    assert!(
+        dashboard.body.contains("Action Period 2"),
+        "the demo is seeded in Action Period 2"
+    );
+}

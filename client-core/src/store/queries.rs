@@ -399,12 +399,20 @@ pub fn adoptions(
     conn: &Connection,
     stream: StreamId,
 ) -> Result<Vec<(EventId, String, time::Date)>, StoreError> {
+    adoptions_of(
+        conn,
+        &records_of_kind(conn, stream, EventKind::CyclePlanned)?,
+    )
+}
+
+/// The adoptions among a project's cycles (its `CyclePlanned` records).
+fn adoptions_of(
+    conn: &Connection,
+    cycles: &[Record],
+) -> Result<Vec<(EventId, String, time::Date)>, StoreError> {
     let adopt = Some(Stage::Act(crate::domain::event::Decision::Adopt));
     let mut out = Vec::new();
-    for c in records_of_kind(conn, stream, EventKind::CyclePlanned)?
-        .iter()
-        .filter(|c| !c.withdrawn && c.stage() == adopt)
-    {
+    for c in cycles.iter().filter(|c| !c.withdrawn && c.stage() == adopt) {
         let Some(view) = views::cycle_view(c, &children(conn, c.id)?) else {
             continue;
         };
@@ -447,7 +455,8 @@ pub fn dashboard(
     let mut teams = Vec::with_capacity(projects.len());
     for stream in projects {
         let overview = project_overview(conn, *stream)?;
-        let cycles_run_on = records_of_kind(conn, *stream, EventKind::CyclePlanned)?
+        let cycles = records_of_kind(conn, *stream, EventKind::CyclePlanned)?;
+        let cycles_run_on = cycles
             .iter()
             .filter(|c| !c.withdrawn && c.stage().is_some_and(|s| s != Stage::Plan))
             .filter_map(|c| match &c.content {
@@ -455,7 +464,7 @@ pub fn dashboard(
                 _ => None,
             })
             .collect();
-        let adopted = adoptions(conn, *stream)?;
+        let adopted = adoptions_of(conn, &cycles)?;
         let mut measure_readings = Vec::with_capacity(overview.measures.len());
         for m in &overview.measures {
             let Some(series) = measure_series(conn, m.id)? else {

@@ -217,14 +217,14 @@ pub trait Storage: Send {
         events: Vec<praxis_core::domain::event::Event>,
     ) -> Result<Vec<EventId>>;
 
-    /// Appends to the access log that `person` read `stream` (and `record` in it) in the
-    /// browser, under their browser device (enrolled on first use).
+    /// Appends to the access log, in one transaction, that `person` read each stream
+    /// (and record in it) of `reads` in the browser through `route`, under their browser
+    /// device (enrolled on first use).
     fn log_browser_access(
         &mut self,
         person: PersonId,
         route: &str,
-        stream: StreamId,
-        record: Option<EventId>,
+        reads: &[(StreamId, Option<EventId>)],
     ) -> Result<()>;
 
     /// How many stream documents are loaded in memory now.

@@ -917,22 +917,27 @@ impl Storage for SqliteStorage {
         &mut self,
         person: PersonId,
         route: &str,
-        stream: StreamId,
-        record: Option<EventId>,
+        reads: &[(StreamId, Option<EventId>)],
     ) -> Result<()> {
         let device = self.browser_device_id(person)?;
-        self.conn()
-            .prepare_cached(
+        let tx = self.conn().unchecked_transaction()?;
+        {
+            let mut insert = tx.prepare_cached(
                 "INSERT INTO access_log (at, person, device, route, stream, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?
-            .execute(params![
-                now_millis(),
-                blob(&person.0),
-                blob(&device.0),
-                route,
-                blob(&stream.0),
-                record.map(|r| r.0.as_bytes().to_vec()),
-            ])?;
+            )?;
+            let at = now_millis();
+            for (stream, record) in reads {
+                insert.execute(params![
+                    at,
+                    blob(&person.0),
+                    blob(&device.0),
+                    route,
+                    blob(&stream.0),
+                    record.map(|r| r.0.as_bytes().to_vec()),
+                ])?;
+            }
+        }
+        tx.commit()?;
         Ok(())
     }
 

@@ -62,7 +62,7 @@ pub async fn cycle(
                 .flatten()
                 .map(|c| (c.id, c.objective.clone()))
                 .collect();
-            s.log_browser_access(person, "GET /cycles/{id}", stream, Some(id))?;
+            s.log_browser_access(person, "GET /cycles/{id}", &[(stream, Some(id))])?;
             Ok((stream, view, series, objectives))
         })
         .await?;

@@ -48,10 +48,9 @@ fn load(
                         "{stream} is not a collaborative: open one from your home page."
                     ))
                 })?;
-                s.log_browser_access(person, route, stream, None)?;
-                for team in &dashboard.teams {
-                    s.log_browser_access(person, route, team.stream, None)?;
-                }
+                let mut reads = vec![(stream, None)];
+                reads.extend(dashboard.teams.iter().map(|t| (t.stream, None)));
+                s.log_browser_access(person, route, &reads)?;
                 Ok(dashboard)
             })
             .await

@@ -124,7 +124,7 @@ pub async fn measure_csv(
             let view = s
                 .measure_chart(id, &from)?
                 .ok_or_else(|| ServerError::NotFound(format!("{id} is not a measure.")))?;
-            s.log_browser_access(person, "GET /measures/{id}/data.csv", stream, Some(id))?;
+            s.log_browser_access(person, "GET /measures/{id}/data.csv", &[(stream, Some(id))])?;
             Ok(view)
         })
         .await?;
@@ -173,7 +173,7 @@ pub async fn cycles_csv(
         .with(move |s| {
             readable_by(s, person, stream)?;
             let detail = s.project_detail(stream)?;
-            s.log_browser_access(person, "GET /projects/{id}/cycles.csv", stream, None)?;
+            s.log_browser_access(person, "GET /projects/{id}/cycles.csv", &[(stream, None)])?;
             Ok(detail)
         })
         .await?;
@@ -240,17 +240,13 @@ pub async fn reports_csv(
             let dashboard = s.dashboard(person, stream, today())?.ok_or_else(|| {
                 ServerError::NotFound(format!("{stream} is not a collaborative."))
             })?;
-            s.log_browser_access(person, "GET /collaboratives/{id}/reports.csv", stream, None)?;
             let mut details = Vec::new();
+            let mut reads = vec![(stream, None)];
             for t in &dashboard.teams {
                 details.push(s.project_detail(t.stream)?);
-                s.log_browser_access(
-                    person,
-                    "GET /collaboratives/{id}/reports.csv",
-                    t.stream,
-                    None,
-                )?;
+                reads.push((t.stream, None));
             }
+            s.log_browser_access(person, "GET /collaboratives/{id}/reports.csv", &reads)?;
             Ok(details)
         })
         .await?;

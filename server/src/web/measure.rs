@@ -262,7 +262,7 @@ pub async fn measure(
             let view = s
                 .measure_chart(id, &from)?
                 .ok_or_else(|| ServerError::NotFound(format!("{id} is not a measure.")))?;
-            s.log_browser_access(person, "GET /measures/{id}", stream, Some(id))?;
+            s.log_browser_access(person, "GET /measures/{id}", &[(stream, Some(id))])?;
             Ok((stream, view))
         })
         .await?;
