@@ -100,7 +100,7 @@ fn looks_encrypted(path: &Path) -> bool {
     let plain = std::fs::File::open(path)
         .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
         .is_ok_and(|_| &head == b"SQLite format 3\0");
-    len > 0 && len % 512 == 0 && !plain
+    len > 0 && len.is_multiple_of(512) && !plain
 }
 
 /// The key for a new store at `path`: `PRAXIS_KEY`, an existing key file, or a new

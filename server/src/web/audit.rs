@@ -149,7 +149,7 @@ pub async fn timeline(
         .with(move |s| {
             let access = audit::auditable(s, person, stream)?;
             let entries = audit::timeline(s, person, &filter)?;
-            s.log_browser_access(person, "GET /audit/streams/{id}", stream, None)?;
+            s.log_browser_access(person, "GET /audit/streams/{id}", &[(stream, None)])?;
             Ok((access.name, entries))
         })
         .await?;
@@ -210,8 +210,7 @@ pub async fn as_it_stood(
             s.log_browser_access(
                 person,
                 "GET /audit/streams/{id}/as-it-stood",
-                stream,
-                record,
+                &[(stream, record)],
             )?;
             Ok((access.name, shown))
         })
@@ -272,7 +271,7 @@ pub async fn decision(
                 .ok_or_else(|| ServerError::NotFound(format!("There is no record {id}.")))?;
             audit::auditable(s, person, stream)?;
             let context = audit::decision_context(s, stream, id)?;
-            s.log_browser_access(person, "GET /audit/decisions/{id}", stream, Some(id))?;
+            s.log_browser_access(person, "GET /audit/decisions/{id}", &[(stream, Some(id))])?;
             Ok((stream, context))
         })
         .await?;
@@ -321,7 +320,11 @@ pub async fn integrity(
         .with(move |s| {
             let access = audit::auditable(s, person, stream)?;
             let report = audit::integrity(s, &access)?;
-            s.log_browser_access(person, "GET /audit/streams/{id}/integrity", stream, None)?;
+            s.log_browser_access(
+                person,
+                "GET /audit/streams/{id}/integrity",
+                &[(stream, None)],
+            )?;
             Ok((access.name, report))
         })
         .await?;
@@ -354,7 +357,11 @@ pub async fn bundle(
         .with(move |s| {
             let access = audit::auditable(s, person, stream)?;
             let exported = audit::export(s, &[access])?;
-            s.log_browser_access(person, "GET /audit/streams/{id}/bundle.tar", stream, None)?;
+            s.log_browser_access(
+                person,
+                "GET /audit/streams/{id}/bundle.tar",
+                &[(stream, None)],
+            )?;
             Ok(exported)
         })
         .await?;
@@ -400,9 +407,11 @@ pub async fn access(
     let entries = state
         .with(move |s| {
             let entries = audit::timeline(s, person, &filter)?;
-            for access in audit::audited_streams(s, person)? {
-                s.log_browser_access(person, "GET /audit/access", access.stream_id, None)?;
-            }
+            let reads: Vec<_> = audit::audited_streams(s, person)?
+                .into_iter()
+                .map(|access| (access.stream_id, None))
+                .collect();
+            s.log_browser_access(person, "GET /audit/access", &reads)?;
             Ok(entries)
         })
         .await?;
