@@ -100,12 +100,16 @@ pub struct AsItStoodArgs {
 
 #[derive(Args, Debug)]
 pub struct AccessArgs {
+    /// Only reads of this stream, by id or a word of its name.
     #[arg(long)]
     pub stream: Option<String>,
+    /// Only reads by this person (id, username or name).
     #[arg(long)]
     pub person: Option<String>,
+    /// From this date (YYYY-MM-DD) or date and time (RFC 3339).
     #[arg(long)]
     pub from: Option<String>,
+    /// Up to this date or date and time.
     #[arg(long)]
     pub to: Option<String>,
 }
