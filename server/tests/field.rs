@@ -310,3 +310,82 @@ fn a_record_the_server_would_refuse_is_refused_on_the_phone_before_it_is_written
     let reports = asha.sync();
     assert!(reports.iter().all(|r| r.synced()), "{reports:?}");
 }
+
+/// Automerge's Bloom filters answer "maybe held" for about one change in a hundred that
+/// the peer does not hold. When a new project's `ProjectStarted` is such a change, the
+/// phone's first full message carries only the observation after it; the server cannot
+/// apply that yet and, the stream still being empty, does not keep it. The server then
+/// asks for both in turn, and the phone must send the observation a second time.
+#[test]
+fn a_bloom_filter_false_positive_does_not_stall_a_new_projects_first_sync() {
+    use automerge::sync::BloomFilter;
+    use praxis_core::domain::record::StreamKind;
+    use praxis_core::replication::StreamDocument;
+    use praxis_core::store::Store;
+
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let fx = fixture(&data);
+    let server = TestServer::start(&data);
+    let mut phone = Phone::enrol(dir.path(), &server.url, "practitioner-north");
+    phone.sync();
+
+    // Start projects on a scratch replica of this phone until one's `ProjectStarted`
+    // is a false positive in the filter of a document holding only the genesis.
+    let mut scratch = Store::create(&dir.path().join("scratch.sqlite3"), "scratch").unwrap();
+    scratch
+        .adopt_identity(phone.store.identity().clone())
+        .unwrap();
+    scratch
+        .add_stream(fx.collaborative, StreamKind::Collaborative, "c", None)
+        .unwrap();
+    let collaborative = phone.store.changes_since(fx.collaborative, &[]).unwrap();
+    scratch
+        .merge_changes(fx.collaborative, &collaborative)
+        .unwrap();
+    let mut found = None;
+    for _ in 0..5_000 {
+        let project = scratch
+            .start_project(ProjectStarted {
+                collaborative: fx.collaborative,
+                team: "Northside".into(),
+                organisation: "Northshire County Council".into(),
+                title: "Positive risk plans".into(),
+            })
+            .unwrap()
+            .stream;
+        scratch.record(project, observation("first")).unwrap();
+        let genesis = StreamDocument::genesis(project).unwrap().heads();
+        let changes = scratch.changes_since(project, &genesis).unwrap();
+        let started = automerge::Change::try_from(changes[0].as_slice())
+            .unwrap()
+            .hash();
+        if BloomFilter::from_hashes(genesis.iter()).contains_hash(&started) {
+            found = Some((project, changes));
+            break;
+        }
+    }
+    let (project, changes) =
+        found.expect("one start in a hundred or so is a false positive; none in 5,000");
+
+    // The phone holds that project, started here, and syncs it for the first time.
+    phone
+        .store
+        .add_stream(
+            project,
+            StreamKind::Project,
+            "Positive risk plans (Northside)",
+            Some(fx.collaborative),
+        )
+        .unwrap();
+    phone.store.merge_changes(project, &changes).unwrap();
+    let reports = phone.sync();
+    assert!(reports.iter().all(|r| r.synced()), "{reports:?}");
+    let on_server = server.get_json(&format!("/api/v1/streams/{project}/events"), &phone.token);
+    assert_eq!(
+        on_server["events"].as_array().unwrap().len(),
+        2,
+        "{on_server}"
+    );
+    assert_eq!(phone.store.waiting_to_sync("server").unwrap(), 0);
+}

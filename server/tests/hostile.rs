@@ -88,7 +88,8 @@ fn setup(dir: &std::path::Path) -> (TestServer, Phone, StreamId, StreamId) {
         .unwrap()
         .stream;
     phone.store.record(project, observation("first")).unwrap();
-    phone.sync();
+    let reports = phone.sync();
+    assert!(reports.iter().all(|r| r.synced()), "{reports:?}");
     (server, phone, project, fx.collaborative)
 }
 

@@ -94,6 +94,7 @@ impl Store {
         stream: StreamId,
         state: &mut State,
     ) -> Result<Option<Outgoing>, StoreError> {
+        forget_sent_if_asked_again(state);
         let (mut document, seen) = self.take_document(stream)?;
         let message = document.generate_sync_message(state);
         let heads = document.heads();
@@ -143,6 +144,20 @@ impl Store {
                 self.clock = before;
                 Err(e)
             }
+        }
+    }
+}
+
+/// Automerge sends each change once per session and leaves out of later messages any
+/// it has sent, even when the peer names it in its `need`. A peer asks again only if
+/// it did not keep the change: one that arrived before a change it depends on (held
+/// back by a Bloom filter's false positive) waits in the document's memory, and the
+/// server forgets it when the round ends with nothing applied. Sending it again is
+/// harmless; leaving it out stalls the stream until the next session.
+fn forget_sent_if_asked_again(state: &mut State) {
+    if let Some(need) = &state.their_need {
+        for hash in need {
+            state.sent_hashes.remove(hash);
         }
     }
 }
