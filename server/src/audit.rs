@@ -13,6 +13,7 @@ use crate::storage::{Storage, StreamAccess};
 use praxis_core::audit::bundle::{self, StreamContent, Verification};
 use praxis_core::audit::change_graph::ChangeGraph;
 use praxis_core::domain::as_it_stood::StreamAsItStood;
+use praxis_core::domain::dashboard::Dashboard;
 use praxis_core::domain::envelope::Envelope;
 use praxis_core::domain::event::{Event, EventKind};
 use praxis_core::domain::ids::{DeviceId, EventId, PersonId, StreamId};
@@ -376,6 +377,9 @@ pub fn timeline(
     Ok(entries.into_iter().map(|(_, v)| v).collect())
 }
 
+/// The view of a collaborative's stream that is its dashboard.
+pub const DASHBOARD: &str = "dashboard";
+
 /// A point in a stream's history.
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "point", rename_all = "kebab-case")]
@@ -384,6 +388,59 @@ pub enum Point {
     At { at: String },
     /// The server's knowledge just after this event reached it.
     After { event: EventId, at: String },
+}
+
+/// Where a point is in the receipt log: everything that arrived up to it was held.
+fn limit_of(
+    at: Option<i64>,
+    after: Option<EventId>,
+    arrivals: &[&Arrivals],
+) -> Result<(Point, Arrival)> {
+    match (at, after) {
+        (Some(at), None) => Ok((
+            Point::At { at: timestamp(at) },
+            Arrival { at, seq: i64::MAX },
+        )),
+        (None, Some(event)) => {
+            let Some((arrival, holder)) = arrivals
+                .iter()
+                .find_map(|a| a.of(event).map(|arrival| (arrival, a)))
+            else {
+                return Err(ServerError::NotFound(format!(
+                    "There is no event {event} in the streams you asked about."
+                )));
+            };
+            // The whole sync message that brought it: every receipt of that moment.
+            let last = holder
+                .by_event
+                .values()
+                .filter(|(a, _, _)| a.at == arrival.at)
+                .map(|(a, _, _)| a.seq)
+                .max()
+                .unwrap_or(arrival.seq);
+            Ok((
+                Point::After {
+                    event,
+                    at: timestamp(arrival.at),
+                },
+                Arrival {
+                    at: arrival.at,
+                    seq: last,
+                },
+            ))
+        }
+        _ => Err(ServerError::BadRequest(
+            "Give either `at` (a date and time, such as 2026-03-10T17:40:00Z) or `after` (an event id), not both.".into(),
+        )),
+    }
+}
+
+/// The events of a stream the server held at `limit`.
+fn held_at(events: Vec<Envelope>, arrivals: &Arrivals, limit: Arrival) -> Vec<Envelope> {
+    events
+        .into_iter()
+        .filter(|e| arrivals.of(e.id).is_some_and(|a| a <= limit))
+        .collect()
 }
 
 /// The stream's events as the server held them at a point, folded.
@@ -395,48 +452,65 @@ pub fn as_it_stood(
 ) -> Result<(Point, StreamAsItStood, Vec<Envelope>)> {
     let events = storage.envelopes(stream)?;
     let arrivals = Arrivals::read(storage, &events, stream)?;
-    let (point, limit) = match (at, after) {
-        (Some(at), None) => (
-            Point::At { at: timestamp(at) },
-            Arrival { at, seq: i64::MAX },
-        ),
-        (None, Some(event)) => {
-            let Some(arrival) = arrivals.of(event) else {
-                return Err(ServerError::NotFound(format!(
-                    "There is no event {event} in this stream."
-                )));
-            };
-            // The whole sync message that brought it: every receipt of that moment.
-            let last = arrivals
-                .by_event
-                .values()
-                .filter(|(a, _, _)| a.at == arrival.at)
-                .map(|(a, _, _)| a.seq)
-                .max()
-                .unwrap_or(arrival.seq);
-            (
-                Point::After {
-                    event,
-                    at: timestamp(arrival.at),
-                },
-                Arrival {
-                    at: arrival.at,
-                    seq: last,
-                },
-            )
-        }
-        _ => {
-            return Err(ServerError::BadRequest(
-                "Give either `at` (a date and time, such as 2026-03-10T17:40:00Z) or `after` (an event id), not both.".into(),
-            ));
-        }
-    };
-    let held: Vec<Envelope> = events
-        .into_iter()
-        .filter(|e| arrivals.of(e.id).is_some_and(|a| a <= limit))
-        .collect();
+    let (point, limit) = limit_of(at, after, &[&arrivals])?;
+    let held = held_at(events, &arrivals, limit);
     let folded = StreamAsItStood::fold(stream, &held);
     Ok((point, folded, held))
+}
+
+/// A collaborative's dashboard as the server held it at a point: the collaborative's
+/// stream and those of its projects the person audits, each folded up to the same
+/// moment, read as of that moment's date. With how many events were held in all.
+pub fn dashboard_as_it_stood(
+    storage: &dyn Storage,
+    person: PersonId,
+    access: &StreamAccess,
+    at: Option<i64>,
+    after: Option<EventId>,
+) -> Result<(Point, Dashboard, usize)> {
+    if access.kind != StreamKind::Collaborative {
+        return Err(ServerError::BadRequest(format!(
+            "{} is a team's project: the dashboard view is of a collaborative's stream.",
+            access.name
+        )));
+    }
+    let collaborative = access.stream_id;
+    let mut streams = vec![collaborative];
+    streams.extend(
+        audited_streams(storage, person)?
+            .into_iter()
+            .filter(|s| s.kind == StreamKind::Project && s.collaborative == Some(collaborative))
+            .map(|s| s.stream_id),
+    );
+    let mut read = Vec::with_capacity(streams.len());
+    for stream in streams {
+        let events = storage.envelopes(stream)?;
+        let arrivals = Arrivals::read(storage, &events, stream)?;
+        read.push((stream, events, arrivals));
+    }
+    let all: Vec<&Arrivals> = read.iter().map(|(_, _, a)| a).collect();
+    let (point, limit) = limit_of(at, after, &all)?;
+    let mut held = 0;
+    let folds: Vec<StreamAsItStood> = read
+        .into_iter()
+        .map(|(stream, events, arrivals)| {
+            let events = held_at(events, &arrivals, limit);
+            held += events.len();
+            StreamAsItStood::fold(stream, &events)
+        })
+        .collect();
+    let today = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(limit.at) * 1_000_000)
+        .map_err(|e| ServerError::BadRequest(format!("That moment is out of range: {e}.")))?
+        .date();
+    let (whole, projects) = folds
+        .split_first()
+        .ok_or_else(|| ServerError::Internal("no collaborative stream was read".into()))?;
+    let dashboard = whole.dashboard(projects, today).ok_or_else(|| {
+        ServerError::NotFound(format!(
+            "{collaborative} was not yet a founded collaborative at that point; the dashboard view is of a collaborative's stream."
+        ))
+    })?;
+    Ok((point, dashboard, held))
 }
 
 /// One view of a stream as it stood: `view` is overview, cycle, measure, report or
@@ -486,14 +560,14 @@ pub fn view_of(
         )?,
         other => {
             return Err(ServerError::BadRequest(format!(
-                "'{other}' is not a view; give overview, cycle, measure, report or history."
+                "'{other}' is not a view; give overview, cycle, measure, report or history (or dashboard, for a collaborative)."
             )));
         }
     };
     Ok(value)
 }
 
-fn to_value(v: &impl Serialize) -> Result<Value> {
+pub fn to_value(v: &impl Serialize) -> Result<Value> {
     serde_json::to_value(v).map_err(|e| ServerError::Internal(e.to_string()))
 }
 

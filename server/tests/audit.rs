@@ -94,7 +94,9 @@ fn ids(list: &Value) -> Vec<String> {
 struct Scenario {
     _dir: tempfile::TempDir,
     server: TestServer,
+    collaborative: StreamId,
     project: StreamId,
+    report: EventId,
     cycle: EventId,
     measure: EventId,
     decision: EventId,
@@ -240,7 +242,9 @@ fn scenario() -> Scenario {
     Scenario {
         _dir: dir,
         server,
+        collaborative: fx.collaborative,
         project,
+        report,
         cycle,
         measure,
         decision,
@@ -354,6 +358,77 @@ fn views_as_they_stood_are_the_servers_knowledge_at_that_point() {
         1,
         "Ben's observation, now that it has arrived"
     );
+    // The collaborative's dashboard as it stood: Northside's line (the team this
+    // auditor audits) before the coordinator's score reached the office, and after.
+    let dashboard = |point: &str| {
+        s.server.get_json(
+            &format!(
+                "/api/v1/audit/streams/{}/as-it-stood?view=dashboard&{point}",
+                s.collaborative
+            ),
+            token,
+        )
+    };
+    let line = |d: &Value| {
+        let teams = d["as_it_stood"]["teams"].as_array().unwrap().clone();
+        assert_eq!(teams.len(), 1, "{d}");
+        teams[0].clone()
+    };
+    let live = s.server.get_json(
+        &format!("/api/v1/collaboratives/{}/dashboard", s.collaborative),
+        token,
+    );
+    let live_line = live["teams"][0].clone();
+    assert!(live_line["coordinator_score"].is_number(), "{live}");
+    let reported = line(&dashboard(&format!("after={}", s.report)));
+    assert_eq!(reported["self_score"], live_line["self_score"]);
+    assert!(reported["coordinator_score"].is_null(), "{reported}");
+    assert!(reported["gap_tenths"].is_null());
+    let scored = dashboard(&format!("after={}", s.score));
+    assert_eq!(scored["point"]["point"], "after");
+    let scored_line = line(&scored);
+    assert_eq!(
+        scored_line["coordinator_score"],
+        live_line["coordinator_score"]
+    );
+    assert_eq!(scored_line["gap_tenths"], -5);
+    // Now, it is the live dashboard, read on another day.
+    let now = dashboard("at=2100-01-01");
+    assert_eq!(now["as_it_stood"]["today"], "2100-01-01");
+    let mut now_line = line(&now);
+    let mut live_line = live_line.clone();
+    for by_date in ["cycles_per_month", "report_due", "reports_late"] {
+        now_line[by_date].take();
+        live_line[by_date].take();
+    }
+    assert_eq!(now_line, live_line);
+    // Before the collaborative reached the server there was no dashboard.
+    let unfounded = s.server.get(
+        &format!(
+            "/api/v1/audit/streams/{}/as-it-stood?view=dashboard&at=2000-01-01",
+            s.collaborative
+        ),
+        token,
+    );
+    assert_eq!(unfounded.status(), 404);
+    assert!(
+        unfounded
+            .text()
+            .unwrap()
+            .contains("not yet a founded collaborative")
+    );
+    // A project's stream has no dashboard.
+    let wrong = s
+        .server
+        .get(&format!("{path}?view=dashboard&at=2100-01-01"), token);
+    assert_eq!(wrong.status(), 400);
+    assert!(
+        wrong
+            .text()
+            .unwrap()
+            .contains("is of a collaborative's stream")
+    );
+
     // Bad points are refused with what to give.
     let bad = s.server.get(&format!("{path}?at=yesterday"), token);
     assert_eq!(bad.status(), 400);

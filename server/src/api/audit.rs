@@ -143,18 +143,29 @@ pub async fn as_it_stood(
     let value = state
         .with(move |s| {
             let access = audit::auditable(s, device.person, stream)?;
-            let (point, folded, held) = audit::as_it_stood(s, stream, at, after)?;
-            let shown = audit::view_of(&folded, access.kind, &view, id)?;
-            s.log_access(
-                &device,
-                "GET /api/v1/audit/streams/{stream_id}/as-it-stood",
-                stream,
-                id,
-            )?;
+            let mut reads = vec![(stream, id)];
+            let (point, shown, held) = if view == audit::DASHBOARD {
+                let (point, dashboard, held) =
+                    audit::dashboard_as_it_stood(s, device.person, &access, at, after)?;
+                reads.extend(dashboard.teams.iter().map(|t| (t.stream, None)));
+                (point, audit::to_value(&dashboard)?, held)
+            } else {
+                let (point, folded, held) = audit::as_it_stood(s, stream, at, after)?;
+                let shown = audit::view_of(&folded, access.kind, &view, id)?;
+                (point, shown, held.len())
+            };
+            for (read, record) in reads {
+                s.log_access(
+                    &device,
+                    "GET /api/v1/audit/streams/{stream_id}/as-it-stood",
+                    read,
+                    record,
+                )?;
+            }
             Ok(json!({
                 "stream": stream,
                 "point": point,
-                "events": held.len(),
+                "events": held,
                 "view": view,
                 "id": id,
                 "as_it_stood": shown,
