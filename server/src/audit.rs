@@ -9,13 +9,13 @@
 //! event X" is the same at the moment X reached the server.
 
 use crate::error::ServerError;
-use crate::storage::{Storage, StreamAccess};
+use crate::storage::{Membership, Storage, StreamAccess, Team};
 use praxis_core::audit::bundle::{self, StreamContent, Verification};
 use praxis_core::audit::change_graph::ChangeGraph;
 use praxis_core::domain::as_it_stood::StreamAsItStood;
 use praxis_core::domain::dashboard::Dashboard;
 use praxis_core::domain::envelope::Envelope;
-use praxis_core::domain::event::{Event, EventKind};
+use praxis_core::domain::event::{Event, EventKind, Scope};
 use praxis_core::domain::ids::{DeviceId, EventId, PersonId, StreamId};
 use praxis_core::domain::record::StreamKind;
 use praxis_core::domain::role::Role;
@@ -253,6 +253,40 @@ fn filtered_streams(
     Ok(streams)
 }
 
+/// The roles `person` held for the stream at `at` (milliseconds): those of the
+/// memberships granted by then and not yet revoked, for the stream's collaborative as
+/// a whole or for its team (any of its teams, for the collaborative's own stream).
+fn roles_held(
+    memberships: &[Membership],
+    teams: &[Team],
+    access: &StreamAccess,
+    person: PersonId,
+    at: i64,
+) -> Vec<&'static str> {
+    let collaborative = match access.kind {
+        StreamKind::Collaborative => Some(access.stream_id),
+        _ => access.collaborative,
+    };
+    let applies = |scope: &Scope| match scope {
+        Scope::Collaborative(c) => Some(*c) == collaborative,
+        Scope::Team(t) => match access.team {
+            Some(team) => *t == team,
+            None => teams
+                .iter()
+                .any(|x| x.id == *t && Some(x.collaborative) == collaborative),
+        },
+    };
+    let mut roles: Vec<Role> = memberships
+        .iter()
+        .filter(|m| m.person == person && m.role.may_read() && m.held_at(at))
+        .filter(|m| applies(&m.scope))
+        .map(|m| m.role)
+        .collect();
+    roles.sort();
+    roles.dedup();
+    roles.iter().map(|r| r.name()).collect()
+}
+
 /// The timeline: every event of the streams chosen (with author, roles, device,
 /// device time, server receipt time, content, and whether it came in late), and every
 /// read of them from the access log, in the order they reached the server.
@@ -273,7 +307,8 @@ pub fn timeline(
         )));
     }
     let mut entries: Vec<(Arrival, Value)> = Vec::new();
-    let mut roles_of: HashMap<(PersonId, StreamId), Vec<&'static str>> = HashMap::new();
+    let memberships = storage.memberships()?;
+    let teams = storage.teams()?;
     for access in &streams {
         let stream = access.stream_id;
         let events = storage.envelopes(stream)?;
@@ -305,18 +340,9 @@ pub fn timeline(
             let Some((arrival, from_device, change)) = arrivals.by_event.get(&e.id) else {
                 continue;
             };
-            let roles = match roles_of.get(&(e.author, stream)) {
-                Some(r) => r.clone(),
-                None => {
-                    let r: Vec<&'static str> = storage
-                        .access(e.author, stream)?
-                        .map(|a| a.roles.iter().map(|r| r.name()).collect())
-                        .unwrap_or_default();
-                    roles_of.insert((e.author, stream), r.clone());
-                    r
-                }
-            };
             let recorded = e.recorded_at.millis as i64;
+            // The roles the server checked it against when it arrived.
+            let roles = roles_held(&memberships, &teams, access, e.author, arrival.at);
             entries.push((
                 *arrival,
                 json!({

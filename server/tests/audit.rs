@@ -10,7 +10,9 @@ use common::{Phone, TestServer, fixture};
 use praxis_core::audit::bundle;
 use praxis_core::domain::event::*;
 use praxis_core::domain::ids::{EventId, StreamId};
+use praxis_core::domain::role::Role;
 use praxis_core::store::{Store, queries};
+use praxis_server::storage::{SqliteStorage, Storage};
 use serde_json::Value;
 use time::macros::date;
 
@@ -528,6 +530,41 @@ fn the_timeline_shows_who_recorded_what_when_it_reached_the_office_and_who_read_
     // A kind that does not exist is refused with what to give.
     let bad = s.server.get("/api/v1/audit/timeline?kind=nonsense", token);
     assert_eq!(bad.status(), 400);
+
+    // Ben becomes the team's coordinator: his practitioner membership is revoked and a
+    // coordinator's granted. His records still show the role they arrived under.
+    {
+        let mut storage = SqliteStorage::open(&s.server.data_dir).unwrap();
+        let ben = storage
+            .people()
+            .unwrap()
+            .into_iter()
+            .find(|p| p.username == "practitioner2-north")
+            .unwrap()
+            .id;
+        let practitioner = storage
+            .memberships()
+            .unwrap()
+            .into_iter()
+            .find(|m| m.person == ben && m.role == Role::Practitioner)
+            .unwrap();
+        storage
+            .revoke_membership(practitioner.id, "Now the team's coordinator")
+            .unwrap();
+        storage
+            .grant(ben, Role::Coordinator, practitioner.scope)
+            .unwrap();
+        let now = storage.access(ben, s.project).unwrap().unwrap();
+        assert_eq!(now.roles, vec![Role::Coordinator]);
+    }
+    let bens = q(&format!(
+        "stream={}&person=practitioner2-north&kind=",
+        s.project
+    ));
+    assert_eq!(bens.len(), 2);
+    for e in &bens {
+        assert_eq!(e["roles"], serde_json::json!(["practitioner"]), "{e:#}");
+    }
 }
 
 #[test]
