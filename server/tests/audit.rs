@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Phone, TestServer, fixture};
+use common::{Phone, TestServer, fixture, start_project};
 use praxis_core::audit::bundle;
 use praxis_core::domain::event::*;
 use praxis_core::domain::ids::{EventId, StreamId};
@@ -127,16 +127,7 @@ fn scenario() -> Scenario {
     let mut auditor = Phone::enrol(dir.path(), &server.url, "auditor-north");
 
     asha.sync();
-    let project = asha
-        .store
-        .start_project(ProjectStarted {
-            collaborative: fx.collaborative,
-            team: "Northside".into(),
-            organisation: "Northshire County Council".into(),
-            title: "Positive risk plans".into(),
-        })
-        .unwrap()
-        .stream;
+    let project = start_project(&mut asha.store, fx.collaborative, "Northside");
     let measure = asha
         .store
         .record(project, Event::MeasureDefined(measure()))
