@@ -9,7 +9,7 @@
 //! event X" is the same at the moment X reached the server.
 
 use crate::error::ServerError;
-use crate::storage::{Membership, Storage, StreamAccess, Team};
+use crate::storage::{Device, Membership, Storage, StreamAccess, Team};
 use praxis_core::audit::bundle::{self, StreamContent, Verification};
 use praxis_core::audit::change_graph::ChangeGraph;
 use praxis_core::domain::as_it_stood::StreamAsItStood;
@@ -49,6 +49,73 @@ pub fn auditable(
             "Only a person with the auditor role for this stream's team or collaborative may read its audit trail; ask an administrator to grant it.".into(),
         )),
     }
+}
+
+/// Who reads the audit trail: an enrolled device through the API, or a person in their
+/// browser (a browser being a device of its own in the access log).
+#[derive(Clone, Copy)]
+pub enum Reader<'a> {
+    Device(&'a Device),
+    Browser(PersonId),
+}
+
+impl Reader<'_> {
+    pub fn person(&self) -> PersonId {
+        match self {
+            Reader::Device(d) => d.person,
+            Reader::Browser(p) => *p,
+        }
+    }
+
+    /// Writes the reads to the access log under `route`.
+    pub fn log(
+        &self,
+        storage: &mut dyn Storage,
+        route: &str,
+        reads: &[(StreamId, Option<EventId>)],
+    ) -> Result<()> {
+        match self {
+            Reader::Device(device) => {
+                for (stream, record) in reads {
+                    storage.log_access(device, route, *stream, *record)?;
+                }
+                Ok(())
+            }
+            Reader::Browser(person) => storage.log_browser_access(*person, route, reads),
+        }
+    }
+}
+
+/// What an audited read is of.
+#[derive(Clone, Copy)]
+pub enum Of {
+    Stream(StreamId),
+    /// A record, in whichever stream holds it.
+    Record(EventId),
+}
+
+/// Reads a stream for a person who audits it: `read` gets their access to it, and the
+/// read (of the stream, or of the record) goes into the access log under `route`.
+pub fn audited<T>(
+    storage: &mut dyn Storage,
+    reader: Reader<'_>,
+    route: &str,
+    of: Of,
+    read: impl FnOnce(&mut dyn Storage, &StreamAccess) -> Result<T>,
+) -> Result<(StreamAccess, T)> {
+    let (stream, record) = match of {
+        Of::Stream(stream) => (stream, None),
+        Of::Record(id) => (
+            storage
+                .stream_of(id)?
+                .ok_or_else(|| ServerError::NotFound(format!("There is no record {id}.")))?,
+            Some(id),
+        ),
+    };
+    let access = auditable(storage, reader.person(), stream)?;
+    let value = read(storage, &access)?;
+    reader.log(storage, route, &[(stream, record)])?;
+    Ok((access, value))
 }
 
 /// Every stream the person audits.

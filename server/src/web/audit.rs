@@ -7,7 +7,7 @@
 use super::layout::page;
 use super::{SignedIn, WebError, html_page, query_value};
 use crate::api::{AppState, parse_record, parse_stream};
-use crate::audit::{self, TimelineFilter};
+use crate::audit::{self, Of, Reader, TimelineFilter};
 use crate::error::ServerError;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
@@ -275,17 +275,18 @@ pub async fn decision(
 ) -> Result<Response, WebError> {
     let id = parse_record(&id)?;
     let person = who.session.person;
-    let (stream, context) = state
+    let (access, context) = state
         .with(move |s| {
-            let stream = s
-                .stream_of(id)?
-                .ok_or_else(|| ServerError::NotFound(format!("There is no record {id}.")))?;
-            audit::auditable(s, person, stream)?;
-            let context = audit::decision_context(s, stream, id)?;
-            s.log_browser_access(person, "GET /audit/decisions/{id}", &[(stream, Some(id))])?;
-            Ok((stream, context))
+            audit::audited(
+                s,
+                Reader::Browser(person),
+                "GET /audit/decisions/{id}",
+                Of::Record(id),
+                |s, access| audit::decision_context(s, access.stream_id, id),
+            )
         })
         .await?;
+    let stream = access.stream_id;
     let d = &context["decision"];
     let list = |key: &str| context[key].as_array().cloned().unwrap_or_default();
     Ok(html_page(page(
@@ -327,18 +328,18 @@ pub async fn integrity(
 ) -> Result<Response, WebError> {
     let stream = parse_stream(&id)?;
     let person = who.session.person;
-    let (name, report) = state
+    let (access, report) = state
         .with(move |s| {
-            let access = audit::auditable(s, person, stream)?;
-            let report = audit::integrity(s, &access)?;
-            s.log_browser_access(
-                person,
+            audit::audited(
+                s,
+                Reader::Browser(person),
                 "GET /audit/streams/{id}/integrity",
-                &[(stream, None)],
-            )?;
-            Ok((access.name, report))
+                Of::Stream(stream),
+                |s, access| audit::integrity(s, access),
+            )
         })
         .await?;
+    let name = access.name;
     let intact = report["intact"] == true;
     Ok(html_page(page(
         &format!("Integrity of {name}"),
@@ -364,16 +365,15 @@ pub async fn bundle(
 ) -> Result<Response, WebError> {
     let stream = parse_stream(&id)?;
     let person = who.session.person;
-    let (bytes, digest) = state
+    let (_, (bytes, digest)) = state
         .with(move |s| {
-            let access = audit::auditable(s, person, stream)?;
-            let exported = audit::export(s, &[access])?;
-            s.log_browser_access(
-                person,
+            audit::audited(
+                s,
+                Reader::Browser(person),
                 "GET /audit/streams/{id}/bundle.tar",
-                &[(stream, None)],
-            )?;
-            Ok(exported)
+                Of::Stream(stream),
+                |s, access| audit::export(s, std::slice::from_ref(access)),
+            )
         })
         .await?;
     let digest = HeaderValue::from_str(&digest)
