@@ -801,10 +801,11 @@ pub fn export(storage: &mut dyn Storage, streams: &[StreamAccess]) -> Result<(Ve
         });
     }
     let created = timestamp(praxis_core::domain::hlc::wall_millis_now() as i64);
-    let (bytes, _) =
+    let (bytes, manifest) =
         bundle::write(contents, &created).map_err(|e| ServerError::Internal(e.to_string()))?;
-    let verification = bundle::verify(&bytes).map_err(|e| ServerError::Internal(e.to_string()))?;
-    Ok((bytes, verification.manifest_sha256))
+    let digest =
+        bundle::manifest_sha256(&manifest).map_err(|e| ServerError::Internal(e.to_string()))?;
+    Ok((bytes, digest))
 }
 
 /// Checks a stream's history as the server holds it: its change graph and receipt log
