@@ -22,6 +22,7 @@ struct Team {
     _dir: tempfile::TempDir,
     a: Store,
     b: Store,
+    collaborative: StreamId,
     project: StreamId,
     cycle: EventId,
     measure: EventId,
@@ -172,6 +173,7 @@ fn team() -> Team {
         _dir: dir,
         a,
         b,
+        collaborative: c,
         project,
         cycle,
         measure,
@@ -193,18 +195,56 @@ fn events_of(changes: &[Vec<u8>]) -> Vec<Envelope> {
         .collect()
 }
 
-/// A fresh replica holding exactly `changes` of the project.
-fn replica(dir: &std::path::Path, project: StreamId, changes: &[Vec<u8>]) -> Store {
+/// A fresh replica holding exactly `changes` of the project, and the collaborative
+/// whole (`collaborative`: its id and changes).
+fn replica(
+    dir: &std::path::Path,
+    project: StreamId,
+    changes: &[Vec<u8>],
+    collaborative: (StreamId, &[Vec<u8>]),
+) -> Store {
     let mut store = Store::create(
         &dir.join(format!("replica-{}.sqlite3", uuid::Uuid::now_v7())),
         "Replica",
     )
     .unwrap();
+    let (c, founded) = collaborative;
     store
-        .add_stream(project, StreamKind::Project, "p", None)
+        .add_stream(c, StreamKind::Collaborative, "c", None)
+        .unwrap();
+    store.merge_changes(c, founded).unwrap();
+    store
+        .add_stream(project, StreamKind::Project, "p", Some(c))
         .unwrap();
     store.merge_changes(project, changes).unwrap();
     store
+}
+
+/// The collaborative's dashboard folded from the same events equals the replica's,
+/// on a day inside the collaborative's calendar. A project that held no events yet had
+/// not reached the office, so it has no line.
+fn assert_same_dashboard(
+    store: &Store,
+    whole: &StreamAsItStood,
+    project: &StreamAsItStood,
+    at: &str,
+) {
+    let today = time::macros::date!(2026 - 03 - 10);
+    let c = whole.views().summary.stream;
+    let p = project.views().summary.stream;
+    let projects = if project.events() > 0 {
+        vec![p]
+    } else {
+        vec![]
+    };
+    let stored = queries::dashboard(store.connection(), c, &projects, today)
+        .unwrap()
+        .expect("a founded collaborative");
+    assert_eq!(
+        Some(stored),
+        whole.dashboard(std::slice::from_ref(project), today),
+        "the dashboard {at}"
+    );
 }
 
 /// Every view the replica shows equals the one folded from the same events.
@@ -251,11 +291,15 @@ fn the_view_as_it_stood_equals_a_replica_that_held_exactly_those_events() {
     // Device b holds everything (a never received b's last observation).
     let changes = t.b.changes_since(t.project, &[]).unwrap();
     assert_eq!(changes.len(), 19, "genesis and 18 events");
+    let founded = t.a.changes_since(t.collaborative, &[]).unwrap();
+    let whole = StreamAsItStood::fold(t.collaborative, &events_of(&founded));
     for k in 0..=changes.len() {
         let prefix = &changes[..k];
         let folded = StreamAsItStood::fold(t.project, &events_of(prefix));
-        let store = replica(dir.path(), t.project, prefix);
-        assert_same_views(&store, &folded, t.project, &format!("after {k} changes"));
+        let store = replica(dir.path(), t.project, prefix, (t.collaborative, &founded));
+        let at = format!("after {k} changes");
+        assert_same_views(&store, &folded, t.project, &at);
+        assert_same_dashboard(&store, &whole, &folded, &at);
     }
     // The whole stream, as both devices show it now.
     let all = StreamAsItStood::fold(t.project, &events_of(&changes));
@@ -279,6 +323,7 @@ fn what_an_author_had_seen_is_the_causal_past_of_their_change() {
     let mut t = team();
     let dir = tempfile::tempdir().unwrap();
     let changes = t.b.changes_since(t.project, &[]).unwrap();
+    let founded = t.a.changes_since(t.collaborative, &[]).unwrap();
     let graph = ChangeGraph::from_changes(&changes).unwrap();
     let events: Vec<Envelope> = graph.events().cloned().collect();
     let mut checked = 0;
@@ -293,7 +338,7 @@ fn what_an_author_had_seen_is_the_causal_past_of_their_change() {
             .filter(|(n, _)| n.events.is_empty() || n.events.iter().any(|x| seen.contains(&x.id)))
             .map(|(_, c)| c.clone())
             .collect();
-        let store = replica(dir.path(), t.project, &held);
+        let store = replica(dir.path(), t.project, &held, (t.collaborative, &founded));
         let folded =
             StreamAsItStood::fold(t.project, events.iter().filter(|x| seen.contains(&x.id)));
         assert_same_views(&store, &folded, t.project, &format!("as {} saw it", e.id));

@@ -174,6 +174,31 @@ fn an_auditor_replays_decisions_exports_a_bundle_and_verifies_it_offline() {
     ));
     assert_eq!(stood["point"]["point"], "after");
     assert!(stood["as_it_stood"]["measures"].is_array());
+    // The collaborative's dashboard at the same moment, every team she audits in it.
+    let collaborative = events
+        .iter()
+        .find(|e| e["kind"] == "collaborative-founded")
+        .expect("the demo's collaborative")["stream"]
+        .as_str()
+        .unwrap();
+    let dashboard = json(&praxis(
+        d,
+        &store,
+        &[
+            "--json",
+            "audit",
+            "as-it-stood",
+            "--stream",
+            collaborative,
+            "--after",
+            id,
+            "--view",
+            "dashboard",
+        ],
+    ));
+    let teams = dashboard["as_it_stood"]["teams"].as_array().unwrap();
+    assert!(teams.len() > 1, "{dashboard:#}");
+    assert!(teams.iter().any(|t| t["stream"] == stream));
 
     let integrity = json(&praxis(
         d,

@@ -9,12 +9,13 @@
 //! event X" is the same at the moment X reached the server.
 
 use crate::error::ServerError;
-use crate::storage::{Storage, StreamAccess};
+use crate::storage::{Device, Membership, Storage, StreamAccess, Team};
 use praxis_core::audit::bundle::{self, StreamContent, Verification};
 use praxis_core::audit::change_graph::ChangeGraph;
 use praxis_core::domain::as_it_stood::StreamAsItStood;
+use praxis_core::domain::dashboard::Dashboard;
 use praxis_core::domain::envelope::Envelope;
-use praxis_core::domain::event::{Event, EventKind};
+use praxis_core::domain::event::{Event, EventKind, Scope};
 use praxis_core::domain::ids::{DeviceId, EventId, PersonId, StreamId};
 use praxis_core::domain::record::StreamKind;
 use praxis_core::domain::role::Role;
@@ -48,6 +49,73 @@ pub fn auditable(
             "Only a person with the auditor role for this stream's team or collaborative may read its audit trail; ask an administrator to grant it.".into(),
         )),
     }
+}
+
+/// Who reads the audit trail: an enrolled device through the API, or a person in their
+/// browser (a browser being a device of its own in the access log).
+#[derive(Clone, Copy)]
+pub enum Reader<'a> {
+    Device(&'a Device),
+    Browser(PersonId),
+}
+
+impl Reader<'_> {
+    pub fn person(&self) -> PersonId {
+        match self {
+            Reader::Device(d) => d.person,
+            Reader::Browser(p) => *p,
+        }
+    }
+
+    /// Writes the reads to the access log under `route`.
+    pub fn log(
+        &self,
+        storage: &mut dyn Storage,
+        route: &str,
+        reads: &[(StreamId, Option<EventId>)],
+    ) -> Result<()> {
+        match self {
+            Reader::Device(device) => {
+                for (stream, record) in reads {
+                    storage.log_access(device, route, *stream, *record)?;
+                }
+                Ok(())
+            }
+            Reader::Browser(person) => storage.log_browser_access(*person, route, reads),
+        }
+    }
+}
+
+/// What an audited read is of.
+#[derive(Clone, Copy)]
+pub enum Of {
+    Stream(StreamId),
+    /// A record, in whichever stream holds it.
+    Record(EventId),
+}
+
+/// Reads a stream for a person who audits it: `read` gets their access to it, and the
+/// read (of the stream, or of the record) goes into the access log under `route`.
+pub fn audited<T>(
+    storage: &mut dyn Storage,
+    reader: Reader<'_>,
+    route: &str,
+    of: Of,
+    read: impl FnOnce(&mut dyn Storage, &StreamAccess) -> Result<T>,
+) -> Result<(StreamAccess, T)> {
+    let (stream, record) = match of {
+        Of::Stream(stream) => (stream, None),
+        Of::Record(id) => (
+            storage
+                .stream_of(id)?
+                .ok_or_else(|| ServerError::NotFound(format!("There is no record {id}.")))?,
+            Some(id),
+        ),
+    };
+    let access = auditable(storage, reader.person(), stream)?;
+    let value = read(storage, &access)?;
+    reader.log(storage, route, &[(stream, record)])?;
+    Ok((access, value))
 }
 
 /// Every stream the person audits.
@@ -252,6 +320,40 @@ fn filtered_streams(
     Ok(streams)
 }
 
+/// The roles `person` held for the stream at `at` (milliseconds): those of the
+/// memberships granted by then and not yet revoked, for the stream's collaborative as
+/// a whole or for its team (any of its teams, for the collaborative's own stream).
+fn roles_held(
+    memberships: &[Membership],
+    teams: &[Team],
+    access: &StreamAccess,
+    person: PersonId,
+    at: i64,
+) -> Vec<&'static str> {
+    let collaborative = match access.kind {
+        StreamKind::Collaborative => Some(access.stream_id),
+        _ => access.collaborative,
+    };
+    let applies = |scope: &Scope| match scope {
+        Scope::Collaborative(c) => Some(*c) == collaborative,
+        Scope::Team(t) => match access.team {
+            Some(team) => *t == team,
+            None => teams
+                .iter()
+                .any(|x| x.id == *t && Some(x.collaborative) == collaborative),
+        },
+    };
+    let mut roles: Vec<Role> = memberships
+        .iter()
+        .filter(|m| m.person == person && m.role.may_read() && m.held_at(at))
+        .filter(|m| applies(&m.scope))
+        .map(|m| m.role)
+        .collect();
+    roles.sort();
+    roles.dedup();
+    roles.iter().map(|r| r.name()).collect()
+}
+
 /// The timeline: every event of the streams chosen (with author, roles, device,
 /// device time, server receipt time, content, and whether it came in late), and every
 /// read of them from the access log, in the order they reached the server.
@@ -272,7 +374,8 @@ pub fn timeline(
         )));
     }
     let mut entries: Vec<(Arrival, Value)> = Vec::new();
-    let mut roles_of: HashMap<(PersonId, StreamId), Vec<&'static str>> = HashMap::new();
+    let memberships = storage.memberships()?;
+    let teams = storage.teams()?;
     for access in &streams {
         let stream = access.stream_id;
         let events = storage.envelopes(stream)?;
@@ -304,18 +407,9 @@ pub fn timeline(
             let Some((arrival, from_device, change)) = arrivals.by_event.get(&e.id) else {
                 continue;
             };
-            let roles = match roles_of.get(&(e.author, stream)) {
-                Some(r) => r.clone(),
-                None => {
-                    let r: Vec<&'static str> = storage
-                        .access(e.author, stream)?
-                        .map(|a| a.roles.iter().map(|r| r.name()).collect())
-                        .unwrap_or_default();
-                    roles_of.insert((e.author, stream), r.clone());
-                    r
-                }
-            };
             let recorded = e.recorded_at.millis as i64;
+            // The roles the server checked it against when it arrived.
+            let roles = roles_held(&memberships, &teams, access, e.author, arrival.at);
             entries.push((
                 *arrival,
                 json!({
@@ -376,6 +470,9 @@ pub fn timeline(
     Ok(entries.into_iter().map(|(_, v)| v).collect())
 }
 
+/// The view of a collaborative's stream that is its dashboard.
+pub const DASHBOARD: &str = "dashboard";
+
 /// A point in a stream's history.
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "point", rename_all = "kebab-case")]
@@ -384,6 +481,59 @@ pub enum Point {
     At { at: String },
     /// The server's knowledge just after this event reached it.
     After { event: EventId, at: String },
+}
+
+/// Where a point is in the receipt log: everything that arrived up to it was held.
+fn limit_of(
+    at: Option<i64>,
+    after: Option<EventId>,
+    arrivals: &[&Arrivals],
+) -> Result<(Point, Arrival)> {
+    match (at, after) {
+        (Some(at), None) => Ok((
+            Point::At { at: timestamp(at) },
+            Arrival { at, seq: i64::MAX },
+        )),
+        (None, Some(event)) => {
+            let Some((arrival, holder)) = arrivals
+                .iter()
+                .find_map(|a| a.of(event).map(|arrival| (arrival, a)))
+            else {
+                return Err(ServerError::NotFound(format!(
+                    "There is no event {event} in the streams you asked about."
+                )));
+            };
+            // The whole sync message that brought it: every receipt of that moment.
+            let last = holder
+                .by_event
+                .values()
+                .filter(|(a, _, _)| a.at == arrival.at)
+                .map(|(a, _, _)| a.seq)
+                .max()
+                .unwrap_or(arrival.seq);
+            Ok((
+                Point::After {
+                    event,
+                    at: timestamp(arrival.at),
+                },
+                Arrival {
+                    at: arrival.at,
+                    seq: last,
+                },
+            ))
+        }
+        _ => Err(ServerError::BadRequest(
+            "Give either `at` (a date and time, such as 2026-03-10T17:40:00Z) or `after` (an event id), not both.".into(),
+        )),
+    }
+}
+
+/// The events of a stream the server held at `limit`.
+fn held_at(events: Vec<Envelope>, arrivals: &Arrivals, limit: Arrival) -> Vec<Envelope> {
+    events
+        .into_iter()
+        .filter(|e| arrivals.of(e.id).is_some_and(|a| a <= limit))
+        .collect()
 }
 
 /// The stream's events as the server held them at a point, folded.
@@ -395,48 +545,65 @@ pub fn as_it_stood(
 ) -> Result<(Point, StreamAsItStood, Vec<Envelope>)> {
     let events = storage.envelopes(stream)?;
     let arrivals = Arrivals::read(storage, &events, stream)?;
-    let (point, limit) = match (at, after) {
-        (Some(at), None) => (
-            Point::At { at: timestamp(at) },
-            Arrival { at, seq: i64::MAX },
-        ),
-        (None, Some(event)) => {
-            let Some(arrival) = arrivals.of(event) else {
-                return Err(ServerError::NotFound(format!(
-                    "There is no event {event} in this stream."
-                )));
-            };
-            // The whole sync message that brought it: every receipt of that moment.
-            let last = arrivals
-                .by_event
-                .values()
-                .filter(|(a, _, _)| a.at == arrival.at)
-                .map(|(a, _, _)| a.seq)
-                .max()
-                .unwrap_or(arrival.seq);
-            (
-                Point::After {
-                    event,
-                    at: timestamp(arrival.at),
-                },
-                Arrival {
-                    at: arrival.at,
-                    seq: last,
-                },
-            )
-        }
-        _ => {
-            return Err(ServerError::BadRequest(
-                "Give either `at` (a date and time, such as 2026-03-10T17:40:00Z) or `after` (an event id), not both.".into(),
-            ));
-        }
-    };
-    let held: Vec<Envelope> = events
-        .into_iter()
-        .filter(|e| arrivals.of(e.id).is_some_and(|a| a <= limit))
-        .collect();
+    let (point, limit) = limit_of(at, after, &[&arrivals])?;
+    let held = held_at(events, &arrivals, limit);
     let folded = StreamAsItStood::fold(stream, &held);
     Ok((point, folded, held))
+}
+
+/// A collaborative's dashboard as the server held it at a point: the collaborative's
+/// stream and those of its projects the person audits, each folded up to the same
+/// moment, read as of that moment's date. With how many events were held in all.
+pub fn dashboard_as_it_stood(
+    storage: &dyn Storage,
+    person: PersonId,
+    access: &StreamAccess,
+    at: Option<i64>,
+    after: Option<EventId>,
+) -> Result<(Point, Dashboard, usize)> {
+    if access.kind != StreamKind::Collaborative {
+        return Err(ServerError::BadRequest(format!(
+            "{} is a team's project: the dashboard view is of a collaborative's stream.",
+            access.name
+        )));
+    }
+    let collaborative = access.stream_id;
+    let mut streams = vec![collaborative];
+    streams.extend(
+        audited_streams(storage, person)?
+            .into_iter()
+            .filter(|s| s.kind == StreamKind::Project && s.collaborative == Some(collaborative))
+            .map(|s| s.stream_id),
+    );
+    let mut read = Vec::with_capacity(streams.len());
+    for stream in streams {
+        let events = storage.envelopes(stream)?;
+        let arrivals = Arrivals::read(storage, &events, stream)?;
+        read.push((stream, events, arrivals));
+    }
+    let all: Vec<&Arrivals> = read.iter().map(|(_, _, a)| a).collect();
+    let (point, limit) = limit_of(at, after, &all)?;
+    let mut held = 0;
+    let folds: Vec<StreamAsItStood> = read
+        .into_iter()
+        .map(|(stream, events, arrivals)| {
+            let events = held_at(events, &arrivals, limit);
+            held += events.len();
+            StreamAsItStood::fold(stream, &events)
+        })
+        .collect();
+    let today = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(limit.at) * 1_000_000)
+        .map_err(|e| ServerError::BadRequest(format!("That moment is out of range: {e}.")))?
+        .date();
+    let (whole, projects) = folds
+        .split_first()
+        .ok_or_else(|| ServerError::Internal("no collaborative stream was read".into()))?;
+    let dashboard = whole.dashboard(projects, today).ok_or_else(|| {
+        ServerError::NotFound(format!(
+            "{collaborative} was not yet a founded collaborative at that point; the dashboard view is of a collaborative's stream."
+        ))
+    })?;
+    Ok((point, dashboard, held))
 }
 
 /// One view of a stream as it stood: `view` is overview, cycle, measure, report or
@@ -486,14 +653,14 @@ pub fn view_of(
         )?,
         other => {
             return Err(ServerError::BadRequest(format!(
-                "'{other}' is not a view; give overview, cycle, measure, report or history."
+                "'{other}' is not a view; give overview, cycle, measure, report or history (or dashboard, for a collaborative)."
             )));
         }
     };
     Ok(value)
 }
 
-fn to_value(v: &impl Serialize) -> Result<Value> {
+pub fn to_value(v: &impl Serialize) -> Result<Value> {
     serde_json::to_value(v).map_err(|e| ServerError::Internal(e.to_string()))
 }
 

@@ -263,7 +263,7 @@ fn administer(storage: &mut SqliteStorage, admin: Admin) -> Result<()> {
                     "membership    {}  {who} is {} for {scope}{}",
                     m.id,
                     m.role.name(),
-                    if m.revoked { " (revoked)" } else { "" }
+                    if m.revoked() { " (revoked)" } else { "" }
                 );
             }
         }

@@ -6,11 +6,13 @@
 
 mod common;
 
-use common::{Phone, TestServer, fixture};
+use common::{Phone, TestServer, fixture, start_project};
 use praxis_core::audit::bundle;
 use praxis_core::domain::event::*;
 use praxis_core::domain::ids::{EventId, StreamId};
+use praxis_core::domain::role::Role;
 use praxis_core::store::{Store, queries};
+use praxis_server::storage::{SqliteStorage, Storage};
 use serde_json::Value;
 use time::macros::date;
 
@@ -94,7 +96,9 @@ fn ids(list: &Value) -> Vec<String> {
 struct Scenario {
     _dir: tempfile::TempDir,
     server: TestServer,
+    collaborative: StreamId,
     project: StreamId,
+    report: EventId,
     cycle: EventId,
     measure: EventId,
     decision: EventId,
@@ -123,16 +127,7 @@ fn scenario() -> Scenario {
     let mut auditor = Phone::enrol(dir.path(), &server.url, "auditor-north");
 
     asha.sync();
-    let project = asha
-        .store
-        .start_project(ProjectStarted {
-            collaborative: fx.collaborative,
-            team: "Northside".into(),
-            organisation: "Northshire County Council".into(),
-            title: "Positive risk plans".into(),
-        })
-        .unwrap()
-        .stream;
+    let project = start_project(&mut asha.store, fx.collaborative, "Northside");
     let measure = asha
         .store
         .record(project, Event::MeasureDefined(measure()))
@@ -240,7 +235,9 @@ fn scenario() -> Scenario {
     Scenario {
         _dir: dir,
         server,
+        collaborative: fx.collaborative,
         project,
+        report,
         cycle,
         measure,
         decision,
@@ -354,6 +351,77 @@ fn views_as_they_stood_are_the_servers_knowledge_at_that_point() {
         1,
         "Ben's observation, now that it has arrived"
     );
+    // The collaborative's dashboard as it stood: Northside's line (the team this
+    // auditor audits) before the coordinator's score reached the office, and after.
+    let dashboard = |point: &str| {
+        s.server.get_json(
+            &format!(
+                "/api/v1/audit/streams/{}/as-it-stood?view=dashboard&{point}",
+                s.collaborative
+            ),
+            token,
+        )
+    };
+    let line = |d: &Value| {
+        let teams = d["as_it_stood"]["teams"].as_array().unwrap().clone();
+        assert_eq!(teams.len(), 1, "{d}");
+        teams[0].clone()
+    };
+    let live = s.server.get_json(
+        &format!("/api/v1/collaboratives/{}/dashboard", s.collaborative),
+        token,
+    );
+    let live_line = live["teams"][0].clone();
+    assert!(live_line["coordinator_score"].is_number(), "{live}");
+    let reported = line(&dashboard(&format!("after={}", s.report)));
+    assert_eq!(reported["self_score"], live_line["self_score"]);
+    assert!(reported["coordinator_score"].is_null(), "{reported}");
+    assert!(reported["gap_tenths"].is_null());
+    let scored = dashboard(&format!("after={}", s.score));
+    assert_eq!(scored["point"]["point"], "after");
+    let scored_line = line(&scored);
+    assert_eq!(
+        scored_line["coordinator_score"],
+        live_line["coordinator_score"]
+    );
+    assert_eq!(scored_line["gap_tenths"], -5);
+    // Now, it is the live dashboard, read on another day.
+    let now = dashboard("at=2100-01-01");
+    assert_eq!(now["as_it_stood"]["today"], "2100-01-01");
+    let mut now_line = line(&now);
+    let mut live_line = live_line.clone();
+    for by_date in ["cycles_per_month", "report_due", "reports_late"] {
+        now_line[by_date].take();
+        live_line[by_date].take();
+    }
+    assert_eq!(now_line, live_line);
+    // Before the collaborative reached the server there was no dashboard.
+    let unfounded = s.server.get(
+        &format!(
+            "/api/v1/audit/streams/{}/as-it-stood?view=dashboard&at=2000-01-01",
+            s.collaborative
+        ),
+        token,
+    );
+    assert_eq!(unfounded.status(), 404);
+    assert!(
+        unfounded
+            .text()
+            .unwrap()
+            .contains("not yet a founded collaborative")
+    );
+    // A project's stream has no dashboard.
+    let wrong = s
+        .server
+        .get(&format!("{path}?view=dashboard&at=2100-01-01"), token);
+    assert_eq!(wrong.status(), 400);
+    assert!(
+        wrong
+            .text()
+            .unwrap()
+            .contains("is of a collaborative's stream")
+    );
+
     // Bad points are refused with what to give.
     let bad = s.server.get(&format!("{path}?at=yesterday"), token);
     assert_eq!(bad.status(), 400);
@@ -453,6 +521,41 @@ fn the_timeline_shows_who_recorded_what_when_it_reached_the_office_and_who_read_
     // A kind that does not exist is refused with what to give.
     let bad = s.server.get("/api/v1/audit/timeline?kind=nonsense", token);
     assert_eq!(bad.status(), 400);
+
+    // Ben becomes the team's coordinator: his practitioner membership is revoked and a
+    // coordinator's granted. His records still show the role they arrived under.
+    {
+        let mut storage = SqliteStorage::open(&s.server.data_dir).unwrap();
+        let ben = storage
+            .people()
+            .unwrap()
+            .into_iter()
+            .find(|p| p.username == "practitioner2-north")
+            .unwrap()
+            .id;
+        let practitioner = storage
+            .memberships()
+            .unwrap()
+            .into_iter()
+            .find(|m| m.person == ben && m.role == Role::Practitioner)
+            .unwrap();
+        storage
+            .revoke_membership(practitioner.id, "Now the team's coordinator")
+            .unwrap();
+        storage
+            .grant(ben, Role::Coordinator, practitioner.scope)
+            .unwrap();
+        let now = storage.access(ben, s.project).unwrap().unwrap();
+        assert_eq!(now.roles, vec![Role::Coordinator]);
+    }
+    let bens = q(&format!(
+        "stream={}&person=practitioner2-north&kind=",
+        s.project
+    ));
+    assert_eq!(bens.len(), 2);
+    for e in &bens {
+        assert_eq!(e["roles"], serde_json::json!(["practitioner"]), "{e:#}");
+    }
 }
 
 #[test]

@@ -124,7 +124,7 @@ fn an_auditor_reads_the_audit_pages_and_records_nothing_from_the_browser() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let server = TestServer::start_with(&data, &["--demo"]);
-    let (project, decision, events_before) = {
+    let (project, collaborative, decision, events_before) = {
         let storage = SqliteStorage::open(&data).unwrap();
         let irene = storage
             .people()
@@ -132,9 +132,13 @@ fn an_auditor_reads_the_audit_pages_and_records_nothing_from_the_browser() {
             .into_iter()
             .find(|p| p.username == "irene.novak")
             .unwrap();
-        let project: StreamId = storage
-            .streams_for(irene.id)
-            .unwrap()
+        let streams = storage.streams_for(irene.id).unwrap();
+        let collaborative = streams
+            .iter()
+            .find(|s| s.kind == StreamKind::Collaborative)
+            .expect("the demo collaborative")
+            .stream_id;
+        let project: StreamId = streams
             .into_iter()
             .find(|s| {
                 s.kind == StreamKind::Project && {
@@ -152,7 +156,7 @@ fn an_auditor_reads_the_audit_pages_and_records_nothing_from_the_browser() {
             .find(|e| e.kind() == Some(EventKind::ManagerDecisionRecorded))
             .unwrap()
             .id;
-        (project, decision, events.len())
+        (project, collaborative, decision, events.len())
     };
 
     let mut irene = Web::sign_in(&server.url, "irene.novak");
@@ -185,6 +189,14 @@ fn an_auditor_reads_the_audit_pages_and_records_nothing_from_the_browser() {
     ));
     assert_eq!(stood.status, 200, "{}", stood.text());
     assert!(stood.text().contains("records had reached the office"));
+    let dashboard = irene.get(&format!(
+        "/audit/streams/{collaborative}/as-it-stood?view=dashboard&after={decision}"
+    ));
+    assert_eq!(dashboard.status, 200, "{}", dashboard.text());
+    let html = dashboard.text();
+    assert!(html.contains("Dashboard of"), "{html}");
+    assert!(html.contains("Teams side by side"));
+    assert!(html.contains("data-self-score"));
     let bad = irene.get(&format!("/audit/streams/{project}/as-it-stood?at=soon"));
     assert_eq!(bad.status, 400);
     assert!(bad.text().contains("is not a date"));

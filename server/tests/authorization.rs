@@ -622,7 +622,7 @@ fn every_route_answers_every_role_as_the_matrix_says() {
     let mut south = Phone::enrol(dir.path(), &server.url, "practitioner2-south");
     let project = |phone: &mut Phone, team: &str| {
         phone.sync();
-        let stream = records::start_project(&mut phone.store, fx.collaborative, team);
+        let stream = common::start_project(&mut phone.store, fx.collaborative, team);
         let mut record = |event| phone.store.record(stream, event).expect("record").id;
         let cycle = record(records::plan("Try the guide"));
         let measure = record(records::measure("Visits with a plan"));

@@ -146,7 +146,7 @@ fn killing_the_server_in_the_middle_of_syncs_loses_nothing() {
         let phone = &mut phones[i];
         phone.sync();
         if !projects.contains_key(team) {
-            let stream = records::start_project(&mut phone.store, fx.collaborative, team);
+            let stream = common::start_project(&mut phone.store, fx.collaborative, team);
             let founding = queries::summary(phone.store.connection(), stream)
                 .expect("summary")
                 .founding

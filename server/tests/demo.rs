@@ -103,7 +103,7 @@ fn the_demo_is_a_living_collaborative_seeded_through_devices_and_only_once() {
         assert!(
             memberships
                 .iter()
-                .any(|m| m.person == p.id && m.role == role && !m.revoked),
+                .any(|m| m.person == p.id && m.role == role && !m.revoked()),
             "{username} is not a {}",
             role.name()
         );

@@ -5,9 +5,8 @@
 
 mod common;
 
-use common::{Phone, TestServer, fixture};
+use common::{Phone, TestServer, fixture, start_project};
 use praxis_core::domain::event::*;
-use praxis_core::domain::ids::StreamId;
 use praxis_core::domain::record::Stage;
 use praxis_core::store::queries;
 use time::macros::date;
@@ -31,19 +30,6 @@ fn plan() -> Plan {
     }
 }
 
-fn start_project(phone: &mut Phone, collaborative: StreamId, team: &str) -> StreamId {
-    phone
-        .store
-        .start_project(ProjectStarted {
-            collaborative,
-            team: team.into(),
-            organisation: "Northshire County Council".into(),
-            title: "Positive risk plans".into(),
-        })
-        .expect("start project")
-        .stream
-}
-
 fn observation(text: &str) -> Event {
     Event::ObservationRecorded(Observation {
         kind: ObservationKind::Observation,
@@ -65,7 +51,7 @@ fn a_practitioner_records_offline_syncs_and_the_office_and_a_teammate_see_it() {
     let first = asha.sync();
     assert!(first.iter().all(|r| r.synced()), "{first:?}");
     // Offline: a new project, an observation, a cycle.
-    let project = start_project(&mut asha, fx.collaborative, "Northside");
+    let project = start_project(&mut asha.store, fx.collaborative, "Northside");
     asha.store
         .record(project, observation("Daughter joined the conversation"))
         .unwrap();
@@ -136,7 +122,7 @@ fn concurrent_decisions_conflict_everywhere_until_a_resolution_reaches_every_rep
     let mut asha = Phone::enrol(dir.path(), &server.url, "practitioner-north");
     let mut ben = Phone::enrol(dir.path(), &server.url, "practitioner2-north");
     asha.sync();
-    let project = start_project(&mut asha, fx.collaborative, "Northside");
+    let project = start_project(&mut asha.store, fx.collaborative, "Northside");
     let cycle = asha
         .store
         .record(project, Event::CyclePlanned(plan()))
@@ -256,7 +242,7 @@ fn a_record_the_server_would_refuse_is_refused_on_the_phone_before_it_is_written
     let server = TestServer::start(&data);
     let mut asha = Phone::enrol(dir.path(), &server.url, "practitioner-north");
     asha.sync();
-    let project = start_project(&mut asha, fx.collaborative, "Northside");
+    let project = start_project(&mut asha.store, fx.collaborative, "Northside");
     let report = asha
         .store
         .record(
@@ -345,15 +331,7 @@ fn a_bloom_filter_false_positive_does_not_stall_a_new_projects_first_sync() {
         .unwrap();
     let mut found = None;
     for _ in 0..5_000 {
-        let project = scratch
-            .start_project(ProjectStarted {
-                collaborative: fx.collaborative,
-                team: "Northside".into(),
-                organisation: "Northshire County Council".into(),
-                title: "Positive risk plans".into(),
-            })
-            .unwrap()
-            .stream;
+        let project = start_project(&mut scratch, fx.collaborative, "Northside");
         scratch.record(project, observation("first")).unwrap();
         let genesis = StreamDocument::genesis(project).unwrap().heads();
         let changes = scratch.changes_since(project, &genesis).unwrap();

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Phone, TestServer, fixture};
+use common::{Phone, TestServer, fixture, start_project};
 use praxis_core::domain::event::*;
 use praxis_core::domain::ids::{DeviceId, PersonId, StreamId};
 use praxis_core::store::{Identity, Store, queries};
@@ -77,16 +77,7 @@ fn setup(dir: &std::path::Path) -> (TestServer, Phone, StreamId, StreamId) {
     let server = TestServer::start(&data);
     let mut phone = Phone::enrol(dir, &server.url, "practitioner-north");
     phone.sync();
-    let project = phone
-        .store
-        .start_project(ProjectStarted {
-            collaborative: fx.collaborative,
-            team: "Northside".into(),
-            organisation: "Northshire County Council".into(),
-            title: "Positive risk plans".into(),
-        })
-        .unwrap()
-        .stream;
+    let project = start_project(&mut phone.store, fx.collaborative, "Northside");
     phone.store.record(project, observation("first")).unwrap();
     let reports = phone.sync();
     assert!(reports.iter().all(|r| r.synced()), "{reports:?}");

@@ -204,7 +204,7 @@ fn run_case(
     // The project, a measure and a studied cycle, on every phone.
     sync(&mut phones[PRACTITIONER])?;
     let phone = &mut phones[PRACTITIONER];
-    let project = records::start_project(&mut phone.store, collaborative, "Northside");
+    let project = common::start_project(&mut phone.store, collaborative, "Northside");
     let founding = queries::summary(phone.store.connection(), project)
         .expect("summary")
         .founding

@@ -336,7 +336,7 @@ fn charter() -> Charter {
     }
 }
 
-fn ratio_measure() -> MeasureDefinition {
+pub fn ratio_measure() -> MeasureDefinition {
     MeasureDefinition {
         name: "Plans agreed".into(),
         kind: MeasureKind::Outcome,
@@ -352,7 +352,7 @@ fn ratio_measure() -> MeasureDefinition {
     }
 }
 
-fn unit_measure() -> MeasureDefinition {
+pub fn unit_measure() -> MeasureDefinition {
     MeasureDefinition {
         name: "Days from referral to visit".into(),
         kind: MeasureKind::Process,

@@ -7,6 +7,7 @@
 use super::charts::run_chart::{self, RunChart};
 use super::charts::xmr::{self, XmrChart, XmrSettings};
 use super::charts::{ChartError, Series};
+use super::dashboard::{self, Dashboard, ProjectViews};
 use super::envelope::Envelope;
 use super::event::{Event, EventKind};
 use super::fold::MemoryViews;
@@ -17,6 +18,8 @@ use super::views::{
 };
 use serde::Serialize;
 use std::collections::HashMap;
+use std::convert::Infallible;
+use time::Date;
 
 /// The views of one stream folded from a chosen set of its events.
 pub struct StreamAsItStood {
@@ -176,6 +179,36 @@ impl StreamAsItStood {
         })
     }
 
+    /// The collaborative's dashboard as it stood, this being the collaborative's stream
+    /// and `projects` its projects' streams folded up to the same moment, as of `today`
+    /// (that moment's date). `None` when the collaborative had not been founded yet.
+    /// Projects that held no events yet are left out.
+    pub fn dashboard(&self, projects: &[StreamAsItStood], today: Date) -> Option<Dashboard> {
+        let summary = &self.views.summary;
+        let founding = summary.founding.and_then(|f| self.record(f))?;
+        let (Event::CollaborativeFounded(founded), Detail::Collaborative { schedule, .. }) =
+            (&founding.content, &founding.detail)
+        else {
+            return None;
+        };
+        let teams = projects
+            .iter()
+            .filter(|p| p.events() > 0)
+            .map(|p| match dashboard::team_input(p) {
+                Ok(team) => team,
+                Err(never) => match never {},
+            })
+            .collect();
+        Some(dashboard::dashboard(
+            summary.stream,
+            &founded.name,
+            schedule.current().map(Vec::as_slice),
+            summary.conflicts.len(),
+            teams,
+            today,
+        ))
+    }
+
     /// A record's history with its corrections, as it stood.
     pub fn history(&self, id: EventId) -> Option<RecordHistory> {
         let record = self.record(id)?;
@@ -207,5 +240,21 @@ impl StreamAsItStood {
                 .collect(),
             history: self.history(id)?,
         })
+    }
+}
+
+impl ProjectViews for StreamAsItStood {
+    type Error = Infallible;
+    fn overview(&self) -> Result<ProjectOverview, Infallible> {
+        Ok(self.project_overview())
+    }
+    fn records_of_kind(&self, kind: EventKind) -> Result<Vec<Record>, Infallible> {
+        Ok(self.of_kind(kind))
+    }
+    fn children(&self, parent: EventId) -> Result<Vec<Record>, Infallible> {
+        Ok(StreamAsItStood::children(self, parent))
+    }
+    fn measure_series(&self, id: EventId) -> Result<Option<MeasureSeries>, Infallible> {
+        Ok(StreamAsItStood::measure_series(self, id))
     }
 }

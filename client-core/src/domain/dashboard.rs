@@ -4,9 +4,11 @@
 //! collaborative is in its calendar. Pure: the store gathers the inputs.
 
 use super::charts::Reading;
-use super::event::{Phase, PhaseKind, Score};
+use super::event::{Decision, Event, EventKind, Phase, PhaseKind, Score};
 use super::ids::{EventId, StreamId};
-use super::views::{ProjectOverview, ReportLine};
+use super::measure_chart;
+use super::record::{Record, Stage};
+use super::views::{self, MeasureSeries, ProjectOverview, ReportLine};
 use serde::Serialize;
 use time::{Date, Month};
 
@@ -22,6 +24,75 @@ pub struct TeamInput {
     /// charts, whose last point is latest (`None` when its charts show no signal with a
     /// direction).
     pub measure_readings: Vec<(EventId, String, Option<Reading>)>,
+}
+
+/// One project's views, wherever they are held: the store's tables for the live
+/// dashboard, or a fold of the events up to some moment for the dashboard as it stood.
+/// The dashboard reads both the same way.
+pub trait ProjectViews {
+    type Error;
+    fn overview(&self) -> Result<ProjectOverview, Self::Error>;
+    /// The project's records of one kind, in the store's order.
+    fn records_of_kind(&self, kind: EventKind) -> Result<Vec<Record>, Self::Error>;
+    /// The records that belong to `parent` (a cycle's steps, a measure's measurements).
+    fn children(&self, parent: EventId) -> Result<Vec<Record>, Self::Error>;
+    fn measure_series(&self, id: EventId) -> Result<Option<MeasureSeries>, Self::Error>;
+}
+
+/// The cycles among `cycles` (a project's `CyclePlanned` records) whose change was
+/// adopted: (cycle, objective, day the change took effect). That is the day of the
+/// cycle's last Do (its Plan's date if it has none): the test that the Act adopted,
+/// whenever the Act itself was written down.
+pub fn adoptions_among<V: ProjectViews>(
+    project: &V,
+    cycles: &[Record],
+) -> Result<Vec<(EventId, String, Date)>, V::Error> {
+    let adopt = Some(Stage::Act(Decision::Adopt));
+    let mut out = Vec::new();
+    for c in cycles.iter().filter(|c| !c.withdrawn && c.stage() == adopt) {
+        let Some(view) = views::cycle_view(c, &project.children(c.id)?) else {
+            continue;
+        };
+        let planned = view.plan.as_ref().map(|p| p.when);
+        let done = view.dos.iter().map(|(_, d)| d.carried_out_on).max();
+        if let Some(day) = done.or(planned) {
+            out.push((c.id, c.title(), day));
+        }
+    }
+    Ok(out)
+}
+
+/// What the dashboard needs of one team's project.
+pub fn team_input<V: ProjectViews>(project: &V) -> Result<TeamInput, V::Error> {
+    let overview = project.overview()?;
+    let cycles = project.records_of_kind(EventKind::CyclePlanned)?;
+    let cycles_run_on = cycles
+        .iter()
+        .filter(|c| !c.withdrawn && c.stage().is_some_and(|s| s != Stage::Plan))
+        .filter_map(|c| match &c.content {
+            Event::CyclePlanned(p) => Some(p.when),
+            _ => None,
+        })
+        .collect();
+    let adopted = adoptions_among(project, &cycles)?;
+    let mut measure_readings = Vec::with_capacity(overview.measures.len());
+    for m in &overview.measures {
+        let Some(series) = project.measure_series(m.id)? else {
+            continue;
+        };
+        let name = series
+            .definition
+            .as_ref()
+            .map(|d| d.name.clone())
+            .unwrap_or_default();
+        let chart = measure_chart::measure_chart(series, &adopted, &[]);
+        measure_readings.push((m.id, name, chart.latest_reading()));
+    }
+    Ok(TeamInput {
+        overview,
+        cycles_run_on,
+        measure_readings,
+    })
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

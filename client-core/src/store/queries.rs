@@ -388,41 +388,41 @@ pub fn collaborative(
     }))
 }
 
-use crate::domain::dashboard::{self, Dashboard, TeamInput};
+use crate::domain::dashboard::{self, Dashboard, ProjectViews};
 use crate::domain::measure_chart::{self, MeasureChart};
-use crate::domain::record::Stage;
 
-/// The cycles of a project whose change was adopted: (cycle, objective, day the change
-/// took effect). That is the day of the cycle's last Do (its Plan's date if it has
-/// none): the test that the Act adopted, whenever the Act itself was written down.
+/// A project's views as the store holds them.
+struct Stored<'a> {
+    conn: &'a Connection,
+    stream: StreamId,
+}
+
+impl ProjectViews for Stored<'_> {
+    type Error = StoreError;
+    fn overview(&self) -> Result<ProjectOverview, StoreError> {
+        project_overview(self.conn, self.stream)
+    }
+    fn records_of_kind(&self, kind: EventKind) -> Result<Vec<Record>, StoreError> {
+        records_of_kind(self.conn, self.stream, kind)
+    }
+    fn children(&self, parent: EventId) -> Result<Vec<Record>, StoreError> {
+        children(self.conn, parent)
+    }
+    fn measure_series(&self, id: EventId) -> Result<Option<MeasureSeries>, StoreError> {
+        measure_series(self.conn, id)
+    }
+}
+
+/// The cycles of a project whose change was adopted (see `dashboard::adoptions_among`).
 pub fn adoptions(
     conn: &Connection,
     stream: StreamId,
 ) -> Result<Vec<(EventId, String, time::Date)>, StoreError> {
-    adoptions_of(
-        conn,
+    let project = Stored { conn, stream };
+    dashboard::adoptions_among(
+        &project,
         &records_of_kind(conn, stream, EventKind::CyclePlanned)?,
     )
-}
-
-/// The adoptions among a project's cycles (its `CyclePlanned` records).
-fn adoptions_of(
-    conn: &Connection,
-    cycles: &[Record],
-) -> Result<Vec<(EventId, String, time::Date)>, StoreError> {
-    let adopt = Some(Stage::Act(crate::domain::event::Decision::Adopt));
-    let mut out = Vec::new();
-    for c in cycles.iter().filter(|c| !c.withdrawn && c.stage() == adopt) {
-        let Some(view) = views::cycle_view(c, &children(conn, c.id)?) else {
-            continue;
-        };
-        let planned = view.plan.as_ref().map(|p| p.when);
-        let done = view.dos.iter().map(|(_, d)| d.carried_out_on).max();
-        if let Some(day) = done.or(planned) {
-            out.push((c.id, c.title(), day));
-        }
-    }
-    Ok(out)
 }
 
 /// A measure's charts, with the XmR limits recalculated from the points `from`.
@@ -452,38 +452,15 @@ pub fn dashboard(
     let Some(view) = self::collaborative(conn, collaborative)? else {
         return Ok(None);
     };
-    let mut teams = Vec::with_capacity(projects.len());
-    for stream in projects {
-        let overview = project_overview(conn, *stream)?;
-        let cycles = records_of_kind(conn, *stream, EventKind::CyclePlanned)?;
-        let cycles_run_on = cycles
-            .iter()
-            .filter(|c| !c.withdrawn && c.stage().is_some_and(|s| s != Stage::Plan))
-            .filter_map(|c| match &c.content {
-                Event::CyclePlanned(p) => Some(p.when),
-                _ => None,
+    let teams = projects
+        .iter()
+        .map(|stream| {
+            dashboard::team_input(&Stored {
+                conn,
+                stream: *stream,
             })
-            .collect();
-        let adopted = adoptions_of(conn, &cycles)?;
-        let mut measure_readings = Vec::with_capacity(overview.measures.len());
-        for m in &overview.measures {
-            let Some(series) = measure_series(conn, m.id)? else {
-                continue;
-            };
-            let name = series
-                .definition
-                .as_ref()
-                .map(|d| d.name.clone())
-                .unwrap_or_default();
-            let chart = measure_chart::measure_chart(series, &adopted, &[]);
-            measure_readings.push((m.id, name, chart.latest_reading()));
-        }
-        teams.push(TeamInput {
-            overview,
-            cycles_run_on,
-            measure_readings,
-        });
-    }
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Some(dashboard::dashboard(
         collaborative,
         &view.name,

@@ -90,7 +90,8 @@ pub struct AsItStoodArgs {
     /// An event id: the server's knowledge just after that event reached it.
     #[arg(long)]
     pub after: Option<String>,
-    /// overview, cycle, measure, report or history.
+    /// overview, cycle, measure, report or history; for a collaborative, also
+    /// dashboard (every team you audit side by side, as of that moment's date).
     #[arg(long, default_value = "overview")]
     pub view: String,
     /// The record the view is of (for cycle, measure, report, history).

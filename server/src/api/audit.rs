@@ -4,8 +4,9 @@
 
 use super::{AppState, parse_record, parse_stream};
 use crate::api::auth::AuthDevice;
-use crate::audit::{self, TimelineFilter};
+use crate::audit::{self, Of, Reader, TimelineFilter};
 use crate::error::ServerError;
+use crate::storage::{Device, Storage, StreamAccess};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
@@ -93,16 +94,14 @@ pub async fn timeline(
     let entries = state
         .with(move |s| {
             let entries = audit::timeline(s, device.person, &filter)?;
-            let streams: Vec<_> = match filter.stream {
-                Some(stream) => vec![stream],
+            let reads: Vec<_> = match filter.stream {
+                Some(stream) => vec![(stream, None)],
                 None => audit::audited_streams(s, device.person)?
                     .iter()
-                    .map(|a| a.stream_id)
+                    .map(|a| (a.stream_id, None))
                     .collect(),
             };
-            for stream in streams {
-                s.log_access(&device, "GET /api/v1/audit/timeline", stream, None)?;
-            }
+            Reader::Device(&device).log(s, "GET /api/v1/audit/timeline", &reads)?;
             Ok(entries)
         })
         .await?;
@@ -143,22 +142,48 @@ pub async fn as_it_stood(
     let value = state
         .with(move |s| {
             let access = audit::auditable(s, device.person, stream)?;
-            let (point, folded, held) = audit::as_it_stood(s, stream, at, after)?;
-            let shown = audit::view_of(&folded, access.kind, &view, id)?;
-            s.log_access(
-                &device,
+            let mut reads = vec![(stream, id)];
+            let (point, shown, held) = if view == audit::DASHBOARD {
+                let (point, dashboard, held) =
+                    audit::dashboard_as_it_stood(s, device.person, &access, at, after)?;
+                reads.extend(dashboard.teams.iter().map(|t| (t.stream, None)));
+                (point, audit::to_value(&dashboard)?, held)
+            } else {
+                let (point, folded, held) = audit::as_it_stood(s, stream, at, after)?;
+                let shown = audit::view_of(&folded, access.kind, &view, id)?;
+                (point, shown, held.len())
+            };
+            Reader::Device(&device).log(
+                s,
                 "GET /api/v1/audit/streams/{stream_id}/as-it-stood",
-                stream,
-                id,
+                &reads,
             )?;
             Ok(json!({
                 "stream": stream,
                 "point": point,
-                "events": held.len(),
+                "events": held,
                 "view": view,
                 "id": id,
                 "as_it_stood": shown,
             }))
+        })
+        .await?;
+    Ok(Json(value))
+}
+
+/// Answers with what `read` gives of a stream the device's person audits (see
+/// `audit::audited`).
+async fn audited<T: serde::Serialize + Send + 'static>(
+    state: &AppState,
+    device: Device,
+    route: &'static str,
+    of: Of,
+    read: impl FnOnce(&mut dyn Storage, &StreamAccess) -> Result<T, ServerError> + Send + 'static,
+) -> Result<Json<Value>, ServerError> {
+    let value = state
+        .with(move |s| {
+            let (_, value) = audit::audited(s, Reader::Device(&device), route, of, read)?;
+            audit::to_value(&value)
         })
         .await?;
     Ok(Json(value))
@@ -170,20 +195,14 @@ pub async fn stream_decisions(
     Path(stream): Path<String>,
 ) -> Result<Json<Value>, ServerError> {
     let stream = parse_stream(&stream)?;
-    let value = state
-        .with(move |s| {
-            audit::auditable(s, device.person, stream)?;
-            let decisions = audit::decisions(s, stream)?;
-            s.log_access(
-                &device,
-                "GET /api/v1/audit/streams/{stream_id}/decisions",
-                stream,
-                None,
-            )?;
-            Ok(json!({ "decisions": decisions }))
-        })
-        .await?;
-    Ok(Json(value))
+    audited(
+        &state,
+        device,
+        "GET /api/v1/audit/streams/{stream_id}/decisions",
+        Of::Stream(stream),
+        move |s, _| Ok(json!({ "decisions": audit::decisions(s, stream)? })),
+    )
+    .await
 }
 
 pub async fn decision(
@@ -192,23 +211,14 @@ pub async fn decision(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ServerError> {
     let id = parse_record(&id)?;
-    let value = state
-        .with(move |s| {
-            let stream = s
-                .stream_of(id)?
-                .ok_or_else(|| ServerError::NotFound(format!("There is no record {id}.")))?;
-            audit::auditable(s, device.person, stream)?;
-            let context = audit::decision_context(s, stream, id)?;
-            s.log_access(
-                &device,
-                "GET /api/v1/audit/decisions/{id}",
-                stream,
-                Some(id),
-            )?;
-            Ok(context)
-        })
-        .await?;
-    Ok(Json(value))
+    audited(
+        &state,
+        device,
+        "GET /api/v1/audit/decisions/{id}",
+        Of::Record(id),
+        move |s, access| audit::decision_context(s, access.stream_id, id),
+    )
+    .await
 }
 
 pub async fn integrity(
@@ -217,20 +227,14 @@ pub async fn integrity(
     Path(stream): Path<String>,
 ) -> Result<Json<Value>, ServerError> {
     let stream = parse_stream(&stream)?;
-    let value = state
-        .with(move |s| {
-            let access = audit::auditable(s, device.person, stream)?;
-            let report = audit::integrity(s, &access)?;
-            s.log_access(
-                &device,
-                "GET /api/v1/audit/streams/{stream_id}/integrity",
-                stream,
-                None,
-            )?;
-            Ok(report)
-        })
-        .await?;
-    Ok(Json(value))
+    audited(
+        &state,
+        device,
+        "GET /api/v1/audit/streams/{stream_id}/integrity",
+        Of::Stream(stream),
+        |s, access| audit::integrity(s, access),
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -260,9 +264,8 @@ pub async fn bundle(
                 ));
             }
             let exported = audit::export(s, &streams)?;
-            for access in &streams {
-                s.log_access(&device, "GET /api/v1/audit/bundle", access.stream_id, None)?;
-            }
+            let reads: Vec<_> = streams.iter().map(|a| (a.stream_id, None)).collect();
+            Reader::Device(&device).log(s, "GET /api/v1/audit/bundle", &reads)?;
             Ok(exported)
         })
         .await?;

@@ -45,7 +45,7 @@ impl DeviceGate<'_> {
     fn roles_for_new_project(&self, collaborative: StreamId, team: EventId) -> Vec<Role> {
         self.memberships
             .iter()
-            .filter(|m| !m.revoked && m.person == self.device.person)
+            .filter(|m| !m.revoked() && m.person == self.device.person)
             .filter(|m| {
                 m.scope == Scope::Team(team) || m.scope == Scope::Collaborative(collaborative)
             })

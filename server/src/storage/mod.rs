@@ -42,7 +42,21 @@ pub struct Membership {
     pub person: PersonId,
     pub role: Role,
     pub scope: Scope,
-    pub revoked: bool,
+    /// When it was granted (its `MembershipGranted` event's time), in milliseconds.
+    pub granted_at: i64,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<i64>,
+}
+
+impl Membership {
+    pub fn revoked(&self) -> bool {
+        self.revoked_at.is_some()
+    }
+
+    /// Whether it was in force at `at` (milliseconds since the epoch).
+    pub fn held_at(&self, at: i64) -> bool {
+        self.granted_at <= at && self.revoked_at.is_none_or(|r| r > at)
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -4,6 +4,7 @@
 use super::gate::DeviceGate;
 use super::*;
 use praxis_core::domain::event::Event;
+use praxis_core::domain::hlc::Hlc;
 use praxis_core::domain::role::Role;
 use praxis_core::store::{Store, queries};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -131,7 +132,7 @@ impl SqliteStorage {
         Ok(self
             .memberships()?
             .into_iter()
-            .filter(|m| m.person == person && !m.revoked)
+            .filter(|m| m.person == person && !m.revoked())
             .collect())
     }
 
@@ -359,7 +360,7 @@ impl Storage for SqliteStorage {
         if !self
             .memberships()?
             .iter()
-            .any(|m| m.id == membership && !m.revoked)
+            .any(|m| m.id == membership && !m.revoked())
         {
             return Err(ServerError::NotFound(format!(
                 "There is no active membership {membership}."
@@ -445,7 +446,8 @@ impl Storage for SqliteStorage {
 
     fn memberships(&self) -> Result<Vec<Membership>> {
         let mut stmt = self.conn().prepare_cached(
-            "SELECT id, person, role, collaborative, team, revoked_at IS NOT NULL FROM memberships",
+            "SELECT m.id, m.person, m.role, m.collaborative, m.team, m.revoked_at, e.hlc
+             FROM memberships m LEFT JOIN events e ON e.id = m.id",
         )?;
         type Row = (
             Vec<u8>,
@@ -453,7 +455,8 @@ impl Storage for SqliteStorage {
             String,
             Option<Vec<u8>>,
             Option<Vec<u8>>,
-            bool,
+            Option<i64>,
+            Option<i64>,
         );
         let rows: Vec<Row> = stmt
             .query_map([], |r| {
@@ -464,27 +467,37 @@ impl Storage for SqliteStorage {
                     r.get(3)?,
                     r.get(4)?,
                     r.get(5)?,
+                    r.get(6)?,
                 ))
             })?
             .collect::<std::result::Result<Vec<_>, _>>()?;
         rows.into_iter()
-            .map(|(id, person, role, collaborative, team, revoked)| {
-                let scope = match (collaborative, team) {
-                    (Some(c), _) => Scope::Collaborative(StreamId(uuid_of(&c)?)),
-                    (None, Some(t)) => Scope::Team(EventId(uuid_of(&t)?)),
-                    (None, None) => {
-                        return Err(ServerError::Internal("a membership without a scope".into()));
-                    }
-                };
-                Ok(Membership {
-                    id: EventId(uuid_of(&id)?),
-                    person: PersonId(uuid_of(&person)?),
-                    role: Role::from_name(&role)
-                        .ok_or_else(|| ServerError::Internal(format!("a role '{role}'")))?,
-                    scope,
-                    revoked,
-                })
-            })
+            .map(
+                |(id, person, role, collaborative, team, revoked_at, granted)| {
+                    let scope = match (collaborative, team) {
+                        (Some(c), _) => Scope::Collaborative(StreamId(uuid_of(&c)?)),
+                        (None, Some(t)) => Scope::Team(EventId(uuid_of(&t)?)),
+                        (None, None) => {
+                            return Err(ServerError::Internal(
+                                "a membership without a scope".into(),
+                            ));
+                        }
+                    };
+                    Ok(Membership {
+                        id: EventId(uuid_of(&id)?),
+                        person: PersonId(uuid_of(&person)?),
+                        role: Role::from_name(&role)
+                            .ok_or_else(|| ServerError::Internal(format!("a role '{role}'")))?,
+                        scope,
+                        // Every grant is an event of the organisation's stream; one
+                        // without counts from the start.
+                        granted_at: granted
+                            .map(|hlc| Hlc::from_sort_key(hlc).millis as i64)
+                            .unwrap_or(i64::MIN),
+                        revoked_at,
+                    })
+                },
+            )
             .collect()
     }
 

@@ -7,12 +7,13 @@
 use super::layout::page;
 use super::{SignedIn, WebError, html_page, query_value};
 use crate::api::{AppState, parse_record, parse_stream};
-use crate::audit::{self, TimelineFilter};
+use crate::audit::{self, Of, Reader, TimelineFilter};
 use crate::error::ServerError;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
+use praxis_core::domain::dashboard::day_text;
 use serde::Deserialize;
 use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
@@ -200,18 +201,23 @@ pub async fn as_it_stood(
     let (name, shown) = state
         .with(move |s| {
             let access = audit::auditable(s, person, stream)?;
-            let shown = if asked {
+            let shown = if asked && shown_view == audit::DASHBOARD {
+                let (point, dashboard, held) =
+                    audit::dashboard_as_it_stood(s, person, &access, at, after)?;
+                let value = audit::to_value(&dashboard)?;
+                Some((point, held, value, Some(dashboard)))
+            } else if asked {
                 let (point, folded, held) = audit::as_it_stood(s, stream, at, after)?;
                 let value = audit::view_of(&folded, access.kind, &shown_view, record)?;
-                Some((point, held.len(), value))
+                Some((point, held.len(), value, None))
             } else {
                 None
             };
-            s.log_browser_access(
-                person,
-                "GET /audit/streams/{id}/as-it-stood",
-                &[(stream, record)],
-            )?;
+            let mut reads = vec![(stream, record)];
+            if let Some((_, _, _, Some(d))) = &shown {
+                reads.extend(d.teams.iter().map(|t| (t.stream, None)));
+            }
+            s.log_browser_access(person, "GET /audit/streams/{id}/as-it-stood", &reads)?;
             Ok((access.name, shown))
         })
         .await?;
@@ -227,15 +233,20 @@ pub async fn as_it_stood(
                 label { "At (date, or date and time) " input name="at" value=(value(&form.at)); }
                 label { " or just after the record " input name="after" value=(value(&form.after)); }
                 label { " View " select name="view" {
-                    @for v in ["overview", "cycle", "measure", "report", "history"] {
+                    @for v in ["overview", "cycle", "measure", "report", "history", audit::DASHBOARD] {
                         option value=(v) selected[v == view] { (v) }
                     }
                 } }
                 label { " Record " input name="id" value=(value(&form.id)); }
                 button type="submit" { "Show" }
             }
-            @if let Some((point, events, value)) = &shown {
+            @if let Some((point, events, value, dashboard)) = &shown {
                 p { (events) " records had reached the office " (serde_json::to_value(point).map(|p| text(&p["at"])).unwrap_or_default()) "." }
+                @if let Some(d) = dashboard {
+                    h2 { "Dashboard of " (d.name) " as it stood on " (day_text(d.today)) }
+                    p.notice data-calendar { strong { "Where the collaborative was: " } (d.calendar.text) }
+                    (super::dashboard::teams_table(d))
+                }
                 @if view == "overview" && value["measures"].is_array() {
                     h2 { "Measures" }
                     ul { @for m in value["measures"].as_array().into_iter().flatten() {
@@ -264,17 +275,18 @@ pub async fn decision(
 ) -> Result<Response, WebError> {
     let id = parse_record(&id)?;
     let person = who.session.person;
-    let (stream, context) = state
+    let (access, context) = state
         .with(move |s| {
-            let stream = s
-                .stream_of(id)?
-                .ok_or_else(|| ServerError::NotFound(format!("There is no record {id}.")))?;
-            audit::auditable(s, person, stream)?;
-            let context = audit::decision_context(s, stream, id)?;
-            s.log_browser_access(person, "GET /audit/decisions/{id}", &[(stream, Some(id))])?;
-            Ok((stream, context))
+            audit::audited(
+                s,
+                Reader::Browser(person),
+                "GET /audit/decisions/{id}",
+                Of::Record(id),
+                |s, access| audit::decision_context(s, access.stream_id, id),
+            )
         })
         .await?;
+    let stream = access.stream_id;
     let d = &context["decision"];
     let list = |key: &str| context[key].as_array().cloned().unwrap_or_default();
     Ok(html_page(page(
@@ -316,18 +328,18 @@ pub async fn integrity(
 ) -> Result<Response, WebError> {
     let stream = parse_stream(&id)?;
     let person = who.session.person;
-    let (name, report) = state
+    let (access, report) = state
         .with(move |s| {
-            let access = audit::auditable(s, person, stream)?;
-            let report = audit::integrity(s, &access)?;
-            s.log_browser_access(
-                person,
+            audit::audited(
+                s,
+                Reader::Browser(person),
                 "GET /audit/streams/{id}/integrity",
-                &[(stream, None)],
-            )?;
-            Ok((access.name, report))
+                Of::Stream(stream),
+                |s, access| audit::integrity(s, access),
+            )
         })
         .await?;
+    let name = access.name;
     let intact = report["intact"] == true;
     Ok(html_page(page(
         &format!("Integrity of {name}"),
@@ -353,16 +365,15 @@ pub async fn bundle(
 ) -> Result<Response, WebError> {
     let stream = parse_stream(&id)?;
     let person = who.session.person;
-    let (bytes, digest) = state
+    let (_, (bytes, digest)) = state
         .with(move |s| {
-            let access = audit::auditable(s, person, stream)?;
-            let exported = audit::export(s, &[access])?;
-            s.log_browser_access(
-                person,
+            audit::audited(
+                s,
+                Reader::Browser(person),
                 "GET /audit/streams/{id}/bundle.tar",
-                &[(stream, None)],
-            )?;
-            Ok(exported)
+                Of::Stream(stream),
+                |s, access| audit::export(s, std::slice::from_ref(access)),
+            )
         })
         .await?;
     let digest = HeaderValue::from_str(&digest)

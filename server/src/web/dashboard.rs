@@ -75,6 +75,31 @@ fn team_row(d: &Dashboard, t: &TeamLine) -> Markup {
     }
 }
 
+/// The teams side by side, with how many there are and the open conflicts in all.
+pub(super) fn teams_table(d: &Dashboard) -> Markup {
+    html! {
+        p { (d.teams.len()) " teams; " (d.open_conflicts) " open conflicts in all." }
+        table {
+            caption { "Teams side by side: progress scores (IHI scale, 0.5 to 5.0) from their latest monthly report, cycles run per month, reports and measures" }
+            thead {
+                tr {
+                    th scope="col" { "Team" }
+                    th.num scope="col" { "Self score" }
+                    th.num scope="col" { "Coordinator score" }
+                    th.num scope="col" { "Gap" }
+                    th scope="col" { "Latest report" }
+                    @for m in &d.months { th.num scope="col" { "Cycles " (month_text(*m)) } }
+                    th scope="col" { "Report due" }
+                    th scope="col" { "Reports late" }
+                    th scope="col" { "Measures showing improvement" }
+                    th.num scope="col" { "Open conflicts" }
+                }
+            }
+            tbody { @for t in &d.teams { (team_row(d, t)) } }
+        }
+    }
+}
+
 pub async fn dashboard(
     State(state): State<AppState>,
     who: SignedIn,
@@ -95,25 +120,7 @@ pub async fn dashboard(
             a href={ "/collaboratives/" (d.stream) "/report" } { "Collaborative report for printing" } " · "
             a href={ "/collaboratives/" (d.stream) "/reports.csv" } { "All monthly reports as CSV" }
         }
-        p { (d.teams.len()) " teams; " (d.open_conflicts) " open conflicts in all." }
-        table {
-            caption { "Teams side by side: progress scores (IHI scale, 0.5 to 5.0) from their latest monthly report, cycles run per month, reports and measures" }
-            thead {
-                tr {
-                    th scope="col" { "Team" }
-                    th.num scope="col" { "Self score" }
-                    th.num scope="col" { "Coordinator score" }
-                    th.num scope="col" { "Gap" }
-                    th scope="col" { "Latest report" }
-                    @for m in &d.months { th.num scope="col" { "Cycles " (month_text(*m)) } }
-                    th scope="col" { "Report due" }
-                    th scope="col" { "Reports late" }
-                    th scope="col" { "Measures showing improvement" }
-                    th.num scope="col" { "Open conflicts" }
-                }
-            }
-            tbody { @for t in &d.teams { (team_row(&d, t)) } }
-        }
+        (teams_table(&d))
     };
     Ok(html_page(page(&d.name, Some(&who.session), content)))
 }

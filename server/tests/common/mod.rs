@@ -3,7 +3,7 @@
 //! administrator's commands use, and phones as real client stores.
 #![allow(dead_code)]
 
-use praxis_core::domain::event::{CollaborativeFounded, Scope};
+use praxis_core::domain::event::{CollaborativeFounded, ProjectStarted, Scope};
 use praxis_core::domain::ids::{EventId, StreamId};
 use praxis_core::domain::role::Role;
 use praxis_core::store::Store;
@@ -182,6 +182,19 @@ pub fn fixture(data_dir: &Path) -> Fixture {
         north,
         south,
     }
+}
+
+/// Starts a team's project on the device (the collaborative must be on it).
+pub fn start_project(store: &mut Store, collaborative: StreamId, team: &str) -> StreamId {
+    store
+        .start_project(ProjectStarted {
+            collaborative,
+            team: team.into(),
+            organisation: "Northshire County Council".into(),
+            title: "Positive risk plans".into(),
+        })
+        .expect("start project")
+        .stream
 }
 
 /// A phone: a real client store, enrolled with the server as `username`.

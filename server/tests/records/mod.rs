@@ -142,19 +142,6 @@ pub fn package_item(title: &str) -> Event {
     })
 }
 
-/// Starts a team's project on the device (the collaborative must be on it).
-pub fn start_project(store: &mut Store, collaborative: StreamId, team: &str) -> StreamId {
-    store
-        .start_project(ProjectStarted {
-            collaborative,
-            team: team.into(),
-            organisation: "Northshire County Council".into(),
-            title: "Positive risk plans".into(),
-        })
-        .expect("start project")
-        .stream
-}
-
 /// The versions of a cycle's Act nobody has replaced yet, as the device sees them.
 pub fn act_heads(store: &Store, cycle: EventId) -> Vec<EventId> {
     match queries::record(store.connection(), cycle)

@@ -1,0 +1,230 @@
+//! Audit through the server: a project as it stood, on a 100,000-event stream, as an
+//! auditor asks for it (`GET /api/v1/audit/streams/{id}/as-it-stood`) through the real
+//! router with `tower::ServiceExt::oneshot`, no network. That reads the stream's
+//! events and its receipt log, keeps what had reached the server by the point, folds
+//! it and shapes the overview, and writes the read to the access log.
+//!
+//! The project is recorded on a practitioner's phone (the mix of the core's benches:
+//! measurements, observations and PDSA cycles) and reaches the server through
+//! `Storage::sync` in ten syncs of 10,000 events, as a phone's would (not timed), so
+//! the receipt log has ten moments to stand at.
+//!
+//! Target: ≤ 1 s. `cargo bench -p praxis-server --bench audit`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../../client-core/benches/common/mod.rs"]
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::Generator;
+use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
+use praxis_core::domain::event::*;
+use praxis_core::domain::ids::{EventId, StreamId};
+use praxis_core::domain::record::StreamKind;
+use praxis_core::domain::role::Role;
+use praxis_core::store::{Identity, Store};
+use praxis_server::api::{AppState, router};
+use praxis_server::auth::{hash_password, new_token, token_hash};
+use praxis_server::storage::{Device, SqliteStorage, Storage};
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+use tower::ServiceExt;
+
+const EVENTS: usize = 100_000;
+const PER_SYNC: usize = 10_000;
+const BATCH: usize = 1_000;
+const PEER: &str = "server";
+const TEAM: &str = "Northside adult team";
+
+fn sync(store: &mut Store, storage: &mut SqliteStorage, device: &Device, stream: StreamId) {
+    let mut state = store.sync_state(stream, PEER).unwrap();
+    for _ in 0..100 {
+        match store.generate_sync_message(stream, &mut state).unwrap() {
+            Some(o) if !o.in_sync => {
+                let reply = storage.sync(device, stream, &o.bytes).unwrap();
+                if let Some(message) = reply.message {
+                    store
+                        .receive_sync_message(stream, &mut state, &message, None)
+                        .unwrap();
+                }
+            }
+            _ => {
+                store.save_sync_state(stream, PEER, &state).unwrap();
+                return;
+            }
+        }
+    }
+    panic!("stream {stream} did not settle in 100 rounds");
+}
+
+/// A person with `role` for `scope` and an enrolled device: (device, bearer token).
+fn enrolled(
+    storage: &mut SqliteStorage,
+    username: &str,
+    role: Role,
+    scope: Scope,
+) -> (Device, String) {
+    let password = hash_password("a long bench password").unwrap();
+    let person = storage.add_person(username, username, &password).unwrap();
+    storage.grant(person, role, scope).unwrap();
+    let token = new_token().unwrap();
+    storage
+        .enrol_device(person, "phone", &token_hash(&token), 30)
+        .unwrap();
+    let device = storage
+        .device_by_token(&token_hash(&token))
+        .unwrap()
+        .unwrap();
+    (device, token)
+}
+
+struct World {
+    _dir: tempfile::TempDir,
+    state: AppState,
+    auditor: String,
+    project: StreamId,
+    /// The last event of the fifth sync: half the stream had reached the server.
+    half_way: EventId,
+}
+
+fn world() -> World {
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let mut storage = SqliteStorage::open(&dir.path().join("data")).unwrap();
+    let collaborative = storage
+        .add_collaborative(CollaborativeFounded {
+            name: "Independence at home".into(),
+            topic: "Promoting independence".into(),
+            chosen_with: "The service users' forum".into(),
+        })
+        .unwrap();
+    let team = storage
+        .add_team(collaborative, TEAM, "Northshire County Council")
+        .unwrap();
+    let (device, _) = enrolled(&mut storage, "asha", Role::Practitioner, Scope::Team(team));
+    let (_, auditor) = enrolled(
+        &mut storage,
+        "irene",
+        Role::Auditor,
+        Scope::Collaborative(collaborative),
+    );
+    let mut phone = Store::create(&dir.path().join("phone.sqlite3"), "asha").unwrap();
+    phone
+        .adopt_identity(Identity {
+            person: device.person,
+            name: "asha".into(),
+            device: device.id,
+        })
+        .unwrap();
+    phone
+        .add_stream(
+            collaborative,
+            StreamKind::Collaborative,
+            "Independence at home",
+            None,
+        )
+        .unwrap();
+    sync(&mut phone, &mut storage, &device, collaborative);
+    let project = phone
+        .start_project(ProjectStarted {
+            collaborative,
+            team: TEAM.into(),
+            organisation: "Northshire County Council".into(),
+            title: "Positive risk-taking in home visits".into(),
+        })
+        .unwrap()
+        .stream;
+    let measures = phone
+        .record_all(
+            project,
+            vec![
+                Event::MeasureDefined(common::ratio_measure()),
+                Event::MeasureDefined(common::unit_measure()),
+            ],
+        )
+        .unwrap();
+    let mut generator = Generator::new(measures[0].id, measures[1].id);
+    let mut recorded = 3;
+    let mut half_way = None;
+    while recorded < EVENTS {
+        let mut this_sync = 0;
+        while this_sync < PER_SYNC && recorded < EVENTS {
+            let n = BATCH.min(EVENTS - recorded);
+            let events = phone.record_all(project, generator.batch(n)).unwrap();
+            generator.learn(&events);
+            recorded += n;
+            this_sync += n;
+            if recorded == EVENTS / 2 {
+                half_way = events.last().map(|e| e.id);
+            }
+        }
+        sync(&mut phone, &mut storage, &device, project);
+    }
+    assert_eq!(storage.events(project).unwrap().len(), EVENTS);
+    World {
+        _dir: dir,
+        state: AppState::new(Box::new(storage), 30),
+        auditor,
+        project,
+        half_way: half_way.expect("half way is at a batch's end"),
+    }
+}
+
+/// The as-it-stood answer's body, as JSON.
+fn as_it_stood(rt: &tokio::runtime::Runtime, world: &World, point: &str) -> serde_json::Value {
+    let request = Request::get(format!(
+        "/api/v1/audit/streams/{}/as-it-stood?{point}",
+        world.project
+    ))
+    .header("authorization", format!("Bearer {}", world.auditor))
+    .body(Body::empty())
+    .unwrap();
+    let response = rt
+        .block_on(router(world.state.clone()).oneshot(request))
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{point}");
+    let body = rt
+        .block_on(axum::body::to_bytes(
+            response.into_body(),
+            256 * 1024 * 1024,
+        ))
+        .unwrap();
+    serde_json::from_slice(&body).unwrap()
+}
+
+fn audit(c: &mut Criterion) {
+    let started = Instant::now();
+    let world = world();
+    println!(
+        "Recorded {EVENTS} events on a phone and synced them to the server in {:.1?}",
+        started.elapsed()
+    );
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let now = "at=2100-01-01";
+    let half = format!("after={}", world.half_way);
+    // What is timed holds what was recorded: every event now, half of them half way.
+    assert_eq!(as_it_stood(&rt, &world, now)["events"], EVENTS);
+    assert_eq!(as_it_stood(&rt, &world, &half)["events"], EVENTS / 2);
+
+    let mut group = c.benchmark_group("audit through the server");
+    group
+        .sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(20));
+    group.bench_function("project as it stood now (100,000 events)", |b| {
+        b.iter(|| black_box(as_it_stood(&rt, &world, now)))
+    });
+    group.bench_function(
+        "project as it stood half way (50,000 of 100,000 events)",
+        |b| b.iter(|| black_box(as_it_stood(&rt, &world, &half))),
+    );
+    group.finish();
+}
+
+criterion_group!(benches, audit);
+criterion_main!(benches);
