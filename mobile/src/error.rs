@@ -10,6 +10,13 @@ pub enum PraxisError {
     /// The key does not open this store.
     #[error("{0}")]
     WrongKey(String),
+    /// The store is plain SQLite, made before device stores were encrypted: encrypt it
+    /// with `PraxisStore.encrypt_plain` (it keeps every record). Nothing was changed.
+    #[error("{0}")]
+    NotEncrypted(String),
+    /// The store to encrypt is encrypted already; nothing was changed.
+    #[error("{0}")]
+    AlreadyEncrypted(String),
     /// The key is not a usable key (wrong length, not hexadecimal).
     #[error("{0}")]
     BadKey(String),
@@ -67,6 +74,8 @@ impl From<StoreError> for PraxisError {
         let message = sentence(error.to_string());
         match error {
             StoreError::WrongKey(_) => PraxisError::WrongKey(message),
+            StoreError::NotEncrypted(_) => PraxisError::NotEncrypted(message),
+            StoreError::AlreadyEncrypted(_) => PraxisError::AlreadyEncrypted(message),
             StoreError::BadKey(_) => PraxisError::BadKey(message),
             StoreError::NotFound(_) | StoreError::NotAStore(..) | StoreError::NewerStore(_) => {
                 PraxisError::NoStore(message)

@@ -6,6 +6,11 @@ use clap::Parser;
 use std::io::Write;
 use std::process::ExitCode;
 
+/// The exit code when the store is one made before stores were encrypted, and
+/// `praxis store encrypt` must be run first (1 is an error, 2 a refusal, 3 a sync that
+/// left some streams unsynced).
+const NOT_ENCRYPTED: u8 = 4;
+
 fn main() -> ExitCode {
     let args = cli::args::Cli::parse();
     let json = args.json;
@@ -27,9 +32,21 @@ fn main() -> ExitCode {
                 || error
                     .downcast_ref::<praxis_mobile::PraxisError>()
                     .is_some_and(|e| matches!(e, praxis_mobile::PraxisError::Refused(_)));
+            let not_encrypted = error
+                .downcast_ref::<praxis_core::store::StoreError>()
+                .is_some_and(|e| matches!(e, praxis_core::store::StoreError::NotEncrypted(_)))
+                || error
+                    .downcast_ref::<praxis_mobile::PraxisError>()
+                    .is_some_and(|e| matches!(e, praxis_mobile::PraxisError::NotEncrypted(_)));
             let message = format!("{error:#}");
             if json {
-                let code = if refused { "refused" } else { "error" };
+                let code = if refused {
+                    "refused"
+                } else if not_encrypted {
+                    "not-encrypted"
+                } else {
+                    "error"
+                };
                 eprintln!(
                     "{}",
                     serde_json::json!({ "error": code, "message": message })
@@ -37,7 +54,13 @@ fn main() -> ExitCode {
             } else {
                 eprintln!("praxis: {message}");
             }
-            ExitCode::from(if refused { 2 } else { 1 })
+            ExitCode::from(if refused {
+                2
+            } else if not_encrypted {
+                NOT_ENCRYPTED
+            } else {
+                1
+            })
         }
     }
 }

@@ -75,6 +75,19 @@ impl PraxisStore {
         Ok(Arc::new(Self::open_with_key(Path::new(&path), &key)?))
     }
 
+    /// Encrypts under `key` the plain (unencrypted) store at `path`, one made before
+    /// device stores were encrypted, keeping every record, then opens it. Until the
+    /// encrypted copy is checked to hold everything the plain store holds, the plain
+    /// store stays as it was. Refused (changing nothing) when the store is already
+    /// encrypted (`AlreadyEncrypted`), or there is no device store at `path` (`NoStore`).
+    #[uniffi::constructor]
+    pub fn encrypt_plain(path: String, key: Vec<u8>) -> Result<Arc<Self>, PraxisError> {
+        let key = StoreKey::from_bytes(&key)?;
+        let path = Path::new(&path);
+        Self::encrypt_plain_with_key(path, &key)?;
+        Ok(Arc::new(Self::open_with_key(path, &key)?))
+    }
+
     /// Who this store records as.
     pub fn identity(&self) -> Result<Identity, PraxisError> {
         let store = self.lock();
@@ -141,6 +154,15 @@ impl PraxisStore {
             store: Mutex::new(Store::open_encrypted(path, key)?),
             path: path.to_path_buf(),
         })
+    }
+
+    /// For Rust callers (the terminal client): encrypts the plain store at `path` in
+    /// place, and tells what was kept. An error means the plain store is as it was.
+    pub fn encrypt_plain_with_key(
+        path: &Path,
+        key: &StoreKey,
+    ) -> Result<core::Encrypted, PraxisError> {
+        Ok(core::encrypt_plain_store(path, key)?)
     }
 
     /// For Rust callers (the terminal client): enrolment, as the client core tells it.

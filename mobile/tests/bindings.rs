@@ -61,6 +61,25 @@ fn start_server(data_dir: &Path) -> String {
     url
 }
 
+/// A store as the terminal client made them before device stores were encrypted:
+/// praxis-core's `Store` without a key, with a collaborative and the settings an
+/// enrolment leaves. The Python test opens it, is told to encrypt it, and encrypts it.
+fn plain_store(dir: &Path) -> PathBuf {
+    let path = dir.join("plain.sqlite3");
+    let mut store = praxis_core::store::Store::create(&path, "Asha Patel").expect("a plain store");
+    store
+        .found_collaborative(praxis_core::domain::event::CollaborativeFounded {
+            name: "Independence at home".into(),
+            topic: "Mrs Q's neighbour keeps the spare key under the blue pot".into(),
+            chosen_with: "The service users' forum".into(),
+        })
+        .expect("a collaborative");
+    store
+        .set_setting(praxis_core::sync::SERVER_SETTING, "http://127.0.0.1:1")
+        .expect("a setting");
+    path
+}
+
 #[test]
 fn python_uses_the_generated_bindings_against_a_real_server() {
     let python = python();
@@ -99,6 +118,8 @@ fn python_uses_the_generated_bindings_against_a_real_server() {
     let kotlin = std::fs::read_to_string(bindings.join("uniffi/praxis_mobile/praxis_mobile.kt"))
         .expect("the Kotlin bindings");
     assert!(kotlin.contains("class WrongKey(message: String) : PraxisException(message)"));
+    assert!(kotlin.contains("class NotEncrypted(message: String) : PraxisException(message)"));
+    assert!(kotlin.contains("fun `encryptPlain`("));
     assert!(kotlin.contains("interface SyncObserver"));
     let swift = std::fs::read_to_string(bindings.join("praxis_mobile.swift")).expect("Swift");
     assert!(swift.contains("enum PraxisError: Swift.Error"));
@@ -107,12 +128,14 @@ fn python_uses_the_generated_bindings_against_a_real_server() {
     let url = start_server(&work.path().join("server"));
     let stores = work.path().join("stores");
     std::fs::create_dir_all(&stores).expect("a directory for the stores");
+    let plain = plain_store(&stores);
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/test_bindings.py");
     let out = Command::new(python)
         .arg(&script)
         .env("PRAXIS_BINDINGS", &bindings)
         .env("PRAXIS_SERVER", &url)
         .env("PRAXIS_WORK", &stores)
+        .env("PRAXIS_PLAIN_STORE", &plain)
         .output()
         .expect("python runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -122,6 +145,6 @@ fn python_uses_the_generated_bindings_against_a_real_server() {
         String::from_utf8_lossy(&out.stdout)
     );
     // unittest reports on stderr; every test ran.
-    assert!(stderr.contains("Ran 7 tests"), "{stderr}");
+    assert!(stderr.contains("Ran 8 tests"), "{stderr}");
     assert!(stderr.trim_end().ends_with("OK"), "{stderr}");
 }

@@ -20,6 +20,26 @@ pub enum StoreError {
         "the key does not open the store at {0}: it was made with another key. Give the key this store was created with; nothing was changed."
     )]
     WrongKey(PathBuf),
+    #[error(
+        "the store at {} is not encrypted: it was made before Praxis encrypted its stores. Encrypt it, keeping every record, with `praxis store encrypt --store {}` (an app calls `PraxisStore.encrypt_plain` with its key). Nothing was changed.",
+        .0.display(),
+        shell_word(.0)
+    )]
+    NotEncrypted(PathBuf),
+    #[error(
+        "the store at {} is already encrypted, so there is nothing to do; nothing was changed. Open it with its key.",
+        .0.display()
+    )]
+    AlreadyEncrypted(PathBuf),
+    #[error(
+        "another program has the store at {} open. Close it (or let it finish) and run this again; nothing was changed.",
+        .0.display()
+    )]
+    InUse(PathBuf),
+    #[error(
+        "the encrypted copy did not hold what the plain store holds ({0}), so the plain store was kept as it was and the copy removed. Nothing was lost; report this, and keep using the plain store's file."
+    )]
+    EncryptionUnverified(String),
     #[error("the store key cannot be used: {0}.")]
     BadKey(String),
     #[error("{0} is not a Praxis store ({1}).")]
@@ -50,4 +70,19 @@ pub enum StoreError {
     Replication(#[from] ReplicationError),
     #[error("the local database failed: {0}")]
     Sqlite(#[from] rusqlite::Error),
+}
+
+/// A path as one word a shell reads back as it is: quoted when it holds anything but
+/// letters, digits and `/._-+:@,=`.
+fn shell_word(path: &std::path::Path) -> String {
+    let text = path.display().to_string();
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+:@,=".contains(c));
+    if plain {
+        text
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
 }

@@ -4,6 +4,7 @@
 //! together or not at all.
 
 mod codec;
+mod encrypt;
 mod error;
 mod key;
 pub mod queries;
@@ -16,6 +17,7 @@ mod tests;
 mod upgrade_tests;
 
 pub use codec::decode_record;
+pub use encrypt::{Encrypted, StoreFile, encrypt_plain_store, encrypting_path, inspect};
 pub use error::StoreError;
 pub use key::StoreKey;
 
@@ -633,7 +635,12 @@ fn unreadable(path: &Path, keyed: bool, error: rusqlite::Error) -> StoreError {
         rusqlite::Error::SqliteFailure(e, _) if e.code == rusqlite::ErrorCode::NotADatabase
     );
     match (not_a_database, keyed) {
-        (true, true) => StoreError::WrongKey(path.to_path_buf()),
+        // A key cannot read plain SQLite either: say so when that is what the file is.
+        (true, true) => match encrypt::inspect(path) {
+            encrypt::StoreFile::Plain => StoreError::NotEncrypted(path.to_path_buf()),
+            encrypt::StoreFile::PlainOther(why) => StoreError::NotAStore(path.to_path_buf(), why),
+            _ => StoreError::WrongKey(path.to_path_buf()),
+        },
         (true, false) => StoreError::NotAStore(
             path.to_path_buf(),
             "it is not a database, or it is encrypted: open an encrypted store with its key".into(),

@@ -168,3 +168,55 @@ fn a_store_from_schema_version_2_opens_with_the_same_events_views_and_documents(
         current.changes_since(p, &[]).unwrap().len() + 1
     );
 }
+
+/// A plain store from schema version 2 (a terminal store from before device stores were
+/// encrypted, and before the schema's later migrations) is refused with its key as not
+/// encrypted, then encrypted: migrated on the way, and the same events, views and
+/// documents come out of the encrypted store.
+#[test]
+fn a_plain_store_from_schema_version_2_is_encrypted_with_the_same_events_views_and_documents() {
+    use super::{StoreError, StoreKey, encrypt_plain_store};
+    let dir = tempfile::tempdir().unwrap();
+    let (now, old) = (
+        dir.path().join("now.sqlite3"),
+        dir.path().join("old.sqlite3"),
+    );
+    let (mut current, c, p) = current_store(&now);
+    as_version_2(&now, &old);
+    let key = StoreKey::generate().unwrap();
+    let before = std::fs::read(&old).unwrap();
+    assert!(matches!(
+        Store::open_encrypted(&old, &key),
+        Err(StoreError::NotEncrypted(_))
+    ));
+    assert_eq!(std::fs::read(&old).unwrap(), before);
+
+    let kept = encrypt_plain_store(&old, &key).unwrap();
+    assert_eq!(kept.streams, 2);
+    assert_eq!(kept.events, 24);
+    assert!(matches!(Store::open(&old), Err(StoreError::NotAStore(..))));
+    let mut encrypted = Store::open_encrypted(&old, &key).unwrap();
+    for stream in [c, p] {
+        let (a, b) = (current.connection(), encrypted.connection());
+        assert_eq!(
+            queries::events(a, stream).unwrap(),
+            queries::events(b, stream).unwrap()
+        );
+        assert_eq!(
+            queries::all_records(a, stream).unwrap(),
+            queries::all_records(b, stream).unwrap()
+        );
+        assert_eq!(
+            current.save_document(stream).unwrap(),
+            encrypted.save_document(stream).unwrap()
+        );
+    }
+    encrypted
+        .record(p, observation("After the encryption", None))
+        .unwrap();
+    drop(encrypted);
+    assert!(matches!(
+        encrypt_plain_store(&old, &key),
+        Err(StoreError::AlreadyEncrypted(_))
+    ));
+}

@@ -31,6 +31,9 @@ pub enum Command {
     Init(Init),
     /// Enrol this device with a Praxis server, so it can sync (once per device).
     Enrol(EnrolArgs),
+    /// The store itself: encrypt one made before Praxis encrypted its stores.
+    #[command(subcommand)]
+    Store(StoreCommand),
     /// Who you are here, and the collaboratives and projects this device holds.
     Status,
     /// Send what was recorded here to the server and bring back what others recorded.
@@ -104,6 +107,14 @@ pub struct Init {
     /// How people who use services were involved in choosing the topic.
     #[arg(long, requires = "collaborative")]
     pub chosen_with: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StoreCommand {
+    /// Encrypt, in place and keeping every record, a store made before Praxis encrypted
+    /// its stores. The key is PRAXIS_KEY, or the key file (<store>.key, or PRAXIS_KEY_FILE),
+    /// made with a new random key when there is none, as `praxis init` does.
+    Encrypt,
 }
 
 #[derive(Args, Debug)]

@@ -3,7 +3,7 @@
 use anyhow::{Result, anyhow, bail};
 use praxis_core::domain::ids::{EventId, StreamId};
 use praxis_core::domain::record::StreamKind;
-use praxis_core::store::{Store, StoreError, StoreKey, queries};
+use praxis_core::store::{Store, StoreError, StoreFile, StoreKey, queries};
 use praxis_mobile::PraxisStore;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -73,34 +73,31 @@ pub fn open(path: &Path) -> Result<PraxisStore> {
         None => {
             let file = key_file(path);
             if !file.exists() {
-                if !looks_encrypted(path) {
-                    return Err(StoreError::NotAStore(
-                        path.to_path_buf(),
-                        "it is not an encrypted database".into(),
-                    )
-                    .into());
+                match praxis_core::store::inspect(path) {
+                    StoreFile::Encrypted => bail!(
+                        "the key of the store at {} is not at {}: give the key file with {KEY_FILE_VARIABLE}, or the key itself in {KEY_VARIABLE}",
+                        path.display(),
+                        file.display()
+                    ),
+                    StoreFile::Plain => {
+                        return Err(StoreError::NotEncrypted(path.to_path_buf()).into());
+                    }
+                    StoreFile::PlainOther(why) => {
+                        return Err(StoreError::NotAStore(path.to_path_buf(), why).into());
+                    }
+                    StoreFile::Missing | StoreFile::Unreadable => {
+                        return Err(StoreError::NotAStore(
+                            path.to_path_buf(),
+                            "it is not an encrypted database".into(),
+                        )
+                        .into());
+                    }
                 }
-                bail!(
-                    "the key of the store at {} is not at {}: give the key file with {KEY_FILE_VARIABLE}, or the key itself in {KEY_VARIABLE}",
-                    path.display(),
-                    file.display()
-                );
             }
             read_key_file(&file)?
         }
     };
     Ok(PraxisStore::open_with_key(path, &key)?)
-}
-
-/// Whether the file could be an encrypted store, whose pages look random: whole pages
-/// (of at least 512 bytes), and no plain SQLite header.
-fn looks_encrypted(path: &Path) -> bool {
-    let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    let mut head = [0u8; 16];
-    let plain = std::fs::File::open(path)
-        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
-        .is_ok_and(|_| &head == b"SQLite format 3\0");
-    len > 0 && len.is_multiple_of(512) && !plain
 }
 
 /// The key for a new store at `path`: `PRAXIS_KEY`, an existing key file, or a new

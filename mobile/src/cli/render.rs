@@ -567,6 +567,32 @@ pub fn enrolled(e: &Enrolment, store: &std::path::Path) -> Result<Output> {
     Output::of(&serde_json::json!({ "enrolled": e, "store": store }), text)
 }
 
+/// A plain store encrypted in place: what it kept, and where its key is.
+pub fn encrypted(
+    store: &std::path::Path,
+    kept: &praxis_core::store::Encrypted,
+    key_place: &str,
+    new_key: bool,
+) -> Result<Output> {
+    let text = format!(
+        "The store at {} is now encrypted. Kept, and checked against the plain store: {} events in {} streams, {} changes, {} settings.\nIts key: {key_place}{}",
+        store.display(),
+        kept.events,
+        kept.streams,
+        kept.changes,
+        kept.settings,
+        if new_key {
+            " (new; keep a copy of it: without it the store cannot be read)."
+        } else {
+            "."
+        }
+    );
+    Output::of(
+        &serde_json::json!({ "store": store, "kept": kept, "key": key_place, "new_key": new_key }),
+        text,
+    )
+}
+
 /// Progress lines on stderr while a sync runs (none with `--json`).
 pub struct SyncLines {
     pub shown: bool,

@@ -7,7 +7,7 @@ use anyhow::{Context as _, Result, anyhow, bail};
 use praxis_core::domain::event::*;
 use praxis_core::domain::ids::EventId;
 use praxis_core::domain::record::Detail;
-use praxis_core::store::{Recorded, Store, queries};
+use praxis_core::store::{Recorded, Store, StoreError, StoreFile, queries};
 use praxis_core::sync::Server;
 use praxis_mobile::PraxisStore;
 use std::io::BufRead;
@@ -18,6 +18,7 @@ pub fn run(cli: Cli) -> Result<Output> {
     match &cli.command {
         Command::Init(init) => return self::init(&path, init),
         Command::Enrol(enrol) => return self::enrol(&path, enrol),
+        Command::Store(StoreCommand::Encrypt) => return encrypt(&path),
         Command::Audit(audit) => return super::audit::run(&path, audit),
         _ => {}
     }
@@ -28,9 +29,11 @@ pub fn run(cli: Cli) -> Result<Output> {
     let mut store = device.lock();
     let sel = &cli.project;
     match cli.command {
-        Command::Init(_) | Command::Enrol(_) | Command::Sync | Command::Audit(_) => {
-            unreachable_init()
-        }
+        Command::Init(_)
+        | Command::Enrol(_)
+        | Command::Store(_)
+        | Command::Sync
+        | Command::Audit(_) => unreachable_init(),
         Command::Status => render::status(&store),
         Command::Collaborative(c) => collaborative(&mut store, sel, c),
         Command::Project(ProjectCommand::Start {
@@ -246,7 +249,47 @@ pub fn run(cli: Cli) -> Result<Output> {
 }
 
 fn unreachable_init() -> Result<Output> {
-    bail!("init, enrol and sync are handled before the store is locked")
+    bail!("init, enrol, store, sync and audit are handled before the store is locked")
+}
+
+/// Encrypts a store made before stores were encrypted, with the key `praxis init` would
+/// use (making the key file if there is none). Refused before any key file is made
+/// unless the file is a plain device store; a key file made here is removed again if
+/// the store could not be encrypted (it is then still the plain store it was).
+fn encrypt(path: &std::path::Path) -> Result<Output> {
+    match praxis_core::store::inspect(path) {
+        StoreFile::Plain => {}
+        StoreFile::Missing => return Err(StoreError::NotFound(path.to_path_buf()).into()),
+        StoreFile::Encrypted => {
+            return Err(StoreError::AlreadyEncrypted(path.to_path_buf()).into());
+        }
+        StoreFile::PlainOther(why) => {
+            return Err(StoreError::NotAStore(path.to_path_buf(), why).into());
+        }
+        StoreFile::Unreadable => {
+            return Err(StoreError::NotAStore(
+                path.to_path_buf(),
+                "it is neither a plain SQLite database nor an encrypted store".into(),
+            )
+            .into());
+        }
+    }
+    let (key, new_key_file) = context::new_key(path)?;
+    let kept = match PraxisStore::encrypt_plain_with_key(path, &key) {
+        Ok(kept) => kept,
+        Err(e) => {
+            if let Some(file) = &new_key_file {
+                let _ = std::fs::remove_file(file);
+            }
+            return Err(e.into());
+        }
+    };
+    let key_place = if std::env::var(context::KEY_VARIABLE).is_ok_and(|k| !k.trim().is_empty()) {
+        format!("the key in {}", context::KEY_VARIABLE)
+    } else {
+        context::key_file(path).display().to_string()
+    };
+    render::encrypted(path, &kept, &key_place, new_key_file.is_some())
 }
 
 /// Enrols the store, creating it first if there is none yet (the server says who

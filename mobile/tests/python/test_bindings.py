@@ -4,7 +4,8 @@ praxis-mobile against a real praxis-server on 127.0.0.1 (seeded with the demo).
 Run by mobile/tests/bindings.rs, which builds nothing itself: it generates the
 bindings with the workspace's uniffi-bindgen, starts the server and passes
 PRAXIS_BINDINGS (the directory holding praxis_mobile.py and the library),
-PRAXIS_SERVER (the server's address) and PRAXIS_WORK (a scratch directory).
+PRAXIS_SERVER (the server's address), PRAXIS_WORK (a scratch directory) and
+PRAXIS_PLAIN_STORE (a store made in plain SQLite, before stores were encrypted).
 """
 
 import os
@@ -228,6 +229,41 @@ class ErrorsArriveAsExceptions(unittest.TestCase):
             praxis.PraxisStore.open(path, b"short")
         self.assert_message(raised.exception, "32 bytes")
         self.assertEqual(praxis.PraxisStore.open(path, key).identity().name, "Asha")
+
+    def test_a_plain_store_is_refused_then_encrypted(self):
+        path = os.environ["PRAXIS_PLAIN_STORE"]
+        with open(path, "rb") as f:
+            before = f.read()
+        self.assertIn(b"blue pot", before)
+        key = praxis.generate_key()
+        with self.assertRaises(PraxisError.NotEncrypted) as raised:
+            praxis.PraxisStore.open(path, key)
+        self.assert_message(raised.exception, "not encrypted", "praxis store encrypt",
+                            "encrypt_plain")
+        with open(path, "rb") as f:
+            self.assertEqual(f.read(), before, "a refused open changed the store")
+
+        store = praxis.PraxisStore.encrypt_plain(path, key)
+        identity = store.identity()
+        self.assertEqual(identity.name, "Asha Patel")
+        self.assertEqual(identity.server, "http://127.0.0.1:1")
+        self.assertEqual(store.waiting_to_sync(), 1)
+        del store
+        with open(path, "rb") as f:
+            after = f.read()
+        self.assertNotIn(b"blue pot", after)
+        self.assertNotIn(b"SQLite format 3", after)
+        self.assertFalse(os.path.exists(path + ".encrypting"))
+        self.assertEqual(praxis.PraxisStore.open(path, key).identity().name, "Asha Patel")
+        with self.assertRaises(PraxisError.WrongKey):
+            praxis.PraxisStore.open(path, praxis.generate_key())
+        with self.assertRaises(PraxisError.AlreadyEncrypted) as raised:
+            praxis.PraxisStore.encrypt_plain(path, key)
+        self.assert_message(raised.exception, "already encrypted")
+        with self.assertRaises(PraxisError.NoStore):
+            praxis.PraxisStore.encrypt_plain(store_path("never-made"), key)
+        with self.assertRaises(PraxisError.BadKey):
+            praxis.PraxisStore.encrypt_plain(path, b"short")
 
     def test_store_errors(self):
         with self.assertRaises(PraxisError.NoStore) as raised:
