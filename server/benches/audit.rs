@@ -144,21 +144,21 @@ fn world() -> World {
         )
         .unwrap();
     let mut generator = Generator::new(measures[0].id, measures[1].id);
+    // The project's start and its two measures, then batches to round numbers, with
+    // a sync at every `PER_SYNC`.
     let mut recorded = 3;
     let mut half_way = None;
     while recorded < EVENTS {
-        let mut this_sync = 0;
-        while this_sync < PER_SYNC && recorded < EVENTS {
-            let n = BATCH.min(EVENTS - recorded);
-            let events = phone.record_all(project, generator.batch(n)).unwrap();
-            generator.learn(&events);
-            recorded += n;
-            this_sync += n;
-            if recorded == EVENTS / 2 {
-                half_way = events.last().map(|e| e.id);
-            }
+        let n = (BATCH - recorded % BATCH).min(EVENTS - recorded);
+        let events = phone.record_all(project, generator.batch(n)).unwrap();
+        generator.learn(&events);
+        recorded += n;
+        if recorded == EVENTS / 2 {
+            half_way = events.last().map(|e| e.id);
         }
-        sync(&mut phone, &mut storage, &device, project);
+        if recorded % PER_SYNC == 0 || recorded == EVENTS {
+            sync(&mut phone, &mut storage, &device, project);
+        }
     }
     assert_eq!(storage.events(project).unwrap().len(), EVENTS);
     World {
@@ -166,7 +166,7 @@ fn world() -> World {
         state: AppState::new(Box::new(storage), 30),
         auditor,
         project,
-        half_way: half_way.expect("half way is at a batch's end"),
+        half_way: half_way.expect("half way is at the end of a sync"),
     }
 }
 
