@@ -3,37 +3,14 @@
 //! refused with what to do, and changes nothing.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::{praxis, run};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 const COLLABORATIVE: &str = "Promoting independence at home";
-
-fn praxis(dir: &Path, store: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_praxis"));
-    c.env_remove("PRAXIS_STORE")
-        .env_remove("PRAXIS_PROJECT")
-        .env_remove("PRAXIS_KEY")
-        .env_remove("PRAXIS_KEY_FILE")
-        .env("XDG_DATA_HOME", dir.join("xdg"))
-        .current_dir(dir)
-        .arg("--store")
-        .arg(store)
-        .args(args);
-    c
-}
-
-fn run(mut c: Command) -> (i32, String, String) {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = c.output().expect("praxis runs");
-    (
-        status.code().expect("praxis exited"),
-        String::from_utf8(stdout).unwrap(),
-        String::from_utf8(stderr).unwrap(),
-    )
-}
 
 fn init(dir: &Path, store: &Path) -> Command {
     praxis(

@@ -6,13 +6,17 @@
 //! (or one that left its copy behind) leaves a whole store, plain or encrypted.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::run;
+
 use praxis_core::domain::event::*;
 use praxis_core::store::{Store, StoreFile, StoreKey};
 use praxis_core::sync::{SERVER_SETTING, TOKEN_SETTING};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use time::macros::date;
 
 const SECRET: &str = "Mr K's daughter keeps the spare key under the green pot";
@@ -24,31 +28,7 @@ const NOWHERE: &str = "http://127.0.0.1:1";
 const NOT_ENCRYPTED: i32 = 4;
 
 fn praxis(store: &Path, args: &[&str]) -> Command {
-    let dir = store.parent().unwrap();
-    let mut c = Command::new(env!("CARGO_BIN_EXE_praxis"));
-    c.env_remove("PRAXIS_STORE")
-        .env_remove("PRAXIS_PROJECT")
-        .env_remove("PRAXIS_KEY")
-        .env_remove("PRAXIS_KEY_FILE")
-        .env("XDG_DATA_HOME", dir.join("xdg"))
-        .current_dir(dir)
-        .arg("--store")
-        .arg(store)
-        .args(args);
-    c
-}
-
-fn run(mut c: Command) -> (i32, String, String) {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = c.output().expect("praxis runs");
-    (
-        status.code().expect("praxis exited"),
-        String::from_utf8(stdout).unwrap(),
-        String::from_utf8(stderr).unwrap(),
-    )
+    common::praxis(store.parent().unwrap(), store, args)
 }
 
 fn json(store: &Path, args: &[&str]) -> Value {
