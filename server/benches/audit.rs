@@ -14,6 +14,7 @@
 
 #[path = "../../client-core/benches/common/mod.rs"]
 mod common;
+mod support;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -29,34 +30,13 @@ use praxis_server::auth::{hash_password, new_token, token_hash};
 use praxis_server::storage::{Device, SqliteStorage, Storage};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
+use support::sync;
 use tower::ServiceExt;
 
 const EVENTS: usize = 100_000;
 const PER_SYNC: usize = 10_000;
 const BATCH: usize = 1_000;
-const PEER: &str = "server";
 const TEAM: &str = "Northside adult team";
-
-fn sync(store: &mut Store, storage: &mut SqliteStorage, device: &Device, stream: StreamId) {
-    let mut state = store.sync_state(stream, PEER).unwrap();
-    for _ in 0..100 {
-        match store.generate_sync_message(stream, &mut state).unwrap() {
-            Some(o) if !o.in_sync => {
-                let reply = storage.sync(device, stream, &o.bytes).unwrap();
-                if let Some(message) = reply.message {
-                    store
-                        .receive_sync_message(stream, &mut state, &message, None)
-                        .unwrap();
-                }
-            }
-            _ => {
-                store.save_sync_state(stream, PEER, &state).unwrap();
-                return;
-            }
-        }
-    }
-    panic!("stream {stream} did not settle in 100 rounds");
-}
 
 /// A person with `role` for `scope` and an enrolled device: (device, bearer token).
 fn enrolled(

@@ -13,6 +13,8 @@
 //! `cargo bench -p praxis-server --bench pages`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
@@ -23,9 +25,10 @@ use praxis_core::domain::role::Role;
 use praxis_core::store::{Identity, Store};
 use praxis_server::api::{AppState, router};
 use praxis_server::auth::{hash_password, new_token, token_hash};
-use praxis_server::storage::{Device, SqliteStorage, Storage};
+use praxis_server::storage::{SqliteStorage, Storage};
 use std::hint::black_box;
 use std::time::Duration;
+use support::sync;
 use tower::ServiceExt;
 
 const TEAMS: usize = 20;
@@ -33,28 +36,6 @@ const MEASURES: usize = 8;
 const WEEKS: usize = 104;
 const CYCLES: usize = 12;
 const MONTHS: usize = 24;
-const PEER: &str = "server";
-
-fn sync(store: &mut Store, storage: &mut SqliteStorage, device: &Device, stream: StreamId) {
-    let mut state = store.sync_state(stream, PEER).unwrap();
-    for _ in 0..100 {
-        match store.generate_sync_message(stream, &mut state).unwrap() {
-            Some(o) if !o.in_sync => {
-                let reply = storage.sync(device, stream, &o.bytes).unwrap();
-                if let Some(message) = reply.message {
-                    store
-                        .receive_sync_message(stream, &mut state, &message, None)
-                        .unwrap();
-                }
-            }
-            _ => {
-                store.save_sync_state(stream, PEER, &state).unwrap();
-                return;
-            }
-        }
-    }
-    panic!("stream {stream} did not settle in 100 rounds");
-}
 
 fn day(d: time::Date, days: i64) -> time::Date {
     d.checked_add(time::Duration::days(days)).unwrap()
