@@ -4,6 +4,8 @@
 //! gone and no store at all; a byte changed in the bundle is found and named.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -65,23 +67,11 @@ struct Out {
 }
 
 fn praxis(dir: &Path, store: &Path, args: &[&str]) -> Out {
-    let out = Command::new(env!("CARGO_BIN_EXE_praxis"))
-        .env_remove("PRAXIS_STORE")
-        .env_remove("PRAXIS_PROJECT")
-        .env_remove("PRAXIS_PASSWORD")
-        .env_remove("PRAXIS_KEY")
-        .env_remove("PRAXIS_KEY_FILE")
-        .env("XDG_DATA_HOME", dir.join("xdg"))
-        .current_dir(dir)
-        .arg("--store")
-        .arg(store)
-        .args(args)
-        .output()
-        .expect("praxis runs");
+    let (code, stdout, stderr) = common::run(common::praxis(dir, store, args));
     Out {
-        code: out.status.code().expect("praxis exited"),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
+        code,
+        stdout,
+        stderr,
     }
 }
 

@@ -10,6 +10,7 @@ pub fn praxis(dir: &Path, store: &Path, args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_praxis"));
     c.env_remove("PRAXIS_STORE")
         .env_remove("PRAXIS_PROJECT")
+        .env_remove("PRAXIS_PASSWORD")
         .env_remove("PRAXIS_KEY")
         .env_remove("PRAXIS_KEY_FILE")
         .env("XDG_DATA_HOME", dir.join("xdg"))
