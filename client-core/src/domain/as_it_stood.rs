@@ -24,6 +24,7 @@ use time::Date;
 /// The views of one stream folded from a chosen set of its events.
 pub struct StreamAsItStood {
     views: MemoryViews,
+    /// The first content of each record that has been corrected since.
     originals: HashMap<EventId, Event>,
 }
 
@@ -51,14 +52,18 @@ impl StreamAsItStood {
     /// Folds `events` (in any order: they are sorted into fold order first).
     pub fn fold<'a>(stream: StreamId, events: impl IntoIterator<Item = &'a Envelope>) -> Self {
         let events: Vec<&Envelope> = events.into_iter().collect();
+        let views = MemoryViews::fold_all(stream, events.iter().copied());
+        // A record's content is its first event's until it is corrected: only the
+        // corrected ones keep their original beside them.
         let originals = events
             .iter()
-            .filter_map(|e| e.event().map(|ev| (e.id, ev.clone())))
+            .filter_map(|e| {
+                let original = e.event()?;
+                let record = views.records.get(&e.id)?;
+                (record.content != *original).then(|| (e.id, original.clone()))
+            })
             .collect();
-        StreamAsItStood {
-            views: MemoryViews::fold_all(stream, events),
-            originals,
-        }
+        StreamAsItStood { views, originals }
     }
 
     pub fn views(&self) -> &MemoryViews {
@@ -70,19 +75,36 @@ impl StreamAsItStood {
         self.views.summary.events
     }
 
-    fn sorted(&self, keep: impl Fn(&Record) -> bool) -> Vec<Record> {
-        // The store's order: by the position of the event that made each record.
+    /// The records `keep` chooses, in the store's order: by the position of the event
+    /// that made each record.
+    fn sorted(&self, keep: impl Fn(&Record) -> bool) -> Vec<&Record> {
         let mut records: Vec<&Record> = self.views.records.values().filter(|r| keep(r)).collect();
         records.sort_by_key(|r| (r.created.at.sort_key(), r.id));
-        records.into_iter().cloned().collect()
+        records
     }
 
-    fn of_kind(&self, kind: EventKind) -> Vec<Record> {
+    fn of_kind(&self, kind: EventKind) -> Vec<&Record> {
         self.sorted(|r| r.kind == kind)
     }
 
-    fn children(&self, parent: EventId) -> Vec<Record> {
+    fn children(&self, parent: EventId) -> Vec<&Record> {
         self.sorted(|r| r.parent == Some(parent))
+    }
+
+    /// The children of each of `parents`, in the store's order, in one pass.
+    fn children_of(&self, parents: &[&Record]) -> Vec<Vec<&Record>> {
+        let index: HashMap<EventId, usize> =
+            parents.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
+        let mut children = vec![Vec::new(); parents.len()];
+        for r in self.views.records.values() {
+            if let Some(&i) = r.parent.as_ref().and_then(|p| index.get(p)) {
+                children[i].push(r);
+            }
+        }
+        for c in &mut children {
+            c.sort_by_key(|r| (r.created.at.sort_key(), r.id));
+        }
+        children
     }
 
     pub fn record(&self, id: EventId) -> Option<&Record> {
@@ -94,46 +116,33 @@ impl StreamAsItStood {
         let summary = &self.views.summary;
         let project = summary.founding.and_then(|f| self.record(f));
         let measure_records = self.of_kind(EventKind::MeasureDefined);
-        let children: Vec<Vec<Record>> = measure_records
-            .iter()
-            .map(|m| self.children(m.id))
-            .collect();
+        let reports = self.of_kind(EventKind::MonthlyReportSubmitted);
+        let parents: Vec<&Record> = measure_records.iter().chain(&reports).copied().collect();
+        let mut children = self.children_of(&parents).into_iter();
         let measures = measure_records
             .iter()
-            .zip(&children)
+            .zip(children.by_ref())
             .map(|(m, c)| MeasureCount::of(m, c))
             .collect();
-        let reports = self
-            .of_kind(EventKind::MonthlyReportSubmitted)
-            .into_iter()
-            .map(|r| (r.id, r))
-            .collect::<Vec<_>>();
-        let report_children: Vec<Vec<Record>> =
-            reports.iter().map(|(id, _)| self.children(*id)).collect();
-        let cycles = self.of_kind(EventKind::CyclePlanned);
-        let change_ideas = self.of_kind(EventKind::ChangeIdeaProposed);
         views::project_overview(OverviewInput {
             summary,
             project,
             measures,
-            cycles: &cycles,
-            reports: reports
-                .iter()
-                .zip(report_children)
-                .map(|((_, r), c)| (r, c))
-                .collect(),
-            change_ideas: &change_ideas,
+            cycles: self.of_kind(EventKind::CyclePlanned),
+            reports: reports.into_iter().zip(children).collect(),
+            change_ideas: self.of_kind(EventKind::ChangeIdeaProposed),
         })
     }
 
     pub fn cycle(&self, id: EventId) -> Option<CycleView> {
-        views::cycle_view(self.record(id)?, &self.children(id))
+        let children: Vec<Record> = self.children(id).into_iter().cloned().collect();
+        views::cycle_view(self.record(id)?, &children)
     }
 
     pub fn measure_series(&self, id: EventId) -> Option<MeasureSeries> {
         match self.record(id) {
             Some(m) if m.kind == EventKind::MeasureDefined => {
-                Some(views::measure_series(m, &self.children(id)))
+                Some(views::measure_series(m, self.children(id)))
             }
             _ => None,
         }
@@ -212,10 +221,8 @@ impl StreamAsItStood {
     /// A record's history with its corrections, as it stood.
     pub fn history(&self, id: EventId) -> Option<RecordHistory> {
         let record = self.record(id)?;
-        Some(views::record_history(
-            record,
-            self.originals.get(&id).cloned(),
-        ))
+        let original = self.originals.get(&id).unwrap_or(&record.content).clone();
+        Some(views::record_history(record, Some(original)))
     }
 
     /// A monthly report and the coordinator's scores of it, as they stood.
@@ -249,10 +256,13 @@ impl ProjectViews for StreamAsItStood {
         Ok(self.project_overview())
     }
     fn records_of_kind(&self, kind: EventKind) -> Result<Vec<Record>, Infallible> {
-        Ok(self.of_kind(kind))
+        Ok(self.of_kind(kind).into_iter().cloned().collect())
     }
     fn children(&self, parent: EventId) -> Result<Vec<Record>, Infallible> {
-        Ok(StreamAsItStood::children(self, parent))
+        Ok(StreamAsItStood::children(self, parent)
+            .into_iter()
+            .cloned()
+            .collect())
     }
     fn measure_series(&self, id: EventId) -> Result<Option<MeasureSeries>, Infallible> {
         Ok(StreamAsItStood::measure_series(self, id))

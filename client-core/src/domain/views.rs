@@ -149,8 +149,8 @@ pub fn point(record: &Record) -> Option<Point> {
 }
 
 /// Points in time order (by period, then id, so ties are the same everywhere).
-pub fn points(measurements: &[Record]) -> Vec<Point> {
-    let mut points: Vec<Point> = measurements.iter().filter_map(point).collect();
+pub fn points<'r>(measurements: impl IntoIterator<Item = &'r Record>) -> Vec<Point> {
+    let mut points: Vec<Point> = measurements.into_iter().filter_map(point).collect();
     points.sort_by(|a, b| {
         (a.period_start, a.period_end, a.id).cmp(&(b.period_start, b.period_end, b.id))
     });
@@ -166,7 +166,7 @@ pub struct MeasureCount<'a> {
 
 impl<'a> MeasureCount<'a> {
     /// Counted from all of the measure's measurements.
-    pub fn of(measure: &'a Record, measurements: &[Record]) -> Self {
+    pub fn of<'r>(measure: &'a Record, measurements: impl IntoIterator<Item = &'r Record>) -> Self {
         let mut points = points(measurements);
         MeasureCount {
             measure,
@@ -180,9 +180,10 @@ pub struct OverviewInput<'a> {
     pub summary: &'a StreamSummary,
     pub project: Option<&'a Record>,
     pub measures: Vec<MeasureCount<'a>>,
-    pub cycles: &'a [Record],
-    pub reports: Vec<(&'a Record, Vec<Record>)>,
-    pub change_ideas: &'a [Record],
+    pub cycles: Vec<&'a Record>,
+    /// Each report with its children (the coordinator's scores among them).
+    pub reports: Vec<(&'a Record, Vec<&'a Record>)>,
+    pub change_ideas: Vec<&'a Record>,
 }
 
 pub fn project_overview(input: OverviewInput<'_>) -> ProjectOverview {
@@ -209,6 +210,7 @@ pub fn project_overview(input: OverviewInput<'_>) -> ProjectOverview {
     let lines: Vec<CycleLine> = input
         .cycles
         .iter()
+        .copied()
         .filter(|c| !c.withdrawn)
         .filter_map(cycle_line)
         .collect();
@@ -292,7 +294,10 @@ pub fn ramps(cycles: &[CycleLine]) -> Vec<Ramp> {
     ramps
 }
 
-pub fn measure_series(measure: &Record, measurements: &[Record]) -> MeasureSeries {
+pub fn measure_series<'r>(
+    measure: &Record,
+    measurements: impl IntoIterator<Item = &'r Record>,
+) -> MeasureSeries {
     let (revisions, conflict) = match &measure.detail {
         Detail::Measure { definition } => (
             definition.versions.len().saturating_sub(1),

@@ -164,14 +164,16 @@ pub fn resolve_stream(conn: &Connection, text: &str) -> Result<Vec<StreamInfo>, 
 pub fn events(conn: &Connection, stream: StreamId) -> Result<Vec<Envelope>, StoreError> {
     let mut stmt =
         conn.prepare_cached("SELECT bytes FROM events WHERE stream = ?1 ORDER BY hlc, id")?;
-    let rows = stmt
-        .query_map([uuid_blob(&stream.0)], |r| r.get::<_, Vec<u8>>(0))?
-        .collect::<Result<Vec<_>, _>>()?;
-    rows.iter()
-        .map(|b| {
-            Envelope::decode(b).map_err(|e| StoreError::Corrupt(format!("a stored event: {e}")))
-        })
-        .collect()
+    let mut rows = stmt.query([uuid_blob(&stream.0)])?;
+    let mut events = Vec::new();
+    // Decoded from SQLite's own buffer: no copy of the bytes.
+    while let Some(row) = rows.next()? {
+        let corrupt =
+            |e: &dyn std::fmt::Display| StoreError::Corrupt(format!("a stored event: {e}"));
+        let bytes = row.get_ref(0)?.as_blob().map_err(|e| corrupt(&e))?;
+        events.push(Envelope::decode(bytes).map_err(|e| corrupt(&e))?);
+    }
+    Ok(events)
 }
 
 /// One event by id.
@@ -222,9 +224,9 @@ pub fn project_overview(
         measures.push(measure_count(conn, &summary, m)?);
     }
     let report_records = records_of_kind(conn, stream, EventKind::MonthlyReportSubmitted)?;
-    let mut reports = Vec::with_capacity(report_records.len());
+    let mut report_children = Vec::with_capacity(report_records.len());
     for r in &report_records {
-        reports.push((r, children(conn, r.id)?));
+        report_children.push(children(conn, r.id)?);
     }
     let cycles = records_of_kind(conn, stream, EventKind::CyclePlanned)?;
     let change_ideas = records_of_kind(conn, stream, EventKind::ChangeIdeaProposed)?;
@@ -232,9 +234,13 @@ pub fn project_overview(
         summary: &summary,
         project: project.as_ref(),
         measures,
-        cycles: &cycles,
-        reports,
-        change_ideas: &change_ideas,
+        cycles: cycles.iter().collect(),
+        reports: report_records
+            .iter()
+            .zip(&report_children)
+            .map(|(r, c)| (r, c.iter().collect()))
+            .collect(),
+        change_ideas: change_ideas.iter().collect(),
     }))
 }
 
