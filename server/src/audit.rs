@@ -136,44 +136,76 @@ pub struct Arrival {
     pub seq: i64,
 }
 
-/// When each event of the stream reached the server, and from which device.
+/// When each event of the stream reached the server and, when read `with_sources`,
+/// from which device, in which change.
 pub struct Arrivals {
-    pub by_event: HashMap<EventId, (Arrival, Option<DeviceId>, String)>,
+    times: HashMap<EventId, Arrival>,
+    sources: HashMap<EventId, (DeviceId, String)>,
 }
 
 impl Arrivals {
+    /// When each event reached the server: by its receipt, or, for an event the server
+    /// recorded itself, by its own time.
     pub fn read(storage: &dyn Storage, events: &[Envelope], stream: StreamId) -> Result<Arrivals> {
-        let mut by_event = HashMap::with_capacity(events.len());
+        let mut times = HashMap::with_capacity(events.len());
+        for a in storage.arrivals(stream)? {
+            times.insert(
+                a.event,
+                Arrival {
+                    at: a.received_at,
+                    seq: a.seq,
+                },
+            );
+        }
+        Ok(Arrivals::completed(times, HashMap::new(), events))
+    }
+
+    /// As `read`, with the device and change that brought each event.
+    pub fn with_sources(
+        storage: &dyn Storage,
+        events: &[Envelope],
+        stream: StreamId,
+    ) -> Result<Arrivals> {
+        let mut times = HashMap::with_capacity(events.len());
+        let mut sources = HashMap::with_capacity(events.len());
         for r in storage.receipt_log(stream)? {
             for e in &r.events {
-                by_event.insert(
+                times.insert(
                     *e,
-                    (
-                        Arrival {
-                            at: r.received_at,
-                            seq: r.seq,
-                        },
-                        Some(r.device),
-                        r.change_hash.clone(),
-                    ),
+                    Arrival {
+                        at: r.received_at,
+                        seq: r.seq,
+                    },
                 );
+                sources.insert(*e, (r.device, r.change_hash.clone()));
             }
         }
+        Ok(Arrivals::completed(times, sources, events))
+    }
+
+    /// With the events no receipt names: those the server recorded itself.
+    fn completed(
+        mut times: HashMap<EventId, Arrival>,
+        sources: HashMap<EventId, (DeviceId, String)>,
+        events: &[Envelope],
+    ) -> Arrivals {
         for e in events {
-            by_event.entry(e.id).or_insert((
-                Arrival {
-                    at: e.recorded_at.millis as i64,
-                    seq: 0,
-                },
-                None,
-                String::new(),
-            ));
+            times.entry(e.id).or_insert(Arrival {
+                at: e.recorded_at.millis as i64,
+                seq: 0,
+            });
         }
-        Ok(Arrivals { by_event })
+        Arrivals { times, sources }
+    }
+
+    /// The device and change that brought the event; `None` for one the server recorded
+    /// itself (or when read without sources).
+    pub fn source(&self, event: EventId) -> Option<&(DeviceId, String)> {
+        self.sources.get(&event)
     }
 
     pub fn of(&self, event: EventId) -> Option<Arrival> {
-        self.by_event.get(&event).map(|(a, _, _)| *a)
+        self.times.get(&event).copied()
     }
 
     /// Events that reached the server after it already held an event recorded later
@@ -379,7 +411,7 @@ pub fn timeline(
     for access in &streams {
         let stream = access.stream_id;
         let events = storage.envelopes(stream)?;
-        let arrivals = Arrivals::read(storage, &events, stream)?;
+        let arrivals = Arrivals::with_sources(storage, &events, stream)?;
         let late = arrivals.late(&events);
         let related: Option<HashSet<EventId>> = filter.cycle.map(|cycle| {
             let mut set = HashSet::from([cycle]);
@@ -404,14 +436,18 @@ pub fn timeline(
             {
                 continue;
             }
-            let Some((arrival, from_device, change)) = arrivals.by_event.get(&e.id) else {
+            let Some(arrival) = arrivals.of(e.id) else {
                 continue;
+            };
+            let (from_device, change) = match arrivals.source(e.id) {
+                Some((device, change)) => (Some(*device), change.as_str()),
+                None => (None, ""),
             };
             let recorded = e.recorded_at.millis as i64;
             // The roles the server checked it against when it arrived.
             let roles = roles_held(&memberships, &teams, access, e.author, arrival.at);
             entries.push((
-                *arrival,
+                arrival,
                 json!({
                     "entry": "event",
                     "stream": stream,
@@ -505,10 +541,10 @@ fn limit_of(
             };
             // The whole sync message that brought it: every receipt of that moment.
             let last = holder
-                .by_event
+                .times
                 .values()
-                .filter(|(a, _, _)| a.at == arrival.at)
-                .map(|(a, _, _)| a.seq)
+                .filter(|a| a.at == arrival.at)
+                .map(|a| a.seq)
                 .max()
                 .unwrap_or(arrival.seq);
             Ok((

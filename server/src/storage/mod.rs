@@ -102,6 +102,16 @@ pub struct Receipt {
     pub events: Vec<EventId>,
 }
 
+/// When one event reached the server: its receipt's time (milliseconds since the
+/// epoch) and sequence number. Read without the rest of the receipt, for the views
+/// as they stood.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Arrived {
+    pub event: EventId,
+    pub received_at: i64,
+    pub seq: i64,
+}
+
 /// An event as the read API shows it.
 #[derive(Clone, Debug, Serialize)]
 pub struct EventView {
@@ -262,6 +272,9 @@ pub trait Storage: Send {
         &self,
         stream: StreamId,
     ) -> Result<Vec<praxis_core::audit::bundle::ReceiptEntry>>;
+    /// When each event of the stream named in its receipt log reached the server, in
+    /// receipt order.
+    fn arrivals(&self, stream: StreamId) -> Result<Vec<Arrived>>;
     /// The stream's events, decoded, in fold order.
     fn envelopes(&self, stream: StreamId) -> Result<Vec<praxis_core::domain::envelope::Envelope>>;
     fn stream_info(&self, stream: StreamId) -> Result<praxis_core::store::queries::StreamInfo>;

@@ -1047,6 +1047,30 @@ impl Storage for SqliteStorage {
             .collect()
     }
 
+    fn arrivals(&self, stream: StreamId) -> Result<Vec<Arrived>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT received_at, seq, events FROM receipts WHERE stream = ?1 ORDER BY seq",
+        )?;
+        let mut rows = stmt.query([blob(&stream.0)])?;
+        let mut out = Vec::new();
+        let bad = |e: &dyn std::fmt::Display| {
+            ServerError::Internal(format!("a receipt's list of events: {e}"))
+        };
+        while let Some(row) = rows.next()? {
+            let (received_at, seq) = (row.get(0)?, row.get(1)?);
+            // Read in place from SQLite's buffer: the ids are borrowed, not copied.
+            let text = row.get_ref(2)?.as_str().map_err(|e| bad(&e))?;
+            for id in serde_json::from_str::<Vec<&str>>(text).map_err(|e| bad(&e))? {
+                out.push(Arrived {
+                    event: EventId(uuid::Uuid::parse_str(id).map_err(|e| bad(&e))?),
+                    received_at,
+                    seq,
+                });
+            }
+        }
+        Ok(out)
+    }
+
     fn envelopes(&self, stream: StreamId) -> Result<Vec<praxis_core::domain::envelope::Envelope>> {
         Ok(queries::events(self.conn(), stream)?)
     }
