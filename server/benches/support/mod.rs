@@ -8,6 +8,11 @@ use praxis_server::storage::{Device, SqliteStorage, Storage};
 
 const PEER: &str = "server";
 
+/// The allocator the server binary runs with (`src/main.rs`), so that what is timed in
+/// this process is what the server does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Syncs `stream` from the phone's store into the server's storage until both settle.
 pub fn sync(store: &mut Store, storage: &mut SqliteStorage, device: &Device, stream: StreamId) {
     let mut state = store.sync_state(stream, PEER).unwrap();
