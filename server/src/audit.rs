@@ -12,13 +12,14 @@ use crate::error::ServerError;
 use crate::storage::{Device, Membership, Storage, StreamAccess, Team};
 use praxis_core::audit::bundle::{self, StreamContent, Verification};
 use praxis_core::audit::change_graph::ChangeGraph;
-use praxis_core::domain::as_it_stood::StreamAsItStood;
+use praxis_core::domain::as_it_stood::{MeasureChart, ReportView, StreamAsItStood};
 use praxis_core::domain::dashboard::Dashboard;
 use praxis_core::domain::envelope::Envelope;
 use praxis_core::domain::event::{Event, EventKind, Scope};
 use praxis_core::domain::ids::{DeviceId, EventId, PersonId, StreamId};
 use praxis_core::domain::record::StreamKind;
 use praxis_core::domain::role::Role;
+use praxis_core::domain::views::{CycleView, ProjectOverview, RecordHistory};
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
@@ -642,6 +643,20 @@ pub fn dashboard_as_it_stood(
     Ok((point, dashboard, held))
 }
 
+/// One view of a stream as it stood, serialized as the view itself.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum View {
+    Project(ProjectOverview),
+    /// A collaborative's overview: its summary and founding record.
+    Collaborative(Value),
+    Cycle(CycleView),
+    Measure(Box<MeasureChart>),
+    Report(Box<ReportView>),
+    History(RecordHistory),
+    Dashboard(Dashboard),
+}
+
 /// One view of a stream as it stood: `view` is overview, cycle, measure, report or
 /// history (the last four with `id`).
 pub fn view_of(
@@ -649,7 +664,7 @@ pub fn view_of(
     kind: StreamKind,
     view: &str,
     id: Option<EventId>,
-) -> Result<Value> {
+) -> Result<View> {
     let missing = |what: &str| {
         ServerError::NotFound(format!(
             "There was no {what} with that id in the stream at that point."
@@ -662,31 +677,31 @@ pub fn view_of(
     };
     let value = match view {
         "overview" => match kind {
-            StreamKind::Project => to_value(&folded.project_overview())?,
+            StreamKind::Project => View::Project(folded.project_overview()),
             _ => {
                 let summary = &folded.views().summary;
-                json!({
+                View::Collaborative(json!({
                     "summary": summary,
                     "founding": summary.founding.and_then(|f| folded.record(f)),
-                })
+                }))
             }
         },
-        "cycle" => to_value(&folded.cycle(need_id()?).ok_or_else(|| missing("cycle"))?)?,
-        "measure" => to_value(
-            &folded
+        "cycle" => View::Cycle(folded.cycle(need_id()?).ok_or_else(|| missing("cycle"))?),
+        "measure" => View::Measure(Box::new(
+            folded
                 .measure_chart(need_id()?)
                 .ok_or_else(|| missing("measure"))?,
-        )?,
-        "report" => to_value(
-            &folded
+        )),
+        "report" => View::Report(Box::new(
+            folded
                 .report(need_id()?)
                 .ok_or_else(|| missing("monthly report"))?,
-        )?,
-        "history" => to_value(
-            &folded
+        )),
+        "history" => View::History(
+            folded
                 .history(need_id()?)
                 .ok_or_else(|| missing("record"))?,
-        )?,
+        ),
         other => {
             return Err(ServerError::BadRequest(format!(
                 "'{other}' is not a view; give overview, cycle, measure, report or history (or dashboard, for a collaborative)."

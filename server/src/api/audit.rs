@@ -11,8 +11,8 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use praxis_core::domain::ids::EventId;
-use serde::Deserialize;
+use praxis_core::domain::ids::{EventId, StreamId};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
 
@@ -130,7 +130,7 @@ pub async fn as_it_stood(
     AuthDevice(device): AuthDevice,
     Path(stream): Path<String>,
     Query(q): Query<AsItStoodQuery>,
-) -> Result<Json<Value>, ServerError> {
+) -> Result<Json<AsItStood>, ServerError> {
     let stream = parse_stream(&stream)?;
     let at =
         q.at.filter(|s| !s.is_empty())
@@ -139,7 +139,7 @@ pub async fn as_it_stood(
     let after = optional_record("after", q.after.as_deref())?;
     let id = optional_record("id", q.id.as_deref())?;
     let view = q.view.unwrap_or_else(|| "overview".into());
-    let value = state
+    let answer = state
         .with(move |s| {
             let access = audit::auditable(s, device.person, stream)?;
             let mut reads = vec![(stream, id)];
@@ -147,7 +147,7 @@ pub async fn as_it_stood(
                 let (point, dashboard, held) =
                     audit::dashboard_as_it_stood(s, device.person, &access, at, after)?;
                 reads.extend(dashboard.teams.iter().map(|t| (t.stream, None)));
-                (point, audit::to_value(&dashboard)?, held)
+                (point, audit::View::Dashboard(dashboard), held)
             } else {
                 let (point, folded, held) = audit::as_it_stood(s, stream, at, after)?;
                 let shown = audit::view_of(&folded, access.kind, &view, id)?;
@@ -158,17 +158,30 @@ pub async fn as_it_stood(
                 "GET /api/v1/audit/streams/{stream_id}/as-it-stood",
                 &reads,
             )?;
-            Ok(json!({
-                "stream": stream,
-                "point": point,
-                "events": held,
-                "view": view,
-                "id": id,
-                "as_it_stood": shown,
-            }))
+            Ok(AsItStood {
+                stream,
+                point,
+                events: held,
+                view,
+                id,
+                as_it_stood: shown,
+            })
         })
         .await?;
-    Ok(Json(value))
+    // Serialized straight from the views, with no JSON tree built in between.
+    Ok(Json(answer))
+}
+
+/// The answer of the as-it-stood route.
+#[derive(Serialize)]
+pub struct AsItStood {
+    stream: StreamId,
+    point: audit::Point,
+    /// How many of the stream's events the server held at the point.
+    events: usize,
+    view: String,
+    id: Option<EventId>,
+    as_it_stood: audit::View,
 }
 
 /// Answers with what `read` gives of a stream the device's person audits (see

@@ -208,7 +208,8 @@ pub async fn as_it_stood(
                 Some((point, held, value, Some(dashboard)))
             } else if asked {
                 let (point, folded, held) = audit::as_it_stood(s, stream, at, after)?;
-                let value = audit::view_of(&folded, access.kind, &shown_view, record)?;
+                let value =
+                    audit::to_value(&audit::view_of(&folded, access.kind, &shown_view, record)?)?;
                 Some((point, held.len(), value, None))
             } else {
                 None
