@@ -131,25 +131,7 @@ fn a_store_from_schema_version_2_opens_with_the_same_events_views_and_documents(
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
     assert_eq!(version, schema::MIGRATIONS.len() as i64);
-    for stream in [c, p] {
-        let (a, b) = (current.connection(), upgraded.connection());
-        assert_eq!(
-            queries::events(a, stream).unwrap(),
-            queries::events(b, stream).unwrap()
-        );
-        assert_eq!(
-            queries::all_records(a, stream).unwrap(),
-            queries::all_records(b, stream).unwrap()
-        );
-        assert_eq!(
-            queries::summary(a, stream).unwrap(),
-            queries::summary(b, stream).unwrap()
-        );
-        assert_eq!(
-            current.save_document(stream).unwrap(),
-            upgraded.save_document(stream).unwrap()
-        );
-    }
+    assert_same_streams(&mut current, &mut upgraded, [c, p]);
 
     // It records on, and its views rebuild to what it maintained.
     upgraded
@@ -196,21 +178,7 @@ fn a_plain_store_from_schema_version_2_is_encrypted_with_the_same_events_views_a
     assert_eq!(kept.events, 24);
     assert!(matches!(Store::open(&old), Err(StoreError::NotAStore(..))));
     let mut encrypted = Store::open_encrypted(&old, &key).unwrap();
-    for stream in [c, p] {
-        let (a, b) = (current.connection(), encrypted.connection());
-        assert_eq!(
-            queries::events(a, stream).unwrap(),
-            queries::events(b, stream).unwrap()
-        );
-        assert_eq!(
-            queries::all_records(a, stream).unwrap(),
-            queries::all_records(b, stream).unwrap()
-        );
-        assert_eq!(
-            current.save_document(stream).unwrap(),
-            encrypted.save_document(stream).unwrap()
-        );
-    }
+    assert_same_streams(&mut current, &mut encrypted, [c, p]);
     encrypted
         .record(p, observation("After the encryption", None))
         .unwrap();
@@ -219,4 +187,27 @@ fn a_plain_store_from_schema_version_2_is_encrypted_with_the_same_events_views_a
         encrypt_plain_store(&old, &key),
         Err(StoreError::AlreadyEncrypted(_))
     ));
+}
+
+/// The two stores hold the same events, records, summaries and documents of `streams`.
+fn assert_same_streams(a: &mut Store, b: &mut Store, streams: [StreamId; 2]) {
+    for stream in streams {
+        let (x, y) = (a.connection(), b.connection());
+        assert_eq!(
+            queries::events(x, stream).unwrap(),
+            queries::events(y, stream).unwrap()
+        );
+        assert_eq!(
+            queries::all_records(x, stream).unwrap(),
+            queries::all_records(y, stream).unwrap()
+        );
+        assert_eq!(
+            queries::summary(x, stream).unwrap(),
+            queries::summary(y, stream).unwrap()
+        );
+        assert_eq!(
+            a.save_document(stream).unwrap(),
+            b.save_document(stream).unwrap()
+        );
+    }
 }
