@@ -24,42 +24,18 @@ use common::Generator;
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 use praxis_core::domain::event::*;
 use praxis_core::domain::ids::{EventId, StreamId};
-use praxis_core::domain::record::StreamKind;
 use praxis_core::domain::role::Role;
-use praxis_core::store::{Identity, Store};
 use praxis_server::api::{AppState, router};
-use praxis_server::auth::{hash_password, new_token, token_hash};
-use praxis_server::storage::{Device, SqliteStorage, Storage};
+use praxis_server::storage::{SqliteStorage, Storage};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
-use support::sync;
+use support::{enrolled, founded, phone, sync};
 use tower::ServiceExt;
 
 const EVENTS: usize = 100_000;
 const PER_SYNC: usize = 10_000;
 const BATCH: usize = 1_000;
 const TEAM: &str = "Northside adult team";
-
-/// A person with `role` for `scope` and an enrolled device: (device, bearer token).
-fn enrolled(
-    storage: &mut SqliteStorage,
-    username: &str,
-    role: Role,
-    scope: Scope,
-) -> (Device, String) {
-    let password = hash_password("a long bench password").unwrap();
-    let person = storage.add_person(username, username, &password).unwrap();
-    storage.grant(person, role, scope).unwrap();
-    let token = new_token().unwrap();
-    storage
-        .enrol_device(person, "phone", &token_hash(&token), 30)
-        .unwrap();
-    let device = storage
-        .device_by_token(&token_hash(&token))
-        .unwrap()
-        .unwrap();
-    (device, token)
-}
 
 struct World {
     _dir: tempfile::TempDir,
@@ -73,40 +49,26 @@ struct World {
 fn world() -> World {
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let mut storage = SqliteStorage::open(&dir.path().join("data")).unwrap();
-    let collaborative = storage
-        .add_collaborative(CollaborativeFounded {
-            name: "Independence at home".into(),
-            topic: "Promoting independence".into(),
-            chosen_with: "The service users' forum".into(),
-        })
-        .unwrap();
+    let collaborative = founded(&mut storage);
     let team = storage
         .add_team(collaborative, TEAM, "Northshire County Council")
         .unwrap();
-    let (device, _) = enrolled(&mut storage, "asha", Role::Practitioner, Scope::Team(team));
+    let (device, _) = enrolled(
+        &mut storage,
+        "asha",
+        "Asha",
+        Role::Practitioner,
+        Scope::Team(team),
+    );
     let (_, auditor) = enrolled(
         &mut storage,
         "irene",
+        "Irene",
         Role::Auditor,
         Scope::Collaborative(collaborative),
     );
-    let mut phone = Store::create(&dir.path().join("phone.sqlite3"), "asha").unwrap();
-    phone
-        .adopt_identity(Identity {
-            person: device.person,
-            name: "asha".into(),
-            device: device.id,
-        })
-        .unwrap();
-    phone
-        .add_stream(
-            collaborative,
-            StreamKind::Collaborative,
-            "Independence at home",
-            None,
-        )
-        .unwrap();
-    sync(&mut phone, &mut storage, &device, collaborative);
+    let phone_at = dir.path().join("phone.sqlite3");
+    let mut phone = phone(&phone_at, &mut storage, &device, "Asha", collaborative);
     let project = phone
         .start_project(ProjectStarted {
             collaborative,

@@ -20,15 +20,14 @@ use axum::http::{Request, StatusCode};
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 use praxis_core::domain::event::*;
 use praxis_core::domain::ids::StreamId;
-use praxis_core::domain::record::StreamKind;
 use praxis_core::domain::role::Role;
-use praxis_core::store::{Identity, Store};
+use praxis_core::store::Store;
 use praxis_server::api::{AppState, router};
-use praxis_server::auth::{hash_password, new_token, token_hash};
+use praxis_server::auth::{new_token, token_hash};
 use praxis_server::storage::{SqliteStorage, Storage};
 use std::hint::black_box;
 use std::time::Duration;
-use support::sync;
+use support::{enrolled, founded, phone, sync};
 use tower::ServiceExt;
 
 const TEAMS: usize = 20;
@@ -193,49 +192,23 @@ struct World {
 fn world() -> World {
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let mut storage = SqliteStorage::open(&dir.path().join("data")).unwrap();
-    let collaborative = storage
-        .add_collaborative(CollaborativeFounded {
-            name: "Independence at home".into(),
-            topic: "Promoting independence".into(),
-            chosen_with: "The service users' forum".into(),
-        })
-        .unwrap();
-    let password = hash_password("a long bench password").unwrap();
-    let coordinator = storage
-        .add_person("coordinator", "Sam Okafor", &password)
-        .unwrap();
-    storage
-        .grant(
-            coordinator,
-            Role::Coordinator,
-            Scope::Collaborative(collaborative),
-        )
-        .unwrap();
-    let token = new_token().unwrap();
-    let device_id = storage
-        .enrol_device(coordinator, "Sam's phone", &token_hash(&token), 30)
-        .unwrap();
-    let device = storage
-        .device_by_token(&token_hash(&token))
-        .unwrap()
-        .unwrap();
-    let mut phone = Store::create(&dir.path().join("phone.sqlite3"), "Sam Okafor").unwrap();
-    phone
-        .adopt_identity(Identity {
-            person: coordinator,
-            name: "Sam Okafor".into(),
-            device: device_id,
-        })
-        .unwrap();
-    phone
-        .add_stream(
-            collaborative,
-            StreamKind::Collaborative,
-            "Independence at home",
-            None,
-        )
-        .unwrap();
-    sync(&mut phone, &mut storage, &device, collaborative);
+    let collaborative = founded(&mut storage);
+    let (device, _) = enrolled(
+        &mut storage,
+        "coordinator",
+        "Sam Okafor",
+        Role::Coordinator,
+        Scope::Collaborative(collaborative),
+    );
+    let coordinator = device.person;
+    let phone_at = dir.path().join("phone.sqlite3");
+    let mut phone = phone(
+        &phone_at,
+        &mut storage,
+        &device,
+        "Sam Okafor",
+        collaborative,
+    );
     let mut measure = None;
     for t in 0..TEAMS {
         let team = format!("Team {t:02}");
