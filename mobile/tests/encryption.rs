@@ -3,6 +3,9 @@
 //! is lost across reopenings. Also: a person can use Praxis with no server, for good.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::{contains, with_bytes};
 use praxis_core::store::{Store, StoreError, StoreKey};
 use praxis_mobile::*;
 use std::path::{Path, PathBuf};
@@ -16,21 +19,11 @@ fn key() -> Vec<u8> {
 
 /// Every file of the store (the database, its write-ahead log and index), in bytes.
 fn files(path: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    ["", "-wal", "-shm"]
-        .iter()
-        .map(|suffix| PathBuf::from(format!("{}{suffix}", path.display())))
-        .filter(|p| p.exists())
-        .map(|p| {
-            let bytes = std::fs::read(&p).unwrap();
-            (p, bytes)
-        })
-        .collect()
-}
-
-fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|w| w == needle.as_bytes())
+    with_bytes(
+        ["", "-wal", "-shm"]
+            .iter()
+            .map(|suffix| PathBuf::from(format!("{}{suffix}", path.display()))),
+    )
 }
 
 fn observation(text: &str) -> ObservationInput {

@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::run;
+use common::{contains, run, with_bytes};
 
 use praxis_core::domain::event::*;
 use praxis_core::store::{Store, StoreFile, StoreKey};
@@ -41,21 +41,9 @@ fn json(store: &Path, args: &[&str]) -> Value {
 
 /// Every file in the directory, with its bytes.
 fn directory(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_file())
-        .map(|p| {
-            let bytes = std::fs::read(&p).unwrap();
-            (p, bytes)
-        })
+    with_bytes(std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()))
+        .into_iter()
         .collect()
-}
-
-fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|w| w == needle.as_bytes())
 }
 
 /// What the old plain store holds, to find again after the upgrade.
