@@ -75,11 +75,10 @@ impl StreamAsItStood {
         self.views.summary.events
     }
 
-    /// The records `keep` chooses, in the store's order: by the position of the event
-    /// that made each record.
+    /// The records `keep` chooses, in the store's order.
     fn sorted(&self, keep: impl Fn(&Record) -> bool) -> Vec<&Record> {
         let mut records: Vec<&Record> = self.views.records.values().filter(|r| keep(r)).collect();
-        records.sort_by_key(|r| (r.created.at.sort_key(), r.id));
+        in_store_order(&mut records);
         records
     }
 
@@ -102,7 +101,7 @@ impl StreamAsItStood {
             }
         }
         for c in &mut children {
-            c.sort_by_key(|r| (r.created.at.sort_key(), r.id));
+            in_store_order(c);
         }
         children
     }
@@ -248,6 +247,11 @@ impl StreamAsItStood {
             history: self.history(id)?,
         })
     }
+}
+
+/// The store's order of records: by the position of the event that made each.
+fn in_store_order(records: &mut [&Record]) {
+    records.sort_by_key(|r| (r.created.at.sort_key(), r.id));
 }
 
 impl ProjectViews for StreamAsItStood {
