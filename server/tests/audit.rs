@@ -454,6 +454,30 @@ fn the_timeline_shows_who_recorded_what_when_it_reached_the_office_and_who_read_
     );
     assert_eq!(decision[0]["late"], false);
     assert!(decision[0]["received_at"].is_string() && decision[0]["recorded_at"].is_string());
+    // It came from the manager's phone, in a change the receipt log names.
+    assert_eq!(
+        decision[0]["received_from"]["name"],
+        "senior-manager-north's phone"
+    );
+    assert_eq!(decision[0]["recorded_on_server"], false);
+    let change = decision[0]["change_hash"].as_str().unwrap();
+    assert!(
+        change.len() == 64 && change.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{change}"
+    );
+    assert!(decision[0]["receipt"].as_i64().is_some_and(|n| n > 0));
+    // The collaborative was founded by an administrator, on the server: no receipt.
+    let founding = s.server.get_json(
+        &format!(
+            "/api/v1/audit/timeline?stream={}&kind=collaborative-founded",
+            s.collaborative
+        ),
+        token,
+    );
+    let founding = &founding["entries"][0];
+    assert_eq!(founding["recorded_on_server"], true, "{founding:#}");
+    assert!(founding["received_from"].is_null() && founding["change_hash"].is_null());
+    assert!(founding["receipt"].is_null());
     assert_eq!(
         decision[0]["content"]["ManagerDecisionRecorded"]["decision"],
         "Fund the guide for every Northside assessment"
