@@ -314,14 +314,7 @@ impl Fingerprint {
                 copy.user_version, self.user_version
             ));
         }
-        if self.rows != copy.rows {
-            let table = self
-                .rows
-                .keys()
-                .chain(copy.rows.keys())
-                .find(|t| self.rows.get(*t) != copy.rows.get(*t))
-                .cloned()
-                .unwrap_or_default();
+        if let Some(table) = first_difference(&self.rows, &copy.rows) {
             let rows = |side: &Fingerprint| match side.rows.get(&table) {
                 Some(n) => format!("{n} rows"),
                 None => "no table".to_string(),
@@ -332,14 +325,7 @@ impl Fingerprint {
                 rows(self)
             ));
         }
-        if self.meta != copy.meta {
-            let key = self
-                .meta
-                .keys()
-                .chain(copy.meta.keys())
-                .find(|k| self.meta.get(*k) != copy.meta.get(*k))
-                .cloned()
-                .unwrap_or_default();
+        if let Some(key) = first_difference(&self.meta, &copy.meta) {
             return Some(format!("the copy's {key} is not the plain store's"));
         }
         if self.streams != copy.streams {
@@ -363,6 +349,17 @@ impl Fingerprint {
                 .count() as u64,
         }
     }
+}
+
+/// The first key whose value differs between the two maps (or that only one has).
+fn first_difference<V: PartialEq>(
+    a: &BTreeMap<String, V>,
+    b: &BTreeMap<String, V>,
+) -> Option<String> {
+    a.keys()
+        .chain(b.keys())
+        .find(|k| a.get(*k) != b.get(*k))
+        .cloned()
 }
 
 fn judge_tables(tables: &[String]) -> StoreFile {
@@ -548,5 +545,44 @@ mod tests {
             judge_tables(&["notes".to_string()]),
             StoreFile::PlainOther(_)
         ));
+    }
+
+    #[test]
+    fn a_copy_that_differs_is_named_by_the_first_thing_that_differs() {
+        let plain = Fingerprint {
+            user_version: 4,
+            rows: BTreeMap::from([("events".into(), 24), ("streams".into(), 2)]),
+            meta: BTreeMap::from([("identity".into(), b"ann".to_vec())]),
+            streams: BTreeMap::new(),
+        };
+        let same = || Fingerprint {
+            user_version: plain.user_version,
+            rows: plain.rows.clone(),
+            meta: plain.meta.clone(),
+            streams: plain.streams.clone(),
+        };
+        assert_eq!(plain.difference(&same()), None);
+        let mut copy = same();
+        copy.rows.insert("events".into(), 23);
+        assert_eq!(
+            plain.difference(&copy).as_deref(),
+            Some("23 rows of events in the copy, 24 rows in the plain store")
+        );
+        let mut copy = same();
+        copy.rows.remove("streams");
+        assert_eq!(
+            plain.difference(&copy).as_deref(),
+            Some("no table of streams in the copy, 2 rows in the plain store")
+        );
+        let mut copy = same();
+        copy.meta
+            .insert("setting:server".into(), b"https://x".to_vec());
+        assert_eq!(
+            plain.difference(&copy).as_deref(),
+            Some("the copy's setting:server is not the plain store's")
+        );
+        let mut copy = same();
+        copy.streams.insert(vec![1], (1, Vec::new()));
+        assert!(plain.difference(&copy).unwrap().contains("history"));
     }
 }
