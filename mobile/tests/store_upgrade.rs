@@ -46,6 +46,15 @@ fn directory(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
         .collect()
 }
 
+/// How many events the store holds, in all its streams.
+fn events_in(store: &Store) -> usize {
+    let events: i64 = store
+        .connection()
+        .query_row("SELECT count(*) FROM events", [], |r| r.get(0))
+        .unwrap();
+    events as usize
+}
+
 /// What the old plain store holds, to find again after the upgrade.
 struct Recorded {
     name: String,
@@ -367,11 +376,7 @@ fn a_run_killed_at_any_moment_leaves_a_whole_store() {
                 let copy_left = praxis_core::store::encrypting_path(&store).exists();
                 // The plain store, whole: the old way still opens it and sees everything.
                 let plain = Store::open(&store).unwrap();
-                let events: i64 = plain
-                    .connection()
-                    .query_row("SELECT count(*) FROM events", [], |r| r.get(0))
-                    .unwrap();
-                assert_eq!(events as usize, recorded.ids.len(), "kill {kill}");
+                assert_eq!(events_in(&plain), recorded.ids.len(), "kill {kill}");
                 drop(plain);
                 if copy_left {
                     "plain, with a copy left"
@@ -381,11 +386,7 @@ fn a_run_killed_at_any_moment_leaves_a_whole_store() {
             }
             StoreFile::Encrypted => {
                 let encrypted = Store::open_encrypted(&store, &key).unwrap();
-                let events: i64 = encrypted
-                    .connection()
-                    .query_row("SELECT count(*) FROM events", [], |r| r.get(0))
-                    .unwrap();
-                assert_eq!(events as usize, recorded.ids.len(), "kill {kill}");
+                assert_eq!(events_in(&encrypted), recorded.ids.len(), "kill {kill}");
                 drop(encrypted);
                 "encrypted"
             }
