@@ -6,7 +6,7 @@ use super::{Store, queries, schema};
 use crate::domain::event::*;
 use crate::domain::ids::StreamId;
 use rusqlite::Connection;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use time::macros::date;
 
 fn observation(text: &str, cycle: Option<crate::domain::ids::EventId>) -> Event {
@@ -115,15 +115,19 @@ fn as_version_2(from: &Path, to: &Path) {
     .unwrap();
 }
 
+/// A store made now in `dir`, and a copy of it taken back to schema version 2 (its
+/// path): with the collaborative's and the project's streams.
+fn current_and_version_2(dir: &Path) -> (Store, PathBuf, [StreamId; 2]) {
+    let (now, old) = (dir.join("now.sqlite3"), dir.join("old.sqlite3"));
+    let (current, c, p) = current_store(&now);
+    as_version_2(&now, &old);
+    (current, old, [c, p])
+}
+
 #[test]
 fn a_store_from_schema_version_2_opens_with_the_same_events_views_and_documents() {
     let dir = tempfile::tempdir().unwrap();
-    let (now, old) = (
-        dir.path().join("now.sqlite3"),
-        dir.path().join("old.sqlite3"),
-    );
-    let (mut current, c, p) = current_store(&now);
-    as_version_2(&now, &old);
+    let (mut current, old, [c, p]) = current_and_version_2(dir.path());
 
     let mut upgraded = Store::open(&old).unwrap();
     let version: i64 = upgraded
@@ -159,12 +163,7 @@ fn a_store_from_schema_version_2_opens_with_the_same_events_views_and_documents(
 fn a_plain_store_from_schema_version_2_is_encrypted_with_the_same_events_views_and_documents() {
     use super::{StoreError, StoreKey, encrypt_plain_store};
     let dir = tempfile::tempdir().unwrap();
-    let (now, old) = (
-        dir.path().join("now.sqlite3"),
-        dir.path().join("old.sqlite3"),
-    );
-    let (mut current, c, p) = current_store(&now);
-    as_version_2(&now, &old);
+    let (mut current, old, [c, p]) = current_and_version_2(dir.path());
     let key = StoreKey::generate().unwrap();
     let before = std::fs::read(&old).unwrap();
     assert!(matches!(
