@@ -5,14 +5,12 @@
 //! Targets: as it stood ≤ 1 s; verifying the bundle ≤ 2 s.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{Project, percentiles};
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 use praxis_core::audit::bundle::{self, ReceiptEntry, StreamContent};
 use praxis_core::audit::change_graph::ChangeGraph;
 use praxis_core::domain::as_it_stood::StreamAsItStood;
 use praxis_core::store::queries;
+use praxis_testkit::{Project, percentiles};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 

@@ -5,11 +5,9 @@
 //! Target: rebuild ≥ 200,000 events/s.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{Project, percentiles};
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use praxis_core::store::{Store, queries};
+use praxis_testkit::{Project, percentiles};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 

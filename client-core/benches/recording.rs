@@ -11,11 +11,9 @@
 //! and so on.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{Project, percentiles, tempdir};
 use criterion::{BatchSize, Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use praxis_core::store::queries;
+use praxis_testkit::{Project, percentiles, tempdir};
 use rusqlite::Connection;
 use std::hint::black_box;
 use std::time::{Duration, Instant};

@@ -9,14 +9,11 @@
 //! through each path in turn.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../../client-core/benches/common/mod.rs"]
-mod common;
-
-use common::{Project, percentiles};
 use criterion::{Criterion, criterion_group, criterion_main};
 use praxis_core::domain::event::{Event, Observation, ObservationKind};
 use praxis_core::store::StoreKey;
 use praxis_mobile::{ObservationInput, PraxisStore};
+use praxis_testkit::{Project, percentiles};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 use time::macros::date;

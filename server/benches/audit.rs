@@ -14,19 +14,17 @@
 //! Target: ≤ 1 s. `cargo bench -p praxis-server --bench audit`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../../client-core/benches/common/mod.rs"]
-mod common;
 mod support;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::Generator;
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 use praxis_core::domain::event::*;
 use praxis_core::domain::ids::{EventId, StreamId};
 use praxis_core::domain::role::Role;
 use praxis_server::api::{AppState, router};
 use praxis_server::storage::{SqliteStorage, Storage};
+use praxis_testkit::Generator;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 use support::{enrolled, founded, phone, sync};
@@ -82,8 +80,8 @@ fn world() -> World {
         .record_all(
             project,
             vec![
-                Event::MeasureDefined(common::ratio_measure()),
-                Event::MeasureDefined(common::unit_measure()),
+                Event::MeasureDefined(praxis_testkit::ratio_measure()),
+                Event::MeasureDefined(praxis_testkit::unit_measure()),
             ],
         )
         .unwrap();

@@ -1,136 +1,11 @@
-//! Fixtures shared by the benches: a store with a project, and a generator of valid
-//! project events (measurements of two measures, observations and PDSA cycles that
-//! move through Do, Study and Act), recorded through the public store API.
-#![allow(dead_code)]
+//! Valid project events in a realistic mix: measurements of two measures,
+//! observations, and PDSA cycles that move through Do, Study and Act.
 
 use praxis_core::domain::event::*;
-use praxis_core::domain::ids::{EventId, StreamId};
-use praxis_core::store::{Recorded, Store, StoreError, StoreKey, queries};
+use praxis_core::domain::ids::EventId;
+use praxis_core::store::Recorded;
 use std::collections::VecDeque;
-use std::path::{Path, PathBuf};
-use tempfile::TempDir;
 use time::macros::date;
-
-/// A temporary directory on the same disk as the build (not a tmpfs), so that fsync
-/// costs what it costs.
-pub fn tempdir() -> TempDir {
-    tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("a temporary directory")
-}
-
-/// A store holding a collaborative and one project with a charter and two measures.
-pub struct Project {
-    pub store: Store,
-    pub stream: StreamId,
-    pub path: PathBuf,
-    pub generator: Generator,
-    /// Last, so the directory goes after the store has closed.
-    pub dir: TempDir,
-}
-
-impl Project {
-    pub fn new() -> Project {
-        Project::in_store(|path| Store::create(path, "Asha Patel"))
-    }
-
-    /// The same project in a store encrypted under `key`.
-    pub fn encrypted(key: &StoreKey) -> Project {
-        Project::in_store(|path| Store::create_encrypted(path, "Asha Patel", key))
-    }
-
-    fn in_store(create: impl FnOnce(&Path) -> Result<Store, StoreError>) -> Project {
-        let dir = tempdir();
-        let path = dir.path().join("store.sqlite3");
-        let mut store = create(&path).expect("create the store");
-        let collaborative = store
-            .found_collaborative(CollaborativeFounded {
-                name: "Independence at home".into(),
-                topic: "Promoting independence where health-and-safety worries get in the way"
-                    .into(),
-                chosen_with: "Chosen at a workshop with members of the service users' forum".into(),
-            })
-            .expect("found the collaborative")
-            .stream;
-        let stream = store
-            .start_project(ProjectStarted {
-                collaborative,
-                team: "Northside adult team".into(),
-                organisation: "Northshire County Council".into(),
-                title: "Positive risk-taking in home visits".into(),
-            })
-            .expect("start the project")
-            .stream;
-        store
-            .record(
-                stream,
-                Event::CharterSet {
-                    replaces: vec![],
-                    charter: charter(),
-                },
-            )
-            .expect("set the charter");
-        let ratio = store
-            .record(stream, Event::MeasureDefined(ratio_measure()))
-            .expect("define a ratio measure")
-            .id;
-        let unit = store
-            .record(stream, Event::MeasureDefined(unit_measure()))
-            .expect("define a unit measure")
-            .id;
-        Project {
-            store,
-            stream,
-            path,
-            generator: Generator::new(ratio, unit),
-            dir,
-        }
-    }
-
-    /// Events in the project's stream, as its summary counts them.
-    pub fn events(&self) -> u64 {
-        queries::summary(self.store.connection(), self.stream)
-            .expect("the project's summary")
-            .events
-    }
-
-    /// Records `n` more generated events, `batch` per call of `record_all`.
-    pub fn grow(&mut self, n: usize, batch: usize) {
-        let mut left = n;
-        while left > 0 {
-            let events = self.generator.batch(left.min(batch));
-            left -= events.len();
-            let recorded = self
-                .store
-                .record_all(self.stream, events)
-                .expect("record a batch");
-            self.generator.learn(&recorded);
-        }
-    }
-
-    /// Grows the project's stream to `total` events.
-    pub fn grow_to(&mut self, total: u64, batch: usize) {
-        let have = self.events();
-        if total > have {
-            self.grow((total - have) as usize, batch);
-        }
-    }
-
-    /// Plans `n` cycles in one call, so that later batches can carry their Do, Study
-    /// and Act.
-    pub fn plan_cycles(&mut self, n: usize) {
-        let plans = (0..n).map(|_| self.generator.plan()).collect();
-        let recorded = self
-            .store
-            .record_all(self.stream, plans)
-            .expect("plan cycles");
-        self.generator.learn(&recorded);
-    }
-}
-
-impl Default for Project {
-    fn default() -> Self {
-        Project::new()
-    }
-}
 
 #[derive(Clone, Copy)]
 enum Next {
@@ -321,7 +196,7 @@ impl Generator {
     }
 }
 
-fn charter() -> Charter {
+pub fn charter() -> Charter {
     Charter {
         aim: Aim {
             what: "Agree a positive risk plan".into(),
@@ -362,16 +237,4 @@ pub fn unit_measure() -> MeasureDefinition {
         target: Some(7.0),
         frequency: Frequency::Weekly,
     }
-}
-
-/// The median, 90th and 99th percentiles of some timings.
-pub fn percentiles(times: &mut [std::time::Duration]) -> [std::time::Duration; 3] {
-    times.sort();
-    let at = |q: f64| {
-        times
-            .get(((times.len() as f64 - 1.0) * q).round() as usize)
-            .copied()
-            .unwrap_or_default()
-    };
-    [at(0.5), at(0.9), at(0.99)]
 }
