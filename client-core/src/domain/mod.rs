@@ -6,6 +6,7 @@ pub mod charts;
 pub mod dashboard;
 pub mod envelope;
 pub mod event;
+pub mod event_kind;
 pub mod fold;
 pub mod hlc;
 pub mod ids;

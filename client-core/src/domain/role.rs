@@ -1,7 +1,7 @@
 //! Roles and what each may record. Memberships give a person a role for a team or a
 //! whole collaborative; the server checks every event it receives against them.
 
-use super::event::EventKind;
+use super::event_kind::EventKind;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

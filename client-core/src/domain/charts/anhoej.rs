@@ -3,7 +3,7 @@
 //! round(log2 n) + 3, or fewer crossings of the median than the 5th percentile of
 //! Binomial(n − 1, ½), is a signal. Both limits hold for any n, so the rules need no table.
 
-use super::run_chart::Run;
+use super::runs::Run;
 use super::{Reading, Rule, Series, Side, Signal, binomial, reading, wording};
 use crate::domain::event::Direction;
 use serde::{Deserialize, Serialize};

@@ -11,6 +11,7 @@
 pub mod anhoej;
 mod binomial;
 pub mod run_chart;
+mod runs;
 pub mod runs_table;
 mod wording;
 pub mod xmr;

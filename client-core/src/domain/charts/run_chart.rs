@@ -18,6 +18,7 @@
 //!   zero (at least half the values equal) the rule is not applied.
 
 use super::anhoej::{self, Anhoej};
+use super::runs::{Run, runs_about};
 use super::runs_table::{self, ExpectedRuns};
 use super::{
     ChartError, Reading, Rule, Series, Side, Signal, Warning, WarningKind, in_chart_order, reading,
@@ -56,13 +57,6 @@ pub struct RunChart {
 pub struct Fences {
     pub lower: f64,
     pub upper: f64,
-}
-
-/// Points in a row on one side of the median, skipping points on it.
-#[derive(Clone, Debug, PartialEq)]
-pub(super) struct Run {
-    pub(super) side: Side,
-    pub(super) points: Vec<usize>,
 }
 
 /// The run chart of bare values, named "point 1", "point 2", ... in explanations.
@@ -177,24 +171,6 @@ fn fences(values: &[f64]) -> Option<Fences> {
         lower: q1 - FAR_OUT * spread,
         upper: q3 + FAR_OUT * spread,
     })
-}
-
-/// The runs about `median`: useful points grouped while they stay on one side.
-fn runs_about(values: &[f64], median: f64) -> Vec<Run> {
-    let mut runs: Vec<Run> = Vec::new();
-    for (i, &x) in values.iter().enumerate() {
-        let Some(side) = Side::of(x, median) else {
-            continue;
-        };
-        match runs.last_mut() {
-            Some(run) if run.side == side => run.points.push(i),
-            _ => runs.push(Run {
-                side,
-                points: vec![i],
-            }),
-        }
-    }
-    runs
 }
 
 fn shift(series: &Series, run: &Run, direction: Direction) -> Signal {
