@@ -1,7 +1,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-mod common;
 
-use common::*;
+use crate::common::*;
 use praxis_core::domain::event::*;
 use praxis_core::domain::record::{Stage, StreamKind};
 use praxis_core::store::{Store, StoreError, queries};

@@ -3,9 +3,8 @@
 //! Also: an event from a newer schema is kept byte for byte, and a store keeps it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::samples::{self, all_sample_envelopes, envelope, hex_lines, sample_event};
+use crate::common;
+use crate::common::samples::{self, all_sample_envelopes, envelope, hex_lines, sample_event};
 use praxis_core::domain::envelope::{Body, Envelope, SCHEMA_VERSION};
 use praxis_core::domain::event::{Event, EventKind};
 use praxis_core::domain::hlc::{Hlc, wall_millis_now};

@@ -1,0 +1,292 @@
+//! Bad input into every decoder gives a clear error, never a panic, and a merge of bad
+//! changes changes nothing: not the events, not the views, not the stream's document.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use crate::common;
+use crate::common::samples::{all_sample_envelopes, envelope, sample_event};
+use praxis_core::domain::envelope::{Body, DecodeError, Envelope, MAX_EVENT_BYTES};
+use praxis_core::domain::event::{Event, EventKind, Observation, ObservationKind};
+use praxis_core::domain::ids::{DeviceId, StreamId};
+use praxis_core::domain::record::StreamKind;
+use praxis_core::replication::{ReplicationError, StreamDocument};
+use praxis_core::store::{Store, StoreError, decode_record, queries};
+use proptest::prelude::*;
+use std::path::Path;
+
+fn proptest_config() -> ProptestConfig {
+    ProptestConfig {
+        cases: 256,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+// ---- Envelope::decode ----
+
+#[test]
+fn garbage_is_not_an_event() {
+    for garbage in [
+        &b""[..],
+        &b"\x00"[..],
+        &b"not a Praxis event at all"[..],
+        &[0xff; 64][..],
+    ] {
+        let err = Envelope::decode(garbage).expect_err("garbage decoded");
+        assert!(matches!(err, DecodeError::Malformed(_)), "{err:?}");
+        assert!(err.to_string().contains("not a Praxis event"), "{err}");
+    }
+    // Bytes that happen to read as an envelope's fields still fail as a whole.
+    let err = Envelope::decode(&[0x10; 200]).expect_err("garbage decoded");
+    assert_eq!(err, DecodeError::TrailingBytes(112));
+}
+
+#[test]
+fn every_truncation_of_every_event_is_an_error() {
+    for envelope in all_sample_envelopes() {
+        let bytes = envelope.encode();
+        for end in 0..bytes.len() {
+            match Envelope::decode(&bytes[..end]) {
+                Err(DecodeError::Malformed(_)) => {}
+                other => panic!(
+                    "{} cut to {end} of {} bytes gave {other:?}",
+                    envelope.kind_name(),
+                    bytes.len()
+                ),
+            }
+        }
+    }
+}
+
+#[test]
+fn an_event_with_bytes_after_its_end_is_refused() {
+    for envelope in all_sample_envelopes() {
+        let mut bytes = envelope.encode();
+        bytes.extend_from_slice(&[0, 1, 2]);
+        assert_eq!(Envelope::decode(&bytes), Err(DecodeError::TrailingBytes(3)));
+    }
+    // Trailing bytes inside the body, after the event it holds, are refused too.
+    let mut body = postcard::to_stdvec(&sample_event(EventKind::CycleDone)).expect("encode");
+    body.push(0);
+    let padded = envelope(1, Body::Unknown(body), 1).encode();
+    assert_eq!(
+        Envelope::decode(&padded),
+        Err(DecodeError::TrailingBytes(1))
+    );
+}
+
+#[test]
+fn a_body_that_is_not_an_event_of_this_schema_is_refused() {
+    let bytes = envelope(1, Body::Unknown(vec![0xff, 0xff, 0xff, 0x0f]), 1).encode();
+    let err = Envelope::decode(&bytes).expect_err("decoded");
+    assert!(
+        matches!(&err, DecodeError::Malformed(m) if m.starts_with("body")),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn schema_zero_is_refused() {
+    let known = envelope(1, Body::Known(sample_event(EventKind::CycleDone)), 0).encode();
+    assert_eq!(Envelope::decode(&known), Err(DecodeError::NoSchema));
+    let empty = envelope(1, Body::Unknown(Vec::new()), 0).encode();
+    assert_eq!(Envelope::decode(&empty), Err(DecodeError::NoSchema));
+}
+
+fn observation_of(len: usize) -> Event {
+    Event::ObservationRecorded(Observation {
+        kind: ObservationKind::Observation,
+        cycle: None,
+        subject: None,
+        observed_on: time::macros::date!(2026 - 02 - 03),
+        text: "x".repeat(len),
+    })
+}
+
+#[test]
+fn an_oversized_event_is_refused_before_it_is_read() {
+    let huge = vec![0u8; MAX_EVENT_BYTES + 1];
+    assert_eq!(
+        Envelope::decode(&huge),
+        Err(DecodeError::Oversized(MAX_EVENT_BYTES + 1))
+    );
+    // A well-formed event over the limit too.
+    let big = envelope(1, Body::Known(observation_of(MAX_EVENT_BYTES)), 1).encode();
+    assert!(big.len() > MAX_EVENT_BYTES);
+    assert_eq!(
+        Envelope::decode(&big),
+        Err(DecodeError::Oversized(big.len()))
+    );
+    // One just under the limit is read.
+    let header = envelope(1, Body::Known(observation_of(0)), 1)
+        .encode()
+        .len();
+    let fits = envelope(
+        1,
+        Body::Known(observation_of(MAX_EVENT_BYTES - header - 8)),
+        1,
+    );
+    let bytes = fits.encode();
+    assert!(bytes.len() <= MAX_EVENT_BYTES, "{}", bytes.len());
+    assert_eq!(Envelope::decode(&bytes), Ok(fits));
+}
+
+proptest! {
+    #![proptest_config(proptest_config())]
+
+    #[test]
+    fn arbitrary_bytes_never_panic_the_event_decoder(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        if let Ok(decoded) = Envelope::decode(&bytes) {
+            // Whatever is accepted must be something this build can write back.
+            prop_assert_eq!(Envelope::decode(&decoded.encode()).map(|e| e.id), Ok(decoded.id));
+        }
+    }
+
+    #[test]
+    fn corrupted_events_never_panic_the_decoder(
+        kind in 0..EventKind::ALL.len(),
+        flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..6),
+    ) {
+        let mut bytes = all_sample_envelopes()[kind].encode();
+        for (at, value) in flips {
+            let i = at.index(bytes.len());
+            bytes[i] = value;
+        }
+        let _ = Envelope::decode(&bytes);
+    }
+}
+
+// ---- StreamDocument ----
+
+/// A saved stream document holding `n` events, and the changes that made it.
+fn document_with_events(n: usize) -> (Vec<u8>, Vec<Vec<u8>>) {
+    let mut document = StreamDocument::genesis(StreamId::new()).expect("genesis");
+    let device = DeviceId::new();
+    let mut changes = Vec::new();
+    for e in all_sample_envelopes().iter().take(n) {
+        let (_, change) = document
+            .append(device, e.kind_name(), 1_790_000_000, &e.encode())
+            .expect("append");
+        changes.push(change);
+    }
+    (document.save(), changes)
+}
+
+#[test]
+fn a_saved_document_loads_and_garbage_does_not() {
+    let (saved, _) = document_with_events(3);
+    let document = StreamDocument::load(&saved, &[]).expect("a saved document loads");
+    assert_eq!(document.len(), 3);
+    assert_eq!(document.events().len(), 3);
+
+    for garbage in [
+        &b"not an automerge document"[..],
+        &[0x85, 0x6f, 0x4a, 0x83][..],
+        &[0u8; 100][..],
+    ] {
+        let err = StreamDocument::load(garbage, &[])
+            .err()
+            .expect("garbage loaded");
+        assert!(matches!(err, ReplicationError::Corrupt(_)), "{err:?}");
+    }
+    // An empty document, or one Praxis did not make, has no event list.
+    let err = StreamDocument::load(&[], &[]).err().expect("empty loaded");
+    assert!(matches!(err, ReplicationError::NoEventList), "{err:?}");
+}
+
+/// Guards a fixed bug: `StreamDocument::load` hands saved changes to Automerge's
+/// `load_incremental`, which keeps what it could read and silently skips the rest, so
+/// a damaged row of the store's `changes` table drops that change from the stream's
+/// document (its event is then never sent to other replicas) instead of failing.
+#[test]
+fn a_damaged_saved_change_is_refused_when_loading() {
+    let (saved, changes) = document_with_events(2);
+    let genesis_only = {
+        let mut document = StreamDocument::genesis(StreamId::new()).expect("genesis");
+        document.save()
+    };
+    assert!(StreamDocument::load(&saved, &[b"garbage"]).is_err());
+    for change in &changes {
+        for end in 1..change.len() {
+            let loaded = StreamDocument::load(&genesis_only, &[&change[..end]]);
+            assert!(loaded.is_err(), "a change cut to {end} bytes loaded");
+        }
+    }
+}
+
+#[test]
+fn every_truncation_of_a_saved_document_is_an_error() {
+    let (saved, _) = document_with_events(4);
+    for end in 0..saved.len() {
+        if let Ok(document) = StreamDocument::load(&saved[..end], &[]) {
+            panic!(
+                "a document cut to {end} of {} bytes loaded with {} events",
+                saved.len(),
+                document.len()
+            );
+        }
+    }
+}
+
+#[test]
+fn every_truncation_of_a_change_is_an_error() {
+    let (_, changes) = document_with_events(2);
+    for change in &changes {
+        assert!(StreamDocument::parse_changes(std::slice::from_ref(change)).is_ok());
+        for end in 0..change.len() {
+            let err = StreamDocument::parse_changes(&[change[..end].to_vec()])
+                .err()
+                .unwrap_or_else(|| panic!("a change cut to {end} bytes parsed"));
+            assert!(matches!(err, ReplicationError::BadChange(_)), "{err:?}");
+        }
+    }
+}
+
+#[test]
+fn one_bad_change_refuses_the_whole_batch() {
+    let (_, changes) = document_with_events(3);
+    let mut batch = changes.clone();
+    batch.insert(1, b"not a change".to_vec());
+    let err = StreamDocument::parse_changes(&batch).expect_err("parsed");
+    assert!(matches!(err, ReplicationError::BadChange(_)), "{err:?}");
+    assert_eq!(
+        StreamDocument::parse_changes(&changes).expect("good").len(),
+        3
+    );
+}
+
+proptest! {
+    #![proptest_config(proptest_config())]
+
+    #[test]
+    fn arbitrary_bytes_never_panic_the_document_loader(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let _ = StreamDocument::load(&bytes, &[]);
+        prop_assert!(StreamDocument::parse_changes(&[bytes]).is_err());
+    }
+
+    #[test]
+    fn a_document_header_followed_by_garbage_never_panics(tail in proptest::collection::vec(any::<u8>(), 0..256)) {
+        // The magic bytes of an Automerge chunk, so the loader reads further in.
+        let mut bytes = vec![0x85, 0x6f, 0x4a, 0x83];
+        bytes.extend_from_slice(&tail);
+        let _ = StreamDocument::load(&bytes, &[]);
+        prop_assert!(StreamDocument::parse_changes(&[bytes]).is_err());
+    }
+
+    #[test]
+    fn corrupted_documents_and_changes_never_panic(
+        flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..4),
+    ) {
+        let (mut saved, mut changes) = document_with_events(2);
+        for (at, value) in &flips {
+            let i = at.index(saved.len());
+            saved[i] = *value;
+            let change = &mut changes[at.index(2)];
+            let j = at.index(change.len());
+            change[j] = *value;
+        }
+        let _ = StreamDocument::load(&saved, &[]);
+        let _ = StreamDocument::parse_changes(&changes);
+    }
+}
+
+mod stored;
