@@ -1,8 +1,8 @@
 //! Runs a command: builds the event or loads the view, then hands it to `render`.
 
-use super::args::*;
-use super::context::{self, date, id, month, today};
-use super::render::{self, Output};
+use crate::args::*;
+use crate::context::{self, date, id, month, today};
+use crate::render::{self, Output};
 use anyhow::{Context as _, Result, anyhow, bail};
 use praxis_core::domain::event::*;
 use praxis_core::domain::ids::EventId;
@@ -19,7 +19,7 @@ pub fn run(cli: Cli) -> Result<Output> {
         Command::Init(init) => return self::init(&path, init),
         Command::Enrol(enrol) => return self::enrol(&path, enrol),
         Command::Store(StoreCommand::Encrypt) => return encrypt(&path),
-        Command::Audit(audit) => return super::audit::run(&path, audit),
+        Command::Audit(audit) => return crate::audit::run(&path, audit),
         _ => {}
     }
     let device = context::open(&path)?;

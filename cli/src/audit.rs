@@ -2,7 +2,8 @@
 //! this enrolled device's token (the auditor role is needed there); `verify` checks an
 //! audit bundle with no server, no network and no store.
 
-use super::render::Output;
+use crate::exit::Exit;
+use crate::render::Output;
 use anyhow::{Context as _, Result, anyhow, bail};
 use clap::{Args, Subcommand};
 use praxis_core::audit::bundle;
@@ -255,16 +256,16 @@ fn verify(path: &Path) -> Result<Output> {
         "manifest SHA-256 {} (made {})",
         verification.manifest_sha256, verification.created_at
     ));
-    let code = if verification.intact() {
+    let exit = if verification.intact() {
         text.push("The bundle is intact: every change, dependency and receipt checks out.".into());
-        0
+        Exit::Done
     } else {
         text.push(format!(
             "The bundle was ALTERED ({} findings):",
             verification.findings.len()
         ));
         text.extend(verification.findings.iter().map(|f| format!("  - {f}")));
-        4
+        Exit::Altered
     };
     Ok(Output {
         json: json!({
@@ -273,7 +274,7 @@ fn verify(path: &Path) -> Result<Output> {
             "verification": verification,
         }),
         text: text.join("\n"),
-        code,
+        exit,
     })
 }
 
@@ -281,7 +282,7 @@ fn pretty(value: Value) -> Output {
     Output {
         text: serde_json::to_string_pretty(&value).unwrap_or_default(),
         json: value,
-        code: 0,
+        exit: Exit::Done,
     }
 }
 
@@ -290,7 +291,7 @@ pub fn run(store_path: &Path, command: &AuditCommand) -> Result<Output> {
     if let AuditCommand::Verify { bundle } = command {
         return verify(bundle);
     }
-    let device = super::context::open(store_path)?;
+    let device = crate::context::open(store_path)?;
     let store = device.lock();
     let server = Server::from_store(&store)?.with_retry(Retry::never());
     match command {
@@ -319,7 +320,7 @@ pub fn run(store_path: &Path, command: &AuditCommand) -> Result<Output> {
             Ok(Output {
                 text: timeline_text(&entries),
                 json: value,
-                code: 0,
+                exit: Exit::Done,
             })
         }
         AuditCommand::Access(a) => {
@@ -342,7 +343,7 @@ pub fn run(store_path: &Path, command: &AuditCommand) -> Result<Output> {
             Ok(Output {
                 text: timeline_text(&entries),
                 json: value,
-                code: 0,
+                exit: Exit::Done,
             })
         }
         AuditCommand::AsItStood(a) => {
@@ -392,7 +393,7 @@ pub fn run(store_path: &Path, command: &AuditCommand) -> Result<Output> {
                     text
                 },
                 json: value,
-                code: 0,
+                exit: Exit::Done,
             })
         }
         AuditCommand::Decision { id } => {
@@ -432,7 +433,7 @@ pub fn run(store_path: &Path, command: &AuditCommand) -> Result<Output> {
             Ok(Output {
                 text: text.join("\n"),
                 json: value,
-                code: 0,
+                exit: Exit::Done,
             })
         }
         AuditCommand::Integrity { stream } => {
@@ -458,7 +459,7 @@ pub fn run(store_path: &Path, command: &AuditCommand) -> Result<Output> {
             Ok(Output {
                 text: text.join("\n"),
                 json: value,
-                code: if intact { 0 } else { 4 },
+                exit: if intact { Exit::Done } else { Exit::Altered },
             })
         }
         AuditCommand::Export { out, stream } => {
@@ -490,7 +491,7 @@ pub fn run(store_path: &Path, command: &AuditCommand) -> Result<Output> {
                     "manifest_sha256": verification.manifest_sha256,
                     "streams": verification.streams,
                 }),
-                code: 0,
+                exit: Exit::Done,
             })
         }
     }

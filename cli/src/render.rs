@@ -1,5 +1,6 @@
 //! How results read: plain sentences and aligned lists for people, JSON for scripts.
 
+use crate::exit::Exit;
 use anyhow::Result;
 use praxis_core::domain::event::*;
 use praxis_core::domain::hlc::Hlc;
@@ -18,20 +19,17 @@ use std::time::Duration;
 pub struct Output {
     pub json: serde_json::Value,
     pub text: String,
-    /// The exit code: 0, or 3 when a sync ran but some streams did not sync.
-    pub code: u8,
+    /// How the run ends: done, or a sync that left some streams unsynced, or an
+    /// audit that found something altered.
+    pub exit: Exit,
 }
-
-/// The exit code of a sync that ran but left some streams unsynced (1 is an error,
-/// 2 a refusal).
-pub const SOME_STREAMS_FAILED: u8 = 3;
 
 impl Output {
     pub fn new(json: serde_json::Value, text: String) -> Self {
         Output {
             json,
             text,
-            code: 0,
+            exit: Exit::Done,
         }
     }
 
@@ -682,7 +680,7 @@ impl SyncProgress for SyncLines {
 }
 
 /// The per-stream report of a sync: events up and down, and why any stream did not
-/// sync. Exits with `SOME_STREAMS_FAILED` when one did not.
+/// sync. Ends with `Exit::SomeStreamsUnsynced` when one did not.
 pub fn synced(server: &str, reports: &[StreamReport]) -> Result<Output> {
     let up: usize = reports.iter().map(|r| r.sent_events).sum();
     let down: usize = reports.iter().map(|r| r.received_events).sum();
@@ -755,7 +753,7 @@ pub fn synced(server: &str, reports: &[StreamReport]) -> Result<Output> {
         t.trim_end().to_string(),
     )?;
     if failed > 0 {
-        output.code = SOME_STREAMS_FAILED;
+        output.exit = Exit::SomeStreamsUnsynced;
     }
     Ok(output)
 }
