@@ -292,8 +292,12 @@ pub fn run(store_path: &Path, command: &AuditCommand) -> Result<Output> {
         return verify(bundle);
     }
     let device = crate::context::open(store_path)?;
-    let store = device.lock();
-    let server = Server::from_store(&store)?.with_retry(Retry::never());
+    device.read(|store| audit(store, command))
+}
+
+/// An audit command that reads the server, with the device's enrolment in `store`.
+fn audit(store: &Store, command: &AuditCommand) -> Result<Output> {
+    let server = Server::from_store(store)?.with_retry(Retry::never());
     match command {
         AuditCommand::Verify { .. } => unreachable_verify(),
         AuditCommand::Timeline(a) => {

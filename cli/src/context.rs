@@ -208,6 +208,25 @@ pub fn month(text: &str) -> Result<Date> {
         .map_err(|_| anyhow!("'{text}' is not a month: write it as YYYY-MM, for example 2026-03"))
 }
 
-pub fn today() -> Date {
-    time::OffsetDateTime::now_utc().date()
+/// A score as `2.5`, checked before it is handed on.
+pub fn score(text: &str) -> Result<praxis_core::domain::event::Score> {
+    text.parse().map_err(|e| anyhow!("{e}"))
+}
+
+/// The full id of the project a command is about, for `PraxisStore`'s methods.
+pub fn project_id(device: &PraxisStore, named: &Option<String>) -> Result<String> {
+    Ok(device.read(|store| project(store, named))?.0.to_string())
+}
+
+/// The full id of the collaborative a command is about.
+pub fn collaborative_id(device: &PraxisStore, project_named: &Option<String>) -> Result<String> {
+    Ok(device
+        .read(|store| collaborative(store, project_named))?
+        .0
+        .to_string())
+}
+
+/// The full id of the record `text` names.
+pub fn record_id(device: &PraxisStore, text: &str) -> Result<String> {
+    Ok(device.read(|store| id(store, text))?.0.to_string())
 }

@@ -5,7 +5,7 @@ mod audit;
 mod context;
 mod exit;
 mod render;
-mod run;
+mod commands;
 
 use clap::Parser;
 use exit::Exit;
@@ -15,7 +15,7 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let args = args::Cli::parse();
     let json = args.json;
-    match run::run(args) {
+    match commands::run(args) {
         Ok(output) => {
             let shown = if json {
                 serde_json::to_string_pretty(&output.json).unwrap_or_default()

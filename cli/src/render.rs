@@ -8,8 +8,12 @@ use praxis_core::domain::record::HistoryEntry;
 use praxis_core::domain::views::{
     CycleView, FeedItem, MeasureSeries, ProjectOverview, RecordHistory,
 };
-use praxis_core::store::queries::{self, CollaborativeView};
-use praxis_core::store::{Recorded, Store};
+use praxis_core::domain::ids::{EventId, PersonId};
+use praxis_core::store::Identity;
+use praxis_core::domain::record::{Conflict, StreamSummary};
+use praxis_core::store::queries::{CollaborativeView, StreamInfo};
+use praxis_mobile::Recorded;
+use std::path::Path;
 use praxis_core::sync::{Enrolment, PlannedStream, StreamReport, SyncProgress};
 use serde::Serialize;
 use std::fmt::Write;
@@ -43,6 +47,31 @@ fn when(at: Hlc) -> String {
     format!("{} {:02}:{:02}", t.date(), t.hour(), t.minute())
 }
 
+/// The last 8 characters of an id, as the lists show it.
+pub fn short(id: &str) -> &str {
+    id.char_indices()
+        .rev()
+        .nth(7)
+        .map_or(id, |(at, _)| &id[at..])
+}
+
+/// A record just saved, as `--json` shows it.
+pub fn recorded_json(r: &Recorded) -> serde_json::Value {
+    serde_json::json!({
+        "id": r.id,
+        "stream": r.stream_id,
+        "kind": r.kind,
+        "at": saved_at(r),
+    })
+}
+
+fn saved_at(r: &Recorded) -> Hlc {
+    Hlc {
+        millis: r.recorded_at_millis,
+        counter: r.recorded_at_counter,
+    }
+}
+
 pub fn recorded(r: &Recorded, what: &str) -> Output {
     let mut first = what.chars();
     let what = match first.next() {
@@ -50,25 +79,27 @@ pub fn recorded(r: &Recorded, what: &str) -> Output {
         None => String::new(),
     };
     Output::new(
-        serde_json::json!({ "saved": true, "id": r.id, "short_id": r.id.short(), "stream": r.stream, "kind": r.kind.name(), "recorded_at": r.at }),
-        format!("{what}: {} (saved {}).", r.id.short(), when(r.at)),
+        serde_json::json!({ "saved": true, "id": r.id, "short_id": short(&r.id), "stream": r.stream_id, "kind": r.kind, "recorded_at": saved_at(r) }),
+        format!("{what}: {} (saved {}).", short(&r.id), when(saved_at(r))),
     )
 }
 
-pub fn status(store: &Store) -> Result<Output> {
-    let streams = queries::streams(store.connection())?;
-    let id = store.identity();
+/// Who records here, where the store is, and each stream with its summary.
+pub fn status(
+    id: &Identity,
+    path: &Path,
+    streams: &[(StreamSummary, StreamInfo)],
+) -> Result<Output> {
     let mut text = format!(
         "{} on device {}\nStore: {}\n",
         id.name,
         id.device.short(),
-        store.path().display()
+        path.display()
     );
     if streams.is_empty() {
         text.push_str("No collaborative or project here yet.\n");
     }
-    for s in &streams {
-        let summary = queries::summary(store.connection(), s.id)?;
+    for (summary, s) in streams {
         let _ = write!(
             text,
             "\n{:<14} {}  {}  ({} events",
@@ -90,21 +121,21 @@ pub fn status(store: &Store) -> Result<Output> {
         text.push(')');
     }
     Output::of(
-        &serde_json::json!({ "identity": id, "store": store.path(), "streams": streams }),
+        &serde_json::json!({
+            "identity": id,
+            "store": path,
+            "streams": streams.iter().map(|(_, s)| s).collect::<Vec<_>>(),
+        }),
         text,
     )
 }
 
-pub fn projects(store: &Store) -> Result<Output> {
-    let projects: Vec<_> = queries::streams(store.connection())?
-        .into_iter()
-        .filter(|s| s.kind == praxis_core::domain::record::StreamKind::Project)
-        .collect();
+pub fn projects(projects: &[StreamInfo]) -> Result<Output> {
     let mut text = String::new();
     if projects.is_empty() {
         text.push_str("No projects yet. Start one with `praxis project start`.");
     }
-    for p in &projects {
+    for p in projects {
         let _ = writeln!(text, "{}  {}  ({} events)", p.id.short(), p.name, p.events);
     }
     Output::of(&projects, text.trim_end().to_string())
@@ -305,34 +336,37 @@ pub fn overview(o: &ProjectOverview) -> Result<Output> {
     Output::of(o, t)
 }
 
-pub fn conflicts(store: &Store) -> Result<Output> {
-    let mut all = Vec::new();
+/// A version of a thing in conflict: who recorded it, and when.
+pub struct VersionShown {
+    pub id: EventId,
+    pub recorded_at: Hlc,
+    pub author: PersonId,
+}
+
+/// The open conflicts, each with the name of its stream and its versions.
+pub fn conflicts(open: &[(String, Conflict, Vec<VersionShown>)]) -> Result<Output> {
     let mut t = String::new();
-    for s in queries::streams(store.connection())? {
-        for c in queries::summary(store.connection(), s.id)?.conflicts {
-            let _ = writeln!(t, "{}  {} in {}", c.subject.short(), c.what, s.name);
-            for v in &c.versions {
-                if let Some(e) = queries::event(store.connection(), *v)? {
-                    let _ = writeln!(
-                        t,
-                        "    version {}  recorded {} by {}",
-                        v.short(),
-                        when(e.recorded_at),
-                        e.author.short()
-                    );
-                }
-            }
+    for (stream, c, versions) in open {
+        let _ = writeln!(t, "{}  {} in {}", c.subject.short(), c.what, stream);
+        for v in versions {
             let _ = writeln!(
                 t,
-                "  Settle it: praxis resolve {} --keep <version> --reason \"...\"",
-                c.subject.short()
+                "    version {}  recorded {} by {}",
+                v.id.short(),
+                when(v.recorded_at),
+                v.author.short()
             );
-            all.push(c);
         }
+        let _ = writeln!(
+            t,
+            "  Settle it: praxis resolve {} --keep <version> --reason \"...\"",
+            c.subject.short()
+        );
     }
-    if all.is_empty() {
+    if open.is_empty() {
         t.push_str("No open conflicts.");
     }
+    let all: Vec<_> = open.iter().map(|(_, c, _)| c).collect();
     Output::of(&all, t.trim_end().to_string())
 }
 
