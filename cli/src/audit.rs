@@ -304,7 +304,7 @@ fn audit(store: &Store, command: &AuditCommand) -> Result<Output> {
             let stream = a
                 .stream
                 .as_deref()
-                .map(|s| stream_id(&store, s))
+                .map(|s| stream_id(store, s))
                 .transpose()?;
             let cycle = a.cycle.as_deref().map(record_id).transpose()?;
             let path = format!(
@@ -319,7 +319,7 @@ fn audit(store: &Store, command: &AuditCommand) -> Result<Output> {
                     ("to", &a.to),
                 ])
             );
-            let value = read_json(&server, &store, &path)?;
+            let value = read_json(&server, store, &path)?;
             let entries = value["entries"].as_array().cloned().unwrap_or_default();
             Ok(Output {
                 text: timeline_text(&entries),
@@ -331,7 +331,7 @@ fn audit(store: &Store, command: &AuditCommand) -> Result<Output> {
             let stream = a
                 .stream
                 .as_deref()
-                .map(|s| stream_id(&store, s))
+                .map(|s| stream_id(store, s))
                 .transpose()?;
             let path = format!(
                 "/api/v1/audit/access{}",
@@ -342,7 +342,7 @@ fn audit(store: &Store, command: &AuditCommand) -> Result<Output> {
                     ("to", &a.to),
                 ])
             );
-            let value = read_json(&server, &store, &path)?;
+            let value = read_json(&server, store, &path)?;
             let entries = value["entries"].as_array().cloned().unwrap_or_default();
             Ok(Output {
                 text: timeline_text(&entries),
@@ -351,7 +351,7 @@ fn audit(store: &Store, command: &AuditCommand) -> Result<Output> {
             })
         }
         AuditCommand::AsItStood(a) => {
-            let stream = stream_id(&store, &a.stream)?;
+            let stream = stream_id(store, &a.stream)?;
             let after = a.after.as_deref().map(record_id).transpose()?;
             let id = a.id.as_deref().map(record_id).transpose()?;
             let path = format!(
@@ -363,13 +363,13 @@ fn audit(store: &Store, command: &AuditCommand) -> Result<Output> {
                     ("id", &id),
                 ])
             );
-            Ok(pretty(read_json(&server, &store, &path)?))
+            Ok(pretty(read_json(&server, store, &path)?))
         }
         AuditCommand::Decisions { stream } => {
-            let stream = stream_id(&store, stream)?;
+            let stream = stream_id(store, stream)?;
             let value = read_json(
                 &server,
-                &store,
+                store,
                 &format!("/api/v1/audit/streams/{stream}/decisions"),
             )?;
             let text = value["decisions"]
@@ -402,7 +402,7 @@ fn audit(store: &Store, command: &AuditCommand) -> Result<Output> {
         }
         AuditCommand::Decision { id } => {
             let id = record_id(id)?;
-            let value = read_json(&server, &store, &format!("/api/v1/audit/decisions/{id}"))?;
+            let value = read_json(&server, store, &format!("/api/v1/audit/decisions/{id}"))?;
             let d = &value["decision"];
             let mut text = vec![format!(
                 "{} by {} on {}, recorded {}, reached the office {}",
@@ -441,10 +441,10 @@ fn audit(store: &Store, command: &AuditCommand) -> Result<Output> {
             })
         }
         AuditCommand::Integrity { stream } => {
-            let stream = stream_id(&store, stream)?;
+            let stream = stream_id(store, stream)?;
             let value = read_json(
                 &server,
-                &store,
+                store,
                 &format!("/api/v1/audit/streams/{stream}/integrity"),
             )?;
             let intact = value["intact"] == true;
@@ -469,11 +469,11 @@ fn audit(store: &Store, command: &AuditCommand) -> Result<Output> {
         AuditCommand::Export { out, stream } => {
             let stream = stream
                 .as_deref()
-                .map(|s| stream_id(&store, s))
+                .map(|s| stream_id(store, s))
                 .transpose()?;
             let bytes = server
                 .read(
-                    &store,
+                    store,
                     &format!("/api/v1/audit/bundle{}", query(&[("stream", &stream)])),
                 )
                 .context("the audit bundle could not be downloaded")?;

@@ -2,10 +2,10 @@
 
 mod args;
 mod audit;
+mod commands;
 mod context;
 mod exit;
 mod render;
-mod commands;
 
 use clap::Parser;
 use exit::Exit;

@@ -4,7 +4,6 @@
 //! gone and no store at all; a byte changed in the bundle is found and named.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

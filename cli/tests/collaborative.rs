@@ -1,7 +1,7 @@
 //! The collaborative: its schedule, progress scale and change package.
 
-use serde_json::Value;
 use crate::session::*;
+use serde_json::Value;
 
 #[test]
 fn collaborative_show_schedule_scale_and_change_package() {

@@ -1,10 +1,10 @@
 //! Corrections and withdrawals keep the original in the history; resolving where there is no conflict.
 
+use crate::session::*;
+use crate::steps::*;
 use praxis_core::domain::event::*;
 use praxis_core::domain::ids::EventId;
 use time::macros::date;
-use crate::session::*;
-use crate::steps::*;
 
 #[test]
 fn corrections_keep_the_original_in_the_history() {

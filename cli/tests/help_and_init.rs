@@ -1,8 +1,8 @@
 //! `praxis --help`, `init` and `status`: what a new store holds, and the refusals that leave none behind.
 
+use crate::session::*;
 use serde_json::Value;
 use std::path::Path;
-use crate::session::*;
 
 #[test]
 fn help_lists_every_command() {

@@ -1,11 +1,11 @@
 //! `praxis import` is all or nothing, and `praxis rebuild` gives the same views.
 
+use crate::session::*;
+use crate::steps::*;
 use praxis_core::domain::event::*;
 use praxis_core::domain::ids::EventId;
 use serde_json::Value;
 use time::macros::date;
-use crate::session::*;
-use crate::steps::*;
 
 #[test]
 fn import_is_all_or_nothing_and_rebuild_gives_the_same_views() {

@@ -1,8 +1,8 @@
 //! Observations with and without a cycle, the action plan and the learning log.
 
-use serde_json::Value;
 use crate::session::*;
 use crate::steps::*;
+use serde_json::Value;
 
 #[test]
 fn observations_with_and_without_a_cycle() {

@@ -1,9 +1,9 @@
 //! Steps several terminal tests take: the arguments of a charter, a plan or a report,
 //! the measures and change package items a test starts from, and events as import lines.
 
+use crate::session::*;
 use praxis_core::domain::event::*;
 use time::macros::date;
-use crate::session::*;
 
 pub(crate) fn charter<'a>(how_much: &'a str, by_when: &'a str) -> Vec<&'a str> {
     vec![

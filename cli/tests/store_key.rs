@@ -3,7 +3,6 @@
 //! refused with what to do, and changes nothing.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-
 use crate::common::{praxis, run};
 
 use std::path::{Path, PathBuf};

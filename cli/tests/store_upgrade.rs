@@ -6,7 +6,6 @@
 //! (or one that left its copy behind) leaves a whole store, plain or encrypted.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-
 use crate::common::{contains, run, with_bytes};
 
 use praxis_core::domain::event::*;

@@ -136,10 +136,7 @@ fn stream_of(store: &Store, record: EventId) -> Result<StreamId, PraxisError> {
 }
 
 /// What replaces `content`, or `None` when it is withdrawn.
-fn replacement(
-    content: &Event,
-    c: CorrectionInput,
-) -> Result<Option<Replacement>, PraxisError> {
+fn replacement(content: &Event, c: CorrectionInput) -> Result<Option<Replacement>, PraxisError> {
     if c.withdraw {
         return Ok(None);
     }

@@ -109,8 +109,7 @@ impl PraxisStore {
         let definition = definition(measure)?;
         self.record_in_project(&project_id, |store, _| {
             let measure = id(store, &measure_id)?;
-            let replaces = match queries::record(store.connection(), measure)?.map(|r| r.detail)
-            {
+            let replaces = match queries::record(store.connection(), measure)?.map(|r| r.detail) {
                 Some(Detail::Measure { definition }) => definition.heads,
                 _ => Vec::new(),
             };

@@ -157,5 +157,8 @@ fn the_bindings_command_says_what_to_do_when_the_library_is_missing() {
         "{stderr}"
     );
     assert!(stderr.contains("cargo build -p praxis-mobile"), "{stderr}");
-    assert!(!work.path().join("bindings").exists(), "nothing was written");
+    assert!(
+        !work.path().join("bindings").exists(),
+        "nothing was written"
+    );
 }

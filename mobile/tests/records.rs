@@ -276,14 +276,20 @@ fn a_project_records_its_charter_measures_scores_and_decisions() {
             ..charter("x")
         },
     );
-    assert!(matches!(refused, Err(PraxisError::InvalidInput(_))), "{refused:?}");
+    assert!(
+        matches!(refused, Err(PraxisError::InvalidInput(_))),
+        "{refused:?}"
+    );
     let refused = store.give_coordinator_score(
         project.clone(),
         report.id.clone(),
         "eleven".into(),
         "j".into(),
     );
-    assert!(matches!(refused, Err(PraxisError::InvalidInput(_))), "{refused:?}");
+    assert!(
+        matches!(refused, Err(PraxisError::InvalidInput(_))),
+        "{refused:?}"
+    );
     assert_eq!(events(&store, &project), before);
 }
 

@@ -8,8 +8,8 @@ use crate::render::{self, Output};
 use anyhow::{Result, anyhow, bail};
 use praxis_core::store::queries;
 use praxis_mobile::{
-    ChangePackageItemInput, EvidenceInput, PhaseInput, PhaseKind, PraxisStore,
-    ProgressLevelInput, ProgressScaleInput,
+    ChangePackageItemInput, EvidenceInput, PhaseInput, PhaseKind, PraxisStore, ProgressLevelInput,
+    ProgressScaleInput,
 };
 
 pub fn run(

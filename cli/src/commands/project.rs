@@ -75,7 +75,11 @@ pub fn idea(device: &PraxisStore, sel: &Option<String>, a: IdeaArgs) -> Result<O
 
 pub fn observe(device: &PraxisStore, sel: &Option<String>, a: ObserveArgs) -> Result<Output> {
     let p = project_id(device, sel)?;
-    let cycle_id = a.cycle.as_deref().map(|c| record_id(device, c)).transpose()?;
+    let cycle_id = a
+        .cycle
+        .as_deref()
+        .map(|c| record_id(device, c))
+        .transpose()?;
     if let Some(d) = &a.on {
         date(d, "--on")?;
     }
@@ -130,7 +134,11 @@ pub fn learning_log(
     Ok(render::recorded(&r, "learning log entry saved"))
 }
 
-pub fn report(device: &PraxisStore, sel: &Option<String>, command: ReportCommand) -> Result<Output> {
+pub fn report(
+    device: &PraxisStore,
+    sel: &Option<String>,
+    command: ReportCommand,
+) -> Result<Output> {
     let p = project_id(device, sel)?;
     match command {
         ReportCommand::Submit {
