@@ -6,9 +6,19 @@ use praxis_core::domain::event::*;
 use praxis_core::domain::ids::EventId;
 use time::macros::date;
 
-#[test]
-fn corrections_keep_the_original_in_the_history() {
-    let p = Praxis::with_project();
+/// What the corrections correct: two measures, observations (`note`, and `gone` to
+/// withdraw), a value and a ratio measurement, and an action plan entry.
+struct Corrected {
+    days: String,
+    plans: String,
+    note: String,
+    gone: String,
+    value: String,
+    ratio: String,
+    entry: String,
+}
+
+fn record_what_is_corrected(p: &Praxis) -> Corrected {
     let days = define_days(&p);
     let plans = define_plans(&p);
     let note = p.save(
@@ -65,7 +75,29 @@ fn corrections_keep_the_original_in_the_history() {
             "t",
         ],
     );
+    Corrected {
+        days,
+        plans,
+        note,
+        gone,
+        value,
+        ratio,
+        entry,
+    }
+}
 
+#[test]
+fn corrections_keep_the_original_in_the_history() {
+    let p = Praxis::with_project();
+    let Corrected {
+        days,
+        plans,
+        note,
+        gone,
+        value,
+        ratio,
+        entry,
+    } = record_what_is_corrected(&p);
     // The text of an observation.
     p.save_text(
         "Correction saved",
@@ -215,8 +247,19 @@ fn corrections_keep_the_original_in_the_history() {
         .expect("the ratio measure")
         .clone();
     assert_eq!(plans_line["latest"]["plotted"], 40.0);
+}
 
-    // Refusals.
+#[test]
+fn corrections_that_cannot_be_made_are_refused_and_change_nothing() {
+    let p = Praxis::with_project();
+    let Corrected {
+        days,
+        plans,
+        note,
+        value,
+        entry,
+        ..
+    } = record_what_is_corrected(&p);
     p.refused(
         2,
         &["correct", &days, "--reason", "r", "--withdraw"],

@@ -1,11 +1,11 @@
-//! Change ideas and a ramp of PDSA cycles.
+//! Change ideas with their evidence, and PDSA cycles: each stage in order, and a ramp
+//! of cycles that follow one another.
 
 use crate::session::*;
 use crate::steps::*;
 
-#[test]
-fn ideas_and_a_ramp_of_cycles() {
-    let p = Praxis::with_project();
+/// The change package item and a change idea drawing on it: (item, idea).
+fn propose_idea(p: &Praxis) -> (String, String) {
     let item = package_item(&p);
     let idea = p.save(
         "change-idea-proposed",
@@ -23,15 +23,11 @@ fn ideas_and_a_ramp_of_cycles() {
             "What the Eastside team does",
         ],
     );
-    let history = p.json(&["history", &idea]);
-    let evidence = &history["current"]["ChangeIdeaProposed"]["evidence"];
-    assert_eq!(evidence[0]["PackageItem"].as_str(), Some(item.as_str()));
-    assert_eq!(evidence[1]["Source"]["kind"], "Research");
-    assert_eq!(evidence[2]["Source"]["kind"], "PracticeKnowledge");
-    assert_eq!(
-        evidence[2]["Source"]["citation"],
-        "What the Eastside team does"
-    );
+    (item, idea)
+}
+
+/// A second change idea, resting on practice-based knowledge only.
+fn propose_second_idea(p: &Praxis) {
     p.save_text(
         "Change idea saved",
         &[
@@ -42,6 +38,93 @@ fn ideas_and_a_ramp_of_cycles() {
             "Team meeting",
         ],
     );
+}
+
+/// The first cycle planned: a very small test of the idea.
+fn plan_first(p: &Praxis, idea: &str) -> String {
+    p.save(
+        "cycle-planned",
+        &plan_args(
+            "Try a risk conversation with one person",
+            &["--idea", short(&idea)],
+        ),
+    )
+}
+
+fn do_first(p: &Praxis, first: &str) {
+    p.save_text(
+        "Do recorded",
+        &[
+            "cycle",
+            "do",
+            short(&first),
+            "--on",
+            "2026-03-10",
+            "--by",
+            "Ann",
+            "--observations",
+            "Mrs P talked for 25 minutes",
+            "--problems",
+            "The TV was on",
+            "--surprises",
+            "Her son joined in",
+            "--data",
+            "25 minutes",
+        ],
+    );
+}
+
+fn study_first(p: &Praxis, first: &str) {
+    p.save(
+        "cycle-studied",
+        &[
+            "cycle",
+            "study",
+            &first,
+            "--analysis",
+            "One conversation",
+            "--compared",
+            "Longer than predicted",
+            "--learning",
+            "People want to talk about risk",
+        ],
+    );
+}
+
+/// Act: adapt, and try it with more people.
+fn act_first(p: &Praxis, first: &str) {
+    p.save(
+        "cycle-acted",
+        &[
+            "cycle",
+            "act",
+            &first,
+            "--decision",
+            "adapt",
+            "--reasons",
+            "Worked; try with more people",
+            "--changes",
+            "Turn the TV off",
+            "--next",
+            "Three people next week",
+        ],
+    );
+}
+
+#[test]
+fn change_ideas_rest_on_the_change_package() {
+    let p = Praxis::with_project();
+    let (item, idea) = propose_idea(&p);
+    let history = p.json(&["history", &idea]);
+    let evidence = &history["current"]["ChangeIdeaProposed"]["evidence"];
+    assert_eq!(evidence[0]["PackageItem"].as_str(), Some(item.as_str()));
+    assert_eq!(evidence[1]["Source"]["kind"], "Research");
+    assert_eq!(evidence[2]["Source"]["kind"], "PracticeKnowledge");
+    assert_eq!(
+        evidence[2]["Source"]["citation"],
+        "What the Eastside team does"
+    );
+    propose_second_idea(&p);
 
     p.refused(
         2,
@@ -57,19 +140,18 @@ fn ideas_and_a_ramp_of_cycles() {
             "praxis collaborative show",
         ],
     );
+}
 
+#[test]
+fn a_cycle_is_planned_done_studied_and_acted_in_order() {
+    let p = Praxis::with_project();
+    let (item, idea) = propose_idea(&p);
     let overview = p.ok(&["overview"]);
     assert!(
         overview.contains("none yet (`praxis cycle plan`)"),
         "{overview}"
     );
-    let first = p.save(
-        "cycle-planned",
-        &plan_args(
-            "Try a risk conversation with one person",
-            &["--idea", short(&idea)],
-        ),
-    );
+    let first = plan_first(&p, &idea);
     let cycle = p.json(&["cycle", "show", &first]);
     assert_eq!(cycle["stage"], "Plan");
     assert_eq!(cycle["plan"]["change_idea"].as_str(), Some(idea.as_str()));
@@ -179,41 +261,9 @@ fn ideas_and_a_ramp_of_cycles() {
         &["observations is missing"],
     );
 
-    p.save_text(
-        "Do recorded",
-        &[
-            "cycle",
-            "do",
-            short(&first),
-            "--on",
-            "2026-03-10",
-            "--by",
-            "Ann",
-            "--observations",
-            "Mrs P talked for 25 minutes",
-            "--problems",
-            "The TV was on",
-            "--surprises",
-            "Her son joined in",
-            "--data",
-            "25 minutes",
-        ],
-    );
+    do_first(&p, &first);
     assert_eq!(p.json(&["cycle", "show", &first])["stage"], "Do");
-    p.save(
-        "cycle-studied",
-        &[
-            "cycle",
-            "study",
-            &first,
-            "--analysis",
-            "One conversation",
-            "--compared",
-            "Longer than predicted",
-            "--learning",
-            "People want to talk about risk",
-        ],
-    );
+    study_first(&p, &first);
     p.refused(
         2,
         &[
@@ -227,22 +277,18 @@ fn ideas_and_a_ramp_of_cycles() {
         ],
         &["reasons for the decision is missing"],
     );
-    p.save(
-        "cycle-acted",
-        &[
-            "cycle",
-            "act",
-            &first,
-            "--decision",
-            "adapt",
-            "--reasons",
-            "Worked; try with more people",
-            "--changes",
-            "Turn the TV off",
-            "--next",
-            "Three people next week",
-        ],
-    );
+    act_first(&p, &first);
+}
+
+#[test]
+fn cycles_form_a_ramp_and_the_overview_shows_it() {
+    let p = Praxis::with_project();
+    let (item, idea) = propose_idea(&p);
+    propose_second_idea(&p);
+    let first = plan_first(&p, &idea);
+    do_first(&p, &first);
+    study_first(&p, &first);
+    act_first(&p, &first);
 
     // A follow-up cycle on the ramp, and a third one after it.
     let second = p.save(
@@ -447,5 +493,3 @@ fn ideas_and_a_ramp_of_cycles() {
         &["is not a cycle", "praxis overview"],
     );
 }
-
-// ---------------------------------------------------------------- observations

@@ -1,16 +1,19 @@
-//! Measures defined, revised, recorded and shown with their chart signals.
+//! Measures defined, revised, recorded and shown with their chart signals, and the
+//! refusals of what a measure or a measurement cannot be.
 
 use crate::session::*;
 use crate::steps::*;
 
-#[test]
-fn measures_define_revise_record_and_show() {
-    let p = Praxis::with_project();
-    let overview = p.ok(&["overview"]);
-    assert!(
-        overview.contains("none yet (`praxis measure define`)"),
-        "{overview}"
-    );
+/// The measures and measurements both tests start from: days from referral to home
+/// (three weekly values), plans with the person's goals (two monthly proportions) and
+/// staff sickness (none yet); `day` is the single-day measurement.
+struct Measured {
+    days: String,
+    plans: String,
+    day: String,
+}
+
+fn measured(p: &Praxis) -> Measured {
     let days = define_days(&p);
     let plans = define_plans(&p);
     p.save_text(
@@ -106,6 +109,18 @@ fn measures_define_revise_record_and_show() {
             "11",
         ],
     );
+    Measured { days, plans, day }
+}
+
+#[test]
+fn measures_define_revise_record_and_show() {
+    let p = Praxis::with_project();
+    let overview = p.ok(&["overview"]);
+    assert!(
+        overview.contains("none yet (`praxis measure define`)"),
+        "{overview}"
+    );
+    let Measured { days, plans, day } = measured(&p);
     let history = p.json(&["history", &day]);
     assert_eq!(
         history["current"]["MeasurementRecorded"]["period_end"],
@@ -193,7 +208,12 @@ fn measures_define_revise_record_and_show() {
     assert_eq!(line(&days)["in_conflict"], false);
     assert_eq!(line(&plans)["latest"]["plotted"], 75.0);
     assert_eq!(line(&plans)["latest"]["value"]["Ratio"]["numerator"], 6.0);
+}
 
+#[test]
+fn measure_refusals_say_what_to_do_and_change_nothing() {
+    let p = Praxis::with_project();
+    let Measured { days, plans, day } = measured(&p);
     // Refusals.
     p.refused(
         2,
@@ -362,5 +382,3 @@ fn measures_define_revise_record_and_show() {
         &["is not a measure", "praxis overview"],
     );
 }
-
-// ---------------------------------------------------------------- ideas and cycles
