@@ -291,7 +291,7 @@ pub fn run(store_path: &Path, command: &AuditCommand) -> Result<Output> {
     if let AuditCommand::Verify { bundle } = command {
         return verify(bundle);
     }
-    let device = crate::context::open(store_path)?;
+    let device = crate::device::open(store_path)?;
     device.read(|store| audit(store, command))
 }
 
@@ -467,10 +467,7 @@ fn audit(store: &Store, command: &AuditCommand) -> Result<Output> {
             })
         }
         AuditCommand::Export { out, stream } => {
-            let stream = stream
-                .as_deref()
-                .map(|s| stream_id(store, s))
-                .transpose()?;
+            let stream = stream.as_deref().map(|s| stream_id(store, s)).transpose()?;
             let bytes = server
                 .read(
                     store,

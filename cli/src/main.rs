@@ -4,6 +4,7 @@ mod args;
 mod audit;
 mod commands;
 mod context;
+mod device;
 mod exit;
 mod render;
 

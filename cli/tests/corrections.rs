@@ -19,8 +19,8 @@ struct Corrected {
 }
 
 fn record_what_is_corrected(p: &Praxis) -> Corrected {
-    let days = define_days(&p);
-    let plans = define_plans(&p);
+    let days = define_days(p);
+    let plans = define_plans(p);
     let note = p.save(
         "observation-recorded",
         &["observe", "Mrs P went out alne", "--on", "2026-03-10"],

@@ -6,7 +6,7 @@ use crate::steps::*;
 
 /// The change package item and a change idea drawing on it: (item, idea).
 fn propose_idea(p: &Praxis) -> (String, String) {
-    let item = package_item(&p);
+    let item = package_item(p);
     let idea = p.save(
         "change-idea-proposed",
         &[
@@ -46,7 +46,7 @@ fn plan_first(p: &Praxis, idea: &str) -> String {
         "cycle-planned",
         &plan_args(
             "Try a risk conversation with one person",
-            &["--idea", short(&idea)],
+            &["--idea", short(idea)],
         ),
     )
 }
@@ -57,7 +57,7 @@ fn do_first(p: &Praxis, first: &str) {
         &[
             "cycle",
             "do",
-            short(&first),
+            short(first),
             "--on",
             "2026-03-10",
             "--by",
@@ -80,7 +80,7 @@ fn study_first(p: &Praxis, first: &str) {
         &[
             "cycle",
             "study",
-            &first,
+            first,
             "--analysis",
             "One conversation",
             "--compared",
@@ -98,7 +98,7 @@ fn act_first(p: &Praxis, first: &str) {
         &[
             "cycle",
             "act",
-            &first,
+            first,
             "--decision",
             "adapt",
             "--reasons",

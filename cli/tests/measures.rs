@@ -14,8 +14,8 @@ struct Measured {
 }
 
 fn measured(p: &Praxis) -> Measured {
-    let days = define_days(&p);
-    let plans = define_plans(&p);
+    let days = define_days(p);
+    let plans = define_plans(p);
     p.save_text(
         "Measure defined",
         &[

@@ -110,9 +110,20 @@ fn python_uses_the_generated_bindings_against_a_real_server() {
     assert!(kotlin.contains("class NotEncrypted(message: String) : PraxisException(message)"));
     assert!(kotlin.contains("fun `encryptPlain`("));
     assert!(kotlin.contains("interface SyncObserver"));
+    // What the terminal client records through, every app can too.
+    for method in [
+        "setCharter",
+        "setSchedule",
+        "correct",
+        "resolveConflict",
+        "importEvents",
+    ] {
+        assert!(kotlin.contains(&format!("fun `{method}`(")), "{method}");
+    }
     let swift = std::fs::read_to_string(bindings.join("praxis_mobile.swift")).expect("Swift");
     assert!(swift.contains("enum PraxisError: Swift.Error"));
     assert!(swift.contains("func recordObservation("));
+    assert!(swift.contains("func adoptProgressScale("));
 
     let url = start_server(&work.path().join("server"));
     let stores = work.path().join("stores");

@@ -17,7 +17,6 @@ pub fn run(
     sel: &Option<String>,
     command: CollaborativeCommand,
 ) -> Result<Output> {
-    let c = collaborative_id(device, sel)?;
     match command {
         CollaborativeCommand::Show => {
             let view = device.read(|store| -> Result<_> {
@@ -28,6 +27,7 @@ pub fn run(
             render::collaborative(&view)
         }
         CollaborativeCommand::Schedule { phases } => {
+            let c = collaborative_id(device, sel)?;
             let phases = phases
                 .iter()
                 .map(|p| phase(p))
@@ -40,6 +40,7 @@ pub fn run(
             name,
             levels,
         } => {
+            let c = collaborative_id(device, sel)?;
             let levels = levels
                 .iter()
                 .map(|l| {
@@ -69,6 +70,7 @@ pub fn run(
             research,
             practice,
         } => {
+            let c = collaborative_id(device, sel)?;
             let r = device.add_change_package_item(
                 Some(c),
                 ChangePackageItemInput {

@@ -11,7 +11,7 @@ mod setup;
 mod views;
 
 use crate::args::*;
-use crate::context;
+use crate::device;
 use crate::render::Output;
 use anyhow::Result;
 
@@ -22,8 +22,8 @@ pub fn run(cli: Cli) -> Result<Output> {
         json,
         command,
     } = cli;
-    let path = context::store_path(&store)?;
-    let open = || context::open(&path);
+    let path = device::store_path(&store)?;
+    let open = || device::open(&path);
     match command {
         Command::Init(init) => setup::init(&path, &init),
         Command::Enrol(enrol) => setup::enrol(&path, &enrol),

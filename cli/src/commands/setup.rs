@@ -1,7 +1,7 @@
 //! Making, opening and enrolling the store: `init`, `enrol`, `store encrypt` and `sync`.
 
 use crate::args::*;
-use crate::context;
+use crate::device;
 use crate::render::{self, Output};
 use anyhow::{Result, anyhow};
 use praxis_core::store::{StoreError, StoreFile};
@@ -31,7 +31,7 @@ pub fn encrypt(path: &std::path::Path) -> Result<Output> {
             .into());
         }
     }
-    let (key, new_key_file) = context::new_key(path)?;
+    let (key, new_key_file) = device::new_key(path)?;
     let kept = match PraxisStore::encrypt_plain_with_key(path, &key) {
         Ok(kept) => kept,
         Err(e) => {
@@ -41,10 +41,10 @@ pub fn encrypt(path: &std::path::Path) -> Result<Output> {
             return Err(e.into());
         }
     };
-    let key_place = if std::env::var(context::KEY_VARIABLE).is_ok_and(|k| !k.trim().is_empty()) {
-        format!("the key in {}", context::KEY_VARIABLE)
+    let key_place = if std::env::var(device::KEY_VARIABLE).is_ok_and(|k| !k.trim().is_empty()) {
+        format!("the key in {}", device::KEY_VARIABLE)
     } else {
-        context::key_file(path).display().to_string()
+        device::key_file(path).display().to_string()
     };
     render::encrypted(path, &kept, &key_place, new_key_file.is_some())
 }
@@ -61,7 +61,7 @@ pub fn enrol(path: &std::path::Path, a: &EnrolArgs) -> Result<Output> {
     let device_name = a.device_name.clone().unwrap_or_else(this_computer);
     let created = !path.exists();
     let (device, new_key_file) = if created {
-        let (key, key_file) = context::new_key(path)?;
+        let (key, key_file) = device::new_key(path)?;
         match PraxisStore::create_with_key(path, &a.username, &key) {
             Ok(device) => (device, key_file),
             Err(e) => {
@@ -70,7 +70,7 @@ pub fn enrol(path: &std::path::Path, a: &EnrolArgs) -> Result<Output> {
             }
         }
     } else {
-        (context::open(path)?, None)
+        (device::open(path)?, None)
     };
     match device.enrol_with(&a.server, &a.username, &password, &device_name) {
         Ok(enrolment) => render::enrolled(&enrolment, path),
@@ -118,7 +118,7 @@ fn remove_store(path: &std::path::Path, key_file: Option<&std::path::Path>) {
 }
 
 pub fn init(path: &std::path::Path, init: &Init) -> Result<Output> {
-    let (key, key_file) = context::new_key(path)?;
+    let (key, key_file) = device::new_key(path)?;
     let device = match PraxisStore::create_with_key(path, &init.name, &key) {
         Ok(device) => device,
         Err(e) => {
