@@ -145,7 +145,7 @@ fn python_uses_the_generated_bindings_against_a_real_server() {
         String::from_utf8_lossy(&out.stdout)
     );
     // unittest reports on stderr; every test ran.
-    assert!(stderr.contains("Ran 8 tests"), "{stderr}");
+    assert!(stderr.contains("Ran 9 tests"), "{stderr}");
     assert!(stderr.trim_end().ends_with("OK"), "{stderr}");
 }
 
