@@ -260,14 +260,24 @@ impl PraxisStore {
         project_id: &str,
         make: impl FnOnce(&Store) -> Result<Event, PraxisError>,
     ) -> Result<Recorded, PraxisError> {
+        self.record_in_project(project_id, |store, _| make(store))
+    }
+
+    /// Records the event `make` builds, knowing the project, in the project
+    /// `project_id` names.
+    pub(crate) fn record_in_project(
+        &self,
+        project_id: &str,
+        make: impl FnOnce(&Store, StreamId) -> Result<Event, PraxisError>,
+    ) -> Result<Recorded, PraxisError> {
         let mut store = self.lock();
         let project = stream(&store, Some(project_id), StreamKind::Project)?;
-        let event = make(&store)?;
+        let event = make(&store, project)?;
         Ok(store.record(project, event)?.into())
     }
 }
 
-fn definition(m: MeasureInput) -> Result<core::MeasureDefinition, PraxisError> {
+pub(crate) fn definition(m: MeasureInput) -> Result<core::MeasureDefinition, PraxisError> {
     let unit = match (m.unit, m.numerator, m.denominator) {
         (Some(u), None, None) => core::MeasureUnit::Unit(u),
         (None, Some(numerator), Some(denominator)) => core::MeasureUnit::Ratio {

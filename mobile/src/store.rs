@@ -34,6 +34,10 @@ pub struct Recorded {
     pub stream_id: String,
     /// What kind of record it is (`observation-recorded`, `cycle-done`...).
     pub kind: String,
+    /// When it was saved: milliseconds since 1970 (UTC) on the device's clock.
+    pub recorded_at_millis: u64,
+    /// Orders records saved within the same millisecond.
+    pub recorded_at_counter: u32,
 }
 
 impl From<core::Recorded> for Recorded {
@@ -42,6 +46,8 @@ impl From<core::Recorded> for Recorded {
             id: r.id.0.to_string(),
             stream_id: r.stream.0.to_string(),
             kind: r.kind.name().to_string(),
+            recorded_at_millis: r.at.millis,
+            recorded_at_counter: r.at.counter,
         }
     }
 }
@@ -178,9 +184,15 @@ impl PraxisStore {
         Ok(server.enrol(&mut store, username, password, device_name)?)
     }
 
-    /// The client core's store, for what the terminal does beyond the phone's screens
-    /// (charters, corrections, imports). Calls take turns with every other method.
-    pub fn lock(&self) -> MutexGuard<'_, Store> {
+    /// For Rust callers (the terminal client): reads the client core's views with the
+    /// store, taking turns with every other call. Nothing can be recorded through it:
+    /// every record goes through this type's recording methods.
+    pub fn read<T>(&self, read: impl FnOnce(&Store) -> T) -> T {
+        read(&self.lock())
+    }
+
+    /// The client core's store, held for one call. Calls take turns.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Store> {
         // A panic while the lock was held left no transaction open (SQLite rolled it
         // back), so the store itself is still sound: carry on with it.
         self.store

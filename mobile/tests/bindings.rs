@@ -1,6 +1,6 @@
 //! The generated Python bindings against a real server: builds nothing itself, but
-//! generates the bindings from the library cargo built for these tests with the
-//! workspace's `uniffi-bindgen`, starts praxis-server (seeded with the demo) on
+//! writes the bindings with `scripts/bindings --debug --library` from the library cargo
+//! built for these tests (and its `uniffi-bindgen`), starts praxis-server (seeded with the demo) on
 //! 127.0.0.1, and runs `tests/python/test_bindings.py` with Python 3. Fails, saying
 //! what to install, when Python is missing.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -12,7 +12,7 @@ use std::process::Command;
 
 /// The library cargo built with the test binaries (`target/<profile>/deps/`).
 fn built_library() -> PathBuf {
-    let dir = Path::new(env!("CARGO_BIN_EXE_praxis"))
+    let dir = Path::new(env!("CARGO_BIN_EXE_uniffi-bindgen"))
         .parent()
         .expect("the binaries' directory")
         .to_path_buf();
@@ -86,34 +86,23 @@ fn python_uses_the_generated_bindings_against_a_real_server() {
     let library = built_library();
     let work = tempfile::tempdir().expect("a temporary directory");
     let bindings = work.path().join("bindings");
-    // The README's command: every language at once (no Kotlin or Swift compiler here,
-    // so those two are only checked to be generated).
-    let out = Command::new(env!("CARGO_BIN_EXE_uniffi-bindgen"))
-        .arg("generate")
+    // The README's command, on the library cargo built for these tests: a nested
+    // `cargo build` would wait for the build directory `cargo test` holds.
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/bindings");
+    let out = Command::new(&script)
+        .arg("--debug")
+        .arg("--library")
         .arg(&library)
-        .args([
-            "--language",
-            "kotlin",
-            "--language",
-            "swift",
-            "--language",
-            "python",
-        ])
-        .args(["--no-format", "--out-dir"])
         .arg(&bindings)
         .output()
-        .expect("uniffi-bindgen runs");
+        .expect("scripts/bindings runs");
     assert!(
         out.status.success(),
-        "uniffi-bindgen failed: {}",
+        "scripts/bindings failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    // The generated module loads the library from its own directory.
-    std::fs::copy(
-        &library,
-        bindings.join(library.file_name().expect("a name")),
-    )
-    .expect("copy the library beside the bindings");
+    // The Python module loads the library from its own directory, where the script put it.
+    assert!(bindings.join(library.file_name().expect("a name")).exists());
     assert!(bindings.join("praxis_mobile.py").exists());
     let kotlin = std::fs::read_to_string(bindings.join("uniffi/praxis_mobile/praxis_mobile.kt"))
         .expect("the Kotlin bindings");
@@ -121,9 +110,20 @@ fn python_uses_the_generated_bindings_against_a_real_server() {
     assert!(kotlin.contains("class NotEncrypted(message: String) : PraxisException(message)"));
     assert!(kotlin.contains("fun `encryptPlain`("));
     assert!(kotlin.contains("interface SyncObserver"));
+    // What the terminal client records through, every app can too.
+    for method in [
+        "setCharter",
+        "setSchedule",
+        "correct",
+        "resolveConflict",
+        "importEvents",
+    ] {
+        assert!(kotlin.contains(&format!("fun `{method}`(")), "{method}");
+    }
     let swift = std::fs::read_to_string(bindings.join("praxis_mobile.swift")).expect("Swift");
     assert!(swift.contains("enum PraxisError: Swift.Error"));
     assert!(swift.contains("func recordObservation("));
+    assert!(swift.contains("func adoptProgressScale("));
 
     let url = start_server(&work.path().join("server"));
     let stores = work.path().join("stores");
@@ -145,6 +145,31 @@ fn python_uses_the_generated_bindings_against_a_real_server() {
         String::from_utf8_lossy(&out.stdout)
     );
     // unittest reports on stderr; every test ran.
-    assert!(stderr.contains("Ran 8 tests"), "{stderr}");
+    assert!(stderr.contains("Ran 9 tests"), "{stderr}");
     assert!(stderr.trim_end().ends_with("OK"), "{stderr}");
+}
+
+#[test]
+fn the_bindings_command_says_what_to_do_when_the_library_is_missing() {
+    let work = tempfile::tempdir().expect("a temporary directory");
+    let missing = work.path().join("libpraxis_mobile.so");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/bindings");
+    let out = Command::new(&script)
+        .arg("--debug")
+        .arg("--library")
+        .arg(&missing)
+        .arg(work.path().join("bindings"))
+        .output()
+        .expect("scripts/bindings runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("there is no library at {}", missing.display())),
+        "{stderr}"
+    );
+    assert!(stderr.contains("cargo build -p praxis-mobile"), "{stderr}");
+    assert!(
+        !work.path().join("bindings").exists(),
+        "nothing was written"
+    );
 }

@@ -1,40 +1,7 @@
-//! What the mobile tests share: running the real `praxis` binary (none of the caller's
-//! store or key settings leak in, and the data directory is the test's own), and
-//! reading files' bytes to look for text left in the clear.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+//! Reading a store's files' bytes, to look for text left in the clear.
+#![allow(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-/// `praxis --store <store> <args>`, run in `dir`.
-pub fn praxis(dir: &Path, store: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_praxis"));
-    c.env_remove("PRAXIS_STORE")
-        .env_remove("PRAXIS_PROJECT")
-        .env_remove("PRAXIS_PASSWORD")
-        .env_remove("PRAXIS_KEY")
-        .env_remove("PRAXIS_KEY_FILE")
-        .env("XDG_DATA_HOME", dir.join("xdg"))
-        .current_dir(dir)
-        .arg("--store")
-        .arg(store)
-        .args(args);
-    c
-}
-
-/// Runs it to the end: (exit code, stdout, stderr).
-pub fn run(mut c: Command) -> (i32, String, String) {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = c.output().expect("praxis runs");
-    (
-        status.code().expect("praxis exited"),
-        String::from_utf8(stdout).unwrap(),
-        String::from_utf8(stderr).unwrap(),
-    )
-}
+use std::path::PathBuf;
 
 /// Each of the files that exist, with its bytes.
 pub fn with_bytes(paths: impl IntoIterator<Item = PathBuf>) -> Vec<(PathBuf, Vec<u8>)> {

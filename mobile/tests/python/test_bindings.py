@@ -207,6 +207,45 @@ class EnrolRecordSyncReadBack(unittest.TestCase):
         self.assertTrue(all(r.synced for r in results))
 
 
+class RecordsBeyondTheDailyScreens(unittest.TestCase):
+    """What the terminal client records, an app records through the same methods."""
+
+    def test_a_charter_a_schedule_a_correction_and_an_import(self):
+        store = praxis.PraxisStore.create(
+            store_path("records"), "Asha", praxis.generate_key())
+        store.found_collaborative("Independence at home", "Risk", "Forum")
+        project = store.start_project(
+            None, "Northside", "Northshire CC", "Positive risk plans").stream_id
+        charter = store.set_charter(project, praxis.CharterInput(
+            what="Agree a positive risk plan", for_whom="adults over 85 at home",
+            place="Northside", how_much="from 20% to 75% of assessments",
+            by_when="2027-06-30", senior_leader="J. Okafor",
+            day_to_day_lead="S. Patel", members=["Asha"]))
+        self.assertEqual(charter.kind, "charter-set")
+        self.assertGreater(charter.recorded_at_millis, 0)
+        self.assertIn("75%", store.overview(project).aim)
+        schedule = store.set_schedule(None, [
+            praxis.PhaseInput(kind=praxis.PhaseKind.PREWORK(),
+                              starts="2026-01-05", ends="2026-02-27"),
+            praxis.PhaseInput(kind=praxis.PhaseKind.LEARNING_SESSION(number=1),
+                              starts="2026-03-02", ends="2026-03-02"),
+        ])
+        self.assertEqual(schedule.kind, "schedule-set")
+        seen = store.record_observation(project, praxis.ObservationInput(
+            text="Went home on day 9", case_material=False, cycle_id=None,
+            subject="P-0413", observed_on="2026-03-11"))
+        fixed = store.correct(seen.id, praxis.CorrectionInput(
+            reason="It was day 8", withdraw=False, text="Went home on day 8",
+            value=None, numerator=None, denominator=None, replacement_json=None))
+        self.assertEqual(fixed.kind, "correction")
+        before = store.overview(project).events
+        with self.assertRaises(PraxisError.InvalidInput) as raised:
+            store.import_events(project, "paper.jsonl", "not an event\n")
+        self.assertIn("line 1 of paper.jsonl", str(raised.exception))
+        self.assertEqual(store.overview(project).events, before)
+        self.assertGreaterEqual(store.rebuild_views(), before)
+
+
 class ErrorsArriveAsExceptions(unittest.TestCase):
     """Each kind of error is its own exception, with a message a person can read."""
 

@@ -90,7 +90,7 @@ pub enum Command {
     Rebuild,
     /// For auditors: replay the history of decisions, and verify audit bundles.
     #[command(subcommand)]
-    Audit(super::audit::AuditCommand),
+    Audit(crate::audit::AuditCommand),
 }
 
 #[derive(Args, Debug)]

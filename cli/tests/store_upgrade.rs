@@ -6,9 +6,7 @@
 //! (or one that left its copy behind) leaves a whole store, plain or encrypted.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{contains, run, with_bytes};
+use crate::common::{contains, run, with_bytes};
 
 use praxis_core::domain::event::*;
 use praxis_core::store::{Store, StoreFile, StoreKey};
@@ -28,7 +26,7 @@ const NOWHERE: &str = "http://127.0.0.1:1";
 const NOT_ENCRYPTED: i32 = 4;
 
 fn praxis(store: &Path, args: &[&str]) -> Command {
-    common::praxis(store.parent().unwrap(), store, args)
+    crate::common::praxis(store.parent().unwrap(), store, args)
 }
 
 fn json(store: &Path, args: &[&str]) -> Value {

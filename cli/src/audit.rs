@@ -2,7 +2,8 @@
 //! this enrolled device's token (the auditor role is needed there); `verify` checks an
 //! audit bundle with no server, no network and no store.
 
-use super::render::Output;
+use crate::exit::Exit;
+use crate::render::Output;
 use anyhow::{Context as _, Result, anyhow, bail};
 use clap::{Args, Subcommand};
 use praxis_core::audit::bundle;
@@ -255,16 +256,16 @@ fn verify(path: &Path) -> Result<Output> {
         "manifest SHA-256 {} (made {})",
         verification.manifest_sha256, verification.created_at
     ));
-    let code = if verification.intact() {
+    let exit = if verification.intact() {
         text.push("The bundle is intact: every change, dependency and receipt checks out.".into());
-        0
+        Exit::Done
     } else {
         text.push(format!(
             "The bundle was ALTERED ({} findings):",
             verification.findings.len()
         ));
         text.extend(verification.findings.iter().map(|f| format!("  - {f}")));
-        4
+        Exit::Altered
     };
     Ok(Output {
         json: json!({
@@ -273,7 +274,7 @@ fn verify(path: &Path) -> Result<Output> {
             "verification": verification,
         }),
         text: text.join("\n"),
-        code,
+        exit,
     })
 }
 
@@ -281,7 +282,7 @@ fn pretty(value: Value) -> Output {
     Output {
         text: serde_json::to_string_pretty(&value).unwrap_or_default(),
         json: value,
-        code: 0,
+        exit: Exit::Done,
     }
 }
 
@@ -290,16 +291,20 @@ pub fn run(store_path: &Path, command: &AuditCommand) -> Result<Output> {
     if let AuditCommand::Verify { bundle } = command {
         return verify(bundle);
     }
-    let device = super::context::open(store_path)?;
-    let store = device.lock();
-    let server = Server::from_store(&store)?.with_retry(Retry::never());
+    let device = crate::device::open(store_path)?;
+    device.read(|store| audit(store, command))
+}
+
+/// An audit command that reads the server, with the device's enrolment in `store`.
+fn audit(store: &Store, command: &AuditCommand) -> Result<Output> {
+    let server = Server::from_store(store)?.with_retry(Retry::never());
     match command {
         AuditCommand::Verify { .. } => unreachable_verify(),
         AuditCommand::Timeline(a) => {
             let stream = a
                 .stream
                 .as_deref()
-                .map(|s| stream_id(&store, s))
+                .map(|s| stream_id(store, s))
                 .transpose()?;
             let cycle = a.cycle.as_deref().map(record_id).transpose()?;
             let path = format!(
@@ -314,19 +319,19 @@ pub fn run(store_path: &Path, command: &AuditCommand) -> Result<Output> {
                     ("to", &a.to),
                 ])
             );
-            let value = read_json(&server, &store, &path)?;
+            let value = read_json(&server, store, &path)?;
             let entries = value["entries"].as_array().cloned().unwrap_or_default();
             Ok(Output {
                 text: timeline_text(&entries),
                 json: value,
-                code: 0,
+                exit: Exit::Done,
             })
         }
         AuditCommand::Access(a) => {
             let stream = a
                 .stream
                 .as_deref()
-                .map(|s| stream_id(&store, s))
+                .map(|s| stream_id(store, s))
                 .transpose()?;
             let path = format!(
                 "/api/v1/audit/access{}",
@@ -337,16 +342,16 @@ pub fn run(store_path: &Path, command: &AuditCommand) -> Result<Output> {
                     ("to", &a.to),
                 ])
             );
-            let value = read_json(&server, &store, &path)?;
+            let value = read_json(&server, store, &path)?;
             let entries = value["entries"].as_array().cloned().unwrap_or_default();
             Ok(Output {
                 text: timeline_text(&entries),
                 json: value,
-                code: 0,
+                exit: Exit::Done,
             })
         }
         AuditCommand::AsItStood(a) => {
-            let stream = stream_id(&store, &a.stream)?;
+            let stream = stream_id(store, &a.stream)?;
             let after = a.after.as_deref().map(record_id).transpose()?;
             let id = a.id.as_deref().map(record_id).transpose()?;
             let path = format!(
@@ -358,13 +363,13 @@ pub fn run(store_path: &Path, command: &AuditCommand) -> Result<Output> {
                     ("id", &id),
                 ])
             );
-            Ok(pretty(read_json(&server, &store, &path)?))
+            Ok(pretty(read_json(&server, store, &path)?))
         }
         AuditCommand::Decisions { stream } => {
-            let stream = stream_id(&store, stream)?;
+            let stream = stream_id(store, stream)?;
             let value = read_json(
                 &server,
-                &store,
+                store,
                 &format!("/api/v1/audit/streams/{stream}/decisions"),
             )?;
             let text = value["decisions"]
@@ -392,12 +397,12 @@ pub fn run(store_path: &Path, command: &AuditCommand) -> Result<Output> {
                     text
                 },
                 json: value,
-                code: 0,
+                exit: Exit::Done,
             })
         }
         AuditCommand::Decision { id } => {
             let id = record_id(id)?;
-            let value = read_json(&server, &store, &format!("/api/v1/audit/decisions/{id}"))?;
+            let value = read_json(&server, store, &format!("/api/v1/audit/decisions/{id}"))?;
             let d = &value["decision"];
             let mut text = vec![format!(
                 "{} by {} on {}, recorded {}, reached the office {}",
@@ -432,14 +437,14 @@ pub fn run(store_path: &Path, command: &AuditCommand) -> Result<Output> {
             Ok(Output {
                 text: text.join("\n"),
                 json: value,
-                code: 0,
+                exit: Exit::Done,
             })
         }
         AuditCommand::Integrity { stream } => {
-            let stream = stream_id(&store, stream)?;
+            let stream = stream_id(store, stream)?;
             let value = read_json(
                 &server,
-                &store,
+                store,
                 &format!("/api/v1/audit/streams/{stream}/integrity"),
             )?;
             let intact = value["intact"] == true;
@@ -458,17 +463,14 @@ pub fn run(store_path: &Path, command: &AuditCommand) -> Result<Output> {
             Ok(Output {
                 text: text.join("\n"),
                 json: value,
-                code: if intact { 0 } else { 4 },
+                exit: if intact { Exit::Done } else { Exit::Altered },
             })
         }
         AuditCommand::Export { out, stream } => {
-            let stream = stream
-                .as_deref()
-                .map(|s| stream_id(&store, s))
-                .transpose()?;
+            let stream = stream.as_deref().map(|s| stream_id(store, s)).transpose()?;
             let bytes = server
                 .read(
-                    &store,
+                    store,
                     &format!("/api/v1/audit/bundle{}", query(&[("stream", &stream)])),
                 )
                 .context("the audit bundle could not be downloaded")?;
@@ -490,7 +492,7 @@ pub fn run(store_path: &Path, command: &AuditCommand) -> Result<Output> {
                     "manifest_sha256": verification.manifest_sha256,
                     "streams": verification.streams,
                 }),
-                code: 0,
+                exit: Exit::Done,
             })
         }
     }

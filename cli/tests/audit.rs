@@ -4,8 +4,6 @@
 //! gone and no store at all; a byte changed in the bundle is found and named.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -67,7 +65,7 @@ struct Out {
 }
 
 fn praxis(dir: &Path, store: &Path, args: &[&str]) -> Out {
-    let (code, stdout, stderr) = common::run(common::praxis(dir, store, args));
+    let (code, stdout, stderr) = crate::common::run(crate::common::praxis(dir, store, args));
     Out {
         code,
         stdout,

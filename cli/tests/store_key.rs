@@ -3,9 +3,7 @@
 //! refused with what to do, and changes nothing.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{praxis, run};
+use crate::common::{praxis, run};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,0 +1,142 @@
+//! The store and the device: status, the projects here, open conflicts, an enrolment
+//! and an encryption.
+
+use super::{Output, when};
+use anyhow::Result;
+use praxis_core::domain::hlc::Hlc;
+use praxis_core::domain::ids::{EventId, PersonId};
+use praxis_core::domain::record::{Conflict, StreamSummary};
+use praxis_core::store::Identity;
+use praxis_core::store::queries::StreamInfo;
+use praxis_core::sync::Enrolment;
+use std::fmt::Write;
+use std::path::Path;
+
+/// Who records here, where the store is, and each stream with its summary.
+pub fn status(
+    id: &Identity,
+    path: &Path,
+    streams: &[(StreamSummary, StreamInfo)],
+) -> Result<Output> {
+    let mut text = format!(
+        "{} on device {}\nStore: {}\n",
+        id.name,
+        id.device.short(),
+        path.display()
+    );
+    if streams.is_empty() {
+        text.push_str("No collaborative or project here yet.\n");
+    }
+    for (summary, s) in streams {
+        let _ = write!(
+            text,
+            "\n{:<14} {}  {}  ({} events",
+            format!("{:?}", s.kind).to_lowercase(),
+            s.id.short(),
+            s.name,
+            s.events
+        );
+        if summary.unknown_events > 0 {
+            let _ = write!(
+                text,
+                ", {} from a newer Praxis: update to read them",
+                summary.unknown_events
+            );
+        }
+        if !summary.conflicts.is_empty() {
+            let _ = write!(text, ", {} open conflicts", summary.conflicts.len());
+        }
+        text.push(')');
+    }
+    Output::of(
+        &serde_json::json!({
+            "identity": id,
+            "store": path,
+            "streams": streams.iter().map(|(_, s)| s).collect::<Vec<_>>(),
+        }),
+        text,
+    )
+}
+
+pub fn projects(projects: &[StreamInfo]) -> Result<Output> {
+    let mut text = String::new();
+    if projects.is_empty() {
+        text.push_str("No projects yet. Start one with `praxis project start`.");
+    }
+    for p in projects {
+        let _ = writeln!(text, "{}  {}  ({} events)", p.id.short(), p.name, p.events);
+    }
+    Output::of(&projects, text.trim_end().to_string())
+}
+
+/// A version of a thing in conflict: who recorded it, and when.
+pub struct VersionShown {
+    pub id: EventId,
+    pub recorded_at: Hlc,
+    pub author: PersonId,
+}
+
+/// The open conflicts, each with the name of its stream and its versions.
+pub fn conflicts(open: &[(String, Conflict, Vec<VersionShown>)]) -> Result<Output> {
+    let mut t = String::new();
+    for (stream, c, versions) in open {
+        let _ = writeln!(t, "{}  {} in {}", c.subject.short(), c.what, stream);
+        for v in versions {
+            let _ = writeln!(
+                t,
+                "    version {}  recorded {} by {}",
+                v.id.short(),
+                when(v.recorded_at),
+                v.author.short()
+            );
+        }
+        let _ = writeln!(
+            t,
+            "  Settle it: praxis resolve {} --keep <version> --reason \"...\"",
+            c.subject.short()
+        );
+    }
+    if open.is_empty() {
+        t.push_str("No open conflicts.");
+    }
+    let all: Vec<_> = open.iter().map(|(_, c, _)| c).collect();
+    Output::of(&all, t.trim_end().to_string())
+}
+
+pub fn enrolled(e: &Enrolment, store: &std::path::Path) -> Result<Output> {
+    let text = format!(
+        "This device is enrolled with {} as {} (device {}, \"{}\").\nStore: {}\nNext: `praxis sync`.",
+        e.server,
+        e.name,
+        e.device.short(),
+        e.device_name,
+        store.display()
+    );
+    Output::of(&serde_json::json!({ "enrolled": e, "store": store }), text)
+}
+
+/// A plain store encrypted in place: what it kept, and where its key is.
+pub fn encrypted(
+    store: &std::path::Path,
+    kept: &praxis_core::store::Encrypted,
+    key_place: &str,
+    new_key: bool,
+) -> Result<Output> {
+    let text = format!(
+        "The store at {} is now encrypted. Kept, and checked against the plain store: {} events in {} streams, {} changes, {} settings.\nIts key: {key_place}{}",
+        store.display(),
+        kept.events,
+        kept.streams,
+        kept.changes,
+        kept.settings,
+        if new_key {
+            " (new; keep a copy of it: without it the store cannot be read)."
+        } else {
+            "."
+        }
+    );
+    Output::of(
+        &serde_json::json!({ "store": store, "kept": kept, "key": key_place, "new_key": new_key }),
+        text,
+    )
+}

@@ -1,0 +1,384 @@
+//! Measures defined, revised, recorded and shown with their chart signals, and the
+//! refusals of what a measure or a measurement cannot be.
+
+use crate::session::*;
+use crate::steps::*;
+
+/// The measures and measurements both tests start from: days from referral to home
+/// (three weekly values), plans with the person's goals (two monthly proportions) and
+/// staff sickness (none yet); `day` is the single-day measurement.
+struct Measured {
+    days: String,
+    plans: String,
+    day: String,
+}
+
+fn measured(p: &Praxis) -> Measured {
+    let days = define_days(p);
+    let plans = define_plans(p);
+    p.save_text(
+        "Measure defined",
+        &[
+            "measure",
+            "define",
+            "--name",
+            "Staff sickness",
+            "--kind",
+            "balancing",
+            "--definition",
+            "Days lost",
+            "--unit",
+            "days",
+            "--direction",
+            "down",
+        ],
+    );
+
+    p.save(
+        "measurement-recorded",
+        &[
+            "measure",
+            "record",
+            short(&days),
+            "--from",
+            "2026-03-02",
+            "--to",
+            "2026-03-08",
+            "--value",
+            "14",
+            "--note",
+            "baseline",
+        ],
+    );
+    p.save_text(
+        "Measurement saved",
+        &[
+            "measure",
+            "record",
+            &days,
+            "--from",
+            "2026-03-09",
+            "--to",
+            "2026-03-15",
+            "--value",
+            "12.5",
+        ],
+    );
+    p.save(
+        "measurement-recorded",
+        &[
+            "measure",
+            "record",
+            &plans,
+            "--from",
+            "2026-03-01",
+            "--to",
+            "2026-03-31",
+            "--numerator",
+            "3",
+            "--denominator",
+            "10",
+        ],
+    );
+    p.save(
+        "measurement-recorded",
+        &[
+            "measure",
+            "record",
+            &plans,
+            "--from",
+            "2026-04-01",
+            "--to",
+            "2026-04-30",
+            "--numerator",
+            "6",
+            "--denominator",
+            "8",
+        ],
+    );
+    // A single day when --to is not given.
+    let day = p.save(
+        "measurement-recorded",
+        &[
+            "measure",
+            "record",
+            &days,
+            "--from",
+            "2026-03-16",
+            "--value",
+            "11",
+        ],
+    );
+    Measured { days, plans, day }
+}
+
+#[test]
+fn measures_define_revise_record_and_show() {
+    let p = Praxis::with_project();
+    let overview = p.ok(&["overview"]);
+    assert!(
+        overview.contains("none yet (`praxis measure define`)"),
+        "{overview}"
+    );
+    let Measured { days, plans, day } = measured(&p);
+    let history = p.json(&["history", &day]);
+    assert_eq!(
+        history["current"]["MeasurementRecorded"]["period_end"],
+        "2026-03-16"
+    );
+
+    p.save_text(
+        "Measure revised",
+        &[
+            "measure",
+            "revise",
+            &days,
+            "--name",
+            "Median days from referral to home",
+            "--kind",
+            "outcome",
+            "--definition",
+            "Median over the week of calendar days from referral to home",
+            "--unit",
+            "days",
+            "--direction",
+            "down",
+            "--target",
+            "9",
+        ],
+    );
+
+    let show = p.ok(&["measure", "show", &days]);
+    assert!(
+        show.starts_with("Median days from referral to home (Outcome, lower is better)"),
+        "{show}"
+    );
+    assert!(show.contains("Target: 9"), "{show}");
+    assert!(show.contains("Revised 1 times."), "{show}");
+    assert!(show.contains("2026-03-02 to 2026-03-08"), "{show}");
+    assert!(show.contains("baseline"), "{show}");
+    let series = p.json(&["measure", "show", &days]);
+    assert_eq!(series["revisions"], 1);
+    assert_eq!(series["definition"]["target"], 9.0);
+    let points = series["points"].as_array().expect("points");
+    assert_eq!(points.len(), 3);
+    assert_eq!(points[0]["value"]["Value"], 14.0);
+    assert_eq!(points[1]["plotted"], 12.5);
+    assert_eq!(points[2]["period_start"], "2026-03-16");
+
+    let show = p.ok(&["measure", "show", short(&plans)]);
+    assert!(show.contains("3/10 (30.0%)"), "{show}");
+    assert!(show.contains("6/8 (75.0%)"), "{show}");
+    let series = p.json(&["measure", "show", &plans]);
+    assert_eq!(series["points"][1]["plotted"], 75.0);
+    assert_eq!(series["points"][1]["value"]["Ratio"]["denominator"], 8.0);
+    assert_eq!(
+        series["definition"]["unit"]["Ratio"]["numerator"],
+        "plans with the person's goals"
+    );
+
+    let overview = p.ok(&["overview"]);
+    assert!(
+        overview.contains("Median days from referral to home"),
+        "{overview}"
+    );
+    assert!(
+        overview.contains("latest 11 for 2026-03-16 (3 points)"),
+        "{overview}"
+    );
+    assert!(
+        overview.contains("latest 6/8 (75.0%) for 2026-04-30 (2 points)"),
+        "{overview}"
+    );
+    assert!(overview.contains("Staff sickness"), "{overview}");
+    assert!(overview.contains("no data yet"), "{overview}");
+    let overview = p.json(&["overview"]);
+    let measures = overview["measures"].as_array().expect("measures");
+    assert_eq!(measures.len(), 3);
+    let line = |id: &str| {
+        measures
+            .iter()
+            .find(|m| m["id"].as_str() == Some(id))
+            .unwrap_or_else(|| panic!("measure {id} in the overview"))
+            .clone()
+    };
+    assert_eq!(line(&days)["latest"]["value"]["Value"], 11.0);
+    assert_eq!(line(&days)["measurements"], 3);
+    assert_eq!(line(&days)["definition"]["kind"], "Outcome");
+    assert_eq!(line(&days)["in_conflict"], false);
+    assert_eq!(line(&plans)["latest"]["plotted"], 75.0);
+    assert_eq!(line(&plans)["latest"]["value"]["Ratio"]["numerator"], 6.0);
+}
+
+#[test]
+fn measure_refusals_say_what_to_do_and_change_nothing() {
+    let p = Praxis::with_project();
+    let Measured { days, plans, day } = measured(&p);
+    // Refusals.
+    p.refused(
+        2,
+        &[
+            "measure",
+            "record",
+            &plans,
+            "--from",
+            "2026-05-01",
+            "--value",
+            "3",
+        ],
+        &["is a proportion", "Give the numerator and the denominator"],
+    );
+    p.refused(
+        2,
+        &[
+            "measure",
+            "record",
+            &days,
+            "--from",
+            "2026-05-01",
+            "--numerator",
+            "3",
+            "--denominator",
+            "4",
+        ],
+        &["is counted in days", "Give a single value"],
+    );
+    p.refused(
+        2,
+        &[
+            "measure",
+            "record",
+            &plans,
+            "--from",
+            "2026-05-01",
+            "--numerator",
+            "11",
+            "--denominator",
+            "10",
+        ],
+        &["11 out of 10 is not a proportion"],
+    );
+    p.refused(
+        2,
+        &[
+            "measure",
+            "record",
+            &plans,
+            "--from",
+            "2026-05-01",
+            "--numerator",
+            "1",
+            "--denominator",
+            "0",
+        ],
+        &["is not a proportion"],
+    );
+    // An id in full that is nobody's, and a short one.
+    let nobody = "01a20000-0000-7000-8000-00000000beef";
+    p.refused(
+        2,
+        &[
+            "measure",
+            "record",
+            nobody,
+            "--from",
+            "2026-05-01",
+            "--value",
+            "3",
+        ],
+        &["There is no measure 0000beef", "praxis overview"],
+    );
+    p.refused(
+        1,
+        &[
+            "measure",
+            "record",
+            "abcd1234",
+            "--from",
+            "2026-05-01",
+            "--value",
+            "3",
+        ],
+        &["Nothing here has the id 'abcd1234'"],
+    );
+    // A measurement is not a measure.
+    p.refused(
+        2,
+        &[
+            "measure",
+            "record",
+            &day,
+            "--from",
+            "2026-05-01",
+            "--value",
+            "3",
+        ],
+        &["is a record of kind 'measurement-recorded', not a measure"],
+    );
+    p.refused(
+        2,
+        &[
+            "measure",
+            "record",
+            &days,
+            "--from",
+            "2026-05-08",
+            "--to",
+            "2026-05-01",
+            "--value",
+            "3",
+        ],
+        &["The period ends (2026-05-01) before it starts (2026-05-08)"],
+    );
+    p.refused(
+        1,
+        &[
+            "measure", "record", &days, "--from", "8 May", "--value", "3",
+        ],
+        &["'8 May' is not a date for --from", "YYYY-MM-DD"],
+    );
+    p.refused(
+        1,
+        &["measure", "record", &days, "--from", "2026-05-01"],
+        &["Give either --value, or --numerator and --denominator"],
+    );
+    p.refused(
+        1,
+        &[
+            "measure",
+            "define",
+            "--name",
+            "N",
+            "--kind",
+            "process",
+            "--definition",
+            "d",
+            "--direction",
+            "up",
+        ],
+        &["Give either --unit", "--numerator and --denominator"],
+    );
+    p.refused(
+        2,
+        &[
+            "measure",
+            "define",
+            "--name",
+            "N",
+            "--kind",
+            "process",
+            "--definition",
+            " ",
+            "--unit",
+            "u",
+            "--direction",
+            "up",
+        ],
+        &["operational definition is missing"],
+    );
+    p.refused(
+        1,
+        &["measure", "show", &day],
+        &["is not a measure", "praxis overview"],
+    );
+}
