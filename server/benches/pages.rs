@@ -202,13 +202,7 @@ fn world() -> World {
     );
     let coordinator = device.person;
     let phone_at = dir.path().join("phone.sqlite3");
-    let mut phone = phone(
-        &phone_at,
-        &storage,
-        &device,
-        "Sam Okafor",
-        collaborative,
-    );
+    let mut phone = phone(&phone_at, &storage, &device, "Sam Okafor", collaborative);
     let mut measure = None;
     for t in 0..TEAMS {
         let team = format!("Team {t:02}");
