@@ -46,27 +46,27 @@ struct World {
 
 fn world() -> World {
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
-    let mut storage = SqliteStorage::open(&dir.path().join("data")).unwrap();
-    let collaborative = founded(&mut storage);
+    let storage = SqliteStorage::open(&dir.path().join("data")).unwrap();
+    let collaborative = founded(&storage);
     let team = storage
         .add_team(collaborative, TEAM, "Northshire County Council")
         .unwrap();
     let (device, _) = enrolled(
-        &mut storage,
+        &storage,
         "asha",
         "Asha",
         Role::Practitioner,
         Scope::Team(team),
     );
     let (_, auditor) = enrolled(
-        &mut storage,
+        &storage,
         "irene",
         "Irene",
         Role::Auditor,
         Scope::Collaborative(collaborative),
     );
     let phone_at = dir.path().join("phone.sqlite3");
-    let mut phone = phone(&phone_at, &mut storage, &device, "Asha", collaborative);
+    let mut phone = phone(&phone_at, &storage, &device, "Asha", collaborative);
     let project = phone
         .start_project(ProjectStarted {
             collaborative,
@@ -99,7 +99,7 @@ fn world() -> World {
             half_way = events.last().map(|e| e.id);
         }
         if recorded % PER_SYNC == 0 || recorded == EVENTS {
-            sync(&mut phone, &mut storage, &device, project);
+            sync(&mut phone, &storage, &device, project);
         }
     }
     assert_eq!(storage.events(project).unwrap().len(), EVENTS);

@@ -232,7 +232,7 @@ fn username(device: usize) -> String {
 /// A collaborative, its teams and a practitioner per device (one password hash for all:
 /// hashing is slow and the same hash verifies the same password).
 fn fixture(data_dir: &Path, scenario: Scenario, devices: usize) -> StreamId {
-    let mut storage = SqliteStorage::open(data_dir).expect("the server's storage");
+    let storage = SqliteStorage::open(data_dir).expect("the server's storage");
     let collaborative = storage
         .add_collaborative(CollaborativeFounded {
             name: "Independence at home".into(),

@@ -191,10 +191,10 @@ struct World {
 
 fn world() -> World {
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
-    let mut storage = SqliteStorage::open(&dir.path().join("data")).unwrap();
-    let collaborative = founded(&mut storage);
+    let storage = SqliteStorage::open(&dir.path().join("data")).unwrap();
+    let collaborative = founded(&storage);
     let (device, _) = enrolled(
-        &mut storage,
+        &storage,
         "coordinator",
         "Sam Okafor",
         Role::Coordinator,
@@ -202,13 +202,7 @@ fn world() -> World {
     );
     let coordinator = device.person;
     let phone_at = dir.path().join("phone.sqlite3");
-    let mut phone = phone(
-        &phone_at,
-        &mut storage,
-        &device,
-        "Sam Okafor",
-        collaborative,
-    );
+    let mut phone = phone(&phone_at, &storage, &device, "Sam Okafor", collaborative);
     let mut measure = None;
     for t in 0..TEAMS {
         let team = format!("Team {t:02}");
@@ -218,7 +212,7 @@ fn world() -> World {
         let (started, record) = project_events(collaborative, &team);
         let stream = phone.start_project(started).unwrap().stream;
         record(&mut phone, stream);
-        sync(&mut phone, &mut storage, &device, stream);
+        sync(&mut phone, &storage, &device, stream);
         if measure.is_none() {
             measure = Some(storage.project_detail(stream).unwrap().overview.measures[0].id);
         }

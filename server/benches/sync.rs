@@ -122,7 +122,7 @@ impl Drop for ServerProcess {
 
 /// A collaborative with one team and one practitioner in it.
 fn fixture(data_dir: &Path) -> StreamId {
-    let mut storage = SqliteStorage::open(data_dir).expect("the server's storage");
+    let storage = SqliteStorage::open(data_dir).expect("the server's storage");
     let collaborative = storage
         .add_collaborative(CollaborativeFounded {
             name: "Independence at home".into(),

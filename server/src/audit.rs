@@ -71,7 +71,7 @@ impl Reader<'_> {
     /// Writes the reads to the access log under `route`.
     pub fn log(
         &self,
-        storage: &mut dyn Storage,
+        storage: &dyn Storage,
         route: &str,
         reads: &[(StreamId, Option<EventId>)],
     ) -> Result<()> {
@@ -82,7 +82,7 @@ impl Reader<'_> {
                 }
                 Ok(())
             }
-            Reader::Browser(person) => storage.log_browser_access(*person, route, reads),
+            Reader::Browser(person) => Ok(storage.log_browser_access(*person, route, reads)?),
         }
     }
 }
@@ -97,12 +97,12 @@ pub enum Of {
 
 /// Reads a stream for a person who audits it: `read` gets their access to it, and the
 /// read (of the stream, or of the record) goes into the access log under `route`.
-pub fn audited<T>(
-    storage: &mut dyn Storage,
+pub fn audited<T, E: Into<ServerError>>(
+    storage: &dyn Storage,
     reader: Reader<'_>,
     route: &str,
     of: Of,
-    read: impl FnOnce(&mut dyn Storage, &StreamAccess) -> Result<T>,
+    read: impl FnOnce(&dyn Storage, &StreamAccess) -> std::result::Result<T, E>,
 ) -> Result<(StreamAccess, T)> {
     let (stream, record) = match of {
         Of::Stream(stream) => (stream, None),
@@ -114,7 +114,7 @@ pub fn audited<T>(
         ),
     };
     let access = auditable(storage, reader.person(), stream)?;
-    let value = read(storage, &access)?;
+    let value = read(storage, &access).map_err(Into::into)?;
     reader.log(storage, route, &[(stream, record)])?;
     Ok((access, value))
 }
@@ -718,7 +718,7 @@ pub fn to_value(v: &impl Serialize) -> Result<Value> {
 /// What the maker of a decision had seen when making it, and what existed elsewhere
 /// but had not reached them.
 pub fn decision_context(
-    storage: &mut dyn Storage,
+    storage: &dyn Storage,
     stream: StreamId,
     decision: EventId,
 ) -> Result<Value> {
@@ -840,7 +840,7 @@ pub fn decisions(storage: &dyn Storage, stream: StreamId) -> Result<Vec<Value>> 
 }
 
 /// The audit bundle of some streams.
-pub fn export(storage: &mut dyn Storage, streams: &[StreamAccess]) -> Result<(Vec<u8>, String)> {
+pub fn export(storage: &dyn Storage, streams: &[StreamAccess]) -> Result<(Vec<u8>, String)> {
     let mut contents = Vec::with_capacity(streams.len());
     for s in streams {
         contents.push(StreamContent {
@@ -862,7 +862,7 @@ pub fn export(storage: &mut dyn Storage, streams: &[StreamAccess]) -> Result<(Ve
 /// Checks a stream's history as the server holds it: its change graph and receipt log
 /// (by exporting and verifying its bundle), and that every change a device sent has a
 /// receipt.
-pub fn integrity(storage: &mut dyn Storage, access: &StreamAccess) -> Result<Value> {
+pub fn integrity(storage: &dyn Storage, access: &StreamAccess) -> Result<Value> {
     let (bytes, _) = export(storage, std::slice::from_ref(access))?;
     let verification: Verification =
         bundle::verify(&bytes).map_err(|e| ServerError::Internal(e.to_string()))?;

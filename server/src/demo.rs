@@ -174,6 +174,7 @@ impl Phone {
             };
             let reply = storage
                 .sync(&self.device, stream, &outgoing.bytes)
+                .map_err(ServerError::from)
                 .map_err(|e| {
                     let details = match &e {
                         ServerError::ChangesRefused(refused) => refused

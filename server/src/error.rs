@@ -1,6 +1,7 @@
 //! Every error the server can answer with, mapped to a status and a JSON body
 //! `{ "error": code, "message": text, "details": [...] }` in one place.
 
+use crate::storage::StorageError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use praxis_core::store::{RefusedChange, StoreError};
@@ -82,6 +83,23 @@ impl From<StoreError> for ServerError {
                 ServerError::NotFound(e.to_string())
             }
             other => ServerError::Internal(other.to_string()),
+        }
+    }
+}
+
+/// Where storage's errors become the server's: each kind to its status, with
+/// storage's own words (a person reads them) except for failures of the server itself.
+impl From<StorageError> for ServerError {
+    fn from(e: StorageError) -> Self {
+        match e {
+            StorageError::NotFound(m) => ServerError::NotFound(m),
+            StorageError::Conflict(m) => ServerError::Conflict(m),
+            StorageError::NotAllowed(m) => ServerError::Forbidden(m),
+            StorageError::DeviceRevoked { at, reason } => ServerError::DeviceRevoked { at, reason },
+            StorageError::Store(e) => e.into(),
+            StorageError::Database(e) => ServerError::Internal(e.to_string()),
+            e @ StorageError::Corrupt(_) => ServerError::Internal(e.to_string()),
+            StorageError::Unusable(m) => ServerError::Internal(m),
         }
     }
 }

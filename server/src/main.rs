@@ -134,7 +134,7 @@ fn main() -> Result<()> {
                         .unwrap_or_else(|_| "praxis_server=info,tower_http=info".into()),
                 )
                 .init();
-            let mut storage = SqliteStorage::open(&cli.data_dir).map_err(|e| anyhow!("{e}"))?;
+            let mut storage = SqliteStorage::open(&cli.data_dir).map_err(said)?;
             if demo {
                 praxis_server::demo::seed(&mut storage)
                     .map_err(|e| anyhow!("seeding the demo: {e}"))?;
@@ -143,8 +143,8 @@ fn main() -> Result<()> {
             runtime.block_on(praxis_server::serve(Box::new(storage), addr, token_days))
         }
         Command::Admin(admin) => {
-            let mut storage = SqliteStorage::open(&cli.data_dir).map_err(|e| anyhow!("{e}"))?;
-            administer(&mut storage, admin)
+            let storage = SqliteStorage::open(&cli.data_dir).map_err(said)?;
+            administer(&storage, admin)
         }
     }
 }
@@ -153,7 +153,7 @@ fn collaborative(
     storage: &SqliteStorage,
     text: &str,
 ) -> Result<praxis_core::domain::ids::StreamId> {
-    let all = storage.collaboratives().map_err(|e| anyhow!("{e}"))?;
+    let all = storage.collaboratives().map_err(said)?;
     let found: Vec<_> = all
         .iter()
         .filter(|(id, name)| id.to_string() == text || name.eq_ignore_ascii_case(text))
@@ -166,7 +166,7 @@ fn collaborative(
 }
 
 fn team(storage: &SqliteStorage, text: &str) -> Result<praxis_core::domain::ids::EventId> {
-    let all = storage.teams().map_err(|e| anyhow!("{e}"))?;
+    let all = storage.teams().map_err(said)?;
     let found: Vec<_> = all
         .iter()
         .filter(|t| t.id.to_string() == text || t.name.eq_ignore_ascii_case(text))
@@ -178,8 +178,12 @@ fn team(storage: &SqliteStorage, text: &str) -> Result<praxis_core::domain::ids:
     }
 }
 
-fn administer(storage: &mut SqliteStorage, admin: Admin) -> Result<()> {
-    let e = |e: praxis_server::error::ServerError| anyhow!("{e}");
+/// An error as a person at the terminal reads it: in the server's own words.
+fn said(e: impl Into<praxis_server::error::ServerError>) -> anyhow::Error {
+    anyhow!("{}", e.into())
+}
+
+fn administer(storage: &SqliteStorage, admin: Admin) -> Result<()> {
     match admin {
         Admin::CreateCollaborative {
             name,
@@ -192,7 +196,7 @@ fn administer(storage: &mut SqliteStorage, admin: Admin) -> Result<()> {
                     topic,
                     chosen_with,
                 })
-                .map_err(e)?;
+                .map_err(said)?;
             println!("Collaborative created: {id}");
         }
         Admin::CreateTeam {
@@ -201,7 +205,7 @@ fn administer(storage: &mut SqliteStorage, admin: Admin) -> Result<()> {
             organisation,
         } => {
             let c = collaborative(storage, &c)?;
-            let id = storage.add_team(c, &name, &organisation).map_err(e)?;
+            let id = storage.add_team(c, &name, &organisation).map_err(said)?;
             println!("Team created: {id}");
         }
         Admin::CreatePerson {
@@ -212,8 +216,8 @@ fn administer(storage: &mut SqliteStorage, admin: Admin) -> Result<()> {
             if password.len() < 8 {
                 bail!("The password is too short: give at least 8 characters.");
             }
-            let hash = hash_password(&password).map_err(e)?;
-            let id = storage.add_person(&username, &name, &hash).map_err(e)?;
+            let hash = hash_password(&password).map_err(said)?;
+            let id = storage.add_person(&username, &name, &hash).map_err(said)?;
             println!("Person created: {id} ({username})");
         }
         Admin::Grant {
@@ -227,35 +231,35 @@ fn administer(storage: &mut SqliteStorage, admin: Admin) -> Result<()> {
             })?;
             let (person, _, _) = storage
                 .credentials(&username)
-                .map_err(e)?
+                .map_err(said)?
                 .with_context(|| format!("There is no person '{username}'."))?;
             let scope = match (t, c) {
                 (Some(t), _) => Scope::Team(team(storage, &t)?),
                 (None, Some(c)) => Scope::Collaborative(collaborative(storage, &c)?),
                 (None, None) => bail!("Give --team or --collaborative."),
             };
-            let id = storage.grant(person, role, scope).map_err(e)?;
+            let id = storage.grant(person, role, scope).map_err(said)?;
             println!("Membership granted: {id}");
         }
         Admin::RevokeMembership { id, reason } => {
             let id = id
                 .parse()
                 .map_err(|_| anyhow!("'{id}' is not a membership id"))?;
-            storage.revoke_membership(id, &reason).map_err(e)?;
+            storage.revoke_membership(id, &reason).map_err(said)?;
             println!("Membership revoked.");
         }
         Admin::List => {
-            for (id, name) in storage.collaboratives().map_err(e)? {
+            for (id, name) in storage.collaboratives().map_err(said)? {
                 println!("collaborative {id}  {name}");
             }
-            for t in storage.teams().map_err(e)? {
+            for t in storage.teams().map_err(said)? {
                 println!("team          {}  {} ({})", t.id, t.name, t.organisation);
             }
-            let people = storage.people().map_err(e)?;
+            let people = storage.people().map_err(said)?;
             for p in &people {
                 println!("person        {}  {} ({})", p.id, p.username, p.name);
             }
-            for m in storage.memberships().map_err(e)? {
+            for m in storage.memberships().map_err(said)? {
                 let who = people
                     .iter()
                     .find(|p| p.id == m.person)
@@ -274,7 +278,7 @@ fn administer(storage: &mut SqliteStorage, admin: Admin) -> Result<()> {
             }
         }
         Admin::Devices => {
-            for d in storage.devices().map_err(e)? {
+            for d in storage.devices().map_err(said)? {
                 println!(
                     "{}  {}  of {}  enrolled {}  {:?}",
                     d.id, d.name, d.person_name, d.enrolled_at, d.status
@@ -285,7 +289,7 @@ fn administer(storage: &mut SqliteStorage, admin: Admin) -> Result<()> {
             let id = id
                 .parse()
                 .map_err(|_| anyhow!("'{id}' is not a device id"))?;
-            storage.revoke_device(id, &reason).map_err(e)?;
+            storage.revoke_device(id, &reason).map_err(said)?;
             println!("Device revoked: it can no longer sync.");
         }
     }

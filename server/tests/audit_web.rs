@@ -12,7 +12,6 @@ use praxis_core::audit::bundle;
 use praxis_core::domain::event::EventKind;
 use praxis_core::domain::ids::StreamId;
 use praxis_core::domain::record::StreamKind;
-use praxis_core::store::queries;
 use praxis_server::demo::DEMO_PASSWORD;
 use praxis_server::storage::{SqliteStorage, Storage};
 use reqwest::blocking::Client;
@@ -142,7 +141,8 @@ fn an_auditor_reads_the_audit_pages_and_records_nothing_from_the_browser() {
             .into_iter()
             .find(|s| {
                 s.kind == StreamKind::Project && {
-                    queries::events(storage.store().connection(), s.stream_id)
+                    storage
+                        .envelopes(s.stream_id)
                         .unwrap()
                         .iter()
                         .any(|e| e.kind() == Some(EventKind::ManagerDecisionRecorded))
@@ -150,7 +150,7 @@ fn an_auditor_reads_the_audit_pages_and_records_nothing_from_the_browser() {
             })
             .expect("a demo project with a manager's decision")
             .stream_id;
-        let events = queries::events(storage.store().connection(), project).unwrap();
+        let events = storage.envelopes(project).unwrap();
         let decision = events
             .iter()
             .find(|e| e.kind() == Some(EventKind::ManagerDecisionRecorded))
@@ -235,9 +235,7 @@ fn an_auditor_reads_the_audit_pages_and_records_nothing_from_the_browser() {
     assert!(refused.text().contains("auditor"), "{}", refused.text());
     let events_after = {
         let storage = SqliteStorage::open(&data).unwrap();
-        queries::events(storage.store().connection(), project)
-            .unwrap()
-            .len()
+        storage.envelopes(project).unwrap().len()
     };
     assert_eq!(events_after, events_before, "nothing was recorded");
 

@@ -80,7 +80,7 @@ fn an_expired_token_and_a_revoked_phone_are_told_what_to_do() {
     let server = TestServer::start(&data);
     let mut phone = Phone::enrol(dir.path(), &server.url, "practitioner-north");
     phone.sync();
-    let mut storage = SqliteStorage::open(&data).unwrap();
+    let storage = SqliteStorage::open(&data).unwrap();
     storage
         .revoke_device(phone.store.identity().device, "reported lost")
         .unwrap();

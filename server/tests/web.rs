@@ -283,13 +283,13 @@ fn signing_in_gives_a_secure_session_cookie_and_signing_out_ends_it() {
     // The cookie's token is not what the server keeps.
     let s = storage(&demo.data);
     let stored: i64 = s
-        .store()
-        .connection()
-        .query_row(
-            "SELECT count(*) FROM sessions WHERE token_hash = ?1",
-            [old_cookie],
-            |r| r.get(0),
-        )
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT count(*) FROM sessions WHERE token_hash = ?1",
+                [old_cookie],
+                |r| r.get(0),
+            )?)
+        })
         .unwrap();
     assert_eq!(stored, 0);
 }

@@ -1,6 +1,7 @@
 //! The domain: pure types and functions, no I/O. Events, their validation and the fold
 //! of events into views. The same events give the same views on every replica.
 
+pub mod access;
 pub mod as_it_stood;
 pub mod charts;
 pub mod dashboard;

@@ -233,6 +233,19 @@ impl Store {
         &self.conn
     }
 
+    /// Makes every transaction of this store take SQLite's write lock as it begins.
+    /// Several stores writing to one file then wait their turn for the lock; a
+    /// transaction that read first and wrote second could instead find its snapshot
+    /// stale and fail (`SQLITE_BUSY_SNAPSHOT`), which waiting does not cure.
+    ///
+    /// While another connection writes, it waits in short steps (`wait_for_write_lock`).
+    pub fn lock_for_writing_first(&mut self) -> Result<(), StoreError> {
+        self.conn
+            .set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
+        self.conn.busy_handler(Some(wait_for_write_lock))?;
+        Ok(())
+    }
+
     /// Founds a collaborative in a new stream of its own.
     pub fn found_collaborative(
         &mut self,
@@ -625,6 +638,22 @@ impl Store {
         self.put_document(stream, document, seen);
         Ok(())
     }
+}
+
+/// How many times a writer tries for SQLite's write lock, `WRITE_WAIT_STEP` apart,
+/// before giving up: about ten seconds.
+const WRITE_WAITS: i32 = 50_000;
+const WRITE_WAIT_STEP: std::time::Duration = std::time::Duration::from_micros(200);
+
+/// A busy handler for connections that share one file with other writers. SQLite's
+/// own sleeps ever longer between tries (up to 100 ms); a write transaction here
+/// lasts a few milliseconds, so short steps waste less of the time it is free.
+pub fn wait_for_write_lock(attempt: i32) -> bool {
+    if attempt >= WRITE_WAITS {
+        return false;
+    }
+    std::thread::sleep(WRITE_WAIT_STEP);
+    true
 }
 
 /// Why a store's first read failed. SQLCipher cannot tell a wrong key from a file that

@@ -22,7 +22,7 @@ const PEER: &str = "server";
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Syncs `stream` from the phone's store into the server's storage until both settle.
-pub fn sync(store: &mut Store, storage: &mut SqliteStorage, device: &Device, stream: StreamId) {
+pub fn sync(store: &mut Store, storage: &SqliteStorage, device: &Device, stream: StreamId) {
     let mut state = store.sync_state(stream, PEER).unwrap();
     for _ in 0..100 {
         match store.generate_sync_message(stream, &mut state).unwrap() {
@@ -44,7 +44,7 @@ pub fn sync(store: &mut Store, storage: &mut SqliteStorage, device: &Device, str
 }
 
 /// The benches' collaborative, founded by an administrator.
-pub fn founded(storage: &mut SqliteStorage) -> StreamId {
+pub fn founded(storage: &SqliteStorage) -> StreamId {
     storage
         .add_collaborative(CollaborativeFounded {
             name: COLLABORATIVE.into(),
@@ -56,7 +56,7 @@ pub fn founded(storage: &mut SqliteStorage) -> StreamId {
 
 /// A person with `role` for `scope` and a phone enrolled: (device, bearer token).
 pub fn enrolled(
-    storage: &mut SqliteStorage,
+    storage: &SqliteStorage,
     username: &str,
     name: &str,
     role: Role,
@@ -79,7 +79,7 @@ pub fn enrolled(
 /// The enrolled device's phone at `path`, holding the collaborative's stream.
 pub fn phone(
     path: &Path,
-    storage: &mut SqliteStorage,
+    storage: &SqliteStorage,
     device: &Device,
     name: &str,
     collaborative: StreamId,

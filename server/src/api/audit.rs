@@ -102,7 +102,7 @@ pub async fn timeline(
                     .collect(),
             };
             Reader::Device(&device).log(s, "GET /api/v1/audit/timeline", &reads)?;
-            Ok(entries)
+            Ok::<_, ServerError>(entries)
         })
         .await?;
     Ok(Json(json!({ "entries": entries })))
@@ -158,7 +158,7 @@ pub async fn as_it_stood(
                 "GET /api/v1/audit/streams/{stream_id}/as-it-stood",
                 &reads,
             )?;
-            Ok(AsItStood {
+            Ok::<_, ServerError>(AsItStood {
                 stream,
                 point,
                 events: held,
@@ -186,12 +186,12 @@ pub struct AsItStood {
 
 /// Answers with what `read` gives of a stream the device's person audits (see
 /// `audit::audited`).
-async fn audited<T: serde::Serialize + Send + 'static>(
+async fn audited<T: serde::Serialize + Send + 'static, E: Into<ServerError>>(
     state: &AppState,
     device: Device,
     route: &'static str,
     of: Of,
-    read: impl FnOnce(&mut dyn Storage, &StreamAccess) -> Result<T, ServerError> + Send + 'static,
+    read: impl FnOnce(&dyn Storage, &StreamAccess) -> Result<T, E> + Send + 'static,
 ) -> Result<Json<Value>, ServerError> {
     let value = state
         .with(move |s| {
@@ -213,7 +213,7 @@ pub async fn stream_decisions(
         device,
         "GET /api/v1/audit/streams/{stream_id}/decisions",
         Of::Stream(stream),
-        move |s, _| Ok(json!({ "decisions": audit::decisions(s, stream)? })),
+        move |s, _| Ok::<_, ServerError>(json!({ "decisions": audit::decisions(s, stream)? })),
     )
     .await
 }

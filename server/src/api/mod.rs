@@ -21,7 +21,7 @@ use praxis_core::domain::ids::{EventId, PersonId, StreamId};
 use praxis_core::replication::device_actor;
 use serde::Deserialize;
 use serde_json::json;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tower_http::compression::CompressionLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -37,7 +37,7 @@ pub const OPENAPI: &str = include_str!("openapi.json");
 
 #[derive(Clone)]
 pub struct AppState {
-    storage: Arc<Mutex<Box<dyn Storage>>>,
+    storage: Arc<dyn Storage>,
     limiter: Arc<SignInLimiter>,
     token_days: i64,
 }
@@ -45,7 +45,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(storage: Box<dyn Storage>, token_days: i64) -> Self {
         AppState {
-            storage: Arc::new(Mutex::new(storage)),
+            storage: Arc::from(storage),
             limiter: Arc::new(SignInLimiter::default()),
             token_days,
         }
@@ -55,18 +55,20 @@ impl AppState {
         &self.limiter
     }
 
-    /// Runs `f` with the storage on the blocking pool.
-    pub async fn with<T: Send + 'static>(
+    /// Runs `f` with the storage on the blocking pool. No lock is taken here: the
+    /// storage lets reads and syncs of different streams run at once.
+    pub async fn with<T, E>(
         &self,
-        f: impl FnOnce(&mut dyn Storage) -> Result<T, ServerError> + Send + 'static,
-    ) -> Result<T, ServerError> {
+        f: impl FnOnce(&dyn Storage) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, ServerError>
+    where
+        T: Send + 'static,
+        E: Into<ServerError> + Send + 'static,
+    {
         let storage = self.storage.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut guard = storage.lock().unwrap_or_else(|p| p.into_inner());
-            f(guard.as_mut())
-        })
-        .await
-        .map_err(|e| ServerError::Internal(format!("a worker stopped: {e}")))?
+        tokio::task::spawn_blocking(move || f(storage.as_ref()).map_err(Into::into))
+            .await
+            .map_err(|e| ServerError::Internal(format!("a worker stopped: {e}")))?
     }
 }
 
@@ -322,20 +324,20 @@ pub fn readable_record_by(
 
 /// Answers with what `read` gives for a stream the device's person may read, and
 /// writes the read (by `route`) to the access log.
-async fn on_stream<T: serde::Serialize + Send + 'static>(
+async fn on_stream<T: serde::Serialize + Send + 'static, E: Into<ServerError>>(
     state: &AppState,
     device: Device,
     route: &'static str,
     stream: &str,
-    read: impl FnOnce(&dyn Storage, StreamId) -> Result<T, ServerError> + Send + 'static,
+    read: impl FnOnce(&dyn Storage, StreamId) -> Result<T, E> + Send + 'static,
 ) -> Result<Json<serde_json::Value>, ServerError> {
     let stream = parse_stream(stream)?;
     let value = state
         .with(move |s| {
             readable(s, &device, stream)?;
-            let value = read(s, stream)?;
+            let value = read(s, stream).map_err(Into::into)?;
             s.log_access(&device, route, stream, None)?;
-            Ok(value)
+            Ok::<_, ServerError>(value)
         })
         .await?;
     Ok(Json(
@@ -345,22 +347,23 @@ async fn on_stream<T: serde::Serialize + Send + 'static>(
 
 /// Answers with what `read` gives for a record whose stream the device's person may
 /// read (`None` is "not found"), and writes the read to the access log.
-async fn on_record<T: serde::Serialize + Send + 'static>(
+async fn on_record<T: serde::Serialize + Send + 'static, E: Into<ServerError>>(
     state: &AppState,
     device: Device,
     route: &'static str,
     id: &str,
     what: &'static str,
-    read: impl FnOnce(&dyn Storage, EventId) -> Result<Option<T>, ServerError> + Send + 'static,
+    read: impl FnOnce(&dyn Storage, EventId) -> Result<Option<T>, E> + Send + 'static,
 ) -> Result<Json<serde_json::Value>, ServerError> {
     let id = parse_record(id)?;
     let value = state
         .with(move |s| {
             let stream = readable_record(s, &device, id)?;
-            let value = read(s, id)?
+            let value = read(s, id)
+                .map_err(Into::into)?
                 .ok_or_else(|| ServerError::NotFound(format!("{id} is not {what}.")))?;
             s.log_access(&device, route, stream, Some(id))?;
-            Ok(value)
+            Ok::<_, ServerError>(value)
         })
         .await?;
     Ok(Json(
@@ -393,7 +396,7 @@ async fn stream_events(
         device,
         "GET /api/v1/streams/{stream_id}/events",
         &stream,
-        |s, stream| Ok(json!({ "events": s.events(stream)? })),
+        |s, stream| Ok::<_, ServerError>(json!({ "events": s.events(stream)? })),
     )
     .await
 }
@@ -408,7 +411,7 @@ async fn stream_receipts(
         device,
         "GET /api/v1/streams/{stream_id}/receipts",
         &stream,
-        |s, stream| Ok(json!({ "receipts": s.receipts(stream)? })),
+        |s, stream| Ok::<_, ServerError>(json!({ "receipts": s.receipts(stream)? })),
     )
     .await
 }
@@ -430,7 +433,7 @@ async fn stream_feed(
         device,
         "GET /api/v1/streams/{stream_id}/feed",
         &stream,
-        move |s, stream| Ok(json!({ "observations": s.feed(stream, limit)? })),
+        move |s, stream| Ok::<_, ServerError>(json!({ "observations": s.feed(stream, limit)? })),
     )
     .await
 }

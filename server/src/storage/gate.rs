@@ -4,9 +4,11 @@
 //! (The domain's own rules are checked by the store.) Accepted changes go into the
 //! receipt log in the same transaction.
 
-use super::{Device, Membership, StreamAccess, Team};
+use super::sqlite::receipts::{Receipt, write_receipt};
+use super::{Device, Team};
+use praxis_core::domain::access::{Access, Held, Place, access};
 use praxis_core::domain::envelope::Envelope;
-use praxis_core::domain::event::{Event, EventKind, Scope};
+use praxis_core::domain::event::{Event, EventKind};
 use praxis_core::domain::ids::{EventId, StreamId};
 use praxis_core::domain::role::Role;
 use praxis_core::replication::{IncomingChange, device_actor};
@@ -20,8 +22,9 @@ pub struct DeviceGate<'a> {
     pub device: &'a Device,
     pub stream: StreamId,
     /// The person's access to the stream; `None` when the stream is new to the server.
-    pub access: Option<StreamAccess>,
-    pub memberships: Vec<Membership>,
+    pub access: Option<Access>,
+    /// The memberships the person holds now, for a new project's roles.
+    pub held: Vec<Held>,
     pub teams: Vec<Team>,
     /// The team of a new project stream and the person's roles for it, once its
     /// `ProjectStarted` was admitted.
@@ -39,19 +42,6 @@ fn roles_text(roles: &[Role]) -> String {
         .map(|r| r.name())
         .collect::<Vec<_>>()
         .join(" or ")
-}
-
-impl DeviceGate<'_> {
-    fn roles_for_new_project(&self, collaborative: StreamId, team: EventId) -> Vec<Role> {
-        self.memberships
-            .iter()
-            .filter(|m| !m.revoked() && m.person == self.device.person)
-            .filter(|m| {
-                m.scope == Scope::Team(team) || m.scope == Scope::Collaborative(collaborative)
-            })
-            .map(|m| m.role)
-            .collect()
-    }
 }
 
 impl Gate for DeviceGate<'_> {
@@ -112,7 +102,13 @@ impl Gate for DeviceGate<'_> {
                         p.team
                     ));
                 };
-                let roles = self.roles_for_new_project(p.collaborative, team);
+                let place = Place::Project {
+                    collaborative: p.collaborative,
+                    team,
+                };
+                let roles = access(&self.held, place)
+                    .map(|a| a.roles)
+                    .unwrap_or_default();
                 self.new_project = Some((team, roles.clone()));
                 roles
             }
@@ -137,23 +133,22 @@ impl Gate for DeviceGate<'_> {
     }
 
     fn accepted(&mut self, tx: &Connection, changes: &[IncomingChange]) -> Result<(), StoreError> {
-        let mut insert = tx.prepare_cached(
-            "INSERT INTO receipts (stream, change_hash, device, received_at, events) VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?;
         for change in changes {
-            let events: Vec<String> = change
+            let events = change
                 .events
                 .iter()
-                .filter_map(|b| Envelope::decode(b).ok())
-                .map(|e| e.id.to_string())
-                .collect();
-            insert.execute(params![
-                self.stream.as_uuid().as_bytes().as_slice(),
-                change.hash.to_string(),
-                self.device.id.as_uuid().as_bytes().as_slice(),
-                self.received_at,
-                serde_json::to_string(&events).unwrap_or_default(),
-            ])?;
+                .map(|b| Envelope::decode(b).map(|e| e.id))
+                .collect::<Result<Vec<EventId>, _>>()?;
+            write_receipt(
+                tx,
+                &Receipt {
+                    stream: self.stream,
+                    change_hash: &change.hash,
+                    device: self.device.id,
+                    received_at: self.received_at,
+                    events: &events,
+                },
+            )?;
         }
         if let Some((team, _)) = self.new_project {
             tx.execute(

@@ -1,12 +1,14 @@
 //! Where the server keeps everything. Handlers see only the `Storage` trait; SQLite
 //! (one file, with the streams beside the server's own tables) is the default.
+//! Storage speaks in `StorageError`; what a status is, it does not know.
 
+mod error;
 mod gate;
 mod sqlite;
 
-pub use sqlite::{SqliteStorage, timestamp};
+pub use error::{Result, StorageError};
+pub use sqlite::{DOCUMENTS_IN_MEMORY, READERS, STREAM_LOCKS, SqliteStorage, timestamp};
 
-use crate::error::ServerError;
 use praxis_core::domain::dashboard::Dashboard;
 use praxis_core::domain::event::{CollaborativeFounded, Scope};
 use praxis_core::domain::ids::{DeviceId, EventId, PersonId, StreamId};
@@ -18,8 +20,6 @@ use praxis_core::domain::views::{
 };
 use praxis_core::store::queries::CollaborativeView;
 use serde::Serialize;
-
-pub type Result<T> = std::result::Result<T, ServerError>;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Person {
@@ -92,6 +92,16 @@ pub struct StreamAccess {
     pub read_only: bool,
 }
 
+impl StreamAccess {
+    /// The access decision this stands for, to ask what the roles may record.
+    pub fn decision(&self) -> praxis_core::domain::access::Access {
+        praxis_core::domain::access::Access {
+            roles: self.roles.clone(),
+            read_only: self.read_only,
+        }
+    }
+}
+
 /// When a change reached the server, from which device.
 #[derive(Clone, Debug, Serialize)]
 pub struct Receipt {
@@ -161,18 +171,15 @@ pub struct WebSession {
     pub csrf: String,
 }
 
-pub trait Storage: Send {
+/// Every method takes `&self`: an implementation serialises what must be serialised
+/// itself, so callers on many threads share one storage without a lock of their own.
+pub trait Storage: Send + Sync {
     // People, teams and access.
-    fn add_collaborative(&mut self, founded: CollaborativeFounded) -> Result<StreamId>;
-    fn add_team(
-        &mut self,
-        collaborative: StreamId,
-        name: &str,
-        organisation: &str,
-    ) -> Result<EventId>;
-    fn add_person(&mut self, username: &str, name: &str, password_hash: &str) -> Result<PersonId>;
-    fn grant(&mut self, person: PersonId, role: Role, scope: Scope) -> Result<EventId>;
-    fn revoke_membership(&mut self, membership: EventId, reason: &str) -> Result<()>;
+    fn add_collaborative(&self, founded: CollaborativeFounded) -> Result<StreamId>;
+    fn add_team(&self, collaborative: StreamId, name: &str, organisation: &str) -> Result<EventId>;
+    fn add_person(&self, username: &str, name: &str, password_hash: &str) -> Result<PersonId>;
+    fn grant(&self, person: PersonId, role: Role, scope: Scope) -> Result<EventId>;
+    fn revoke_membership(&self, membership: EventId, reason: &str) -> Result<()>;
     fn collaboratives(&self) -> Result<Vec<(StreamId, String)>>;
     fn teams(&self) -> Result<Vec<Team>>;
     fn people(&self) -> Result<Vec<Person>>;
@@ -182,7 +189,7 @@ pub trait Storage: Send {
 
     // Devices.
     fn enrol_device(
-        &mut self,
+        &self,
         person: PersonId,
         name: &str,
         token_hash: &str,
@@ -190,13 +197,13 @@ pub trait Storage: Send {
     ) -> Result<DeviceId>;
     fn device_by_token(&self, token_hash: &str) -> Result<Option<Device>>;
     fn devices(&self) -> Result<Vec<Device>>;
-    fn revoke_device(&mut self, device: DeviceId, reason: &str) -> Result<()>;
+    fn revoke_device(&self, device: DeviceId, reason: &str) -> Result<()>;
 
     // Streams.
     fn streams_for(&self, person: PersonId) -> Result<Vec<StreamAccess>>;
     fn access(&self, person: PersonId, stream: StreamId) -> Result<Option<StreamAccess>>;
     /// Receives a device's sync message for a stream and answers with the next one.
-    fn sync(&mut self, device: &Device, stream: StreamId, message: &[u8]) -> Result<SyncReply>;
+    fn sync(&self, device: &Device, stream: StreamId, message: &[u8]) -> Result<SyncReply>;
 
     // Reading.
     fn stream_view(&self, stream: StreamId) -> Result<StreamView>;
@@ -222,7 +229,7 @@ pub trait Storage: Send {
 
     // Browser sessions, and what people record in the browser.
     fn start_session(
-        &mut self,
+        &self,
         person: PersonId,
         token_hash: &str,
         csrf: &str,
@@ -230,12 +237,12 @@ pub trait Storage: Send {
     ) -> Result<()>;
     /// The live session whose cookie token hashes to `token_hash`.
     fn session(&self, token_hash: &str) -> Result<Option<WebSession>>;
-    fn end_session(&mut self, token_hash: &str) -> Result<()>;
+    fn end_session(&self, token_hash: &str) -> Result<()>;
     /// Records events authored by `person` on their browser device, after the same
     /// role check the sync gate makes and the domain's validation, with a receipt for
     /// each change, all in one transaction.
     fn record_for(
-        &mut self,
+        &self,
         person: PersonId,
         stream: StreamId,
         events: Vec<praxis_core::domain::event::Event>,
@@ -245,7 +252,7 @@ pub trait Storage: Send {
     /// (and record in it) of `reads` in the browser through `route`, under their browser
     /// device (enrolled on first use).
     fn log_browser_access(
-        &mut self,
+        &self,
         person: PersonId,
         route: &str,
         reads: &[(StreamId, Option<EventId>)],
@@ -257,7 +264,7 @@ pub trait Storage: Send {
     // Audit.
     /// Appends to the access log that `device` read `stream` (and `record` in it).
     fn log_access(
-        &mut self,
+        &self,
         device: &Device,
         route: &str,
         stream: StreamId,
@@ -266,7 +273,7 @@ pub trait Storage: Send {
     /// The access log of some streams, oldest first.
     fn access_log(&self, streams: &[StreamId]) -> Result<Vec<AccessEntry>>;
     /// Every change of the stream's Automerge document, in causal order, as bytes.
-    fn stream_changes(&mut self, stream: StreamId) -> Result<Vec<Vec<u8>>>;
+    fn stream_changes(&self, stream: StreamId) -> Result<Vec<Vec<u8>>>;
     /// The stream's receipt log as the audit bundle holds it (times in milliseconds).
     fn receipt_log(
         &self,

@@ -151,7 +151,7 @@ pub async fn timeline(
             let access = audit::auditable(s, person, stream)?;
             let entries = audit::timeline(s, person, &filter)?;
             s.log_browser_access(person, "GET /audit/streams/{id}", &[(stream, None)])?;
-            Ok((access.name, entries))
+            Ok::<_, ServerError>((access.name, entries))
         })
         .await?;
     let value = |v: &Option<String>| v.clone().unwrap_or_default();
@@ -219,7 +219,7 @@ pub async fn as_it_stood(
                 reads.extend(d.teams.iter().map(|t| (t.stream, None)));
             }
             s.log_browser_access(person, "GET /audit/streams/{id}/as-it-stood", &reads)?;
-            Ok((access.name, shown))
+            Ok::<_, ServerError>((access.name, shown))
         })
         .await?;
     let value = |v: &Option<String>| v.clone().unwrap_or_default();
@@ -424,7 +424,7 @@ pub async fn access(
                 .map(|access| (access.stream_id, None))
                 .collect();
             s.log_browser_access(person, "GET /audit/access", &reads)?;
-            Ok(entries)
+            Ok::<_, ServerError>(entries)
         })
         .await?;
     Ok(html_page(page(

@@ -63,7 +63,7 @@ pub async fn cycle(
                 .map(|c| (c.id, c.objective.clone()))
                 .collect();
             s.log_browser_access(person, "GET /cycles/{id}", &[(stream, Some(id))])?;
-            Ok((stream, view, series, objectives))
+            Ok::<_, ServerError>((stream, view, series, objectives))
         })
         .await?;
     let objective_of = |id| {

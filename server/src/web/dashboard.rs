@@ -51,7 +51,7 @@ fn load(
                 let mut reads = vec![(stream, None)];
                 reads.extend(dashboard.teams.iter().map(|t| (t.stream, None)));
                 s.log_browser_access(person, route, &reads)?;
-                Ok(dashboard)
+                Ok::<_, ServerError>(dashboard)
             })
             .await
     }
@@ -158,7 +158,7 @@ pub async fn printable_report(
                 details.push(s.project_detail(stream)?);
             }
             let names = s.people()?.into_iter().map(|p| (p.id, p.name)).collect();
-            Ok((details, names))
+            Ok::<_, ServerError>((details, names))
         })
         .await?;
     let previous = month_of(month.previous_day().unwrap_or(month));

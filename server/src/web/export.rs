@@ -125,7 +125,7 @@ pub async fn measure_csv(
                 .measure_chart(id, &from)?
                 .ok_or_else(|| ServerError::NotFound(format!("{id} is not a measure.")))?;
             s.log_browser_access(person, "GET /measures/{id}/data.csv", &[(stream, Some(id))])?;
-            Ok(view)
+            Ok::<_, ServerError>(view)
         })
         .await?;
     csv_response(&format!("measure-{id}.csv"), measure_rows(&view))
@@ -174,7 +174,7 @@ pub async fn cycles_csv(
             readable_by(s, person, stream)?;
             let detail = s.project_detail(stream)?;
             s.log_browser_access(person, "GET /projects/{id}/cycles.csv", &[(stream, None)])?;
-            Ok(detail)
+            Ok::<_, ServerError>(detail)
         })
         .await?;
     csv_response(&format!("cycles-{stream}.csv"), cycle_rows(&detail))
@@ -247,7 +247,7 @@ pub async fn reports_csv(
                 reads.push((t.stream, None));
             }
             s.log_browser_access(person, "GET /collaboratives/{id}/reports.csv", &reads)?;
-            Ok(details)
+            Ok::<_, ServerError>(details)
         })
         .await?;
     csv_response(&format!("reports-{stream}.csv"), report_rows(&details))

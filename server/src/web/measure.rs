@@ -263,7 +263,7 @@ pub async fn measure(
                 .measure_chart(id, &from)?
                 .ok_or_else(|| ServerError::NotFound(format!("{id} is not a measure.")))?;
             s.log_browser_access(person, "GET /measures/{id}", &[(stream, Some(id))])?;
-            Ok((stream, view))
+            Ok::<_, ServerError>((stream, view))
         })
         .await?;
     let name = view

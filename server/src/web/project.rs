@@ -101,7 +101,7 @@ pub async fn project(
             }
             let names = s.people()?.into_iter().map(|p| (p.id, p.name)).collect();
             s.log_browser_access(person, "GET /projects/{id}", &[(stream, None)])?;
-            Ok((access, detail, charts, names))
+            Ok::<_, crate::error::ServerError>((access, detail, charts, names))
         })
         .await?;
     let o = &detail.overview;

@@ -133,7 +133,7 @@ pub async fn score_report(
         .with(move |s| {
             let (stream, _) = readable_record_by(s, person, report)?;
             s.record_for(person, stream, vec![event])?;
-            Ok(stream)
+            Ok::<_, ServerError>(stream)
         })
         .await?;
     Ok(back_to(stream, Some(report)))

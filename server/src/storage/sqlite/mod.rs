@@ -1,0 +1,387 @@
+//! The default storage: one SQLite file in WAL mode holding the streams (through
+//! praxis-core's store: Automerge changes, indexed events, views) and the server's
+//! own tables. Reads go to a pool of read-only connections (`readers`); writes to a
+//! few stores, one per group of streams (`writers`), so no lock is global.
+
+mod access_log;
+mod audit_reads;
+mod columns;
+mod devices;
+mod people;
+mod readers;
+mod reads;
+pub(super) mod receipts;
+mod sessions;
+mod streams;
+mod writers;
+
+pub use columns::timestamp;
+pub use readers::READERS;
+pub use writers::STREAM_LOCKS;
+
+use super::*;
+use columns::now_millis;
+use praxis_core::domain::event::Event;
+use praxis_core::store::{Identity, Store, queries};
+use readers::Readers;
+use rusqlite::Connection;
+use std::path::Path;
+use writers::Writers;
+
+const SERVER_MIGRATIONS: &[&str] = &[
+    include_str!("../001_server.sql"),
+    include_str!("../002_access_log.sql"),
+    include_str!("../003_web.sql"),
+];
+
+/// Stream documents kept in memory at once, over all the stores (least recently used
+/// go first).
+pub const DOCUMENTS_IN_MEMORY: usize = 64;
+
+pub struct SqliteStorage {
+    writers: Writers,
+    readers: Readers,
+    organisation: StreamId,
+    server_device: DeviceId,
+}
+
+fn migrate(conn: &Connection) -> Result<()> {
+    conn.execute_batch("CREATE TABLE IF NOT EXISTS server_schema (version INTEGER NOT NULL)")?;
+    let version: i64 = conn.query_row(
+        "SELECT coalesce(max(version), 0) FROM server_schema",
+        [],
+        |r| r.get(0),
+    )?;
+    if version > SERVER_MIGRATIONS.len() as i64 {
+        return Err(StorageError::Unusable(format!(
+            "the data directory was written by a newer praxis-server (schema {version}); update praxis-server"
+        )));
+    }
+    for (i, sql) in SERVER_MIGRATIONS.iter().enumerate().skip(version as usize) {
+        conn.execute_batch(&format!(
+            "BEGIN; {sql}; INSERT INTO server_schema (version) VALUES ({}); COMMIT;",
+            i + 1
+        ))?;
+    }
+    Ok(())
+}
+
+impl SqliteStorage {
+    /// Opens the data directory, creating it (and the organisation stream) on first start.
+    pub fn open(data_dir: &Path) -> Result<SqliteStorage> {
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            StorageError::Unusable(format!("cannot create {}: {e}", data_dir.display()))
+        })?;
+        let path = data_dir.join("praxis.sqlite3");
+        let mut store = if path.exists() {
+            Store::open(&path)?
+        } else {
+            Store::create(&path, "Praxis server")?
+        };
+        migrate(store.connection())?;
+        let organisation = match store.setting("organisation_stream")? {
+            Some(id) => StreamId(
+                uuid::Uuid::parse_str(&id)
+                    .map_err(|e| StorageError::Corrupt(format!("organisation stream: {e}")))?,
+            ),
+            None => {
+                let founded = store.found_organisation("Praxis")?;
+                store.set_setting("organisation_stream", &founded.stream.to_string())?;
+                founded.stream
+            }
+        };
+        let server_device = store.identity().device;
+        Ok(SqliteStorage {
+            writers: Writers::open(&path, store, DOCUMENTS_IN_MEMORY)?,
+            readers: Readers::new(&path),
+            organisation,
+            server_device,
+        })
+    }
+
+    pub fn organisation(&self) -> StreamId {
+        self.organisation
+    }
+
+    /// Runs `f` on a read-only connection inside one read transaction: a way in for
+    /// what the trait does not offer (tests, benchmarks). It can never write.
+    pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        self.readers.read(f)
+    }
+
+    fn administer<T>(&self, f: impl FnOnce(&mut Store, StreamId) -> Result<T>) -> Result<T> {
+        f(
+            &mut self.writers.stream(self.organisation),
+            self.organisation,
+        )
+    }
+}
+
+impl Storage for SqliteStorage {
+    fn add_collaborative(&self, founded: CollaborativeFounded) -> Result<StreamId> {
+        self.administer(|s, _| people::add_collaborative(s, founded))
+    }
+
+    fn add_team(&self, collaborative: StreamId, name: &str, organisation: &str) -> Result<EventId> {
+        self.administer(|s, o| people::add_team(s, o, collaborative, name, organisation))
+    }
+
+    fn add_person(&self, username: &str, name: &str, password_hash: &str) -> Result<PersonId> {
+        self.administer(|s, o| people::add_person(s, o, username, name, password_hash))
+    }
+
+    fn grant(&self, person: PersonId, role: Role, scope: Scope) -> Result<EventId> {
+        self.administer(|s, o| people::grant(s, o, person, role, scope))
+    }
+
+    fn revoke_membership(&self, membership: EventId, reason: &str) -> Result<()> {
+        self.administer(|s, o| people::revoke_membership(s, o, membership, reason))
+    }
+
+    fn collaboratives(&self) -> Result<Vec<(StreamId, String)>> {
+        self.read(people::collaboratives)
+    }
+
+    fn teams(&self) -> Result<Vec<Team>> {
+        self.read(people::teams)
+    }
+
+    fn people(&self) -> Result<Vec<Person>> {
+        self.read(people::people)
+    }
+
+    fn memberships(&self) -> Result<Vec<Membership>> {
+        self.read(people::memberships)
+    }
+
+    fn credentials(&self, username: &str) -> Result<Option<(PersonId, String, String)>> {
+        self.read(|c| people::credentials(c, username))
+    }
+
+    fn enrol_device(
+        &self,
+        person: PersonId,
+        name: &str,
+        token_hash: &str,
+        valid_days: i64,
+    ) -> Result<DeviceId> {
+        self.administer(|s, o| devices::enrol_device(s, o, person, name, token_hash, valid_days))
+    }
+
+    fn device_by_token(&self, token_hash: &str) -> Result<Option<Device>> {
+        self.read(|c| devices::device_by_token(c, token_hash))
+    }
+
+    fn devices(&self) -> Result<Vec<Device>> {
+        self.read(devices::devices)
+    }
+
+    fn revoke_device(&self, device: DeviceId, reason: &str) -> Result<()> {
+        self.administer(|s, o| devices::revoke_device(s, o, device, reason))
+    }
+
+    fn streams_for(&self, person: PersonId) -> Result<Vec<StreamAccess>> {
+        self.read(|c| streams::streams_for(c, person))
+    }
+
+    fn access(&self, person: PersonId, stream: StreamId) -> Result<Option<StreamAccess>> {
+        self.read(|c| streams::access_to(c, person, stream))
+    }
+
+    fn sync(&self, device: &Device, stream: StreamId, message: &[u8]) -> Result<SyncReply> {
+        let mut store = self.writers.stream(stream);
+        streams::sync(&mut store, self.organisation, device, stream, message)
+    }
+
+    fn stream_view(&self, stream: StreamId) -> Result<StreamView> {
+        self.read(|c| reads::stream_view(c, stream))
+    }
+
+    fn events(&self, stream: StreamId) -> Result<Vec<EventView>> {
+        self.read(|c| reads::events(c, stream))
+    }
+
+    fn receipts(&self, stream: StreamId) -> Result<Vec<Receipt>> {
+        self.read(|c| audit_reads::receipts(c, stream))
+    }
+
+    fn stream_of(&self, record: EventId) -> Result<Option<StreamId>> {
+        self.read(|c| reads::stream_of(c, record))
+    }
+
+    fn cycle(&self, id: EventId) -> Result<Option<CycleView>> {
+        self.read(|c| reads::cycle(c, id))
+    }
+
+    fn measure(&self, id: EventId) -> Result<Option<MeasureSeries>> {
+        self.read(|c| reads::measure(c, id))
+    }
+
+    fn feed(&self, stream: StreamId, limit: u32) -> Result<Vec<FeedItem>> {
+        self.read(|c| reads::feed(c, stream, limit))
+    }
+
+    fn history(&self, id: EventId) -> Result<Option<RecordHistory>> {
+        self.read(|c| reads::history(c, id))
+    }
+
+    fn project_detail(&self, stream: StreamId) -> Result<ProjectDetail> {
+        self.read(|c| reads::project_detail(c, stream))
+    }
+
+    fn measure_chart(&self, id: EventId, from: &[usize]) -> Result<Option<MeasureChart>> {
+        self.read(|c| reads::measure_chart(c, id, from))
+    }
+
+    fn dashboard(
+        &self,
+        person: PersonId,
+        collaborative: StreamId,
+        today: time::Date,
+    ) -> Result<Option<Dashboard>> {
+        self.read(|c| reads::dashboard(c, person, collaborative, today))
+    }
+
+    fn start_session(
+        &self,
+        person: PersonId,
+        token_hash: &str,
+        csrf: &str,
+        hours: i64,
+    ) -> Result<()> {
+        sessions::start_session(&self.writers.tables(), person, token_hash, csrf, hours)
+    }
+
+    fn session(&self, token_hash: &str) -> Result<Option<WebSession>> {
+        self.read(|c| sessions::session(c, token_hash))
+    }
+
+    fn end_session(&self, token_hash: &str) -> Result<()> {
+        sessions::end_session(&self.writers.tables(), token_hash)
+    }
+
+    fn record_for(
+        &self,
+        person: PersonId,
+        stream: StreamId,
+        events: Vec<Event>,
+    ) -> Result<Vec<EventId>> {
+        let access = self.access(person, stream)?.ok_or_else(|| {
+            StorageError::NotAllowed(
+                "You are not a member of the team or collaborative this belongs to.".into(),
+            )
+        })?;
+        let decision = access.decision();
+        if let Some(kind) = events
+            .iter()
+            .map(|e| e.kind())
+            .find(|k| !decision.may_record(*k))
+        {
+            return Err(StorageError::NotAllowed(format!(
+                "As {} you may not record a {} here. Ask whoever holds that role to record it.",
+                access
+                    .roles
+                    .iter()
+                    .map(|r| r.name())
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+                kind.name()
+            )));
+        }
+        let device = self.administer(|s, o| devices::browser_device(s, o, person))?;
+        let name = self
+            .people()?
+            .into_iter()
+            .find(|p| p.id == person)
+            .map(|p| p.name)
+            .ok_or_else(|| StorageError::NotFound(format!("There is no person {person}.")))?;
+        let identity = Identity {
+            person,
+            name,
+            device,
+        };
+        let received_at = now_millis();
+        let recorded = self.writers.stream(stream).record_as(
+            &identity,
+            stream,
+            events,
+            |tx, recorded, hashes| {
+                for (r, hash) in recorded.iter().zip(hashes) {
+                    receipts::write_receipt(
+                        tx,
+                        &receipts::Receipt {
+                            stream,
+                            change_hash: hash,
+                            device,
+                            received_at,
+                            events: &[r.id],
+                        },
+                    )?;
+                }
+                Ok(())
+            },
+        )?;
+        Ok(recorded.into_iter().map(|r| r.id).collect())
+    }
+
+    fn log_browser_access(
+        &self,
+        person: PersonId,
+        route: &str,
+        reads: &[(StreamId, Option<EventId>)],
+    ) -> Result<()> {
+        let device = self.administer(|s, o| devices::browser_device_id(s, o, person))?;
+        access_log::append(&self.writers.tables(), person, device, route, reads)
+    }
+
+    fn documents_loaded(&self) -> usize {
+        self.writers.documents_loaded()
+    }
+
+    fn log_access(
+        &self,
+        device: &Device,
+        route: &str,
+        stream: StreamId,
+        record: Option<EventId>,
+    ) -> Result<()> {
+        access_log::append(
+            &self.writers.tables(),
+            device.person,
+            device.id,
+            route,
+            &[(stream, record)],
+        )
+    }
+
+    fn access_log(&self, streams: &[StreamId]) -> Result<Vec<AccessEntry>> {
+        self.read(|c| access_log::access_log(c, streams))
+    }
+
+    fn stream_changes(&self, stream: StreamId) -> Result<Vec<Vec<u8>>> {
+        self.read(|c| audit_reads::stream_changes(c, stream))
+    }
+
+    fn receipt_log(
+        &self,
+        stream: StreamId,
+    ) -> Result<Vec<praxis_core::audit::bundle::ReceiptEntry>> {
+        self.read(|c| audit_reads::receipt_log(c, stream))
+    }
+
+    fn arrivals(&self, stream: StreamId) -> Result<Vec<Arrived>> {
+        self.read(|c| audit_reads::arrivals(c, stream))
+    }
+
+    fn envelopes(&self, stream: StreamId) -> Result<Vec<praxis_core::domain::envelope::Envelope>> {
+        self.read(|c| Ok(queries::events(c, stream)?))
+    }
+
+    fn stream_info(&self, stream: StreamId) -> Result<queries::StreamInfo> {
+        self.read(|c| Ok(queries::stream_info(c, stream)?))
+    }
+
+    fn server_device(&self) -> DeviceId {
+        self.server_device
+    }
+}

@@ -1,0 +1,200 @@
+//! Which streams a person may read (through `praxis_core::domain::access`, the one
+//! decision), and a device's sync of one stream, checked by the gate and written with
+//! its receipts in one transaction.
+
+use super::columns::{blob, now_millis, uuid_of};
+use super::people::{active_memberships, collaboratives, teams};
+use crate::storage::gate::DeviceGate;
+use crate::storage::{Device, Result, StorageError, StreamAccess, SyncReply, Team};
+use praxis_core::domain::access::{Access, Held, Place, access};
+use praxis_core::domain::event::Scope;
+use praxis_core::domain::ids::{EventId, PersonId, StreamId};
+use praxis_core::domain::record::StreamKind;
+use praxis_core::store::{Store, queries};
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// The memberships `person` holds now, each with the collaborative it lies in. A team
+/// the server does not know gives nothing.
+pub fn held(conn: &Connection, person: PersonId, teams: &[Team]) -> Result<Vec<Held>> {
+    Ok(active_memberships(conn, person)?
+        .into_iter()
+        .filter_map(|m| {
+            let collaborative = match m.scope {
+                Scope::Collaborative(c) => Some(c),
+                Scope::Team(t) => teams.iter().find(|x| x.id == t).map(|x| x.collaborative),
+            }?;
+            Some(Held {
+                role: m.role,
+                scope: m.scope,
+                collaborative,
+            })
+        })
+        .collect())
+}
+
+fn project_streams(conn: &Connection) -> Result<Vec<(StreamId, EventId)>> {
+    let mut stmt = conn.prepare_cached("SELECT stream, team FROM project_streams")?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })?
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    rows.into_iter()
+        .map(|(s, t)| Ok((StreamId(uuid_of(&s)?), EventId(uuid_of(&t)?))))
+        .collect()
+}
+
+fn stream_access(stream: StreamId, place: Place, name: String, access: Access) -> StreamAccess {
+    let (kind, collaborative, team) = match place {
+        Place::Collaborative(_) => (StreamKind::Collaborative, None, None),
+        Place::Project {
+            collaborative,
+            team,
+        } => (StreamKind::Project, Some(collaborative), Some(team)),
+    };
+    StreamAccess {
+        stream_id: stream,
+        kind,
+        name,
+        collaborative,
+        team,
+        roles: access.roles,
+        read_only: access.read_only,
+    }
+}
+
+/// Every stream `person` may read: each collaborative, then its teams' projects.
+pub fn streams_for(conn: &Connection, person: PersonId) -> Result<Vec<StreamAccess>> {
+    let teams = teams(conn)?;
+    let held = held(conn, person, &teams)?;
+    let projects = project_streams(conn)?;
+    let team_collaborative = |t: EventId| teams.iter().find(|x| x.id == t).map(|x| x.collaborative);
+    let mut out = Vec::new();
+    for (collaborative, name) in collaboratives(conn)? {
+        let place = Place::Collaborative(collaborative);
+        let Some(whole) = access(&held, place) else {
+            continue;
+        };
+        out.push(stream_access(collaborative, place, name, whole));
+        for (stream, team) in projects
+            .iter()
+            .filter(|(_, t)| team_collaborative(*t) == Some(collaborative))
+        {
+            let place = Place::Project {
+                collaborative,
+                team: *team,
+            };
+            if let Some(project) = access(&held, place) {
+                let name = queries::stream_info(conn, *stream)?.name;
+                out.push(stream_access(*stream, place, name, project));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// What `person` may do with `stream`; `None` when they may not read it.
+pub fn access_to(
+    conn: &Connection,
+    person: PersonId,
+    stream: StreamId,
+) -> Result<Option<StreamAccess>> {
+    let teams = teams(conn)?;
+    let collaboratives = collaboratives(conn)?;
+    let team: Option<Vec<u8>> = conn
+        .prepare_cached("SELECT team FROM project_streams WHERE stream = ?1")?
+        .query_row([blob(&stream.0)], |r| r.get(0))
+        .optional()?;
+    let (place, name) = match team {
+        Some(team) => {
+            let team = EventId(uuid_of(&team)?);
+            let Some(collaborative) = teams
+                .iter()
+                .find(|t| t.id == team)
+                .map(|t| t.collaborative)
+                .filter(|c| collaboratives.iter().any(|(x, _)| x == c))
+            else {
+                return Ok(None);
+            };
+            let name = queries::stream_info(conn, stream)?.name;
+            (
+                Place::Project {
+                    collaborative,
+                    team,
+                },
+                name,
+            )
+        }
+        None => match collaboratives.into_iter().find(|(c, _)| *c == stream) {
+            Some((c, name)) => (Place::Collaborative(c), name),
+            None => return Ok(None),
+        },
+    };
+    let held = held(conn, person, &teams)?;
+    Ok(access(&held, place).map(|a| stream_access(stream, place, name, a)))
+}
+
+/// Receives a device's sync message for a stream and answers with the next one, on
+/// the stream's store (its lock held by the caller for the whole round).
+pub fn sync(
+    store: &mut Store,
+    organisation: StreamId,
+    device: &Device,
+    stream: StreamId,
+    message: &[u8],
+) -> Result<SyncReply> {
+    if stream == organisation {
+        return Err(StorageError::NotAllowed(
+            "The organisation stream is not synced to devices.".into(),
+        ));
+    }
+    let conn = store.connection();
+    let access = access_to(conn, device.person, stream)?;
+    let known = queries::stream_info(conn, stream).is_ok();
+    if known && access.is_none() {
+        return Err(StorageError::NotAllowed(
+            "This stream belongs to a team or collaborative you are not a member of, so it is not synced to you.".into(),
+        ));
+    }
+    let teams = teams(conn)?;
+    let held = held(conn, device.person, &teams)?;
+    if !known {
+        store.add_stream(stream, StreamKind::Project, "new project", None)?;
+    }
+    let peer = device.id.to_string();
+    let mut state = store.sync_state(stream, &peer)?;
+    let mut gate = DeviceGate {
+        device,
+        stream,
+        access: access.map(|a| a.decision()),
+        held,
+        teams,
+        new_project: None,
+        received_at: now_millis(),
+        admitted: 0,
+    };
+    let received = store.receive_sync_message(stream, &mut state, message, Some(&mut gate));
+    let merged = match received {
+        Ok(m) => m,
+        Err(e) => {
+            if !known {
+                store.remove_stream_if_empty(stream)?;
+            }
+            return Err(e.into());
+        }
+    };
+    let outgoing = store.generate_sync_message(stream, &mut state)?;
+    if !known && store.remove_stream_if_empty(stream)? {
+        // A new stream's first round carries no events yet: nothing to keep.
+    } else {
+        store.save_sync_state(stream, &peer, &state)?;
+    }
+    store.connection().execute(
+        "UPDATE devices SET last_sync_at = ?1 WHERE id = ?2",
+        params![now_millis(), blob(&device.id.0)],
+    )?;
+    Ok(SyncReply {
+        message: outgoing.filter(|o| !o.in_sync).map(|o| o.bytes),
+        accepted_events: merged.events,
+    })
+}

@@ -1,0 +1,172 @@
+//! Reads and syncs share the server's storage without one waiting for the other: a
+//! read held open on one team's project does not stop another team's phone from
+//! syncing a new project to the end, and the held read keeps seeing the data as it
+//! was committed when it began.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use praxis_core::domain::event::{CollaborativeFounded, ProjectStarted, Scope};
+use praxis_core::domain::ids::StreamId;
+use praxis_core::domain::record::StreamKind;
+use praxis_core::domain::role::Role;
+use praxis_core::store::{Identity, Store, queries};
+use praxis_server::auth::{hash_password, new_token, token_hash};
+use praxis_server::storage::{Device, SqliteStorage, Storage};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::mpsc::channel;
+use std::time::Duration;
+
+const COLLABORATIVE: &str = "Independence at home";
+const PEER: &str = "server";
+
+/// How long the test waits for a step before calling it stuck. A bound so a
+/// regression fails instead of hanging; nothing here is timed.
+const STUCK: Duration = Duration::from_secs(120);
+
+/// Syncs `stream` from the phone into the server's storage until both settle.
+fn sync(phone: &mut Store, storage: &SqliteStorage, device: &Device, stream: StreamId) {
+    let mut state = phone.sync_state(stream, PEER).unwrap();
+    for _ in 0..100 {
+        match phone.generate_sync_message(stream, &mut state).unwrap() {
+            Some(o) if !o.in_sync => {
+                let reply = storage.sync(device, stream, &o.bytes).unwrap();
+                if let Some(message) = reply.message {
+                    phone
+                        .receive_sync_message(stream, &mut state, &message, None)
+                        .unwrap();
+                }
+            }
+            _ => {
+                phone.save_sync_state(stream, PEER, &state).unwrap();
+                return;
+            }
+        }
+    }
+    panic!("stream {stream} did not settle in 100 rounds");
+}
+
+/// A practitioner of `team` with an enrolled phone that holds the collaborative.
+fn practitioner(
+    storage: &SqliteStorage,
+    dir: &Path,
+    username: &str,
+    team: praxis_core::domain::ids::EventId,
+    collaborative: StreamId,
+) -> (Device, Store) {
+    let password = hash_password("a long test password").unwrap();
+    let person = storage.add_person(username, username, &password).unwrap();
+    storage
+        .grant(person, Role::Practitioner, Scope::Team(team))
+        .unwrap();
+    let token = token_hash(&new_token().unwrap());
+    storage.enrol_device(person, "phone", &token, 30).unwrap();
+    let device = storage.device_by_token(&token).unwrap().unwrap();
+    let mut phone = Store::create(&dir.join(format!("{username}.sqlite3")), username).unwrap();
+    phone
+        .adopt_identity(Identity {
+            person,
+            name: username.into(),
+            device: device.id,
+        })
+        .unwrap();
+    phone
+        .add_stream(
+            collaborative,
+            StreamKind::Collaborative,
+            COLLABORATIVE,
+            None,
+        )
+        .unwrap();
+    sync(&mut phone, storage, &device, collaborative);
+    (device, phone)
+}
+
+fn project(phone: &mut Store, collaborative: StreamId, team: &str) -> StreamId {
+    phone
+        .start_project(ProjectStarted {
+            collaborative,
+            team: team.into(),
+            organisation: "Northshire County Council".into(),
+            title: format!("Safer at home ({team})"),
+        })
+        .unwrap()
+        .stream
+}
+
+#[test]
+fn a_read_held_open_does_not_stop_another_teams_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = Arc::new(SqliteStorage::open(&dir.path().join("data")).unwrap());
+    let collaborative = storage
+        .add_collaborative(CollaborativeFounded {
+            name: COLLABORATIVE.into(),
+            topic: "Promoting independence".into(),
+            chosen_with: "The service users' forum".into(),
+        })
+        .unwrap();
+    let north = storage
+        .add_team(collaborative, "North", "Northshire County Council")
+        .unwrap();
+    let south = storage
+        .add_team(collaborative, "South", "Southshire County Council")
+        .unwrap();
+    let (north_device, mut north_phone) =
+        practitioner(&storage, dir.path(), "north", north, collaborative);
+    let north_project = project(&mut north_phone, collaborative, "North");
+    sync(&mut north_phone, &storage, &north_device, north_project);
+    let (south_device, mut south_phone) =
+        practitioner(&storage, dir.path(), "south", south, collaborative);
+    let south_project = project(&mut south_phone, collaborative, "South");
+
+    // A read of the North project, parked inside its transaction until released.
+    let (parked, is_parked) = channel();
+    let (release, released) = channel::<()>();
+    let reader = {
+        let storage = storage.clone();
+        std::thread::spawn(move || {
+            storage.read(|c| {
+                let north_events = queries::events(c, north_project)?.len();
+                parked.send(()).unwrap();
+                released.recv().unwrap();
+                let south_seen = queries::stream_info(c, south_project).is_ok();
+                Ok((north_events, south_seen))
+            })
+        })
+    };
+    is_parked.recv_timeout(STUCK).expect("the read began");
+
+    // Meanwhile the South team's phone syncs its new project to the end.
+    let (synced, is_synced) = channel();
+    let syncer = {
+        let storage = storage.clone();
+        std::thread::spawn(move || {
+            sync(&mut south_phone, &storage, &south_device, south_project);
+            synced.send(()).unwrap();
+        })
+    };
+    is_synced
+        .recv_timeout(STUCK)
+        .expect("the South team's sync finished while the read was held open");
+    syncer.join().unwrap();
+    let south_person = storage
+        .people()
+        .unwrap()
+        .into_iter()
+        .find(|p| p.username == "south")
+        .unwrap()
+        .id;
+    let access = storage
+        .access(south_person, south_project)
+        .unwrap()
+        .expect("the South project is the South team's on the server");
+    assert_eq!(access.team, Some(south));
+    assert_eq!(storage.events(south_project).unwrap().len(), 1);
+
+    release.send(()).unwrap();
+    let (north_events, south_seen) = reader.join().unwrap().unwrap();
+    assert_eq!(north_events, 1, "the read saw the North project's start");
+    assert!(
+        !south_seen,
+        "a read sees what was committed when it began, not what was committed during it"
+    );
+}
