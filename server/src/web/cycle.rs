@@ -2,12 +2,14 @@
 //! measurements of the project's measures in the cycle's period, and the cycles it
 //! follows and leads to. It reads the same `CycleView` as `GET /api/v1/cycles/{id}`.
 
+use super::RecordPath;
 use super::layout::page;
 use super::svg::value_text;
 use super::{SignedIn, WebError, html_page};
-use crate::api::{AppState, parse_record, readable_record_by};
+use crate::access::{Id, Need, Reader, Route, check_record};
 use crate::error::ServerError;
-use axum::extract::{Path, State};
+use crate::state::AppState;
+use axum::extract::State;
 use axum::response::Response;
 use maud::html;
 use praxis_core::domain::event::Decision;
@@ -38,13 +40,13 @@ fn period(view: &CycleView) -> Option<(Date, Date)> {
 pub async fn cycle(
     State(state): State<AppState>,
     who: SignedIn,
-    Path(id): Path<String>,
+    route: Route,
+    Id(id, ..): RecordPath,
 ) -> Result<Response, WebError> {
-    let id = parse_record(&id)?;
     let person = who.session.person;
     let (stream, view, series, objectives) = state
         .with(move |s| {
-            let (stream, _) = readable_record_by(s, person, id)?;
+            let (stream, _) = check_record(s, person, id, Need::Member)?;
             let view = s
                 .cycle(id)?
                 .ok_or_else(|| ServerError::NotFound(format!("{id} is not a cycle.")))?;
@@ -62,7 +64,7 @@ pub async fn cycle(
                 .flatten()
                 .map(|c| (c.id, c.objective.clone()))
                 .collect();
-            s.log_browser_access(person, "GET /cycles/{id}", &[(stream, Some(id))])?;
+            Reader::Browser(person).log(s, &route, &[(stream, Some(id))])?;
             Ok((stream, view, series, objectives))
         })
         .await?;

@@ -2,18 +2,20 @@
 //! collaborative's monthly reports. Each is written from the same view its page and the
 //! JSON API show, with the `csv` crate (quoting and escaping as RFC 4180 has it).
 
+use super::{RecordPath, StreamPath};
 use super::{SignedIn, WebError};
-use crate::api::{
-    AppState, ChartQuery, parse_record, parse_stream, readable_by, readable_record_by, today,
-};
+use crate::access::{Id, Need, Reader, Route, check, check_record};
 use crate::error::ServerError;
-use axum::extract::{Path, Query, State};
+use crate::state::AppState;
+use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use praxis_core::dates::today;
 use praxis_core::domain::charts::{Reading, Signal};
 use praxis_core::domain::event::{MeasurementValue, TestScale};
 use praxis_core::domain::measure_chart::MeasureChart;
 use praxis_core::domain::views::ProjectDetail;
+use praxis_core::protocol::ChartQuery;
 
 fn csv_response(name: &str, rows: Vec<Vec<String>>) -> Result<Response, WebError> {
     let mut writer = csv::Writer::from_writer(Vec::new());
@@ -112,19 +114,19 @@ pub fn measure_rows(view: &MeasureChart) -> Vec<Vec<String>> {
 pub async fn measure_csv(
     State(state): State<AppState>,
     who: SignedIn,
-    Path(id): Path<String>,
+    route: Route,
+    Id(id, ..): RecordPath,
     Query(q): Query<ChartQuery>,
 ) -> Result<Response, WebError> {
-    let id = parse_record(&id)?;
-    let from = q.points()?;
+    let from = q.points().map_err(ServerError::BadRequest)?;
     let person = who.session.person;
     let view = state
         .with(move |s| {
-            let (stream, _) = readable_record_by(s, person, id)?;
+            let (stream, _) = check_record(s, person, id, Need::Member)?;
             let view = s
                 .measure_chart(id, &from)?
                 .ok_or_else(|| ServerError::NotFound(format!("{id} is not a measure.")))?;
-            s.log_browser_access(person, "GET /measures/{id}/data.csv", &[(stream, Some(id))])?;
+            Reader::Browser(person).log(s, &route, &[(stream, Some(id))])?;
             Ok(view)
         })
         .await?;
@@ -165,15 +167,15 @@ pub fn cycle_rows(detail: &ProjectDetail) -> Vec<Vec<String>> {
 pub async fn cycles_csv(
     State(state): State<AppState>,
     who: SignedIn,
-    Path(id): Path<String>,
+    route: Route,
+    Id(stream, ..): StreamPath,
 ) -> Result<Response, WebError> {
-    let stream = parse_stream(&id)?;
     let person = who.session.person;
     let detail = state
         .with(move |s| {
-            readable_by(s, person, stream)?;
+            check(s, person, stream, Need::Member)?;
             let detail = s.project_detail(stream)?;
-            s.log_browser_access(person, "GET /projects/{id}/cycles.csv", &[(stream, None)])?;
+            Reader::Browser(person).log(s, &route, &[(stream, None)])?;
             Ok(detail)
         })
         .await?;
@@ -230,13 +232,13 @@ pub fn report_rows(details: &[ProjectDetail]) -> Vec<Vec<String>> {
 pub async fn reports_csv(
     State(state): State<AppState>,
     who: SignedIn,
-    Path(id): Path<String>,
+    route: Route,
+    Id(stream, ..): StreamPath,
 ) -> Result<Response, WebError> {
-    let stream = parse_stream(&id)?;
     let person = who.session.person;
     let details = state
         .with(move |s| {
-            readable_by(s, person, stream)?;
+            check(s, person, stream, Need::Member)?;
             let dashboard = s.dashboard(person, stream, today())?.ok_or_else(|| {
                 ServerError::NotFound(format!("{stream} is not a collaborative."))
             })?;
@@ -246,7 +248,7 @@ pub async fn reports_csv(
                 details.push(s.project_detail(t.stream)?);
                 reads.push((t.stream, None));
             }
-            s.log_browser_access(person, "GET /collaboratives/{id}/reports.csv", &reads)?;
+            Reader::Browser(person).log(s, &route, &reads)?;
             Ok(details)
         })
         .await?;

@@ -3,7 +3,7 @@
 
 use super::layout::page;
 use super::{SignedIn, WebError, html_page};
-use crate::api::AppState;
+use crate::state::AppState;
 use axum::extract::State;
 use axum::response::Response;
 use maud::html;

@@ -3,9 +3,9 @@
 //! session's CSRF token, checked before anything is recorded.
 
 use super::WebError;
-use crate::api::AppState;
 use crate::auth::{new_token, token_hash};
 use crate::error::ServerError;
+use crate::state::AppState;
 use crate::storage::WebSession;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
