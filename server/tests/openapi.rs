@@ -194,7 +194,8 @@ impl<'a> Checker<'a> {
             Value::Array(_) => "array",
             Value::Object(_) => "object",
         };
-        if !types.contains(&actual) && !(actual == "integer" && types.contains(&"number")) {
+        let fits = types.contains(&actual) || (actual == "integer" && types.contains(&"number"));
+        if !fits {
             self.problems.push(format!(
                 "{at}: written as {actual}, documented as {types:?}"
             ));

@@ -36,6 +36,9 @@ pub struct Timeline {
 /// One entry of the timeline: an event of a stream, or a read of one.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "entry", rename_all = "snake_case")]
+// Entries are made once per answer and serialized straight away; boxing the larger
+// one would only add an allocation per event.
+#[allow(clippy::large_enum_variant)]
 pub enum TimelineEntry {
     Event(EventEntry),
     Access(AccessEntry),
