@@ -6,7 +6,7 @@ use super::RecordPath;
 use super::layout::page;
 use super::svg::value_text;
 use super::{SignedIn, WebError, html_page};
-use crate::access::{Id, Need, Reader, Route, check_record};
+use crate::access::{self, Id, Need, Of, Reader, Route};
 use crate::error::ServerError;
 use crate::state::AppState;
 use axum::extract::State;
@@ -46,26 +46,36 @@ pub async fn cycle(
     let person = who.session.person;
     let (stream, view, series, objectives) = state
         .with(move |s| {
-            let (stream, _) = check_record(s, person, id, Need::Member)?;
-            let view = s
-                .cycle(id)?
-                .ok_or_else(|| ServerError::NotFound(format!("{id} is not a cycle.")))?;
-            let detail = s.project_detail(stream)?;
-            let mut series: Vec<MeasureSeries> = Vec::new();
-            for m in &detail.overview.measures {
-                if let Some(ms) = s.measure(m.id)? {
-                    series.push(ms);
-                }
-            }
-            let objectives: Vec<(praxis_core::domain::ids::EventId, String)> = detail
-                .overview
-                .cycles_by_stage
-                .values()
-                .flatten()
-                .map(|c| (c.id, c.objective.clone()))
-                .collect();
-            Reader::Browser(person).log(s, &route, &[(stream, Some(id))])?;
-            Ok((stream, view, series, objectives))
+            let reader = Reader::Browser(person);
+            let (access, (view, series, objectives)) = access::read(
+                s,
+                &reader,
+                &route,
+                Of::Record(id),
+                Need::Member,
+                |s, access| {
+                    let stream = access.stream_id;
+                    let view = s
+                        .cycle(id)?
+                        .ok_or_else(|| ServerError::NotFound(format!("{id} is not a cycle.")))?;
+                    let detail = s.project_detail(stream)?;
+                    let mut series: Vec<MeasureSeries> = Vec::new();
+                    for m in &detail.overview.measures {
+                        if let Some(ms) = s.measure(m.id)? {
+                            series.push(ms);
+                        }
+                    }
+                    let objectives: Vec<(praxis_core::domain::ids::EventId, String)> = detail
+                        .overview
+                        .cycles_by_stage
+                        .values()
+                        .flatten()
+                        .map(|c| (c.id, c.objective.clone()))
+                        .collect();
+                    Ok((view, series, objectives))
+                },
+            )?;
+            Ok((access.stream_id, view, series, objectives))
         })
         .await?;
     let objective_of = |id| {

@@ -4,7 +4,7 @@
 
 use super::{RecordPath, StreamPath};
 use super::{SignedIn, WebError};
-use crate::access::{Id, Need, Reader, Route, check, check_record};
+use crate::access::{self, Id, Need, Of, Reader, Route, check};
 use crate::error::ServerError;
 use crate::state::AppState;
 use axum::extract::{Query, State};
@@ -120,14 +120,19 @@ pub async fn measure_csv(
 ) -> Result<Response, WebError> {
     let from = q.points().map_err(ServerError::BadRequest)?;
     let person = who.session.person;
-    let view = state
+    let (_, view) = state
         .with(move |s| {
-            let (stream, _) = check_record(s, person, id, Need::Member)?;
-            let view = s
-                .measure_chart(id, &from)?
-                .ok_or_else(|| ServerError::NotFound(format!("{id} is not a measure.")))?;
-            Reader::Browser(person).log(s, &route, &[(stream, Some(id))])?;
-            Ok(view)
+            access::read(
+                s,
+                &Reader::Browser(person),
+                &route,
+                Of::Record(id),
+                Need::Member,
+                |s, _| {
+                    s.measure_chart(id, &from)?
+                        .ok_or_else(|| ServerError::NotFound(format!("{id} is not a measure.")))
+                },
+            )
         })
         .await?;
     csv_response(&format!("measure-{id}.csv"), measure_rows(&view))
@@ -171,12 +176,16 @@ pub async fn cycles_csv(
     Id(stream, ..): StreamPath,
 ) -> Result<Response, WebError> {
     let person = who.session.person;
-    let detail = state
+    let (_, detail) = state
         .with(move |s| {
-            check(s, person, stream, Need::Member)?;
-            let detail = s.project_detail(stream)?;
-            Reader::Browser(person).log(s, &route, &[(stream, None)])?;
-            Ok(detail)
+            access::read(
+                s,
+                &Reader::Browser(person),
+                &route,
+                Of::Stream(stream),
+                Need::Member,
+                |s, _| s.project_detail(stream),
+            )
         })
         .await?;
     csv_response(&format!("cycles-{stream}.csv"), cycle_rows(&detail))

@@ -12,7 +12,7 @@ use super::measure_charts::{
 };
 use super::svg;
 use super::{SignedIn, WebError, html_page};
-use crate::access::{Id, Need, Reader, Route, check_record};
+use crate::access::{self, Id, Need, Of, Reader, Route};
 use crate::error::ServerError;
 use crate::state::AppState;
 use axum::extract::{Query, State};
@@ -64,16 +64,22 @@ pub async fn measure(
 ) -> Result<Response, WebError> {
     let from = q.points().map_err(ServerError::BadRequest)?;
     let person = who.session.person;
-    let (stream, view) = state
+    let (access, view) = state
         .with(move |s| {
-            let (stream, _) = check_record(s, person, id, Need::Member)?;
-            let view = s
-                .measure_chart(id, &from)?
-                .ok_or_else(|| ServerError::NotFound(format!("{id} is not a measure.")))?;
-            Reader::Browser(person).log(s, &route, &[(stream, Some(id))])?;
-            Ok((stream, view))
+            access::read(
+                s,
+                &Reader::Browser(person),
+                &route,
+                Of::Record(id),
+                Need::Member,
+                |s, _| {
+                    s.measure_chart(id, &from)?
+                        .ok_or_else(|| ServerError::NotFound(format!("{id} is not a measure.")))
+                },
+            )
         })
         .await?;
+    let stream = access.stream_id;
     let name = view
         .series
         .definition

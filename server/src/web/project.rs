@@ -10,7 +10,7 @@ use super::measure_charts::{direction_text, reading_class, reading_text, run_svg
 use super::people::person_name;
 use super::svg;
 use super::{SignedIn, WebError, html_page};
-use crate::access::{Id, Need, Reader, Route, check};
+use crate::access::{self, Id, Need, Of, Reader, Route};
 use crate::state::AppState;
 use crate::storage::StreamAccess;
 use axum::extract::State;
@@ -88,16 +88,25 @@ pub async fn project(
         HashMap<PersonId, String>,
     ) = state
         .with(move |s| {
-            let access = check(s, person, stream, Need::Member)?;
-            let detail = s.project_detail(stream)?;
-            let mut charts = Vec::new();
-            for m in &detail.overview.measures {
-                if let Some(c) = s.measure_chart(m.id, &[])? {
-                    charts.push(c);
-                }
-            }
-            let names = s.people()?.into_iter().map(|p| (p.id, p.name)).collect();
-            Reader::Browser(person).log(s, &route, &[(stream, None)])?;
+            let reader = Reader::Browser(person);
+            let (access, (detail, charts, names)) = access::read(
+                s,
+                &reader,
+                &route,
+                Of::Stream(stream),
+                Need::Member,
+                |s, _| {
+                    let detail = s.project_detail(stream)?;
+                    let mut charts = Vec::new();
+                    for m in &detail.overview.measures {
+                        if let Some(c) = s.measure_chart(m.id, &[])? {
+                            charts.push(c);
+                        }
+                    }
+                    let names = s.people()?.into_iter().map(|p| (p.id, p.name)).collect();
+                    Ok((detail, charts, names))
+                },
+            )?;
             Ok((access, detail, charts, names))
         })
         .await?;
