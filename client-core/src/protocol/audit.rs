@@ -231,3 +231,88 @@ pub const VIEWS: [&str; 6] = [
 ];
 /// The view of a collaborative's stream that is its dashboard.
 pub const DASHBOARD: &str = "dashboard";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn person() -> PersonRef {
+        PersonRef {
+            id: PersonId::new(),
+            username: None,
+            name: "the server".into(),
+        }
+    }
+
+    fn device() -> DeviceRef {
+        DeviceRef {
+            id: DeviceId::new(),
+            name: "the server".into(),
+        }
+    }
+
+    #[test]
+    fn a_client_reads_back_the_timeline_the_server_writes() {
+        let timeline = Timeline {
+            entries: vec![
+                TimelineEntry::Event(EventEntry {
+                    stream: StreamId::new(),
+                    stream_name: "Falls".into(),
+                    event_id: EventId::new(),
+                    kind: "cycle-acted".into(),
+                    author: person(),
+                    roles: vec![],
+                    device: device(),
+                    recorded_at: "2026-03-10T17:40:00Z".into(),
+                    received_at: "2026-03-10T17:40:00Z".into(),
+                    received_from: None,
+                    recorded_on_server: true,
+                    delay_seconds: 0,
+                    late: false,
+                    receipt: None,
+                    change_hash: None,
+                    content: None,
+                }),
+                TimelineEntry::Access(AccessEntry {
+                    seq: 1,
+                    stream: StreamId::new(),
+                    stream_name: None,
+                    at: "2026-03-10T17:41:00Z".into(),
+                    person: person(),
+                    device: device(),
+                    route: "GET /api/v1/audit/timeline".into(),
+                    record: None,
+                }),
+            ],
+        };
+        let json = serde_json::to_value(&timeline).unwrap_or_default();
+        assert_eq!(json["entries"][0]["entry"], "event");
+        assert_eq!(json["entries"][1]["entry"], "access");
+        let back: Option<Timeline> = serde_json::from_value(json).ok();
+        assert_eq!(back, Some(timeline));
+        let entry = match back.as_ref().map(|t| &t.entries[0]) {
+            Some(TimelineEntry::Event(e)) => e.is_decision(),
+            _ => false,
+        };
+        assert!(entry, "cycle-acted is a decision");
+    }
+
+    #[test]
+    fn a_point_names_itself_and_a_view_is_written_as_itself() {
+        let answer = AsItStood::<serde_json::Value> {
+            stream: StreamId::new(),
+            point: Point::At {
+                at: "2026-03-10T23:59:59.999Z".into(),
+            },
+            events: 3,
+            view: "overview".into(),
+            id: None,
+            as_it_stood: serde_json::json!({"events": 3}),
+        };
+        let json = serde_json::to_value(&answer).unwrap_or_default();
+        assert_eq!(json["point"]["point"], "at");
+        assert_eq!(json["as_it_stood"]["events"], 3);
+        let back: Option<AsItStood<serde_json::Value>> = serde_json::from_value(json).ok();
+        assert_eq!(back, Some(answer));
+    }
+}
