@@ -1,12 +1,11 @@
-//! Passwords (argon2id), device tokens (random 256-bit, stored as SHA-256) and the
-//! sign-in rate limit.
+//! Passwords (argon2id), device tokens (random 256-bit, stored as SHA-256), and the
+//! one check of a username and password that enrolment and browser sign-in share.
 
 use crate::error::ServerError;
+use crate::state::AppState;
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use praxis_core::domain::ids::PersonId;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 pub fn hash_password(password: &str) -> Result<String, ServerError> {
     let hash: argon2::PasswordHash = Argon2::default()
@@ -33,55 +32,38 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Failed sign-ins per username: after `MAX_FAILURES` within `WINDOW`, refuse until the
-/// window has passed.
-pub struct SignInLimiter {
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
-}
-
-const MAX_FAILURES: u32 = 5;
-const WINDOW: Duration = Duration::from_secs(300);
-
-impl Default for SignInLimiter {
-    fn default() -> Self {
-        SignInLimiter {
-            failures: Mutex::new(HashMap::new()),
+/// Checks a username and password under the sign-in rate limit: the person's id and
+/// name, or `WrongCredentials` (after spending as long as a real check would, so an
+/// unknown username cannot be told from a wrong password by time).
+pub async fn verify_credentials(
+    state: &AppState,
+    username: &str,
+    password: &str,
+) -> Result<(PersonId, String), ServerError> {
+    state.limiter().check(username)?;
+    let lookup = username.to_string();
+    let credentials = state.with(move |s| Ok(s.credentials(&lookup)?)).await?;
+    let password = password.to_string();
+    let verified = match credentials {
+        Some((person, name, hash)) => {
+            let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+                .await
+                .map_err(|e| ServerError::Internal(e.to_string()))?;
+            ok.then_some((person, name))
         }
-    }
-}
-
-impl SignInLimiter {
-    pub fn check(&self, username: &str) -> Result<(), ServerError> {
-        let failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((count, since)) = failures.get(username)
-            && *count >= MAX_FAILURES
-        {
-            let left = WINDOW.saturating_sub(since.elapsed());
-            if !left.is_zero() {
-                return Err(ServerError::RateLimited(left.as_secs().max(1)));
-            }
+        None => {
+            let _ = tokio::task::spawn_blocking(move || hash_password(&password)).await;
+            None
         }
-        Ok(())
-    }
-
-    pub fn failed(&self, username: &str) {
-        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = failures
-            .entry(username.to_string())
-            .or_insert((0, Instant::now()));
-        if entry.1.elapsed() > WINDOW {
-            *entry = (0, Instant::now());
+    };
+    match verified {
+        Some(found) => {
+            state.limiter().succeeded(username);
+            Ok(found)
         }
-        entry.0 += 1;
-        if failures.len() > 100_000 {
-            failures.retain(|_, (_, since)| since.elapsed() <= WINDOW);
+        None => {
+            state.limiter().failed(username);
+            Err(ServerError::WrongCredentials)
         }
-    }
-
-    pub fn succeeded(&self, username: &str) {
-        self.failures
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(username);
     }
 }

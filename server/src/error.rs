@@ -1,11 +1,12 @@
 //! Every error the server can answer with, mapped to a status and a JSON body
-//! `{ "error": code, "message": text, "details": [...] }` in one place.
+//! `protocol::ErrorBody` (`{ "error": code, "message": text, "details": [...] }`) in one
+//! place.
 
 use crate::storage::StorageError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use praxis_core::protocol::{ErrorBody, RefusedDetail};
 use praxis_core::store::{RefusedChange, StoreError};
-use serde_json::json;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
@@ -110,24 +111,35 @@ impl From<rusqlite::Error> for ServerError {
     }
 }
 
+impl ServerError {
+    /// The body the API answers with.
+    pub fn body(&self) -> ErrorBody {
+        let details = match self {
+            ServerError::ChangesRefused(refused) => refused
+                .iter()
+                .map(|r| RefusedDetail {
+                    change: r.change.clone(),
+                    event: r.event,
+                    kind: r.kind.clone(),
+                    reason: r.reason.clone(),
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        ErrorBody {
+            error: self.code().to_string(),
+            message: self.to_string(),
+            details,
+        }
+    }
+}
+
 impl IntoResponse for ServerError {
     fn into_response(self) -> Response {
-        let details = match &self {
-            ServerError::ChangesRefused(refused) => {
-                serde_json::to_value(refused).unwrap_or_default()
-            }
-            _ => json!([]),
-        };
         if matches!(self, ServerError::Internal(_)) {
             tracing::error!(error = %self, "request failed");
         }
-        let mut response = (
-            self.status(),
-            axum::Json(
-                json!({ "error": self.code(), "message": self.to_string(), "details": details }),
-            ),
-        )
-            .into_response();
+        let mut response = (self.status(), axum::Json(self.body())).into_response();
         if let ServerError::RateLimited(seconds) = self
             && let Ok(value) = seconds.to_string().parse()
         {

@@ -1,11 +1,15 @@
 //! Praxis server: enrols devices, syncs streams with them under each person's
 //! memberships, and serves a JSON read API. See ARCHITECTURE.md.
 
+pub mod access;
 pub mod api;
+pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod demo;
 pub mod error;
+pub mod sign_in_limit;
+pub mod state;
 pub mod storage;
 pub mod web;
 
@@ -23,7 +27,7 @@ pub async fn serve(
         "praxis-server listening on http://{}",
         listener.local_addr()?
     );
-    let app = api::router(api::AppState::new(storage, token_days));
+    let app = app::router(state::AppState::new(storage, token_days));
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
         .await?;

@@ -324,6 +324,24 @@ fn a_practitioner_is_refused_the_pages_of_another_team() {
         );
         assert!(!page.body.contains("Positive risk"), "{path} leaks");
     }
+    // A path whose id is not one is answered with a page saying what was expected.
+    for (path, what) in [
+        ("/projects/north", "a stream id"),
+        ("/cycles/12", "a record id"),
+    ] {
+        let page = dev.get(path);
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(
+            page.body.contains("<h1>Not found</h1>"),
+            "{path}: {}",
+            page.body
+        );
+        assert!(
+            page.body.contains(&format!("is not {what} (a UUID)")),
+            "{path}: {}",
+            page.body
+        );
+    }
     let csrf = dev.csrf();
     let score = dev.post(
         &format!("/reports/{report}/score"),

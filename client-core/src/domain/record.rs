@@ -149,6 +149,28 @@ pub enum StreamKind {
     Organisation,
 }
 
+impl StreamKind {
+    pub const ALL: [StreamKind; 3] = [
+        StreamKind::Collaborative,
+        StreamKind::Project,
+        StreamKind::Organisation,
+    ];
+
+    /// The kind as the API, the store and the audit bundle write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            StreamKind::Collaborative => "collaborative",
+            StreamKind::Project => "project",
+            StreamKind::Organisation => "organisation",
+        }
+    }
+
+    /// The kind `name()` writes as `name`.
+    pub fn from_name(name: &str) -> Option<StreamKind> {
+        StreamKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
 /// Concurrent versions of one single-valued thing, waiting for a resolution.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Conflict {

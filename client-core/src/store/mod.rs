@@ -781,7 +781,7 @@ fn insert_stream(
         "INSERT INTO streams (id, kind, name, collaborative, summary) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![
             uuid_blob(&stream.0),
-            stream_kind_name(kind),
+            kind.name(),
             name,
             collaborative.map(|c| uuid_blob(&c.0).to_vec()),
             summary
@@ -792,14 +792,6 @@ fn insert_stream(
         params![uuid_blob(&stream.0), document],
     )?;
     Ok(())
-}
-
-pub(crate) fn stream_kind_name(kind: StreamKind) -> &'static str {
-    match kind {
-        StreamKind::Collaborative => "collaborative",
-        StreamKind::Project => "project",
-        StreamKind::Organisation => "organisation",
-    }
 }
 
 /// What validation needs from a project's collaborative: its scale and change package.

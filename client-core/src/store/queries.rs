@@ -20,12 +20,8 @@ pub struct StreamInfo {
 }
 
 fn stream_kind(name: &str) -> Result<StreamKind, StoreError> {
-    match name {
-        "collaborative" => Ok(StreamKind::Collaborative),
-        "project" => Ok(StreamKind::Project),
-        "organisation" => Ok(StreamKind::Organisation),
-        other => Err(StoreError::Corrupt(format!("a stream of kind '{other}'"))),
-    }
+    StreamKind::from_name(name)
+        .ok_or_else(|| StoreError::Corrupt(format!("a stream of kind '{name}'")))
 }
 
 type StreamRow = (Vec<u8>, String, String, Option<Vec<u8>>, Vec<u8>);

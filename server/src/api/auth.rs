@@ -1,13 +1,14 @@
 //! The device behind a request: `Authorization: Bearer <token>`, checked against the
 //! stored hash, refused if the device was revoked or its token expired.
 
-use super::AppState;
 use crate::auth::token_hash;
 use crate::error::ServerError;
+use crate::state::AppState;
 use crate::storage::{Device, DeviceStatus};
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
+use praxis_core::protocol::BEARER_PREFIX;
 
 pub struct AuthDevice(pub Device);
 
@@ -22,13 +23,13 @@ impl FromRequestParts<AppState> for AuthDevice {
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
+            .and_then(|v| v.strip_prefix(BEARER_PREFIX))
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or(ServerError::SignInRequired)?;
         let hash = token_hash(token);
         let device = state
-            .with(move |s| s.device_by_token(&hash))
+            .with(move |s| Ok(s.device_by_token(&hash)?))
             .await?
             .ok_or(ServerError::SignInRequired)?;
         match &device.status {

@@ -5,44 +5,35 @@
 //! read is written to the access log under the person's browser device.
 
 use super::layout::page;
-use super::{SignedIn, WebError, html_page, query_value};
-use crate::api::{AppState, parse_record, parse_stream};
-use crate::audit::{self, Of, Reader, TimelineFilter};
+use super::teams_table::teams_table;
+use super::{RecordPath, SignedIn, StreamPath, WebError, html_page, query_value};
+use crate::access::{self, Id, Need, Of, Reader, Route, parse_id};
+use crate::audit::{self, TimelineFilter};
 use crate::error::ServerError;
-use axum::extract::{Path, Query, State};
+use crate::state::AppState;
+use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
-use praxis_core::domain::dashboard::day_text;
+use praxis_core::dates::{DayEnd, parse_instant};
+use praxis_core::domain::dashboard::{Dashboard, day_text};
+use praxis_core::domain::ids::EventId;
+use praxis_core::protocol::audit::{DASHBOARD, Point, TimelineEntry, VIEWS, View};
+use praxis_core::protocol::{BUNDLE_CONTENT_TYPE, MANIFEST_DIGEST};
 use serde::Deserialize;
-use serde_json::Value;
-use time::format_description::well_known::Rfc3339;
 
-fn text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
+/// A date and time, or a date standing for its first or last millisecond.
+fn millis(name: &str, value: &str, end: DayEnd) -> Result<i64, ServerError> {
+    parse_instant(value, end).map_err(|e| ServerError::BadRequest(format!("{e} (for {name})")))
 }
 
-fn millis(name: &str, value: &str, end_of_day: bool) -> Result<i64, ServerError> {
-    if let Ok(t) = time::OffsetDateTime::parse(value, &Rfc3339) {
-        return Ok((t.unix_timestamp_nanos() / 1_000_000) as i64);
-    }
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    let date = time::Date::parse(value, &format).map_err(|_| {
-        ServerError::BadRequest(format!(
-            "'{value}' for {name} is not a date (2026-03-10) or a date and time (2026-03-10T17:40:00Z)."
-        ))
-    })?;
-    let t = if end_of_day {
-        date.with_hms_milli(23, 59, 59, 999)
-            .map_err(|e| ServerError::BadRequest(e.to_string()))?
-    } else {
-        date.midnight()
-    };
-    Ok((t.assume_utc().unix_timestamp_nanos() / 1_000_000) as i64)
+/// Pretty JSON of what a page shows in full, for the reader to unfold.
+fn pretty(value: &impl serde::Serialize) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_default()
+}
+
+fn record(value: &Option<String>) -> Result<Option<EventId>, ServerError> {
+    some(value).map(|r| parse_id::<EventId>(&r)).transpose()
 }
 
 fn some(value: &Option<String>) -> Option<String> {
@@ -55,7 +46,7 @@ fn some(value: &Option<String>) -> Option<String> {
 pub async fn index(State(state): State<AppState>, who: SignedIn) -> Result<Response, WebError> {
     let person = who.session.person;
     let streams = state
-        .with(move |s| audit::audited_streams(s, person))
+        .with(move |s| access::audited_streams(s, person))
         .await?;
     Ok(html_page(page(
         "Audit",
@@ -89,36 +80,39 @@ pub struct TimelineForm {
     to: Option<String>,
 }
 
-fn timeline_table(entries: &[Value]) -> Markup {
+fn timeline_table(entries: &[TimelineEntry]) -> Markup {
     html! {
         table {
             thead { tr { th { "Reached the office" } th { "What" } th { "Who" } th { "Device" } th { "Recorded on the device" } th { "Content" } } }
             tbody {
-                @for e in entries {
-                    @if e["entry"] == "access" {
-                        tr.access {
-                            td { (text(&e["at"])) }
-                            td { "read: " (text(&e["route"])) }
-                            td { (text(&e["person"]["name"])) }
-                            td { (text(&e["device"]["name"])) }
-                            td { }
-                            td { @if !e["record"].is_null() { (text(&e["record"])) } }
+                @for entry in entries {
+                    @match entry {
+                        TimelineEntry::Access(a) => {
+                            tr.access {
+                                td { (a.at) }
+                                td { "read: " (a.route) }
+                                td { (a.person.name) }
+                                td { (a.device.name) }
+                                td { }
+                                td { @if let Some(r) = a.record { (r) } }
+                            }
                         }
-                    } @else {
-                        tr class=(if e["late"] == true { "late" } else { "event" }) {
-                            td {
-                                (text(&e["received_at"]))
-                                @if e["late"] == true { " " strong { "late" } " (" (text(&e["delay_seconds"])) " s after it was recorded)" }
+                        TimelineEntry::Event(e) => {
+                            tr class=(if e.late { "late" } else { "event" }) {
+                                td {
+                                    (e.received_at)
+                                    @if e.late { " " strong { "late" } " (" (e.delay_seconds) " s after it was recorded)" }
+                                }
+                                td {
+                                    @if e.is_decision() {
+                                        a href={ "/audit/decisions/" (e.event_id) } { (e.kind) }
+                                    } @else { (e.kind) }
+                                }
+                                td { (e.author.name) " (" (e.roles.join(", ")) ")" }
+                                td { (e.device.name) }
+                                td { (e.recorded_at) }
+                                td { details { summary { (e.event_id) } pre { (pretty(&e.content)) } } }
                             }
-                            td {
-                                @if matches!(e["kind"].as_str(), Some("cycle-acted" | "coordinator-score-given" | "manager-decision-recorded" | "resolution")) {
-                                    a href={ "/audit/decisions/" (text(&e["event_id"])) } { (text(&e["kind"])) }
-                                } @else { (text(&e["kind"])) }
-                            }
-                            td { (text(&e["author"]["name"])) " (" (e["roles"].as_array().map(|r| r.iter().map(text).collect::<Vec<_>>().join(", ")).unwrap_or_default()) ")" }
-                            td { (text(&e["device"]["name"])) }
-                            td { (text(&e["recorded_at"])) }
-                            td { details { summary { (text(&e["event_id"])) } pre { (serde_json::to_string_pretty(&e["content"]).unwrap_or_default()) } } }
                         }
                     }
                 }
@@ -130,28 +124,30 @@ fn timeline_table(entries: &[Value]) -> Markup {
 pub async fn timeline(
     State(state): State<AppState>,
     who: SignedIn,
-    Path(id): Path<String>,
+    route: Route,
+    Id(stream, ..): StreamPath,
     Query(form): Query<TimelineForm>,
 ) -> Result<Response, WebError> {
-    let stream = parse_stream(&id)?;
     let person = who.session.person;
     let filter = TimelineFilter {
         stream: Some(stream),
         person: some(&form.person),
         team: None,
-        cycle: some(&form.cycle).map(|c| parse_record(&c)).transpose()?,
+        cycle: record(&form.cycle)?,
         kind: some(&form.kind),
         from: some(&form.from)
-            .map(|f| millis("from", &f, false))
+            .map(|f| millis("from", &f, DayEnd::Start))
             .transpose()?,
-        to: some(&form.to).map(|t| millis("to", &t, true)).transpose()?,
+        to: some(&form.to)
+            .map(|t| millis("to", &t, DayEnd::End))
+            .transpose()?,
     };
     let (name, entries) = state
         .with(move |s| {
-            let access = audit::auditable(s, person, stream)?;
+            let access = access::check(s, person, stream, Need::Auditor)?;
             let entries = audit::timeline(s, person, &filter)?;
-            s.log_browser_access(person, "GET /audit/streams/{id}", &[(stream, None)])?;
-            Ok::<_, ServerError>((access.name, entries))
+            Reader::Browser(person).log(s, &route, &[(stream, None)])?;
+            Ok((access.name, entries))
         })
         .await?;
     let value = |v: &Option<String>| v.clone().unwrap_or_default();
@@ -187,39 +183,39 @@ pub struct AsItStoodForm {
 pub async fn as_it_stood(
     State(state): State<AppState>,
     who: SignedIn,
-    Path(id): Path<String>,
+    route: Route,
+    Id(stream, ..): StreamPath,
     Query(form): Query<AsItStoodForm>,
 ) -> Result<Response, WebError> {
-    let stream = parse_stream(&id)?;
     let person = who.session.person;
-    let at = some(&form.at).map(|t| millis("at", &t, true)).transpose()?;
-    let after = some(&form.after).map(|a| parse_record(&a)).transpose()?;
-    let record = some(&form.id).map(|r| parse_record(&r)).transpose()?;
+    let at = some(&form.at)
+        .map(|t| millis("at", &t, DayEnd::End))
+        .transpose()?;
+    let after = record(&form.after)?;
+    let record = record(&form.id)?;
     let view = some(&form.view).unwrap_or_else(|| "overview".into());
     let asked = at.is_some() || after.is_some();
     let shown_view = view.clone();
     let (name, shown) = state
         .with(move |s| {
-            let access = audit::auditable(s, person, stream)?;
-            let shown = if asked && shown_view == audit::DASHBOARD {
+            let access = access::check(s, person, stream, Need::Auditor)?;
+            let shown: Option<(Point, usize, View)> = if asked && shown_view == DASHBOARD {
                 let (point, dashboard, held) =
                     audit::dashboard_as_it_stood(s, person, &access, at, after)?;
-                let value = audit::to_value(&dashboard)?;
-                Some((point, held, value, Some(dashboard)))
+                Some((point, held, View::Dashboard(dashboard)))
             } else if asked {
                 let (point, folded, held) = audit::as_it_stood(s, stream, at, after)?;
-                let value =
-                    audit::to_value(&audit::view_of(&folded, access.kind, &shown_view, record)?)?;
-                Some((point, held.len(), value, None))
+                let view = audit::view_of(&folded, access.kind, &shown_view, record)?;
+                Some((point, held.len(), view))
             } else {
                 None
             };
             let mut reads = vec![(stream, record)];
-            if let Some((_, _, _, Some(d))) = &shown {
+            if let Some((_, _, View::Dashboard(d))) = &shown {
                 reads.extend(d.teams.iter().map(|t| (t.stream, None)));
             }
-            s.log_browser_access(person, "GET /audit/streams/{id}/as-it-stood", &reads)?;
-            Ok::<_, ServerError>((access.name, shown))
+            Reader::Browser(person).log(s, &route, &reads)?;
+            Ok((access.name, shown))
         })
         .await?;
     let value = |v: &Option<String>| v.clone().unwrap_or_default();
@@ -234,90 +230,103 @@ pub async fn as_it_stood(
                 label { "At (date, or date and time) " input name="at" value=(value(&form.at)); }
                 label { " or just after the record " input name="after" value=(value(&form.after)); }
                 label { " View " select name="view" {
-                    @for v in ["overview", "cycle", "measure", "report", "history", audit::DASHBOARD] {
+                    @for v in VIEWS {
                         option value=(v) selected[v == view] { (v) }
                     }
                 } }
                 label { " Record " input name="id" value=(value(&form.id)); }
                 button type="submit" { "Show" }
             }
-            @if let Some((point, events, value, dashboard)) = &shown {
-                p { (events) " records had reached the office " (serde_json::to_value(point).map(|p| text(&p["at"])).unwrap_or_default()) "." }
-                @if let Some(d) = dashboard {
-                    h2 { "Dashboard of " (d.name) " as it stood on " (day_text(d.today)) }
-                    p.notice data-calendar { strong { "Where the collaborative was: " } (d.calendar.text) }
-                    (super::dashboard::teams_table(d))
+            @if let Some((point, events, shown)) = &shown {
+                p { (events) " records had reached the office " (point_text(point)) "." }
+                @match shown {
+                    View::Dashboard(d) => (dashboard_as_it_stood(d)),
+                    View::Project(o) => {
+                        h2 { "Measures" }
+                        ul { @for m in &o.measures {
+                            li { (m.definition.as_ref().map(|d| d.name.as_str()).unwrap_or("a measure in conflict")) ": " (m.measurements) " measurements" }
+                        } }
+                        h2 { "Cycles" }
+                        ul { @for (stage, cycles) in &o.cycles_by_stage {
+                            li { (stage) ": " (cycles.len()) }
+                        } }
+                        h2 { "Reports" }
+                        ul { @for r in &o.reports {
+                            li { (r.month) ": self-assessed " (r.self_score) ", coordinator " (r.coordinator_scores.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ")) }
+                        } }
+                        @if !o.conflicts.is_empty() { p.notice { "Open conflicts: " (o.conflicts.len()) } }
+                    }
+                    _ => {}
                 }
-                @if view == "overview" && value["measures"].is_array() {
-                    h2 { "Measures" }
-                    ul { @for m in value["measures"].as_array().into_iter().flatten() {
-                        li { (text(&m["definition"]["name"])) ": " (text(&m["measurements"])) " measurements" }
-                    } }
-                    h2 { "Cycles" }
-                    ul { @for (stage, cycles) in value["cycles_by_stage"].as_object().into_iter().flatten() {
-                        li { (stage) ": " (cycles.as_array().map(|c| c.len()).unwrap_or(0)) }
-                    } }
-                    h2 { "Reports" }
-                    ul { @for r in value["reports"].as_array().into_iter().flatten() {
-                        li { (text(&r["month"])) ": self-assessed " (text(&r["self_score"])) ", coordinator " (r["coordinator_scores"].to_string()) }
-                    } }
-                    @if value["conflicts"].as_array().is_some_and(|c| !c.is_empty()) { p.notice { "Open conflicts: " (value["conflicts"].as_array().map(|c| c.len()).unwrap_or(0)) } }
-                }
-                details open[view != "overview"] { summary { "Everything in this view" } pre { (serde_json::to_string_pretty(value).unwrap_or_default()) } }
+                details open[view != "overview"] { summary { "Everything in this view" } pre { (pretty(shown)) } }
             }
         },
     )))
 }
 
+fn point_text(point: &Point) -> &str {
+    match point {
+        Point::At { at } | Point::After { at, .. } => at,
+    }
+}
+
+fn dashboard_as_it_stood(d: &Dashboard) -> Markup {
+    html! {
+        h2 { "Dashboard of " (d.name) " as it stood on " (day_text(d.today)) }
+        p.notice data-calendar { strong { "Where the collaborative was: " } (d.calendar.text) }
+        (teams_table(d))
+    }
+}
+
 pub async fn decision(
     State(state): State<AppState>,
     who: SignedIn,
-    Path(id): Path<String>,
+    route: Route,
+    Id(id, ..): RecordPath,
 ) -> Result<Response, WebError> {
-    let id = parse_record(&id)?;
     let person = who.session.person;
     let (access, context) = state
         .with(move |s| {
-            audit::audited(
+            access::read(
                 s,
-                Reader::Browser(person),
-                "GET /audit/decisions/{id}",
+                &Reader::Browser(person),
+                &route,
                 Of::Record(id),
+                Need::Auditor,
                 |s, access| audit::decision_context(s, access.stream_id, id),
             )
         })
         .await?;
     let stream = access.stream_id;
-    let d = &context["decision"];
-    let list = |key: &str| context[key].as_array().cloned().unwrap_or_default();
+    let d = &context.decision;
     Ok(html_page(page(
         "Decision in context",
         Some(&who.session),
         html! {
             nav aria-label="Breadcrumb" { a href={ "/audit/streams/" (stream) } { "Timeline" } }
-            h1 { (text(&d["kind"])) " by " (text(&d["author"]["name"])) }
+            h1 { (d.kind) " by " (d.author.name) }
             dl {
-                dt { "Recorded on the device" } dd { (text(&d["recorded_at"])) " (" (text(&d["device"]["name"])) ")" }
-                dt { "Reached the office" } dd { (text(&d["received_at"])) }
-                dt { "Change" } dd { code { (text(&d["change_hash"])) } }
+                dt { "Recorded on the device" } dd { (d.recorded_at) " (" (d.device.name) ")" }
+                dt { "Reached the office" } dd { (d.received_at.as_deref().unwrap_or("")) }
+                dt { "Change" } dd { code { (d.change_hash.as_deref().unwrap_or("")) } }
             }
-            pre { (serde_json::to_string_pretty(&d["content"]).unwrap_or_default()) }
-            @if !list("rests_on").is_empty() {
+            pre { (pretty(&d.content)) }
+            @if !context.rests_on.is_empty() {
                 h2 { "The records it rests on" }
-                ul { @for r in list("rests_on") {
-                    li { (text(&r["record"])) ": " @if r["had_seen"] == true { "seen by the decider" } @else { strong { "not seen by the decider" } } }
+                ul { @for r in &context.rests_on {
+                    li { (r.record) ": " @if r.had_seen { "seen by the decider" } @else { strong { "not seen by the decider" } } }
                 } }
             }
-            h2 { "What the decider had seen (" (list("seen").len()) ")" }
-            ul.seen { @for e in list("seen") {
-                li { (text(&e["recorded_at"])) " " (text(&e["kind"])) " by " (text(&e["author"]["name"])) ": " (text(&e["title"])) }
+            h2 { "What the decider had seen (" (context.seen.len()) ")" }
+            ul.seen { @for e in &context.seen {
+                li { (e.recorded_at) " " (e.kind) " by " (e.author.name) ": " (e.title.as_deref().unwrap_or("")) }
             } }
-            h2 { "What existed but had not reached them (" (list("not_seen").len()) ")" }
-            ul.not-seen { @for e in list("not_seen") {
-                li { (text(&e["recorded_at"])) " " (text(&e["kind"])) " by " (text(&e["author"]["name"])) ": " (text(&e["title"])) " — " (text(&e["why_not_seen"])) }
+            h2 { "What existed but had not reached them (" (context.not_seen.len()) ")" }
+            ul.not-seen { @for e in &context.not_seen {
+                li { (e.recorded_at) " " (e.kind) " by " (e.author.name) ": " (e.title.as_deref().unwrap_or("")) " — " (e.why_not_seen.as_deref().unwrap_or("")) }
             } }
             h2 { "The project as they saw it" }
-            details { summary { "Overview" } pre { (serde_json::to_string_pretty(&context["view_as_seen"]).unwrap_or_default()) } }
+            details { summary { "Overview" } pre { (pretty(&context.view_as_seen)) } }
         },
     )))
 }
@@ -325,23 +334,24 @@ pub async fn decision(
 pub async fn integrity(
     State(state): State<AppState>,
     who: SignedIn,
-    Path(id): Path<String>,
+    route: Route,
+    Id(stream, ..): StreamPath,
 ) -> Result<Response, WebError> {
-    let stream = parse_stream(&id)?;
     let person = who.session.person;
     let (access, report) = state
         .with(move |s| {
-            audit::audited(
+            access::read(
                 s,
-                Reader::Browser(person),
-                "GET /audit/streams/{id}/integrity",
+                &Reader::Browser(person),
+                &route,
                 Of::Stream(stream),
+                Need::Auditor,
                 |s, access| audit::integrity(s, access),
             )
         })
         .await?;
     let name = access.name;
-    let intact = report["intact"] == true;
+    let intact = report.intact;
     Ok(html_page(page(
         &format!("Integrity of {name}"),
         Some(&who.session),
@@ -352,7 +362,7 @@ pub async fn integrity(
                 p.intact { "The history is intact: every change's hash and dependencies check out, and the receipt log agrees with the changes." }
             } @else {
                 p.error role="alert" { "The history is NOT intact:" }
-                ul { @for p in report["problems"].as_array().into_iter().flatten() { li { (text(p)) } } }
+                ul { @for p in &report.problems { li { (p) } } }
             }
             p { "Download the " a href={ "/audit/streams/" (stream) "/bundle.tar" } { "audit bundle" } " and check it anywhere with " code { "praxis audit verify" } "." }
         },
@@ -362,17 +372,18 @@ pub async fn integrity(
 pub async fn bundle(
     State(state): State<AppState>,
     who: SignedIn,
-    Path(id): Path<String>,
+    route: Route,
+    Id(stream, ..): StreamPath,
 ) -> Result<Response, WebError> {
-    let stream = parse_stream(&id)?;
     let person = who.session.person;
     let (_, (bytes, digest)) = state
         .with(move |s| {
-            audit::audited(
+            access::read(
                 s,
-                Reader::Browser(person),
-                "GET /audit/streams/{id}/bundle.tar",
+                &Reader::Browser(person),
+                &route,
                 Of::Stream(stream),
+                Need::Auditor,
                 |s, access| audit::export(s, std::slice::from_ref(access)),
             )
         })
@@ -388,13 +399,10 @@ pub async fn bundle(
         [
             (
                 header::CONTENT_TYPE,
-                HeaderValue::from_static("application/x-tar"),
+                HeaderValue::from_static(BUNDLE_CONTENT_TYPE),
             ),
             (header::CONTENT_DISPOSITION, disposition),
-            (
-                header::HeaderName::from_static(crate::api::MANIFEST_DIGEST),
-                digest,
-            ),
+            (header::HeaderName::from_static(MANIFEST_DIGEST), digest),
         ],
         bytes,
     )
@@ -404,6 +412,7 @@ pub async fn bundle(
 pub async fn access(
     State(state): State<AppState>,
     who: SignedIn,
+    route: Route,
     Query(form): Query<TimelineForm>,
 ) -> Result<Response, WebError> {
     let person = who.session.person;
@@ -411,20 +420,22 @@ pub async fn access(
         person: some(&form.person),
         kind: Some("access".into()),
         from: some(&form.from)
-            .map(|f| millis("from", &f, false))
+            .map(|f| millis("from", &f, DayEnd::Start))
             .transpose()?,
-        to: some(&form.to).map(|t| millis("to", &t, true)).transpose()?,
+        to: some(&form.to)
+            .map(|t| millis("to", &t, DayEnd::End))
+            .transpose()?,
         ..TimelineFilter::default()
     };
     let entries = state
         .with(move |s| {
             let entries = audit::timeline(s, person, &filter)?;
-            let reads: Vec<_> = audit::audited_streams(s, person)?
+            let reads: Vec<_> = access::audited_streams(s, person)?
                 .into_iter()
                 .map(|access| (access.stream_id, None))
                 .collect();
-            s.log_browser_access(person, "GET /audit/access", &reads)?;
-            Ok::<_, ServerError>(entries)
+            Reader::Browser(person).log(s, &route, &reads)?;
+            Ok(entries)
         })
         .await?;
     Ok(html_page(page(

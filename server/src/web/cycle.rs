@@ -2,12 +2,14 @@
 //! measurements of the project's measures in the cycle's period, and the cycles it
 //! follows and leads to. It reads the same `CycleView` as `GET /api/v1/cycles/{id}`.
 
+use super::RecordPath;
 use super::layout::page;
 use super::svg::value_text;
 use super::{SignedIn, WebError, html_page};
-use crate::api::{AppState, parse_record, readable_record_by};
+use crate::access::{self, Id, Need, Of, Reader, Route};
 use crate::error::ServerError;
-use axum::extract::{Path, State};
+use crate::state::AppState;
+use axum::extract::State;
 use axum::response::Response;
 use maud::html;
 use praxis_core::domain::event::Decision;
@@ -38,32 +40,42 @@ fn period(view: &CycleView) -> Option<(Date, Date)> {
 pub async fn cycle(
     State(state): State<AppState>,
     who: SignedIn,
-    Path(id): Path<String>,
+    route: Route,
+    Id(id, ..): RecordPath,
 ) -> Result<Response, WebError> {
-    let id = parse_record(&id)?;
     let person = who.session.person;
     let (stream, view, series, objectives) = state
         .with(move |s| {
-            let (stream, _) = readable_record_by(s, person, id)?;
-            let view = s
-                .cycle(id)?
-                .ok_or_else(|| ServerError::NotFound(format!("{id} is not a cycle.")))?;
-            let detail = s.project_detail(stream)?;
-            let mut series: Vec<MeasureSeries> = Vec::new();
-            for m in &detail.overview.measures {
-                if let Some(ms) = s.measure(m.id)? {
-                    series.push(ms);
-                }
-            }
-            let objectives: Vec<(praxis_core::domain::ids::EventId, String)> = detail
-                .overview
-                .cycles_by_stage
-                .values()
-                .flatten()
-                .map(|c| (c.id, c.objective.clone()))
-                .collect();
-            s.log_browser_access(person, "GET /cycles/{id}", &[(stream, Some(id))])?;
-            Ok::<_, ServerError>((stream, view, series, objectives))
+            let reader = Reader::Browser(person);
+            let (access, (view, series, objectives)) = access::read(
+                s,
+                &reader,
+                &route,
+                Of::Record(id),
+                Need::Member,
+                |s, access| {
+                    let stream = access.stream_id;
+                    let view = s
+                        .cycle(id)?
+                        .ok_or_else(|| ServerError::NotFound(format!("{id} is not a cycle.")))?;
+                    let detail = s.project_detail(stream)?;
+                    let mut series: Vec<MeasureSeries> = Vec::new();
+                    for m in &detail.overview.measures {
+                        if let Some(ms) = s.measure(m.id)? {
+                            series.push(ms);
+                        }
+                    }
+                    let objectives: Vec<(praxis_core::domain::ids::EventId, String)> = detail
+                        .overview
+                        .cycles_by_stage
+                        .values()
+                        .flatten()
+                        .map(|c| (c.id, c.objective.clone()))
+                        .collect();
+                    Ok((view, series, objectives))
+                },
+            )?;
+            Ok((access.stream_id, view, series, objectives))
         })
         .await?;
     let objective_of = |id| {

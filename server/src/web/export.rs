@@ -2,18 +2,20 @@
 //! collaborative's monthly reports. Each is written from the same view its page and the
 //! JSON API show, with the `csv` crate (quoting and escaping as RFC 4180 has it).
 
+use super::{RecordPath, StreamPath};
 use super::{SignedIn, WebError};
-use crate::api::{
-    AppState, ChartQuery, parse_record, parse_stream, readable_by, readable_record_by, today,
-};
+use crate::access::{self, Id, Need, Of, Reader, Route, check};
 use crate::error::ServerError;
-use axum::extract::{Path, Query, State};
+use crate::state::AppState;
+use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use praxis_core::dates::today;
 use praxis_core::domain::charts::{Reading, Signal};
 use praxis_core::domain::event::{MeasurementValue, TestScale};
 use praxis_core::domain::measure_chart::MeasureChart;
 use praxis_core::domain::views::ProjectDetail;
+use praxis_core::protocol::ChartQuery;
 
 fn csv_response(name: &str, rows: Vec<Vec<String>>) -> Result<Response, WebError> {
     let mut writer = csv::Writer::from_writer(Vec::new());
@@ -112,20 +114,25 @@ pub fn measure_rows(view: &MeasureChart) -> Vec<Vec<String>> {
 pub async fn measure_csv(
     State(state): State<AppState>,
     who: SignedIn,
-    Path(id): Path<String>,
+    route: Route,
+    Id(id, ..): RecordPath,
     Query(q): Query<ChartQuery>,
 ) -> Result<Response, WebError> {
-    let id = parse_record(&id)?;
-    let from = q.points()?;
+    let from = q.points().map_err(ServerError::BadRequest)?;
     let person = who.session.person;
-    let view = state
+    let (_, view) = state
         .with(move |s| {
-            let (stream, _) = readable_record_by(s, person, id)?;
-            let view = s
-                .measure_chart(id, &from)?
-                .ok_or_else(|| ServerError::NotFound(format!("{id} is not a measure.")))?;
-            s.log_browser_access(person, "GET /measures/{id}/data.csv", &[(stream, Some(id))])?;
-            Ok::<_, ServerError>(view)
+            access::read(
+                s,
+                &Reader::Browser(person),
+                &route,
+                Of::Record(id),
+                Need::Member,
+                |s, _| {
+                    s.measure_chart(id, &from)?
+                        .ok_or_else(|| ServerError::NotFound(format!("{id} is not a measure.")))
+                },
+            )
         })
         .await?;
     csv_response(&format!("measure-{id}.csv"), measure_rows(&view))
@@ -165,16 +172,20 @@ pub fn cycle_rows(detail: &ProjectDetail) -> Vec<Vec<String>> {
 pub async fn cycles_csv(
     State(state): State<AppState>,
     who: SignedIn,
-    Path(id): Path<String>,
+    route: Route,
+    Id(stream, ..): StreamPath,
 ) -> Result<Response, WebError> {
-    let stream = parse_stream(&id)?;
     let person = who.session.person;
-    let detail = state
+    let (_, detail) = state
         .with(move |s| {
-            readable_by(s, person, stream)?;
-            let detail = s.project_detail(stream)?;
-            s.log_browser_access(person, "GET /projects/{id}/cycles.csv", &[(stream, None)])?;
-            Ok::<_, ServerError>(detail)
+            access::read(
+                s,
+                &Reader::Browser(person),
+                &route,
+                Of::Stream(stream),
+                Need::Member,
+                |s, _| Ok(s.project_detail(stream)?),
+            )
         })
         .await?;
     csv_response(&format!("cycles-{stream}.csv"), cycle_rows(&detail))
@@ -230,13 +241,13 @@ pub fn report_rows(details: &[ProjectDetail]) -> Vec<Vec<String>> {
 pub async fn reports_csv(
     State(state): State<AppState>,
     who: SignedIn,
-    Path(id): Path<String>,
+    route: Route,
+    Id(stream, ..): StreamPath,
 ) -> Result<Response, WebError> {
-    let stream = parse_stream(&id)?;
     let person = who.session.person;
     let details = state
         .with(move |s| {
-            readable_by(s, person, stream)?;
+            check(s, person, stream, Need::Member)?;
             let dashboard = s.dashboard(person, stream, today())?.ok_or_else(|| {
                 ServerError::NotFound(format!("{stream} is not a collaborative."))
             })?;
@@ -246,8 +257,8 @@ pub async fn reports_csv(
                 details.push(s.project_detail(t.stream)?);
                 reads.push((t.stream, None));
             }
-            s.log_browser_access(person, "GET /collaboratives/{id}/reports.csv", &reads)?;
-            Ok::<_, ServerError>(details)
+            Reader::Browser(person).log(s, &route, &reads)?;
+            Ok(details)
         })
         .await?;
     csv_response(&format!("reports-{stream}.csv"), report_rows(&details))

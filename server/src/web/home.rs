@@ -3,7 +3,7 @@
 
 use super::layout::page;
 use super::{SignedIn, WebError, html_page};
-use crate::api::AppState;
+use crate::state::AppState;
 use axum::extract::State;
 use axum::response::Response;
 use maud::html;
@@ -11,7 +11,7 @@ use praxis_core::domain::record::StreamKind;
 
 pub async fn home(State(state): State<AppState>, who: SignedIn) -> Result<Response, WebError> {
     let person = who.session.person;
-    let streams = state.with(move |s| s.streams_for(person)).await?;
+    let streams = state.with(move |s| Ok(s.streams_for(person)?)).await?;
     let roles = |s: &crate::storage::StreamAccess| {
         s.roles
             .iter()

@@ -4,214 +4,22 @@
 //! and the data as a table. It reads the same `MeasureChart` view as
 //! `GET /api/v1/measures/{id}/chart`.
 
+use super::RecordPath;
 use super::layout::page;
-use super::svg::{self, Chart, Flag, Line, LineKind, Mark};
+use super::measure_charts::{
+    direction_text, frequency_text, kind_text, labels, reading_class, reading_text, run_svg,
+    unit_text, xmr_svg,
+};
+use super::svg;
 use super::{SignedIn, WebError, html_page};
-use crate::api::{AppState, ChartQuery, parse_record, readable_record_by};
+use crate::access::{self, Id, Need, Of, Reader, Route};
 use crate::error::ServerError;
-use axum::extract::{Path, Query, State};
+use crate::state::AppState;
+use axum::extract::{Query, State};
 use axum::response::Response;
 use maud::{Markup, html};
-use praxis_core::domain::charts::{Reading, Signal, Warning};
-use praxis_core::domain::event::{
-    Direction, Frequency, MeasureDefinition, MeasureKind, MeasureUnit,
-};
-use praxis_core::domain::measure_chart::MeasureChart;
-
-pub fn direction_text(d: Direction) -> &'static str {
-    match d {
-        Direction::HigherIsBetter => "higher is better",
-        Direction::LowerIsBetter => "lower is better",
-    }
-}
-
-pub fn kind_text(k: MeasureKind) -> &'static str {
-    match k {
-        MeasureKind::Outcome => "outcome",
-        MeasureKind::Process => "process",
-        MeasureKind::Balancing => "balancing",
-    }
-}
-
-pub fn frequency_text(f: Frequency) -> &'static str {
-    match f {
-        Frequency::Daily => "daily",
-        Frequency::Weekly => "weekly",
-        Frequency::Fortnightly => "fortnightly",
-        Frequency::Monthly => "monthly",
-        Frequency::Quarterly => "quarterly",
-    }
-}
-
-pub fn unit_text(u: &MeasureUnit) -> String {
-    match u {
-        MeasureUnit::Unit(u) => u.clone(),
-        MeasureUnit::Ratio {
-            numerator,
-            denominator,
-        } => format!("% ({numerator} of {denominator})"),
-    }
-}
-
-pub fn reading_class(r: Option<Reading>) -> &'static str {
-    match r {
-        Some(Reading::Improvement) => "improvement",
-        Some(Reading::Concern) => "concern",
-        None => "neutral",
-    }
-}
-
-pub fn reading_text(r: Option<Reading>) -> &'static str {
-    match r {
-        Some(Reading::Improvement) => "Improvement",
-        Some(Reading::Concern) => "Concern",
-        None => "Signal",
-    }
-}
-
-fn flags(signals: &[Signal]) -> Vec<Flag> {
-    let mut flags: Vec<Flag> = Vec::new();
-    for s in signals {
-        for p in &s.points {
-            match flags.iter_mut().find(|f| f.point == *p) {
-                Some(f) => {
-                    f.why.push(' ');
-                    f.why.push_str(&s.explanation);
-                    if f.reading.is_none() {
-                        f.reading = s.reading;
-                    }
-                }
-                None => flags.push(Flag {
-                    point: *p,
-                    reading: s.reading,
-                    why: s.explanation.clone(),
-                }),
-            }
-        }
-    }
-    flags
-}
-
-fn marks(view: &MeasureChart) -> Vec<Mark> {
-    view.adoptions
-        .iter()
-        .filter_map(|a| {
-            a.point.map(|point| Mark {
-                point,
-                label: a.objective.clone(),
-            })
-        })
-        .collect()
-}
-
-fn labels(view: &MeasureChart) -> Vec<String> {
-    view.series
-        .points
-        .iter()
-        .map(|p| p.period_start.to_string())
-        .collect()
-}
-
-fn target_line(definition: &MeasureDefinition, count: usize) -> Option<Line> {
-    definition.target.map(|t| Line {
-        from: 0,
-        to: count,
-        value: t,
-        kind: LineKind::Target,
-        label: "Target".into(),
-    })
-}
-
-/// The run chart as an SVG chart, or `None` when it cannot be drawn.
-pub fn run_svg(view: &MeasureChart, id: &str) -> Option<Chart> {
-    let run = view.run_chart.as_ref()?;
-    let definition = view.series.definition.as_ref()?;
-    let count = view.series.points.len();
-    let mut lines = Vec::new();
-    if let Some(m) = run.median {
-        lines.push(Line {
-            from: 0,
-            to: count,
-            value: m,
-            kind: LineKind::Centre,
-            label: "Median".into(),
-        });
-    }
-    lines.extend(target_line(definition, count));
-    Some(Chart {
-        id: id.into(),
-        title: format!("Run chart of {}", definition.name),
-        description: format!(
-            "{} points{}; {} signal(s): {}",
-            count,
-            run.median
-                .map(|m| format!(", median {}", svg::value_text(m)))
-                .unwrap_or_default(),
-            run.signals.len(),
-            run.signals
-                .iter()
-                .map(|s| s.explanation.as_str())
-                .collect::<Vec<_>>()
-                .join(" ")
-        ),
-        labels: labels(view),
-        values: view.series.points.iter().map(|p| p.plotted).collect(),
-        lines,
-        flags: flags(&run.signals),
-        marks: marks(view),
-        recalculations: Vec::new(),
-    })
-}
-
-/// The XmR chart as an SVG chart, or `None` when it cannot be drawn.
-pub fn xmr_svg(view: &MeasureChart, id: &str) -> Option<Chart> {
-    let xmr = view.xmr.as_ref()?;
-    let definition = view.series.definition.as_ref()?;
-    let count = view.series.points.len();
-    let mut lines = Vec::new();
-    for phase in &xmr.phases {
-        lines.push(Line {
-            from: phase.start,
-            to: phase.end,
-            value: phase.mean,
-            kind: LineKind::Centre,
-            label: "Mean".into(),
-        });
-        for (limit, name) in [(phase.upper, "Upper limit"), (phase.lower, "Lower limit")] {
-            if let Some(v) = limit {
-                lines.push(Line {
-                    from: phase.start,
-                    to: phase.end,
-                    value: v,
-                    kind: LineKind::Limit,
-                    label: name.into(),
-                });
-            }
-        }
-    }
-    lines.extend(target_line(definition, count));
-    Some(Chart {
-        id: id.into(),
-        title: format!("XmR chart of {}", definition.name),
-        description: format!(
-            "{} points in {} phase(s); {} special cause signal(s): {}",
-            count,
-            xmr.phases.len(),
-            xmr.signals.len(),
-            xmr.signals
-                .iter()
-                .map(|s| s.explanation.as_str())
-                .collect::<Vec<_>>()
-                .join(" ")
-        ),
-        labels: labels(view),
-        values: view.series.points.iter().map(|p| p.plotted).collect(),
-        lines,
-        flags: flags(&xmr.signals),
-        marks: marks(view),
-        recalculations: xmr.phases.iter().map(|p| p.start).collect(),
-    })
-}
+use praxis_core::domain::charts::{Signal, Warning};
+use praxis_core::protocol::ChartQuery;
 
 fn signal_list(signals: &[Signal], empty: &str) -> Markup {
     html! {
@@ -250,22 +58,28 @@ fn recalculate_link(id: impl std::fmt::Display, points: &[usize]) -> String {
 pub async fn measure(
     State(state): State<AppState>,
     who: SignedIn,
-    Path(id): Path<String>,
+    route: Route,
+    Id(id, ..): RecordPath,
     Query(q): Query<ChartQuery>,
 ) -> Result<Response, WebError> {
-    let id = parse_record(&id)?;
-    let from = q.points()?;
+    let from = q.points().map_err(ServerError::BadRequest)?;
     let person = who.session.person;
-    let (stream, view) = state
+    let (access, view) = state
         .with(move |s| {
-            let (stream, _) = readable_record_by(s, person, id)?;
-            let view = s
-                .measure_chart(id, &from)?
-                .ok_or_else(|| ServerError::NotFound(format!("{id} is not a measure.")))?;
-            s.log_browser_access(person, "GET /measures/{id}", &[(stream, Some(id))])?;
-            Ok::<_, ServerError>((stream, view))
+            access::read(
+                s,
+                &Reader::Browser(person),
+                &route,
+                Of::Record(id),
+                Need::Member,
+                |s, _| {
+                    s.measure_chart(id, &from)?
+                        .ok_or_else(|| ServerError::NotFound(format!("{id} is not a measure.")))
+                },
+            )
         })
         .await?;
+    let stream = access.stream_id;
     let name = view
         .series
         .definition

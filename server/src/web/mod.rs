@@ -10,21 +10,31 @@ mod export;
 mod home;
 pub mod layout;
 mod measure;
+mod measure_charts;
+mod people;
 mod project;
 mod reports;
 pub mod session;
 mod sign_in;
 pub mod svg;
+mod teams_table;
 
-use crate::api::AppState;
+use crate::access::Id;
 use crate::error::ServerError;
+use crate::state::AppState;
 use axum::Router;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use maud::{Markup, html};
+use praxis_core::domain::ids::{EventId, StreamId};
 
 pub use session::SignedIn;
+
+/// A stream id from a page's path; a bad one is answered with a page.
+pub type StreamPath = Id<StreamId, WebError>;
+/// A record id from a page's path; a bad one is answered with a page.
+pub type RecordPath = Id<EventId, WebError>;
 
 /// The web pages' routes.
 pub fn routes() -> Router<AppState> {

@@ -4,15 +4,19 @@
 //! roles allow (submit a report, score one, record a decision). It reads the same
 //! `ProjectDetail` view as `GET /api/v1/streams/{id}/detail`.
 
+use super::StreamPath;
 use super::layout::{csrf_field, page};
-use super::measure::{direction_text, reading_class, run_svg};
+use super::measure_charts::{direction_text, reading_class, reading_text, run_svg};
+use super::people::person_name;
 use super::svg;
 use super::{SignedIn, WebError, html_page};
-use crate::api::{AppState, parse_stream, readable_by, today};
+use crate::access::{self, Id, Need, Of, Reader, Route};
+use crate::state::AppState;
 use crate::storage::StreamAccess;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use maud::{Markup, html};
+use praxis_core::dates::today;
 use praxis_core::domain::dashboard::{month_of, month_text};
 use praxis_core::domain::event::EventKind;
 use praxis_core::domain::ids::PersonId;
@@ -22,13 +26,6 @@ use std::collections::HashMap;
 
 pub fn may(access: &StreamAccess, kind: EventKind) -> bool {
     access.roles.iter().any(|r| r.may_record(kind))
-}
-
-pub fn person_name(names: &HashMap<PersonId, String>, id: PersonId) -> String {
-    names
-        .get(&id)
-        .cloned()
-        .unwrap_or_else(|| format!("person {id}"))
 }
 
 fn report_section(
@@ -80,9 +77,9 @@ fn small_chart(chart: &MeasureChart) -> Markup {
 pub async fn project(
     State(state): State<AppState>,
     who: SignedIn,
-    Path(id): Path<String>,
+    route: Route,
+    Id(stream, ..): StreamPath,
 ) -> Result<Response, WebError> {
-    let stream = parse_stream(&id)?;
     let person = who.session.person;
     let (access, detail, charts, names): (
         StreamAccess,
@@ -91,17 +88,26 @@ pub async fn project(
         HashMap<PersonId, String>,
     ) = state
         .with(move |s| {
-            let access = readable_by(s, person, stream)?;
-            let detail = s.project_detail(stream)?;
-            let mut charts = Vec::new();
-            for m in &detail.overview.measures {
-                if let Some(c) = s.measure_chart(m.id, &[])? {
-                    charts.push(c);
-                }
-            }
-            let names = s.people()?.into_iter().map(|p| (p.id, p.name)).collect();
-            s.log_browser_access(person, "GET /projects/{id}", &[(stream, None)])?;
-            Ok::<_, crate::error::ServerError>((access, detail, charts, names))
+            let reader = Reader::Browser(person);
+            let (access, (detail, charts, names)) = access::read(
+                s,
+                &reader,
+                &route,
+                Of::Stream(stream),
+                Need::Member,
+                |s, _| {
+                    let detail = s.project_detail(stream)?;
+                    let mut charts = Vec::new();
+                    for m in &detail.overview.measures {
+                        if let Some(c) = s.measure_chart(m.id, &[])? {
+                            charts.push(c);
+                        }
+                    }
+                    let names = s.people()?.into_iter().map(|p| (p.id, p.name)).collect();
+                    Ok((detail, charts, names))
+                },
+            )?;
+            Ok((access, detail, charts, names))
         })
         .await?;
     let o = &detail.overview;
@@ -141,7 +147,7 @@ pub async fn project(
                         h3 { a href={ "/measures/" (line.id) } { (line.definition.as_ref().map(|d| d.name.clone()).unwrap_or_else(|| "Measure in conflict".into())) } }
                         @if let Some(d) = &line.definition { p.muted { (direction_text(d.direction)) } }
                         @let reading = chart.latest_reading();
-                        @if reading.is_some() { p class=(reading_class(reading)) { (super::measure::reading_text(reading)) " shown by the latest signal" } }
+                        @if reading.is_some() { p class=(reading_class(reading)) { (reading_text(reading)) " shown by the latest signal" } }
                         (small_chart(chart))
                         p { (line.measurements) " measurements" @if let Some(l) = &line.latest { "; latest " (svg::value_text(l.plotted)) " for " (l.period_start) } }
                     }

@@ -4,14 +4,17 @@
 //! through `Storage::record_for`: the same role check as the sync gate, the domain's
 //! validation, and a receipt, in one transaction.
 
+use super::{RecordPath, StreamPath};
 use super::{SignedIn, WebError};
-use crate::api::{AppState, parse_record, parse_stream, readable_record_by};
+use crate::access::{Id, Need, check_record, parse_id};
 use crate::error::ServerError;
+use crate::state::AppState;
 use axum::Form;
+use axum::extract::State;
 use axum::extract::rejection::FormRejection;
-use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use praxis_core::dates::parse_month;
 use praxis_core::domain::event::{Event, MonthlyReport, Score};
 use praxis_core::domain::ids::{EventId, StreamId};
 use serde::Deserialize;
@@ -64,31 +67,15 @@ pub struct ReportForm {
 
 /// "2026-05" (what a month input sends) or a full date, as the month's first day.
 fn month(text: &str) -> Result<time::Date, WebError> {
-    let t = text.trim();
-    let full = if t.len() == 7 {
-        format!("{t}-01")
-    } else {
-        t.to_string()
-    };
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(&full, &format)
-        .ok()
-        .and_then(|d| d.replace_day(1).ok())
-        .ok_or_else(|| {
-            ServerError::BadRequest(format!(
-                "'{text}' is not a month: give it as year and month, such as 2026-05."
-            ))
-            .into()
-        })
+    parse_month(text).map_err(|e| WebError::from(ServerError::BadRequest(e.to_string())))
 }
 
 pub async fn submit(
     State(state): State<AppState>,
     who: SignedIn,
-    Path(id): Path<String>,
+    Id(stream, ..): StreamPath,
     form: Result<Form<ReportForm>, FormRejection>,
 ) -> Result<Response, WebError> {
-    let stream = parse_stream(&id)?;
     let f = fields(form)?;
     who.check_csrf(&f.csrf)?;
     let event = Event::MonthlyReportSubmitted(MonthlyReport {
@@ -102,7 +89,7 @@ pub async fn submit(
     });
     let person = who.session.person;
     let ids = state
-        .with(move |s| s.record_for(person, stream, vec![event]))
+        .with(move |s| Ok(s.record_for(person, stream, vec![event])?))
         .await?;
     Ok(back_to(stream, ids.first().copied()))
 }
@@ -118,10 +105,9 @@ pub struct ScoreForm {
 pub async fn score_report(
     state: AppState,
     who: SignedIn,
-    id: String,
+    report: EventId,
     f: ScoreForm,
 ) -> Result<Response, WebError> {
-    let report = parse_record(&id)?;
     who.check_csrf(&f.csrf)?;
     let event = Event::CoordinatorScoreGiven {
         report,
@@ -131,7 +117,7 @@ pub async fn score_report(
     let person = who.session.person;
     let stream = state
         .with(move |s| {
-            let (stream, _) = readable_record_by(s, person, report)?;
+            let (stream, _) = check_record(s, person, report, Need::Member)?;
             s.record_for(person, stream, vec![event])?;
             Ok::<_, ServerError>(stream)
         })
@@ -142,11 +128,11 @@ pub async fn score_report(
 pub async fn score(
     State(state): State<AppState>,
     who: SignedIn,
-    Path(id): Path<String>,
+    Id(report, ..): RecordPath,
     form: Result<Form<ScoreForm>, FormRejection>,
 ) -> Result<Response, WebError> {
     let f = fields(form)?;
-    score_report(state, who, id, f).await
+    score_report(state, who, report, f).await
 }
 
 #[derive(Deserialize)]
@@ -162,15 +148,14 @@ pub struct DecisionForm {
 pub async fn decide(
     State(state): State<AppState>,
     who: SignedIn,
-    Path(id): Path<String>,
+    Id(stream, ..): StreamPath,
     form: Result<Form<DecisionForm>, FormRejection>,
 ) -> Result<Response, WebError> {
-    let stream = parse_stream(&id)?;
     let f = fields(form)?;
     who.check_csrf(&f.csrf)?;
     let rests_on = match f.rests_on.trim() {
         "" => Vec::new(),
-        r => vec![parse_record(r)?],
+        r => vec![parse_id::<EventId>(r)?],
     };
     let event = Event::ManagerDecisionRecorded {
         decision: required("Decision", &f.decision)?,
@@ -179,7 +164,7 @@ pub async fn decide(
     };
     let person = who.session.person;
     state
-        .with(move |s| s.record_for(person, stream, vec![event]))
+        .with(move |s| Ok(s.record_for(person, stream, vec![event])?))
         .await?;
     Ok(back_to(stream, None))
 }

@@ -3,9 +3,9 @@
 //! session's CSRF token, checked before anything is recorded.
 
 use super::WebError;
-use crate::api::AppState;
 use crate::auth::{new_token, token_hash};
 use crate::error::ServerError;
+use crate::state::AppState;
 use crate::storage::WebSession;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -78,7 +78,7 @@ impl FromRequestParts<AppState> for SignedIn {
         };
         let hash = token_hash(&token);
         let lookup = hash.clone();
-        match state.with(move |s| s.session(&lookup)).await? {
+        match state.with(move |s| Ok(s.session(&lookup)?)).await? {
             Some(session) => Ok(SignedIn {
                 session,
                 token_hash: hash,

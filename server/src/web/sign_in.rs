@@ -7,9 +7,9 @@ use super::session::{
     SESSION_COOKIE, SESSION_HOURS, SIGN_IN_COOKIE, SignedIn, cookie, random_token, set_cookie,
 };
 use super::{WebError, html_page};
-use crate::api::AppState;
-use crate::auth::{hash_password, token_hash, verify_password};
+use crate::auth::{token_hash, verify_credentials};
 use crate::error::ServerError;
+use crate::state::AppState;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -95,46 +95,23 @@ pub async fn sign_in(
             StatusCode::FORBIDDEN,
         ));
     }
-    if let Err(e) = state.limiter().check(&form.username) {
-        return Ok(sign_in_page(
-            &next,
-            &fresh,
-            Some(&e.to_string()),
-            e.status(),
-        ));
-    }
-    let username = form.username.clone();
-    let credentials = state.with(move |s| s.credentials(&username)).await?;
-    let password = form.password.clone();
-    let verified = match credentials {
-        Some((person, _, hash)) => {
-            let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-                .await
-                .map_err(|e| ServerError::Internal(e.to_string()))?;
-            ok.then_some(person)
+    let person = match verify_credentials(&state, &form.username, &form.password).await {
+        Ok((person, _)) => person,
+        Err(e @ (ServerError::WrongCredentials | ServerError::RateLimited(_))) => {
+            return Ok(sign_in_page(
+                &next,
+                &fresh,
+                Some(&e.to_string()),
+                e.status(),
+            ));
         }
-        None => {
-            // Spend the same time on an unknown username as on a known one.
-            let _ = tokio::task::spawn_blocking(move || hash_password(&password)).await;
-            None
-        }
+        Err(e) => return Err(e.into()),
     };
-    let Some(person) = verified else {
-        state.limiter().failed(&form.username);
-        let e = ServerError::WrongCredentials;
-        return Ok(sign_in_page(
-            &next,
-            &fresh,
-            Some(&e.to_string()),
-            e.status(),
-        ));
-    };
-    state.limiter().succeeded(&form.username);
     let token = random_token()?;
     let csrf = random_token()?;
     let hash = token_hash(&token);
     state
-        .with(move |s| s.start_session(person, &hash, &csrf, SESSION_HOURS))
+        .with(move |s| Ok(s.start_session(person, &hash, &csrf, SESSION_HOURS)?))
         .await?;
     let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, next)]).into_response();
     for value in [
@@ -161,7 +138,7 @@ pub async fn sign_out(
 ) -> Result<Response, WebError> {
     who.check_csrf(&form.csrf)?;
     let hash = who.token_hash.clone();
-    state.with(move |s| s.end_session(&hash)).await?;
+    state.with(move |s| Ok(s.end_session(&hash)?)).await?;
     let mut response = (
         StatusCode::SEE_OTHER,
         [(header::LOCATION, "/sign-in".to_string())],

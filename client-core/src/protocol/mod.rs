@@ -1,0 +1,171 @@
+//! The server's HTTP API as types: what a client sends and what the server answers,
+//! for enrolment, the stream list, errors and the audit reads (`audit`), with the
+//! header names both sides use. Plain serde types, no I/O: the server answers with
+//! them, and clients and pages read their fields instead of looking up JSON keys.
+//!
+//! An answer that carries a view (`domain::views`, `domain::dashboard`) is generic over
+//! it, so the server serializes the view itself and a client can read it back as any
+//! `Deserialize` type (`serde_json::Value`, say).
+
+pub mod audit;
+
+use crate::domain::ids::{DeviceId, EventId, PersonId, StreamId};
+use crate::domain::record::StreamKind;
+use serde::{Deserialize, Serialize};
+
+/// Response header: how many of the events a sync message carried the server accepted.
+pub const EVENTS_ACCEPTED: &str = "x-praxis-events-accepted";
+/// Response header of an audit bundle: the SHA-256 of its manifest, to check it by.
+pub const MANIFEST_DIGEST: &str = "x-praxis-manifest-sha256";
+/// Content type of a sync message, up and down.
+pub const SYNC_CONTENT_TYPE: &str = "application/octet-stream";
+/// Content type of an audit bundle.
+pub const BUNDLE_CONTENT_TYPE: &str = "application/x-tar";
+/// How a device presents its token: `Authorization: Bearer <token>`.
+pub const BEARER_PREFIX: &str = "Bearer ";
+
+/// `POST /api/v1/devices`: sign in and enrol this device.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolmentRequest {
+    pub username: String,
+    pub password: String,
+    /// What the person calls the device, such as "Asha's phone".
+    pub device_name: String,
+}
+
+/// The answer to an enrolment: the device the server made, its Automerge actor, and
+/// the token (shown this once).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enrolled {
+    pub device_id: DeviceId,
+    /// The device's Automerge actor, in hex.
+    pub actor_id: String,
+    pub token: String,
+    pub person_id: PersonId,
+    /// The person's name.
+    pub name: String,
+}
+
+/// `GET /api/v1/streams`: the streams the device's person may read.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StreamList {
+    pub streams: Vec<StreamEntry>,
+}
+
+/// One stream a person may read, and what they may do there.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StreamEntry {
+    pub stream_id: StreamId,
+    #[serde(with = "kind_name")]
+    pub kind: StreamKind,
+    pub name: String,
+    pub collaborative: Option<StreamId>,
+    pub team: Option<EventId>,
+    /// The roles' names joined by commas (older clients read this).
+    pub role: String,
+    /// The roles' names, as `Role::name` writes them.
+    pub roles: Vec<String>,
+    /// True when none of the roles may record anything here.
+    pub read_only: bool,
+}
+
+/// Every error the server answers with: a code a program can match, a sentence for a
+/// person saying what happened and what to do, and details (the refused changes of a
+/// sync, otherwise empty).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: String,
+    pub message: String,
+    pub details: Vec<RefusedDetail>,
+}
+
+/// A change of a sync message the server refused, and why.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RefusedDetail {
+    /// The change's hash.
+    pub change: String,
+    pub event: Option<EventId>,
+    /// The event's kind, as `EventKind::name` writes it.
+    pub kind: Option<String>,
+    pub reason: String,
+}
+
+/// The query of `GET /api/v1/measures/{id}/chart` (and the measure pages): the points
+/// (0 is the first) the XmR limits are recalculated from, comma-separated.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChartQuery {
+    pub from: Option<String>,
+}
+
+/// At most this many points to recalculate limits from.
+pub const MAX_RECALCULATION_POINTS: usize = 100;
+
+impl ChartQuery {
+    /// The points asked for, or a sentence saying how to ask.
+    pub fn points(&self) -> Result<Vec<usize>, String> {
+        let Some(text) = self.from.as_deref().filter(|t| !t.trim().is_empty()) else {
+            return Ok(Vec::new());
+        };
+        let points = text
+            .split(',')
+            .map(|p| p.trim().parse::<usize>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| {
+                format!(
+                    "'from' should list points by number (0 is the first), separated by commas, such as from=12; got '{text}'."
+                )
+            })?;
+        if points.len() > MAX_RECALCULATION_POINTS {
+            return Err(format!(
+                "Recalculate limits from at most {MAX_RECALCULATION_POINTS} points."
+            ));
+        }
+        Ok(points)
+    }
+}
+
+/// A stream kind written as `StreamKind::name` writes it ("collaborative", "project").
+pub mod kind_name {
+    use crate::domain::record::StreamKind;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(kind: &StreamKind, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(kind.name())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<StreamKind, D::Error> {
+        let name = String::deserialize(d)?;
+        StreamKind::from_name(&name).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "'{name}' is not a kind of stream (collaborative, project or organisation)"
+            ))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    #[test]
+    fn a_stream_entry_names_its_kind_as_the_api_writes_it() {
+        let entry = StreamEntry {
+            stream_id: StreamId(Uuid::nil()),
+            kind: StreamKind::Collaborative,
+            name: "Falls".into(),
+            collaborative: None,
+            team: None,
+            role: "coordinator".into(),
+            roles: vec!["coordinator".into()],
+            read_only: false,
+        };
+        let json = serde_json::to_value(&entry).unwrap_or_default();
+        assert_eq!(json["kind"], "collaborative");
+        let back: Result<StreamEntry, _> = serde_json::from_value(json.clone());
+        assert_eq!(back.ok(), Some(entry));
+        let mut wrong = json;
+        wrong["kind"] = "team".into();
+        assert!(serde_json::from_value::<StreamEntry>(wrong).is_err());
+    }
+}

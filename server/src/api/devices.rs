@@ -1,0 +1,88 @@
+//! Enrolment (sign in, get a device and its token) and sync (a standard Automerge sync
+//! message up, the server's next one down).
+
+use super::auth::AuthDevice;
+use crate::access::Id;
+use crate::auth::{new_token, token_hash, verify_credentials};
+use crate::error::ServerError;
+use crate::state::AppState;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use praxis_core::domain::ids::StreamId;
+use praxis_core::protocol::{EVENTS_ACCEPTED, Enrolled, EnrolmentRequest, SYNC_CONTENT_TYPE};
+use praxis_core::replication::device_actor;
+
+pub async fn enrol(State(state): State<AppState>, body: Bytes) -> Result<Response, ServerError> {
+    let enrolment: EnrolmentRequest = serde_json::from_slice(&body).map_err(|e| {
+        ServerError::BadRequest(format!(
+            "Send JSON {{\"username\", \"password\", \"device_name\"}} ({e})."
+        ))
+    })?;
+    if enrolment.device_name.trim().is_empty() {
+        return Err(ServerError::BadRequest(
+            "Give the device a name (device_name), such as 'Asha's phone'.".into(),
+        ));
+    }
+    let (person, name) =
+        verify_credentials(&state, &enrolment.username, &enrolment.password).await?;
+    let token = new_token()?;
+    let hash = token_hash(&token);
+    let days = state.token_days();
+    let device_name = enrolment.device_name.trim().to_string();
+    let device = state
+        .with(move |s| Ok(s.enrol_device(person, &device_name, &hash, days)?))
+        .await?;
+    let enrolled = Enrolled {
+        device_id: device,
+        actor_id: device_actor(device).to_hex_string(),
+        token,
+        person_id: person,
+        name,
+    };
+    Ok((StatusCode::CREATED, Json(enrolled)).into_response())
+}
+
+pub async fn sync_stream(
+    State(state): State<AppState>,
+    AuthDevice(device): AuthDevice,
+    Id(stream, ..): Id<StreamId>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ServerError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if content_type != SYNC_CONTENT_TYPE {
+        return Err(ServerError::BadRequest(format!(
+            "Send the sync message as the request body with Content-Type: {SYNC_CONTENT_TYPE}."
+        )));
+    }
+    if body.is_empty() {
+        return Err(ServerError::BadRequest(
+            "The body is empty: send an Automerge sync message.".into(),
+        ));
+    }
+    let reply = state
+        .with(move |s| Ok(s.sync(&device, stream, &body)?))
+        .await?;
+    let accepted = HeaderValue::from(reply.accepted_events as u64);
+    let events_accepted = header::HeaderName::from_static(EVENTS_ACCEPTED);
+    Ok(match reply.message {
+        Some(bytes) => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static(SYNC_CONTENT_TYPE),
+                ),
+                (events_accepted, accepted),
+            ],
+            bytes,
+        )
+            .into_response(),
+        None => (StatusCode::NO_CONTENT, [(events_accepted, accepted)]).into_response(),
+    })
+}

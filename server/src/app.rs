@@ -1,0 +1,44 @@
+//! The whole HTTP surface put together: the JSON API under `/api/v1` (`api`), the
+//! browser pages (`web`), the OpenAPI document, the health check, and the layers every
+//! request passes (compression, timeout, tracing). The only module that knows both.
+
+use crate::error::ServerError;
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use std::time::Duration;
+use tower_http::compression::CompressionLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/api/openapi.json", get(openapi))
+        .nest("/api/v1", crate::api::routes())
+        .merge(crate::web::routes().layer(DefaultBodyLimit::max(crate::api::MAX_JSON_BODY)))
+        .fallback(|| async {
+            ServerError::NotFound(
+                "There is no such page or API route. The API is described at /api/openapi.json."
+                    .into(),
+            )
+        })
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(120),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn openapi() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        crate::api::OPENAPI,
+    )
+        .into_response()
+}

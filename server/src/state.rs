@@ -1,0 +1,45 @@
+//! What every request handler shares: the storage (run on the blocking pool), the
+//! sign-in rate limit and how long device tokens last. It knows nothing of routes.
+
+use crate::error::ServerError;
+use crate::sign_in_limit::SignInLimiter;
+use crate::storage::Storage;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    storage: Arc<dyn Storage>,
+    limiter: Arc<SignInLimiter>,
+    token_days: i64,
+}
+
+impl AppState {
+    pub fn new(storage: Box<dyn Storage>, token_days: i64) -> Self {
+        AppState {
+            storage: Arc::from(storage),
+            limiter: Arc::new(SignInLimiter::default()),
+            token_days,
+        }
+    }
+
+    pub fn limiter(&self) -> &SignInLimiter {
+        &self.limiter
+    }
+
+    /// How many days a device token enrolled now is valid for.
+    pub fn token_days(&self) -> i64 {
+        self.token_days
+    }
+
+    /// Runs `f` with the storage on the blocking pool. No lock is taken here: the
+    /// storage lets reads and syncs of different streams run at once.
+    pub async fn with<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&dyn Storage) -> Result<T, ServerError> + Send + 'static,
+    ) -> Result<T, ServerError> {
+        let storage = self.storage.clone();
+        tokio::task::spawn_blocking(move || f(storage.as_ref()))
+            .await
+            .map_err(|e| ServerError::Internal(format!("a worker stopped: {e}")))?
+    }
+}
