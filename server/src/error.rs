@@ -104,12 +104,6 @@ impl From<StorageError> for ServerError {
     }
 }
 
-impl From<rusqlite::Error> for ServerError {
-    fn from(e: rusqlite::Error) -> Self {
-        ServerError::Internal(e.to_string())
-    }
-}
-
 impl IntoResponse for ServerError {
     fn into_response(self) -> Response {
         let details = match &self {
