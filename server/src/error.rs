@@ -105,12 +105,6 @@ impl From<StorageError> for ServerError {
     }
 }
 
-impl From<rusqlite::Error> for ServerError {
-    fn from(e: rusqlite::Error) -> Self {
-        ServerError::Internal(e.to_string())
-    }
-}
-
 impl ServerError {
     /// The body the API answers with.
     pub fn body(&self) -> ErrorBody {
