@@ -128,6 +128,12 @@ impl ServerError {
     }
 }
 
+impl From<crate::credentials::CredentialError> for ServerError {
+    fn from(e: crate::credentials::CredentialError) -> Self {
+        ServerError::Internal(e.to_string())
+    }
+}
+
 impl IntoResponse for ServerError {
     fn into_response(self) -> Response {
         if matches!(self, ServerError::Internal(_)) {

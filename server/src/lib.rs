@@ -6,6 +6,7 @@ pub mod api;
 pub mod app;
 pub mod audit;
 pub mod auth;
+pub mod credentials;
 pub mod demo;
 pub mod error;
 pub mod sign_in_limit;

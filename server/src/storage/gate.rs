@@ -4,7 +4,7 @@
 //! (The domain's own rules are checked by the store.) Accepted changes go into the
 //! receipt log in the same transaction.
 
-use super::sqlite::receipts::{Receipt, write_receipt};
+use super::receipts::{Receipt, write_receipt};
 use super::{Device, Team};
 use praxis_core::domain::access::{Access, Held, Place, access};
 use praxis_core::domain::envelope::Envelope;

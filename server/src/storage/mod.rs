@@ -4,6 +4,7 @@
 
 mod error;
 mod gate;
+mod receipts;
 mod sqlite;
 
 pub use error::{Result, StorageError};

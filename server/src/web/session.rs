@@ -37,7 +37,7 @@ pub fn set_cookie(name: &str, value: &str, max_age_seconds: i64) -> String {
 
 /// A new random token (for a session cookie or a CSRF field).
 pub fn random_token() -> Result<String, ServerError> {
-    new_token().map(|t| t.trim_start_matches("pxd_").to_string())
+    Ok(new_token()?.trim_start_matches("pxd_").to_string())
 }
 
 /// The person signed in to this browser; pages that need one take it as an argument,

@@ -151,8 +151,8 @@ pub fn browser_device_id(
     if let Some(id) = existing {
         return Ok(DeviceId(uuid_of(&id)?));
     }
-    let unusable = crate::auth::token_hash(
-        &crate::auth::new_token().map_err(|e| StorageError::Unusable(e.to_string()))?,
+    let unusable = crate::credentials::token_hash(
+        &crate::credentials::new_token().map_err(|e| StorageError::Unusable(e.to_string()))?,
     );
     let device = enrol_device(
         store,

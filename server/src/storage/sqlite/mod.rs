@@ -10,7 +10,6 @@ mod devices;
 mod people;
 mod readers;
 mod reads;
-pub(super) mod receipts;
 mod sessions;
 mod streams;
 mod writers;
@@ -19,6 +18,7 @@ pub use columns::timestamp;
 pub use readers::READERS;
 pub use writers::STREAM_LOCKS;
 
+use super::receipts;
 use super::*;
 use columns::now_millis;
 use praxis_core::domain::event::Event;

@@ -2,7 +2,6 @@
 //! and the events it carries. Whether a change came by sync or was recorded in the
 //! browser, its receipt is written here, in the transaction that applies it.
 
-use super::columns::blob;
 use praxis_core::domain::ids::{DeviceId, EventId, StreamId};
 use praxis_core::store::StoreError;
 use rusqlite::{Connection, params};
@@ -27,9 +26,9 @@ pub fn write_receipt(tx: &Connection, receipt: &Receipt<'_>) -> Result<(), Store
         "INSERT INTO receipts (stream, change_hash, device, received_at, events) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
     .execute(params![
-        blob(&receipt.stream.0),
+        receipt.stream.0.as_bytes().as_slice(),
         receipt.change_hash.to_string(),
-        blob(&receipt.device.0),
+        receipt.device.0.as_bytes().as_slice(),
         receipt.received_at,
         events,
     ])?;
