@@ -1,0 +1,353 @@
+//! Merging changes from another replica, through a `Gate` that may refuse them:
+//! all or nothing, folded incrementally or, when an event arrives out of order, by a
+//! rebuild of the stream's views in the same transaction.
+
+use super::*;
+
+impl Store {
+    /// Merges changes from another replica of a stream this device holds. Changes
+    /// already here change nothing. All or nothing: an unreadable event or one from
+    /// another stream refuses the whole merge.
+    pub fn merge_changes(
+        &mut self,
+        stream: StreamId,
+        changes: &[Vec<u8>],
+    ) -> Result<Merged, StoreError> {
+        let parsed = StreamDocument::parse_changes(changes)?;
+        let (mut document, seen) = self.take_document(stream)?;
+        let incoming = document.apply(parsed)?;
+        let tx = self.conn.transaction()?;
+        let before = self.clock;
+        match merge_in(&tx, &mut self.clock, stream, &incoming, None).and_then(|m| {
+            maybe_compact(&tx, stream, &mut document)?;
+            Ok(m)
+        }) {
+            Ok(merged) => {
+                tx.commit()?;
+                self.put_document(stream, document, seen);
+                Ok(merged)
+            }
+            Err(e) => {
+                self.clock = before;
+                Err(e)
+            }
+        }
+    }
+
+    /// Adds a stream known elsewhere (to merge into), starting from the shared genesis.
+    pub fn add_stream(
+        &mut self,
+        stream: StreamId,
+        kind: StreamKind,
+        name: &str,
+        collaborative: Option<StreamId>,
+    ) -> Result<(), StoreError> {
+        let exists: bool = self.conn.query_row(
+            "SELECT count(*) FROM streams WHERE id = ?1",
+            [uuid_blob(&stream.0)],
+            |r| r.get::<_, i64>(0),
+        )? > 0;
+        if exists {
+            return Ok(());
+        }
+        let saved = StreamDocument::genesis(stream)?.save();
+        let tx = self.conn.transaction()?;
+        insert_stream(&tx, stream, kind, name, collaborative, &saved)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Drops a stream's views and folds them again from its events.
+    pub fn rebuild_views(&mut self, stream: StreamId) -> Result<usize, StoreError> {
+        let tx = self.conn.transaction()?;
+        let n = rebuild_in(&tx, stream)?;
+        tx.commit()?;
+        Ok(n)
+    }
+
+    pub fn rebuild_all_views(&mut self) -> Result<usize, StoreError> {
+        // Not through `queries::streams`: it reads the summaries, which may be in the
+        // form an older fold wrote.
+        let streams: Vec<StreamId> = self
+            .conn
+            .prepare("SELECT id FROM streams ORDER BY id")?
+            .query_map([], |r| r.get::<_, Vec<u8>>(0))?
+            .map(|id| Ok(StreamId(blob_uuid(&id?)?)))
+            .collect::<Result<_, StoreError>>()?;
+        let tx = self.conn.transaction()?;
+        let mut n = 0;
+        for stream in streams {
+            n += rebuild_in(&tx, stream)?;
+        }
+        tx.commit()?;
+        Ok(n)
+    }
+}
+
+/// What a replica that trusts no one checks of each change it receives, beyond the
+/// domain's own rules (see `Store::receive_sync_message`).
+pub trait Gate {
+    /// Whether the change and the event it carries may be accepted; why not if not.
+    fn admit(&mut self, change: &IncomingChange, event: &Envelope) -> Result<(), String>;
+    /// Called inside the merging transaction once every change is admitted.
+    fn accepted(&mut self, tx: &Connection, changes: &[IncomingChange]) -> Result<(), StoreError>;
+}
+
+/// A change a gated merge refused, and why.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RefusedChange {
+    pub change: String,
+    pub event: Option<EventId>,
+    pub kind: Option<String>,
+    pub reason: String,
+}
+
+pub(super) fn merge_in(
+    tx: &Transaction,
+    clock: &mut Hlc,
+    stream: StreamId,
+    incoming: &[IncomingChange],
+    mut gate: Option<&mut dyn Gate>,
+) -> Result<Merged, StoreError> {
+    let (last_hlc, last_id): (i64, Vec<u8>) = tx
+        .query_row(
+            "SELECT last_applied_hlc, last_applied_id FROM streams WHERE id = ?1",
+            [uuid_blob(&stream.0)],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .ok_or(StoreError::UnknownStream(stream))?;
+    let last = if last_id.is_empty() {
+        None
+    } else {
+        Some((Hlc::from_sort_key(last_hlc), EventId(blob_uuid(&last_id)?)))
+    };
+    let mut refused = Vec::new();
+    let mut new_events = Vec::new();
+    for change in incoming {
+        let refuse =
+            |refused: &mut Vec<RefusedChange>, event: Option<&Envelope>, reason: String| {
+                refused.push(RefusedChange {
+                    change: change.hash.to_string(),
+                    event: event.map(|e| e.id),
+                    kind: event.map(|e| e.kind_name().to_string()),
+                    reason,
+                })
+            };
+        if change.events.len() != 1 || change.foreign_ops > 0 {
+            let reason = format!(
+                "a change must append exactly one event and nothing else; this one appends {} and makes {} other operations",
+                change.events.len(),
+                change.foreign_ops
+            );
+            if gate.is_none() {
+                return Err(StoreError::BadChange(reason));
+            }
+            refuse(&mut refused, None, reason);
+            continue;
+        }
+        for bytes in &change.events {
+            let envelope = match Envelope::decode(bytes) {
+                Ok(e) => e,
+                Err(e) if gate.is_some() => {
+                    refuse(&mut refused, None, e.to_string());
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            if envelope.stream != stream {
+                if gate.is_some() {
+                    refuse(
+                        &mut refused,
+                        Some(&envelope),
+                        format!("the event belongs to stream {}", envelope.stream),
+                    );
+                    continue;
+                }
+                return Err(StoreError::WrongStream {
+                    expected: stream,
+                    found: envelope.stream,
+                });
+            }
+            if let Some(g) = gate.as_deref_mut() {
+                if envelope.event().is_none() {
+                    let reason = format!(
+                        "schema version {} is not one this server knows",
+                        envelope.schema
+                    );
+                    refuse(&mut refused, Some(&envelope), reason);
+                    continue;
+                }
+                if let Err(reason) = g.admit(change, &envelope) {
+                    refuse(&mut refused, Some(&envelope), reason);
+                    continue;
+                }
+            }
+            new_events.push((envelope, bytes));
+        }
+    }
+    new_events.sort_by_key(|(e, _)| e.order_key());
+    let in_order = match (last, new_events.first()) {
+        (Some(last), Some((first, _))) => first.order_key() > last,
+        _ => true,
+    };
+    let mut views = SqliteViews::new(tx, stream, new_events.len());
+    let mut context = LazyContext::new(stream);
+    let mut added = 0;
+    let mut newest = last;
+    for (envelope, bytes) in &new_events {
+        if gate.is_some()
+            && let Some(event) = envelope.event()
+        {
+            let collaborative = context.for_event(tx, &mut views, event)?;
+            if let Err(refusal) = validate(event, &mut views, collaborative, Mode::Replica) {
+                refused.push(RefusedChange {
+                    change: String::new(),
+                    event: Some(envelope.id),
+                    kind: Some(envelope.kind_name().to_string()),
+                    reason: refusal.to_string(),
+                });
+                continue;
+            }
+        }
+        *clock = clock.observe(envelope.recorded_at);
+        let founding = views.founding();
+        if insert_event(tx, envelope, bytes, founding)? {
+            added += 1;
+            fold::apply(&mut views, envelope);
+            if let Some(Event::ProjectStarted(p)) = envelope.event() {
+                tx.execute(
+                    "UPDATE streams SET name = ?1, collaborative = ?2 WHERE id = ?3",
+                    params![
+                        format!("{} ({})", p.title, p.team),
+                        uuid_blob(&p.collaborative.0),
+                        uuid_blob(&stream.0)
+                    ],
+                )?;
+            }
+            newest = newest.max(Some(envelope.order_key()));
+        }
+    }
+    if !refused.is_empty() {
+        return Err(StoreError::ChangesRefused(refused));
+    }
+    let summary = views.flush()?;
+    drop(views);
+    // Only changes the document did not have arrive here, so none is stored already.
+    let mut changes = StoredChanges::after(tx, stream)?;
+    for change in incoming {
+        changes.insert(tx, &change.hash, &change.raw)?;
+    }
+    let rebuilt = !in_order && added > 0;
+    if rebuilt {
+        rebuild_in(tx, stream)?;
+    }
+    if let Some(g) = gate {
+        g.accepted(tx, incoming)?;
+    }
+    // A rebuild wrote the summary it folded; otherwise write the one folded here.
+    let summary = if rebuilt { None } else { summary };
+    update_stream(
+        tx,
+        stream,
+        summary.as_deref(),
+        newest,
+        incoming.len() as i64,
+    )?;
+    Ok(Merged {
+        changes: incoming.len(),
+        events: added,
+        rebuilt,
+    })
+}
+
+/// Folds the stream's events again, in order, in memory, and makes the stored views
+/// equal to what it folded: writes the records whose encoding differs from the stored
+/// one (after a change to the fold, every record; usually none) and deletes those the
+/// fold no longer makes.
+pub(super) fn rebuild_in(tx: &Transaction, stream: StreamId) -> Result<usize, StoreError> {
+    let mut views = MemoryViews::new(stream);
+    let mut count = 0;
+    {
+        let mut stmt =
+            tx.prepare_cached("SELECT bytes FROM events WHERE stream = ?1 ORDER BY hlc, id")?;
+        let mut rows = stmt.query([uuid_blob(&stream.0)])?;
+        while let Some(row) = rows.next()? {
+            let bytes = row.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?;
+            let envelope = Envelope::decode(bytes)
+                .map_err(|e| StoreError::Corrupt(format!("a stored event: {e}")))?;
+            fold::apply(&mut views, &envelope);
+            count += 1;
+        }
+    }
+    // In id order, as the map keeps them.
+    let ids: Vec<EventId> = views.records.keys().copied().collect();
+    let mut unchanged = vec![false; ids.len()];
+    let mut gone = Vec::new();
+    let ends = ids
+        .first()
+        .zip(ids.last())
+        .map(|(first, last)| [uuid_blob(&first.0).to_vec(), uuid_blob(&last.0).to_vec()]);
+    let stream_blob = uuid_blob(&stream.0);
+    if let Some([first, last]) = &ends {
+        // The stored records from the first id folded to the last, read in the order
+        // they are kept (by id), not looked up one by one through the index on the
+        // stream (`+stream` keeps the planner off it).
+        let mut encoded = Vec::new();
+        let mut stmt = tx.prepare_cached(
+            "SELECT id, body FROM records WHERE id BETWEEN ?1 AND ?2 AND +stream = ?3",
+        )?;
+        let mut rows = stmt.query(params![first, last, stream_blob])?;
+        while let Some(row) = rows.next()? {
+            let id = row.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?;
+            let id = EventId(blob_uuid(id)?);
+            match ids.binary_search(&id) {
+                Ok(i) => {
+                    codec::encode_record_into(&views.records[&id], &mut encoded);
+                    let body = row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
+                    unchanged[i] = body == encoded.as_slice();
+                }
+                Err(_) => gone.push(id),
+            }
+        }
+    }
+    {
+        // Stored records outside that range are not made by the fold.
+        let mut stmt = tx.prepare_cached(
+            "SELECT id FROM records WHERE stream = ?1 AND (?2 IS NULL OR id < ?2 OR id > ?3)",
+        )?;
+        let (first, last) = match &ends {
+            Some([first, last]) => (Some(first.as_slice()), Some(last.as_slice())),
+            None => (None, None),
+        };
+        let mut rows = stmt.query(params![stream_blob, first, last])?;
+        while let Some(row) = rows.next()? {
+            let id = row.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?;
+            gone.push(EventId(blob_uuid(id)?));
+        }
+    }
+    let mut delete = tx.prepare_cached("DELETE FROM records WHERE id = ?1")?;
+    for id in &gone {
+        delete.execute([uuid_blob(&id.0)])?;
+    }
+    let mut write = tx.prepare_cached(
+        "INSERT INTO records (id, stream, kind, parent, position, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (id) DO UPDATE SET stream = excluded.stream, kind = excluded.kind,
+             parent = excluded.parent, position = excluded.position, body = excluded.body",
+    )?;
+    for (id, _) in ids.iter().zip(&unchanged).filter(|(_, same)| !**same) {
+        let record = &views.records[id];
+        write.execute(params![
+            uuid_blob(&record.id.0),
+            uuid_blob(&stream.0),
+            record.kind.name(),
+            record.parent.map(|p| uuid_blob(&p.0).to_vec()),
+            record.created.at.sort_key(),
+            codec::encode_record(record),
+        ])?;
+    }
+    let summary =
+        postcard::to_stdvec(&views.summary).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    update_stream(tx, stream, Some(&summary), None, 0)?;
+    Ok(count)
+}
