@@ -1,9 +1,13 @@
 //! What Praxis's tests and benches share: a store with a project and a generator of
-//! valid events to grow it, and summaries of timings. Test code only: it panics with a
-//! sentence when a fixture cannot be made.
+//! valid events to grow it, the real server as a process with a fixture of people in
+//! every role, phones as real client stores, valid records of every kind, and
+//! summaries of timings. Test code only: it panics with a sentence when a fixture
+//! cannot be made.
 
 mod generator;
 mod project;
+pub mod records;
+pub mod server;
 mod timing;
 
 pub use generator::{Generator, charter, ratio_measure, unit_measure};
@@ -18,4 +22,22 @@ pub fn tempdir() -> TempDir {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/tmp");
     std::fs::create_dir_all(&root).expect("create target/tmp for temporary directories");
     tempfile::tempdir_in(root).expect("a temporary directory")
+}
+
+/// A binary of the workspace, as `cargo test --workspace` built it beside the test
+/// binaries (`target/<profile>/`). Tests in one crate cannot name another crate's
+/// binaries through cargo, so they find them here.
+pub fn binary(name: &str) -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("test binaries live in target/<profile>/deps");
+    let path = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        path.exists(),
+        "{name} is not built at {}: run the tests with `cargo test --workspace` (or `scripts/test`), which builds every binary the tests start",
+        path.display()
+    );
+    path
 }

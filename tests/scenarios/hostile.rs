@@ -3,12 +3,10 @@
 //! is applied, and the server keeps serving.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{Phone, TestServer, fixture, start_project};
 use praxis_core::domain::event::*;
 use praxis_core::domain::ids::{DeviceId, PersonId, StreamId};
 use praxis_core::store::{Identity, Store, queries};
+use praxis_testkit::server::{Phone, TestServer, fixture, start_project};
 use reqwest::StatusCode;
 use reqwest::blocking::Client;
 use time::macros::date;

@@ -3,12 +3,10 @@
 //! resolved.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{Phone, TestServer, fixture, start_project};
 use praxis_core::domain::event::*;
 use praxis_core::domain::record::Stage;
 use praxis_core::store::queries;
+use praxis_testkit::server::{Phone, TestServer, fixture, start_project};
 use time::macros::date;
 
 fn plan() -> Plan {

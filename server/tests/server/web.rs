@@ -5,14 +5,12 @@
 //! CSRF tokens), recalculated limits, and CSV exports read back against the views.
 //! The server is the real binary with the demo collaborative seeded.
 
-mod common;
-
-use common::TestServer;
 use praxis_core::domain::event::{Event, EventKind};
 use praxis_core::domain::ids::{EventId, PersonId, StreamId};
 use praxis_core::domain::record::StreamKind;
 use praxis_server::demo::DEMO_PASSWORD;
 use praxis_server::storage::{SqliteStorage, Storage};
+use praxis_testkit::server::TestServer;
 use reqwest::StatusCode;
 use reqwest::blocking::Client;
 use std::collections::HashMap;

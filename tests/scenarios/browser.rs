@@ -7,13 +7,11 @@
 //! team's pages. Everything is done as a person would: typing, clicking links and
 //! buttons.
 
-mod common;
-
-use common::TestServer;
 use fantoccini::{Client, ClientBuilder, Locator};
 use praxis_core::domain::record::StreamKind;
 use praxis_server::demo::DEMO_PASSWORD;
 use praxis_server::storage::{SqliteStorage, Storage};
+use praxis_testkit::server::TestServer;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;

@@ -4,15 +4,13 @@
 //! the bundle and the access log; and an auditor can record nothing.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{Phone, TestServer, fixture, start_project};
 use praxis_core::audit::bundle;
 use praxis_core::domain::event::*;
 use praxis_core::domain::ids::{EventId, StreamId};
 use praxis_core::domain::role::Role;
 use praxis_core::store::{Store, queries};
 use praxis_server::storage::{SqliteStorage, Storage};
+use praxis_testkit::server::{Phone, TestServer, fixture, start_project};
 use serde_json::Value;
 use time::macros::date;
 

@@ -9,14 +9,11 @@
 //! The random moments come from a seed printed at the start; set `CRASH_SEED` to
 //! replay one.
 
-mod common;
-mod records;
-
-use common::{Phone, TestServer, fixture};
 use praxis_core::domain::event::Event;
 use praxis_core::domain::ids::{DeviceId, EventId, StreamId};
 use praxis_core::store::queries;
 use praxis_core::sync::{NoProgress, Retry, Server};
+use praxis_testkit::server::{Phone, TestServer, fixture};
 use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
@@ -57,9 +54,9 @@ fn record(phone: &mut Phone, stream: StreamId, n: usize, recorded: &mut Vec<Even
     let events: Vec<Event> = (0..n)
         .map(|i| {
             if i % 10 == 9 {
-                records::plan("Try the guide on another visit")
+                praxis_testkit::records::plan("Try the guide on another visit")
             } else {
-                records::observation(&format!("Visit note {}", recorded.len() + i))
+                praxis_testkit::records::observation(&format!("Visit note {}", recorded.len() + i))
             }
         })
         .collect();
@@ -146,7 +143,8 @@ fn killing_the_server_in_the_middle_of_syncs_loses_nothing() {
         let phone = &mut phones[i];
         phone.sync();
         if !projects.contains_key(team) {
-            let stream = common::start_project(&mut phone.store, fx.collaborative, team);
+            let stream =
+                praxis_testkit::server::start_project(&mut phone.store, fx.collaborative, team);
             let founding = queries::summary(phone.store.connection(), stream)
                 .expect("summary")
                 .founding
@@ -232,7 +230,7 @@ fn killing_the_server_in_the_middle_of_syncs_loses_nothing() {
             .flat_map(|i| recorded[*i].iter().copied())
             .collect();
         expected.sort();
-        let on_server = records::server_event_ids(
+        let on_server = praxis_testkit::records::server_event_ids(
             &server.get_json(&format!("/api/v1/streams/{stream}/events"), &reader.token),
         );
         assert_eq!(
@@ -281,7 +279,10 @@ fn killing_the_server_in_the_middle_of_syncs_loses_nothing() {
         let records = queries::all_records(first.store.connection(), *stream).expect("records");
         for i in &mine {
             let phone = &phones[*i];
-            assert_eq!(records::event_ids(&phone.store, *stream), expected);
+            assert_eq!(
+                praxis_testkit::records::event_ids(&phone.store, *stream),
+                expected
+            );
             assert!(
                 queries::all_records(phone.store.connection(), *stream).expect("records")
                     == records,

@@ -1,6 +1,5 @@
 //! Valid records of every kind the end-to-end scenarios record, and small helpers
 //! around a phone's store, shared by the authorization, schedule and crash tests.
-#![allow(dead_code)]
 
 use praxis_core::domain::event::*;
 use praxis_core::domain::ids::{EventId, StreamId};

@@ -5,9 +5,6 @@
 //! type is documented field by field: what the type writes, with every optional field
 //! present and absent, is checked against the document's schema for the route.
 
-mod common;
-
-use common::{TestServer, fixture};
 use praxis_core::domain::ids::{DeviceId, EventId, PersonId, StreamId};
 use praxis_core::domain::record::StreamKind;
 use praxis_core::protocol::audit::{
@@ -17,6 +14,7 @@ use praxis_core::protocol::audit::{
 use praxis_core::protocol::{
     Enrolled, EnrolmentRequest, ErrorBody, RefusedDetail, StreamEntry, StreamList,
 };
+use praxis_testkit::server::{TestServer, fixture};
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};

@@ -14,15 +14,12 @@
 //! change otherwise.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-mod records;
-
-use common::{PASSWORD, Phone, TestServer, fixture, person};
 use praxis_core::domain::event::{Event, Scope};
 use praxis_core::domain::ids::{EventId, StreamId};
 use praxis_core::domain::role::Role;
 use praxis_core::store::{Identity, Store, queries};
 use praxis_server::storage::{SqliteStorage, Storage};
+use praxis_testkit::server::{PASSWORD, Phone, TestServer, fixture, person};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
@@ -233,7 +230,7 @@ impl World {
     }
 
     fn message(&self, send: Send) -> (StreamId, Vec<Event>) {
-        use records::*;
+        use praxis_testkit::records::*;
         match send {
             Send::PackageItemInC => (self.c, vec![package_item("Ask what matters first")]),
             Send::ObservationInN => (self.n, vec![observation("Son joined the visit")]),
@@ -613,7 +610,7 @@ fn every_route_answers_every_role_as_the_matrix_says() {
         .store
         .record(
             fx.collaborative,
-            records::package_item("Risk conversations"),
+            praxis_testkit::records::package_item("Risk conversations"),
         )
         .expect("package item")
         .id;
@@ -622,12 +619,13 @@ fn every_route_answers_every_role_as_the_matrix_says() {
     let mut south = Phone::enrol(dir.path(), &server.url, "practitioner2-south");
     let project = |phone: &mut Phone, team: &str| {
         phone.sync();
-        let stream = common::start_project(&mut phone.store, fx.collaborative, team);
+        let stream =
+            praxis_testkit::server::start_project(&mut phone.store, fx.collaborative, team);
         let mut record = |event| phone.store.record(stream, event).expect("record").id;
-        let cycle = record(records::plan("Try the guide"));
-        let measure = record(records::measure("Visits with a plan"));
-        let report = record(records::report());
-        record(records::observation("First visit"));
+        let cycle = record(praxis_testkit::records::plan("Try the guide"));
+        let measure = record(praxis_testkit::records::measure("Visits with a plan"));
+        let report = record(praxis_testkit::records::report());
+        record(praxis_testkit::records::observation("First visit"));
         let reports = phone.sync();
         assert!(reports.iter().all(|r| r.synced()), "{reports:?}");
         (stream, cycle, measure, report)

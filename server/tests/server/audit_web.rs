@@ -5,15 +5,13 @@
 //! the auditor role are refused the pages.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::TestServer;
 use praxis_core::audit::bundle;
 use praxis_core::domain::event::EventKind;
 use praxis_core::domain::ids::StreamId;
 use praxis_core::domain::record::StreamKind;
 use praxis_server::demo::DEMO_PASSWORD;
 use praxis_server::storage::{SqliteStorage, Storage};
+use praxis_testkit::server::TestServer;
 use reqwest::blocking::Client;
 use std::collections::HashMap;
 

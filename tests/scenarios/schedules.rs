@@ -9,10 +9,6 @@
 //! One server runs for the whole property; every case gets its own collaborative,
 //! team, people and phones, so cases do not see each other's streams.
 
-mod common;
-mod records;
-
-use common::{Phone, TestServer, person};
 use praxis_core::domain::event::{
     ChangeIdea, CollaborativeFounded, Decision, Event, EventKind, EvidenceKind, EvidenceLink,
     EvidenceSource, Scope,
@@ -21,6 +17,7 @@ use praxis_core::domain::ids::{EventId, StreamId};
 use praxis_core::domain::role::Role;
 use praxis_core::store::queries;
 use praxis_server::storage::{SqliteStorage, Storage};
+use praxis_testkit::server::{Phone, TestServer, person};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use std::path::Path;
@@ -133,11 +130,17 @@ fn record(
     measure: EventId,
 ) -> (StreamId, EventId) {
     let (stream, event) = match what {
-        What::Observation => (project, records::observation("Seen on a visit")),
-        What::Measurement(n) => (project, records::measurement(measure, n)),
-        What::Cycle => (project, records::plan("Try the guide again")),
+        What::Observation => (
+            project,
+            praxis_testkit::records::observation("Seen on a visit"),
+        ),
+        What::Measurement(n) => (project, praxis_testkit::records::measurement(measure, n)),
+        What::Cycle => (
+            project,
+            praxis_testkit::records::plan("Try the guide again"),
+        ),
         What::Act(decision) => {
-            let heads = records::act_heads(&phone.store, cycle);
+            let heads = praxis_testkit::records::act_heads(&phone.store, cycle);
             if heads.len() > 1 {
                 let event = Event::Resolution {
                     subject: cycle,
@@ -147,12 +150,15 @@ fn record(
                 };
                 (project, event)
             } else {
-                (project, records::acted(cycle, heads, decision))
+                (
+                    project,
+                    praxis_testkit::records::acted(cycle, heads, decision),
+                )
             }
         }
         What::Package if device == COORDINATOR => (
             collaborative,
-            records::package_item("Ask what matters first"),
+            praxis_testkit::records::package_item("Ask what matters first"),
         ),
         What::Package => {
             let newest = queries::records_of_kind(
@@ -204,7 +210,8 @@ fn run_case(
     // The project, a measure and a studied cycle, on every phone.
     sync(&mut phones[PRACTITIONER])?;
     let phone = &mut phones[PRACTITIONER];
-    let project = common::start_project(&mut phone.store, collaborative, "Northside");
+    let project =
+        praxis_testkit::server::start_project(&mut phone.store, collaborative, "Northside");
     let founding = queries::summary(phone.store.connection(), project)
         .expect("summary")
         .founding
@@ -215,16 +222,16 @@ fn run_case(
         recorded.push((project, id));
         id
     };
-    let measure = setup(records::measure("Visits with a plan"));
-    let cycle = setup(records::plan("Try the guide"));
-    setup(records::done(cycle));
-    setup(records::studied(cycle));
+    let measure = setup(praxis_testkit::records::measure("Visits with a plan"));
+    let cycle = setup(praxis_testkit::records::plan("Try the guide"));
+    setup(praxis_testkit::records::done(cycle));
+    setup(praxis_testkit::records::studied(cycle));
     for phone in &mut phones {
         sync(phone)?;
     }
     let coordinator_token = phones[COORDINATOR].token.clone();
     let server_ids = |stream: StreamId| {
-        records::server_event_ids(&server.get_json(
+        praxis_testkit::records::server_event_ids(&server.get_json(
             &format!("/api/v1/streams/{stream}/events"),
             &coordinator_token,
         ))
@@ -271,7 +278,7 @@ fn run_case(
         let first = queries::all_records(phones[0].store.connection(), stream).expect("records");
         for (device, phone) in phones.iter().enumerate() {
             prop_assert_eq!(
-                &records::event_ids(&phone.store, stream),
+                &praxis_testkit::records::event_ids(&phone.store, stream),
                 &expected,
                 "device {} holds every event of stream {} exactly once",
                 device,

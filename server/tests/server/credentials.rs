@@ -2,12 +2,10 @@
 //! Wrong passwords, repeated failures, expired tokens and revoked phones: each refused
 //! with a message that says what to do.
 
-mod common;
-
-use common::{PASSWORD, Phone, TestServer, fixture};
 use praxis_core::store::Store;
 use praxis_core::sync::{NoProgress, Retry, Server, SyncError};
 use praxis_server::storage::{SqliteStorage, Storage};
+use praxis_testkit::server::{PASSWORD, Phone, TestServer, fixture};
 use reqwest::blocking::Client;
 use std::sync::atomic::AtomicBool;
 

@@ -1,7 +1,6 @@
 //! The harness for end-to-end tests: a real `praxis-server` process on 127.0.0.1 with
 //! a temporary data directory, people and teams set up through the same storage the
 //! administrator's commands use, and phones as real client stores.
-#![allow(dead_code)]
 
 use praxis_core::domain::event::{CollaborativeFounded, ProjectStarted, Scope};
 use praxis_core::domain::ids::{EventId, StreamId};
@@ -33,7 +32,7 @@ impl TestServer {
 
     /// Starts the server with extra `serve` options.
     pub fn start_with(data_dir: &Path, options: &[&str]) -> TestServer {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_praxis-server"))
+        let mut child = Command::new(crate::binary("praxis-server"))
             .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
             .args(options)

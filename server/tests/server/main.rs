@@ -1,0 +1,10 @@
+//! The server's own integration tests, in one binary: the audit routes and pages, reads
+//! running beside syncs, credentials, the demo seed and the web pages. Scenarios that
+//! span phones, browsers and bindings are in the workspace's `tests/` crate.
+
+mod audit;
+mod audit_web;
+mod concurrency;
+mod credentials;
+mod demo;
+mod web;

@@ -1,0 +1,16 @@
+//! Praxis end to end: every scenario that spans more than one crate, in one binary
+//! (linking SQLCipher, OpenSSL and Automerge once): the workspace's architecture, the
+//! field (phones offline, then syncing), schedules, crashes of the server, hostile
+//! devices, the authorization matrix, the browser, the Python bindings and the OpenAPI
+//! document. The server and the bindings' generator are the binaries `cargo test
+//! --workspace` builds.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod architecture;
+mod authorization;
+mod browser;
+mod crash;
+mod field;
+mod hostile;
+mod openapi;
+mod schedules;
