@@ -356,3 +356,22 @@ fn audit(store: &Store, command: &AuditCommand) -> Result<Output> {
 fn unreachable_verify() -> Result<Output> {
     Err(anyhow!("verify is handled before the store is opened"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::query;
+
+    #[test]
+    fn a_query_carries_only_the_values_given_encoded_as_the_server_decodes_them() {
+        assert_eq!(query(&[("stream", &None), ("to", &None)]), "");
+        let query = query(&[
+            ("person", &Some("Zoë Adeyemi & co".into())),
+            ("team", &None),
+            ("from", &Some("2026-03-10T17:40:00+01:00".into())),
+        ]);
+        assert_eq!(
+            query,
+            "?person=Zo%C3%AB+Adeyemi+%26+co&from=2026-03-10T17%3A40%3A00%2B01%3A00"
+        );
+    }
+}

@@ -120,3 +120,84 @@ pub fn integrity<F>(integrity: &Integrity<F>) -> String {
     text.extend(integrity.problems.iter().map(|p| format!("  - {p}")));
     text.join("\n")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use praxis_core::domain::ids::{DeviceId, EventId, PersonId, StreamId};
+    use praxis_core::protocol::audit::{DeviceRef, PersonRef};
+
+    fn asha() -> PersonRef {
+        PersonRef {
+            id: PersonId::new(),
+            username: Some("asha".into()),
+            name: "Asha Rao".into(),
+        }
+    }
+
+    fn phone() -> DeviceRef {
+        DeviceRef {
+            id: DeviceId::new(),
+            name: "Asha's phone".into(),
+        }
+    }
+
+    #[test]
+    fn a_late_event_and_a_read_are_each_a_line_with_who_where_and_when() {
+        let event_id = EventId::new();
+        let record = EventId::new();
+        let entries = [
+            TimelineEntry::Event(EventEntry {
+                stream: StreamId::new(),
+                stream_name: "Falls".into(),
+                event_id,
+                kind: "cycle-acted".into(),
+                author: asha(),
+                roles: vec!["member".into(), "lead".into()],
+                device: phone(),
+                recorded_at: "2026-03-10T09:00:00Z".into(),
+                received_at: "2026-03-10T17:40:00Z".into(),
+                received_from: Some(phone()),
+                recorded_on_server: false,
+                delay_seconds: 31_200,
+                late: true,
+                receipt: Some(4),
+                change_hash: None,
+                content: None,
+            }),
+            TimelineEntry::Access(AccessEntry {
+                seq: 1,
+                stream: StreamId::new(),
+                stream_name: Some("Falls".into()),
+                at: "2026-03-11T08:00:00Z".into(),
+                person: asha(),
+                device: phone(),
+                route: "GET /api/v1/cycles/{id}".into(),
+                record: Some(record),
+            }),
+        ];
+        assert_eq!(
+            timeline(&entries),
+            format!(
+                "2026-03-10T17:40:00Z  LATE    {event_id}  cycle-acted by Asha Rao (member, lead) on Asha's phone, recorded 2026-03-10T09:00:00Z, reached the office 31200 s later\n\
+                 2026-03-11T08:00:00Z  read    Asha Rao on Asha's phone: GET /api/v1/cycles/{{id}} ({record})"
+            )
+        );
+        assert_eq!(timeline(&[]), "Nothing in the timeline matches.");
+    }
+
+    #[test]
+    fn a_broken_history_lists_each_problem() {
+        let stream = StreamId::new();
+        let broken = Integrity {
+            stream,
+            intact: false,
+            problems: vec!["receipt 3 is missing".into()],
+            verification: (),
+        };
+        assert_eq!(
+            integrity(&broken),
+            format!("Stream {stream}: its history is NOT intact:\n  - receipt 3 is missing")
+        );
+    }
+}
