@@ -2,13 +2,18 @@
 //! this enrolled device's token (the auditor role is needed there); `verify` checks an
 //! audit bundle with no server, no network and no store.
 
+mod text;
+
 use crate::exit::Exit;
 use crate::render::Output;
 use anyhow::{Context as _, Result, anyhow, bail};
 use clap::{Args, Subcommand};
 use praxis_core::audit::bundle;
+use praxis_core::protocol::audit::{AsItStood, DecisionContext, Decisions, Integrity, Timeline};
 use praxis_core::store::{Store, queries};
 use praxis_core::sync::{Retry, Server};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -116,28 +121,20 @@ pub struct AccessArgs {
     pub to: Option<String>,
 }
 
-/// Percent-encodes a query value.
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
+/// A query string (`?stream=…&from=…`) of the values given, or nothing when none is.
+/// Encoded by `form_urlencoded`, as the server's `Query` extractor decodes it.
 fn query(pairs: &[(&str, &Option<String>)]) -> String {
-    let parts: Vec<String> = pairs
-        .iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={}", encode(v))))
-        .collect();
-    if parts.is_empty() {
-        String::new()
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (key, value) in pairs {
+        if let Some(value) = value {
+            query.append_pair(key, value);
+        }
+    }
+    let query = query.finish();
+    if query.is_empty() {
+        query
     } else {
-        format!("?{}", parts.join("&"))
+        format!("?{query}")
     }
 }
 
@@ -165,80 +162,25 @@ fn record_id(text: &str) -> Result<String> {
         })
 }
 
-fn read_json(server: &Server, store: &Store, path: &str) -> Result<Value> {
+/// The server's answer to `path`, read as the protocol type it answers with.
+fn read<T: DeserializeOwned>(server: &Server, store: &Store, path: &str) -> Result<T> {
     let bytes = server
         .read(store, path)
         .with_context(|| "the audit trail could not be read")?;
-    serde_json::from_slice(&bytes).with_context(|| format!("the server's answer to {path}"))
+    serde_json::from_slice(&bytes).with_context(|| {
+        format!(
+            "the server's answer to {path} is not what this version of praxis reads; update praxis to the server's version"
+        )
+    })
 }
 
-fn text_of(value: &Value, key: &str) -> String {
-    match &value[key] {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
-}
-
-fn timeline_text(entries: &[Value]) -> String {
-    let mut lines = Vec::new();
-    for e in entries {
-        if e["entry"] == "access" {
-            let place = format!("on {}", text_of(&e["device"], "name"));
-            lines.push(format!(
-                "{}  read    {} {}: {}{}",
-                text_of(e, "at"),
-                text_of(&e["person"], "name"),
-                place,
-                text_of(e, "route"),
-                e["record"]
-                    .as_str()
-                    .map(|r| format!(" ({r})"))
-                    .unwrap_or_default()
-            ));
-        } else {
-            let roles: Vec<String> = e["roles"]
-                .as_array()
-                .map(|r| {
-                    r.iter()
-                        .filter_map(|x| x.as_str().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default();
-            lines.push(format!(
-                "{}  {}  {}  {} by {} ({}) on {}, recorded {}{}",
-                text_of(e, "received_at"),
-                if e["late"] == true {
-                    "LATE  "
-                } else {
-                    "      "
-                },
-                text_of(e, "event_id"),
-                text_of(e, "kind"),
-                text_of(&e["author"], "name"),
-                if roles.is_empty() {
-                    "no role".into()
-                } else {
-                    roles.join(", ")
-                },
-                text_of(&e["device"], "name"),
-                text_of(e, "recorded_at"),
-                if e["late"] == true {
-                    format!(
-                        ", reached the office {} s later",
-                        text_of(e, "delay_seconds")
-                    )
-                } else {
-                    String::new()
-                }
-            ));
-        }
-    }
-    if lines.is_empty() {
-        "Nothing in the timeline matches.".into()
-    } else {
-        lines.join("\n")
-    }
+/// An answer shown as the text made of it, and as itself with `--json`.
+fn answer<T: Serialize>(value: &T, text: String, exit: Exit) -> Result<Output> {
+    Ok(Output {
+        json: serde_json::to_value(value).context("the server's answer could not be shown")?,
+        text,
+        exit,
+    })
 }
 
 fn verify(path: &Path) -> Result<Output> {
@@ -278,14 +220,6 @@ fn verify(path: &Path) -> Result<Output> {
     })
 }
 
-fn pretty(value: Value) -> Output {
-    Output {
-        text: serde_json::to_string_pretty(&value).unwrap_or_default(),
-        json: value,
-        exit: Exit::Done,
-    }
-}
-
 /// Runs an audit command. `verify` opens nothing but the bundle.
 pub fn run(store_path: &Path, command: &AuditCommand) -> Result<Output> {
     if let AuditCommand::Verify { bundle } = command {
@@ -319,13 +253,8 @@ fn audit(store: &Store, command: &AuditCommand) -> Result<Output> {
                     ("to", &a.to),
                 ])
             );
-            let value = read_json(&server, store, &path)?;
-            let entries = value["entries"].as_array().cloned().unwrap_or_default();
-            Ok(Output {
-                text: timeline_text(&entries),
-                json: value,
-                exit: Exit::Done,
-            })
+            let timeline: Timeline = read(&server, store, &path)?;
+            answer(&timeline, text::timeline(&timeline.entries), Exit::Done)
         }
         AuditCommand::Access(a) => {
             let stream = a
@@ -342,13 +271,8 @@ fn audit(store: &Store, command: &AuditCommand) -> Result<Output> {
                     ("to", &a.to),
                 ])
             );
-            let value = read_json(&server, store, &path)?;
-            let entries = value["entries"].as_array().cloned().unwrap_or_default();
-            Ok(Output {
-                text: timeline_text(&entries),
-                json: value,
-                exit: Exit::Done,
-            })
+            let timeline: Timeline = read(&server, store, &path)?;
+            answer(&timeline, text::timeline(&timeline.entries), Exit::Done)
         }
         AuditCommand::AsItStood(a) => {
             let stream = stream_id(store, &a.stream)?;
@@ -363,108 +287,39 @@ fn audit(store: &Store, command: &AuditCommand) -> Result<Output> {
                     ("id", &id),
                 ])
             );
-            Ok(pretty(read_json(&server, store, &path)?))
+            let stood: AsItStood<Value> = read(&server, store, &path)?;
+            let text = serde_json::to_string_pretty(&stood).unwrap_or_default();
+            answer(&stood, text, Exit::Done)
         }
         AuditCommand::Decisions { stream } => {
             let stream = stream_id(store, stream)?;
-            let value = read_json(
+            let listed: Decisions = read(
                 &server,
                 store,
                 &format!("/api/v1/audit/streams/{stream}/decisions"),
             )?;
-            let text = value["decisions"]
-                .as_array()
-                .map(|d| {
-                    d.iter()
-                        .map(|x| {
-                            format!(
-                                "{}  {}  {} by {}: {}",
-                                text_of(x, "recorded_at"),
-                                text_of(x, "event_id"),
-                                text_of(x, "kind"),
-                                text_of(&x["author"], "name"),
-                                text_of(x, "title")
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                        .join("\n")
-                })
-                .unwrap_or_default();
-            Ok(Output {
-                text: if text.is_empty() {
-                    "No decisions recorded in this stream.".into()
-                } else {
-                    text
-                },
-                json: value,
-                exit: Exit::Done,
-            })
+            answer(&listed, text::decisions(&listed.decisions), Exit::Done)
         }
         AuditCommand::Decision { id } => {
             let id = record_id(id)?;
-            let value = read_json(&server, store, &format!("/api/v1/audit/decisions/{id}"))?;
-            let d = &value["decision"];
-            let mut text = vec![format!(
-                "{} by {} on {}, recorded {}, reached the office {}",
-                text_of(d, "kind"),
-                text_of(&d["author"], "name"),
-                text_of(&d["device"], "name"),
-                text_of(d, "recorded_at"),
-                text_of(d, "received_at")
-            )];
-            let list = |key: &str| value[key].as_array().cloned().unwrap_or_default();
-            text.push(format!("Had seen {} events:", list("seen").len()));
-            for e in list("seen") {
-                text.push(format!(
-                    "  {}  {} by {}: {}",
-                    text_of(&e, "recorded_at"),
-                    text_of(&e, "kind"),
-                    text_of(&e["author"], "name"),
-                    text_of(&e, "title")
-                ));
-            }
-            text.push(format!("Had not seen {} events:", list("not_seen").len()));
-            for e in list("not_seen") {
-                text.push(format!(
-                    "  {}  {} by {}: {} ({})",
-                    text_of(&e, "recorded_at"),
-                    text_of(&e, "kind"),
-                    text_of(&e["author"], "name"),
-                    text_of(&e, "title"),
-                    text_of(&e, "why_not_seen")
-                ));
-            }
-            Ok(Output {
-                text: text.join("\n"),
-                json: value,
-                exit: Exit::Done,
-            })
+            let context: DecisionContext<Value> =
+                read(&server, store, &format!("/api/v1/audit/decisions/{id}"))?;
+            answer(&context, text::decision(&context), Exit::Done)
         }
         AuditCommand::Integrity { stream } => {
             let stream = stream_id(store, stream)?;
-            let value = read_json(
+            // The verifier's findings are shown as the server wrote them.
+            let integrity: Integrity<Value> = read(
                 &server,
                 store,
                 &format!("/api/v1/audit/streams/{stream}/integrity"),
             )?;
-            let intact = value["intact"] == true;
-            let mut text = vec![if intact {
-                format!("Stream {stream}: its history is intact.")
+            let exit = if integrity.intact {
+                Exit::Done
             } else {
-                format!("Stream {stream}: its history is NOT intact:")
-            }];
-            if let Some(problems) = value["problems"].as_array() {
-                text.extend(
-                    problems
-                        .iter()
-                        .map(|p| format!("  - {}", p.as_str().unwrap_or(""))),
-                );
-            }
-            Ok(Output {
-                text: text.join("\n"),
-                json: value,
-                exit: if intact { Exit::Done } else { Exit::Altered },
-            })
+                Exit::Altered
+            };
+            answer(&integrity, text::integrity(&integrity), exit)
         }
         AuditCommand::Export { out, stream } => {
             let stream = stream.as_deref().map(|s| stream_id(store, s)).transpose()?;
@@ -500,4 +355,23 @@ fn audit(store: &Store, command: &AuditCommand) -> Result<Output> {
 
 fn unreachable_verify() -> Result<Output> {
     Err(anyhow!("verify is handled before the store is opened"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::query;
+
+    #[test]
+    fn a_query_carries_only_the_values_given_encoded_as_the_server_decodes_them() {
+        assert_eq!(query(&[("stream", &None), ("to", &None)]), "");
+        let query = query(&[
+            ("person", &Some("Zoë Adeyemi & co".into())),
+            ("team", &None),
+            ("from", &Some("2026-03-10T17:40:00+01:00".into())),
+        ]);
+        assert_eq!(
+            query,
+            "?person=Zo%C3%AB+Adeyemi+%26+co&from=2026-03-10T17%3A40%3A00%2B01%3A00"
+        );
+    }
 }

@@ -2,6 +2,7 @@
 //! reading the dates, months and scores it is given, with messages that name the flag.
 
 use anyhow::{Result, anyhow, bail};
+use praxis_core::dates;
 use praxis_core::domain::ids::{EventId, StreamId};
 use praxis_core::domain::record::StreamKind;
 use praxis_core::store::{Store, queries};
@@ -74,16 +75,16 @@ pub fn id(store: &Store, text: &str) -> Result<EventId> {
     }
 }
 
+/// A day given for `what`, as `2026-03-14`.
 pub fn date(text: &str, what: &str) -> Result<Date> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(text.trim(), format).map_err(|_| {
+    dates::parse_day(text).map_err(|_| {
         anyhow!("'{text}' is not a date for {what}: write it as YYYY-MM-DD, for example 2026-03-14")
     })
 }
 
+/// A month given as `2026-03`, as its first day.
 pub fn month(text: &str) -> Result<Date> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(&format!("{}-01", text.trim()), format)
+    dates::parse_month(text)
         .map_err(|_| anyhow!("'{text}' is not a month: write it as YYYY-MM, for example 2026-03"))
 }
 

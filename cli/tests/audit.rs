@@ -127,6 +127,29 @@ fn an_auditor_replays_decisions_exports_a_bundle_and_verifies_it_offline() {
         .find(|e| e["kind"] == "manager-decision-recorded")
         .expect("the demo has a manager's decision");
     let stream = decision["stream"].as_str().unwrap();
+    // Filters travel encoded: a name with a space, and a time with its offset's '+'.
+    let maker = decision["author"]["name"].as_str().unwrap();
+    let by_maker = json(&praxis(
+        d,
+        &store,
+        &[
+            "--json",
+            "audit",
+            "timeline",
+            "--person",
+            maker,
+            "--from",
+            "2000-01-01T00:00:00+01:00",
+        ],
+    ));
+    let theirs = by_maker["entries"].as_array().unwrap();
+    assert!(!theirs.is_empty(), "{maker} recorded the decision");
+    assert!(
+        theirs
+            .iter()
+            .all(|e| e["author"]["name"] == maker || e["person"]["name"] == maker),
+        "{by_maker:#}"
+    );
     let id = decision["event_id"].as_str().unwrap();
     let listed = json(&praxis(
         d,

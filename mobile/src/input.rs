@@ -166,8 +166,7 @@ pub struct MonthlyReportInput {
 }
 
 pub(crate) fn date(text: &str, what: &str) -> Result<Date, PraxisError> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(text.trim(), format).map_err(|_| {
+    praxis_core::dates::parse_day(text).map_err(|_| {
         PraxisError::invalid(format!(
             "The date for {what} ('{text}') cannot be read: write it as YYYY-MM-DD, for example 2026-03-14"
         ))
@@ -175,8 +174,7 @@ pub(crate) fn date(text: &str, what: &str) -> Result<Date, PraxisError> {
 }
 
 pub(crate) fn month(text: &str) -> Result<Date, PraxisError> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(&format!("{}-01", text.trim()), format).map_err(|_| {
+    praxis_core::dates::parse_month(text).map_err(|_| {
         PraxisError::invalid(format!(
             "The month '{text}' cannot be read: write it as YYYY-MM, for example 2026-03"
         ))

@@ -12,9 +12,9 @@ use praxis_core::domain::event::{Decision, Event, MeasureUnit, ObservationKind};
 use praxis_core::domain::ids::StreamId;
 use praxis_core::domain::record::{Conflict, Stage, StreamKind};
 
+use praxis_core::dates::format_day;
 use praxis_core::store::{Store, queries};
 use praxis_core::sync::PEER;
-use time::Date;
 
 /// A team's improvement project on this device.
 #[derive(Clone, Debug, PartialEq, uniffi::Record)]
@@ -181,13 +181,13 @@ impl PraxisStore {
             who: plan.map(|p| p.who.clone()).unwrap_or_default(),
             what: plan.map(|p| p.what.clone()).unwrap_or_default(),
             place: plan.map(|p| p.where_.clone()).unwrap_or_default(),
-            when: plan.map(|p| day(p.when)),
+            when: plan.map(|p| format_day(p.when)),
             data_to_collect: plan.map(|p| p.data_to_collect.clone()).unwrap_or_default(),
             dos: view
                 .dos
                 .iter()
                 .map(|(_, d)| DoInput {
-                    carried_out_on: day(d.carried_out_on),
+                    carried_out_on: format_day(d.carried_out_on),
                     carried_out_by: d.carried_out_by.clone(),
                     observations: d.observations.clone(),
                     problems: d.problems.clone(),
@@ -221,7 +221,7 @@ impl PraxisStore {
                     text: o.observation.text.clone(),
                     case_material: o.observation.kind == ObservationKind::CaseMaterial,
                     subject: o.observation.subject.clone(),
-                    observed_on: day(o.observation.observed_on),
+                    observed_on: format_day(o.observation.observed_on),
                 })
                 .collect(),
         })
@@ -255,8 +255,8 @@ impl PraxisStore {
                 .iter()
                 .map(|p| MeasurePoint {
                     id: p.id.0.to_string(),
-                    period_start: day(p.period_start),
-                    period_end: day(p.period_end),
+                    period_start: format_day(p.period_start),
+                    period_end: format_day(p.period_end),
                     value: p.plotted,
                     note: p.note.clone(),
                 })
@@ -375,7 +375,7 @@ fn overview(store: &Store, project: StreamId) -> Result<Overview, PraxisError> {
                 a.for_whom,
                 a.where_,
                 a.how_much,
-                day(a.by_when)
+                format_day(a.by_when)
             )
         }),
         measures: view
@@ -390,7 +390,7 @@ fn overview(store: &Store, project: StreamId) -> Result<Overview, PraxisError> {
                     .unwrap_or_default(),
                 measurements: m.measurements as u64,
                 latest_value: m.latest.as_ref().map(|p| p.plotted),
-                latest_period_end: m.latest.as_ref().map(|p| day(p.period_end)),
+                latest_period_end: m.latest.as_ref().map(|p| format_day(p.period_end)),
                 in_conflict: m.in_conflict,
             })
             .collect(),
@@ -437,9 +437,4 @@ fn stage(stage: Stage) -> String {
         Stage::Act(Decision::Abandon) => "act: abandon".into(),
         Stage::ActInConflict => "act in conflict".into(),
     }
-}
-
-fn day(date: Date) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    date.format(format).unwrap_or_default()
 }

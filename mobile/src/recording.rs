@@ -196,7 +196,7 @@ impl PraxisStore {
                 subject: observation.subject,
                 observed_on: match &observation.observed_on {
                     Some(d) => date(d, "the day observed")?,
-                    None => time::OffsetDateTime::now_utc().date(),
+                    None => praxis_core::dates::today(),
                 },
                 text: observation.text,
             }))

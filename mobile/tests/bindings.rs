@@ -5,7 +5,8 @@
 //! what to install, when Python is missing.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use praxis_server::api::{AppState, router};
+use praxis_server::app::router;
+use praxis_server::state::AppState;
 use praxis_server::storage::SqliteStorage;
 use std::path::{Path, PathBuf};
 use std::process::Command;

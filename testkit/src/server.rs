@@ -17,6 +17,13 @@ use std::time::Duration;
 
 pub const PASSWORD: &str = "a long test password";
 
+/// A form's fields as a browser posts them (`application/x-www-form-urlencoded`).
+pub fn form_body(form: &[(&str, &str)]) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form)
+        .finish()
+}
+
 /// A running server process; killed when dropped.
 pub struct TestServer {
     pub url: String,

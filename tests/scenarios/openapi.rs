@@ -19,7 +19,7 @@ use reqwest::blocking::Client;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The routes `api::router` defines; a new route must be added here and documented.
+/// The routes `api::routes` defines; a new route must be added here and documented.
 const ROUTES: &[(&str, &str)] = &[
     ("get", "/healthz"),
     ("get", "/api/openapi.json"),

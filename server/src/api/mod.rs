@@ -12,6 +12,7 @@ mod reads;
 pub use auth::AuthDevice;
 pub use praxis_core::protocol::{EVENTS_ACCEPTED, MANIFEST_DIGEST};
 
+use crate::state::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
@@ -65,8 +66,3 @@ pub fn routes() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
         .merge(sync)
 }
-
-/// The router and state under the names callers outside this crate first used; the
-/// crate itself builds them in `app` and `state`.
-#[doc(hidden)]
-pub use crate::{app::router, state::AppState};

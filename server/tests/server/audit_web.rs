@@ -32,17 +32,6 @@ impl Page {
     }
 }
 
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 fn field(html: &str, name: &str) -> String {
     let start = html
         .find(&format!("name=\"{name}\" value=\""))
@@ -78,11 +67,7 @@ impl Web {
     }
 
     fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
-        let body = form
-            .iter()
-            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-            .collect::<Vec<_>>()
-            .join("&");
+        let body = common::form_body(form);
         let request = self
             .client
             .post(format!("{}{path}", self.url))

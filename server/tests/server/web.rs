@@ -30,18 +30,6 @@ struct Page {
     body: String,
 }
 
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            b' ' => "+".into(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// The value of the first `name="..." value="..."` input in a page.
 fn field(html: &str, name: &str) -> String {
     let start = html
@@ -111,11 +99,7 @@ impl Web {
     }
 
     fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
-        let body = form
-            .iter()
-            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-            .collect::<Vec<_>>()
-            .join("&");
+        let body = common::form_body(form);
         let response = self
             .client
             .post(format!("{}{path}", self.url))
