@@ -99,7 +99,7 @@ impl Web {
     }
 
     fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
-        let body = common::form_body(form);
+        let body = praxis_testkit::server::form_body(form);
         let response = self
             .client
             .post(format!("{}{path}", self.url))
