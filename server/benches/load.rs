@@ -29,11 +29,11 @@
 use praxis_core::domain::event::*;
 use praxis_core::domain::ids::{EventId, StreamId};
 use praxis_core::domain::role::Role;
-use praxis_core::store::{Recorded, Store, queries};
+use praxis_core::store::{Store, queries};
 use praxis_core::sync::{NoProgress, Retry, Server, StreamReport};
 use praxis_server::auth::hash_password;
 use praxis_server::storage::{SqliteStorage, Storage};
-use std::collections::VecDeque;
+use praxis_testkit::{Generator, ratio_measure, unit_measure};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -41,7 +41,6 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Barrier, mpsc};
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
-use time::macros::date;
 
 const DEVICES: usize = 50;
 const EVENTS_EACH: usize = 200;
@@ -487,7 +486,7 @@ fn run(scenario: Scenario, devices: usize, events_each: usize) -> bool {
                 assert_eq!(events_in(&phone.store, project), 3);
             }
             for phone in &mut phones {
-                let mut generator = Generator::new(generator.ratio, generator.unit);
+                let mut generator = Generator::new(generator.ratio(), generator.unit());
                 record(&mut phone.store, project, &mut generator, events_each);
                 projects.push(project);
             }
@@ -611,199 +610,5 @@ fn main() {
     }
     if !missed.is_empty() {
         println!("Target missed by: {}", missed.join(", "));
-    }
-}
-
-// ---------------------------------------------------------------------------------
-// Valid project events: measurements of two measures, observations and PDSA cycles
-// that move through Do, Study and Act.
-
-fn ratio_measure() -> MeasureDefinition {
-    MeasureDefinition {
-        name: "Plans agreed".into(),
-        kind: MeasureKind::Outcome,
-        operational_definition: "Assessments with a positive risk plan agreed with the person"
-            .into(),
-        unit: MeasureUnit::Ratio {
-            numerator: "assessments with a plan".into(),
-            denominator: "assessments".into(),
-        },
-        direction: Direction::HigherIsBetter,
-        target: Some(75.0),
-        frequency: Frequency::Weekly,
-    }
-}
-
-fn unit_measure() -> MeasureDefinition {
-    MeasureDefinition {
-        name: "Days from referral to visit".into(),
-        kind: MeasureKind::Process,
-        operational_definition: "Median days from referral to the first home visit".into(),
-        unit: MeasureUnit::Unit("days".into()),
-        direction: Direction::LowerIsBetter,
-        target: Some(7.0),
-        frequency: Frequency::Weekly,
-    }
-}
-
-#[derive(Clone, Copy)]
-enum Next {
-    Do,
-    Study,
-    Act,
-}
-
-/// Per ten events: four measurements, three observations, one Plan and two steps of
-/// earlier cycles. A cycle's steps need its id: `learn` what was recorded.
-struct Generator {
-    ratio: EventId,
-    unit: EventId,
-    cycles: VecDeque<(EventId, Next)>,
-    last_acted: Option<EventId>,
-    slot: u64,
-    n: u64,
-}
-
-impl Generator {
-    fn new(ratio: EventId, unit: EventId) -> Generator {
-        Generator {
-            ratio,
-            unit,
-            cycles: VecDeque::new(),
-            last_acted: None,
-            slot: 0,
-            n: 0,
-        }
-    }
-
-    fn learn(&mut self, recorded: &[Recorded]) {
-        for r in recorded {
-            if r.kind == EventKind::CyclePlanned {
-                self.cycles.push_back((r.id, Next::Do));
-            }
-        }
-    }
-
-    fn next_event(&mut self) -> Event {
-        self.slot += 1;
-        self.n += 1;
-        let n = self.n;
-        match self.slot % 10 {
-            0 | 2 => self.measurement(
-                self.ratio,
-                MeasurementValue::Ratio {
-                    numerator: (n % 11) as f64,
-                    denominator: 10.0,
-                },
-            ),
-            1 | 3 => self.measurement(self.unit, MeasurementValue::Value((n % 40) as f64 + 0.5)),
-            4..=6 => self.observation(),
-            7 => self.plan(),
-            _ => self.cycle_step().unwrap_or_else(|| self.observation()),
-        }
-    }
-
-    fn measurement(&self, measure: EventId, value: MeasurementValue) -> Event {
-        let period_start = date!(2020 - 01 - 06) + time::Duration::days((self.n % 3000) as i64);
-        Event::MeasurementRecorded(Measurement {
-            measure,
-            period_start,
-            period_end: period_start + time::Duration::days(6),
-            value,
-            note: if self.n.is_multiple_of(7) {
-                "Two assessments were done by phone".into()
-            } else {
-                String::new()
-            },
-        })
-    }
-
-    fn observation(&self) -> Event {
-        let n = self.n;
-        Event::ObservationRecorded(Observation {
-            kind: if n.is_multiple_of(4) {
-                ObservationKind::CaseMaterial
-            } else {
-                ObservationKind::Observation
-            },
-            cycle: if n.is_multiple_of(5) {
-                self.cycles.back().map(|(c, _)| *c)
-            } else {
-                None
-            },
-            subject: Some(format!("P-{:04}", n % 10_000)),
-            observed_on: date!(2026 - 02 - 03) + time::Duration::days((n % 400) as i64),
-            text: format!(
-                "Visit {n}: talked through what matters to the person before the risks; \
-                 the family agreed to try the plan for two weeks and review it together."
-            ),
-        })
-    }
-
-    fn plan(&mut self) -> Event {
-        Event::CyclePlanned(Plan {
-            change_idea: None,
-            follows: self.last_acted.take(),
-            scale: TestScale::VerySmall,
-            objective: format!("Try a risk conversation guide on two visits ({})", self.n),
-            predictions: vec![Prediction {
-                question: "Will the person take part in the plan?".into(),
-                prediction: "Yes, both will".into(),
-                reason: "The guide starts from what matters to them".into(),
-            }],
-            who: "A. Lee".into(),
-            what: "Use the guide".into(),
-            where_: "Home visits".into(),
-            when: date!(2026 - 02 - 02),
-            data_to_collect: "Whether a plan was agreed".into(),
-        })
-    }
-
-    fn cycle_step(&mut self) -> Option<Event> {
-        let (cycle, next) = self.cycles.pop_front()?;
-        Some(match next {
-            Next::Do => {
-                self.cycles.push_front((cycle, Next::Study));
-                Event::CycleDone {
-                    cycle,
-                    done: Do {
-                        carried_out_on: date!(2026 - 02 - 03),
-                        carried_out_by: "A. Lee".into(),
-                        observations: "Both people engaged".into(),
-                        problems: "One visit ran late".into(),
-                        surprises: "A daughter joined in".into(),
-                        data_gathered: "2 of 2 plans agreed".into(),
-                    },
-                }
-            }
-            Next::Study => {
-                self.cycles.push_front((cycle, Next::Act));
-                Event::CycleStudied {
-                    cycle,
-                    study: Study {
-                        analysis: "2 of 2".into(),
-                        compared_with_predictions: "As predicted".into(),
-                        learning: "The guide helps".into(),
-                    },
-                }
-            }
-            Next::Act => {
-                self.last_acted = Some(cycle);
-                Event::CycleActed {
-                    cycle,
-                    replaces: vec![],
-                    act: Act {
-                        decision: match self.n % 3 {
-                            0 => Decision::Adopt,
-                            1 => Decision::Adapt,
-                            _ => Decision::Abandon,
-                        },
-                        reasons: "It worked twice".into(),
-                        changes: "None".into(),
-                        next_step: "Try with 5 visits".into(),
-                    },
-                }
-            }
-        })
     }
 }

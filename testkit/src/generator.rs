@@ -41,6 +41,16 @@ impl Generator {
         }
     }
 
+    /// The ratio measure the generator records measurements of.
+    pub fn ratio(&self) -> EventId {
+        self.ratio
+    }
+
+    /// The unit measure the generator records measurements of.
+    pub fn unit(&self) -> EventId {
+        self.unit
+    }
+
     pub fn learn(&mut self, recorded: &[Recorded]) {
         for r in recorded {
             if r.kind == EventKind::CyclePlanned {

@@ -12,6 +12,8 @@
 //! cell is checked by status and JSON `error` code, and by the server's event count for
 //! the stream: it grows by exactly the events sent when they are accepted, and does not
 //! change otherwise.
+//!
+//! Long because the matrix is one table, read best beside the code that runs it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use praxis_core::domain::event::{Event, Scope};

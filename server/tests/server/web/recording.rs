@@ -1,0 +1,229 @@
+//! What people record in the browser, and the measure page's signals and recalculation.
+
+use super::*;
+
+#[test]
+fn reports_scores_and_decisions_from_the_browser_are_events_by_the_person_signed_in() {
+    let demo = demo();
+    let s = storage(&demo.data);
+    let (collaborative, north, _) = streams(&s);
+    let amira = person(&s, "amira.hassan");
+    let sam = person(&s, "sam.okafor");
+    let grace = person(&s, "grace.mensah");
+    let events_before = s.events(north).unwrap().len();
+    drop(s);
+    let url = &demo.server.url;
+
+    // A practitioner submits the month's report.
+    let mut practitioner = Web::sign_in(url, "amira.hassan");
+    let csrf = practitioner.csrf();
+    let report_form = [
+        ("csrf", csrf.as_str()),
+        ("month", "2031-03"),
+        ("measures", "Plans agreed rose to 80%"),
+        ("cycles", "Two cycles of the guide"),
+        ("learning", "Start from what matters"),
+        ("barriers", "Cover in March"),
+        ("plans", "Spread to the duty team"),
+        ("self_score", "3.5"),
+    ];
+    // Without the session's CSRF token nothing is recorded.
+    let mut forged = report_form;
+    forged[0] = ("csrf", "wrong");
+    let refused = practitioner.post(&format!("/projects/{north}/reports"), &forged);
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    // A score that is not a score is refused, saying how to write one.
+    let mut bad = report_form;
+    bad[7] = ("self_score", "three");
+    let refused = practitioner.post(&format!("/projects/{north}/reports"), &bad);
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(
+        refused.body.contains("write it like 3.5"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(
+        storage(&demo.data).events(north).unwrap().len(),
+        events_before,
+        "refused forms record nothing"
+    );
+    let submitted = practitioner.post(&format!("/projects/{north}/reports"), &report_form);
+    assert_eq!(
+        submitted.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        submitted.body
+    );
+    // A practitioner may not score it.
+    let s = storage(&demo.data);
+    let report = s
+        .project_detail(north)
+        .unwrap()
+        .reports
+        .into_iter()
+        .find(|r| r.report.month.to_string() == "2031-03-01")
+        .unwrap();
+    assert_eq!(report.by, amira);
+    drop(s);
+    let not_hers = practitioner.post(
+        &format!("/reports/{}/score", report.id),
+        &[("csrf", &csrf), ("score", "3.0"), ("justification", "self")],
+    );
+    assert_eq!(not_hers.status, StatusCode::FORBIDDEN);
+
+    // The coordinator scores it with a justification; the dashboard shows both scores.
+    let mut coordinator = Web::sign_in(url, "sam.okafor");
+    let csrf = coordinator.csrf();
+    let scored = coordinator.post(
+        &format!("/reports/{}/score", report.id),
+        &[
+            ("csrf", &csrf),
+            ("score", "2.5"),
+            (
+                "justification",
+                "Changes tested; the rise is four weeks old",
+            ),
+        ],
+    );
+    assert_eq!(scored.status, StatusCode::SEE_OTHER, "{}", scored.body);
+    let s = storage(&demo.data);
+    let board = s
+        .dashboard(sam, collaborative, time::macros::date!(2031 - 03 - 20))
+        .unwrap()
+        .unwrap();
+    let row = board.teams.iter().find(|t| t.stream == north).unwrap();
+    assert_eq!(row.self_score.unwrap().to_string(), "3.5");
+    assert_eq!(row.coordinator_score.unwrap().to_string(), "2.5");
+    assert_eq!(row.gap_tenths, Some(-10));
+    drop(s);
+    let page = coordinator.get(&format!("/projects/{north}")).body;
+    assert!(page.contains("Changes tested; the rise is four weeks old"));
+
+    // The senior manager records a decision resting on the report.
+    let mut manager = Web::sign_in(url, "grace.mensah");
+    let csrf = manager.csrf();
+    let decided = manager.post(
+        &format!("/projects/{north}/decisions"),
+        &[
+            ("csrf", &csrf),
+            ("decision", "Fund the guide for every team"),
+            ("rationale", "Plans agreed doubled and held"),
+            ("rests_on", &report.id.to_string()),
+        ],
+    );
+    assert_eq!(decided.status, StatusCode::SEE_OTHER, "{}", decided.body);
+
+    // Each is an event in the stream authored by the person, on their browser device,
+    // with a receipt for its change.
+    let s = storage(&demo.data);
+    let events = s.events(north).unwrap();
+    let by_kind = |kind: EventKind| events.iter().rev().find(|e| e.kind == kind.name()).unwrap();
+    let submitted = by_kind(EventKind::MonthlyReportSubmitted);
+    let score = by_kind(EventKind::CoordinatorScoreGiven);
+    let decision = by_kind(EventKind::ManagerDecisionRecorded);
+    assert_eq!(
+        (submitted.author, score.author, decision.author),
+        (amira, sam, grace)
+    );
+    match &decision.body {
+        Some(Event::ManagerDecisionRecorded { rests_on, .. }) => {
+            assert_eq!(rests_on, &vec![report.id])
+        }
+        other => panic!("{other:?}"),
+    }
+    let devices = s.devices().unwrap();
+    let browser = devices.iter().find(|d| d.id == score.device).unwrap();
+    assert_eq!(browser.name, "Web browser");
+    assert_eq!(browser.person, sam);
+    let receipts = s.receipts(north).unwrap();
+    for e in [submitted, score, decision] {
+        assert!(
+            receipts
+                .iter()
+                .any(|r| r.events == vec![e.id] && r.device == e.device),
+            "a receipt for {}",
+            e.kind
+        );
+    }
+    assert_eq!(events.len(), events_before + 3);
+}
+
+#[test]
+fn the_measure_page_explains_each_signal_and_recalculates_limits_from_an_adoption() {
+    let demo = demo();
+    let s = storage(&demo.data);
+    let (_, north, _) = streams(&s);
+    let measure = first_measure(&s, north);
+    let chart = s.measure_chart(measure, &[]).unwrap().unwrap();
+    let shift = chart
+        .run_chart
+        .as_ref()
+        .unwrap()
+        .signals
+        .iter()
+        .find(|x| x.rule == praxis_core::domain::charts::Rule::Shift)
+        .expect("the demo measure has a shift")
+        .clone();
+    let adoption = chart
+        .adoptions
+        .iter()
+        .find_map(|a| a.point)
+        .expect("an adopted cycle");
+    drop(s);
+    let mut web = Web::sign_in(&demo.server.url, "sam.okafor");
+    let page = web.get(&format!("/measures/{measure}"));
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body
+            .contains(&shift.explanation.replace('\'', "&#39;"))
+            || page.body.contains(&shift.explanation),
+        "the shift is explained in words"
+    );
+    // Each point of the shift is highlighted on the run chart, and only those points
+    // that some signal flags.
+    let start = page.body.find("data-chart=\"run-chart\"").unwrap();
+    let run_svg = &page.body[start..start + page.body[start..].find("</svg>").unwrap()];
+    let circles: Vec<&str> = run_svg.split("<circle").skip(1).collect();
+    assert_eq!(circles.len(), chart.series.points.len());
+    for (i, circle) in circles.iter().enumerate() {
+        let flagged = chart
+            .signals_at(i)
+            .any(|s| chart.run_chart.as_ref().unwrap().signals.contains(s));
+        assert_eq!(circle.contains("class=\"signal "), flagged, "point {i}");
+        if shift.points.contains(&i) {
+            assert!(circle.contains("a shift"), "point {i} says why");
+        }
+    }
+    assert!(page.body.contains("role=\"img\""));
+    assert!(page.body.contains(&format!("data-propose=\"{adoption}\"")));
+    // The read is in the access log, by the person, under their browser device.
+    let s = storage(&demo.data);
+    let sam = person(&s, "sam.okafor");
+    let logged = s.access_log(&[north]).unwrap();
+    let entry = logged
+        .iter()
+        .find(|e| e.route == "GET /measures/{id}" && e.record == Some(measure))
+        .expect("the measure page's read is logged");
+    assert_eq!(entry.person, sam);
+    let device = s
+        .devices()
+        .unwrap()
+        .into_iter()
+        .find(|d| d.id == entry.device)
+        .unwrap();
+    assert_eq!((device.person, device.name.as_str()), (sam, "Web browser"));
+    drop(s);
+    // Recalculating from the adoption draws two phases and says where.
+    let again = web.get(&format!("/measures/{measure}?from={adoption}"));
+    assert_eq!(again.status, StatusCode::OK);
+    assert!(again.body.contains("limits recalculated"));
+    assert_eq!(
+        again.body.matches("class=\"line-centre\"").count(),
+        1 + 2,
+        "run median + two XmR means"
+    );
+    // A point that is not a number is refused, saying how to write it.
+    let bad = web.get(&format!("/measures/{measure}?from=soon"));
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("0 is the first"));
+}
