@@ -4,7 +4,8 @@
 //! collaborative, its teams, people, memberships and devices) through [`Storage`], and
 //! every record of the work by the person who would make it, on their own enrolled
 //! device: a client store per device records offline, then syncs with the server
-//! through [`Storage::sync`], one round at a time, exactly as a phone does over HTTP.
+//! through the same sync session a phone runs over HTTP, carried to [`Storage::sync`]
+//! in process.
 //! The server's gate and the domain's rules check all of it.
 //!
 //! The demo is "living": its schedule, measurements, cycles and reports are dated
@@ -18,13 +19,16 @@
 use crate::auth::{hash_password, new_token, token_hash};
 use crate::error::ServerError;
 use crate::storage::{Device, SqliteStorage, Storage};
+use crate::transport::InProcess;
 use praxis_core::domain::event::*;
 use praxis_core::domain::ids::{EventId, PersonId, StreamId};
 use praxis_core::domain::record::StreamKind;
 use praxis_core::domain::role::Role;
 use praxis_core::store::{Identity, Store};
+use praxis_core::sync::{NoProgress, Retry, sync_stream};
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 use time::{Date, Duration};
 
 /// The password of every demo person.
@@ -69,12 +73,6 @@ const TEAM_OF: &[(&str, usize)] = &[
     ("chloe.evans", 1),
     ("henry.walsh", 1),
 ];
-
-/// The peer name client stores keep their sync state under.
-const PEER: &str = "server";
-
-/// More rounds than this for one stream means the sync does not settle: a bug.
-const MAX_ROUNDS: usize = 100;
 
 /// How long the demo devices' tokens stay valid. The tokens are never shown: people
 /// sign in with the demo password to enrol devices of their own.
@@ -153,55 +151,34 @@ impl Phone {
             .map_err(|e| internal(format!("{} recording", self.username), e))
     }
 
-    /// Syncs one stream with the server until neither side has anything to tell.
+    /// Syncs one stream with the server until neither side has anything to tell,
+    /// through the same session a phone runs over HTTP.
     fn sync(&mut self, storage: &mut SqliteStorage, stream: StreamId) -> Result<()> {
         let who = self.username;
-        let local = |e| internal(format!("{who}'s device syncing stream {stream}"), e);
-        let mut state = self.store.sync_state(stream, PEER).map_err(local)?;
-        for _ in 0..MAX_ROUNDS {
-            let outgoing = match self
-                .store
-                .generate_sync_message(stream, &mut state)
-                .map_err(local)?
-            {
-                Some(o) if !o.in_sync => o,
-                _ => {
-                    self.store
-                        .save_sync_state(stream, PEER, &state)
-                        .map_err(local)?;
-                    return Ok(());
-                }
-            };
-            let reply = storage
-                .sync(&self.device, stream, &outgoing.bytes)
-                .map_err(|e| {
-                    let details = match &e {
-                        ServerError::ChangesRefused(refused) => refused
-                            .iter()
-                            .map(|r| {
-                                format!(" [{}: {}]", r.kind.as_deref().unwrap_or("?"), r.reason)
-                            })
-                            .collect(),
-                        _ => String::new(),
-                    };
-                    internal(
-                        format!("the server syncing stream {stream} with {who}'s device"),
-                        format!("{e}{details}"),
-                    )
-                })?;
-            if let Some(message) = reply.message {
-                self.store
-                    .receive_sync_message(stream, &mut state, &message, None)
-                    .map_err(local)?;
+        let mut transport = InProcess::for_device(storage, self.device.clone());
+        let report = sync_stream(
+            &mut self.store,
+            &mut transport,
+            stream,
+            Retry::never(),
+            &mut NoProgress,
+            &AtomicBool::new(false),
+        )
+        .map_err(|e| internal(format!("{who}'s device syncing stream {stream}"), e))?;
+        match report.error {
+            None => Ok(()),
+            Some(failure) => {
+                let refused: String = failure
+                    .refused
+                    .iter()
+                    .map(|r| format!(" [{}: {}]", r.kind.as_deref().unwrap_or("?"), r.reason))
+                    .collect();
+                Err(internal(
+                    format!("the server syncing stream {stream} with {who}'s device"),
+                    format!("{}{refused}", failure.message),
+                ))
             }
-            self.store
-                .save_sync_state(stream, PEER, &state)
-                .map_err(local)?;
         }
-        Err(internal(
-            format!("{who}'s device syncing stream {stream}"),
-            format!("still exchanging after {MAX_ROUNDS} rounds"),
-        ))
     }
 
     /// Adds a stream the server shares with this device, and syncs it.

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod demo;
 pub mod error;
 pub mod storage;
+pub mod transport;
 pub mod web;
 
 use std::net::SocketAddr;
