@@ -140,19 +140,6 @@ impl Server {
         let mut transport = self.transport(Some(token));
         run::sync(store, &mut transport, self.retry, progress, cancel)
     }
-
-    /// Syncs one stream already on this device, and nothing else.
-    pub fn sync_stream<S: StoreAccess>(
-        &self,
-        mut store: S,
-        stream: StreamId,
-        progress: &mut dyn SyncProgress,
-        cancel: &AtomicBool,
-    ) -> Result<StreamReport, SyncError> {
-        let token = store.with(|s| enrolment::token(s))?;
-        let mut transport = self.transport(Some(token));
-        run::sync_stream(store, &mut transport, stream, self.retry, progress, cancel)
-    }
 }
 
 /// The server's HTTP API, one request per call.
