@@ -155,3 +155,86 @@ fn refusal(e: ServerError) -> Refusal {
         wait: None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use crate::auth::hash_password;
+    use crate::storage::SqliteStorage;
+    use praxis_core::domain::event::{CollaborativeFounded, Scope};
+    use praxis_core::domain::role::Role;
+    use praxis_core::store::{Store, queries};
+    use praxis_core::sync::{NoProgress, Retry, SyncError, enrol, sync};
+
+    #[test]
+    fn a_device_enrols_and_syncs_in_process_as_it_would_over_http() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut storage = SqliteStorage::open(&dir.path().join("server")).unwrap();
+        let collaborative = storage
+            .add_collaborative(CollaborativeFounded {
+                name: "Independence at home".into(),
+                topic: "Promoting independence".into(),
+                chosen_with: "The service users' forum".into(),
+            })
+            .unwrap();
+        let password = hash_password("a long password").unwrap();
+        let person = storage.add_person("asha", "Asha Patel", &password).unwrap();
+        storage
+            .grant(
+                person,
+                Role::Coordinator,
+                Scope::Collaborative(collaborative),
+            )
+            .unwrap();
+        let mut phone = Store::create(&dir.path().join("phone.sqlite3"), "Asha").unwrap();
+
+        let mut wrong = InProcess::enrolling(&mut storage, 30);
+        let refused = enrol(
+            &mut phone,
+            &mut wrong,
+            Retry::never(),
+            "asha",
+            "guess",
+            "Phone",
+        );
+        assert!(
+            matches!(refused, Err(SyncError::WrongPassword)),
+            "{refused:?}"
+        );
+
+        let mut transport = InProcess::enrolling(&mut storage, 30);
+        let enrolled = enrol(
+            &mut phone,
+            &mut transport,
+            Retry::never(),
+            "asha",
+            "a long password",
+            "Asha's phone",
+        )
+        .unwrap();
+        assert_eq!(enrolled.person, person);
+        assert_eq!(phone.identity().person, person);
+        let cancel = AtomicBool::new(false);
+        let reports = sync(
+            &mut phone,
+            &mut transport,
+            Retry::never(),
+            &mut NoProgress,
+            &cancel,
+        )
+        .unwrap();
+        let listed: Vec<_> = reports
+            .iter()
+            .map(|r| (r.stream, r.added_here, r.synced()))
+            .collect();
+        assert_eq!(listed, [(collaborative, true, true)]);
+        assert_eq!(
+            queries::events(phone.connection(), collaborative)
+                .unwrap()
+                .len(),
+            storage.events(collaborative).unwrap().len()
+        );
+    }
+}
