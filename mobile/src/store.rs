@@ -12,6 +12,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 #[derive(uniffi::Object)]
 pub struct PraxisStore {
     store: Mutex<Store>,
+    /// Held for a whole sync or enrolment, which lock `store` one step at a time.
+    syncing: Mutex<()>,
     path: PathBuf,
 }
 
@@ -150,6 +152,7 @@ impl PraxisStore {
     pub fn create_with_key(path: &Path, name: &str, key: &StoreKey) -> Result<Self, PraxisError> {
         Ok(PraxisStore {
             store: Mutex::new(Store::create_encrypted(path, name, key)?),
+            syncing: Mutex::new(()),
             path: path.to_path_buf(),
         })
     }
@@ -158,6 +161,7 @@ impl PraxisStore {
     pub fn open_with_key(path: &Path, key: &StoreKey) -> Result<Self, PraxisError> {
         Ok(PraxisStore {
             store: Mutex::new(Store::open_encrypted(path, key)?),
+            syncing: Mutex::new(()),
             path: path.to_path_buf(),
         })
     }
@@ -179,9 +183,9 @@ impl PraxisStore {
         password: &str,
         device_name: &str,
     ) -> Result<Enrolment, PraxisError> {
-        let mut store = self.lock();
+        let _one_at_a_time = self.syncing();
         let server = Server::new(server_url)?;
-        Ok(server.enrol(&mut store, username, password, device_name)?)
+        Ok(server.enrol(self.shared(), username, password, device_name)?)
     }
 
     /// For Rust callers (the terminal client): reads the client core's views with the
@@ -196,6 +200,18 @@ impl PraxisStore {
         // A panic while the lock was held left no transaction open (SQLite rolled it
         // back), so the store itself is still sound: carry on with it.
         self.store
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The store as a sync borrows it: locked for one step at a time.
+    pub(crate) fn shared(&self) -> &Mutex<Store> {
+        &self.store
+    }
+
+    /// Waits for any other sync or enrolment of this store to end.
+    pub(crate) fn syncing(&self) -> MutexGuard<'_, ()> {
+        self.syncing
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }

@@ -105,14 +105,18 @@ impl PraxisStore {
 
 impl PraxisStore {
     /// For Rust callers (the terminal client): a sync told to any `SyncProgress`.
+    /// The store is locked only for each local step (making a message, taking an
+    /// answer, saving a state), never while the sync waits on the server or pauses
+    /// before trying again, so the app's reads and records go on meanwhile. One sync
+    /// runs at a time.
     pub fn sync_with(
         &self,
         progress: &mut dyn SyncProgress,
         cancel: &AtomicBool,
     ) -> Result<Vec<StreamReport>, PraxisError> {
-        let mut store = self.lock();
-        let server = Server::from_store(&store)?;
-        Ok(server.sync(&mut store, progress, cancel)?)
+        let _one_at_a_time = self.syncing();
+        let server = Server::from_store(&self.lock())?;
+        Ok(server.sync(self.shared(), progress, cancel)?)
     }
 
     /// The server this device syncs with, if it is enrolled.

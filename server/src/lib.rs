@@ -12,6 +12,7 @@ pub mod error;
 pub mod sign_in_limit;
 pub mod state;
 pub mod storage;
+pub mod transport;
 pub mod web;
 
 use std::net::SocketAddr;

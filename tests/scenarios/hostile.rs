@@ -6,9 +6,15 @@
 use praxis_core::domain::event::*;
 use praxis_core::domain::ids::{DeviceId, PersonId, StreamId};
 use praxis_core::store::{Identity, Store, queries};
+use praxis_core::sync::{
+    EnrolReply, EnrolRequest, Failure, HttpTransport, ListedStream, NoProgress, Retry, Server,
+    StreamReport, SyncReply, Transport, sync_stream,
+};
 use praxis_testkit::server::{Phone, TestServer, fixture, start_project};
 use reqwest::StatusCode;
 use reqwest::blocking::Client;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 use time::macros::date;
 
 fn post(
@@ -26,29 +32,56 @@ fn post(
         .expect("the server answers")
 }
 
-/// Runs the sync loop for one stream by hand; returns the first refusal, if any.
-fn exchange(
-    server: &TestServer,
-    store: &mut Store,
-    stream: StreamId,
-    token: &str,
-) -> Option<(StatusCode, serde_json::Value)> {
-    let mut state = store.sync_state(stream, "server").unwrap();
-    for _ in 0..16 {
-        let out = store.generate_sync_message(stream, &mut state).unwrap()?;
-        let response = post(server, stream, token, out.bytes);
-        match response.status() {
-            StatusCode::OK => {
-                let bytes = response.bytes().unwrap();
-                store
-                    .receive_sync_message(stream, &mut state, &bytes, None)
-                    .unwrap();
-            }
-            StatusCode::NO_CONTENT => return None,
-            status => return Some((status, response.json().unwrap())),
-        }
+/// Syncs one stream of `store` through the session a phone runs, over `transport`;
+/// the stream's report.
+fn sync_over(transport: &mut impl Transport, store: &mut Store, stream: StreamId) -> StreamReport {
+    sync_stream(
+        store,
+        transport,
+        stream,
+        Retry::never(),
+        &mut NoProgress,
+        &AtomicBool::new(false),
+    )
+    .expect("the sync runs to the end")
+}
+
+fn http(server: &TestServer, token: &str) -> HttpTransport {
+    Server::new(&server.url)
+        .expect("the server's address")
+        .transport(Some(token.to_string()))
+}
+
+/// The HTTP transport, keeping the last message the server newly accepted events of.
+struct Recording {
+    http: HttpTransport,
+    carrying: Option<Vec<u8>>,
+}
+
+impl Transport for Recording {
+    fn server(&self) -> &str {
+        self.http.server()
     }
-    panic!("the sync did not finish in 16 rounds");
+
+    fn enrol(&mut self, request: &EnrolRequest<'_>) -> Result<EnrolReply, Failure> {
+        self.http.enrol(request)
+    }
+
+    fn streams(&mut self) -> Result<Vec<ListedStream>, Failure> {
+        self.http.streams()
+    }
+
+    fn sync(&mut self, stream: StreamId, message: Vec<u8>) -> Result<SyncReply, Failure> {
+        let reply = self.http.sync(stream, message.clone())?;
+        if reply.accepted > 0 {
+            self.carrying = Some(message);
+        }
+        Ok(reply)
+    }
+
+    fn pause(&mut self, delay: Duration, cancel: &AtomicBool) -> bool {
+        self.http.pause(delay, cancel)
+    }
 }
 
 fn observation(text: &str) -> Event {
@@ -155,35 +188,13 @@ fn a_replayed_message_changes_nothing() {
         .record(project, observation("once only"))
         .unwrap();
     // Capture the message that carries the change, send it, then send it again.
-    let mut state = phone.store.sync_state(project, "server").unwrap();
-    let mut carrying = None;
-    for _ in 0..8 {
-        let Some(out) = phone
-            .store
-            .generate_sync_message(project, &mut state)
-            .unwrap()
-        else {
-            break;
-        };
-        let response = post(&server, project, &phone.token, out.bytes.clone());
-        let accepted: usize = response.headers()["x-praxis-events-accepted"]
-            .to_str()
-            .unwrap()
-            .parse()
-            .unwrap();
-        if accepted > 0 {
-            carrying = Some(out.bytes.clone());
-        }
-        if response.status() == StatusCode::NO_CONTENT {
-            break;
-        }
-        let bytes = response.bytes().unwrap();
-        phone
-            .store
-            .receive_sync_message(project, &mut state, &bytes, None)
-            .unwrap();
-    }
-    let carrying = carrying.expect("a message carried the new event");
+    let mut recording = Recording {
+        http: http(&server, &phone.token),
+        carrying: None,
+    };
+    let report = sync_over(&mut recording, &mut phone.store, project);
+    assert!(report.synced(), "{report:?}");
+    let carrying = recording.carrying.expect("a message carried the new event");
     let before = server_events(&server, project, &phone.token);
     for _ in 0..3 {
         let replay = post(&server, project, &phone.token, carrying.clone());
@@ -234,16 +245,11 @@ fn forged_actors_and_forged_authors_are_refused_and_the_other_streams_keep_synci
     forger
         .record(project, observation("not from this phone"))
         .unwrap();
-    let (status, body) = exchange(&server, &mut forger, project, &phone.token).expect("refused");
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(body["error"], "changes_refused");
-    assert!(
-        body["details"][0]["reason"]
-            .as_str()
-            .unwrap()
-            .contains("actor"),
-        "{body}"
-    );
+    let report = sync_over(&mut http(&server, &phone.token), &mut forger, project);
+    let refused = report.error.expect("refused");
+    assert_eq!(refused.status, Some(422));
+    assert_eq!(refused.code, "changes_refused");
+    assert!(refused.refused[0].reason.contains("actor"), "{refused:?}");
 
     // This phone's actor, but an event authored by someone else.
     let mut impostor = Store::create(&dir.path().join("impostor.sqlite3"), "impostor").unwrap();
@@ -277,14 +283,12 @@ fn forged_actors_and_forged_authors_are_refused_and_the_other_streams_keep_synci
     impostor
         .record(project, observation("in someone else's name"))
         .unwrap();
-    let (status, body) = exchange(&server, &mut impostor, project, &phone.token).expect("refused");
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let report = sync_over(&mut http(&server, &phone.token), &mut impostor, project);
+    let refused = report.error.expect("refused");
+    assert_eq!(refused.status, Some(422));
     assert!(
-        body["details"][0]["reason"]
-            .as_str()
-            .unwrap()
-            .contains("authored"),
-        "{body}"
+        refused.refused[0].reason.contains("authored"),
+        "{refused:?}"
     );
 
     assert_eq!(server_events(&server, project, &phone.token), before);

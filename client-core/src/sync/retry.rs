@@ -1,8 +1,7 @@
 //! How long to wait before trying a failed request again: doubling pauses, a bounded
 //! number of tries, and a server's `Retry-After` honoured up to a ceiling.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Retry {
@@ -43,21 +42,6 @@ impl Retry {
     }
 }
 
-/// Sleeps for `delay`, waking early to return `false` if `cancel` is set.
-pub(crate) fn pause(delay: Duration, cancel: &AtomicBool) -> bool {
-    let until = Instant::now() + delay;
-    loop {
-        if cancel.load(Ordering::Relaxed) {
-            return false;
-        }
-        let now = Instant::now();
-        if now >= until {
-            return true;
-        }
-        std::thread::sleep((until - now).min(Duration::from_millis(50)));
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,11 +57,5 @@ mod tests {
             Duration::from_secs(3)
         );
         assert_eq!(r.delay(1, Some(Duration::from_secs(3600))), r.max_delay);
-    }
-
-    #[test]
-    fn a_cancelled_pause_returns_at_once() {
-        let cancel = AtomicBool::new(true);
-        assert!(!pause(Duration::from_secs(60), &cancel));
     }
 }

@@ -1,6 +1,6 @@
 //! What the server's benches share: the collaborative, people with enrolled phones,
 //! and a phone's stream synced into the server's storage through `Storage::sync`, as a
-//! phone's would be, without a network.
+//! phone's would be, through the same sync session, without a network.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use praxis_core::domain::event::{CollaborativeFounded, Scope};
@@ -8,39 +8,34 @@ use praxis_core::domain::ids::StreamId;
 use praxis_core::domain::record::StreamKind;
 use praxis_core::domain::role::Role;
 use praxis_core::store::{Identity, Store};
+use praxis_core::sync::{NoProgress, Retry};
 use praxis_server::auth::{hash_password, new_token, token_hash};
 use praxis_server::storage::{Device, SqliteStorage, Storage};
+use praxis_server::transport::InProcess;
 use std::path::Path;
+use std::sync::atomic::AtomicBool;
 
 const COLLABORATIVE: &str = "Independence at home";
-
-const PEER: &str = "server";
 
 /// The allocator the server binary runs with (`src/main.rs`), so that what is timed in
 /// this process is what the server does.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Syncs `stream` from the phone's store into the server's storage until both settle.
+/// Syncs `stream` from the phone's store into the server's storage until both settle,
+/// through the same session a phone runs over HTTP.
 pub fn sync(store: &mut Store, storage: &SqliteStorage, device: &Device, stream: StreamId) {
-    let mut state = store.sync_state(stream, PEER).unwrap();
-    for _ in 0..100 {
-        match store.generate_sync_message(stream, &mut state).unwrap() {
-            Some(o) if !o.in_sync => {
-                let reply = storage.sync(device, stream, &o.bytes).unwrap();
-                if let Some(message) = reply.message {
-                    store
-                        .receive_sync_message(stream, &mut state, &message, None)
-                        .unwrap();
-                }
-            }
-            _ => {
-                store.save_sync_state(stream, PEER, &state).unwrap();
-                return;
-            }
-        }
-    }
-    panic!("stream {stream} did not settle in 100 rounds");
+    let mut transport = InProcess::for_device(storage, device.clone());
+    let report = praxis_core::sync::sync_stream(
+        store,
+        &mut transport,
+        stream,
+        Retry::never(),
+        &mut NoProgress,
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+    assert!(report.synced(), "stream {stream} did not sync: {report:?}");
 }
 
 /// The benches' collaborative, founded by an administrator.

@@ -1,0 +1,314 @@
+//! The sync over HTTP (blocking reqwest, rustls): a `Server` as a device talks to it,
+//! and `HttpTransport`, which carries the session's requests to the server's API and
+//! sorts every answer it did not want (no connection, a status) into a `Failure`.
+//! Pauses between tries sleep here, waking early when the sync is cancelled.
+
+use super::SERVER_SETTING;
+use super::api::{
+    ApiError, EVENTS_ACCEPTED, EnrolReply, EnrolRequest, ListedStream, StreamList, SyncReply,
+};
+use super::enrolment::{self, Enrolment};
+use super::error::{Attempt, SyncError};
+use super::progress::{NoProgress, StreamReport, SyncProgress};
+use super::retry::Retry;
+use super::run::{self, Retrying};
+use super::transport::{Failure, Refusal, StoreAccess, Transient, Transport};
+use crate::domain::ids::StreamId;
+use crate::store::Store;
+use reqwest::StatusCode;
+use reqwest::blocking::{Client, RequestBuilder, Response};
+use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER};
+use serde::Deserialize;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// A first sync of a large stream sends the whole document (about 1 MB per 10,000
+/// events), so a request may take a while on a slow line.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A Praxis server, as this device talks to it.
+pub struct Server {
+    base: String,
+    http: Client,
+    retry: Retry,
+}
+
+impl Server {
+    /// A server at `base_url` (`https://host[:port][/prefix]`).
+    pub fn new(base_url: &str) -> Result<Server, SyncError> {
+        let url = reqwest::Url::parse(base_url.trim())
+            .map_err(|_| SyncError::BadServerUrl(base_url.to_string()))?;
+        if !matches!(url.scheme(), "http" | "https")
+            || url.host().is_none()
+            || url.query().is_some()
+        {
+            return Err(SyncError::BadServerUrl(base_url.to_string()));
+        }
+        let http = Client::builder()
+            .user_agent(concat!("praxis/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(REQUEST_TIMEOUT)
+            .build()
+            .map_err(|e| SyncError::Client(e.to_string()))?;
+        Ok(Server {
+            base: url.as_str().trim_end_matches('/').to_string(),
+            http,
+            retry: Retry::default(),
+        })
+    }
+
+    /// The server this store was enrolled with.
+    pub fn from_store(store: &Store) -> Result<Server, SyncError> {
+        let url = store
+            .setting(SERVER_SETTING)?
+            .filter(|u| !u.trim().is_empty())
+            .ok_or(SyncError::NotEnrolled)?;
+        Server::new(&url)
+    }
+
+    pub fn with_retry(mut self, retry: Retry) -> Server {
+        self.retry = retry;
+        self
+    }
+
+    /// The server's address, as saved in the store's settings.
+    pub fn url(&self) -> &str {
+        &self.base
+    }
+
+    /// The way to this server for a device holding `token` (`None` before enrolment).
+    pub fn transport(&self, token: Option<String>) -> HttpTransport {
+        HttpTransport {
+            base: self.base.clone(),
+            http: self.http.clone(),
+            token,
+        }
+    }
+
+    /// Enrols this device (see `run::enrol`). The store is not held while the server
+    /// is asked.
+    pub fn enrol(
+        &self,
+        store: impl StoreAccess,
+        username: &str,
+        password: &str,
+        device_name: &str,
+    ) -> Result<Enrolment, SyncError> {
+        let mut transport = self.transport(None);
+        run::enrol(
+            store,
+            &mut transport,
+            self.retry,
+            username,
+            password,
+            device_name,
+        )
+    }
+
+    /// The streams the server lets this enrolled device see.
+    pub fn streams(&self, store: &Store) -> Result<Vec<ListedStream>, SyncError> {
+        let mut transport = self.transport(Some(enrolment::token(store)?));
+        run::streams(&mut transport, self.retry)
+    }
+
+    /// Reads from the server's read API with this device's token: `path` is the route
+    /// with its query (`/api/v1/audit/timeline?kind=cycle-acted`). The body as bytes.
+    pub fn read(&self, store: &Store, path: &str) -> Result<Vec<u8>, SyncError> {
+        let mut transport = self.transport(Some(enrolment::token(store)?));
+        let cancel = AtomicBool::new(false);
+        Retrying {
+            transport: &mut transport,
+            retry: self.retry,
+            progress: &mut NoProgress,
+            cancel: &cancel,
+        }
+        .run(None, true, |t, _| t.read(path))
+        .map_err(|f| f.give_up(&self.base, Attempt::Read))
+    }
+
+    /// Syncs every stream this device shares with the server (see `run::sync`). The
+    /// store is lent for each local step only: `&Mutex<Store>` lets others read and
+    /// record while the sync waits on the network.
+    pub fn sync<S: StoreAccess>(
+        &self,
+        mut store: S,
+        progress: &mut dyn SyncProgress,
+        cancel: &AtomicBool,
+    ) -> Result<Vec<StreamReport>, SyncError> {
+        let token = store.with(|s| enrolment::token(s))?;
+        let mut transport = self.transport(Some(token));
+        run::sync(store, &mut transport, self.retry, progress, cancel)
+    }
+}
+
+/// The server's HTTP API, one request per call.
+pub struct HttpTransport {
+    base: String,
+    http: Client,
+    token: Option<String>,
+}
+
+impl HttpTransport {
+    fn authorised(&self, request: RequestBuilder) -> Result<RequestBuilder, Failure> {
+        match &self.token {
+            Some(token) => Ok(request.bearer_auth(token)),
+            None => Err(Failure::Fatal(SyncError::NotEnrolled)),
+        }
+    }
+
+    /// A GET of the read API (`path` with its query), as bytes.
+    fn read(&self, path: &str) -> Result<Vec<u8>, Failure> {
+        let reply = send(self.authorised(self.http.get(format!("{}{path}", self.base)))?)?;
+        if !reply.status.is_success() {
+            return Err(Failure::from_refusal(reply.refusal()));
+        }
+        Ok(reply.body)
+    }
+}
+
+impl Transport for HttpTransport {
+    fn server(&self) -> &str {
+        &self.base
+    }
+
+    fn enrol(&mut self, request: &EnrolRequest<'_>) -> Result<EnrolReply, Failure> {
+        let reply = send(
+            self.http
+                .post(format!("{}/api/v1/devices", self.base))
+                .json(request),
+        )?;
+        if !reply.status.is_success() {
+            return Err(Failure::from_enrolment_refusal(reply.refusal()));
+        }
+        parse(&reply.body, "the enrolment")
+    }
+
+    fn streams(&mut self) -> Result<Vec<ListedStream>, Failure> {
+        let request = self.http.get(format!("{}/api/v1/streams", self.base));
+        let reply = send(self.authorised(request)?)?;
+        if !reply.status.is_success() {
+            return Err(Failure::from_refusal(reply.refusal()));
+        }
+        parse::<StreamList>(&reply.body, "the list of streams").map(|l| l.streams)
+    }
+
+    fn sync(&mut self, stream: StreamId, message: Vec<u8>) -> Result<SyncReply, Failure> {
+        let request = self
+            .http
+            .post(format!("{}/api/v1/streams/{stream}/sync", self.base))
+            .header(CONTENT_TYPE, "application/octet-stream")
+            .body(message);
+        let reply = send(self.authorised(request)?)?;
+        if !reply.status.is_success() {
+            return Err(Failure::from_refusal(reply.refusal()));
+        }
+        // Missing means the server took nothing new: counting is its job, not a guess.
+        let accepted = reply
+            .headers
+            .get(EVENTS_ACCEPTED)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0);
+        let message = (reply.status != StatusCode::NO_CONTENT && !reply.body.is_empty())
+            .then_some(reply.body);
+        Ok(SyncReply { message, accepted })
+    }
+
+    /// Sleeps for `delay`, waking early to return `false` if `cancel` is set.
+    fn pause(&mut self, delay: Duration, cancel: &AtomicBool) -> bool {
+        let until = Instant::now() + delay;
+        loop {
+            if cancel.load(Ordering::Relaxed) {
+                return false;
+            }
+            let now = Instant::now();
+            if now >= until {
+                return true;
+            }
+            std::thread::sleep((until - now).min(Duration::from_millis(50)));
+        }
+    }
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    /// What an unsuccessful answer says, from its JSON error body and headers.
+    fn refusal(&self) -> Refusal {
+        let error: ApiError = serde_json::from_slice(&self.body).unwrap_or_default();
+        let message = if error.message.trim().is_empty() {
+            self.status
+                .canonical_reason()
+                .unwrap_or("no reason given")
+                .to_lowercase()
+        } else {
+            error.message.clone()
+        };
+        Refusal {
+            status: self.status.as_u16(),
+            refused: error.refused_events(),
+            code: error.error,
+            message,
+            wait: retry_after(&self.headers),
+        }
+    }
+}
+
+fn send(request: RequestBuilder) -> Result<Reply, Failure> {
+    let response: Response = request.send().map_err(transport)?;
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.bytes().map_err(transport)?.to_vec();
+    Ok(Reply {
+        status,
+        headers,
+        body,
+    })
+}
+
+fn transport(e: reqwest::Error) -> Failure {
+    if e.is_builder() {
+        return Failure::Fatal(SyncError::Client(innermost(&e)));
+    }
+    Failure::Transient(Transient {
+        reason: innermost(&e),
+        status: None,
+        wait: None,
+        sent: !e.is_connect(),
+    })
+}
+
+/// The deepest cause, which names what went wrong ("Connection refused"); the outer
+/// ones only say a request was being sent.
+fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut deepest = e;
+    while let Some(source) = deepest.source() {
+        deepest = source;
+    }
+    deepest.to_string()
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(body: &[u8], what: &str) -> Result<T, Failure> {
+    serde_json::from_slice(body).map_err(|e| {
+        Failure::Fatal(SyncError::Protocol(format!(
+            "{what} is not as expected: {e}"
+        )))
+    })
+}
+
+/// `Retry-After` in seconds (the HTTP-date form is rare from an API and is ignored).
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    headers
+        .get(RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+        .map(Duration::from_secs)
+}

@@ -1,0 +1,240 @@
+//! The one loop that drives a session to settlement, over any `Transport`: list the
+//! streams, plan, then stream by stream send messages and take answers until neither
+//! side has anything to tell. A passing failure restarts the stream from its saved
+//! state after a pause (doubling, bounded); a refusal is that stream's report and the
+//! others go on; a device no longer accepted, a server out of reach or a cancel ends
+//! the sync. The store is lent for each local step only, never across a request or a
+//! pause.
+
+use super::api::ListedStream;
+use super::enrolment::{self, Enrolment};
+use super::error::{Attempt, SyncError};
+use super::plan::PlannedStream;
+use super::progress::{NoProgress, StreamReport, SyncProgress};
+use super::retry::Retry;
+use super::session::{Next, Plan, StreamSession};
+use super::transport::{Failure, StoreAccess, Transport};
+use crate::domain::ids::StreamId;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Syncs every stream this device shares with the server. Streams the server lists
+/// that are not here are added; projects started here that the server does not know
+/// are sent. A stream the server refuses is reported with its reason in its
+/// `StreamReport`, and the others still sync. The whole sync stops (with an error)
+/// only when the device is no longer accepted, the server cannot be reached, or
+/// `cancel` is set; what had arrived by then is saved.
+pub fn sync<S: StoreAccess, T: Transport + ?Sized>(
+    store: S,
+    transport: &mut T,
+    retry: Retry,
+    progress: &mut dyn SyncProgress,
+    cancel: &AtomicBool,
+) -> Result<Vec<StreamReport>, SyncError> {
+    let mut run = Run {
+        store,
+        transport,
+        retry,
+        progress,
+        cancel,
+    };
+    let listed = run
+        .retrying(None, true, |t, _| t.streams())
+        .map_err(|f| f.give_up(run.transport.server(), Attempt::Sync))?;
+    let plan = run.store.with(|s| Plan::make(s, &listed))?;
+    run.progress.planned(&plan.streams);
+    let mut reports = plan.unknown;
+    for (index, stream) in plan.streams.iter().enumerate() {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(SyncError::Cancelled);
+        }
+        reports.push(run.stream(stream, index, plan.streams.len())?);
+    }
+    Ok(reports)
+}
+
+/// Syncs one stream already on this device, and nothing else.
+pub fn sync_stream<S: StoreAccess, T: Transport + ?Sized>(
+    store: S,
+    transport: &mut T,
+    stream: StreamId,
+    retry: Retry,
+    progress: &mut dyn SyncProgress,
+    cancel: &AtomicBool,
+) -> Result<StreamReport, SyncError> {
+    let mut run = Run {
+        store,
+        transport,
+        retry,
+        progress,
+        cancel,
+    };
+    let planned = run.store.with(|s| Plan::one(s, stream))?;
+    run.progress.planned(std::slice::from_ref(&planned));
+    run.stream(&planned, 0, 1)
+}
+
+/// Enrols this device: signs in, then takes on the person and device the server made
+/// and saves the server and its token. Nothing in the store changes unless the server
+/// enrolled the device. A request that reached the server is not sent again.
+pub fn enrol<S: StoreAccess, T: Transport + ?Sized>(
+    store: S,
+    transport: &mut T,
+    retry: Retry,
+    username: &str,
+    password: &str,
+    device_name: &str,
+) -> Result<Enrolment, SyncError> {
+    let request = enrolment::request(username, password, device_name)?;
+    let cancel = AtomicBool::new(false);
+    let mut run = Run {
+        store,
+        transport,
+        retry,
+        progress: &mut NoProgress,
+        cancel: &cancel,
+    };
+    let reply = run
+        .retrying(None, false, |t, _| t.enrol(&request))
+        .map_err(|f| f.give_up(run.transport.server(), Attempt::Enrol))?;
+    let server = run.transport.server().to_string();
+    run.store
+        .with(|s| enrolment::adopt(s, &server, reply, device_name))
+}
+
+/// The streams the server lets this device see.
+pub fn streams<T: Transport + ?Sized>(
+    transport: &mut T,
+    retry: Retry,
+) -> Result<Vec<ListedStream>, SyncError> {
+    let cancel = AtomicBool::new(false);
+    let mut progress = NoProgress;
+    let mut retrying = Retrying {
+        transport,
+        retry,
+        progress: &mut progress,
+        cancel: &cancel,
+    };
+    retrying
+        .run(None, true, |t, _| t.streams())
+        .map_err(|f| f.give_up(retrying.transport.server(), Attempt::Sync))
+}
+
+struct Run<'a, S, T: ?Sized> {
+    store: S,
+    transport: &'a mut T,
+    retry: Retry,
+    progress: &'a mut dyn SyncProgress,
+    cancel: &'a AtomicBool,
+}
+
+impl<S: StoreAccess, T: Transport + ?Sized> Run<'_, S, T> {
+    /// One stream, tried again from its saved state after a passing failure.
+    fn stream(
+        &mut self,
+        stream: &PlannedStream,
+        index: usize,
+        of: usize,
+    ) -> Result<StreamReport, SyncError> {
+        let mut session = StreamSession::new(stream);
+        self.store.with(|s| session.begin(s))?;
+        self.progress.stream_started(stream, index, of);
+        let mut retrying = Retrying {
+            transport: &mut *self.transport,
+            retry: self.retry,
+            progress: &mut *self.progress,
+            cancel: self.cancel,
+        };
+        let store = &mut self.store;
+        let cancel = self.cancel;
+        let outcome = retrying.run(Some(stream), true, |transport, progress| {
+            exchange(store, transport, &mut session, progress, cancel)
+        });
+        let report = self
+            .store
+            .with(|s| session.finish(s, outcome))
+            .map_err(|f| f.give_up(self.transport.server(), Attempt::Sync))?;
+        self.progress.stream_finished(&report);
+        Ok(report)
+    }
+
+    fn retrying<R>(
+        &mut self,
+        stream: Option<&PlannedStream>,
+        resend: bool,
+        attempt: impl FnMut(&mut T, &mut dyn SyncProgress) -> Result<R, Failure>,
+    ) -> Result<R, Failure> {
+        Retrying {
+            transport: &mut *self.transport,
+            retry: self.retry,
+            progress: &mut *self.progress,
+            cancel: self.cancel,
+        }
+        .run(stream, resend, attempt)
+    }
+}
+
+/// Messages up and answers in for one stream until neither side has anything to
+/// tell, from the state saved for the server. The session ends it after `MAX_ROUNDS`
+/// answers, so the loop is bounded.
+fn exchange<S: StoreAccess, T: Transport + ?Sized>(
+    store: &mut S,
+    transport: &mut T,
+    session: &mut StreamSession,
+    progress: &mut dyn SyncProgress,
+    cancel: &AtomicBool,
+) -> Result<(), Failure> {
+    store.with(|s| session.resume(s))?;
+    loop {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(Failure::Fatal(SyncError::Cancelled));
+        }
+        let message = match store.with(|s| session.next_message(s))? {
+            Next::Send(message) => message,
+            Next::Settled => return Ok(()),
+        };
+        let reply = transport.sync(session.stream().stream, message)?;
+        let settled = store.with(|s| session.take_reply(s, reply))?;
+        progress.round_done(session.stream(), session.report());
+        if settled {
+            return Ok(());
+        }
+    }
+}
+
+/// Runs an attempt until it succeeds, fails for good, or the tries run out, pausing
+/// longer after each passing failure.
+pub(crate) struct Retrying<'a, T: ?Sized> {
+    pub transport: &'a mut T,
+    pub retry: Retry,
+    pub progress: &'a mut dyn SyncProgress,
+    pub cancel: &'a AtomicBool,
+}
+
+impl<T: Transport + ?Sized> Retrying<'_, T> {
+    /// With `resend` false, only a request that never left this device is tried
+    /// again.
+    pub fn run<R>(
+        &mut self,
+        stream: Option<&PlannedStream>,
+        resend: bool,
+        mut attempt: impl FnMut(&mut T, &mut dyn SyncProgress) -> Result<R, Failure>,
+    ) -> Result<R, Failure> {
+        let mut failures = 0;
+        loop {
+            match attempt(self.transport, self.progress) {
+                Err(Failure::Transient(t)) if (resend || !t.sent) => {
+                    failures += 1;
+                    if failures >= self.retry.tries {
+                        return Err(Failure::Transient(t));
+                    }
+                    let delay = self.retry.delay(failures, t.wait);
+                    self.progress.retrying(stream, failures, delay, &t.reason);
+                    if !self.transport.pause(delay, self.cancel) {
+                        return Err(Failure::Fatal(SyncError::Cancelled));
+                    }
+                }
+                other => return other,
+            }
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! A demo person's enrolled device: a client store of its own that records offline
+//! and syncs with the server through the same session a phone runs over HTTP,
+//! carried to [`Storage::sync`] in process.
+
+use super::{DEVICE_DAYS, Result, Seeder, internal};
+use crate::auth::{new_token, token_hash};
+use crate::storage::{Device, SqliteStorage, Storage};
+use crate::transport::InProcess;
+use praxis_core::domain::event::Event;
+use praxis_core::domain::ids::{EventId, PersonId, StreamId};
+use praxis_core::domain::record::StreamKind;
+use praxis_core::store::{Identity, Store};
+use praxis_core::sync::{NoProgress, Retry, sync_stream};
+use std::sync::atomic::AtomicBool;
+
+/// A demo person's enrolled device with its own client store.
+pub(super) struct Phone {
+    pub(super) username: &'static str,
+    device: Device,
+    pub(super) store: Store,
+}
+
+impl Phone {
+    pub(super) fn record(&mut self, stream: StreamId, event: Event) -> Result<EventId> {
+        let kind = event.kind().name();
+        self.store
+            .record(stream, event)
+            .map(|r| r.id)
+            .map_err(|e| internal(format!("{} recording a {kind}", self.username), e))
+    }
+
+    pub(super) fn record_all(
+        &mut self,
+        stream: StreamId,
+        events: Vec<Event>,
+    ) -> Result<Vec<EventId>> {
+        self.store
+            .record_all(stream, events)
+            .map(|r| r.into_iter().map(|r| r.id).collect())
+            .map_err(|e| internal(format!("{} recording", self.username), e))
+    }
+
+    /// Syncs one stream with the server until neither side has anything to tell,
+    /// through the same session a phone runs over HTTP.
+    pub(super) fn sync(&mut self, storage: &mut SqliteStorage, stream: StreamId) -> Result<()> {
+        let who = self.username;
+        let mut transport = InProcess::for_device(storage, self.device.clone());
+        let report = sync_stream(
+            &mut self.store,
+            &mut transport,
+            stream,
+            Retry::never(),
+            &mut NoProgress,
+            &AtomicBool::new(false),
+        )
+        .map_err(|e| internal(format!("{who}'s device syncing stream {stream}"), e))?;
+        match report.error {
+            None => Ok(()),
+            Some(failure) => {
+                let refused: String = failure
+                    .refused
+                    .iter()
+                    .map(|r| format!(" [{}: {}]", r.kind.as_deref().unwrap_or("?"), r.reason))
+                    .collect();
+                Err(internal(
+                    format!("the server syncing stream {stream} with {who}'s device"),
+                    format!("{}{refused}", failure.message),
+                ))
+            }
+        }
+    }
+
+    /// Adds a stream the server shares with this device, and syncs it.
+    pub(super) fn follow(
+        &mut self,
+        storage: &mut SqliteStorage,
+        stream: StreamId,
+        kind: StreamKind,
+        name: &str,
+        collaborative: Option<StreamId>,
+    ) -> Result<()> {
+        self.store
+            .add_stream(stream, kind, name, collaborative)
+            .map_err(|e| internal(format!("{} adding stream {name}", self.username), e))?;
+        self.sync(storage, stream)
+    }
+}
+
+impl Seeder<'_> {
+    /// Enrols a device for the person and gives it a client store of its own.
+    pub(super) fn phone(
+        &mut self,
+        person: PersonId,
+        username: &'static str,
+        name: &str,
+        device_name: &str,
+    ) -> Result<Phone> {
+        let hash = token_hash(&new_token()?);
+        let id = self
+            .storage
+            .enrol_device(person, device_name, &hash, DEVICE_DAYS)?;
+        let device = self
+            .storage
+            .device_by_token(&hash)?
+            .ok_or_else(|| internal(format!("enrolling {username}'s device"), "it is not there"))?;
+        let path = self.dir.join(format!("{username}.sqlite3"));
+        let mut store = Store::create(&path, name)
+            .map_err(|e| internal(format!("creating {username}'s store"), e))?;
+        store
+            .adopt_identity(Identity {
+                person,
+                name: name.to_string(),
+                device: id,
+            })
+            .map_err(|e| internal(format!("enrolling {username}'s store"), e))?;
+        Ok(Phone {
+            username,
+            device,
+            store,
+        })
+    }
+}

@@ -1,0 +1,240 @@
+//! The sync's `Transport` inside the server's own process: each request goes straight
+//! to `Storage`, checked as the API checks it (an active device; the person's
+//! password at enrolment), so the demo seed and the benches sync through the same
+//! session a phone does, with no network between.
+
+use crate::credentials::{new_token, token_hash, verify_password};
+use crate::error::ServerError;
+use crate::storage::{Device, DeviceStatus, Storage, StreamAccess};
+use praxis_core::domain::ids::StreamId;
+use praxis_core::replication::device_actor;
+use praxis_core::sync::{
+    EnrolReply, EnrolRequest, Failure, ListedStream, Refusal, RefusedEvent, SyncReply, Transport,
+};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// The server's storage, as one device reaches it.
+pub struct InProcess<'a> {
+    storage: &'a dyn Storage,
+    /// The device, as the API's sign-in finds it; `None` until it enrols.
+    device: Option<Device>,
+    /// How long a token given at enrolment stays valid.
+    token_days: i64,
+}
+
+impl<'a> InProcess<'a> {
+    /// The way in for an enrolled device.
+    pub fn for_device(storage: &'a dyn Storage, device: Device) -> InProcess<'a> {
+        InProcess {
+            storage,
+            device: Some(device),
+            token_days: 0,
+        }
+    }
+
+    /// The way in for a device that is yet to enrol; its token will last `token_days`.
+    pub fn enrolling(storage: &'a dyn Storage, token_days: i64) -> InProcess<'a> {
+        InProcess {
+            storage,
+            device: None,
+            token_days,
+        }
+    }
+
+    /// The device, refused as the API refuses it.
+    fn device(&self) -> Result<Device, ServerError> {
+        let device = self.device.clone().ok_or(ServerError::SignInRequired)?;
+        match &device.status {
+            DeviceStatus::Active => Ok(device),
+            DeviceStatus::Revoked { at, reason } => Err(ServerError::DeviceRevoked {
+                at: at.clone(),
+                reason: reason.clone(),
+            }),
+            DeviceStatus::Expired { at } => Err(ServerError::TokenExpired(at.clone())),
+        }
+    }
+
+    fn enrol_device(&mut self, request: &EnrolRequest<'_>) -> Result<EnrolReply, ServerError> {
+        let (person, name, hash) = self
+            .storage
+            .credentials(request.username)?
+            .ok_or(ServerError::WrongCredentials)?;
+        if !verify_password(request.password, &hash) {
+            return Err(ServerError::WrongCredentials);
+        }
+        let token = new_token()?;
+        let device = self.storage.enrol_device(
+            person,
+            request.device_name,
+            &token_hash(&token),
+            self.token_days,
+        )?;
+        self.device = self.storage.device_by_token(&token_hash(&token))?;
+        Ok(EnrolReply {
+            device_id: device,
+            actor_id: device_actor(device).to_hex_string(),
+            token,
+            person_id: person,
+            name,
+        })
+    }
+}
+
+impl Transport for InProcess<'_> {
+    fn server(&self) -> &str {
+        "this server"
+    }
+
+    fn enrol(&mut self, request: &EnrolRequest<'_>) -> Result<EnrolReply, Failure> {
+        self.enrol_device(request)
+            .map_err(|e| Failure::from_enrolment_refusal(refusal(e)))
+    }
+
+    fn streams(&mut self) -> Result<Vec<ListedStream>, Failure> {
+        let listed = self
+            .device()
+            .and_then(|device| Ok(self.storage.streams_for(device.person)?))
+            .map_err(|e| Failure::from_refusal(refusal(e)))?;
+        Ok(listed.iter().map(listed_stream).collect())
+    }
+
+    fn sync(&mut self, stream: StreamId, message: Vec<u8>) -> Result<SyncReply, Failure> {
+        let reply = self
+            .device()
+            .and_then(|device| Ok(self.storage.sync(&device, stream, &message)?))
+            .map_err(|e| Failure::from_refusal(refusal(e)))?;
+        Ok(SyncReply {
+            message: reply.message,
+            accepted: reply.accepted_events,
+        })
+    }
+
+    /// Storage in this process does not fail in passing: no wait is needed.
+    fn pause(&mut self, _delay: Duration, cancel: &AtomicBool) -> bool {
+        !cancel.load(Ordering::Relaxed)
+    }
+}
+
+/// A stream as the API lists it.
+fn listed_stream(s: &StreamAccess) -> ListedStream {
+    ListedStream {
+        stream_id: s.stream_id,
+        kind: s.kind.name().to_string(),
+        name: s.name.clone(),
+        collaborative: s.collaborative,
+        role: s
+            .roles
+            .iter()
+            .map(|r| r.name())
+            .collect::<Vec<_>>()
+            .join(","),
+        read_only: s.read_only,
+    }
+}
+
+/// A server error as the API would answer it.
+fn refusal(e: ServerError) -> Refusal {
+    let refused = match &e {
+        ServerError::ChangesRefused(changes) => changes
+            .iter()
+            .map(|c| RefusedEvent {
+                change: c.change.clone(),
+                event: c.event,
+                kind: c.kind.clone(),
+                reason: c.reason.clone(),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    Refusal {
+        status: e.status().as_u16(),
+        code: e.code().to_string(),
+        message: e.to_string(),
+        refused,
+        wait: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use crate::auth::hash_password;
+    use crate::storage::SqliteStorage;
+    use praxis_core::domain::event::{CollaborativeFounded, Scope};
+    use praxis_core::domain::role::Role;
+    use praxis_core::store::{Store, queries};
+    use praxis_core::sync::{NoProgress, Retry, SyncError, enrol, sync};
+
+    #[test]
+    fn a_device_enrols_and_syncs_in_process_as_it_would_over_http() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut storage = SqliteStorage::open(&dir.path().join("server")).unwrap();
+        let collaborative = storage
+            .add_collaborative(CollaborativeFounded {
+                name: "Independence at home".into(),
+                topic: "Promoting independence".into(),
+                chosen_with: "The service users' forum".into(),
+            })
+            .unwrap();
+        let password = hash_password("a long password").unwrap();
+        let person = storage.add_person("asha", "Asha Patel", &password).unwrap();
+        storage
+            .grant(
+                person,
+                Role::Coordinator,
+                Scope::Collaborative(collaborative),
+            )
+            .unwrap();
+        let mut phone = Store::create(&dir.path().join("phone.sqlite3"), "Asha").unwrap();
+
+        let mut wrong = InProcess::enrolling(&mut storage, 30);
+        let refused = enrol(
+            &mut phone,
+            &mut wrong,
+            Retry::never(),
+            "asha",
+            "guess",
+            "Phone",
+        );
+        assert!(
+            matches!(refused, Err(SyncError::WrongPassword)),
+            "{refused:?}"
+        );
+
+        let mut transport = InProcess::enrolling(&mut storage, 30);
+        let enrolled = enrol(
+            &mut phone,
+            &mut transport,
+            Retry::never(),
+            "asha",
+            "a long password",
+            "Asha's phone",
+        )
+        .unwrap();
+        assert_eq!(enrolled.person, person);
+        assert_eq!(phone.identity().person, person);
+        let cancel = AtomicBool::new(false);
+        let reports = sync(
+            &mut phone,
+            &mut transport,
+            Retry::never(),
+            &mut NoProgress,
+            &cancel,
+        )
+        .unwrap();
+        let listed: Vec<_> = reports
+            .iter()
+            .map(|r| (r.stream, r.added_here, r.synced()))
+            .collect();
+        assert_eq!(listed, [(collaborative, true, true)]);
+        assert_eq!(
+            queries::events(phone.connection(), collaborative)
+                .unwrap()
+                .len(),
+            storage.events(collaborative).unwrap().len()
+        );
+    }
+}
