@@ -1,13 +1,11 @@
 //! The server's sync API as its bodies read, whichever way they travel: enrolment,
 //! the list of streams, an error's body, and the answer to one sync message.
 
-use super::progress::RefusedEvent;
-use crate::domain::ids::{DeviceId, PersonId, StreamId};
+use crate::domain::ids::StreamId;
 use crate::domain::record::StreamKind;
 use serde::{Deserialize, Serialize};
 
-/// The header that tells how many events of a sync message the server newly accepted.
-pub const EVENTS_ACCEPTED: &str = "x-praxis-events-accepted";
+pub use crate::protocol::EVENTS_ACCEPTED;
 
 /// What a device sends to enrol.
 #[derive(Serialize)]
@@ -17,17 +15,12 @@ pub struct EnrolRequest<'a> {
     pub device_name: &'a str,
 }
 
-/// The server's answer to an enrolment.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct EnrolReply {
-    pub device_id: DeviceId,
-    pub actor_id: String,
-    pub token: String,
-    pub person_id: PersonId,
-    pub name: String,
-}
+/// The server's answer to an enrolment, as the protocol writes it.
+pub use crate::protocol::Enrolled as EnrolReply;
 
-/// A stream the server lets this device see.
+/// A stream the server lets this device see. Read more leniently than the protocol's
+/// `StreamEntry`: the kind stays text, so a kind from a newer server is reported for
+/// that stream rather than failing the whole list.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ListedStream {
     pub stream_id: StreamId,
@@ -44,12 +37,7 @@ pub struct ListedStream {
 
 impl ListedStream {
     pub fn stream_kind(&self) -> Option<StreamKind> {
-        match self.kind.as_str() {
-            "collaborative" => Some(StreamKind::Collaborative),
-            "project" => Some(StreamKind::Project),
-            "organisation" => Some(StreamKind::Organisation),
-            _ => None,
-        }
+        StreamKind::from_name(&self.kind)
     }
 }
 
@@ -57,27 +45,6 @@ impl ListedStream {
 #[derive(Deserialize)]
 pub struct StreamList {
     pub streams: Vec<ListedStream>,
-}
-
-/// The JSON body of every error the server sends.
-#[derive(Default, Deserialize)]
-pub struct ApiError {
-    #[serde(default)]
-    pub error: String,
-    #[serde(default)]
-    pub message: String,
-    #[serde(default)]
-    pub details: Vec<serde_json::Value>,
-}
-
-impl ApiError {
-    /// The refused events its details name (for `changes_refused`).
-    pub fn refused_events(&self) -> Vec<RefusedEvent> {
-        self.details
-            .iter()
-            .filter_map(|d| serde_json::from_value::<RefusedEvent>(d.clone()).ok())
-            .collect()
-    }
 }
 
 /// The server's answer to one sync message.

@@ -4,12 +4,10 @@
 //! Pauses between tries sleep here, waking early when the sync is cancelled.
 
 use super::SERVER_SETTING;
-use super::api::{
-    ApiError, EVENTS_ACCEPTED, EnrolReply, EnrolRequest, ListedStream, StreamList, SyncReply,
-};
+use super::api::{EVENTS_ACCEPTED, EnrolReply, EnrolRequest, ListedStream, StreamList, SyncReply};
 use super::enrolment::{self, Enrolment};
 use super::error::{Attempt, SyncError};
-use super::progress::{NoProgress, StreamReport, SyncProgress};
+use super::progress::{NoProgress, RefusedEvent, StreamReport, SyncProgress};
 use super::retry::Retry;
 use super::run::{self, Retrying};
 use super::transport::{Failure, Refusal, StoreAccess, Transient, Transport};
@@ -311,4 +309,25 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         .parse()
         .ok()
         .map(Duration::from_secs)
+}
+
+/// The JSON body of every error the server sends.
+#[derive(Default, Deserialize)]
+pub struct ApiError {
+    #[serde(default)]
+    pub error: String,
+    #[serde(default)]
+    pub message: String,
+    #[serde(default)]
+    pub details: Vec<serde_json::Value>,
+}
+
+impl ApiError {
+    /// The refused events its details name (for `changes_refused`).
+    pub fn refused_events(&self) -> Vec<RefusedEvent> {
+        self.details
+            .iter()
+            .filter_map(|d| serde_json::from_value::<RefusedEvent>(d.clone()).ok())
+            .collect()
+    }
 }
