@@ -8,6 +8,7 @@
 
 mod architecture;
 mod authorization;
+mod bindings;
 mod browser;
 mod crash;
 mod field;

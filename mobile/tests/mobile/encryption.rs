@@ -3,9 +3,7 @@
 //! is lost across reopenings. Also: a person can use Praxis with no server, for good.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{contains, with_bytes};
+use crate::common::{contains, with_bytes};
 use praxis_core::store::{Store, StoreError, StoreKey};
 use praxis_mobile::*;
 use std::path::{Path, PathBuf};

@@ -3,7 +3,6 @@
 //! built for these tests (and its `uniffi-bindgen`), starts praxis-server (seeded with the demo) on
 //! 127.0.0.1, and runs `tests/python/test_bindings.py` with Python 3. Fails, saying
 //! what to install, when Python is missing.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use praxis_server::app::router;
 use praxis_server::state::AppState;
@@ -13,7 +12,7 @@ use std::process::Command;
 
 /// The library cargo built with the test binaries (`target/<profile>/deps/`).
 fn built_library() -> PathBuf {
-    let dir = Path::new(env!("CARGO_BIN_EXE_uniffi-bindgen"))
+    let dir = praxis_testkit::binary("uniffi-bindgen")
         .parent()
         .expect("the binaries' directory")
         .to_path_buf();
@@ -130,7 +129,7 @@ fn python_uses_the_generated_bindings_against_a_real_server() {
     let stores = work.path().join("stores");
     std::fs::create_dir_all(&stores).expect("a directory for the stores");
     let plain = plain_store(&stores);
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/test_bindings.py");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("python/test_bindings.py");
     let out = Command::new(python)
         .arg(&script)
         .env("PRAXIS_BINDINGS", &bindings)
