@@ -171,7 +171,7 @@ mod tests {
     #[test]
     fn a_device_enrols_and_syncs_in_process_as_it_would_over_http() {
         let dir = tempfile::tempdir().unwrap();
-        let mut storage = SqliteStorage::open(&dir.path().join("server")).unwrap();
+        let storage = SqliteStorage::open(&dir.path().join("server")).unwrap();
         let collaborative = storage
             .add_collaborative(CollaborativeFounded {
                 name: "Independence at home".into(),
@@ -190,7 +190,7 @@ mod tests {
             .unwrap();
         let mut phone = Store::create(&dir.path().join("phone.sqlite3"), "Asha").unwrap();
 
-        let mut wrong = InProcess::enrolling(&mut storage, 30);
+        let mut wrong = InProcess::enrolling(&storage, 30);
         let refused = enrol(
             &mut phone,
             &mut wrong,
@@ -204,7 +204,7 @@ mod tests {
             "{refused:?}"
         );
 
-        let mut transport = InProcess::enrolling(&mut storage, 30);
+        let mut transport = InProcess::enrolling(&storage, 30);
         let enrolled = enrol(
             &mut phone,
             &mut transport,
