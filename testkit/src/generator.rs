@@ -2,7 +2,7 @@
 //! observations, and PDSA cycles that move through Do, Study and Act.
 
 use praxis_core::domain::event::*;
-use praxis_core::domain::ids::EventId;
+use praxis_core::domain::ids::{EventId, StreamId};
 use praxis_core::store::Recorded;
 use std::collections::VecDeque;
 use time::macros::date;
@@ -203,6 +203,25 @@ impl Generator {
                 }
             }
         })
+    }
+}
+
+/// The collaborative every store-level test and bench founds.
+pub fn founded() -> CollaborativeFounded {
+    CollaborativeFounded {
+        name: "Independence at home".into(),
+        topic: "Promoting independence where health-and-safety worries get in the way".into(),
+        chosen_with: "Chosen at a workshop with members of the service users' forum".into(),
+    }
+}
+
+/// The Northside team's project in `collaborative`.
+pub fn project_started(collaborative: StreamId) -> ProjectStarted {
+    ProjectStarted {
+        collaborative,
+        team: "Northside adult team".into(),
+        organisation: "Northshire County Council".into(),
+        title: "Positive risk-taking in home visits".into(),
     }
 }
 

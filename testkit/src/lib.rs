@@ -10,7 +10,9 @@ pub mod records;
 pub mod server;
 mod timing;
 
-pub use generator::{Generator, charter, ratio_measure, unit_measure};
+pub use generator::{
+    Generator, charter, founded, project_started, ratio_measure, unit_measure,
+};
 pub use project::Project;
 pub use timing::percentiles;
 

@@ -1,7 +1,9 @@
 //! A store holding a collaborative and one project with a charter and two measures,
 //! grown with generated events through the public store API.
 
-use crate::generator::{Generator, charter, ratio_measure, unit_measure};
+use crate::generator::{
+    Generator, charter, founded, project_started, ratio_measure, unit_measure,
+};
 use crate::tempdir;
 use praxis_core::domain::event::*;
 use praxis_core::domain::ids::StreamId;
@@ -34,21 +36,11 @@ impl Project {
         let path = dir.path().join("store.sqlite3");
         let mut store = create(&path).expect("create the store");
         let collaborative = store
-            .found_collaborative(CollaborativeFounded {
-                name: "Independence at home".into(),
-                topic: "Promoting independence where health-and-safety worries get in the way"
-                    .into(),
-                chosen_with: "Chosen at a workshop with members of the service users' forum".into(),
-            })
+            .found_collaborative(founded())
             .expect("found the collaborative")
             .stream;
         let stream = store
-            .start_project(ProjectStarted {
-                collaborative,
-                team: "Northside adult team".into(),
-                organisation: "Northshire County Council".into(),
-                title: "Positive risk-taking in home visits".into(),
-            })
+            .start_project(project_started(collaborative))
             .expect("start the project")
             .stream;
         store

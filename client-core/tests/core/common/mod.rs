@@ -9,51 +9,13 @@ use praxis_core::domain::ids::{EventId, StreamId};
 use praxis_core::store::Store;
 use time::macros::date;
 
-pub fn founded() -> CollaborativeFounded {
-    CollaborativeFounded {
-        name: "Independence at home".into(),
-        topic: "Promoting independence where health-and-safety worries get in the way".into(),
-        chosen_with: "Chosen at a workshop with members of the service users' forum".into(),
-    }
-}
+pub use praxis_testkit::{charter, founded, project_started as project};
 
-pub fn project(collaborative: StreamId) -> ProjectStarted {
-    ProjectStarted {
-        collaborative,
-        team: "Northside adult team".into(),
-        organisation: "Northshire County Council".into(),
-        title: "Positive risk-taking in home visits".into(),
-    }
-}
-
-pub fn charter() -> Charter {
-    Charter {
-        aim: Aim {
-            what: "Agree a positive risk plan".into(),
-            for_whom: "adults over 85 living at home".into(),
-            where_: "Northside".into(),
-            how_much: "from 20% to 75% of assessments".into(),
-            by_when: date!(2027 - 06 - 30),
-        },
-        senior_leader: "J. Okafor".into(),
-        day_to_day_lead: "S. Patel".into(),
-        members: vec!["A. Lee".into(), "R. Gomez".into()],
-    }
-}
-
+/// The testkit's ratio measure under another name.
 pub fn measure(name: &str) -> MeasureDefinition {
     MeasureDefinition {
         name: name.into(),
-        kind: MeasureKind::Outcome,
-        operational_definition: "Assessments with a positive risk plan agreed with the person"
-            .into(),
-        unit: MeasureUnit::Ratio {
-            numerator: "assessments with a plan".into(),
-            denominator: "assessments".into(),
-        },
-        direction: Direction::HigherIsBetter,
-        target: Some(75.0),
-        frequency: Frequency::Weekly,
+        ..praxis_testkit::ratio_measure()
     }
 }
 
