@@ -10,10 +10,8 @@ pub mod records;
 pub mod server;
 mod timing;
 
-pub use generator::{
-    Generator, charter, founded, project_started, ratio_measure, unit_measure,
-};
-pub use project::Project;
+pub use generator::{Generator, charter, founded, project_started, ratio_measure, unit_measure};
+pub use project::{Project, record_generated, start_measured_project};
 pub use timing::percentiles;
 
 use tempfile::TempDir;

@@ -1,9 +1,7 @@
 //! A store holding a collaborative and one project with a charter and two measures,
 //! grown with generated events through the public store API.
 
-use crate::generator::{
-    Generator, charter, founded, project_started, ratio_measure, unit_measure,
-};
+use crate::generator::{Generator, charter, founded, project_started, ratio_measure, unit_measure};
 use crate::tempdir;
 use praxis_core::domain::event::*;
 use praxis_core::domain::ids::StreamId;
@@ -78,16 +76,7 @@ impl Project {
 
     /// Records `n` more generated events, `batch` per call of `record_all`.
     pub fn grow(&mut self, n: usize, batch: usize) {
-        let mut left = n;
-        while left > 0 {
-            let events = self.generator.batch(left.min(batch));
-            left -= events.len();
-            let recorded = self
-                .store
-                .record_all(self.stream, events)
-                .expect("record a batch");
-            self.generator.learn(&recorded);
-        }
+        record_generated(&mut self.store, self.stream, &mut self.generator, n, batch);
     }
 
     /// Grows the project's stream to `total` events.
@@ -107,6 +96,51 @@ impl Project {
             .record_all(self.stream, plans)
             .expect("plan cycles");
         self.generator.learn(&recorded);
+    }
+}
+
+/// Starts `team`'s project in `collaborative` and defines the generator's two measures
+/// in it (its first three events); returns the project and a generator for it.
+pub fn start_measured_project(
+    store: &mut Store,
+    collaborative: StreamId,
+    team: &str,
+    title: &str,
+) -> (StreamId, Generator) {
+    let stream = store
+        .start_project(ProjectStarted {
+            collaborative,
+            team: team.into(),
+            organisation: "Northshire County Council".into(),
+            title: title.into(),
+        })
+        .expect("start a project")
+        .stream;
+    let ratio = store
+        .record(stream, Event::MeasureDefined(ratio_measure()))
+        .expect("define a ratio measure")
+        .id;
+    let unit = store
+        .record(stream, Event::MeasureDefined(unit_measure()))
+        .expect("define a unit measure")
+        .id;
+    (stream, Generator::new(ratio, unit))
+}
+
+/// Records `n` generated events in `stream`, `batch` per call of `record_all`.
+pub fn record_generated(
+    store: &mut Store,
+    stream: StreamId,
+    generator: &mut Generator,
+    n: usize,
+    batch: usize,
+) {
+    let mut left = n;
+    while left > 0 {
+        let events = generator.batch(left.min(batch));
+        left -= events.len();
+        let recorded = store.record_all(stream, events).expect("record a batch");
+        generator.learn(&recorded);
     }
 }
 

@@ -39,13 +39,23 @@ impl TestServer {
 
     /// Starts the server with extra `serve` options.
     pub fn start_with(data_dir: &Path, options: &[&str]) -> TestServer {
+        Self::spawn(data_dir, options, Stdio::null())
+    }
+
+    /// Starts the server with its error output shown on this process's, for benches,
+    /// where an error the server logs must be seen.
+    pub fn start_showing_errors(data_dir: &Path) -> TestServer {
+        Self::spawn(data_dir, &[], Stdio::inherit())
+    }
+
+    fn spawn(data_dir: &Path, options: &[&str], stderr: Stdio) -> TestServer {
         let mut child = Command::new(crate::binary("praxis-server"))
             .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
             .args(options)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("the praxis-server binary runs");
         let stdout = child.stdout.take().expect("stdout is piped");
@@ -57,14 +67,30 @@ impl TestServer {
                 }
             }
         });
-        let url = rx
-            .recv_timeout(Duration::from_secs(60))
-            .expect("the server says where it listens within 60 s");
-        TestServer {
-            url,
-            data_dir: data_dir.to_path_buf(),
-            child: Some(child),
+        match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(url) => TestServer {
+                url,
+                data_dir: data_dir.to_path_buf(),
+                child: Some(child),
+            },
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("praxis-server did not say where it listens within 60 s");
+            }
         }
+    }
+
+    /// The server process's id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// Whether the server process is still running (not killed, not exited).
+    pub fn is_running(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|child| matches!(child.try_wait(), Ok(None)))
     }
 
     /// Kills the server with SIGKILL, as a crash would.
@@ -107,6 +133,17 @@ pub struct Fixture {
     pub south: EventId,
 }
 
+/// Founds the collaborative on the server, as its administrator does.
+pub fn collaborative(storage: &SqliteStorage) -> StreamId {
+    storage
+        .add_collaborative(CollaborativeFounded {
+            name: "Independence at home".into(),
+            topic: "Promoting independence where health-and-safety worries get in the way".into(),
+            chosen_with: "Chosen with the service users' forum".into(),
+        })
+        .expect("collaborative")
+}
+
 pub fn person(storage: &mut SqliteStorage, username: &str, role: Role, scope: Scope) {
     let hash = hash_password(PASSWORD).expect("hash");
     let id = storage
@@ -120,13 +157,7 @@ pub fn person(storage: &mut SqliteStorage, username: &str, role: Role, scope: Sc
 /// for the whole collaborative, plus `outsider` with no membership.
 pub fn fixture(data_dir: &Path) -> Fixture {
     let mut storage = SqliteStorage::open(data_dir).expect("storage");
-    let collaborative = storage
-        .add_collaborative(CollaborativeFounded {
-            name: "Independence at home".into(),
-            topic: "Promoting independence where health-and-safety worries get in the way".into(),
-            chosen_with: "Chosen with the service users' forum".into(),
-        })
-        .expect("collaborative");
+    let collaborative = collaborative(&storage);
     let north = storage
         .add_team(collaborative, "Northside", "Northshire County Council")
         .expect("team");
@@ -239,6 +270,18 @@ impl Phone {
         self.server
             .sync(&mut self.store, &mut NoProgress, &AtomicBool::new(false))
             .expect("sync")
+    }
+
+    /// Syncs every stream; says why if the sync failed or a stream did not sync.
+    pub fn try_sync(&mut self) -> Result<Vec<StreamReport>, String> {
+        let reports = self
+            .server
+            .sync(&mut self.store, &mut NoProgress, &AtomicBool::new(false))
+            .map_err(|e| format!("the sync failed: {e}"))?;
+        match reports.iter().find(|r| !r.synced()) {
+            Some(failed) => Err(format!("a stream did not sync: {failed:?}")),
+            None => Ok(reports),
+        }
     }
 
     pub fn project_streams(&self) -> Vec<StreamId> {
