@@ -3,11 +3,9 @@
 //! is lost across reopenings. Also: a person can use Praxis with no server, for good.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{contains, with_bytes};
 use praxis_core::store::{Store, StoreError, StoreKey};
 use praxis_mobile::*;
+use praxis_testkit::clear_text::{contains, with_bytes};
 use std::path::{Path, PathBuf};
 
 const SECRET: &str = "Mrs Q's neighbour keeps the spare key under the blue pot";

@@ -4,6 +4,7 @@
 //! summaries of timings. Test code only: it panics with a sentence when a fixture
 //! cannot be made.
 
+pub mod clear_text;
 mod generator;
 mod project;
 pub mod records;

@@ -67,7 +67,8 @@ impl TestServer {
                 }
             }
         });
-        match rx.recv_timeout(Duration::from_secs(60)) {
+        // Seeding the demo collaborative (`--demo`) can take a while in a debug build.
+        match rx.recv_timeout(Duration::from_secs(120)) {
             Ok(url) => TestServer {
                 url,
                 data_dir: data_dir.to_path_buf(),
@@ -76,7 +77,7 @@ impl TestServer {
             Err(_) => {
                 let _ = child.kill();
                 let _ = child.wait();
-                panic!("praxis-server did not say where it listens within 60 s");
+                panic!("praxis-server did not say where it listens within 120 s");
             }
         }
     }
