@@ -5,6 +5,7 @@
 //! cannot be made.
 
 pub mod clear_text;
+pub mod direct;
 mod generator;
 mod project;
 pub mod records;
