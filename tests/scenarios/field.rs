@@ -6,36 +6,13 @@
 use praxis_core::domain::event::*;
 use praxis_core::domain::record::Stage;
 use praxis_core::store::queries;
+use praxis_testkit::records::{acted, cycle_plan, done, observation, studied};
 use praxis_testkit::server::{Phone, TestServer, fixture, start_project};
 use time::macros::date;
 
+/// The cycle each scenario plans.
 fn plan() -> Plan {
-    Plan {
-        change_idea: None,
-        follows: None,
-        scale: TestScale::VerySmall,
-        objective: "Try a risk conversation guide on two visits".into(),
-        predictions: vec![Prediction {
-            question: "Will people take part?".into(),
-            prediction: "Both will".into(),
-            reason: "It starts from what matters to them".into(),
-        }],
-        who: "A. Lee".into(),
-        what: "Use the guide".into(),
-        where_: "Home visits".into(),
-        when: date!(2026 - 11 - 02),
-        data_to_collect: "Whether a plan was agreed".into(),
-    }
-}
-
-fn observation(text: &str) -> Event {
-    Event::ObservationRecorded(Observation {
-        kind: ObservationKind::Observation,
-        cycle: None,
-        subject: Some("P-0413".into()),
-        observed_on: date!(2026 - 11 - 20),
-        text: text.into(),
-    })
+    cycle_plan("Try a risk conversation guide on two visits")
 }
 
 #[test]
@@ -126,57 +103,20 @@ fn concurrent_decisions_conflict_everywhere_until_a_resolution_reaches_every_rep
         .record(project, Event::CyclePlanned(plan()))
         .unwrap()
         .id;
-    let done = Do {
-        carried_out_on: date!(2026 - 11 - 03),
-        carried_out_by: "A. Lee".into(),
-        observations: "Both engaged".into(),
-        problems: String::new(),
-        surprises: String::new(),
-        data_gathered: "2 of 2".into(),
-    };
-    asha.store
-        .record(project, Event::CycleDone { cycle, done })
-        .unwrap();
-    let study = Study {
-        analysis: "2 of 2".into(),
-        compared_with_predictions: "As predicted".into(),
-        learning: "It helps".into(),
-    };
-    asha.store
-        .record(project, Event::CycleStudied { cycle, study })
-        .unwrap();
+    asha.store.record(project, done(cycle)).unwrap();
+    asha.store.record(project, studied(cycle)).unwrap();
     asha.sync();
     ben.sync();
 
     // Both decide offline without seeing each other's decision.
-    let act = |decision| Act {
-        decision,
-        reasons: "What we saw".into(),
-        changes: String::new(),
-        next_step: String::new(),
-    };
     let adopt = asha
         .store
-        .record(
-            project,
-            Event::CycleActed {
-                cycle,
-                replaces: vec![],
-                act: act(Decision::Adopt),
-            },
-        )
+        .record(project, acted(cycle, vec![], Decision::Adopt))
         .unwrap()
         .id;
     let abandon = ben
         .store
-        .record(
-            project,
-            Event::CycleActed {
-                cycle,
-                replaces: vec![],
-                act: act(Decision::Abandon),
-            },
-        )
+        .record(project, acted(cycle, vec![], Decision::Abandon))
         .unwrap()
         .id;
     // They sync in either order; a second round brings the other's decision.

@@ -10,27 +10,13 @@ use praxis_core::domain::ids::{EventId, StreamId};
 use praxis_core::domain::role::Role;
 use praxis_core::store::{Store, queries};
 use praxis_server::storage::{SqliteStorage, Storage};
+use praxis_testkit::records::{cycle_observation as observation, cycle_plan};
 use praxis_testkit::server::{Phone, TestServer, fixture, start_project};
 use serde_json::Value;
 use time::macros::date;
 
 fn plan() -> Plan {
-    Plan {
-        change_idea: None,
-        follows: None,
-        scale: TestScale::VerySmall,
-        objective: "Try a risk conversation guide on two visits".into(),
-        predictions: vec![Prediction {
-            question: "Will people take part?".into(),
-            prediction: "Both will".into(),
-            reason: "It starts from what matters to them".into(),
-        }],
-        who: "A. Lee".into(),
-        what: "Use the guide".into(),
-        where_: "Home visits".into(),
-        when: date!(2026 - 11 - 02),
-        data_to_collect: "Whether a plan was agreed".into(),
-    }
+    cycle_plan("Try a risk conversation guide on two visits")
 }
 
 fn measure() -> MeasureDefinition {
@@ -59,16 +45,6 @@ fn measurement(measure: EventId, week: i64, numerator: f64) -> Event {
             denominator: 10.0,
         },
         note: String::new(),
-    })
-}
-
-fn observation(text: &str, cycle: Option<EventId>) -> Event {
-    Event::ObservationRecorded(Observation {
-        kind: ObservationKind::Observation,
-        cycle,
-        subject: Some("P-0413".into()),
-        observed_on: date!(2026 - 11 - 20),
-        text: text.into(),
     })
 }
 
