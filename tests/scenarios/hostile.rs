@@ -5,6 +5,7 @@
 
 use praxis_core::domain::event::*;
 use praxis_core::domain::ids::{DeviceId, PersonId, StreamId};
+use praxis_core::domain::record::StreamKind;
 use praxis_core::store::{Identity, Store, queries};
 use praxis_testkit::server::{Phone, TestServer, fixture, start_project};
 use reqwest::StatusCode;
@@ -80,6 +81,29 @@ fn setup(dir: &std::path::Path) -> (TestServer, Phone, StreamId, StreamId) {
     let reports = phone.sync();
     assert!(reports.iter().all(|r| r.synced()), "{reports:?}");
     (server, phone, project, fx.collaborative)
+}
+
+/// A store at `path` under `identity` holding a copy of what the phone's store `from`
+/// holds of `project` and its collaborative.
+fn replica(
+    path: &std::path::Path,
+    identity: Identity,
+    from: &mut Store,
+    (collaborative, project): (StreamId, StreamId),
+) -> Store {
+    let mut store = Store::create(path, &identity.name).unwrap();
+    store.adopt_identity(identity).unwrap();
+    store
+        .add_stream(project, StreamKind::Project, "p", Some(collaborative))
+        .unwrap();
+    store
+        .add_stream(collaborative, StreamKind::Collaborative, "c", None)
+        .unwrap();
+    for stream in [collaborative, project] {
+        let all = from.changes_since(stream, &[]).unwrap();
+        store.merge_changes(stream, &all).unwrap();
+    }
+    store
 }
 
 fn assert_still_serving(server: &TestServer) {
@@ -203,34 +227,17 @@ fn forged_actors_and_forged_authors_are_refused_and_the_other_streams_keep_synci
     let before = server_events(&server, project, &phone.token);
 
     // Another device's changes, sent with this phone's token.
-    let mut forger = Store::create(&dir.path().join("forger.sqlite3"), "forger").unwrap();
-    forger
-        .adopt_identity(Identity {
-            person: me.person,
-            name: me.name.clone(),
-            device: DeviceId::new(),
-        })
-        .unwrap();
-    forger
-        .add_stream(
-            project,
-            praxis_core::domain::record::StreamKind::Project,
-            "p",
-            Some(collaborative),
-        )
-        .unwrap();
-    forger
-        .add_stream(
-            collaborative,
-            praxis_core::domain::record::StreamKind::Collaborative,
-            "c",
-            None,
-        )
-        .unwrap();
-    for stream in [collaborative, project] {
-        let all = phone.store.changes_since(stream, &[]).unwrap();
-        forger.merge_changes(stream, &all).unwrap();
-    }
+    let identity = Identity {
+        person: me.person,
+        name: me.name.clone(),
+        device: DeviceId::new(),
+    };
+    let mut forger = replica(
+        &dir.path().join("forger.sqlite3"),
+        identity,
+        &mut phone.store,
+        (collaborative, project),
+    );
     forger
         .record(project, observation("not from this phone"))
         .unwrap();
@@ -246,34 +253,17 @@ fn forged_actors_and_forged_authors_are_refused_and_the_other_streams_keep_synci
     );
 
     // This phone's actor, but an event authored by someone else.
-    let mut impostor = Store::create(&dir.path().join("impostor.sqlite3"), "impostor").unwrap();
-    impostor
-        .adopt_identity(Identity {
-            person: PersonId::new(),
-            name: "someone".into(),
-            device: me.device,
-        })
-        .unwrap();
-    impostor
-        .add_stream(
-            project,
-            praxis_core::domain::record::StreamKind::Project,
-            "p",
-            Some(collaborative),
-        )
-        .unwrap();
-    impostor
-        .add_stream(
-            collaborative,
-            praxis_core::domain::record::StreamKind::Collaborative,
-            "c",
-            None,
-        )
-        .unwrap();
-    for stream in [collaborative, project] {
-        let all = phone.store.changes_since(stream, &[]).unwrap();
-        impostor.merge_changes(stream, &all).unwrap();
-    }
+    let identity = Identity {
+        person: PersonId::new(),
+        name: "someone".into(),
+        device: me.device,
+    };
+    let mut impostor = replica(
+        &dir.path().join("impostor.sqlite3"),
+        identity,
+        &mut phone.store,
+        (collaborative, project),
+    );
     impostor
         .record(project, observation("in someone else's name"))
         .unwrap();
