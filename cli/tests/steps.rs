@@ -75,6 +75,33 @@ pub(crate) fn define_plans(p: &Praxis) -> String {
     )
 }
 
+/// Records `numerator` of `denominator` for the ratio measure `measure` over the
+/// period `from` to `to`; returns the measurement's id.
+pub(crate) fn record_ratio(
+    p: &Praxis,
+    measure: &str,
+    (from, to): (&str, &str),
+    numerator: &str,
+    denominator: &str,
+) -> String {
+    p.save(
+        "measurement-recorded",
+        &[
+            "measure",
+            "record",
+            measure,
+            "--from",
+            from,
+            "--to",
+            to,
+            "--numerator",
+            numerator,
+            "--denominator",
+            denominator,
+        ],
+    )
+}
+
 pub(crate) fn plan_args<'a>(objective: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec![
         "cycle",
