@@ -50,19 +50,12 @@ impl Project {
                 },
             )
             .expect("set the charter");
-        let ratio = store
-            .record(stream, Event::MeasureDefined(ratio_measure()))
-            .expect("define a ratio measure")
-            .id;
-        let unit = store
-            .record(stream, Event::MeasureDefined(unit_measure()))
-            .expect("define a unit measure")
-            .id;
+        let generator = define_measures(&mut store, stream);
         Project {
             store,
             stream,
             path,
-            generator: Generator::new(ratio, unit),
+            generator,
             dir,
         }
     }
@@ -116,6 +109,11 @@ pub fn start_measured_project(
         })
         .expect("start a project")
         .stream;
+    (stream, define_measures(store, stream))
+}
+
+/// Defines the generator's two measures in `stream`; returns a generator for them.
+fn define_measures(store: &mut Store, stream: StreamId) -> Generator {
     let ratio = store
         .record(stream, Event::MeasureDefined(ratio_measure()))
         .expect("define a ratio measure")
@@ -124,7 +122,7 @@ pub fn start_measured_project(
         .record(stream, Event::MeasureDefined(unit_measure()))
         .expect("define a unit measure")
         .id;
-    (stream, Generator::new(ratio, unit))
+    Generator::new(ratio, unit)
 }
 
 /// Records `n` generated events in `stream`, `batch` per call of `record_all`.
