@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
+use tempfile::TempDir;
 
 pub const PASSWORD: &str = "a long test password";
 
@@ -219,6 +220,29 @@ pub fn fixture(data_dir: &Path) -> Fixture {
         collaborative,
         north,
         south,
+    }
+}
+
+/// A server on a fresh temporary data directory that holds the fixture.
+pub struct Running {
+    pub server: TestServer,
+    pub fixture: Fixture,
+    /// Last, so the directory goes after the server has stopped.
+    pub dir: TempDir,
+}
+
+/// Sets up the fixture in a fresh temporary data directory (`<dir>/data`) and starts a
+/// server on it. Bind the fields as `Running { dir, fixture, server }` so that the
+/// server stops before the directory goes.
+pub fn running() -> Running {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let data = dir.path().join("data");
+    let fixture = fixture(&data);
+    let server = TestServer::start(&data);
+    Running {
+        server,
+        fixture,
+        dir,
     }
 }
 

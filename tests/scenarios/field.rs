@@ -7,7 +7,7 @@ use praxis_core::domain::event::*;
 use praxis_core::domain::record::Stage;
 use praxis_core::store::queries;
 use praxis_testkit::records::{acted, cycle_plan, done, observation, studied};
-use praxis_testkit::server::{Phone, TestServer, fixture, start_project};
+use praxis_testkit::server::{Phone, Running, running, start_project};
 use time::macros::date;
 
 /// The cycle each scenario plans.
@@ -17,10 +17,11 @@ fn plan() -> Plan {
 
 #[test]
 fn a_practitioner_records_offline_syncs_and_the_office_and_a_teammate_see_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let fx = fixture(&data);
-    let server = TestServer::start(&data);
+    let Running {
+        dir,
+        fixture: fx,
+        server,
+    } = running();
 
     let mut asha = Phone::enrol(dir.path(), &server.url, "practitioner-north");
     let first = asha.sync();
@@ -90,10 +91,11 @@ fn a_practitioner_records_offline_syncs_and_the_office_and_a_teammate_see_it() {
 
 #[test]
 fn concurrent_decisions_conflict_everywhere_until_a_resolution_reaches_every_replica() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let fx = fixture(&data);
-    let server = TestServer::start(&data);
+    let Running {
+        dir,
+        fixture: fx,
+        server,
+    } = running();
     let mut asha = Phone::enrol(dir.path(), &server.url, "practitioner-north");
     let mut ben = Phone::enrol(dir.path(), &server.url, "practitioner2-north");
     asha.sync();
@@ -174,10 +176,11 @@ fn concurrent_decisions_conflict_everywhere_until_a_resolution_reaches_every_rep
 
 #[test]
 fn a_record_the_server_would_refuse_is_refused_on_the_phone_before_it_is_written() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let fx = fixture(&data);
-    let server = TestServer::start(&data);
+    let Running {
+        dir,
+        fixture: fx,
+        server,
+    } = running();
     let mut asha = Phone::enrol(dir.path(), &server.url, "practitioner-north");
     asha.sync();
     let project = start_project(&mut asha.store, fx.collaborative, "Northside");
@@ -247,10 +250,11 @@ fn a_bloom_filter_false_positive_does_not_stall_a_new_projects_first_sync() {
     use praxis_core::replication::StreamDocument;
     use praxis_core::store::Store;
 
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let fx = fixture(&data);
-    let server = TestServer::start(&data);
+    let Running {
+        dir,
+        fixture: fx,
+        server,
+    } = running();
     let mut phone = Phone::enrol(dir.path(), &server.url, "practitioner-north");
     phone.sync();
 

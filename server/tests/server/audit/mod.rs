@@ -11,7 +11,7 @@ use praxis_core::domain::role::Role;
 use praxis_core::store::{Store, queries};
 use praxis_server::storage::{SqliteStorage, Storage};
 use praxis_testkit::records::{cycle_observation as observation, cycle_plan};
-use praxis_testkit::server::{Phone, TestServer, fixture, start_project};
+use praxis_testkit::server::{Phone, Running, TestServer, running, start_project};
 use serde_json::Value;
 use time::macros::date;
 
@@ -90,10 +90,11 @@ struct Scenario {
 /// coordinator scores Asha's monthly report; the manager decides on what has reached
 /// the office; then Ben syncs, late; the auditor syncs.
 fn scenario() -> Scenario {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let fx = fixture(&data);
-    let server = TestServer::start(&data);
+    let Running {
+        dir,
+        fixture: fx,
+        server,
+    } = running();
     let mut asha = Phone::enrol(dir.path(), &server.url, "practitioner-north");
     let mut ben = Phone::enrol(dir.path(), &server.url, "practitioner2-north");
     let mut coordinator = Phone::enrol(dir.path(), &server.url, "coordinator-north");
