@@ -327,7 +327,7 @@ fn a_bundle_that_is_not_one_is_refused_with_what_to_do() {
 fn a_long_stream_is_checked_in_parts_and_still_names_the_change() {
     let dir = tempfile::tempdir().unwrap();
     let (mut store, _, project) = store_with_project(&dir.path().join("long.sqlite3"));
-    let events: Vec<Event> = (0..1500).map(|n| observation(None, n)).collect();
+    let events: Vec<Event> = (0..1500).map(|n| numbered_observation(None, n)).collect();
     store.record_all(project, events).unwrap();
     let changes = store.changes_since(project, &[]).unwrap();
     assert_eq!(changes.len(), 1502);

@@ -6,6 +6,7 @@ pub mod samples;
 
 use praxis_core::domain::event::*;
 use praxis_core::domain::ids::{EventId, StreamId};
+use praxis_core::domain::record::StreamKind;
 use praxis_core::store::Store;
 use time::macros::date;
 
@@ -86,4 +87,39 @@ pub fn store_with_project(path: &std::path::Path) -> (Store, StreamId, StreamId)
     let c = store.found_collaborative(founded()).expect("found").stream;
     let p = store.start_project(project(c)).expect("start").stream;
     (store, c, p)
+}
+
+/// Observation `n`, made during `cycle` when one is given.
+pub fn numbered_observation(cycle: Option<EventId>, n: usize) -> Event {
+    Event::ObservationRecorded(Observation {
+        kind: ObservationKind::Observation,
+        cycle,
+        subject: Some(format!("P-{n:04}")),
+        observed_on: date!(2026 - 02 - 03),
+        text: format!("Observation {n}"),
+    })
+}
+
+/// A second person's store at `path` holding a copy of `from`'s collaborative and
+/// project.
+pub fn replica(
+    from: &mut Store,
+    path: &std::path::Path,
+    (collaborative, project): (StreamId, StreamId),
+) -> Store {
+    let mut b = Store::create(path, "Rui Gomez").expect("create");
+    b.add_stream(
+        collaborative,
+        StreamKind::Collaborative,
+        "collaborative",
+        None,
+    )
+    .expect("add");
+    b.add_stream(project, StreamKind::Project, "project", Some(collaborative))
+        .expect("add");
+    for s in [collaborative, project] {
+        let changes = from.changes_since(s, &[]).expect("changes");
+        b.merge_changes(s, &changes).expect("merge");
+    }
+    b
 }
