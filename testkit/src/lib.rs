@@ -8,12 +8,14 @@ pub mod clear_text;
 pub mod direct;
 mod generator;
 mod project;
+mod receipts;
 pub mod records;
 pub mod server;
 mod timing;
 
 pub use generator::{Generator, charter, founded, project_started, ratio_measure, unit_measure};
 pub use project::{Project, record_generated, start_measured_project};
+pub use receipts::receipts_for;
 pub use timing::percentiles;
 
 use tempfile::TempDir;

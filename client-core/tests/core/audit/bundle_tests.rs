@@ -2,26 +2,9 @@
 //! alteration named.
 
 use super::*;
+use praxis_testkit::receipts_for;
 
 // ---- the audit bundle ----
-
-fn receipts_for(changes: &[Vec<u8>]) -> Vec<ReceiptEntry> {
-    // Each change as a device would have sent it: by its own device, with its event.
-    let graph = ChangeGraph::from_changes(changes).unwrap();
-    graph
-        .nodes()
-        .iter()
-        .filter(|n| !n.events.is_empty())
-        .enumerate()
-        .map(|(i, n)| ReceiptEntry {
-            seq: i as i64 + 1,
-            change_hash: n.hash.to_string(),
-            device: n.events[0].device,
-            received_at: 1_767_000_000_000 + i as i64 * 1000,
-            events: n.events.iter().map(|e| e.id).collect(),
-        })
-        .collect()
-}
 
 struct Made {
     _team: Team,

@@ -6,7 +6,7 @@
 
 use crate::common;
 use crate::common::*;
-use praxis_core::audit::bundle::{self, Finding, ReceiptEntry, StreamContent};
+use praxis_core::audit::bundle::{self, Finding, StreamContent};
 use praxis_core::audit::change_graph::ChangeGraph;
 use praxis_core::domain::as_it_stood::StreamAsItStood;
 use praxis_core::domain::envelope::Envelope;
