@@ -13,7 +13,9 @@ pub mod records;
 pub mod server;
 mod timing;
 
-pub use generator::{Generator, charter, founded, project_started, ratio_measure, unit_measure};
+pub use generator::{
+    Generator, charter, founded, guide_plan, project_started, ratio_measure, unit_measure,
+};
 pub use project::{Project, record_generated, start_measured_project};
 pub use receipts::receipts_for;
 pub use timing::percentiles;

@@ -10,7 +10,7 @@ use praxis_core::domain::record::StreamKind;
 use praxis_core::store::Store;
 use time::macros::date;
 
-pub use praxis_testkit::{charter, founded, project_started as project};
+pub use praxis_testkit::{charter, founded, guide_plan as plan, project_started as project};
 
 /// The testkit's ratio measure under another name.
 pub fn measure(name: &str) -> MeasureDefinition {
@@ -31,25 +31,6 @@ pub fn measurement(measure: EventId, week: u8, numerator: f64) -> Measurement {
             denominator: 10.0,
         },
         note: String::new(),
-    }
-}
-
-pub fn plan(follows: Option<EventId>) -> Plan {
-    Plan {
-        change_idea: None,
-        follows,
-        scale: TestScale::VerySmall,
-        objective: "Try a risk conversation guide on two visits".into(),
-        predictions: vec![Prediction {
-            question: "Will the person take part in the plan?".into(),
-            prediction: "Yes, both will".into(),
-            reason: "The guide starts from what matters to them".into(),
-        }],
-        who: "A. Lee".into(),
-        what: "Use the guide".into(),
-        where_: "Home visits".into(),
-        when: date!(2026 - 02 - 02),
-        data_to_collect: "Whether a plan was agreed".into(),
     }
 }
 
