@@ -231,9 +231,16 @@ pub struct Running {
     pub dir: TempDir,
 }
 
+impl Running {
+    /// Enrols a phone for `username` (a person of the fixture), its store in the
+    /// temporary directory.
+    pub fn enrol(&self, username: &str) -> Phone {
+        Phone::enrol(self.dir.path(), &self.server.url, username)
+    }
+}
+
 /// Sets up the fixture in a fresh temporary data directory (`<dir>/data`) and starts a
-/// server on it. Bind the fields as `Running { dir, fixture, server }` so that the
-/// server stops before the directory goes.
+/// server on it.
 pub fn running() -> Running {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let data = dir.path().join("data");

@@ -11,7 +11,7 @@ use praxis_core::domain::role::Role;
 use praxis_core::store::{Store, queries};
 use praxis_server::storage::{SqliteStorage, Storage};
 use praxis_testkit::records::{cycle_observation as observation, cycle_plan};
-use praxis_testkit::server::{Phone, Running, TestServer, running, start_project};
+use praxis_testkit::server::{Phone, TestServer, running, start_project};
 use serde_json::Value;
 use time::macros::date;
 
@@ -90,19 +90,15 @@ struct Scenario {
 /// coordinator scores Asha's monthly report; the manager decides on what has reached
 /// the office; then Ben syncs, late; the auditor syncs.
 fn scenario() -> Scenario {
-    let Running {
-        dir,
-        fixture: fx,
-        server,
-    } = running();
-    let mut asha = Phone::enrol(dir.path(), &server.url, "practitioner-north");
-    let mut ben = Phone::enrol(dir.path(), &server.url, "practitioner2-north");
-    let mut coordinator = Phone::enrol(dir.path(), &server.url, "coordinator-north");
-    let mut manager = Phone::enrol(dir.path(), &server.url, "senior-manager-north");
-    let mut auditor = Phone::enrol(dir.path(), &server.url, "auditor-north");
+    let setup = running();
+    let mut asha = setup.enrol("practitioner-north");
+    let mut ben = setup.enrol("practitioner2-north");
+    let mut coordinator = setup.enrol("coordinator-north");
+    let mut manager = setup.enrol("senior-manager-north");
+    let mut auditor = setup.enrol("auditor-north");
 
     asha.sync();
-    let project = start_project(&mut asha.store, fx.collaborative, "Northside");
+    let project = start_project(&mut asha.store, setup.fixture.collaborative, "Northside");
     let measure = asha
         .store
         .record(project, Event::MeasureDefined(measure()))
@@ -208,9 +204,9 @@ fn scenario() -> Scenario {
     assert!(ben.sync().iter().all(|r| r.synced()));
     auditor.sync();
     Scenario {
-        _dir: dir,
-        server,
-        collaborative: fx.collaborative,
+        _dir: setup.dir,
+        server: setup.server,
+        collaborative: setup.fixture.collaborative,
         project,
         report,
         cycle,
