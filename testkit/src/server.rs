@@ -120,6 +120,14 @@ impl TestServer {
         );
         response.json().expect("JSON")
     }
+
+    /// How many events of `stream` the server holds, as the read API lists them.
+    pub fn events_in(&self, stream: StreamId, token: &str) -> usize {
+        let events = self.get_json(&format!("/api/v1/streams/{stream}/events"), token);
+        events["events"]
+            .as_array()
+            .map_or_else(|| panic!("no events listed: {events}"), Vec::len)
+    }
 }
 
 impl Drop for TestServer {

@@ -62,13 +62,6 @@ fn observation(text: &str) -> Event {
     })
 }
 
-fn server_events(server: &TestServer, stream: StreamId, token: &str) -> usize {
-    server.get_json(&format!("/api/v1/streams/{stream}/events"), token)["events"]
-        .as_array()
-        .unwrap()
-        .len()
-}
-
 /// A phone with a project on the server, ready for mischief.
 fn setup(dir: &std::path::Path) -> (TestServer, Phone, StreamId, StreamId) {
     let data = dir.join("data");
@@ -118,7 +111,7 @@ fn assert_still_serving(server: &TestServer) {
 fn malformed_truncated_oversized_and_mislabelled_messages_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let (server, mut phone, project, _) = setup(dir.path());
-    let before = server_events(&server, project, &phone.token);
+    let before = server.events_in(project, &phone.token);
 
     let garbage = post(
         &server,
@@ -162,12 +155,12 @@ fn malformed_truncated_oversized_and_mislabelled_messages_are_refused() {
     let oversized = post(&server, project, &phone.token, vec![0x42; 65 * 1024 * 1024]);
     assert_eq!(oversized.status(), StatusCode::PAYLOAD_TOO_LARGE);
 
-    assert_eq!(server_events(&server, project, &phone.token), before);
+    assert_eq!(server.events_in(project, &phone.token), before);
     assert_still_serving(&server);
     // The phone's own sync still works afterwards, and brings the new observation.
     let reports = phone.sync();
     assert!(reports.iter().all(|r| r.synced()), "{reports:?}");
-    assert_eq!(server_events(&server, project, &phone.token), before + 1);
+    assert_eq!(server.events_in(project, &phone.token), before + 1);
 }
 
 #[test]
@@ -208,13 +201,13 @@ fn a_replayed_message_changes_nothing() {
             .unwrap();
     }
     let carrying = carrying.expect("a message carried the new event");
-    let before = server_events(&server, project, &phone.token);
+    let before = server.events_in(project, &phone.token);
     for _ in 0..3 {
         let replay = post(&server, project, &phone.token, carrying.clone());
         assert!(replay.status().is_success(), "{}", replay.status());
         assert_eq!(replay.headers()["x-praxis-events-accepted"], "0");
     }
-    assert_eq!(server_events(&server, project, &phone.token), before);
+    assert_eq!(server.events_in(project, &phone.token), before);
     let receipts = server.get_json(&format!("/api/v1/streams/{project}/receipts"), &phone.token);
     assert_eq!(receipts["receipts"].as_array().unwrap().len(), before);
 }
@@ -224,7 +217,7 @@ fn forged_actors_and_forged_authors_are_refused_and_the_other_streams_keep_synci
     let dir = tempfile::tempdir().unwrap();
     let (server, mut phone, project, collaborative) = setup(dir.path());
     let me = phone.store.identity().clone();
-    let before = server_events(&server, project, &phone.token);
+    let before = server.events_in(project, &phone.token);
 
     // Another device's changes, sent with this phone's token.
     let identity = Identity {
@@ -277,13 +270,13 @@ fn forged_actors_and_forged_authors_are_refused_and_the_other_streams_keep_synci
         "{body}"
     );
 
-    assert_eq!(server_events(&server, project, &phone.token), before);
+    assert_eq!(server.events_in(project, &phone.token), before);
     assert_still_serving(&server);
     // The honest phone's streams still sync.
     phone.store.record(project, observation("honest")).unwrap();
     let reports = phone.sync();
     assert!(reports.iter().all(|r| r.synced()), "{reports:?}");
-    assert_eq!(server_events(&server, project, &phone.token), before + 1);
+    assert_eq!(server.events_in(project, &phone.token), before + 1);
     assert_eq!(
         queries::events(phone.store.connection(), project)
             .unwrap()
