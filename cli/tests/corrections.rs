@@ -43,7 +43,7 @@ fn record_what_is_corrected(p: &Praxis) -> Corrected {
             "41",
         ],
     );
-    let ratio = record_ratio(&p, &plans, ("2026-03-01", "2026-03-31"), "3", "10");
+    let ratio = record_ratio(p, &plans, ("2026-03-01", "2026-03-31"), "3", "10");
     let entry = p.save(
         "action-plan-entry-added",
         &[

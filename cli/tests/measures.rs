@@ -64,8 +64,8 @@ fn measured(p: &Praxis) -> Measured {
             "12.5",
         ],
     );
-    record_ratio(&p, &plans, ("2026-03-01", "2026-03-31"), "3", "10");
-    record_ratio(&p, &plans, ("2026-04-01", "2026-04-30"), "6", "8");
+    record_ratio(p, &plans, ("2026-03-01", "2026-03-31"), "3", "10");
+    record_ratio(p, &plans, ("2026-04-01", "2026-04-30"), "6", "8");
     // A single day when --to is not given.
     let day = p.save(
         "measurement-recorded",
