@@ -29,20 +29,7 @@ fn record_what_is_corrected(p: &Praxis) -> Corrected {
         "observation-recorded",
         &["observe", "Recorded in the wrong project"],
     );
-    let value = p.save(
-        "measurement-recorded",
-        &[
-            "measure",
-            "record",
-            &days,
-            "--from",
-            "2026-03-02",
-            "--to",
-            "2026-03-08",
-            "--value",
-            "41",
-        ],
-    );
+    let value = record_value(p, &days, ("2026-03-02", Some("2026-03-08")), "41");
     let ratio = record_ratio(p, &plans, ("2026-03-01", "2026-03-31"), "3", "10");
     let entry = p.save(
         "action-plan-entry-added",
