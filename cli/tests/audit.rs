@@ -4,58 +4,13 @@
 //! gone and no store at all; a byte changed in the bundle is found and named.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use praxis_testkit::server::TestServer;
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::path::Path;
 
-/// `praxis-server`, built beside `praxis` by a workspace build.
-fn server_binary() -> PathBuf {
-    let praxis = PathBuf::from(env!("CARGO_BIN_EXE_praxis"));
-    let server = praxis.with_file_name(format!("praxis-server{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        server.exists(),
-        "{} is missing: build the whole workspace (`cargo test --workspace`) so the server these tests run against is there",
-        server.display()
-    );
-    server
-}
-
-struct Server {
-    url: String,
-    child: Child,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_demo(data: &Path) -> Server {
-    let mut child = Command::new(server_binary())
-        .args(["serve", "--demo", "--addr", "127.0.0.1:0", "--data-dir"])
-        .arg(data)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("praxis-server runs");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(url) = line.strip_prefix("praxis-server listening on ") {
-                let _ = tx.send(url.trim().to_string());
-            }
-        }
-    });
-    let url = rx
-        .recv_timeout(Duration::from_secs(120))
-        .expect("the server says where it listens within 120 s");
-    Server { url, child }
+/// `praxis-server serve --demo`: the demo collaborative, its people and records.
+fn start_demo(data: &Path) -> TestServer {
+    TestServer::start_with(data, &["--demo"])
 }
 
 struct Out {

@@ -1,9 +1,9 @@
-//! What the mobile tests share: running the real `praxis` binary (none of the caller's
-//! store or key settings leak in, and the data directory is the test's own), and
-//! reading files' bytes to look for text left in the clear.
+//! What the `praxis` tests share: running the real binary (none of the caller's store
+//! or key settings leak in, and the data directory is the test's own), and the
+//! testkit's reading of files' bytes to look for text left in the clear.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 /// `praxis --store <store> <args>`, run in `dir`.
@@ -36,21 +36,4 @@ pub fn run(mut c: Command) -> (i32, String, String) {
     )
 }
 
-/// Each of the files that exist, with its bytes.
-pub fn with_bytes(paths: impl IntoIterator<Item = PathBuf>) -> Vec<(PathBuf, Vec<u8>)> {
-    paths
-        .into_iter()
-        .filter(|p| p.is_file())
-        .map(|p| {
-            let bytes = std::fs::read(&p).unwrap();
-            (p, bytes)
-        })
-        .collect()
-}
-
-/// Whether `needle` appears, as it is, in `haystack`.
-pub fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|w| w == needle.as_bytes())
-}
+pub use praxis_testkit::clear_text::{contains, with_bytes};

@@ -29,36 +29,8 @@ fn record_what_is_corrected(p: &Praxis) -> Corrected {
         "observation-recorded",
         &["observe", "Recorded in the wrong project"],
     );
-    let value = p.save(
-        "measurement-recorded",
-        &[
-            "measure",
-            "record",
-            &days,
-            "--from",
-            "2026-03-02",
-            "--to",
-            "2026-03-08",
-            "--value",
-            "41",
-        ],
-    );
-    let ratio = p.save(
-        "measurement-recorded",
-        &[
-            "measure",
-            "record",
-            &plans,
-            "--from",
-            "2026-03-01",
-            "--to",
-            "2026-03-31",
-            "--numerator",
-            "3",
-            "--denominator",
-            "10",
-        ],
-    );
+    let value = record_value(p, &days, ("2026-03-02", Some("2026-03-08")), "41");
+    let ratio = record_ratio(p, &plans, ("2026-03-01", "2026-03-31"), "3", "10");
     let entry = p.save(
         "action-plan-entry-added",
         &[
@@ -292,16 +264,19 @@ fn corrections_that_cannot_be_made_are_refused_and_change_nothing() {
             "--replacement",
         ],
     );
-    p.refused(
-        1,
-        &[
+    let replace_entry = |replacement| {
+        [
             "correct",
             &entry,
             "--reason",
             "r",
             "--replacement",
-            "{not json",
-        ],
+            replacement,
+        ]
+    };
+    p.refused(
+        1,
+        &replace_entry("{not json"),
         &["--replacement is not a corrected record in JSON"],
     );
     let other_kind = serde_json::to_string(&Replacement::Study(Study {
@@ -312,14 +287,7 @@ fn corrections_that_cannot_be_made_are_refused_and_change_nothing() {
     .expect("JSON");
     p.refused(
         2,
-        &[
-            "correct",
-            &entry,
-            "--reason",
-            "r",
-            "--replacement",
-            &other_kind,
-        ],
+        &replace_entry(&other_kind),
         &["The correction does not match the record"],
     );
     // A correction cannot move a measurement to another measure.

@@ -190,18 +190,7 @@ fn overview_of_a_whole_project_survives_a_rebuild() {
     let p = Praxis::with_project();
     p.save_text("Charter saved", &charter("from 40% to 75%", "2027-06-30"));
     let days = define_days(&p);
-    p.save(
-        "measurement-recorded",
-        &[
-            "measure",
-            "record",
-            &days,
-            "--from",
-            "2026-03-02",
-            "--value",
-            "14",
-        ],
-    );
+    record_value(&p, &days, ("2026-03-02", None), "14");
     let first = p.save("cycle-planned", &plan_args("First", &[]));
     p.save(
         "cycle-done",

@@ -64,51 +64,10 @@ fn measured(p: &Praxis) -> Measured {
             "12.5",
         ],
     );
-    p.save(
-        "measurement-recorded",
-        &[
-            "measure",
-            "record",
-            &plans,
-            "--from",
-            "2026-03-01",
-            "--to",
-            "2026-03-31",
-            "--numerator",
-            "3",
-            "--denominator",
-            "10",
-        ],
-    );
-    p.save(
-        "measurement-recorded",
-        &[
-            "measure",
-            "record",
-            &plans,
-            "--from",
-            "2026-04-01",
-            "--to",
-            "2026-04-30",
-            "--numerator",
-            "6",
-            "--denominator",
-            "8",
-        ],
-    );
+    record_ratio(p, &plans, ("2026-03-01", "2026-03-31"), "3", "10");
+    record_ratio(p, &plans, ("2026-04-01", "2026-04-30"), "6", "8");
     // A single day when --to is not given.
-    let day = p.save(
-        "measurement-recorded",
-        &[
-            "measure",
-            "record",
-            &days,
-            "--from",
-            "2026-03-16",
-            "--value",
-            "11",
-        ],
-    );
+    let day = record_value(p, &days, ("2026-03-16", None), "11");
     Measured { days, plans, day }
 }
 

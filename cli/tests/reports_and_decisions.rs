@@ -211,45 +211,28 @@ fn manager_decisions_rest_on_records() {
         "{text}"
     );
 
-    p.refused(
-        1,
-        &[
+    let decide = |rationale, rests_on| {
+        [
             "decide",
             "--decision",
             "d",
             "--rationale",
-            "r",
+            rationale,
             "--rests-on",
-            "deadbeef",
-        ],
+            rests_on,
+        ]
+    };
+    p.refused(
+        1,
+        &decide("r", "deadbeef"),
         &["Nothing here has the id 'deadbeef'"],
     );
     p.refused(
         2,
-        &[
-            "decide",
-            "--decision",
-            "d",
-            "--rationale",
-            "r",
-            "--rests-on",
-            "01a20000-0000-7000-8000-0000deadbeef",
-        ],
+        &decide("r", "01a20000-0000-7000-8000-0000deadbeef"),
         &["rests on deadbeef, which is not a record of this project"],
     );
-    p.refused(
-        2,
-        &[
-            "decide",
-            "--decision",
-            "d",
-            "--rationale",
-            " ",
-            "--rests-on",
-            &report,
-        ],
-        &["rationale is missing"],
-    );
+    p.refused(2, &decide(" ", &report), &["rationale is missing"]);
     let out = p.run(&["decide", "--decision", "d", "--rationale", "r"]);
     assert_eq!(
         out.code, 2,

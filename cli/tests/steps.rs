@@ -75,6 +75,49 @@ pub(crate) fn define_plans(p: &Praxis) -> String {
     )
 }
 
+/// Records `numerator` of `denominator` for the ratio measure `measure` over the
+/// period `from` to `to`; returns the measurement's id.
+pub(crate) fn record_ratio(
+    p: &Praxis,
+    measure: &str,
+    (from, to): (&str, &str),
+    numerator: &str,
+    denominator: &str,
+) -> String {
+    p.save(
+        "measurement-recorded",
+        &[
+            "measure",
+            "record",
+            measure,
+            "--from",
+            from,
+            "--to",
+            to,
+            "--numerator",
+            numerator,
+            "--denominator",
+            denominator,
+        ],
+    )
+}
+
+/// Records `value` for the measure `measure` over `from` to `to` (or the one day
+/// `from` when `to` is not given); returns the measurement's id.
+pub(crate) fn record_value(
+    p: &Praxis,
+    measure: &str,
+    (from, to): (&str, Option<&str>),
+    value: &str,
+) -> String {
+    let mut args = vec!["measure", "record", measure, "--from", from];
+    if let Some(to) = to {
+        args.extend(["--to", to]);
+    }
+    args.extend(["--value", value]);
+    p.save("measurement-recorded", &args)
+}
+
 pub(crate) fn plan_args<'a>(objective: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec![
         "cycle",

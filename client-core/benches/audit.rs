@@ -6,11 +6,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
-use praxis_core::audit::bundle::{self, ReceiptEntry, StreamContent};
-use praxis_core::audit::change_graph::ChangeGraph;
+use praxis_core::audit::bundle::{self, StreamContent};
 use praxis_core::domain::as_it_stood::StreamAsItStood;
 use praxis_core::store::queries;
-use praxis_testkit::{Project, percentiles};
+use praxis_testkit::{Project, percentiles, receipts_for};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -85,20 +84,7 @@ fn audit(c: &mut Criterion) {
 
     // The bundle: every change of the stream, with a receipt for each.
     let changes = project.store.changes_since(stream, &[]).unwrap();
-    let graph = ChangeGraph::from_changes(&changes).unwrap();
-    let receipts: Vec<ReceiptEntry> = graph
-        .nodes()
-        .iter()
-        .filter(|n| !n.events.is_empty())
-        .enumerate()
-        .map(|(i, n)| ReceiptEntry {
-            seq: i as i64 + 1,
-            change_hash: n.hash.to_string(),
-            device: n.events[0].device,
-            received_at: 1_767_000_000_000 + i as i64,
-            events: n.events.iter().map(|e| e.id).collect(),
-        })
-        .collect();
+    let receipts = receipts_for(&changes);
     let (bytes, _) = bundle::write(
         vec![StreamContent {
             stream,

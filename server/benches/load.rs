@@ -26,127 +26,44 @@
 //! `--bench` (as `cargo test --benches` does) it is a smoke run: 5 phones, 20 events.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use praxis_core::domain::event::*;
+use praxis_core::domain::event::Scope;
 use praxis_core::domain::ids::{EventId, StreamId};
 use praxis_core::domain::role::Role;
 use praxis_core::store::{Store, queries};
-use praxis_core::sync::{NoProgress, Retry, Server, StreamReport};
+use praxis_core::sync::StreamReport;
 use praxis_server::auth::hash_password;
 use praxis_server::storage::{SqliteStorage, Storage};
-use praxis_testkit::{Generator, ratio_measure, unit_measure};
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::AtomicBool;
+use praxis_testkit::server::{PASSWORD, Phone as Enrolled, TestServer, collaborative};
+use praxis_testkit::{Generator, record_generated, start_measured_project, tempdir};
+use std::path::Path;
 use std::sync::{Arc, Barrier, mpsc};
 use std::time::{Duration, Instant};
-use tempfile::TempDir;
 
 const DEVICES: usize = 50;
 const EVENTS_EACH: usize = 200;
 /// A round that takes longer than this fails the bench.
 const ROUND_LIMIT: Duration = Duration::from_secs(180);
 const TARGET: Duration = Duration::from_secs(20);
-const PASSWORD: &str = "a long bench password";
 const ORGANISATION: &str = "Northshire County Council";
 
 // ---------------------------------------------------------------------------------
 // The server process, its data and the phones.
 
-/// A temporary directory on the same disk as the build (not a tmpfs), so that fsync
-/// costs what it costs.
-fn tempdir() -> TempDir {
-    tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("a temporary directory")
+/// A `Vm…` figure of the server process from /proc/<pid>/status, in KiB.
+fn memory(server: &TestServer, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", server.pid()?)).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
-/// The `praxis-server` binary Cargo built for this bench, or the one beside it.
-fn server_binary() -> PathBuf {
-    if let Some(path) = option_env!("CARGO_BIN_EXE_praxis-server").map(PathBuf::from)
-        && path.exists()
-    {
-        return path;
-    }
-    // target/<profile>/deps/<bench> → target/<profile>/praxis-server
-    let exe = std::env::current_exe().expect("the bench's own path");
-    let beside = exe
-        .parent()
-        .and_then(Path::parent)
-        .map(|dir| dir.join("praxis-server"));
-    match beside {
-        Some(path) if path.exists() => path,
-        _ => panic!(
-            "the praxis-server binary is missing (looked beside {}): build it with \
-             `cargo build --release -p praxis-server`",
-            exe.display()
-        ),
-    }
-}
-
-/// A running `praxis-server serve` on a free port of 127.0.0.1; killed when dropped.
-struct ServerProcess {
-    url: String,
-    child: Child,
-}
-
-impl ServerProcess {
-    fn start(data_dir: &Path) -> ServerProcess {
-        let mut child = Command::new(server_binary())
-            .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
-            .arg(data_dir)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("the praxis-server binary runs");
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(url) = line.strip_prefix("praxis-server listening on ") {
-                    let _ = tx.send(url.trim().to_string());
-                }
-            }
-        });
-        match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(url) => ServerProcess { url, child },
-            Err(_) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("praxis-server did not say where it listens within 60 s");
-            }
-        }
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl ServerProcess {
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    /// A `Vm…` figure of the server process from /proc/<pid>/status, in KiB.
-    fn memory(&self, field: &str) -> Option<u64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).ok()?;
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-    }
-
-    /// Resets the peak resident size (VmHWM) to the current one; false if not allowed.
-    fn reset_peak(&self) -> bool {
-        std::fs::write(format!("/proc/{}/clear_refs", self.pid()), "5").is_ok()
-    }
-
-    fn still_running(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
-    }
+/// Resets the server's peak resident size (VmHWM) to the current one; false if not
+/// allowed.
+fn reset_peak(server: &TestServer) -> bool {
+    server
+        .pid()
+        .is_some_and(|pid| std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok())
 }
 
 /// CPU seconds (user and system, all threads) the process `pid` has used, from
@@ -169,15 +86,15 @@ struct Cpu {
 }
 
 impl Cpu {
-    fn now(server: &ServerProcess) -> Cpu {
+    fn now(server: &TestServer) -> Cpu {
         Cpu {
-            server: cpu_seconds(&server.pid().to_string()),
+            server: server.pid().and_then(|pid| cpu_seconds(&pid.to_string())),
             phones: cpu_seconds("self"),
         }
     }
 
     /// Says what the server and the phones used since this reading, during `wall`.
-    fn since(&self, server: &ServerProcess, wall: Duration) -> String {
+    fn since(&self, server: &TestServer, wall: Duration) -> String {
         let now = Cpu::now(server);
         let used = |a: Option<f64>, b: Option<f64>| Some(b? - a?);
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -232,13 +149,7 @@ fn username(device: usize) -> String {
 /// hashing is slow and the same hash verifies the same password).
 fn fixture(data_dir: &Path, scenario: Scenario, devices: usize) -> StreamId {
     let storage = SqliteStorage::open(data_dir).expect("the server's storage");
-    let collaborative = storage
-        .add_collaborative(CollaborativeFounded {
-            name: "Independence at home".into(),
-            topic: "Promoting independence where health-and-safety worries get in the way".into(),
-            chosen_with: "Chosen with the service users' forum".into(),
-        })
-        .expect("a collaborative");
+    let collaborative = collaborative(&storage);
     let hash = hash_password(PASSWORD).expect("a password hash");
     let mut teams: Vec<(String, EventId)> = Vec::new();
     for device in 0..devices {
@@ -263,42 +174,22 @@ fn fixture(data_dir: &Path, scenario: Scenario, devices: usize) -> StreamId {
     collaborative
 }
 
+/// A phone of the bench: its number and the enrolled client store.
 struct Phone {
     device: usize,
-    store: Store,
-    client: Server,
+    enrolled: Enrolled,
 }
 
 impl Phone {
     fn enrol(dir: &Path, url: &str, device: usize) -> Phone {
-        let mut store = Store::create(
-            &dir.join(format!("phone-{device:02}.sqlite3")),
-            &format!("Practitioner {device}"),
-        )
-        .expect("a phone store");
-        // Every request is tried once: a failure shows.
-        let client = Server::new(url)
-            .expect("a server URL")
-            .with_retry(Retry::never());
-        client
-            .enrol(&mut store, &username(device), PASSWORD, "phone")
-            .unwrap_or_else(|e| panic!("phone {device} could not enrol: {e}"));
         Phone {
             device,
-            store,
-            client,
+            enrolled: Enrolled::enrol(dir, url, &username(device)),
         }
     }
 
     fn sync(&mut self) -> Result<Vec<StreamReport>, String> {
-        let reports = self
-            .client
-            .sync(&mut self.store, &mut NoProgress, &AtomicBool::new(false))
-            .map_err(|e| format!("the sync failed: {e}"))?;
-        match reports.iter().find(|r| !r.synced()) {
-            Some(failed) => Err(format!("a stream did not sync: {failed:?}")),
-            None => Ok(reports),
-        }
+        self.enrolled.try_sync()
     }
 
     fn sync_or_panic(&mut self) -> Vec<StreamReport> {
@@ -309,35 +200,17 @@ impl Phone {
 }
 
 fn start_project(store: &mut Store, collaborative: StreamId, team: &str) -> (StreamId, Generator) {
-    let stream = store
-        .start_project(ProjectStarted {
-            collaborative,
-            team: team.into(),
-            organisation: ORGANISATION.into(),
-            title: format!("Positive risk plans, {team}"),
-        })
-        .expect("start a project")
-        .stream;
-    let ratio = store
-        .record(stream, Event::MeasureDefined(ratio_measure()))
-        .expect("define a measure")
-        .id;
-    let unit = store
-        .record(stream, Event::MeasureDefined(unit_measure()))
-        .expect("define a measure")
-        .id;
-    (stream, Generator::new(ratio, unit))
+    start_measured_project(
+        store,
+        collaborative,
+        team,
+        &format!("Positive risk plans, {team}"),
+    )
 }
 
 /// Records `n` events offline, 50 per `record_all`.
 fn record(store: &mut Store, stream: StreamId, generator: &mut Generator, n: usize) {
-    let mut left = n;
-    while left > 0 {
-        let batch: Vec<Event> = (0..left.min(50)).map(|_| generator.next_event()).collect();
-        left -= batch.len();
-        let recorded = store.record_all(stream, batch).expect("record a batch");
-        generator.learn(&recorded);
-    }
+    record_generated(store, stream, generator, n, 50);
 }
 
 fn events_in(store: &Store, stream: StreamId) -> u64 {
@@ -467,7 +340,7 @@ fn run(scenario: Scenario, devices: usize, events_each: usize) -> bool {
     let dir = tempdir();
     let data = dir.path().join("data");
     let collaborative = fixture(&data, scenario, devices);
-    let mut server = ServerProcess::start(&data);
+    let mut server = TestServer::start_showing_errors(&data);
     let mut phones: Vec<Phone> = (0..devices)
         .map(|device| Phone::enrol(dir.path(), &server.url, device))
         .collect();
@@ -478,33 +351,46 @@ fn run(scenario: Scenario, devices: usize, events_each: usize) -> bool {
     let mut projects = Vec::with_capacity(devices);
     match scenario {
         Scenario::Shared => {
-            let (project, generator) =
-                start_project(&mut phones[0].store, collaborative, &scenario.team_of(0));
+            let (project, generator) = start_project(
+                &mut phones[0].enrolled.store,
+                collaborative,
+                &scenario.team_of(0),
+            );
             phones[0].sync_or_panic();
             for phone in &mut phones[1..] {
                 phone.sync_or_panic();
-                assert_eq!(events_in(&phone.store, project), 3);
+                assert_eq!(events_in(&phone.enrolled.store, project), 3);
             }
             for phone in &mut phones {
                 let mut generator = Generator::new(generator.ratio(), generator.unit());
-                record(&mut phone.store, project, &mut generator, events_each);
+                record(
+                    &mut phone.enrolled.store,
+                    project,
+                    &mut generator,
+                    events_each,
+                );
                 projects.push(project);
             }
         }
         Scenario::Separate => {
             for phone in &mut phones {
                 let (project, mut generator) = start_project(
-                    &mut phone.store,
+                    &mut phone.enrolled.store,
                     collaborative,
                     &scenario.team_of(phone.device),
                 );
-                record(&mut phone.store, project, &mut generator, events_each - 3);
+                record(
+                    &mut phone.enrolled.store,
+                    project,
+                    &mut generator,
+                    events_each - 3,
+                );
                 projects.push(project);
             }
         }
     }
-    let setup_peak = server.memory("VmHWM");
-    let reset = server.reset_peak();
+    let setup_peak = memory(&server, "VmHWM");
+    let reset = reset_peak(&server);
     println!(
         "  setup (people, enrolment, recording) took {:.1?}; server peak so far {}{}",
         setup.elapsed(),
@@ -515,15 +401,15 @@ fn run(scenario: Scenario, devices: usize, events_each: usize) -> bool {
             " (could not reset it: the peak below includes the setup)"
         }
     );
-    let rss_before = server.memory("VmRSS");
+    let rss_before = memory(&server, "VmRSS");
 
     // The timed round.
     let cpu = Cpu::now(&server);
     let (phones, outcomes, wall) = round(phones);
     let cpu = cpu.since(&server, wall);
-    assert!(server.still_running(), "the server died during the round");
-    let peak = server.memory("VmHWM");
-    let rss_after = server.memory("VmRSS");
+    assert!(server.is_running(), "the server died during the round");
+    let peak = memory(&server, "VmHWM");
+    let rss_after = memory(&server, "VmRSS");
     all_succeeded("the round", &outcomes);
     let mut received = 0;
     for (outcome, project) in outcomes.iter().zip(&projects) {
@@ -558,7 +444,7 @@ fn run(scenario: Scenario, devices: usize, events_each: usize) -> bool {
     let (mut phones, again, catch_up) = round(phones);
     let cpu = cpu.since(&server, catch_up);
     all_succeeded("the second round", &again);
-    let peak_after_both = server.memory("VmHWM");
+    let peak_after_both = memory(&server, "VmHWM");
     for (outcome, project) in again.iter().zip(&projects) {
         assert_eq!(project_report(outcome, *project).sent_events, 0);
     }
@@ -568,7 +454,7 @@ fn run(scenario: Scenario, devices: usize, events_each: usize) -> bool {
     } as u64;
     for (phone, project) in phones.iter_mut().zip(&projects) {
         assert_eq!(
-            events_in(&phone.store, *project),
+            events_in(&phone.enrolled.store, *project),
             expected,
             "phone {} after the second round",
             phone.device

@@ -15,19 +15,17 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
-use praxis_core::domain::event::*;
+use praxis_core::domain::event::Scope;
 use praxis_core::domain::ids::StreamId;
 use praxis_core::domain::record::StreamKind;
 use praxis_core::domain::role::Role;
 use praxis_core::store::{Store, queries};
 use praxis_core::sync::{NoProgress, PlannedStream, Retry, Server, StreamReport, SyncProgress};
-use praxis_server::auth::hash_password;
 use praxis_server::storage::{SqliteStorage, Storage};
-use praxis_testkit::{Generator, ratio_measure, unit_measure};
+use praxis_testkit::server::{PASSWORD, TestServer, collaborative, person};
+use praxis_testkit::{record_generated, start_measured_project, tempdir};
 use std::cell::OnceCell;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
@@ -40,105 +38,25 @@ const BATCH: usize = 1_000;
 const SMALL_PROJECTS: usize = 7;
 const SMALL_PROJECT_EVENTS: usize = 500;
 
-const PASSWORD: &str = "a long bench password";
 const TEAM: &str = "Northside";
 const USERNAME: &str = "asha";
 
 // ---------------------------------------------------------------------------------
 // The server process, its data and the phone.
 
-/// A temporary directory on the same disk as the build (not a tmpfs), so that fsync
-/// costs what it costs.
-fn tempdir() -> TempDir {
-    tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("a temporary directory")
-}
-
-/// The `praxis-server` binary Cargo built for this bench, or the one beside it.
-fn server_binary() -> PathBuf {
-    if let Some(path) = option_env!("CARGO_BIN_EXE_praxis-server").map(PathBuf::from)
-        && path.exists()
-    {
-        return path;
-    }
-    // target/<profile>/deps/<bench> → target/<profile>/praxis-server
-    let exe = std::env::current_exe().expect("the bench's own path");
-    let beside = exe
-        .parent()
-        .and_then(Path::parent)
-        .map(|dir| dir.join("praxis-server"));
-    match beside {
-        Some(path) if path.exists() => path,
-        _ => panic!(
-            "the praxis-server binary is missing (looked beside {}): build it with \
-             `cargo build --release -p praxis-server`",
-            exe.display()
-        ),
-    }
-}
-
-/// A running `praxis-server serve` on a free port of 127.0.0.1; killed when dropped.
-struct ServerProcess {
-    url: String,
-    child: Child,
-}
-
-impl ServerProcess {
-    fn start(data_dir: &Path) -> ServerProcess {
-        let mut child = Command::new(server_binary())
-            .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
-            .arg(data_dir)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("the praxis-server binary runs");
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(url) = line.strip_prefix("praxis-server listening on ") {
-                    let _ = tx.send(url.trim().to_string());
-                }
-            }
-        });
-        match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(url) => ServerProcess { url, child },
-            Err(_) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("praxis-server did not say where it listens within 60 s");
-            }
-        }
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// A collaborative with one team and one practitioner in it.
 fn fixture(data_dir: &Path) -> StreamId {
-    let storage = SqliteStorage::open(data_dir).expect("the server's storage");
-    let collaborative = storage
-        .add_collaborative(CollaborativeFounded {
-            name: "Independence at home".into(),
-            topic: "Promoting independence where health-and-safety worries get in the way".into(),
-            chosen_with: "Chosen with the service users' forum".into(),
-        })
-        .expect("a collaborative");
+    let mut storage = SqliteStorage::open(data_dir).expect("the server's storage");
+    let collaborative = collaborative(&storage);
     let team = storage
         .add_team(collaborative, TEAM, "Northshire County Council")
         .expect("a team");
-    let hash = hash_password(PASSWORD).expect("a password hash");
-    let person = storage
-        .add_person(USERNAME, "Asha Patel", &hash)
-        .expect("a person");
-    storage
-        .grant(person, Role::Practitioner, Scope::Team(team))
-        .expect("a membership");
+    person(
+        &mut storage,
+        USERNAME,
+        Role::Practitioner,
+        Scope::Team(team),
+    );
     collaborative
 }
 
@@ -178,33 +96,14 @@ fn project_with_events(
     title: &str,
     events: usize,
 ) -> StreamId {
-    let stream = store
-        .start_project(ProjectStarted {
-            collaborative,
-            team: TEAM.into(),
-            organisation: "Northshire County Council".into(),
-            title: title.into(),
-        })
-        .expect("start a project")
-        .stream;
-    let ratio = store
-        .record(stream, Event::MeasureDefined(ratio_measure()))
-        .expect("define a measure")
-        .id;
-    let unit = store
-        .record(stream, Event::MeasureDefined(unit_measure()))
-        .expect("define a measure")
-        .id;
-    let mut generator = Generator::new(ratio, unit);
-    let mut left = events.saturating_sub(3);
-    while left > 0 {
-        let batch: Vec<Event> = (0..left.min(BATCH))
-            .map(|_| generator.next_event())
-            .collect();
-        left -= batch.len();
-        let recorded = store.record_all(stream, batch).expect("record a batch");
-        generator.learn(&recorded);
-    }
+    let (stream, mut generator) = start_measured_project(store, collaborative, TEAM, title);
+    record_generated(
+        store,
+        stream,
+        &mut generator,
+        events.saturating_sub(3),
+        BATCH,
+    );
     stream
 }
 
@@ -235,7 +134,7 @@ impl Template {
         let collaborative = fixture(&data);
         let phone_db = dir.path().join("phone.sqlite3");
         let project = {
-            let server = ServerProcess::start(&data);
+            let server = TestServer::start_showing_errors(&data);
             let mut store = Store::create(&phone_db, "Asha Patel").expect("a phone store");
             let client = client(&server.url);
             client
@@ -272,7 +171,7 @@ impl Template {
         copy_database(&self.server_db, &data.join("praxis.sqlite3"));
         let phone_db = dir.path().join("phone.sqlite3");
         copy_database(&self.phone_db, &phone_db);
-        let server = ServerProcess::start(&data);
+        let server = TestServer::start_showing_errors(&data);
         let store = Store::open(&phone_db).expect("open the phone's store");
         Fresh {
             client: client(&server.url),
@@ -287,7 +186,7 @@ impl Template {
 struct Fresh {
     client: Server,
     store: Store,
-    _server: ServerProcess,
+    _server: TestServer,
     _dir: TempDir,
 }
 

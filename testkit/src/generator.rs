@@ -2,7 +2,7 @@
 //! observations, and PDSA cycles that move through Do, Study and Act.
 
 use praxis_core::domain::event::*;
-use praxis_core::domain::ids::EventId;
+use praxis_core::domain::ids::{EventId, StreamId};
 use praxis_core::store::Recorded;
 use std::collections::VecDeque;
 use time::macros::date;
@@ -139,20 +139,8 @@ impl Generator {
     pub fn plan(&mut self) -> Event {
         self.n += 1;
         Event::CyclePlanned(Plan {
-            change_idea: None,
-            follows: self.last_acted.take(),
-            scale: TestScale::VerySmall,
             objective: format!("Try a risk conversation guide on two visits ({})", self.n),
-            predictions: vec![Prediction {
-                question: "Will the person take part in the plan?".into(),
-                prediction: "Yes, both will".into(),
-                reason: "The guide starts from what matters to them".into(),
-            }],
-            who: "A. Lee".into(),
-            what: "Use the guide".into(),
-            where_: "Home visits".into(),
-            when: date!(2026 - 02 - 02),
-            data_to_collect: "Whether a plan was agreed".into(),
+            ..guide_plan(self.last_acted.take())
         })
     }
 
@@ -203,6 +191,45 @@ impl Generator {
                 }
             }
         })
+    }
+}
+
+/// A very small test of the risk conversation guide, following on `follows` when given.
+pub fn guide_plan(follows: Option<EventId>) -> Plan {
+    Plan {
+        change_idea: None,
+        follows,
+        scale: TestScale::VerySmall,
+        objective: "Try a risk conversation guide on two visits".into(),
+        predictions: vec![Prediction {
+            question: "Will the person take part in the plan?".into(),
+            prediction: "Yes, both will".into(),
+            reason: "The guide starts from what matters to them".into(),
+        }],
+        who: "A. Lee".into(),
+        what: "Use the guide".into(),
+        where_: "Home visits".into(),
+        when: date!(2026 - 02 - 02),
+        data_to_collect: "Whether a plan was agreed".into(),
+    }
+}
+
+/// The collaborative every store-level test and bench founds.
+pub fn founded() -> CollaborativeFounded {
+    CollaborativeFounded {
+        name: "Independence at home".into(),
+        topic: "Promoting independence where health-and-safety worries get in the way".into(),
+        chosen_with: "Chosen at a workshop with members of the service users' forum".into(),
+    }
+}
+
+/// The Northside team's project in `collaborative`.
+pub fn project_started(collaborative: StreamId) -> ProjectStarted {
+    ProjectStarted {
+        collaborative,
+        team: "Northside adult team".into(),
+        organisation: "Northshire County Council".into(),
+        title: "Positive risk-taking in home visits".into(),
     }
 }
 

@@ -1,17 +1,24 @@
 //! What Praxis's tests and benches share: a store with a project and a generator of
 //! valid events to grow it, the real server as a process with a fixture of people in
-//! every role, phones as real client stores, valid records of every kind, and
-//! summaries of timings. Test code only: it panics with a sentence when a fixture
-//! cannot be made.
+//! every role, phones as real client stores (synced over HTTP, or straight into the
+//! server's storage), valid records of every kind, receipts for a stream's changes,
+//! reading a store's files' bytes, and summaries of timings. Test code only: it
+//! panics with a sentence when a fixture cannot be made.
 
+pub mod clear_text;
+pub mod direct;
 mod generator;
 mod project;
+mod receipts;
 pub mod records;
 pub mod server;
 mod timing;
 
-pub use generator::{Generator, charter, ratio_measure, unit_measure};
-pub use project::Project;
+pub use generator::{
+    Generator, charter, founded, guide_plan, project_started, ratio_measure, unit_measure,
+};
+pub use project::{Project, record_generated, start_measured_project};
+pub use receipts::receipts_for;
 pub use timing::percentiles;
 
 use tempfile::TempDir;

@@ -1,7 +1,7 @@
 //! A store holding a collaborative and one project with a charter and two measures,
 //! grown with generated events through the public store API.
 
-use crate::generator::{Generator, charter, ratio_measure, unit_measure};
+use crate::generator::{Generator, charter, founded, project_started, ratio_measure, unit_measure};
 use crate::tempdir;
 use praxis_core::domain::event::*;
 use praxis_core::domain::ids::StreamId;
@@ -34,21 +34,11 @@ impl Project {
         let path = dir.path().join("store.sqlite3");
         let mut store = create(&path).expect("create the store");
         let collaborative = store
-            .found_collaborative(CollaborativeFounded {
-                name: "Independence at home".into(),
-                topic: "Promoting independence where health-and-safety worries get in the way"
-                    .into(),
-                chosen_with: "Chosen at a workshop with members of the service users' forum".into(),
-            })
+            .found_collaborative(founded())
             .expect("found the collaborative")
             .stream;
         let stream = store
-            .start_project(ProjectStarted {
-                collaborative,
-                team: "Northside adult team".into(),
-                organisation: "Northshire County Council".into(),
-                title: "Positive risk-taking in home visits".into(),
-            })
+            .start_project(project_started(collaborative))
             .expect("start the project")
             .stream;
         store
@@ -60,19 +50,12 @@ impl Project {
                 },
             )
             .expect("set the charter");
-        let ratio = store
-            .record(stream, Event::MeasureDefined(ratio_measure()))
-            .expect("define a ratio measure")
-            .id;
-        let unit = store
-            .record(stream, Event::MeasureDefined(unit_measure()))
-            .expect("define a unit measure")
-            .id;
+        let generator = define_measures(&mut store, stream);
         Project {
             store,
             stream,
             path,
-            generator: Generator::new(ratio, unit),
+            generator,
             dir,
         }
     }
@@ -86,16 +69,7 @@ impl Project {
 
     /// Records `n` more generated events, `batch` per call of `record_all`.
     pub fn grow(&mut self, n: usize, batch: usize) {
-        let mut left = n;
-        while left > 0 {
-            let events = self.generator.batch(left.min(batch));
-            left -= events.len();
-            let recorded = self
-                .store
-                .record_all(self.stream, events)
-                .expect("record a batch");
-            self.generator.learn(&recorded);
-        }
+        record_generated(&mut self.store, self.stream, &mut self.generator, n, batch);
     }
 
     /// Grows the project's stream to `total` events.
@@ -115,6 +89,56 @@ impl Project {
             .record_all(self.stream, plans)
             .expect("plan cycles");
         self.generator.learn(&recorded);
+    }
+}
+
+/// Starts `team`'s project in `collaborative` and defines the generator's two measures
+/// in it (its first three events); returns the project and a generator for it.
+pub fn start_measured_project(
+    store: &mut Store,
+    collaborative: StreamId,
+    team: &str,
+    title: &str,
+) -> (StreamId, Generator) {
+    let stream = store
+        .start_project(ProjectStarted {
+            collaborative,
+            team: team.into(),
+            organisation: "Northshire County Council".into(),
+            title: title.into(),
+        })
+        .expect("start a project")
+        .stream;
+    (stream, define_measures(store, stream))
+}
+
+/// Defines the generator's two measures in `stream`; returns a generator for them.
+fn define_measures(store: &mut Store, stream: StreamId) -> Generator {
+    let ratio = store
+        .record(stream, Event::MeasureDefined(ratio_measure()))
+        .expect("define a ratio measure")
+        .id;
+    let unit = store
+        .record(stream, Event::MeasureDefined(unit_measure()))
+        .expect("define a unit measure")
+        .id;
+    Generator::new(ratio, unit)
+}
+
+/// Records `n` generated events in `stream`, `batch` per call of `record_all`.
+pub fn record_generated(
+    store: &mut Store,
+    stream: StreamId,
+    generator: &mut Generator,
+    n: usize,
+    batch: usize,
+) {
+    let mut left = n;
+    while left > 0 {
+        let events = generator.batch(left.min(batch));
+        left -= events.len();
+        let recorded = store.record_all(stream, events).expect("record a batch");
+        generator.learn(&recorded);
     }
 }
 

@@ -8,9 +8,14 @@ use praxis_core::store::{Store, queries};
 use time::macros::date;
 
 pub fn observation(text: &str) -> Event {
+    cycle_observation(text, None)
+}
+
+/// An observation, made during `cycle` when one is given.
+pub fn cycle_observation(text: &str, cycle: Option<EventId>) -> Event {
     Event::ObservationRecorded(Observation {
         kind: ObservationKind::Observation,
-        cycle: None,
+        cycle,
         subject: Some("P-0413".into()),
         observed_on: date!(2026 - 11 - 20),
         text: text.into(),
@@ -18,7 +23,12 @@ pub fn observation(text: &str) -> Event {
 }
 
 pub fn plan(objective: &str) -> Event {
-    Event::CyclePlanned(Plan {
+    Event::CyclePlanned(cycle_plan(objective))
+}
+
+/// A new cycle's plan: a very small test with one prediction.
+pub fn cycle_plan(objective: &str) -> Plan {
+    Plan {
         change_idea: None,
         follows: None,
         scale: TestScale::VerySmall,
@@ -33,7 +43,7 @@ pub fn plan(objective: &str) -> Event {
         where_: "Home visits".into(),
         when: date!(2026 - 11 - 02),
         data_to_collect: "Whether a plan was agreed".into(),
-    })
+    }
 }
 
 pub fn done(cycle: EventId) -> Event {

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
+use tempfile::TempDir;
 
 pub const PASSWORD: &str = "a long test password";
 
@@ -39,13 +40,23 @@ impl TestServer {
 
     /// Starts the server with extra `serve` options.
     pub fn start_with(data_dir: &Path, options: &[&str]) -> TestServer {
+        Self::spawn(data_dir, options, Stdio::null())
+    }
+
+    /// Starts the server with its error output shown on this process's, for benches,
+    /// where an error the server logs must be seen.
+    pub fn start_showing_errors(data_dir: &Path) -> TestServer {
+        Self::spawn(data_dir, &[], Stdio::inherit())
+    }
+
+    fn spawn(data_dir: &Path, options: &[&str], stderr: Stdio) -> TestServer {
         let mut child = Command::new(crate::binary("praxis-server"))
             .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
             .args(options)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("the praxis-server binary runs");
         let stdout = child.stdout.take().expect("stdout is piped");
@@ -57,14 +68,31 @@ impl TestServer {
                 }
             }
         });
-        let url = rx
-            .recv_timeout(Duration::from_secs(60))
-            .expect("the server says where it listens within 60 s");
-        TestServer {
-            url,
-            data_dir: data_dir.to_path_buf(),
-            child: Some(child),
+        // Seeding the demo collaborative (`--demo`) can take a while in a debug build.
+        match rx.recv_timeout(Duration::from_secs(120)) {
+            Ok(url) => TestServer {
+                url,
+                data_dir: data_dir.to_path_buf(),
+                child: Some(child),
+            },
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("praxis-server did not say where it listens within 120 s");
+            }
         }
+    }
+
+    /// The server process's id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// Whether the server process is still running (not killed, not exited).
+    pub fn is_running(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|child| matches!(child.try_wait(), Ok(None)))
     }
 
     /// Kills the server with SIGKILL, as a crash would.
@@ -92,6 +120,14 @@ impl TestServer {
         );
         response.json().expect("JSON")
     }
+
+    /// How many events of `stream` the server holds, as the read API lists them.
+    pub fn events_in(&self, stream: StreamId, token: &str) -> usize {
+        let events = self.get_json(&format!("/api/v1/streams/{stream}/events"), token);
+        events["events"]
+            .as_array()
+            .map_or_else(|| panic!("no events listed: {events}"), Vec::len)
+    }
 }
 
 impl Drop for TestServer {
@@ -107,6 +143,17 @@ pub struct Fixture {
     pub south: EventId,
 }
 
+/// Founds the collaborative on the server, as its administrator does.
+pub fn collaborative(storage: &SqliteStorage) -> StreamId {
+    storage
+        .add_collaborative(CollaborativeFounded {
+            name: "Independence at home".into(),
+            topic: "Promoting independence where health-and-safety worries get in the way".into(),
+            chosen_with: "Chosen with the service users' forum".into(),
+        })
+        .expect("collaborative")
+}
+
 pub fn person(storage: &mut SqliteStorage, username: &str, role: Role, scope: Scope) {
     let hash = hash_password(PASSWORD).expect("hash");
     let id = storage
@@ -120,13 +167,7 @@ pub fn person(storage: &mut SqliteStorage, username: &str, role: Role, scope: Sc
 /// for the whole collaborative, plus `outsider` with no membership.
 pub fn fixture(data_dir: &Path) -> Fixture {
     let mut storage = SqliteStorage::open(data_dir).expect("storage");
-    let collaborative = storage
-        .add_collaborative(CollaborativeFounded {
-            name: "Independence at home".into(),
-            topic: "Promoting independence where health-and-safety worries get in the way".into(),
-            chosen_with: "Chosen with the service users' forum".into(),
-        })
-        .expect("collaborative");
+    let collaborative = collaborative(&storage);
     let north = storage
         .add_team(collaborative, "Northside", "Northshire County Council")
         .expect("team");
@@ -190,6 +231,36 @@ pub fn fixture(data_dir: &Path) -> Fixture {
     }
 }
 
+/// A server on a fresh temporary data directory that holds the fixture.
+pub struct Running {
+    pub server: TestServer,
+    pub fixture: Fixture,
+    /// Last, so the directory goes after the server has stopped.
+    pub dir: TempDir,
+}
+
+impl Running {
+    /// Enrols a phone for `username` (a person of the fixture), its store in the
+    /// temporary directory.
+    pub fn enrol(&self, username: &str) -> Phone {
+        Phone::enrol(self.dir.path(), &self.server.url, username)
+    }
+}
+
+/// Sets up the fixture in a fresh temporary data directory (`<dir>/data`) and starts a
+/// server on it.
+pub fn running() -> Running {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let data = dir.path().join("data");
+    let fixture = fixture(&data);
+    let server = TestServer::start(&data);
+    Running {
+        server,
+        fixture,
+        dir,
+    }
+}
+
 /// Starts a team's project on the device (the collaborative must be on it).
 pub fn start_project(store: &mut Store, collaborative: StreamId, team: &str) -> StreamId {
     store
@@ -239,6 +310,18 @@ impl Phone {
         self.server
             .sync(&mut self.store, &mut NoProgress, &AtomicBool::new(false))
             .expect("sync")
+    }
+
+    /// Syncs every stream; says why if the sync failed or a stream did not sync.
+    pub fn try_sync(&mut self) -> Result<Vec<StreamReport>, String> {
+        let reports = self
+            .server
+            .sync(&mut self.store, &mut NoProgress, &AtomicBool::new(false))
+            .map_err(|e| format!("the sync failed: {e}"))?;
+        match reports.iter().find(|r| !r.synced()) {
+            Some(failed) => Err(format!("a stream did not sync: {failed:?}")),
+            None => Ok(reports),
+        }
     }
 
     pub fn project_streams(&self) -> Vec<StreamId> {

@@ -7,6 +7,7 @@
 //! team's pages. Everything is done as a person would: typing, clicking links and
 //! buttons.
 
+use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use praxis_core::domain::record::StreamKind;
 use praxis_server::demo::DEMO_PASSWORD;
@@ -96,11 +97,7 @@ async fn browser(driver: &Driver, profile: &Path) -> Client {
 async fn sign_in(client: &Client, server: &str, username: &str) {
     client.goto(&format!("{server}/")).await.unwrap();
     // Not signed in: the site sends the browser to the sign-in form.
-    let username_box = client
-        .wait()
-        .for_element(Locator::Css("#username"))
-        .await
-        .unwrap();
+    let username_box = wait_for(client, Locator::Css("#username")).await;
     assert!(
         client
             .current_url()
@@ -110,27 +107,13 @@ async fn sign_in(client: &Client, server: &str, username: &str) {
             .ends_with("/sign-in")
     );
     username_box.send_keys(username).await.unwrap();
-    client
-        .find(Locator::Css("#password"))
-        .await
-        .unwrap()
-        .send_keys(DEMO_PASSWORD)
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .for_element(Locator::XPath(
-            "//h1[contains(., 'Your collaboratives and teams')]",
-        ))
-        .await
-        .unwrap();
+    type_into(client, "#password", DEMO_PASSWORD).await;
+    press(client, "form button[type=submit]").await;
+    wait_for(
+        client,
+        Locator::XPath("//h1[contains(., 'Your collaboratives and teams')]"),
+    )
+    .await;
 }
 
 async fn click_link(client: &Client, text: &str) {
@@ -143,27 +126,59 @@ async fn click_link(client: &Client, text: &str) {
         .unwrap();
 }
 
-async fn body_text(client: &Client) -> String {
+/// Waits (fantoccini's bounded wait) for an element to appear, and returns it.
+async fn wait_for(client: &Client, locator: Locator<'_>) -> Element {
     client
-        .find(Locator::Css("main"))
+        .wait()
+        .for_element(locator)
         .await
-        .unwrap()
+        .unwrap_or_else(|e| panic!("waited in vain for {locator:?}: {e}"))
+}
+
+/// Types `text` into the field that `css` selects.
+async fn type_into(client: &Client, css: &str, text: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no field '{css}': {e}"))
+        .send_keys(text)
+        .await
+        .unwrap();
+}
+
+/// Clicks the button that `css` selects.
+async fn press(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no button '{css}': {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+/// The text of the element that `css` selects.
+async fn text_of(client: &Client, css: &str) -> String {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no element '{css}': {e}"))
         .text()
         .await
         .unwrap()
 }
 
+async fn body_text(client: &Client) -> String {
+    text_of(client, "main").await
+}
+
 /// The coordinator's score cell of the Northside row on the dashboard.
 async fn northside_coordinator_score(client: &Client) -> String {
-    client
-        .find(Locator::Css(
-            "tr[data-team='Northside adult social care team'] td[data-coordinator-score]",
-        ))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    text_of(
+        client,
+        "tr[data-team='Northside adult social care team'] td[data-coordinator-score]",
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -193,11 +208,11 @@ async fn managers_read_and_score_in_the_browser_and_others_are_refused() {
     let client = browser(&driver, &dir.path().join("coordinator-profile")).await;
     sign_in(&client, &server.url, "sam.okafor").await;
     click_link(&client, "Dashboard").await;
-    client
-        .wait()
-        .for_element(Locator::XPath("//h1[contains(., 'Independence at home')]"))
-        .await
-        .unwrap();
+    wait_for(
+        &client,
+        Locator::XPath("//h1[contains(., 'Independence at home')]"),
+    )
+    .await;
     let dashboard = body_text(&client).await;
     assert!(dashboard.contains("Where we are:"), "{dashboard}");
     assert!(dashboard.contains("Riverside home support team"));
@@ -205,29 +220,19 @@ async fn managers_read_and_score_in_the_browser_and_others_are_refused() {
 
     // A measure whose data has a shift: flagged on the chart and explained.
     click_link(&client, "Northside adult social care team").await;
-    client
-        .wait()
-        .for_element(Locator::XPath("//h1[contains(., 'Positive risk-taking')]"))
-        .await
-        .unwrap();
+    wait_for(
+        &client,
+        Locator::XPath("//h1[contains(., 'Positive risk-taking')]"),
+    )
+    .await;
     click_link(&client, "Plans agreed with the person").await;
-    client
-        .wait()
-        .for_element(Locator::Css("svg[data-chart='run-chart']"))
-        .await
-        .unwrap();
+    wait_for(&client, Locator::Css("svg[data-chart='run-chart']")).await;
     let flagged = client
         .find_all(Locator::Css("svg[data-chart='run-chart'] circle.signal"))
         .await
         .unwrap();
     assert!(flagged.len() >= 6, "a shift flags six or more points");
-    let shift = client
-        .find(Locator::Css("li[data-rule='Shift']"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let shift = text_of(&client, "li[data-rule='Shift']").await;
     assert!(shift.contains("in a row"), "{shift}");
     assert!(shift.contains("median: a shift"), "{shift}");
     let alternative = client
@@ -244,44 +249,31 @@ async fn managers_read_and_score_in_the_browser_and_others_are_refused() {
 
     // Score the latest monthly report, then see the score on the dashboard.
     click_link(&client, "Back to the team project").await;
-    let score_box = client
-        .wait()
-        .for_element(Locator::Css("form[action$='/score'] input[name=score]"))
-        .await
-        .unwrap();
+    let score_box = wait_for(
+        &client,
+        Locator::Css("form[action$='/score'] input[name=score]"),
+    )
+    .await;
     let score = if before.trim() == "4.5" { "4.0" } else { "4.5" };
     score_box.send_keys(score).await.unwrap();
-    client
-        .find(Locator::Css(
-            "form[action$='/score'] textarea[name=justification]",
-        ))
-        .await
-        .unwrap()
-        .send_keys("Plans agreed held above the target for four weeks")
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("form[action$='/score'] button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .for_element(Locator::XPath(
-            "//p[contains(., 'Plans agreed held above the target for four weeks')]",
-        ))
-        .await
-        .unwrap();
+    type_into(
+        &client,
+        "form[action$='/score'] textarea[name=justification]",
+        "Plans agreed held above the target for four weeks",
+    )
+    .await;
+    press(&client, "form[action$='/score'] button[type=submit]").await;
+    wait_for(
+        &client,
+        Locator::XPath("//p[contains(., 'Plans agreed held above the target for four weeks')]"),
+    )
+    .await;
     click_link(&client, "The collaborative's dashboard").await;
-    client
-        .wait()
-        .for_element(Locator::Css(
-            "tr[data-team='Northside adult social care team']",
-        ))
-        .await
-        .unwrap();
+    wait_for(
+        &client,
+        Locator::Css("tr[data-team='Northside adult social care team']"),
+    )
+    .await;
     assert_eq!(northside_coordinator_score(&client).await, score);
     client.close().await.unwrap();
 
@@ -295,11 +287,8 @@ async fn managers_read_and_score_in_the_browser_and_others_are_refused() {
         .goto(&format!("{}/projects/{north}", server.url))
         .await
         .unwrap();
-    let refusal = client
-        .wait()
-        .for_element(Locator::Css("p.error"))
+    let refusal = wait_for(&client, Locator::Css("p.error"))
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();

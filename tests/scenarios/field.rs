@@ -6,50 +6,24 @@
 use praxis_core::domain::event::*;
 use praxis_core::domain::record::Stage;
 use praxis_core::store::queries;
-use praxis_testkit::server::{Phone, TestServer, fixture, start_project};
+use praxis_testkit::records::{acted, cycle_plan, done, observation, studied};
+use praxis_testkit::server::{running, start_project};
 use time::macros::date;
 
+/// The cycle each scenario plans.
 fn plan() -> Plan {
-    Plan {
-        change_idea: None,
-        follows: None,
-        scale: TestScale::VerySmall,
-        objective: "Try a risk conversation guide on two visits".into(),
-        predictions: vec![Prediction {
-            question: "Will people take part?".into(),
-            prediction: "Both will".into(),
-            reason: "It starts from what matters to them".into(),
-        }],
-        who: "A. Lee".into(),
-        what: "Use the guide".into(),
-        where_: "Home visits".into(),
-        when: date!(2026 - 11 - 02),
-        data_to_collect: "Whether a plan was agreed".into(),
-    }
-}
-
-fn observation(text: &str) -> Event {
-    Event::ObservationRecorded(Observation {
-        kind: ObservationKind::Observation,
-        cycle: None,
-        subject: Some("P-0413".into()),
-        observed_on: date!(2026 - 11 - 20),
-        text: text.into(),
-    })
+    cycle_plan("Try a risk conversation guide on two visits")
 }
 
 #[test]
 fn a_practitioner_records_offline_syncs_and_the_office_and_a_teammate_see_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let fx = fixture(&data);
-    let server = TestServer::start(&data);
+    let setup = running();
 
-    let mut asha = Phone::enrol(dir.path(), &server.url, "practitioner-north");
+    let mut asha = setup.enrol("practitioner-north");
     let first = asha.sync();
     assert!(first.iter().all(|r| r.synced()), "{first:?}");
     // Offline: a new project, an observation, a cycle.
-    let project = start_project(&mut asha.store, fx.collaborative, "Northside");
+    let project = start_project(&mut asha.store, setup.fixture.collaborative, "Northside");
     asha.store
         .record(project, observation("Daughter joined the conversation"))
         .unwrap();
@@ -68,25 +42,27 @@ fn a_practitioner_records_offline_syncs_and_the_office_and_a_teammate_see_it() {
     assert_eq!(report.sent_events, 3);
 
     // The office sees it through the read API, as a coordinator's device reads it.
-    let coordinator = Phone::enrol(dir.path(), &server.url, "coordinator");
-    let overview = server.get_json(&format!("/api/v1/streams/{project}"), &coordinator.token);
+    let coordinator = setup.enrol("coordinator");
+    let overview = setup
+        .server
+        .get_json(&format!("/api/v1/streams/{project}"), &coordinator.token);
     assert_eq!(
         overview["Project"]["cycles_by_stage"]["planned"][0]["id"],
         cycle.to_string()
     );
-    let receipts = server.get_json(
+    let receipts = setup.server.get_json(
         &format!("/api/v1/streams/{project}/receipts"),
         &coordinator.token,
     );
     assert_eq!(receipts["receipts"].as_array().unwrap().len(), 3);
-    let events = server.get_json(
+    let events = setup.server.get_json(
         &format!("/api/v1/streams/{project}/events"),
         &coordinator.token,
     );
     assert_eq!(events["events"].as_array().unwrap().len(), 3);
 
     // A teammate's phone receives it.
-    let mut ben = Phone::enrol(dir.path(), &server.url, "practitioner2-north");
+    let mut ben = setup.enrol("practitioner2-north");
     let reports = ben.sync();
     let report = reports
         .iter()
@@ -98,7 +74,7 @@ fn a_practitioner_records_offline_syncs_and_the_office_and_a_teammate_see_it() {
         queries::all_records(asha.store.connection(), project).unwrap()
     );
     // A practitioner of the other team never receives it.
-    let mut other = Phone::enrol(dir.path(), &server.url, "practitioner-south");
+    let mut other = setup.enrol("practitioner-south");
     other.sync();
     assert!(!other.project_streams().contains(&project));
     // A sync with nothing new sends and receives nothing.
@@ -113,86 +89,50 @@ fn a_practitioner_records_offline_syncs_and_the_office_and_a_teammate_see_it() {
 
 #[test]
 fn concurrent_decisions_conflict_everywhere_until_a_resolution_reaches_every_replica() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let fx = fixture(&data);
-    let server = TestServer::start(&data);
-    let mut asha = Phone::enrol(dir.path(), &server.url, "practitioner-north");
-    let mut ben = Phone::enrol(dir.path(), &server.url, "practitioner2-north");
+    let setup = running();
+    let mut asha = setup.enrol("practitioner-north");
+    let mut ben = setup.enrol("practitioner2-north");
     asha.sync();
-    let project = start_project(&mut asha.store, fx.collaborative, "Northside");
+    let project = start_project(&mut asha.store, setup.fixture.collaborative, "Northside");
     let cycle = asha
         .store
         .record(project, Event::CyclePlanned(plan()))
         .unwrap()
         .id;
-    let done = Do {
-        carried_out_on: date!(2026 - 11 - 03),
-        carried_out_by: "A. Lee".into(),
-        observations: "Both engaged".into(),
-        problems: String::new(),
-        surprises: String::new(),
-        data_gathered: "2 of 2".into(),
-    };
-    asha.store
-        .record(project, Event::CycleDone { cycle, done })
-        .unwrap();
-    let study = Study {
-        analysis: "2 of 2".into(),
-        compared_with_predictions: "As predicted".into(),
-        learning: "It helps".into(),
-    };
-    asha.store
-        .record(project, Event::CycleStudied { cycle, study })
-        .unwrap();
+    asha.store.record(project, done(cycle)).unwrap();
+    asha.store.record(project, studied(cycle)).unwrap();
     asha.sync();
     ben.sync();
 
     // Both decide offline without seeing each other's decision.
-    let act = |decision| Act {
-        decision,
-        reasons: "What we saw".into(),
-        changes: String::new(),
-        next_step: String::new(),
-    };
     let adopt = asha
         .store
-        .record(
-            project,
-            Event::CycleActed {
-                cycle,
-                replaces: vec![],
-                act: act(Decision::Adopt),
-            },
-        )
+        .record(project, acted(cycle, vec![], Decision::Adopt))
         .unwrap()
         .id;
     let abandon = ben
         .store
-        .record(
-            project,
-            Event::CycleActed {
-                cycle,
-                replaces: vec![],
-                act: act(Decision::Abandon),
-            },
-        )
+        .record(project, acted(cycle, vec![], Decision::Abandon))
         .unwrap()
         .id;
     // They sync in either order; a second round brings the other's decision.
     ben.sync();
     asha.sync();
     ben.sync();
-    let coordinator = Phone::enrol(dir.path(), &server.url, "coordinator");
+    let coordinator = setup.enrol("coordinator");
     for phone in [&asha, &ben] {
         let view = queries::cycle(phone.store.connection(), cycle)
             .unwrap()
             .unwrap();
         assert_eq!(view.stage, Stage::ActInConflict);
     }
-    let on_server = server.get_json(&format!("/api/v1/cycles/{cycle}"), &coordinator.token);
+    let on_server = setup
+        .server
+        .get_json(&format!("/api/v1/cycles/{cycle}"), &coordinator.token);
     assert_eq!(on_server["stage"], "ActInConflict");
-    let overview = server.get_json(&format!("/api/v1/streams/{project}"), &coordinator.token);
+    let overview = setup
+        .server
+        .get_json(&format!("/api/v1/streams/{project}"), &coordinator.token);
     assert_eq!(
         overview["Project"]["conflicts"].as_array().unwrap().len(),
         1
@@ -224,7 +164,9 @@ fn concurrent_decisions_conflict_everywhere_until_a_resolution_reaches_every_rep
                 .is_empty()
         );
     }
-    let on_server = server.get_json(&format!("/api/v1/cycles/{cycle}"), &coordinator.token);
+    let on_server = setup
+        .server
+        .get_json(&format!("/api/v1/cycles/{cycle}"), &coordinator.token);
     assert_eq!(on_server["stage"]["Act"], "Adopt");
     assert_eq!(
         queries::all_records(asha.store.connection(), project).unwrap(),
@@ -234,13 +176,10 @@ fn concurrent_decisions_conflict_everywhere_until_a_resolution_reaches_every_rep
 
 #[test]
 fn a_record_the_server_would_refuse_is_refused_on_the_phone_before_it_is_written() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let fx = fixture(&data);
-    let server = TestServer::start(&data);
-    let mut asha = Phone::enrol(dir.path(), &server.url, "practitioner-north");
+    let setup = running();
+    let mut asha = setup.enrol("practitioner-north");
     asha.sync();
-    let project = start_project(&mut asha.store, fx.collaborative, "Northside");
+    let project = start_project(&mut asha.store, setup.fixture.collaborative, "Northside");
     let report = asha
         .store
         .record(
@@ -288,7 +227,10 @@ fn a_record_the_server_would_refuse_is_refused_on_the_phone_before_it_is_written
             citation: "SCIE Report 36".into(),
         }],
     });
-    let err = asha.store.record(fx.collaborative, item).unwrap_err();
+    let err = asha
+        .store
+        .record(setup.fixture.collaborative, item)
+        .unwrap_err();
     assert!(err.to_string().contains("may only read"), "{err}");
     // Nothing stuck: the stream still syncs both ways.
     let reports = asha.sync();
@@ -307,29 +249,34 @@ fn a_bloom_filter_false_positive_does_not_stall_a_new_projects_first_sync() {
     use praxis_core::replication::StreamDocument;
     use praxis_core::store::Store;
 
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let fx = fixture(&data);
-    let server = TestServer::start(&data);
-    let mut phone = Phone::enrol(dir.path(), &server.url, "practitioner-north");
+    let setup = running();
+    let mut phone = setup.enrol("practitioner-north");
     phone.sync();
 
     // Start projects on a scratch replica of this phone until one's `ProjectStarted`
     // is a false positive in the filter of a document holding only the genesis.
-    let mut scratch = Store::create(&dir.path().join("scratch.sqlite3"), "scratch").unwrap();
+    let mut scratch = Store::create(&setup.dir.path().join("scratch.sqlite3"), "scratch").unwrap();
     scratch
         .adopt_identity(phone.store.identity().clone())
         .unwrap();
     scratch
-        .add_stream(fx.collaborative, StreamKind::Collaborative, "c", None)
+        .add_stream(
+            setup.fixture.collaborative,
+            StreamKind::Collaborative,
+            "c",
+            None,
+        )
         .unwrap();
-    let collaborative = phone.store.changes_since(fx.collaborative, &[]).unwrap();
+    let collaborative = phone
+        .store
+        .changes_since(setup.fixture.collaborative, &[])
+        .unwrap();
     scratch
-        .merge_changes(fx.collaborative, &collaborative)
+        .merge_changes(setup.fixture.collaborative, &collaborative)
         .unwrap();
     let mut found = None;
     for _ in 0..5_000 {
-        let project = start_project(&mut scratch, fx.collaborative, "Northside");
+        let project = start_project(&mut scratch, setup.fixture.collaborative, "Northside");
         scratch.record(project, observation("first")).unwrap();
         let genesis = StreamDocument::genesis(project).unwrap().heads();
         let changes = scratch.changes_since(project, &genesis).unwrap();
@@ -351,13 +298,15 @@ fn a_bloom_filter_false_positive_does_not_stall_a_new_projects_first_sync() {
             project,
             StreamKind::Project,
             "Positive risk plans (Northside)",
-            Some(fx.collaborative),
+            Some(setup.fixture.collaborative),
         )
         .unwrap();
     phone.store.merge_changes(project, &changes).unwrap();
     let reports = phone.sync();
     assert!(reports.iter().all(|r| r.synced()), "{reports:?}");
-    let on_server = server.get_json(&format!("/api/v1/streams/{project}/events"), &phone.token);
+    let on_server = setup
+        .server
+        .get_json(&format!("/api/v1/streams/{project}/events"), &phone.token);
     assert_eq!(
         on_server["events"].as_array().unwrap().len(),
         2,

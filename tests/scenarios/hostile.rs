@@ -5,6 +5,7 @@
 
 use praxis_core::domain::event::*;
 use praxis_core::domain::ids::{DeviceId, PersonId, StreamId};
+use praxis_core::domain::record::StreamKind;
 use praxis_core::store::{Identity, Store, queries};
 use praxis_core::sync::{
     EnrolReply, EnrolRequest, Failure, HttpTransport, ListedStream, NoProgress, Retry, Server,
@@ -94,13 +95,6 @@ fn observation(text: &str) -> Event {
     })
 }
 
-fn server_events(server: &TestServer, stream: StreamId, token: &str) -> usize {
-    server.get_json(&format!("/api/v1/streams/{stream}/events"), token)["events"]
-        .as_array()
-        .unwrap()
-        .len()
-}
-
 /// A phone with a project on the server, ready for mischief.
 fn setup(dir: &std::path::Path) -> (TestServer, Phone, StreamId, StreamId) {
     let data = dir.join("data");
@@ -115,6 +109,29 @@ fn setup(dir: &std::path::Path) -> (TestServer, Phone, StreamId, StreamId) {
     (server, phone, project, fx.collaborative)
 }
 
+/// A store at `path` under `identity` holding a copy of what the phone's store `from`
+/// holds of `project` and its collaborative.
+fn replica(
+    path: &std::path::Path,
+    identity: Identity,
+    from: &mut Store,
+    (collaborative, project): (StreamId, StreamId),
+) -> Store {
+    let mut store = Store::create(path, &identity.name).unwrap();
+    store.adopt_identity(identity).unwrap();
+    store
+        .add_stream(project, StreamKind::Project, "p", Some(collaborative))
+        .unwrap();
+    store
+        .add_stream(collaborative, StreamKind::Collaborative, "c", None)
+        .unwrap();
+    for stream in [collaborative, project] {
+        let all = from.changes_since(stream, &[]).unwrap();
+        store.merge_changes(stream, &all).unwrap();
+    }
+    store
+}
+
 fn assert_still_serving(server: &TestServer) {
     let health = Client::new()
         .get(format!("{}/healthz", server.url))
@@ -127,7 +144,7 @@ fn assert_still_serving(server: &TestServer) {
 fn malformed_truncated_oversized_and_mislabelled_messages_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let (server, mut phone, project, _) = setup(dir.path());
-    let before = server_events(&server, project, &phone.token);
+    let before = server.events_in(project, &phone.token);
 
     let garbage = post(
         &server,
@@ -171,12 +188,12 @@ fn malformed_truncated_oversized_and_mislabelled_messages_are_refused() {
     let oversized = post(&server, project, &phone.token, vec![0x42; 65 * 1024 * 1024]);
     assert_eq!(oversized.status(), StatusCode::PAYLOAD_TOO_LARGE);
 
-    assert_eq!(server_events(&server, project, &phone.token), before);
+    assert_eq!(server.events_in(project, &phone.token), before);
     assert_still_serving(&server);
     // The phone's own sync still works afterwards, and brings the new observation.
     let reports = phone.sync();
     assert!(reports.iter().all(|r| r.synced()), "{reports:?}");
-    assert_eq!(server_events(&server, project, &phone.token), before + 1);
+    assert_eq!(server.events_in(project, &phone.token), before + 1);
 }
 
 #[test]
@@ -195,13 +212,13 @@ fn a_replayed_message_changes_nothing() {
     let report = sync_over(&mut recording, &mut phone.store, project);
     assert!(report.synced(), "{report:?}");
     let carrying = recording.carrying.expect("a message carried the new event");
-    let before = server_events(&server, project, &phone.token);
+    let before = server.events_in(project, &phone.token);
     for _ in 0..3 {
         let replay = post(&server, project, &phone.token, carrying.clone());
         assert!(replay.status().is_success(), "{}", replay.status());
         assert_eq!(replay.headers()["x-praxis-events-accepted"], "0");
     }
-    assert_eq!(server_events(&server, project, &phone.token), before);
+    assert_eq!(server.events_in(project, &phone.token), before);
     let receipts = server.get_json(&format!("/api/v1/streams/{project}/receipts"), &phone.token);
     assert_eq!(receipts["receipts"].as_array().unwrap().len(), before);
 }
@@ -211,37 +228,20 @@ fn forged_actors_and_forged_authors_are_refused_and_the_other_streams_keep_synci
     let dir = tempfile::tempdir().unwrap();
     let (server, mut phone, project, collaborative) = setup(dir.path());
     let me = phone.store.identity().clone();
-    let before = server_events(&server, project, &phone.token);
+    let before = server.events_in(project, &phone.token);
 
     // Another device's changes, sent with this phone's token.
-    let mut forger = Store::create(&dir.path().join("forger.sqlite3"), "forger").unwrap();
-    forger
-        .adopt_identity(Identity {
-            person: me.person,
-            name: me.name.clone(),
-            device: DeviceId::new(),
-        })
-        .unwrap();
-    forger
-        .add_stream(
-            project,
-            praxis_core::domain::record::StreamKind::Project,
-            "p",
-            Some(collaborative),
-        )
-        .unwrap();
-    forger
-        .add_stream(
-            collaborative,
-            praxis_core::domain::record::StreamKind::Collaborative,
-            "c",
-            None,
-        )
-        .unwrap();
-    for stream in [collaborative, project] {
-        let all = phone.store.changes_since(stream, &[]).unwrap();
-        forger.merge_changes(stream, &all).unwrap();
-    }
+    let identity = Identity {
+        person: me.person,
+        name: me.name.clone(),
+        device: DeviceId::new(),
+    };
+    let mut forger = replica(
+        &dir.path().join("forger.sqlite3"),
+        identity,
+        &mut phone.store,
+        (collaborative, project),
+    );
     forger
         .record(project, observation("not from this phone"))
         .unwrap();
@@ -252,34 +252,17 @@ fn forged_actors_and_forged_authors_are_refused_and_the_other_streams_keep_synci
     assert!(refused.refused[0].reason.contains("actor"), "{refused:?}");
 
     // This phone's actor, but an event authored by someone else.
-    let mut impostor = Store::create(&dir.path().join("impostor.sqlite3"), "impostor").unwrap();
-    impostor
-        .adopt_identity(Identity {
-            person: PersonId::new(),
-            name: "someone".into(),
-            device: me.device,
-        })
-        .unwrap();
-    impostor
-        .add_stream(
-            project,
-            praxis_core::domain::record::StreamKind::Project,
-            "p",
-            Some(collaborative),
-        )
-        .unwrap();
-    impostor
-        .add_stream(
-            collaborative,
-            praxis_core::domain::record::StreamKind::Collaborative,
-            "c",
-            None,
-        )
-        .unwrap();
-    for stream in [collaborative, project] {
-        let all = phone.store.changes_since(stream, &[]).unwrap();
-        impostor.merge_changes(stream, &all).unwrap();
-    }
+    let identity = Identity {
+        person: PersonId::new(),
+        name: "someone".into(),
+        device: me.device,
+    };
+    let mut impostor = replica(
+        &dir.path().join("impostor.sqlite3"),
+        identity,
+        &mut phone.store,
+        (collaborative, project),
+    );
     impostor
         .record(project, observation("in someone else's name"))
         .unwrap();
@@ -291,13 +274,13 @@ fn forged_actors_and_forged_authors_are_refused_and_the_other_streams_keep_synci
         "{refused:?}"
     );
 
-    assert_eq!(server_events(&server, project, &phone.token), before);
+    assert_eq!(server.events_in(project, &phone.token), before);
     assert_still_serving(&server);
     // The honest phone's streams still sync.
     phone.store.record(project, observation("honest")).unwrap();
     let reports = phone.sync();
     assert!(reports.iter().all(|r| r.synced()), "{reports:?}");
-    assert_eq!(server_events(&server, project, &phone.token), before + 1);
+    assert_eq!(server.events_in(project, &phone.token), before + 1);
     assert_eq!(
         queries::events(phone.store.connection(), project)
             .unwrap()

@@ -117,15 +117,7 @@ fn a_store_keeps_and_counts_events_from_a_newer_schema() {
     let (mut a, c, p) = common::store_with_project(&dir.path().join("a.sqlite3"));
     a.record(p, Event::MeasureDefined(common::measure("Plans agreed")))
         .expect("measure");
-    let mut b = Store::create(&dir.path().join("b.sqlite3"), "Rui Gomez").expect("create");
-    b.add_stream(c, StreamKind::Collaborative, "collaborative", None)
-        .expect("add");
-    b.add_stream(p, StreamKind::Project, "project", Some(c))
-        .expect("add");
-    for s in [c, p] {
-        let changes = a.changes_since(s, &[]).expect("changes");
-        b.merge_changes(s, &changes).expect("merge");
-    }
+    let mut b = common::replica(&mut a, &dir.path().join("b.sqlite3"), (c, p));
     let known_events = queries::events(b.connection(), p).expect("events").len();
 
     // A newer phone writes two events into A's copy of the stream: one after

@@ -3,9 +3,9 @@
 //! is lost across reopenings. Also: a person can use Praxis with no server, for good.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::common::{contains, with_bytes};
 use praxis_core::store::{Store, StoreError, StoreKey};
 use praxis_mobile::*;
+use praxis_testkit::clear_text::{contains, with_bytes};
 use std::path::{Path, PathBuf};
 
 const SECRET: &str = "Mrs Q's neighbour keeps the spare key under the blue pot";
@@ -13,6 +13,22 @@ const SUBJECT: &str = "P-7731-QUINCE";
 
 fn key() -> Vec<u8> {
     generate_key().unwrap()
+}
+
+/// A new encrypted store in its own temporary directory: the directory (kept until
+/// the test ends), the store's path, its key and the store.
+fn new_store() -> (
+    tempfile::TempDir,
+    PathBuf,
+    Vec<u8>,
+    std::sync::Arc<PraxisStore>,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("phone.sqlite3");
+    let key = key();
+    let store =
+        PraxisStore::create(path.display().to_string(), "Asha Patel".into(), key.clone()).unwrap();
+    (dir, path, key, store)
 }
 
 /// Every file of the store (the database, its write-ahead log and index), in bytes.
@@ -56,10 +72,7 @@ fn project(store: &PraxisStore) -> String {
 
 #[test]
 fn the_store_file_holds_none_of_the_recorded_text_in_the_clear() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("phone.sqlite3");
-    let store =
-        PraxisStore::create(path.display().to_string(), "Asha Patel".into(), key()).unwrap();
+    let (dir, path, _key, store) = new_store();
     let p = project(&store);
     store
         .record_observation(p.clone(), observation(SECRET))
@@ -99,15 +112,7 @@ fn the_store_file_holds_none_of_the_recorded_text_in_the_clear() {
 
 #[test]
 fn a_wrong_key_is_refused_cleanly_and_changes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("phone.sqlite3");
-    let right = key();
-    let store = PraxisStore::create(
-        path.display().to_string(),
-        "Asha Patel".into(),
-        right.clone(),
-    )
-    .unwrap();
+    let (_dir, path, right, store) = new_store();
     let p = project(&store);
     store
         .record_observation(p.clone(), observation(SECRET))
@@ -147,11 +152,7 @@ fn a_wrong_key_is_refused_cleanly_and_changes_nothing() {
 
 #[test]
 fn nothing_is_lost_across_reopenings() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("phone.sqlite3");
-    let key = key();
-    let store =
-        PraxisStore::create(path.display().to_string(), "Asha Patel".into(), key.clone()).unwrap();
+    let (_dir, path, key, store) = new_store();
     let p = project(&store);
     drop(store);
     let mut texts = Vec::new();
@@ -203,11 +204,7 @@ fn nothing_is_lost_across_reopenings() {
 /// device is not enrolled and changes nothing.
 #[test]
 fn a_person_can_use_praxis_offline_with_no_server() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("phone.sqlite3");
-    let key = key();
-    let store =
-        PraxisStore::create(path.display().to_string(), "Asha Patel".into(), key.clone()).unwrap();
+    let (_dir, path, key, store) = new_store();
     assert_eq!(store.identity().unwrap().server, None);
     let p = project(&store);
     let measure = store

@@ -2,7 +2,6 @@
 //! methods by record family, and reads that go on while a sync waits on the network.
 //! The generated bindings are tested end to end in the workspace's `tests/` crate.
 
-mod common;
 mod encryption;
 mod reads_during_sync;
 mod records;

@@ -4,81 +4,40 @@
 //! was committed when it began.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use praxis_core::domain::event::{CollaborativeFounded, ProjectStarted, Scope};
-use praxis_core::domain::ids::StreamId;
-use praxis_core::domain::record::StreamKind;
+use praxis_core::domain::event::{ProjectStarted, Scope};
+use praxis_core::domain::ids::{EventId, StreamId};
 use praxis_core::domain::role::Role;
-use praxis_core::store::{Identity, Store, queries};
-use praxis_server::auth::{hash_password, new_token, token_hash};
+use praxis_core::store::{Store, queries};
 use praxis_server::storage::{Device, SqliteStorage, Storage};
+use praxis_testkit::direct::{enrolled, phone, sync};
+use praxis_testkit::server::collaborative;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::mpsc::channel;
 use std::time::Duration;
 
-const COLLABORATIVE: &str = "Independence at home";
-const PEER: &str = "server";
-
 /// How long the test waits for a step before calling it stuck. A bound so a
 /// regression fails instead of hanging; nothing here is timed.
 const STUCK: Duration = Duration::from_secs(120);
-
-/// Syncs `stream` from the phone into the server's storage until both settle.
-fn sync(phone: &mut Store, storage: &SqliteStorage, device: &Device, stream: StreamId) {
-    let mut state = phone.sync_state(stream, PEER).unwrap();
-    for _ in 0..100 {
-        match phone.generate_sync_message(stream, &mut state).unwrap() {
-            Some(o) if !o.in_sync => {
-                let reply = storage.sync(device, stream, &o.bytes).unwrap();
-                if let Some(message) = reply.message {
-                    phone
-                        .receive_sync_message(stream, &mut state, &message, None)
-                        .unwrap();
-                }
-            }
-            _ => {
-                phone.save_sync_state(stream, PEER, &state).unwrap();
-                return;
-            }
-        }
-    }
-    panic!("stream {stream} did not settle in 100 rounds");
-}
 
 /// A practitioner of `team` with an enrolled phone that holds the collaborative.
 fn practitioner(
     storage: &SqliteStorage,
     dir: &Path,
     username: &str,
-    team: praxis_core::domain::ids::EventId,
+    team: EventId,
     collaborative: StreamId,
 ) -> (Device, Store) {
-    let password = hash_password("a long test password").unwrap();
-    let person = storage.add_person(username, username, &password).unwrap();
-    storage
-        .grant(person, Role::Practitioner, Scope::Team(team))
-        .unwrap();
-    let token = token_hash(&new_token().unwrap());
-    storage.enrol_device(person, "phone", &token, 30).unwrap();
-    let device = storage.device_by_token(&token).unwrap().unwrap();
-    let mut phone = Store::create(&dir.join(format!("{username}.sqlite3")), username).unwrap();
-    phone
-        .adopt_identity(Identity {
-            person,
-            name: username.into(),
-            device: device.id,
-        })
-        .unwrap();
-    phone
-        .add_stream(
-            collaborative,
-            StreamKind::Collaborative,
-            COLLABORATIVE,
-            None,
-        )
-        .unwrap();
-    sync(&mut phone, storage, &device, collaborative);
-    (device, phone)
+    let (device, _token) = enrolled(
+        storage,
+        username,
+        username,
+        Role::Practitioner,
+        Scope::Team(team),
+    );
+    let path = dir.join(format!("{username}.sqlite3"));
+    let store = phone(&path, storage, &device, username, collaborative);
+    (device, store)
 }
 
 fn project(phone: &mut Store, collaborative: StreamId, team: &str) -> StreamId {
@@ -97,13 +56,7 @@ fn project(phone: &mut Store, collaborative: StreamId, team: &str) -> StreamId {
 fn a_read_held_open_does_not_stop_another_teams_sync() {
     let dir = tempfile::tempdir().unwrap();
     let storage = Arc::new(SqliteStorage::open(&dir.path().join("data")).unwrap());
-    let collaborative = storage
-        .add_collaborative(CollaborativeFounded {
-            name: COLLABORATIVE.into(),
-            topic: "Promoting independence".into(),
-            chosen_with: "The service users' forum".into(),
-        })
-        .unwrap();
+    let collaborative = collaborative(&storage);
     let north = storage
         .add_team(collaborative, "North", "Northshire County Council")
         .unwrap();

@@ -2,26 +2,9 @@
 //! alteration named.
 
 use super::*;
+use praxis_testkit::receipts_for;
 
 // ---- the audit bundle ----
-
-fn receipts_for(changes: &[Vec<u8>]) -> Vec<ReceiptEntry> {
-    // Each change as a device would have sent it: by its own device, with its event.
-    let graph = ChangeGraph::from_changes(changes).unwrap();
-    graph
-        .nodes()
-        .iter()
-        .filter(|n| !n.events.is_empty())
-        .enumerate()
-        .map(|(i, n)| ReceiptEntry {
-            seq: i as i64 + 1,
-            change_hash: n.hash.to_string(),
-            device: n.events[0].device,
-            received_at: 1_767_000_000_000 + i as i64 * 1000,
-            events: n.events.iter().map(|e| e.id).collect(),
-        })
-        .collect()
-}
 
 struct Made {
     _team: Team,
@@ -327,7 +310,7 @@ fn a_bundle_that_is_not_one_is_refused_with_what_to_do() {
 fn a_long_stream_is_checked_in_parts_and_still_names_the_change() {
     let dir = tempfile::tempdir().unwrap();
     let (mut store, _, project) = store_with_project(&dir.path().join("long.sqlite3"));
-    let events: Vec<Event> = (0..1500).map(|n| observation(None, n)).collect();
+    let events: Vec<Event> = (0..1500).map(|n| numbered_observation(None, n)).collect();
     store.record_all(project, events).unwrap();
     let changes = store.changes_since(project, &[]).unwrap();
     assert_eq!(changes.len(), 1502);

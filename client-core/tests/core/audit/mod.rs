@@ -6,7 +6,7 @@
 
 use crate::common;
 use crate::common::*;
-use praxis_core::audit::bundle::{self, Finding, ReceiptEntry, StreamContent};
+use praxis_core::audit::bundle::{self, Finding, StreamContent};
 use praxis_core::audit::change_graph::ChangeGraph;
 use praxis_core::domain::as_it_stood::StreamAsItStood;
 use praxis_core::domain::envelope::Envelope;
@@ -30,16 +30,6 @@ struct Team {
 fn share(from: &mut Store, to: &mut Store, stream: StreamId) {
     let changes = from.changes_since(stream, &[]).unwrap();
     to.merge_changes(stream, &changes).unwrap();
-}
-
-fn observation(cycle: Option<EventId>, n: usize) -> Event {
-    Event::ObservationRecorded(Observation {
-        kind: ObservationKind::Observation,
-        cycle,
-        subject: Some(format!("P-{n:04}")),
-        observed_on: time::macros::date!(2026 - 02 - 03),
-        text: format!("Observation {n}"),
-    })
 }
 
 /// Two practitioners' devices working on one project, apart and together: charters
@@ -87,7 +77,8 @@ fn team() -> Team {
             .id;
         first.get_or_insert(id);
     }
-    b.record(project, observation(Some(cycle), 1)).unwrap();
+    b.record(project, numbered_observation(Some(cycle), 1))
+        .unwrap();
     let mut revised = charter();
     revised.aim.how_much = "from 20% to 80% of assessments".into();
     let charter_b = b
@@ -166,7 +157,8 @@ fn team() -> Team {
         },
     )
     .unwrap();
-    b.record(project, observation(Some(cycle), 2)).unwrap();
+    b.record(project, numbered_observation(Some(cycle), 2))
+        .unwrap();
     share(&mut a, &mut b, project);
     Team {
         _dir: dir,

@@ -6,54 +6,17 @@ pub mod samples;
 
 use praxis_core::domain::event::*;
 use praxis_core::domain::ids::{EventId, StreamId};
+use praxis_core::domain::record::StreamKind;
 use praxis_core::store::Store;
 use time::macros::date;
 
-pub fn founded() -> CollaborativeFounded {
-    CollaborativeFounded {
-        name: "Independence at home".into(),
-        topic: "Promoting independence where health-and-safety worries get in the way".into(),
-        chosen_with: "Chosen at a workshop with members of the service users' forum".into(),
-    }
-}
+pub use praxis_testkit::{charter, founded, guide_plan as plan, project_started as project};
 
-pub fn project(collaborative: StreamId) -> ProjectStarted {
-    ProjectStarted {
-        collaborative,
-        team: "Northside adult team".into(),
-        organisation: "Northshire County Council".into(),
-        title: "Positive risk-taking in home visits".into(),
-    }
-}
-
-pub fn charter() -> Charter {
-    Charter {
-        aim: Aim {
-            what: "Agree a positive risk plan".into(),
-            for_whom: "adults over 85 living at home".into(),
-            where_: "Northside".into(),
-            how_much: "from 20% to 75% of assessments".into(),
-            by_when: date!(2027 - 06 - 30),
-        },
-        senior_leader: "J. Okafor".into(),
-        day_to_day_lead: "S. Patel".into(),
-        members: vec!["A. Lee".into(), "R. Gomez".into()],
-    }
-}
-
+/// The testkit's ratio measure under another name.
 pub fn measure(name: &str) -> MeasureDefinition {
     MeasureDefinition {
         name: name.into(),
-        kind: MeasureKind::Outcome,
-        operational_definition: "Assessments with a positive risk plan agreed with the person"
-            .into(),
-        unit: MeasureUnit::Ratio {
-            numerator: "assessments with a plan".into(),
-            denominator: "assessments".into(),
-        },
-        direction: Direction::HigherIsBetter,
-        target: Some(75.0),
-        frequency: Frequency::Weekly,
+        ..praxis_testkit::ratio_measure()
     }
 }
 
@@ -68,25 +31,6 @@ pub fn measurement(measure: EventId, week: u8, numerator: f64) -> Measurement {
             denominator: 10.0,
         },
         note: String::new(),
-    }
-}
-
-pub fn plan(follows: Option<EventId>) -> Plan {
-    Plan {
-        change_idea: None,
-        follows,
-        scale: TestScale::VerySmall,
-        objective: "Try a risk conversation guide on two visits".into(),
-        predictions: vec![Prediction {
-            question: "Will the person take part in the plan?".into(),
-            prediction: "Yes, both will".into(),
-            reason: "The guide starts from what matters to them".into(),
-        }],
-        who: "A. Lee".into(),
-        what: "Use the guide".into(),
-        where_: "Home visits".into(),
-        when: date!(2026 - 02 - 02),
-        data_to_collect: "Whether a plan was agreed".into(),
     }
 }
 
@@ -124,4 +68,39 @@ pub fn store_with_project(path: &std::path::Path) -> (Store, StreamId, StreamId)
     let c = store.found_collaborative(founded()).expect("found").stream;
     let p = store.start_project(project(c)).expect("start").stream;
     (store, c, p)
+}
+
+/// Observation `n`, made during `cycle` when one is given.
+pub fn numbered_observation(cycle: Option<EventId>, n: usize) -> Event {
+    Event::ObservationRecorded(Observation {
+        kind: ObservationKind::Observation,
+        cycle,
+        subject: Some(format!("P-{n:04}")),
+        observed_on: date!(2026 - 02 - 03),
+        text: format!("Observation {n}"),
+    })
+}
+
+/// A second person's store at `path` holding a copy of `from`'s collaborative and
+/// project.
+pub fn replica(
+    from: &mut Store,
+    path: &std::path::Path,
+    (collaborative, project): (StreamId, StreamId),
+) -> Store {
+    let mut b = Store::create(path, "Rui Gomez").expect("create");
+    b.add_stream(
+        collaborative,
+        StreamKind::Collaborative,
+        "collaborative",
+        None,
+    )
+    .expect("add");
+    b.add_stream(project, StreamKind::Project, "project", Some(collaborative))
+        .expect("add");
+    for s in [collaborative, project] {
+        let changes = from.changes_since(s, &[]).expect("changes");
+        b.merge_changes(s, &changes).expect("merge");
+    }
+    b
 }

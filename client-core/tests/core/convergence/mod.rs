@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::common;
+use crate::common::numbered_observation;
 use praxis_core::domain::event::*;
 use praxis_core::domain::fold::MemoryViews;
 use praxis_core::domain::ids::{EventId, StreamId};
@@ -297,16 +298,6 @@ fn pick<'a, T>(items: &'a [T], at: &Index) -> Option<&'a T> {
     (!items.is_empty()).then(|| &items[at.index(items.len())])
 }
 
-fn observation(cycle: Option<EventId>, n: usize) -> Event {
-    Event::ObservationRecorded(Observation {
-        kind: ObservationKind::Observation,
-        cycle,
-        subject: Some(format!("P-{n:04}")),
-        observed_on: time::macros::date!(2026 - 02 - 03),
-        text: format!("Observation {n}"),
-    })
-}
-
 fn act(decision: Decision, replaces: Vec<EventId>) -> (Vec<EventId>, Act) {
     (
         replaces,
@@ -329,7 +320,7 @@ fn event_for(
     n: usize,
     coverage: &mut Coverage,
 ) -> Result<Event, TestCaseError> {
-    let fallback = observation(None, n);
+    let fallback = numbered_observation(None, n);
     Ok(match action {
         Action::DefineMeasure => Event::MeasureDefined(common::measure(&format!("Measure {n}"))),
         Action::ReviseMeasure => {
@@ -436,7 +427,7 @@ fn event_for(
             } else {
                 None
             };
-            observation(cycle, n)
+            numbered_observation(cycle, n)
         }
         Action::Correct { withdraw } => {
             let mut correctable = replicas.records(replica, EventKind::ObservationRecorded)?;

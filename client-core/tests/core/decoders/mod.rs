@@ -7,7 +7,6 @@ use crate::common::samples::{all_sample_envelopes, envelope, sample_event};
 use praxis_core::domain::envelope::{Body, DecodeError, Envelope, MAX_EVENT_BYTES};
 use praxis_core::domain::event::{Event, EventKind, Observation, ObservationKind};
 use praxis_core::domain::ids::{DeviceId, StreamId};
-use praxis_core::domain::record::StreamKind;
 use praxis_core::replication::{ReplicationError, StreamDocument};
 use praxis_core::store::{Store, StoreError, decode_record, queries};
 use proptest::prelude::*;

@@ -236,15 +236,7 @@ fn replica_and_foreign_change(dir: &Path, bytes: &[u8]) -> (Store, Store, Stream
         .expect("info")
         .collaborative
         .expect("collaborative");
-    let mut b = Store::create(&dir.join("b.sqlite3"), "Rui Gomez").expect("create");
-    b.add_stream(c, StreamKind::Collaborative, "collaborative", None)
-        .expect("add");
-    b.add_stream(p, StreamKind::Project, "project", Some(c))
-        .expect("add");
-    for s in [c, p] {
-        let changes = a.changes_since(s, &[]).expect("changes");
-        b.merge_changes(s, &changes).expect("merge");
-    }
+    let b = common::replica(&mut a, &dir.join("b.sqlite3"), (c, p));
     let saved = a.save_document(p).expect("save");
     let mut document = StreamDocument::load(&saved, &[]).expect("load");
     let (_, change) = document

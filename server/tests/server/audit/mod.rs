@@ -10,27 +10,13 @@ use praxis_core::domain::ids::{EventId, StreamId};
 use praxis_core::domain::role::Role;
 use praxis_core::store::{Store, queries};
 use praxis_server::storage::{SqliteStorage, Storage};
-use praxis_testkit::server::{Phone, TestServer, fixture, start_project};
+use praxis_testkit::records::{cycle_observation as observation, cycle_plan};
+use praxis_testkit::server::{Phone, TestServer, running, start_project};
 use serde_json::Value;
 use time::macros::date;
 
 fn plan() -> Plan {
-    Plan {
-        change_idea: None,
-        follows: None,
-        scale: TestScale::VerySmall,
-        objective: "Try a risk conversation guide on two visits".into(),
-        predictions: vec![Prediction {
-            question: "Will people take part?".into(),
-            prediction: "Both will".into(),
-            reason: "It starts from what matters to them".into(),
-        }],
-        who: "A. Lee".into(),
-        what: "Use the guide".into(),
-        where_: "Home visits".into(),
-        when: date!(2026 - 11 - 02),
-        data_to_collect: "Whether a plan was agreed".into(),
-    }
+    cycle_plan("Try a risk conversation guide on two visits")
 }
 
 fn measure() -> MeasureDefinition {
@@ -59,16 +45,6 @@ fn measurement(measure: EventId, week: i64, numerator: f64) -> Event {
             denominator: 10.0,
         },
         note: String::new(),
-    })
-}
-
-fn observation(text: &str, cycle: Option<EventId>) -> Event {
-    Event::ObservationRecorded(Observation {
-        kind: ObservationKind::Observation,
-        cycle,
-        subject: Some("P-0413".into()),
-        observed_on: date!(2026 - 11 - 20),
-        text: text.into(),
     })
 }
 
@@ -114,18 +90,15 @@ struct Scenario {
 /// coordinator scores Asha's monthly report; the manager decides on what has reached
 /// the office; then Ben syncs, late; the auditor syncs.
 fn scenario() -> Scenario {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let fx = fixture(&data);
-    let server = TestServer::start(&data);
-    let mut asha = Phone::enrol(dir.path(), &server.url, "practitioner-north");
-    let mut ben = Phone::enrol(dir.path(), &server.url, "practitioner2-north");
-    let mut coordinator = Phone::enrol(dir.path(), &server.url, "coordinator-north");
-    let mut manager = Phone::enrol(dir.path(), &server.url, "senior-manager-north");
-    let mut auditor = Phone::enrol(dir.path(), &server.url, "auditor-north");
+    let setup = running();
+    let mut asha = setup.enrol("practitioner-north");
+    let mut ben = setup.enrol("practitioner2-north");
+    let mut coordinator = setup.enrol("coordinator-north");
+    let mut manager = setup.enrol("senior-manager-north");
+    let mut auditor = setup.enrol("auditor-north");
 
     asha.sync();
-    let project = start_project(&mut asha.store, fx.collaborative, "Northside");
+    let project = start_project(&mut asha.store, setup.fixture.collaborative, "Northside");
     let measure = asha
         .store
         .record(project, Event::MeasureDefined(measure()))
@@ -231,9 +204,9 @@ fn scenario() -> Scenario {
     assert!(ben.sync().iter().all(|r| r.synced()));
     auditor.sync();
     Scenario {
-        _dir: dir,
-        server,
-        collaborative: fx.collaborative,
+        _dir: setup.dir,
+        server: setup.server,
+        collaborative: setup.fixture.collaborative,
         project,
         report,
         cycle,

@@ -204,13 +204,7 @@ fn only_auditors_read_the_audit_trail_and_auditors_record_nothing() {
     // An auditor's device sending a record through the sync API is refused with why,
     // and nothing of it is applied.
     let mut auditor = s.auditor;
-    let before = s.server.get_json(
-        &format!("/api/v1/streams/{}/events", s.project),
-        &auditor.token,
-    )["events"]
-        .as_array()
-        .unwrap()
-        .len();
+    let before = s.server.events_in(s.project, &auditor.token);
     let dir = tempfile::tempdir().unwrap();
     let mut forged = Store::create(&dir.path().join("forged.sqlite3"), "auditor-north").unwrap();
     forged
@@ -260,13 +254,7 @@ fn only_auditors_read_the_audit_trail_and_auditors_record_nothing() {
             .contains("may read this stream but not record in it"),
         "{body:#}"
     );
-    let after = s.server.get_json(
-        &format!("/api/v1/streams/{}/events", s.project),
-        &auditor.token,
-    )["events"]
-        .as_array()
-        .unwrap()
-        .len();
+    let after = s.server.events_in(s.project, &auditor.token);
     assert_eq!(after, before, "nothing was applied");
     // The phone itself refuses before writing anything.
     let on_phone = auditor

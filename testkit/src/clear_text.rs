@@ -1,5 +1,4 @@
 //! Reading a store's files' bytes, to look for text left in the clear.
-#![allow(clippy::unwrap_used)]
 
 use std::path::PathBuf;
 
@@ -9,7 +8,8 @@ pub fn with_bytes(paths: impl IntoIterator<Item = PathBuf>) -> Vec<(PathBuf, Vec
         .into_iter()
         .filter(|p| p.is_file())
         .map(|p| {
-            let bytes = std::fs::read(&p).unwrap();
+            let bytes =
+                std::fs::read(&p).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()));
             (p, bytes)
         })
         .collect()

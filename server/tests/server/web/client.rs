@@ -1,0 +1,130 @@
+//! A browser without JavaScript for the web tests: it keeps the session cookie, does
+//! not follow redirects, and posts forms as a browser does.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use praxis_server::demo::DEMO_PASSWORD;
+use reqwest::StatusCode;
+use reqwest::blocking::Client;
+use std::collections::HashMap;
+
+/// A browser without JavaScript: keeps cookies, does not follow redirects.
+pub(crate) struct Web {
+    url: String,
+    client: Client,
+    pub(crate) cookies: HashMap<String, String>,
+}
+
+/// A response as the browser sees it; `body` is `bytes` read as text.
+pub(crate) struct Page {
+    pub(crate) status: StatusCode,
+    pub(crate) location: Option<String>,
+    pub(crate) set_cookies: Vec<String>,
+    pub(crate) body: String,
+    pub(crate) bytes: Vec<u8>,
+}
+
+/// The value of the first `name="..." value="..."` input in a page.
+pub(crate) fn field(html: &str, name: &str) -> String {
+    let start = html
+        .find(&format!("name=\"{name}\" value=\""))
+        .unwrap_or_else(|| panic!("no field {name} in the page"));
+    let rest = &html[start + name.len() + 15..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+impl Web {
+    pub(crate) fn new(url: &str) -> Web {
+        Web {
+            url: url.to_string(),
+            client: Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookies: HashMap::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn take(&mut self, response: reqwest::blocking::Response) -> Page {
+        let status = response.status();
+        let location = response
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_string());
+        let set_cookies: Vec<String> = response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect();
+        for c in &set_cookies {
+            let pair = c.split(';').next().unwrap();
+            let (k, v) = pair.split_once('=').unwrap();
+            if v.is_empty() {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_string(), v.to_string());
+            }
+        }
+        let bytes = response.bytes().unwrap().to_vec();
+        Page {
+            status,
+            location,
+            set_cookies,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes,
+        }
+    }
+
+    pub(crate) fn get(&mut self, path: &str) -> Page {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.url))
+            .header("cookie", self.cookie_header())
+            .send()
+            .unwrap();
+        self.take(response)
+    }
+
+    pub(crate) fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let body = praxis_testkit::server::form_body(form);
+        let response = self
+            .client
+            .post(format!("{}{path}", self.url))
+            .header("cookie", self.cookie_header())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .unwrap();
+        self.take(response)
+    }
+
+    pub(crate) fn sign_in(url: &str, username: &str) -> Web {
+        let mut web = Web::new(url);
+        let form = web.get("/sign-in");
+        let token = field(&form.body, "sign_in_token");
+        let signed = web.post(
+            "/sign-in",
+            &[
+                ("username", username),
+                ("password", DEMO_PASSWORD),
+                ("sign_in_token", &token),
+                ("next", "/"),
+            ],
+        );
+        assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.body);
+        web
+    }
+
+    /// The CSRF token of the signed-in session, from any page's sign-out form.
+    pub(crate) fn csrf(&mut self) -> String {
+        field(&self.get("/").body, "csrf")
+    }
+}
