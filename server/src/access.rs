@@ -6,6 +6,7 @@
 //! naming what was expected. It knows nothing of JSON or HTML.
 
 use crate::error::ServerError;
+use crate::state::AppState;
 use crate::storage::{Device, Storage, StreamAccess};
 use axum::extract::{FromRequestParts, MatchedPath, RawPathParams};
 use axum::http::request::Parts;
@@ -143,6 +144,21 @@ pub fn read<T>(
     let value = read(storage, &access)?;
     reader.log(storage, route, &[(stream, record)])?;
     Ok((access, value))
+}
+
+/// `read` on the blocking pool, as a handler asks for it: the one path by which the
+/// API, the pages and the audit routes read a stream or a record.
+pub async fn read_on<T: Send + 'static>(
+    state: &AppState,
+    reader: Reader,
+    route: Route,
+    of: Of,
+    need: Need,
+    read_with: impl FnOnce(&dyn Storage, &StreamAccess) -> Result<T> + Send + 'static,
+) -> Result<(StreamAccess, T)> {
+    state
+        .with(move |s| read(s, &reader, &route, of, need, read_with))
+        .await
 }
 
 /// The route a request came by, as the access log names it: the method and the

@@ -156,18 +156,15 @@ pub async fn stream_decisions(
     route: Route,
     Id(stream, ..): Id<StreamId>,
 ) -> Result<Json<Decisions>, ServerError> {
-    let (_, decisions) = state
-        .with(move |s| {
-            access::read(
-                s,
-                &Reader::Device(device),
-                &route,
-                Of::Stream(stream),
-                Need::Auditor,
-                |s, _| audit::decisions(s, stream),
-            )
-        })
-        .await?;
+    let (_, decisions) = access::read_on(
+        &state,
+        Reader::Device(device),
+        route,
+        Of::Stream(stream),
+        Need::Auditor,
+        move |s, _| audit::decisions(s, stream),
+    )
+    .await?;
     Ok(Json(Decisions { decisions }))
 }
 
@@ -177,18 +174,15 @@ pub async fn decision(
     route: Route,
     Id(id, ..): Id<EventId>,
 ) -> Result<Json<DecisionContext>, ServerError> {
-    let (_, context) = state
-        .with(move |s| {
-            access::read(
-                s,
-                &Reader::Device(device),
-                &route,
-                Of::Record(id),
-                Need::Auditor,
-                |s, access| audit::decision_context(s, access.stream_id, id),
-            )
-        })
-        .await?;
+    let (_, context) = access::read_on(
+        &state,
+        Reader::Device(device),
+        route,
+        Of::Record(id),
+        Need::Auditor,
+        move |s, access| audit::decision_context(s, access.stream_id, id),
+    )
+    .await?;
     Ok(Json(context))
 }
 
@@ -198,18 +192,15 @@ pub async fn integrity(
     route: Route,
     Id(stream, ..): Id<StreamId>,
 ) -> Result<Json<Integrity>, ServerError> {
-    let (_, report) = state
-        .with(move |s| {
-            access::read(
-                s,
-                &Reader::Device(device),
-                &route,
-                Of::Stream(stream),
-                Need::Auditor,
-                |s, access| audit::integrity(s, access),
-            )
-        })
-        .await?;
+    let (_, report) = access::read_on(
+        &state,
+        Reader::Device(device),
+        route,
+        Of::Stream(stream),
+        Need::Auditor,
+        move |s, access| audit::integrity(s, access),
+    )
+    .await?;
     Ok(Json(report))
 }
 

@@ -285,18 +285,15 @@ pub async fn decision(
     Id(id, ..): RecordPath,
 ) -> Result<Response, WebError> {
     let person = who.session.person;
-    let (access, context) = state
-        .with(move |s| {
-            access::read(
-                s,
-                &Reader::Browser(person),
-                &route,
-                Of::Record(id),
-                Need::Auditor,
-                |s, access| audit::decision_context(s, access.stream_id, id),
-            )
-        })
-        .await?;
+    let (access, context) = access::read_on(
+        &state,
+        Reader::Browser(person),
+        route,
+        Of::Record(id),
+        Need::Auditor,
+        move |s, access| audit::decision_context(s, access.stream_id, id),
+    )
+    .await?;
     let stream = access.stream_id;
     let d = &context.decision;
     Ok(html_page(page(
@@ -338,18 +335,15 @@ pub async fn integrity(
     Id(stream, ..): StreamPath,
 ) -> Result<Response, WebError> {
     let person = who.session.person;
-    let (access, report) = state
-        .with(move |s| {
-            access::read(
-                s,
-                &Reader::Browser(person),
-                &route,
-                Of::Stream(stream),
-                Need::Auditor,
-                |s, access| audit::integrity(s, access),
-            )
-        })
-        .await?;
+    let (access, report) = access::read_on(
+        &state,
+        Reader::Browser(person),
+        route,
+        Of::Stream(stream),
+        Need::Auditor,
+        move |s, access| audit::integrity(s, access),
+    )
+    .await?;
     let name = access.name;
     let intact = report.intact;
     Ok(html_page(page(
@@ -376,18 +370,15 @@ pub async fn bundle(
     Id(stream, ..): StreamPath,
 ) -> Result<Response, WebError> {
     let person = who.session.person;
-    let (_, (bytes, digest)) = state
-        .with(move |s| {
-            access::read(
-                s,
-                &Reader::Browser(person),
-                &route,
-                Of::Stream(stream),
-                Need::Auditor,
-                |s, access| audit::export(s, std::slice::from_ref(access)),
-            )
-        })
-        .await?;
+    let (_, (bytes, digest)) = access::read_on(
+        &state,
+        Reader::Browser(person),
+        route,
+        Of::Stream(stream),
+        Need::Auditor,
+        move |s, access| audit::export(s, std::slice::from_ref(access)),
+    )
+    .await?;
     let digest = HeaderValue::from_str(&digest)
         .map_err(|e| WebError::from(ServerError::Internal(e.to_string())))?;
     let disposition = HeaderValue::from_str(&format!(

@@ -120,21 +120,18 @@ pub async fn measure_csv(
 ) -> Result<Response, WebError> {
     let from = q.points().map_err(ServerError::BadRequest)?;
     let person = who.session.person;
-    let (_, view) = state
-        .with(move |s| {
-            access::read(
-                s,
-                &Reader::Browser(person),
-                &route,
-                Of::Record(id),
-                Need::Member,
-                |s, _| {
-                    s.measure_chart(id, &from)?
-                        .ok_or_else(|| ServerError::NotFound(format!("{id} is not a measure.")))
-                },
-            )
-        })
-        .await?;
+    let (_, view) = access::read_on(
+        &state,
+        Reader::Browser(person),
+        route,
+        Of::Record(id),
+        Need::Member,
+        move |s, _| {
+            s.measure_chart(id, &from)?
+                .ok_or_else(|| ServerError::NotFound(format!("{id} is not a measure.")))
+        },
+    )
+    .await?;
     csv_response(&format!("measure-{id}.csv"), measure_rows(&view))
 }
 
@@ -176,18 +173,15 @@ pub async fn cycles_csv(
     Id(stream, ..): StreamPath,
 ) -> Result<Response, WebError> {
     let person = who.session.person;
-    let (_, detail) = state
-        .with(move |s| {
-            access::read(
-                s,
-                &Reader::Browser(person),
-                &route,
-                Of::Stream(stream),
-                Need::Member,
-                |s, _| Ok(s.project_detail(stream)?),
-            )
-        })
-        .await?;
+    let (_, detail) = access::read_on(
+        &state,
+        Reader::Browser(person),
+        route,
+        Of::Stream(stream),
+        Need::Member,
+        move |s, _| Ok(s.project_detail(stream)?),
+    )
+    .await?;
     csv_response(&format!("cycles-{stream}.csv"), cycle_rows(&detail))
 }
 

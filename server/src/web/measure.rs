@@ -64,21 +64,18 @@ pub async fn measure(
 ) -> Result<Response, WebError> {
     let from = q.points().map_err(ServerError::BadRequest)?;
     let person = who.session.person;
-    let (access, view) = state
-        .with(move |s| {
-            access::read(
-                s,
-                &Reader::Browser(person),
-                &route,
-                Of::Record(id),
-                Need::Member,
-                |s, _| {
-                    s.measure_chart(id, &from)?
-                        .ok_or_else(|| ServerError::NotFound(format!("{id} is not a measure.")))
-                },
-            )
-        })
-        .await?;
+    let (access, view) = access::read_on(
+        &state,
+        Reader::Browser(person),
+        route,
+        Of::Record(id),
+        Need::Member,
+        move |s, _| {
+            s.measure_chart(id, &from)?
+                .ok_or_else(|| ServerError::NotFound(format!("{id} is not a measure.")))
+        },
+    )
+    .await?;
     let stream = access.stream_id;
     let name = view
         .series
