@@ -17,7 +17,7 @@ mod schema;
 mod sqlite_views;
 mod syncing;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 #[cfg(test)]
 mod upgrade_tests;
 

@@ -9,7 +9,7 @@ use crate::domain::record::StreamKind;
 use std::path::Path;
 use time::macros::date;
 
-pub(super) fn observation(text: &str) -> Event {
+pub(crate) fn observation(text: &str) -> Event {
     Event::ObservationRecorded(Observation {
         kind: ObservationKind::Observation,
         cycle: None,
@@ -19,7 +19,9 @@ pub(super) fn observation(text: &str) -> Event {
     })
 }
 
-pub(super) fn store_with_project(path: &Path) -> (Store, StreamId, StreamId) {
+/// A store with a collaborative and a project started on it: (store, collaborative,
+/// project). Shared by the store's and the sync loop's tests.
+pub(crate) fn store_with_project(path: &Path) -> (Store, StreamId, StreamId) {
     let mut store = Store::create(path, "Asha Patel").unwrap();
     let c = store
         .found_collaborative(CollaborativeFounded {

@@ -41,24 +41,7 @@ fn plan() -> Plan {
 /// A store at the current schema with a collaborative (compacted) and a project
 /// (with changes waiting beside its document).
 fn current_store(path: &Path) -> (Store, StreamId, StreamId) {
-    let mut store = Store::create(path, "Asha Patel").unwrap();
-    let c = store
-        .found_collaborative(CollaborativeFounded {
-            name: "Independence at home".into(),
-            topic: "Promoting independence".into(),
-            chosen_with: "Chosen at a workshop".into(),
-        })
-        .unwrap()
-        .stream;
-    let p = store
-        .start_project(ProjectStarted {
-            collaborative: c,
-            team: "Northside adult team".into(),
-            organisation: "Northshire County Council".into(),
-            title: "Positive risk-taking".into(),
-        })
-        .unwrap()
-        .stream;
+    let (mut store, c, p) = super::tests::store_with_project(path);
     store.compact(c).unwrap();
     let cycle = store.record(p, Event::CyclePlanned(plan())).unwrap().id;
     store

@@ -4,9 +4,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::*;
-use crate::domain::event::*;
 use crate::domain::ids::StreamId;
 use crate::domain::record::StreamKind;
+use crate::store::tests::{observation, store_with_project};
 use crate::store::{Store, queries};
 use automerge::sync::State;
 use std::collections::{HashMap, VecDeque};
@@ -14,38 +14,10 @@ use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use time::macros::date;
-
-fn observation(text: &str) -> Event {
-    Event::ObservationRecorded(Observation {
-        kind: ObservationKind::Observation,
-        cycle: None,
-        subject: None,
-        observed_on: date!(2026 - 11 - 20),
-        text: text.into(),
-    })
-}
 
 /// A device with a collaborative and a project started on it, with `n` observations.
 fn device(path: &Path, n: usize) -> (Store, StreamId, StreamId) {
-    let mut store = Store::create(path, "Asha Patel").unwrap();
-    let c = store
-        .found_collaborative(CollaborativeFounded {
-            name: "Independence at home".into(),
-            topic: "Promoting independence".into(),
-            chosen_with: "Chosen at a workshop".into(),
-        })
-        .unwrap()
-        .stream;
-    let p = store
-        .start_project(ProjectStarted {
-            collaborative: c,
-            team: "Northside adult team".into(),
-            organisation: "Northshire County Council".into(),
-            title: "Positive risk-taking".into(),
-        })
-        .unwrap()
-        .stream;
+    let (mut store, c, p) = store_with_project(path);
     for i in 0..n {
         store.record(p, observation(&format!("visit {i}"))).unwrap();
     }
