@@ -110,3 +110,8 @@ pub fn collaborative_id(device: &PraxisStore, project_named: &Option<String>) ->
 pub fn record_id(device: &PraxisStore, text: &str) -> Result<String> {
     Ok(device.read(|store| id(store, text))?.0.to_string())
 }
+
+/// `record_id` of each of several records.
+pub fn record_ids(device: &PraxisStore, texts: &[String]) -> Result<Vec<String>> {
+    texts.iter().map(|t| record_id(device, t)).collect()
+}

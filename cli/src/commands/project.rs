@@ -4,7 +4,7 @@
 
 use super::views;
 use crate::args::*;
-use crate::context::{self, collaborative_id, date, month, project_id, record_id};
+use crate::context::{self, collaborative_id, date, month, project_id, record_id, record_ids};
 use crate::render::{self, Output};
 use anyhow::Result;
 use praxis_mobile::{
@@ -53,11 +53,7 @@ pub fn charter(device: &PraxisStore, sel: &Option<String>, a: CharterArgs) -> Re
 
 pub fn idea(device: &PraxisStore, sel: &Option<String>, a: IdeaArgs) -> Result<Output> {
     let p = project_id(device, sel)?;
-    let package_item_ids = a
-        .package_items
-        .iter()
-        .map(|item| record_id(device, item))
-        .collect::<Result<Vec<_>>>()?;
+    let package_item_ids = record_ids(device, &a.package_items)?;
     let r = device.propose_change_idea(
         p,
         ChangeIdeaInput {
@@ -181,11 +177,7 @@ pub fn report(
 
 pub fn decide(device: &PraxisStore, sel: &Option<String>, a: DecideArgs) -> Result<Output> {
     let p = project_id(device, sel)?;
-    let rests_on_ids = a
-        .rests_on
-        .iter()
-        .map(|r| record_id(device, r))
-        .collect::<Result<Vec<_>>>()?;
+    let rests_on_ids = record_ids(device, &a.rests_on)?;
     let r = device.record_manager_decision(
         p,
         ManagerDecisionInput {
