@@ -3,14 +3,16 @@
 //! server's storage in this process: reads of its streams, the sync of its project
 //! (its start and 200 observations), then the reads again.
 //!
-//! Two runs, each on a fresh data directory set up the same way:
+//! Two kinds of run, each on a fresh data directory set up the same way:
 //! - `serialized`: the phones' work one after another, on one thread (what a single
 //!   lock around the storage allowed);
 //! - `concurrent`: every phone on a thread of its own, released together.
 //!
-//! Setting up (people, enrolment, recording on the phones) is not timed. Printed: the
-//! wall time of each run, syncs and reads per second, and the speed-up. The phones'
-//! own work (making and taking sync messages) runs in this process too, in both runs.
+//! The two alternate, `RUNS` times each, so that whatever else the machine does
+//! falls on both. Setting up (people, enrolment, recording on the phones) is not
+//! timed. Printed: the wall time of each run, the median of each kind with its syncs
+//! and reads per second, and the speed-up of the medians. The phones' own work
+//! (making and taking sync messages) runs in this process too, in both kinds.
 //!
 //! `cargo bench -p praxis-server --bench concurrent`. Run without `--bench` (as
 //! `cargo test --benches` does) it is a smoke run: 4 phones, 10 events.
@@ -30,6 +32,9 @@ use support::{enrolled, founded, phone, sync};
 
 /// Reads before the sync and again after it, per phone.
 const READS: usize = 10;
+
+/// Runs of each kind in a full bench.
+const RUNS: usize = 5;
 
 struct Sizes {
     phones: usize,
@@ -187,15 +192,26 @@ fn main() {
         "{} phones on different streams, {} events each, {READS} reads before and after each sync; {cores} cores",
         sizes.phones, sizes.events
     );
-    let dir = tempfile::tempdir().unwrap();
-    let one_by_one = serialized(&dir.path().join("serialized"), &sizes);
-    let at_once = concurrent(&dir.path().join("concurrent"), &sizes);
+    let runs = if full { RUNS } else { 1 };
+    let (mut one_by_one, mut at_once) = (Vec::new(), Vec::new());
+    for run in 0..runs {
+        let dir = tempfile::tempdir().unwrap();
+        one_by_one.push(serialized(&dir.path().join("serialized"), &sizes));
+        at_once.push(concurrent(&dir.path().join("concurrent"), &sizes));
+        println!(
+            "run {}: serialized {:>7.1} ms, concurrent {:>7.1} ms",
+            run + 1,
+            one_by_one[run].as_secs_f64() * 1000.0,
+            at_once[run].as_secs_f64() * 1000.0
+        );
+    }
+    let (one_by_one, at_once) = (median(one_by_one), median(at_once));
     let reads = (sizes.phones * READS * 2) as f64;
     let syncs = sizes.phones as f64;
     for (name, took) in [("serialized", one_by_one), ("concurrent", at_once)] {
         let s = took.as_secs_f64();
         println!(
-            "{name:>10}: {:>8.1} ms  {:>7.1} syncs/s  {:>8.1} reads/s",
+            "{name:>10}: {:>8.1} ms (median)  {:>7.1} syncs/s  {:>8.1} reads/s",
             s * 1000.0,
             syncs / s,
             reads / s
@@ -205,4 +221,9 @@ fn main() {
         "speed-up: {:.2}x",
         one_by_one.as_secs_f64() / at_once.as_secs_f64()
     );
+}
+
+fn median(mut runs: Vec<Duration>) -> Duration {
+    runs.sort();
+    runs[runs.len() / 2]
 }

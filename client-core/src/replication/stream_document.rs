@@ -382,7 +382,8 @@ impl StreamDocument {
         Ok(self.added_since(&before))
     }
 
-    fn added_since(&mut self, before: &[ChangeHash]) -> Vec<IncomingChange> {
+    /// The changes the document gained since it had `before` as its heads.
+    pub fn added_since(&mut self, before: &[ChangeHash]) -> Vec<IncomingChange> {
         let added = self.doc.get_changes(before);
         let list = self.list.to_string();
         let mut incoming = Vec::with_capacity(added.len());

@@ -34,6 +34,58 @@ impl Store {
         }
     }
 
+    /// Takes events made on `device`, one that keeps no replica of the stream (the
+    /// field app in a browser), with the ids and times the device gave them. Each
+    /// becomes a change of the device's own actor in this replica, merged through
+    /// `gate` exactly as the same change synced from the device would be: checked,
+    /// folded (in order, or by a rebuild when one is older than what is folded) and
+    /// stored in one transaction, all or nothing. The caller leaves out events the
+    /// stream already holds.
+    pub fn take_made_elsewhere(
+        &mut self,
+        stream: StreamId,
+        device: DeviceId,
+        envelopes: &[Envelope],
+        gate: &mut dyn Gate,
+    ) -> Result<Merged, StoreError> {
+        let (mut document, seen) = self.take_document(stream)?;
+        let before = document.heads();
+        for envelope in envelopes {
+            if envelope.stream != stream {
+                return Err(StoreError::WrongStream {
+                    expected: stream,
+                    found: envelope.stream,
+                });
+            }
+            if envelope.device != device {
+                return Err(StoreError::BadChange(format!(
+                    "event {} was made on device {}, not on {device}",
+                    envelope.id, envelope.device
+                )));
+            }
+            let secs = i64::try_from(envelope.recorded_at.millis / 1000).unwrap_or(i64::MAX);
+            document.append(device, envelope.kind_name(), secs, &envelope.encode())?;
+        }
+        let incoming = document.added_since(&before);
+        let clock = self.clock;
+        let tx = self.conn.transaction()?;
+        match merge_in(&tx, &mut self.clock, stream, &incoming, Some(gate)).and_then(|m| {
+            maybe_compact(&tx, stream, &mut document)?;
+            Ok(m)
+        }) {
+            Ok(merged) => {
+                tx.commit()?;
+                self.put_document(stream, document, seen);
+                Ok(merged)
+            }
+            Err(e) => {
+                // The document holds the refused changes: drop it, reload from disk later.
+                self.clock = clock;
+                Err(e)
+            }
+        }
+    }
+
     /// Adds a stream known elsewhere (to merge into), starting from the shared genesis.
     pub fn add_stream(
         &mut self,
@@ -91,6 +143,11 @@ pub trait Gate {
     fn admit(&mut self, change: &IncomingChange, event: &Envelope) -> Result<(), String>;
     /// Called inside the merging transaction once every change is admitted.
     fn accepted(&mut self, tx: &Connection, changes: &[IncomingChange]) -> Result<(), StoreError>;
+    /// Called inside the transaction of each round of sync, whatever its message
+    /// carried, once everything in it is merged.
+    fn round(&mut self, _tx: &Connection) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
 /// A change a gated merge refused, and why.
@@ -102,12 +159,12 @@ pub struct RefusedChange {
     pub reason: String,
 }
 
-pub(super) fn merge_in(
+pub(super) fn merge_in<'g>(
     tx: &Transaction,
     clock: &mut Hlc,
     stream: StreamId,
     incoming: &[IncomingChange],
-    mut gate: Option<&mut dyn Gate>,
+    mut gate: Option<&mut (dyn Gate + 'g)>,
 ) -> Result<Merged, StoreError> {
     let (last_hlc, last_id): (i64, Vec<u8>) = tx
         .query_row(

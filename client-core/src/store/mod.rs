@@ -26,6 +26,7 @@ pub use encrypt::{Encrypted, StoreFile, encrypt_plain_store, encrypting_path, in
 pub use error::StoreError;
 pub use key::StoreKey;
 pub use merging::{Gate, RefusedChange};
+pub use syncing::carries_changes;
 
 use crate::domain::envelope::{Envelope, SCHEMA_VERSION};
 use crate::domain::event::{Event, EventKind, ProgressScale};
@@ -408,12 +409,25 @@ fn configure(conn: &Connection) -> Result<(), rusqlite::Error> {
     // dirties some 8 MiB, and a smaller cache writes them out and reads them back
     // before the transaction ends.
     conn.pragma_update(None, "cache_size", -16 * 1024)?;
-    // One plan per statement whatever its parameters: otherwise SQLite prepares some
-    // cached statements (a `max` over an index) again each time they are bound.
-    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+    configure_statements(conn)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     Ok(())
 }
+
+/// How statements are prepared on any connection to a store's file, read-only ones
+/// included: each prepared once and kept.
+pub fn configure_statements(conn: &Connection) -> Result<(), rusqlite::Error> {
+    // One plan per statement whatever its parameters: otherwise SQLite prepares some
+    // cached statements (a `max` over an index) again each time they are bound.
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+    // Room for every statement the store and the server's reads run (rusqlite keeps
+    // 16 by default, and a folding read uses more than that at once).
+    conn.set_prepared_statement_cache_capacity(STATEMENTS_KEPT);
+    Ok(())
+}
+
+/// Prepared statements kept per connection.
+const STATEMENTS_KEPT: usize = 128;
 
 /// The schema version this build writes, for `praxis status`.
 pub fn event_schema_version() -> u16 {

@@ -5,7 +5,7 @@
 use super::codec::uuid_blob;
 use super::{Gate, Merged, Store, StoreError, maybe_compact, merge_in};
 use crate::domain::ids::StreamId;
-use crate::replication::device_actor;
+use crate::replication::{StreamDocument, device_actor};
 use automerge::ChangeHash;
 use automerge::sync::{Message, State};
 use rusqlite::{OptionalExtension, params};
@@ -42,11 +42,7 @@ impl Store {
         peer: &str,
         state: &State,
     ) -> Result<(), StoreError> {
-        self.conn.execute(
-            "INSERT OR REPLACE INTO sync_states (peer, stream, state) VALUES (?1, ?2, ?3)",
-            params![peer, uuid_blob(&stream.0), state.encode()],
-        )?;
-        Ok(())
+        save_state(&self.conn, stream, peer, state)
     }
 
     /// Notes that `peer` said it has everything up to `heads` (it answered a message
@@ -122,17 +118,56 @@ impl Store {
         message: &[u8],
         gate: Option<&mut dyn Gate>,
     ) -> Result<Merged, StoreError> {
+        self.receive(stream, None, state, message, gate)
+    }
+
+    /// As `receive_sync_message`, and saves the state both sides now share with `peer`
+    /// in the same transaction: a round of sync is one write, with one wait for the
+    /// disk, whatever the message carried.
+    pub fn receive_sync_message_from(
+        &mut self,
+        stream: StreamId,
+        peer: &str,
+        state: &mut State,
+        message: &[u8],
+        gate: Option<&mut dyn Gate>,
+    ) -> Result<Merged, StoreError> {
+        self.receive(stream, Some(peer), state, message, gate)
+    }
+
+    fn receive(
+        &mut self,
+        stream: StreamId,
+        peer: Option<&str>,
+        state: &mut State,
+        message: &[u8],
+        gate: Option<&mut dyn Gate>,
+    ) -> Result<Merged, StoreError> {
         let message =
             Message::decode(message).map_err(|e| StoreError::BadSyncMessage(e.to_string()))?;
         let (mut document, seen) = self.take_document(stream)?;
         let mut trial = state.clone();
+        // On an error the document is dropped with whatever it took, and read again
+        // from disk when next needed.
         let incoming = document.receive_sync_message(&mut trial, message)?;
+        if incoming.is_empty() && peer.is_none() && gate.is_none() {
+            // Nothing to merge and nothing to save: no transaction at all.
+            *state = trial;
+            self.put_document(stream, document, seen);
+            return Ok(Merged::default());
+        }
         let before = self.clock;
         let tx = self.conn.transaction()?;
-        match merge_in(&tx, &mut self.clock, stream, &incoming, gate).and_then(|m| {
-            maybe_compact(&tx, stream, &mut document)?;
-            Ok(m)
-        }) {
+        let round = round_in(
+            &tx,
+            &mut self.clock,
+            stream,
+            &incoming,
+            &mut document,
+            peer.map(|p| (p, &trial)),
+            gate,
+        );
+        match round {
             Ok(merged) => {
                 tx.commit()?;
                 *state = trial;
@@ -146,6 +181,77 @@ impl Store {
             }
         }
     }
+
+    /// The answer to a peer's message that carries no changes (see `carries_changes`)
+    /// about a stream this replica does not hold, made in memory from the stream's
+    /// genesis, which every replica shares: nothing is written, and the peer's next
+    /// message brings the changes.
+    pub fn answer_for_unknown(
+        stream: StreamId,
+        message: &[u8],
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let message =
+            Message::decode(message).map_err(|e| StoreError::BadSyncMessage(e.to_string()))?;
+        if !message.changes.is_empty() {
+            return Err(StoreError::BadSyncMessage(
+                "a message that carries changes needs the stream held to take them".into(),
+            ));
+        }
+        let mut document = StreamDocument::genesis(stream)?;
+        let mut state = State::new();
+        document.receive_sync_message(&mut state, message)?;
+        Ok(document
+            .generate_sync_message(&mut state)
+            .map(|m| m.encode()))
+    }
+}
+
+/// A round's writes: the changes merged (if any), the state saved for the peer (if
+/// named), and the gate's own.
+fn round_in<'g>(
+    tx: &rusqlite::Transaction,
+    clock: &mut crate::domain::hlc::Hlc,
+    stream: StreamId,
+    incoming: &[crate::replication::IncomingChange],
+    document: &mut StreamDocument,
+    save: Option<(&str, &State)>,
+    mut gate: Option<&mut (dyn Gate + 'g)>,
+) -> Result<Merged, StoreError> {
+    let merged = if incoming.is_empty() {
+        Merged::default()
+    } else {
+        let merged = merge_in(tx, clock, stream, incoming, gate.as_deref_mut())?;
+        maybe_compact(tx, stream, document)?;
+        merged
+    };
+    if let Some((peer, state)) = save {
+        save_state(tx, stream, peer, state)?;
+    }
+    if let Some(g) = gate {
+        g.round(tx)?;
+    }
+    Ok(merged)
+}
+
+/// Whether a sync message carries changes (rather than only heads and what the peer
+/// needs).
+pub fn carries_changes(message: &[u8]) -> Result<bool, StoreError> {
+    let message =
+        Message::decode(message).map_err(|e| StoreError::BadSyncMessage(e.to_string()))?;
+    Ok(!message.changes.is_empty())
+}
+
+fn save_state(
+    conn: &rusqlite::Connection,
+    stream: StreamId,
+    peer: &str,
+    state: &State,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO sync_states (peer, stream, state) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![peer, uuid_blob(&stream.0), state.encode()])?;
+    Ok(())
 }
 
 /// Automerge sends each change once per session and leaves out of later messages any

@@ -185,7 +185,7 @@ impl StreamSession {
 
     /// Takes the server's answer to the last message: merges its message, or, when it
     /// has nothing to tell (204), notes that it has this device's heads. Saves the
-    /// state either way. True when the server had nothing more to tell.
+    /// state either way (with what the message brought, in the same transaction). True when the server had nothing more to tell.
     pub fn take_reply(&mut self, store: &mut Store, reply: SyncReply) -> Result<bool, Failure> {
         let id = self.stream.stream;
         self.rounds += 1;
@@ -194,7 +194,7 @@ impl StreamSession {
         let settled = match reply.message {
             Some(message) => {
                 let merged = store
-                    .receive_sync_message(id, &mut self.state, &message, None)
+                    .receive_sync_message_from(id, PEER, &mut self.state, &message, None)
                     .map_err(|e| match e {
                         StoreError::BadSyncMessage(why) => Failure::Refused(StreamFailure::new(
                             None,
@@ -214,10 +214,10 @@ impl StreamSession {
                 // Only so `waiting_to_sync` can count what is left: the sync itself
                 // goes by its saved state alone.
                 store.save_acknowledged(id, PEER, &self.heads)?;
+                store.save_sync_state(id, PEER, &self.state)?;
                 true
             }
         };
-        store.save_sync_state(id, PEER, &self.state)?;
         Ok(settled)
     }
 

@@ -2,7 +2,7 @@
 //! it comes from the device's own actor, its event is authored by the device's person
 //! on this device, and one of the person's roles for the stream may record that kind.
 //! (The domain's own rules are checked by the store.) Accepted changes go into the
-//! receipt log in the same transaction.
+//! receipt log in the same transaction, and each round notes when the device last synced.
 
 use super::receipts::{Receipt, write_receipt};
 use super::{Device, Team};
@@ -159,6 +159,15 @@ impl Gate for DeviceGate<'_> {
                 ],
             )?;
         }
+        Ok(())
+    }
+
+    fn round(&mut self, tx: &Connection) -> Result<(), StoreError> {
+        tx.prepare_cached("UPDATE devices SET last_sync_at = ?1 WHERE id = ?2")?
+            .execute(params![
+                self.received_at,
+                self.device.id.as_uuid().as_bytes().as_slice()
+            ])?;
         Ok(())
     }
 }

@@ -1,7 +1,7 @@
 //! Reads and syncs share the server's storage without one waiting for the other: a
 //! read held open on one team's project does not stop another team's phone from
 //! syncing a new project to the end, and the held read keeps seeing the data as it
-//! was committed when it began.
+//! was committed when it began. A round of sync writes nothing it need not.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use praxis_core::domain::event::{ProjectStarted, Scope};
@@ -121,5 +121,76 @@ fn a_read_held_open_does_not_stop_another_teams_sync() {
     assert!(
         !south_seen,
         "a read sees what was committed when it began, not what was committed during it"
+    );
+}
+
+/// A phone's first message about a project new to the server carries only its heads:
+/// the server answers it without writing anything, so a device that goes no further
+/// leaves no empty stream behind. The sync then brings the project, and each round is
+/// written whole: the events with their receipts, the shared state, and when the
+/// device last synced.
+#[test]
+fn a_first_message_about_a_new_stream_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = SqliteStorage::open(&dir.path().join("data")).unwrap();
+    let collaborative = collaborative(&storage);
+    let team = storage
+        .add_team(collaborative, "North", "Northshire County Council")
+        .unwrap();
+    let (device, mut store) = practitioner(&storage, dir.path(), "nadia", team, collaborative);
+    let project = project(&mut store, collaborative, "North");
+
+    let first = store
+        .generate_sync_message(project, &mut automerge::sync::State::new())
+        .unwrap()
+        .expect("the phone has something to say about its project");
+    let reply = storage.sync(&device, project, &first.bytes).unwrap();
+    assert!(
+        reply.message.is_some(),
+        "the server answers with its heads, so the phone sends its changes"
+    );
+    assert_eq!(reply.accepted_events, 0);
+    assert!(
+        storage.stream_info(project).is_err(),
+        "nothing of the project is kept yet"
+    );
+    let states: i64 = storage
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT count(*) FROM sync_states WHERE stream = ?1",
+                [project.as_uuid().as_bytes().as_slice()],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    assert_eq!(
+        states, 0,
+        "no sync state for a stream the server does not hold"
+    );
+
+    // Whole milliseconds, as the server keeps them.
+    let started = time::OffsetDateTime::now_utc()
+        .replace_millisecond(0)
+        .unwrap();
+    sync(&mut store, &storage, &device, project);
+    let events = storage.events(project).unwrap();
+    assert_eq!(events.len(), 1, "the project's start reached the server");
+    assert_eq!(storage.receipts(project).unwrap().len(), events.len());
+    let synced_after = storage
+        .devices()
+        .unwrap()
+        .into_iter()
+        .find(|d| d.id == device.id)
+        .unwrap()
+        .last_sync_at
+        .expect("the device's last sync is noted");
+    let synced_after = time::OffsetDateTime::parse(
+        &synced_after,
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    assert!(
+        synced_after >= started,
+        "{synced_after} is this sync's time"
     );
 }

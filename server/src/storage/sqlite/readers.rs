@@ -3,6 +3,7 @@
 //! another, such as an `admin` command) and neither waits for writers nor holds them up.
 
 use crate::storage::{Result, StorageError};
+use praxis_core::store::configure_statements;
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex, MutexGuard};
@@ -61,6 +62,8 @@ impl Readers {
         )?;
         conn.busy_timeout(Duration::from_secs(5))?;
         conn.pragma_update(None, "cache_size", -16 * 1024)?;
+        configure_statements(&conn)?;
+        conn.pragma_update(None, "mmap_size", 256 * 1024 * 1024)?;
         Ok(conn)
     }
 

@@ -10,8 +10,8 @@ use praxis_core::domain::access::{Access, Held, Place, access};
 use praxis_core::domain::event::Scope;
 use praxis_core::domain::ids::{EventId, PersonId, StreamId};
 use praxis_core::domain::record::StreamKind;
-use praxis_core::store::{Store, queries};
-use rusqlite::{Connection, OptionalExtension, params};
+use praxis_core::store::{Store, carries_changes, queries};
+use rusqlite::{Connection, OptionalExtension};
 
 /// The memberships `person` holds now, each with the collaborative it lies in. A team
 /// the server does not know gives nothing.
@@ -135,7 +135,10 @@ pub fn access_to(
 }
 
 /// Receives a device's sync message for a stream and answers with the next one, on
-/// the stream's store (its lock held by the caller for the whole round).
+/// the stream's store (its lock held by the caller for the whole round). A round is
+/// one write transaction: the changes with their receipts, the state both sides
+/// share, and when the device last synced. A first message about a stream new to the
+/// server, which carries only heads, is answered without writing anything.
 pub fn sync(
     store: &mut Store,
     organisation: StreamId,
@@ -156,6 +159,12 @@ pub fn sync(
             "This stream belongs to a team or collaborative you are not a member of, so it is not synced to you.".into(),
         ));
     }
+    if !known && !carries_changes(message)? {
+        return Ok(SyncReply {
+            message: Store::answer_for_unknown(stream, message)?,
+            accepted_events: 0,
+        });
+    }
     let teams = teams(conn)?;
     let held = held(conn, device.person, &teams)?;
     if !known {
@@ -173,8 +182,13 @@ pub fn sync(
         received_at: now_millis(),
         admitted: 0,
     };
-    let received = store.receive_sync_message(stream, &mut state, message, Some(&mut gate));
-    let merged = match received {
+    let merged = match store.receive_sync_message_from(
+        stream,
+        &peer,
+        &mut state,
+        message,
+        Some(&mut gate),
+    ) {
         Ok(m) => m,
         Err(e) => {
             if !known {
@@ -184,15 +198,11 @@ pub fn sync(
         }
     };
     let outgoing = store.generate_sync_message(stream, &mut state)?;
-    if !known && store.remove_stream_if_empty(stream)? {
-        // A new stream's first round carries no events yet: nothing to keep.
-    } else {
-        store.save_sync_state(stream, &peer, &state)?;
+    if !known && merged.events == 0 {
+        // Its changes could not be applied yet (one they depend on is still to come):
+        // the stream is not kept empty, and the next message brings them again.
+        store.remove_stream_if_empty(stream)?;
     }
-    store.connection().execute(
-        "UPDATE devices SET last_sync_at = ?1 WHERE id = ?2",
-        params![now_millis(), blob(&device.id.0)],
-    )?;
     Ok(SyncReply {
         message: outgoing.filter(|o| !o.in_sync).map(|o| o.bytes),
         accepted_events: merged.events,
