@@ -2,9 +2,11 @@
 //! valid events to grow it, the real server as a process with a fixture of people in
 //! every role, phones as real client stores (synced over HTTP, or straight into the
 //! server's storage), valid records of every kind, receipts for a stream's changes,
-//! reading a store's files' bytes, and summaries of timings. Test code only: it
-//! panics with a sentence when a fixture cannot be made.
+//! reading a store's files' bytes, summaries of timings, and a headless Chromium on a
+//! desktop or a phone screen. Test code only: it panics with a sentence when a fixture
+//! cannot be made.
 
+pub mod browser;
 pub mod clear_text;
 pub mod direct;
 mod generator;

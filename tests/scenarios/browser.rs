@@ -5,167 +5,18 @@
 //! data has a shift and sees it flagged and explained, scores a monthly report and
 //! sees the score on the dashboard; a practitioner of another team is refused that
 //! team's pages. Everything is done as a person would: typing, clicking links and
-//! buttons.
+//! buttons. A phone's browser restarted on its profile is still signed in, and cut off
+//! the network it reaches nothing.
 
-use fantoccini::elements::Element;
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use praxis_core::domain::record::StreamKind;
 use praxis_server::demo::DEMO_PASSWORD;
 use praxis_server::storage::{SqliteStorage, Storage};
+use praxis_testkit::browser::{Driver, click_link, press, text_of, type_into, wait_for};
 use praxis_testkit::server::TestServer;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-
-/// chromedriver on a free port of 127.0.0.1; killed when dropped.
-struct Driver {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn require(path: &str) {
-    assert!(
-        Path::new(path).exists(),
-        "{path} is missing: the browser tests need Debian's chromium and chromium-driver. \
-         Install them with `apt-get install -y chromium chromium-driver` (scripts/test does)."
-    );
-}
-
-async fn driver() -> Driver {
-    require(CHROMIUM);
-    require(CHROMEDRIVER);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(CHROMEDRIVER)
-        .arg(format!("--port={port}"))
-        .arg("--allowed-ips=127.0.0.1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver starts");
-    let url = format!("http://127.0.0.1:{port}");
-    let driver = Driver { child, url };
-    // Bounded wait for chromedriver to answer.
-    for _ in 0..200 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return driver;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("chromedriver did not listen on {} within 10 s", driver.url);
-}
-
-/// A fresh headless Chromium session with its own profile directory.
-async fn browser(driver: &Driver, profile: &Path) -> Client {
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": CHROMIUM,
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync",
-                format!("--user-data-dir={}", profile.display()),
-                "--window-size=1280,1024",
-            ],
-        }),
-    );
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&driver.url)
-        .await
-        .expect("a Chromium session through chromedriver")
-}
 
 async fn sign_in(client: &Client, server: &str, username: &str) {
-    client.goto(&format!("{server}/")).await.unwrap();
-    // Not signed in: the site sends the browser to the sign-in form.
-    let username_box = wait_for(client, Locator::Css("#username")).await;
-    assert!(
-        client
-            .current_url()
-            .await
-            .unwrap()
-            .path()
-            .ends_with("/sign-in")
-    );
-    username_box.send_keys(username).await.unwrap();
-    type_into(client, "#password", DEMO_PASSWORD).await;
-    press(client, "form button[type=submit]").await;
-    wait_for(
-        client,
-        Locator::XPath("//h1[contains(., 'Your collaboratives and teams')]"),
-    )
-    .await;
-}
-
-async fn click_link(client: &Client, text: &str) {
-    client
-        .find(Locator::LinkText(text))
-        .await
-        .unwrap_or_else(|e| panic!("no link '{text}': {e}"))
-        .click()
-        .await
-        .unwrap();
-}
-
-/// Waits (fantoccini's bounded wait) for an element to appear, and returns it.
-async fn wait_for(client: &Client, locator: Locator<'_>) -> Element {
-    client
-        .wait()
-        .for_element(locator)
-        .await
-        .unwrap_or_else(|e| panic!("waited in vain for {locator:?}: {e}"))
-}
-
-/// Types `text` into the field that `css` selects.
-async fn type_into(client: &Client, css: &str, text: &str) {
-    client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("no field '{css}': {e}"))
-        .send_keys(text)
-        .await
-        .unwrap();
-}
-
-/// Clicks the button that `css` selects.
-async fn press(client: &Client, css: &str) {
-    client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("no button '{css}': {e}"))
-        .click()
-        .await
-        .unwrap();
-}
-
-/// The text of the element that `css` selects.
-async fn text_of(client: &Client, css: &str) -> String {
-    client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("no element '{css}': {e}"))
-        .text()
-        .await
-        .unwrap()
+    praxis_testkit::browser::sign_in(client, server, username, DEMO_PASSWORD).await;
 }
 
 async fn body_text(client: &Client) -> String {
@@ -202,10 +53,12 @@ async fn managers_read_and_score_in_the_browser_and_others_are_refused() {
             .unwrap()
             .stream_id
     };
-    let driver = driver().await;
+    let driver = Driver::start().await;
 
     // The coordinator.
-    let client = browser(&driver, &dir.path().join("coordinator-profile")).await;
+    let client = driver
+        .desktop(&dir.path().join("coordinator-profile"), 1280, 1024)
+        .await;
     sign_in(&client, &server.url, "sam.okafor").await;
     click_link(&client, "Dashboard").await;
     wait_for(
@@ -275,10 +128,12 @@ async fn managers_read_and_score_in_the_browser_and_others_are_refused() {
     )
     .await;
     assert_eq!(northside_coordinator_score(&client).await, score);
-    client.close().await.unwrap();
+    client.close().await;
 
     // A practitioner of the Riverside team is refused the Northside team's pages.
-    let client = browser(&driver, &dir.path().join("practitioner-profile")).await;
+    let client = driver
+        .desktop(&dir.path().join("practitioner-profile"), 1280, 1024)
+        .await;
     sign_in(&client, &server.url, "dev.patel").await;
     let home = body_text(&client).await;
     assert!(home.contains("Outcomes-focused reviews"));
@@ -294,5 +149,38 @@ async fn managers_read_and_score_in_the_browser_and_others_are_refused() {
         .unwrap();
     assert!(refusal.contains("not a member of the team"), "{refusal}");
     assert!(!body_text(&client).await.contains("Positive risk-taking"));
-    client.close().await.unwrap();
+    client.close().await;
+}
+
+/// What the field app relies on: a browser restarted on its profile is still signed in
+/// (its cookies are on disk), and one cut off the network reaches nothing until it is
+/// given the network back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_browser_keeps_its_profile_and_an_offline_one_reaches_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_with(&dir.path().join("data"), &["--demo"]);
+    let driver = Driver::start().await;
+    let phone = driver.phone(&dir.path().join("phone-profile")).await;
+    sign_in(&phone, &server.url, "dev.patel").await;
+    assert_eq!(phone.widths().await.1, 390, "a phone's viewport");
+
+    phone.set_offline(true).await;
+    let reached = match phone.goto(&format!("{}/", server.url)).await {
+        Ok(()) => body_text(&phone).await.contains("Outcomes-focused reviews"),
+        Err(_) => false,
+    };
+    assert!(!reached, "an offline browser reached the server");
+    phone.set_offline(false).await;
+
+    let phone = phone.restart().await;
+    phone.goto(&format!("{}/", server.url)).await.unwrap();
+    let home = wait_for(
+        &phone,
+        Locator::XPath("//h1[contains(., 'Your collaboratives and teams')]"),
+    )
+    .await;
+    assert!(home.is_displayed().await.unwrap());
+    assert!(body_text(&phone).await.contains("Outcomes-focused reviews"));
+    assert_eq!(phone.widths().await.1, 390, "still a phone");
+    phone.close().await;
 }
