@@ -1,5 +1,5 @@
 //! The whole HTTP surface put together: the JSON API under `/api/v1` (`api`), the
-//! browser pages (`web`), the OpenAPI document, the health check, and the layers every
+//! browser pages (`web`), the field app's shell (`field`), the OpenAPI document, the health check, and the layers every
 //! request passes (compression, timeout, tracing). The only module that knows both.
 
 use crate::error::ServerError;
@@ -20,6 +20,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/openapi.json", get(openapi))
         .nest("/api/v1", crate::api::routes())
         .merge(crate::web::routes().layer(DefaultBodyLimit::max(crate::api::MAX_JSON_BODY)))
+        .merge(crate::field::routes().layer(DefaultBodyLimit::max(crate::api::MAX_JSON_BODY)))
         .fallback(|| async {
             ServerError::NotFound(
                 "There is no such page or API route. The API is described at /api/openapi.json."

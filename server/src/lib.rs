@@ -9,6 +9,7 @@ pub mod auth;
 pub mod credentials;
 pub mod demo;
 pub mod error;
+pub mod field;
 pub mod sign_in_limit;
 pub mod state;
 pub mod storage;
@@ -22,6 +23,7 @@ pub async fn serve(
     storage: Box<dyn storage::Storage>,
     addr: SocketAddr,
     token_days: i64,
+    session_hours: i64,
 ) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     // Printed (not only logged) so scripts and tests learn the port of `--addr 127.0.0.1:0`.
@@ -29,7 +31,8 @@ pub async fn serve(
         "praxis-server listening on http://{}",
         listener.local_addr()?
     );
-    let app = app::router(state::AppState::new(storage, token_days));
+    let app =
+        app::router(state::AppState::new(storage, token_days).with_session_hours(session_hours));
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
         .await?;

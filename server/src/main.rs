@@ -46,6 +46,9 @@ enum Command {
         /// How many days a device token stays valid.
         #[arg(long, default_value_t = 180)]
         token_days: i64,
+        /// How many hours a browser session lasts (the field app's, too): a working day.
+        #[arg(long, env = "PRAXIS_SESSION_HOURS", default_value_t = praxis_server::state::SESSION_HOURS, value_parser = clap::value_parser!(i64).range(1..=24 * 7))]
+        session_hours: i64,
     },
     /// People, teams, memberships and devices.
     #[command(subcommand)]
@@ -127,6 +130,7 @@ fn main() -> Result<()> {
             addr,
             demo,
             token_days,
+            session_hours,
         } => {
             tracing_subscriber::fmt()
                 .with_env_filter(
@@ -140,7 +144,12 @@ fn main() -> Result<()> {
                     .map_err(|e| anyhow!("seeding the demo: {e}"))?;
             }
             let runtime = tokio::runtime::Runtime::new()?;
-            runtime.block_on(praxis_server::serve(Box::new(storage), addr, token_days))
+            runtime.block_on(praxis_server::serve(
+                Box::new(storage),
+                addr,
+                token_days,
+                session_hours,
+            ))
         }
         Command::Admin(admin) => {
             let storage = SqliteStorage::open(&cli.data_dir).map_err(said)?;

@@ -1,5 +1,5 @@
 //! What every request handler shares: the storage (run on the blocking pool), the
-//! sign-in rate limit and how long device tokens last. It knows nothing of routes.
+//! sign-in rate limit and how long device tokens and browser sessions last. It knows nothing of routes.
 
 use crate::error::ServerError;
 use crate::sign_in_limit::SignInLimiter;
@@ -11,7 +11,12 @@ pub struct AppState {
     storage: Arc<dyn Storage>,
     limiter: Arc<SignInLimiter>,
     token_days: i64,
+    session_hours: i64,
 }
+
+/// How long a browser session (and the field app's device token) lasts unless
+/// configured: a working day.
+pub const SESSION_HOURS: i64 = 10;
 
 impl AppState {
     pub fn new(storage: Box<dyn Storage>, token_days: i64) -> Self {
@@ -19,7 +24,20 @@ impl AppState {
             storage: Arc::from(storage),
             limiter: Arc::new(SignInLimiter::default()),
             token_days,
+            session_hours: SESSION_HOURS,
         }
+    }
+
+    /// The same state with browser sessions lasting `hours`.
+    pub fn with_session_hours(mut self, hours: i64) -> Self {
+        self.session_hours = hours;
+        self
+    }
+
+    /// How many hours a browser session started now lasts, and the field app's
+    /// device token with it.
+    pub fn session_hours(&self) -> i64 {
+        self.session_hours
     }
 
     pub fn limiter(&self) -> &SignInLimiter {

@@ -68,7 +68,7 @@ impl<'a> InProcess<'a> {
             person,
             request.device_name,
             &token_hash(&token),
-            self.token_days,
+            self.token_days * 24,
         )?;
         self.device = self.storage.device_by_token(&token_hash(&token))?;
         Ok(EnrolReply {

@@ -58,7 +58,12 @@ pub fn enrolled(
     storage.grant(person, role, scope).expect("grant");
     let token = new_token().expect("a token");
     storage
-        .enrol_device(person, &format!("{name}'s phone"), &token_hash(&token), 30)
+        .enrol_device(
+            person,
+            &format!("{name}'s phone"),
+            &token_hash(&token),
+            30 * 24,
+        )
         .expect("enrol the device");
     let device = storage
         .device_by_token(&token_hash(&token))

@@ -11,6 +11,7 @@ pub mod clear_text;
 pub mod direct;
 mod generator;
 mod project;
+pub mod proxy;
 mod receipts;
 pub mod records;
 pub mod server;

@@ -36,6 +36,7 @@ const LAYERS: &[(&str, &[&[&str]])] = &[
             &["auth", "access"],
             &["audit", "transport"],
             &["api", "web", "demo"],
+            &["field"],
             &["app"],
         ],
     ),

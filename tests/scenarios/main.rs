@@ -12,6 +12,7 @@ mod bindings;
 mod browser;
 mod crash;
 mod field;
+mod field_app;
 mod hostile;
 mod openapi;
 mod schedules;

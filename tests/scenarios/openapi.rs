@@ -11,6 +11,9 @@ use praxis_core::protocol::audit::{
     AccessEntry, AsItStood, DecisionBrief, DecisionContext, DecisionMade, Decisions, DeviceRef,
     EventEntry, Integrity, PersonRef, Point, RestsOn, SeenEvent, Timeline, TimelineEntry,
 };
+use praxis_core::protocol::field::{
+    FieldOutcome, FieldRecord, FieldRecords, FieldResult, FieldResults, FieldSnapshot,
+};
 use praxis_core::protocol::{
     Enrolled, EnrolmentRequest, ErrorBody, RefusedDetail, StreamEntry, StreamList,
 };
@@ -43,6 +46,9 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/audit/streams/{stream_id}/as-it-stood"),
     ("get", "/api/v1/audit/streams/{stream_id}/decisions"),
     ("get", "/api/v1/audit/streams/{stream_id}/integrity"),
+    ("post", "/api/v1/field/records"),
+    ("get", "/api/v1/field/snapshot"),
+    ("post", "/api/v1/field/sign-out"),
 ];
 
 #[test]
@@ -488,6 +494,7 @@ fn every_documented_answer_has_exactly_the_fields_its_protocol_type_writes() {
         &serde_json::to_value(&enrolment).unwrap(),
         "the enrolment request",
     );
+    field_app(&doc, &mut checker);
     checker.every_documented_field_written();
     assert!(checker.problems.is_empty(), "{:#?}", checker.problems);
 
@@ -517,4 +524,75 @@ fn every_documented_answer_has_exactly_the_fields_its_protocol_type_writes() {
 
 fn to_json(value: &impl serde::Serialize) -> Value {
     serde_json::to_value(value).unwrap()
+}
+
+/// The field app's request and answers, every optional field present and absent.
+fn field_app<'a>(doc: &'a Value, checker: &mut Checker<'a>) {
+    use praxis_core::domain::event::{Event, Observation, ObservationKind};
+    use praxis_core::domain::hlc::Hlc;
+    let records = FieldRecords {
+        records: vec![FieldRecord {
+            id: EventId::new(),
+            stream: StreamId::new(),
+            recorded_at: Hlc {
+                millis: 1_796_000_000_000,
+                counter: 2,
+            },
+            event: Event::ObservationRecorded(Observation {
+                kind: ObservationKind::Observation,
+                cycle: None,
+                subject: Some("P-0413".into()),
+                observed_on: time::macros::date!(2026 - 12 - 06),
+                text: "Asked what matters first.".into(),
+            }),
+        }],
+    };
+    let route = &doc["paths"]["/api/v1/field/records"]["post"];
+    checker.check(
+        &route["requestBody"]["content"]["application/json"]["schema"],
+        &serde_json::to_value(&records).unwrap(),
+        "the field app's records",
+    );
+    let results = FieldResults {
+        results: vec![
+            FieldResult {
+                id: EventId::new(),
+                outcome: FieldOutcome::Recorded,
+                received_at: Some("2026-12-06T09:00:00Z".into()),
+                problem: None,
+                fix: None,
+            },
+            FieldResult {
+                id: EventId::new(),
+                outcome: FieldOutcome::Refused,
+                received_at: None,
+                problem: Some("You are not a member of the team.".into()),
+                fix: Some("Discard it.".into()),
+            },
+            FieldResult {
+                id: EventId::new(),
+                outcome: FieldOutcome::AlreadyRecorded,
+                received_at: Some("2026-12-06T09:00:00Z".into()),
+                problem: None,
+                fix: None,
+            },
+        ],
+    };
+    checker.check(
+        &route["responses"]["200"]["content"]["application/json"]["schema"],
+        &serde_json::to_value(&results).unwrap(),
+        "post /api/v1/field/records",
+    );
+    let snapshot = FieldSnapshot {
+        person_id: PersonId::new(),
+        name: "Amira Hassan".into(),
+        device_id: DeviceId::new(),
+        projects: vec![json!({"stream_id": StreamId::new()})],
+    };
+    checker.check(
+        &doc["paths"]["/api/v1/field/snapshot"]["get"]["responses"]["200"]["content"]
+            ["application/json"]["schema"],
+        &serde_json::to_value(&snapshot).unwrap(),
+        "get /api/v1/field/snapshot",
+    );
 }

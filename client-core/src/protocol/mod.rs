@@ -8,6 +8,7 @@
 //! `Deserialize` type (`serde_json::Value`, say).
 
 pub mod audit;
+pub mod field;
 
 use crate::domain::ids::{DeviceId, EventId, PersonId, StreamId};
 use crate::domain::record::StreamKind;

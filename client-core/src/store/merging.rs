@@ -69,8 +69,9 @@ impl Store {
         let incoming = document.added_since(&before);
         let clock = self.clock;
         let tx = self.conn.transaction()?;
-        match merge_in(&tx, &mut self.clock, stream, &incoming, Some(gate)).and_then(|m| {
+        match merge_in(&tx, &mut self.clock, stream, &incoming, Some(&mut *gate)).and_then(|m| {
             maybe_compact(&tx, stream, &mut document)?;
+            gate.round(&tx)?;
             Ok(m)
         }) {
             Ok(merged) => {

@@ -33,7 +33,7 @@ pub async fn enrol(State(state): State<AppState>, body: Bytes) -> Result<Respons
     let days = state.token_days();
     let device_name = enrolment.device_name.trim().to_string();
     let device = state
-        .with(move |s| Ok(s.enrol_device(person, &device_name, &hash, days)?))
+        .with(move |s| Ok(s.enrol_device(person, &device_name, &hash, days * 24)?))
         .await?;
     let enrolled = Enrolled {
         device_id: device,

@@ -1,5 +1,5 @@
-//! The JSON API under `/api/v1`: enrolment and sync (`devices`), the read API
-//! (`reads`) and the auditor's routes (`audit`). Answers are `praxis_core::protocol`
+//! The JSON API under `/api/v1`: enrolment and sync (`devices`), the field app's
+//! records and snapshot (`field`), the read API (`reads`) and the auditor's routes (`audit`). Answers are `praxis_core::protocol`
 //! types or the views themselves, serialized straight from them. Every read goes
 //! through `access`, which checks the caller's memberships and writes the access log;
 //! storage work runs on the blocking pool. It knows nothing of the web pages.
@@ -7,6 +7,7 @@
 mod audit;
 mod auth;
 mod devices;
+mod field;
 mod reads;
 
 pub use auth::AuthDevice;
@@ -20,6 +21,8 @@ use axum::routing::{get, post};
 /// Largest sync message: a first sync of a big stream sends the whole document
 /// (about 1 MB per 10,000 events).
 pub const MAX_SYNC_BODY: usize = 64 * 1024 * 1024;
+/// Largest batch of field records (`MAX_FIELD_RECORDS` records of a few KiB).
+pub const MAX_FIELD_BODY: usize = 8 * 1024 * 1024;
 /// Largest JSON request.
 pub const MAX_JSON_BODY: usize = 64 * 1024;
 
@@ -31,6 +34,9 @@ pub fn routes() -> Router<AppState> {
     let sync = Router::new()
         .route("/streams/{stream_id}/sync", post(devices::sync_stream))
         .layer(DefaultBodyLimit::max(MAX_SYNC_BODY));
+    let field = Router::new()
+        .route("/field/records", post(field::take_records))
+        .layer(DefaultBodyLimit::max(MAX_FIELD_BODY));
     Router::new()
         .route("/devices", post(devices::enrol))
         .route("/streams", get(reads::list_streams))
@@ -63,6 +69,9 @@ pub fn routes() -> Router<AppState> {
             "/audit/streams/{stream_id}/integrity",
             get(audit::integrity),
         )
+        .route("/field/snapshot", get(field::snapshot))
+        .route("/field/sign-out", post(field::sign_out))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
         .merge(sync)
+        .merge(field)
 }

@@ -98,7 +98,7 @@ impl Seeder<'_> {
         let hash = token_hash(&new_token()?);
         let id = self
             .storage
-            .enrol_device(person, device_name, &hash, DEVICE_DAYS)?;
+            .enrol_device(person, device_name, &hash, DEVICE_DAYS * 24)?;
         let device = self
             .storage
             .device_by_token(&hash)?

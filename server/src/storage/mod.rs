@@ -194,8 +194,19 @@ pub trait Storage: Send + Sync {
         person: PersonId,
         name: &str,
         token_hash: &str,
-        valid_days: i64,
+        valid_hours: i64,
     ) -> Result<DeviceId>;
+    /// Gives `person`'s device a new token valid for `valid_hours`; false when the
+    /// device is not theirs or was revoked.
+    fn renew_device_token(
+        &self,
+        device: DeviceId,
+        person: PersonId,
+        token_hash: &str,
+        valid_hours: i64,
+    ) -> Result<bool>;
+    /// Ends the device's token now.
+    fn end_device_token(&self, device: DeviceId) -> Result<()>;
     fn device_by_token(&self, token_hash: &str) -> Result<Option<Device>>;
     fn devices(&self) -> Result<Vec<Device>>;
     fn revoke_device(&self, device: DeviceId, reason: &str) -> Result<()>;
@@ -205,6 +216,14 @@ pub trait Storage: Send + Sync {
     fn access(&self, person: PersonId, stream: StreamId) -> Result<Option<StreamAccess>>;
     /// Receives a device's sync message for a stream and answers with the next one.
     fn sync(&self, device: &Device, stream: StreamId, message: &[u8]) -> Result<SyncReply>;
+    /// Takes records the field app made on `device` (which keeps no replica), with
+    /// the ids and times it gave them: one result per record, in the order given, each
+    /// recorded, already held, or refused on its own.
+    fn take_field_records(
+        &self,
+        device: &Device,
+        records: Vec<praxis_core::protocol::field::FieldRecord>,
+    ) -> Result<Vec<praxis_core::protocol::field::FieldResult>>;
 
     // Reading.
     fn stream_view(&self, stream: StreamId) -> Result<StreamView>;

@@ -14,8 +14,6 @@ use axum::http::{HeaderMap, header};
 pub const SESSION_COOKIE: &str = "praxis_session";
 /// The double-submit cookie of the sign-in form (there is no session yet to hold it).
 pub const SIGN_IN_COOKIE: &str = "praxis_sign_in";
-/// How long a browser session lasts.
-pub const SESSION_HOURS: i64 = 12;
 
 /// A cookie's value from the request's `Cookie` headers.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {

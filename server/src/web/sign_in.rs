@@ -3,9 +3,7 @@
 //! CSRF token and ends the session on the server, not only in the browser.
 
 use super::layout::page;
-use super::session::{
-    SESSION_COOKIE, SESSION_HOURS, SIGN_IN_COOKIE, SignedIn, cookie, random_token, set_cookie,
-};
+use super::session::{SESSION_COOKIE, SIGN_IN_COOKIE, SignedIn, cookie, random_token, set_cookie};
 use super::{WebError, html_page};
 use crate::auth::{token_hash, verify_credentials};
 use crate::error::ServerError;
@@ -110,12 +108,13 @@ pub async fn sign_in(
     let token = random_token()?;
     let csrf = random_token()?;
     let hash = token_hash(&token);
+    let hours = state.session_hours();
     state
-        .with(move |s| Ok(s.start_session(person, &hash, &csrf, SESSION_HOURS)?))
+        .with(move |s| Ok(s.start_session(person, &hash, &csrf, hours)?))
         .await?;
     let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, next)]).into_response();
     for value in [
-        set_cookie(SESSION_COOKIE, &token, SESSION_HOURS * 3600),
+        set_cookie(SESSION_COOKIE, &token, hours * 3600),
         set_cookie(SIGN_IN_COOKIE, "", 0),
     ] {
         if let Ok(v) = value.parse() {

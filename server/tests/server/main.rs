@@ -7,4 +7,5 @@ mod audit_web;
 mod concurrency;
 mod credentials;
 mod demo;
+mod field;
 mod web;

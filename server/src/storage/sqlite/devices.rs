@@ -9,6 +9,8 @@ use praxis_core::domain::ids::{DeviceId, PersonId, StreamId};
 use praxis_core::store::Store;
 use rusqlite::{Connection, OptionalExtension, params};
 
+const HOUR_MILLIS: i64 = 3_600_000;
+
 const DEVICE_COLUMNS: &str = "d.id, d.person, p.name, d.name, d.enrolled_at, d.token_expires_at, d.revoked_at, d.revoked_reason, d.last_sync_at FROM devices d JOIN people p ON p.id = d.person";
 
 struct DeviceRow {
@@ -67,7 +69,7 @@ pub fn enrol_device(
     person: PersonId,
     name: &str,
     token_hash: &str,
-    valid_days: i64,
+    valid_hours: i64,
 ) -> Result<DeviceId> {
     let device = DeviceId::new();
     let event = Event::DeviceEnrolled {
@@ -80,7 +82,7 @@ pub fn enrol_device(
         let now = now_millis();
         tx.execute(
             "INSERT INTO devices (id, person, name, token_hash, enrolled_at, token_expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![blob(&device.0), blob(&person.0), name, token_hash, now, now + valid_days * 86_400_000],
+            params![blob(&device.0), blob(&person.0), name, token_hash, now, now + valid_hours * HOUR_MILLIS],
         )?;
         Ok(())
     })?;
@@ -160,7 +162,7 @@ pub fn browser_device_id(
         person,
         "Web browser",
         &unusable,
-        365 * 100,
+        365 * 100 * 24,
     )?;
     store.connection().execute(
         "INSERT INTO browser_devices (person, device) VALUES (?1, ?2)",
@@ -184,4 +186,34 @@ pub fn browser_device(
         return Err(StorageError::DeviceRevoked { at, reason });
     }
     Ok(device)
+}
+
+/// Gives `device`, one of `person`'s that was not revoked, a new token valid for
+/// `valid_hours` (the old one stops working). False when there is no such device.
+pub fn renew_token(
+    conn: &Connection,
+    device: DeviceId,
+    person: PersonId,
+    token_hash: &str,
+    valid_hours: i64,
+) -> Result<bool> {
+    let changed = conn
+        .prepare_cached(
+            "UPDATE devices SET token_hash = ?1, token_expires_at = ?2 WHERE id = ?3 AND person = ?4 AND revoked_at IS NULL",
+        )?
+        .execute(params![
+            token_hash,
+            now_millis() + valid_hours * HOUR_MILLIS,
+            blob(&device.0),
+            blob(&person.0)
+        ])?;
+    Ok(changed == 1)
+}
+
+/// Ends `device`'s token now (its person signed out of it); signing in again gives
+/// it a new one.
+pub fn end_token(conn: &Connection, device: DeviceId) -> Result<()> {
+    conn.prepare_cached("UPDATE devices SET token_expires_at = ?1 WHERE id = ?2")?
+        .execute(params![now_millis(), blob(&device.0)])?;
+    Ok(())
 }

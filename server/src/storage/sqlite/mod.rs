@@ -7,6 +7,7 @@ mod access_log;
 mod audit_reads;
 mod columns;
 mod devices;
+mod field;
 mod people;
 mod readers;
 mod reads;
@@ -163,9 +164,29 @@ impl Storage for SqliteStorage {
         person: PersonId,
         name: &str,
         token_hash: &str,
-        valid_days: i64,
+        valid_hours: i64,
     ) -> Result<DeviceId> {
-        self.administer(|s, o| devices::enrol_device(s, o, person, name, token_hash, valid_days))
+        self.administer(|s, o| devices::enrol_device(s, o, person, name, token_hash, valid_hours))
+    }
+
+    fn renew_device_token(
+        &self,
+        device: DeviceId,
+        person: PersonId,
+        token_hash: &str,
+        valid_hours: i64,
+    ) -> Result<bool> {
+        devices::renew_token(
+            &self.writers.tables(),
+            device,
+            person,
+            token_hash,
+            valid_hours,
+        )
+    }
+
+    fn end_device_token(&self, device: DeviceId) -> Result<()> {
+        devices::end_token(&self.writers.tables(), device)
     }
 
     fn device_by_token(&self, token_hash: &str) -> Result<Option<Device>> {
@@ -191,6 +212,44 @@ impl Storage for SqliteStorage {
     fn sync(&self, device: &Device, stream: StreamId, message: &[u8]) -> Result<SyncReply> {
         let mut store = self.writers.stream(stream);
         streams::sync(&mut store, self.organisation, device, stream, message)
+    }
+
+    fn take_field_records(
+        &self,
+        device: &Device,
+        records: Vec<praxis_core::protocol::field::FieldRecord>,
+    ) -> Result<Vec<praxis_core::protocol::field::FieldResult>> {
+        // By stream, each under its stream's lock; the results in the order sent.
+        let mut streams: Vec<StreamId> = Vec::new();
+        for r in &records {
+            if !streams.contains(&r.stream) {
+                streams.push(r.stream);
+            }
+        }
+        let order: Vec<EventId> = records.iter().map(|r| r.id).collect();
+        let mut results = Vec::with_capacity(records.len());
+        let mut records = records;
+        for stream in streams {
+            let (these, rest): (Vec<_>, Vec<_>) =
+                records.into_iter().partition(|r| r.stream == stream);
+            records = rest;
+            let mut store = self.writers.stream(stream);
+            results.extend(field::take(
+                &mut store,
+                self.organisation,
+                device,
+                stream,
+                these,
+            )?);
+        }
+        // Put back in the order sent (ids sent twice keep their own results in turn).
+        let mut ordered = Vec::with_capacity(results.len());
+        for id in order {
+            if let Some(at) = results.iter().position(|r| r.id == id) {
+                ordered.push(results.remove(at));
+            }
+        }
+        Ok(ordered)
     }
 
     fn stream_view(&self, stream: StreamId) -> Result<StreamView> {
