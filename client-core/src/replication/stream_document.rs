@@ -382,8 +382,21 @@ impl StreamDocument {
         Ok(self.added_since(&before))
     }
 
-    /// The changes the document gained since it had `before` as its heads.
-    pub fn added_since(&mut self, before: &[ChangeHash]) -> Vec<IncomingChange> {
+    /// The changes this document made (`append`) since it had `before` as its heads,
+    /// described as changes arriving from elsewhere are.
+    pub fn appended_since(&mut self, before: &[ChangeHash]) -> Vec<IncomingChange> {
+        self.describe_since(before)
+    }
+
+    /// The changes the document gained (from elsewhere) since it had `before` as its
+    /// heads; their events now count in its length.
+    fn added_since(&mut self, before: &[ChangeHash]) -> Vec<IncomingChange> {
+        let incoming = self.describe_since(before);
+        self.len += incoming.iter().map(|c| c.events.len()).sum::<usize>();
+        incoming
+    }
+
+    fn describe_since(&mut self, before: &[ChangeHash]) -> Vec<IncomingChange> {
         let added = self.doc.get_changes(before);
         let list = self.list.to_string();
         let mut incoming = Vec::with_capacity(added.len());
@@ -400,7 +413,6 @@ impl StreamDocument {
                     _ => foreign_ops += 1,
                 }
             }
-            self.len += events.len();
             incoming.push(IncomingChange {
                 hash: change.hash(),
                 actor: change.actor_id().clone(),

@@ -66,7 +66,7 @@ impl Store {
             let secs = i64::try_from(envelope.recorded_at.millis / 1000).unwrap_or(i64::MAX);
             document.append(device, envelope.kind_name(), secs, &envelope.encode())?;
         }
-        let incoming = document.added_since(&before);
+        let incoming = document.appended_since(&before);
         let clock = self.clock;
         let tx = self.conn.transaction()?;
         match merge_in(&tx, &mut self.clock, stream, &incoming, Some(&mut *gate)).and_then(|m| {

@@ -61,6 +61,7 @@ async function render(problem) {
 /// the outbox until the server has it. The screen confirms once it is written.
 async function record(e, project, name, target) {
   e.preventDefault();
+  performance.mark("praxis-record");
   const def = FORMS[name];
   const values = Object.fromEntries(new FormData(e.target).entries());
   for (const k of Object.keys(values)) values[k] = String(values[k]).trim();
@@ -82,11 +83,14 @@ async function record(e, project, name, target) {
 }
 
 /// Sends what waits and fetches a fresh snapshot, if the server can be reached.
-/// One at a time; a call while one runs waits for it.
-export function trySync() {
+/// One at a time; a call while one runs waits for it. A token that ended is renewed
+/// once from a live session (`renewed` says it was).
+export function trySync(renewed = false) {
   if (!who) return Promise.resolve();
   if (!syncing) {
     syncing = (async () => {
+      performance.mark("praxis-sync-start");
+      let retry = false;
       try {
         const sent = await sync.send(who);
         snapshot = await sync.refresh(who);
@@ -100,14 +104,15 @@ export function trySync() {
           return render("This phone's access to Praxis was withdrawn, so what it held has been deleted. Ask your administrator.");
         }
         if (e instanceof sync.SignInNeeded) {
-          // Sign in again to send; nothing here is lost meanwhile.
-          const again = await sync.enrol().catch(() => null);
+          // The token ended (a working day passed): a live session gives the same
+          // device a new one; otherwise sign in again. Nothing here is lost meanwhile.
+          const again = renewed ? null : await sync.enrol().catch(() => null);
           if (again && again.person_id === who.person_id) {
             who = again;
-            syncing = null;
-            return trySync();
+            retry = true;
+          } else {
+            connection = "Sign in again to send what waits: it stays safe on this phone until then.";
           }
-          connection = "Sign in again to send what waits: it stays safe on this phone until then.";
         } else if (e instanceof sync.Offline) {
           connection = "No signal: what you record is kept on this phone.";
         } else {
@@ -116,7 +121,9 @@ export function trySync() {
       } finally {
         syncing = null;
       }
-      return render();
+      if (retry) return trySync(true);
+      await render();
+      performance.mark("praxis-sync-end");
     })();
   }
   return syncing;
@@ -143,12 +150,15 @@ async function start() {
   else who = await sync.enrol().catch(() => null);
   if (who && !snapshot) snapshot = await store.snapshot(who.person_id);
   await render();
+  // The screen shows what this browser holds: the app is usable from here.
+  performance.mark("praxis-ready");
   document.querySelector("#sync").addEventListener("click", () => trySync());
   document.querySelector("#sign-out").addEventListener("click", () => signOut());
-  window.addEventListener("hashchange", () => {
+  window.addEventListener("hashchange", async () => {
     notice = justSaved;
     justSaved = "";
-    render();
+    await render();
+    if (notice) performance.mark("praxis-saved");
   });
   window.addEventListener("online", () => trySync());
   trySync();
