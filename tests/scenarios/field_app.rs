@@ -592,6 +592,23 @@ async fn every_kind_of_field_record_reaches_the_office() {
     )
     .await;
     until_waiting(&phone, 5).await;
+    // Every screen fits the phone: nothing scrolls sideways.
+    for route in [
+        String::new(),
+        p.clone(),
+        format!("{p}/observation"),
+        format!("{p}/plan"),
+        format!("{p}/do/{done}"),
+        "waiting".to_string(),
+    ] {
+        open(&phone, &proxy, &route).await;
+        wait_for(&phone, Locator::Css("main h1")).await;
+        let (page, screen) = phone.widths().await;
+        assert!(
+            page <= screen,
+            "#/{route} is {page} px wide on a {screen} px phone"
+        );
+    }
 
     proxy.set(Mode::Online);
     press(&phone, "#sync").await;
