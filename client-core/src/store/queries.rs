@@ -317,6 +317,27 @@ pub fn feed(conn: &Connection, stream: StreamId, limit: u32) -> Result<Vec<FeedI
     Ok(items)
 }
 
+/// A project's observations and case material that belong to no cycle and stand (not
+/// withdrawn), newest observed first; of two observed the same day, the later recorded
+/// first.
+pub fn unlinked_observations(
+    conn: &Connection,
+    stream: StreamId,
+) -> Result<Vec<FeedItem>, StoreError> {
+    let mut items: Vec<FeedItem> = records_where(
+        conn,
+        "SELECT body FROM records WHERE stream = ?1 AND kind = ?2 AND parent IS NULL ORDER BY position, id",
+        params![uuid_blob(&stream.0), EventKind::ObservationRecorded.name()],
+    )?
+    .iter()
+    .filter_map(views::feed_item)
+    .collect();
+    items.sort_by(|a, b| {
+        (b.observation.observed_on, b.recorded_at).cmp(&(a.observation.observed_on, a.recorded_at))
+    });
+    Ok(items)
+}
+
 /// The history of the record `id` names, or of the record the event `id` acted on.
 pub fn history(conn: &Connection, id: EventId) -> Result<Option<RecordHistory>, StoreError> {
     let subject = match record(conn, id)? {

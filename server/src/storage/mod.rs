@@ -234,6 +234,8 @@ pub trait Storage: Send + Sync {
     fn cycle(&self, id: EventId) -> Result<Option<CycleView>>;
     fn measure(&self, id: EventId) -> Result<Option<MeasureSeries>>;
     fn feed(&self, stream: StreamId, limit: u32) -> Result<Vec<FeedItem>>;
+    /// A project's observations and case material linked to no cycle, newest first.
+    fn unlinked_observations(&self, stream: StreamId) -> Result<Vec<FeedItem>>;
     fn history(&self, id: EventId) -> Result<Option<RecordHistory>>;
     /// A project's overview with its action plan, learning log, reports and decisions.
     fn project_detail(&self, stream: StreamId) -> Result<ProjectDetail>;

@@ -1,8 +1,9 @@
 //! The team project page: the aim, the measures with small run charts, cycles by stage
-//! and their ramps, open conflicts, the SCIE action plan and learning log, the monthly
-//! reports with their scores, managers' decisions, and the forms the signed-in person's
-//! roles allow (submit a report, score one, record a decision). It reads the same
-//! `ProjectDetail` view as `GET /api/v1/streams/{id}/detail`.
+//! and their ramps, open conflicts, the observations and case material linked to no
+//! cycle, the SCIE action plan and learning log, the monthly reports with their scores,
+//! managers' decisions, and the forms the signed-in person's roles allow (submit a
+//! report, score one, record a decision). It reads the same `ProjectDetail` view as
+//! `GET /api/v1/streams/{id}/detail`.
 
 use super::StreamPath;
 use super::layout::{csrf_field, page};
@@ -18,10 +19,10 @@ use axum::response::Response;
 use maud::{Markup, html};
 use praxis_core::dates::today;
 use praxis_core::domain::dashboard::{month_of, month_text};
-use praxis_core::domain::event::EventKind;
+use praxis_core::domain::event::{EventKind, ObservationKind};
 use praxis_core::domain::ids::PersonId;
 use praxis_core::domain::measure_chart::MeasureChart;
-use praxis_core::domain::views::{ProjectDetail, ReportDetail};
+use praxis_core::domain::views::{FeedItem, ProjectDetail, ReportDetail};
 use std::collections::HashMap;
 
 pub fn may(access: &StreamAccess, kind: EventKind) -> bool {
@@ -63,6 +64,37 @@ fn report_section(
     }
 }
 
+fn kind_text(kind: ObservationKind) -> &'static str {
+    match kind {
+        ObservationKind::Observation => "Observation",
+        ObservationKind::CaseMaterial => "Case material",
+    }
+}
+
+/// The observations and case material that belong to no cycle, newest first.
+fn unlinked_section(items: &[FeedItem], names: &HashMap<PersonId, String>) -> Markup {
+    html! {
+        section aria-labelledby="notes-heading" {
+            h2 id="notes-heading" { "Observations and case material not linked to a cycle" }
+            @if items.is_empty() { p { "None recorded." } }
+            ol.notes {
+                @for item in items {
+                    @let o = &item.observation;
+                    li.card data-observation=(item.id) {
+                        p.note-head {
+                            strong data-kind { (kind_text(o.kind)) }
+                            " · observed " time datetime=(o.observed_on) { (o.observed_on) }
+                            @if let Some(subject) = &o.subject { " · about " span.subject { (subject) } }
+                        }
+                        p { (o.text) }
+                        p.muted { "Recorded by " (person_name(names, item.recorded_by)) @if item.corrected { " (corrected)" } }
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn small_chart(chart: &MeasureChart) -> Markup {
     let id = format!("run-{}", chart.series.id);
     html! {
@@ -74,6 +106,14 @@ fn small_chart(chart: &MeasureChart) -> Markup {
     }
 }
 
+/// What the project page shows, read in one go under the access check.
+struct ProjectRead {
+    detail: ProjectDetail,
+    charts: Vec<MeasureChart>,
+    notes: Vec<FeedItem>,
+    names: HashMap<PersonId, String>,
+}
+
 pub async fn project(
     State(state): State<AppState>,
     who: SignedIn,
@@ -81,15 +121,10 @@ pub async fn project(
     Id(stream, ..): StreamPath,
 ) -> Result<Response, WebError> {
     let person = who.session.person;
-    let (access, detail, charts, names): (
-        StreamAccess,
-        ProjectDetail,
-        Vec<MeasureChart>,
-        HashMap<PersonId, String>,
-    ) = state
+    let (access, read): (StreamAccess, ProjectRead) = state
         .with(move |s| {
             let reader = Reader::Browser(person);
-            let (access, (detail, charts, names)) = access::read(
+            access::read(
                 s,
                 &reader,
                 &route,
@@ -103,13 +138,22 @@ pub async fn project(
                             charts.push(c);
                         }
                     }
-                    let names = s.people()?.into_iter().map(|p| (p.id, p.name)).collect();
-                    Ok((detail, charts, names))
+                    Ok(ProjectRead {
+                        detail,
+                        charts,
+                        notes: s.unlinked_observations(stream)?,
+                        names: s.people()?.into_iter().map(|p| (p.id, p.name)).collect(),
+                    })
                 },
-            )?;
-            Ok((access, detail, charts, names))
+            )
         })
         .await?;
+    let ProjectRead {
+        detail,
+        charts,
+        notes,
+        names,
+    } = read;
     let o = &detail.overview;
     let title = o
         .project
@@ -170,6 +214,7 @@ pub async fn project(
                 }
             }
         }
+        (unlinked_section(&notes, &names))
         section aria-labelledby="plan-heading" {
             h2 id="plan-heading" { "Action plan" }
             table {

@@ -280,6 +280,10 @@ impl Storage for SqliteStorage {
         self.read(|c| reads::feed(c, stream, limit))
     }
 
+    fn unlinked_observations(&self, stream: StreamId) -> Result<Vec<FeedItem>> {
+        self.read(|c| reads::unlinked_observations(c, stream))
+    }
+
     fn history(&self, id: EventId) -> Result<Option<RecordHistory>> {
         self.read(|c| reads::history(c, id))
     }

@@ -58,6 +58,10 @@ pub fn feed(conn: &Connection, stream: StreamId, limit: u32) -> Result<Vec<FeedI
     Ok(queries::feed(conn, stream, limit)?)
 }
 
+pub fn unlinked_observations(conn: &Connection, stream: StreamId) -> Result<Vec<FeedItem>> {
+    Ok(queries::unlinked_observations(conn, stream)?)
+}
+
 pub fn history(conn: &Connection, id: EventId) -> Result<Option<RecordHistory>> {
     Ok(queries::history(conn, id)?)
 }

@@ -234,4 +234,5 @@ fn a_practitioner_is_refused_the_pages_of_another_team() {
 
 pub(crate) mod client;
 mod exports;
+mod observations;
 mod recording;
