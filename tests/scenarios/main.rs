@@ -1,9 +1,9 @@
 //! Praxis end to end: every scenario that spans more than one crate, in one binary
 //! (linking SQLCipher, OpenSSL and Automerge once): the workspace's architecture, the
 //! field (phones offline, then syncing), schedules, crashes of the server, hostile
-//! devices, the authorization matrix, the browser, the Python bindings and the OpenAPI
-//! document. The server and the bindings' generator are the binaries `cargo test
-//! --workspace` builds.
+//! devices, the authorization matrix, the browser and how its pages fit a phone and a
+//! desktop, the Python bindings and the OpenAPI document. The server and the bindings'
+//! generator are the binaries `cargo test --workspace` builds.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod architecture;
@@ -14,5 +14,6 @@ mod crash;
 mod field;
 mod field_app;
 mod hostile;
+mod layout;
 mod openapi;
 mod schedules;

@@ -4,7 +4,7 @@
 //! same functions as `/api/v1/audit/` (`crate::audit`), need the auditor role, and each
 //! read is written to the access log under the person's browser device.
 
-use super::layout::page;
+use super::layout::{page, scrolling};
 use super::teams_table::teams_table;
 use super::{RecordPath, SignedIn, StreamPath, WebError, html_page, query_value};
 use crate::access::{self, Id, Need, Of, Reader, Route, parse_id};
@@ -82,42 +82,42 @@ pub struct TimelineForm {
 
 fn timeline_table(entries: &[TimelineEntry]) -> Markup {
     html! {
-        table {
+        (scrolling("Timeline", html! { table.stack {
             thead { tr { th { "Reached the office" } th { "What" } th { "Who" } th { "Device" } th { "Recorded on the device" } th { "Content" } } }
             tbody {
                 @for entry in entries {
                     @match entry {
                         TimelineEntry::Access(a) => {
                             tr.access {
-                                td { (a.at) }
-                                td { "read: " (a.route) }
-                                td { (a.person.name) }
-                                td { (a.device.name) }
+                                td data-label="Reached the office" { (a.at) }
+                                td data-label="What" { "read: " (a.route) }
+                                td data-label="Who" { (a.person.name) }
+                                td data-label="Device" { (a.device.name) }
                                 td { }
-                                td { @if let Some(r) = a.record { (r) } }
+                                td data-label="Record" { @if let Some(r) = a.record { (r) } }
                             }
                         }
                         TimelineEntry::Event(e) => {
                             tr class=(if e.late { "late" } else { "event" }) {
-                                td {
+                                td data-label="Reached the office" {
                                     (e.received_at)
                                     @if e.late { " " strong { "late" } " (" (e.delay_seconds) " s after it was recorded)" }
                                 }
-                                td {
+                                td data-label="What" {
                                     @if e.is_decision() {
                                         a href={ "/audit/decisions/" (e.event_id) } { (e.kind) }
                                     } @else { (e.kind) }
                                 }
-                                td { (e.author.name) " (" (e.roles.join(", ")) ")" }
-                                td { (e.device.name) }
-                                td { (e.recorded_at) }
-                                td { details { summary { (e.event_id) } pre { (pretty(&e.content)) } } }
+                                td data-label="Who" { (e.author.name) " (" (e.roles.join(", ")) ")" }
+                                td data-label="Device" { (e.device.name) }
+                                td data-label="Recorded on the device" { (e.recorded_at) }
+                                td data-label="Content" { details { summary { (e.event_id) } pre { (pretty(&e.content)) } } }
                             }
                         }
                     }
                 }
             }
-        }
+        } }))
     }
 }
 

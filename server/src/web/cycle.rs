@@ -3,7 +3,7 @@
 //! follows and leads to. It reads the same `CycleView` as `GET /api/v1/cycles/{id}`.
 
 use super::RecordPath;
-use super::layout::page;
+use super::layout::{page, scrolling};
 use super::svg::value_text;
 use super::{SignedIn, WebError, html_page};
 use crate::access::{self, Id, Need, Of, Reader, Route};
@@ -168,7 +168,7 @@ pub async fn cycle(
             h2 id="measurements-heading" { "Measurements in the cycle's period" }
             @if let Some((from, to)) = span {
                 p.muted { (from) " to " (to) }
-                table {
+                (scrolling("Measurements in the cycle's period", html! { table {
                     thead { tr { th { "Measure" } th { "Period" } th.num { "Value" } } }
                     tbody {
                         @for ms in &series {
@@ -181,7 +181,7 @@ pub async fn cycle(
                             }
                         }
                     }
-                }
+                } }))
             }
         }
     };

@@ -4,7 +4,7 @@
 //! `ProjectDetail` for the month.
 
 use super::StreamPath;
-use super::layout::page;
+use super::layout::{page, scrolling};
 use super::people::person_name;
 use super::teams_table::teams_table;
 use super::{SignedIn, WebError, html_page};
@@ -112,22 +112,22 @@ pub async fn printable_report(
             " " a href={ "/collaboratives/" (d.stream) "/report?month=" (previous.to_string().get(..7).unwrap_or_default()) } { "Previous month" }
         }
         h2 { "Summary" }
-        table {
+        (scrolling("Summary", html! { table.stack {
             thead { tr { th { "Team" } th.num { "Self score" } th.num { "Coordinator score" } th { "Measures showing improvement" } th { "Concerns" } th { "Reports late" } } }
             tbody {
                 @for t in &d.teams {
                     @let report = details.iter().find(|x| x.overview.stream == t.stream).and_then(|x| x.reports.iter().rev().find(|r| month_of(r.report.month) == month));
                     tr {
-                        td { (t.team) }
-                        td.num { @match report { Some(r) => (r.report.self_score), None => "no report" } }
-                        td.num { @match report.and_then(|r| r.scores.last()) { Some(s) => (s.score), None => "—" } }
-                        td { (t.improving.join(", ")) }
-                        td { (t.concerning.join(", ")) }
-                        td { (t.reports_late.len()) }
+                        th scope="row" { (t.team) }
+                        td.num data-label="Self score" { @match report { Some(r) => (r.report.self_score), None => "no report" } }
+                        td.num data-label="Coordinator score" { @match report.and_then(|r| r.scores.last()) { Some(s) => (s.score), None => "—" } }
+                        td data-label="Measures showing improvement" { (t.improving.join(", ")) }
+                        td data-label="Concerns" { (t.concerning.join(", ")) }
+                        td data-label="Reports late" { (t.reports_late.len()) }
                     }
                 }
             }
-        }
+        } }))
         @for (t, detail) in d.teams.iter().filter_map(|t| details.iter().find(|x| x.overview.stream == t.stream).map(|x| (t, x))) {
             section.team {
                 h2 { (t.team) ": " (t.title) }

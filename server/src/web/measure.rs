@@ -5,7 +5,7 @@
 //! `GET /api/v1/measures/{id}/chart`.
 
 use super::RecordPath;
-use super::layout::page;
+use super::layout::{page, scrolling};
 use super::measure_charts::{
     direction_text, frequency_text, kind_text, labels, reading_class, reading_text, run_svg,
     unit_text, xmr_svg,
@@ -125,7 +125,7 @@ pub async fn measure(
                     p.notice data-assurance=(format!("{:?}", a.assurance)) { strong { "Target: " } (a.explanation) }
                 }
                 (warning_list(&x.warnings))
-                table {
+                (scrolling("Phases", html! { table {
                     caption { "Phases" }
                     thead { tr { th { "From" } th { "To" } th.num { "Mean" } th.num { "Lower limit" } th.num { "Upper limit" } } }
                     tbody {
@@ -139,7 +139,7 @@ pub async fn measure(
                             }
                         }
                     }
-                }
+                } }))
             }
         }
         section aria-labelledby="recalc-heading" {
@@ -188,7 +188,7 @@ pub async fn measure(
         section aria-labelledby="data-heading" {
             h2 id="data-heading" { "The data" }
             p { a href={ "/measures/" (id) "/data.csv" (q_suffix(&view.recalculated_from)) } { "Download as CSV, with the signals" } }
-            table {
+            (scrolling("The data", html! { table {
                 thead { tr { th { "Period" } th.num { "Value" } th { "Signals" } th { "Note" } } }
                 tbody {
                     @for (i, p) in view.series.points.iter().enumerate() {
@@ -200,7 +200,7 @@ pub async fn measure(
                         }
                     }
                 }
-            }
+            } }))
         }
     };
     Ok(html_page(page(&name, Some(&who.session), content)))

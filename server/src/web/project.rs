@@ -6,7 +6,7 @@
 //! `GET /api/v1/streams/{id}/detail`.
 
 use super::StreamPath;
-use super::layout::{csrf_field, page};
+use super::layout::{csrf_field, page, scrolling};
 use super::measure_charts::{direction_text, reading_class, reading_text, run_svg};
 use super::people::person_name;
 use super::svg;
@@ -209,7 +209,7 @@ pub async fn project(
             @for (i, ramp) in o.ramps.iter().enumerate() {
                 ol aria-label={ "Ramp " (i + 1) } {
                     @for step in &ramp.steps {
-                        li style={ "margin-left: " (step.depth * 2) "rem" } { a href={ "/cycles/" (step.cycle.id) } { (step.cycle.objective) } " " span.muted { "(" (step.cycle.stage.label()) ")" } }
+                        li style={ "margin-left: min(" (step.depth * 2) "rem, " (step.depth * 8) "%)" } { a href={ "/cycles/" (step.cycle.id) } { (step.cycle.objective) } " " span.muted { "(" (step.cycle.stage.label()) ")" } }
                     }
                 }
             }
@@ -217,15 +217,26 @@ pub async fn project(
         (unlinked_section(&notes, &names))
         section aria-labelledby="plan-heading" {
             h2 id="plan-heading" { "Action plan" }
-            table {
+            (scrolling("Action plan", html! { table.stack {
                 thead { tr { th { "Where are we now?" } th { "What do we want to achieve?" } th { "How will we get there?" } th { "Who needs to take what action?" } th { "Timescales" } } }
-                tbody { @for (_, e) in &detail.action_plan { tr { td { (e.where_are_we_now) } td { (e.what_do_we_want_to_achieve) } td { (e.how_will_we_get_there) } td { (e.who_needs_to_take_what_action) } td { (e.timescales) } } } }
-            }
+                tbody { @for (_, e) in &detail.action_plan { tr {
+                    td data-label="Where are we now?" { (e.where_are_we_now) }
+                    td data-label="What do we want to achieve?" { (e.what_do_we_want_to_achieve) }
+                    td data-label="How will we get there?" { (e.how_will_we_get_there) }
+                    td data-label="Who needs to take what action?" { (e.who_needs_to_take_what_action) }
+                    td data-label="Timescales" { (e.timescales) }
+                } } }
+            } }))
             h2 { "Learning log" }
-            table {
+            (scrolling("Learning log", html! { table.stack {
                 thead { tr { th { "Learning points" } th { "Action points" } th { "Responsibility" } th { "Implement by" } } }
-                tbody { @for (_, e) in &detail.learning_log { tr { td { (e.learning_points) } td { (e.action_points) } td { (e.responsibility) } td { (e.implement_by) } } } }
-            }
+                tbody { @for (_, e) in &detail.learning_log { tr {
+                    td data-label="Learning points" { (e.learning_points) }
+                    td data-label="Action points" { (e.action_points) }
+                    td data-label="Responsibility" { (e.responsibility) }
+                    td data-label="Implement by" { (e.implement_by) }
+                } } }
+            } }))
         }
         section aria-labelledby="reports-heading" {
             h2 id="reports-heading" { "Monthly reports" }

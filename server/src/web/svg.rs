@@ -3,16 +3,22 @@
 //! adopted marked on the time axis, and where limits were recalculated. Each chart has
 //! a title and a description for screen readers, and every point a tooltip; the page
 //! shows the same data as a table beside it.
+//!
+//! A chart scales to the width it is given, text and all, so it is drawn for the
+//! narrowest: a phone shows it about 350 px wide, where its 13-unit text is still 11 px
+//! or more. The time axis names at most three periods, so they never overlap.
 
 use maud::{Markup, html};
 use praxis_core::domain::charts::Reading;
 
-const WIDTH: f64 = 800.0;
-const HEIGHT: f64 = 320.0;
-const LEFT: f64 = 56.0;
-const RIGHT: f64 = 16.0;
-const TOP: f64 = 16.0;
-const BOTTOM: f64 = 64.0;
+const WIDTH: f64 = 400.0;
+const HEIGHT: f64 = 250.0;
+const LEFT: f64 = 52.0;
+const RIGHT: f64 = 12.0;
+const TOP: f64 = 14.0;
+const BOTTOM: f64 = 52.0;
+/// The size of every text in the chart, in the chart's units.
+const TEXT: &str = "13";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LineKind {
@@ -74,6 +80,26 @@ pub fn value_text(x: f64) -> String {
         format!("{x:.1}")
     } else {
         format!("{x:.2}")
+    }
+}
+
+/// The points whose period the time axis names, with how each is anchored so that
+/// none runs off the chart: the first and the last, and the middle one when it keeps
+/// clear of both (three dates fit side by side, four do not).
+fn time_labels(count: usize) -> Vec<(usize, &'static str)> {
+    match count {
+        0 => Vec::new(),
+        1 => vec![(0, "middle")],
+        _ => {
+            let last = count - 1;
+            let middle = count / 2;
+            let mut labels = vec![(0, "start")];
+            if (0.4..=0.6).contains(&(middle as f64 / last as f64)) {
+                labels.push((middle, "middle"));
+            }
+            labels.push((last, "end"));
+            labels
+        }
     }
 }
 
@@ -169,7 +195,6 @@ pub fn draw(chart: &Chart) -> Markup {
     let ticks: Vec<f64> = (0..=4)
         .map(|k| s.lo + (s.hi - s.lo) * f64::from(k) / 4.0)
         .collect();
-    let label_every = (chart.values.len() / 8).max(1);
     let axis_y = HEIGHT - BOTTOM;
     html! {
         svg xmlns="http://www.w3.org/2000/svg" viewBox={ "0 0 " (WIDTH) " " (HEIGHT) }
@@ -180,15 +205,15 @@ pub fn draw(chart: &Chart) -> Markup {
                 line x1=(n(LEFT)) y1=(n(TOP)) x2=(n(LEFT)) y2=(n(axis_y)) {}
                 line x1=(n(LEFT)) y1=(n(axis_y)) x2=(n(WIDTH - RIGHT)) y2=(n(axis_y)) {}
             }
-            g class="y-ticks" font-size="11" fill="#555" text-anchor="end" {
+            g class="y-ticks" font-size=(TEXT) fill="#555" text-anchor="end" {
                 @for t in &ticks {
-                    text x=(n(LEFT - 6.0)) y=(n(s.y(*t) + 4.0)) { (value_text(*t)) }
+                    text x=(n(LEFT - 5.0)) y=(n(s.y(*t) + 4.5)) { (value_text(*t)) }
                 }
             }
-            g class="x-labels" font-size="11" fill="#555" text-anchor="middle" {
-                @for (i, label) in chart.labels.iter().enumerate() {
-                    @if i % label_every == 0 {
-                        text x=(n(s.x(i))) y=(n(axis_y + 16.0)) { (label) }
+            g class="x-labels" font-size=(TEXT) fill="#555" {
+                @for (i, anchor) in time_labels(chart.labels.len()) {
+                    @if let Some(label) = chart.labels.get(i) {
+                        text x=(n(s.x(i))) y=(n(axis_y + 16.0)) text-anchor=(anchor) { (label) }
                     }
                 }
             }
@@ -210,7 +235,9 @@ pub fn draw(chart: &Chart) -> Markup {
                 @if *r > 0 && *r < chart.values.len() {
                     g class="recalculation" {
                         line x1=(n(s.boundary(*r))) y1=(n(TOP)) x2=(n(s.boundary(*r))) y2=(n(axis_y)) stroke="#2f5d50" stroke-width="2" {}
-                        text x=(n(s.boundary(*r) + 4.0)) y=(n(TOP + 12.0)) font-size="11" fill="#2f5d50" { "limits recalculated" }
+                        @let x = s.boundary(*r);
+                        @let (at, anchor) = if x > WIDTH / 2.0 { (x - 4.0, "end") } else { (x + 4.0, "start") };
+                        text x=(n(at)) y=(n(TOP + 12.0)) font-size=(TEXT) fill="#2f5d50" text-anchor=(anchor) { "limits recalculated" }
                     }
                 }
             }
@@ -218,10 +245,12 @@ pub fn draw(chart: &Chart) -> Markup {
                 @if m.point < chart.values.len() {
                     g class="adoption" {
                         line x1=(n(s.x(m.point))) y1=(n(TOP)) x2=(n(s.x(m.point))) y2=(n(axis_y)) stroke="#1a4f9c" stroke-width="1" stroke-dasharray="3 3" {}
-                        polygon points={ (n(s.x(m.point))) "," (n(axis_y + 22.0)) " " (n(s.x(m.point) - 6.0)) "," (n(axis_y + 34.0)) " " (n(s.x(m.point) + 6.0)) "," (n(axis_y + 34.0)) } fill="#1a4f9c" {
+                        polygon points={ (n(s.x(m.point))) "," (n(axis_y + 22.0)) " " (n(s.x(m.point) - 6.0)) "," (n(axis_y + 32.0)) " " (n(s.x(m.point) + 6.0)) "," (n(axis_y + 32.0)) } fill="#1a4f9c" {
                             title { "Adopted: " (m.label) }
                         }
-                        text x=(n(s.x(m.point))) y=(n(axis_y + 48.0)) font-size="11" fill="#1a4f9c" text-anchor="middle" { "adopted" }
+                        @let x = s.x(m.point);
+                        @let anchor = if x < LEFT + 30.0 { "start" } else if x > WIDTH - RIGHT - 30.0 { "end" } else { "middle" };
+                        text x=(n(x)) y=(n(axis_y + 46.0)) font-size=(TEXT) fill="#1a4f9c" text-anchor=(anchor) { "adopted" }
                     }
                 }
             }
@@ -332,6 +361,32 @@ mod tests {
         assert!(svg.contains("role=\"img\""));
         assert!(svg.contains("aria-labelledby=\"run-title run-desc\""));
         assert!(svg.contains("<title id=\"run-title\">Run chart of &lt;Plans&gt;</title>"));
+    }
+
+    #[test]
+    fn the_time_axis_names_at_most_three_periods_from_first_to_last() {
+        assert_eq!(time_labels(0), vec![]);
+        assert_eq!(time_labels(1), vec![(0, "middle")]);
+        assert_eq!(time_labels(2), vec![(0, "start"), (1, "end")]);
+        assert_eq!(
+            time_labels(30),
+            vec![(0, "start"), (15, "middle"), (29, "end")]
+        );
+        assert_eq!(
+            time_labels(3),
+            vec![(0, "start"), (1, "middle"), (2, "end")]
+        );
+        assert_eq!(time_labels(4), vec![(0, "start"), (3, "end")], "no room");
+        let svg = draw(&chart()).into_string();
+        assert_eq!(svg.matches(">w1<").count() + svg.matches(">w8<").count(), 2);
+        assert_eq!(
+            chart()
+                .labels
+                .iter()
+                .filter(|l| svg.contains(&format!(">{l}<")))
+                .count(),
+            3
+        );
     }
 
     #[test]

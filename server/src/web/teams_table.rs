@@ -1,9 +1,13 @@
 //! The collaborative's teams side by side, as the dashboard and the dashboard as it
 //! stood both show them: scores and their gap, cycles per month, reports due and
-//! late, measures improving or of concern, open conflicts.
+//! late, measures improving or of concern, open conflicts. The cycles of each month
+//! share one column, so the table fits a laptop's screen; on a phone each team is a
+//! card.
 
+use super::layout::scrolling;
 use maud::{Markup, html};
 use praxis_core::domain::dashboard::{Dashboard, TeamLine, month_text};
+use time::Date;
 
 fn gap_text(gap: Option<i32>) -> String {
     match gap {
@@ -18,20 +22,32 @@ fn gap_text(gap: Option<i32>) -> String {
     }
 }
 
+/// A month's first three letters, such as "Jul", with its full name for a tooltip.
+fn short_month(month: Date) -> Markup {
+    let full = month_text(month);
+    html! { abbr title=(full) { (full.get(..3).unwrap_or(&full)) } }
+}
+
 fn team_row(d: &Dashboard, t: &TeamLine) -> Markup {
     let wide = t.gap_tenths.is_some_and(|g| g.abs() >= 10);
     html! {
         tr data-team=(t.team) {
             th scope="row" { a href={ "/projects/" (t.stream) } { (t.team) } br; span.muted { (t.title) } }
-            td.num data-self-score { @match t.self_score { Some(s) => (s), None => "—" } }
-            td.num data-coordinator-score { @match t.coordinator_score { Some(s) => (s), None => "—" } }
-            td.num class=[wide.then_some("gap-wide")] { (gap_text(t.gap_tenths)) }
-            td { @match &t.latest_report { Some(r) => (month_text(r.month)), None => "none yet" } }
-            @for (i, _) in d.months.iter().enumerate() { td.num { (t.cycles_per_month.get(i).copied().unwrap_or(0)) } }
-            td { @match t.report_due { Some(m) => (month_text(m)), None => "—" } }
-            td.late { @for (i, m) in t.reports_late.iter().enumerate() { @if i > 0 { ", " } (month_text(*m)) } }
-            td { @for n in &t.improving { span.improvement { (n) } br; } @for n in &t.concerning { span.concern { (n) " (concern)" } br; } }
-            td.num { (t.open_conflicts) }
+            td.num data-label="Self score" data-self-score { @match t.self_score { Some(s) => (s), None => "—" } }
+            td.num data-label="Coordinator score" data-coordinator-score { @match t.coordinator_score { Some(s) => (s), None => "—" } }
+            td.num data-label="Gap" class=[wide.then_some("gap-wide")] { (gap_text(t.gap_tenths)) }
+            td data-label="Latest report" { @match &t.latest_report { Some(r) => (month_text(r.month)), None => "none yet" } }
+            td data-label="Cycles run" {
+                ol.months {
+                    @for (i, m) in d.months.iter().enumerate() {
+                        li data-month=(m) { (short_month(*m)) " " strong { (t.cycles_per_month.get(i).copied().unwrap_or(0)) } }
+                    }
+                }
+            }
+            td data-label="Report due" { @match t.report_due { Some(m) => (month_text(m)), None => "—" } }
+            td.late data-label="Reports late" { @for (i, m) in t.reports_late.iter().enumerate() { @if i > 0 { ", " } (month_text(*m)) } }
+            td data-label="Measures showing improvement" { @for n in &t.improving { span.improvement { (n) } br; } @for n in &t.concerning { span.concern { (n) " (concern)" } br; } }
+            td.num data-label="Open conflicts" { (t.open_conflicts) }
         }
     }
 }
@@ -40,7 +56,7 @@ fn team_row(d: &Dashboard, t: &TeamLine) -> Markup {
 pub fn teams_table(d: &Dashboard) -> Markup {
     html! {
         p { (d.teams.len()) " teams; " (d.open_conflicts) " open conflicts in all." }
-        table {
+        (scrolling("Teams side by side", html! { table.stack.teams {
             caption { "Teams side by side: progress scores (IHI scale, 0.5 to 5.0) from their latest monthly report, cycles run per month, reports and measures" }
             thead {
                 tr {
@@ -49,7 +65,12 @@ pub fn teams_table(d: &Dashboard) -> Markup {
                     th.num scope="col" { "Coordinator score" }
                     th.num scope="col" { "Gap" }
                     th scope="col" { "Latest report" }
-                    @for m in &d.months { th.num scope="col" { "Cycles " (month_text(*m)) } }
+                    th scope="col" {
+                        "Cycles run"
+                        @if let (Some(first), Some(last)) = (d.months.first(), d.months.last()) {
+                            " " span.muted { (month_text(*first)) " to " (month_text(*last)) }
+                        }
+                    }
                     th scope="col" { "Report due" }
                     th scope="col" { "Reports late" }
                     th scope="col" { "Measures showing improvement" }
@@ -57,6 +78,6 @@ pub fn teams_table(d: &Dashboard) -> Markup {
                 }
             }
             tbody { @for t in &d.teams { (team_row(d, t)) } }
-        }
+        } }))
     }
 }
