@@ -2,10 +2,10 @@
 //! desktop window, no page of the demo collaborative scrolls sideways
 //! (`document.documentElement.scrollWidth <= window.innerWidth`), the text of a
 //! measure's charts is at least 11 px tall on the phone, and there the links of
-//! navigation and the controls of forms are at least 44 px tall. The pages are reached as a
-//! person reaches them, by following links: the coordinator's dashboard, printable
-//! report, project, measure and cycle pages; a practitioner's project page with the
-//! monthly report form; the auditor's pages.
+//! navigation and the controls of forms are at least 44 px tall. The pages are reached
+//! as a person reaches them, by following links: the coordinator's dashboard,
+//! printable report, project, measure and cycle pages; a practitioner's project page
+//! with the monthly report form, and another team's page refused; the auditor's pages.
 
 use fantoccini::{Client, Locator};
 use praxis_server::demo::DEMO_PASSWORD;
@@ -203,6 +203,7 @@ async fn survey<'a>(
     click_link(client, "Northside adult social care team").await;
     heading(client, "Positive risk-taking").await;
     survey.check("a project page with the scoring form").await;
+    let northside = client.current_url().await.unwrap();
     click_link(client, "Plans agreed with the person").await;
     wait_for(client, Locator::Css("svg[data-chart='xmr-chart']")).await;
     survey.check("a measure page").await;
@@ -224,6 +225,15 @@ async fn survey<'a>(
     survey
         .check("a project page with the monthly report form")
         .await;
+    sign_out(client).await;
+
+    // A practitioner of another team, refused the Northside team's page.
+    sign_in(client, server, "dev.patel", DEMO_PASSWORD).await;
+    client.goto(northside.as_str()).await.unwrap();
+    wait_for(client, Locator::Css("p.error")).await;
+    survey.check("a page refused").await;
+    client.back().await.unwrap();
+    heading(client, "Your collaboratives and teams").await;
     sign_out(client).await;
 
     // The auditor: the streams audited, a timeline, a decision in its context, the
