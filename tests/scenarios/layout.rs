@@ -1,11 +1,11 @@
 //! Every page fits its screen: on a phone (390 px wide, touch) and on a 1,366 px wide
 //! desktop window, no page of the demo collaborative scrolls sideways
-//! (`document.documentElement.scrollWidth <= window.innerWidth`), the text of a
-//! measure's charts is at least 11 px tall on the phone, and there the links of
-//! navigation and the controls of forms are at least 44 px tall. The pages are reached
-//! as a person reaches them, by following links: the coordinator's dashboard,
-//! printable report, project, measure and cycle pages; a practitioner's project page
-//! with the monthly report form, and another team's page refused; the auditor's pages.
+//! (`document.documentElement.scrollWidth <= window.innerWidth`). On the phone the text
+//! of the charts (a measure's, a project's) is at least 11 px tall, and the links of
+//! navigation and the controls of forms at least 44 px. The pages are reached as a
+//! person reaches them, by following links: the coordinator's dashboard, printable
+//! report, project, measure and cycle pages; a practitioner's project page with the
+//! monthly report form, and another team's page refused; the auditor's pages.
 
 use fantoccini::{Client, Locator};
 use praxis_server::demo::DEMO_PASSWORD;
@@ -285,6 +285,26 @@ async fn survey<'a>(
     survey
 }
 
+async fn chart_text_is_legible(phone: &Browser, page: &str) {
+    let sizes = phone.execute(CHART_TEXT, vec![]).await.unwrap();
+    let sizes: Vec<f64> = sizes
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s.as_f64())
+        .collect();
+    assert!(
+        sizes.len() >= 10,
+        "the charts' axes on {page} are labelled: {sizes:?}"
+    );
+    let smallest = sizes.iter().copied().fold(f64::INFINITY, f64::min);
+    eprintln!("phone, {page}, the smallest chart text: {smallest:.1} px");
+    assert!(
+        smallest >= SMALLEST_CHART_TEXT,
+        "chart text on {page} on a phone is {smallest:.1} px at the smallest, under {SMALLEST_CHART_TEXT} px"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_fits_a_phone_and_a_desktop_without_sideways_scrolling() {
     let dir = tempfile::tempdir().unwrap();
@@ -296,29 +316,16 @@ async fn every_page_fits_a_phone_and_a_desktop_without_sideways_scrolling() {
     let seen = survey(&phone, &server.url, "phone", Some(390)).await;
     overflowing.extend(seen.overflowing);
 
-    // The measure's charts are legible on the phone.
+    // The charts are legible on the phone: a measure's, and the project's small ones.
     sign_in(&phone, &server.url, "sam.okafor", DEMO_PASSWORD).await;
     click_link(&phone, "Dashboard").await;
     click_link(&phone, "Northside adult social care team").await;
     click_link(&phone, "Plans agreed with the person").await;
     wait_for(&phone, Locator::Css("svg[data-chart='xmr-chart']")).await;
-    let sizes = phone.execute(CHART_TEXT, vec![]).await.unwrap();
-    let sizes: Vec<f64> = sizes
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|s| s.as_f64())
-        .collect();
-    assert!(
-        sizes.len() >= 10,
-        "the charts' axes are labelled: {sizes:?}"
-    );
-    let smallest = sizes.iter().copied().fold(f64::INFINITY, f64::min);
-    eprintln!("phone, the smallest chart text: {smallest:.1} px");
-    assert!(
-        smallest >= SMALLEST_CHART_TEXT,
-        "chart text on a phone is {smallest:.1} px at the smallest, under {SMALLEST_CHART_TEXT} px"
-    );
+    chart_text_is_legible(&phone, "a measure page").await;
+    click_link(&phone, "Back to the team project").await;
+    heading(&phone, "Positive risk-taking").await;
+    chart_text_is_legible(&phone, "a project page").await;
     phone.close().await;
 
     let desktop = driver
