@@ -42,10 +42,11 @@ for (const t of document.querySelectorAll('figure.chart svg text')) {
 return sizes;
 "#;
 
-/// The links of navigation and the controls of forms shorter than a fingertip (44 px).
+/// The links of navigation (the site's, breadcrumbs, lists of pages to go to) and the
+/// controls of forms shorter than a fingertip (44 px).
 const SMALL_TARGETS: &str = r#"
 const small = [];
-for (const e of document.querySelectorAll('nav a, button, input:not([type=hidden]), select, textarea')) {
+for (const e of document.querySelectorAll('nav a, .links a, button, input:not([type=hidden]), select, textarea')) {
   const r = e.getBoundingClientRect();
   if (r.width > 0 && r.height < 44) small.push(e.tagName.toLowerCase() + ' "' + (e.textContent || e.name).trim() + '" ' + r.height.toFixed(1) + ' px');
 }

@@ -56,7 +56,7 @@ pub async fn index(State(state): State<AppState>, who: SignedIn) -> Result<Respo
             @if streams.is_empty() {
                 p.notice { "You are not an auditor for any team or collaborative. Ask an administrator to grant the auditor role." }
             }
-            ul {
+            ul.links {
                 @for s in &streams {
                     li {
                         a href={ "/audit/streams/" (s.stream_id) } { (s.name) } " · "
@@ -66,7 +66,7 @@ pub async fn index(State(state): State<AppState>, who: SignedIn) -> Result<Respo
                     }
                 }
             }
-            p { a href="/audit/access" { "The access log: who read which records" } }
+            p.links { a href="/audit/access" { "The access log: who read which records" } }
         },
     )))
 }

@@ -58,7 +58,7 @@ pub async fn dashboard(
     let content = html! {
         h1 { (d.name) }
         p.notice data-calendar { strong { "Where we are: " } (d.calendar.text) }
-        p.no-print {
+        p.no-print.links {
             a href={ "/collaboratives/" (d.stream) "/report" } { "Collaborative report for printing" } " · "
             a href={ "/collaboratives/" (d.stream) "/reports.csv" } { "All monthly reports as CSV" }
         }

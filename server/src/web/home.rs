@@ -25,7 +25,7 @@ pub async fn home(State(state): State<AppState>, who: SignedIn) -> Result<Respon
         html! {
             h1 { "Your collaboratives and teams" }
             @if streams.iter().any(|s| s.roles.contains(&praxis_core::domain::role::Role::Auditor)) {
-                p { a href="/audit" { "Audit: replay the history of decisions" } }
+                p.links { a href="/audit" { "Audit: replay the history of decisions" } }
             }
             @if streams.is_empty() {
                 p.notice { "You are not a member of any team or collaborative yet. Ask an administrator to grant you a role." }
@@ -34,12 +34,12 @@ pub async fn home(State(state): State<AppState>, who: SignedIn) -> Result<Respon
                 section {
                     h2 { a href={ "/collaboratives/" (c.stream_id) } { (c.name) } }
                     p.muted { "Your roles: " (roles(c)) }
-                    ul {
+                    ul.links {
                         li { a href={ "/collaboratives/" (c.stream_id) } { "Dashboard" } }
                         li { a href={ "/collaboratives/" (c.stream_id) "/report" } { "Collaborative report (printable)" } }
                     }
                     h3 { "Team projects" }
-                    ul {
+                    ul.links {
                         @for p in streams.iter().filter(|s| s.kind == StreamKind::Project && s.collaborative == Some(c.stream_id)) {
                             li { a href={ "/projects/" (p.stream_id) } { (p.name) } " " span.muted { "(" (roles(p)) ")" } }
                         }

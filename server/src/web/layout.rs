@@ -21,7 +21,7 @@ header.site button { margin: .3rem 0; }
 main { max-width: 72rem; margin: 0 auto; padding: 1rem 1.2rem 3rem; overflow-wrap: anywhere; }
 a { color: #1a4f9c; }
 a:focus, button:focus, input:focus, select:focus, textarea:focus, .scroll:focus { outline: 3px solid #ffbf47; outline-offset: 1px; }
-nav a { display: inline-flex; align-items: center; min-height: 44px; }
+nav a, .links a { display: inline-flex; align-items: center; min-height: 44px; }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; font-size: .9em; }
 code { overflow-wrap: anywhere; }
 .scroll { overflow-x: auto; max-width: 100%; margin: .5rem 0 1rem; }

@@ -200,10 +200,10 @@ pub async fn project(
         }
         section aria-labelledby="cycles-heading" {
             h2 id="cycles-heading" { "PDSA cycles" }
-            p { a href={ "/projects/" (stream) "/cycles.csv" } { "Download the cycles as CSV" } }
+            p.links { a href={ "/projects/" (stream) "/cycles.csv" } { "Download the cycles as CSV" } }
             @for (stage, cycles) in &o.cycles_by_stage {
                 h3 { (stage) " (" (cycles.len()) ")" }
-                ul { @for c in cycles { li { a href={ "/cycles/" (c.id) } { (c.objective) } } } }
+                ul.links { @for c in cycles { li { a href={ "/cycles/" (c.id) } { (c.objective) } } } }
             }
             h3 { "Ramps" }
             @for (i, ramp) in o.ramps.iter().enumerate() {
