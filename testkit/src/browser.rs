@@ -2,7 +2,8 @@
 //! chromedriver on 127.0.0.1. A session is a desktop window of a given size or a phone
 //! (390 px wide, touch, a mobile user agent), on a profile directory of its own that
 //! outlives the session, so a test can restart the browser and find its service
-//! workers, caches and IndexedDB again. The network can be cut and restored.
+//! workers, caches and IndexedDB again. The network can be cut and restored, and
+//! DevTools commands sent for the rest.
 
 use fantoccini::elements::Element;
 use fantoccini::wd::WebDriverCompatibleCommand;
@@ -190,6 +191,19 @@ impl Browser {
             .unwrap_or_else(|e| panic!("setting the network offline={offline}: {e}"));
     }
 
+    /// Sends a Chrome DevTools Protocol command through chromedriver, for what
+    /// WebDriver cannot do (such as `Emulation.setEmulatedMedia` to lay a page out for
+    /// printing), and returns its answer.
+    pub async fn devtools(&self, command: &str, params: serde_json::Value) -> serde_json::Value {
+        self.client
+            .issue_cmd(DevTools {
+                command: command.to_string(),
+                params,
+            })
+            .await
+            .unwrap_or_else(|e| panic!("the DevTools command {command}: {e}"))
+    }
+
     /// The page's width as laid out and the viewport's, in CSS pixels: the page
     /// scrolls sideways when the first is the larger.
     pub async fn widths(&self) -> (u64, u64) {
@@ -238,6 +252,31 @@ impl WebDriverCompatibleCommand for NetworkConditions {
                 "upload_throughput": -1,
             }
         });
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// chromedriver's `POST /session/{id}/goog/cdp/execute`.
+#[derive(Debug)]
+struct DevTools {
+    command: String,
+    params: serde_json::Value,
+}
+
+impl WebDriverCompatibleCommand for DevTools {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = serde_json::json!({ "cmd": self.command, "params": self.params });
         (http::Method::POST, Some(body.to_string()))
     }
 }

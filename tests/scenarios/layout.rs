@@ -5,7 +5,8 @@
 //! navigation and the controls of forms at least 44 px. The pages are reached as a
 //! person reaches them, by following links: the coordinator's dashboard, printable
 //! report, project, measure and cycle pages; a practitioner's project page with the
-//! monthly report form, and another team's page refused; the auditor's pages.
+//! monthly report form, and another team's page refused; the auditor's pages. The
+//! printable report, laid out for print, shows the report alone.
 
 use fantoccini::{Client, Locator};
 use praxis_server::demo::DEMO_PASSWORD;
@@ -129,6 +130,14 @@ impl Survey<'_> {
     }
 }
 
+/// How the printable report prints: without the site's header, navigation or forms,
+/// each table whole (not in a box of its own) and the page no wider than the paper.
+const PRINTED: &str = r#"
+const shown = s => [...document.querySelectorAll(s)].filter(e => getComputedStyle(e).display !== 'none').length;
+const boxes = [...document.querySelectorAll('.scroll')].filter(b => getComputedStyle(b).overflowX !== 'visible').length;
+return { header: shown('header.site'), nav: shown('nav'), forms: shown('form'), tables: shown('table'), boxes: boxes, width: document.documentElement.scrollWidth, viewport: window.innerWidth };
+"#;
+
 async fn sign_out(client: &Client) {
     press(client, "header.site form button[type=submit]").await;
     wait_for(client, Locator::Css("#username")).await;
@@ -155,6 +164,30 @@ async fn follow_to(client: &Client, link: Locator<'_>) {
         .click()
         .await
         .unwrap();
+}
+
+async fn printed_report(browser: &Browser) {
+    let media = |media: &str| serde_json::json!({ "media": media });
+    browser
+        .devtools("Emulation.setEmulatedMedia", media("print"))
+        .await;
+    let printed = browser.execute(PRINTED, vec![]).await.unwrap();
+    browser
+        .devtools("Emulation.setEmulatedMedia", media(""))
+        .await;
+    let count = |k: &str| printed[k].as_u64().unwrap();
+    assert_eq!(
+        (
+            count("header"),
+            count("nav"),
+            count("forms"),
+            count("boxes")
+        ),
+        (0, 0, 0, 0),
+        "printed, the report shows only the report: {printed}"
+    );
+    assert!(count("tables") >= 1, "{printed}");
+    assert!(count("width") <= count("viewport"), "{printed}");
 }
 
 /// From an audit page, back to the list of streams audited by the breadcrumbs.
@@ -199,6 +232,9 @@ async fn survey<'a>(
     click_link(client, "Collaborative report for printing").await;
     heading(client, "collaborative report for").await;
     survey.check("the printable report").await;
+    if screen_width.is_none() {
+        printed_report(browser).await;
+    }
     client.back().await.unwrap();
     heading(client, "Independence at home").await;
     click_link(client, "Northside adult social care team").await;
