@@ -311,18 +311,17 @@ pub async fn sign_in(client: &Client, server: &str, username: &str, password: &s
     .await;
 }
 
-/// Clicks the link whose text is `text`.
+/// Clicks the link whose text is `text`, once it is there.
 pub async fn click_link(client: &Client, text: &str) {
-    client
-        .find(Locator::LinkText(text))
+    wait_for(client, Locator::LinkText(text))
         .await
-        .unwrap_or_else(|e| panic!("no link '{text}': {e}"))
         .click()
         .await
         .unwrap_or_else(|e| panic!("clicking the link '{text}': {e}"));
 }
 
-/// Waits (fantoccini's bounded wait) for an element to appear, and returns it.
+/// Waits (fantoccini's bounded wait, 30 s) for an element to appear, and returns it.
+/// Every helper here waits so, as a page built by a script may not be whole yet.
 pub async fn wait_for(client: &Client, locator: Locator<'_>) -> Element {
     client
         .wait()
@@ -331,34 +330,28 @@ pub async fn wait_for(client: &Client, locator: Locator<'_>) -> Element {
         .unwrap_or_else(|e| panic!("waited in vain for {locator:?}: {e}"))
 }
 
-/// Types `text` into the field that `css` selects.
+/// Types `text` into the field that `css` selects, once it is there.
 pub async fn type_into(client: &Client, css: &str, text: &str) {
-    client
-        .find(Locator::Css(css))
+    wait_for(client, Locator::Css(css))
         .await
-        .unwrap_or_else(|e| panic!("no field '{css}': {e}"))
         .send_keys(text)
         .await
         .unwrap_or_else(|e| panic!("typing into '{css}': {e}"));
 }
 
-/// Clicks the button that `css` selects.
+/// Clicks the button that `css` selects, once it is there.
 pub async fn press(client: &Client, css: &str) {
-    client
-        .find(Locator::Css(css))
+    wait_for(client, Locator::Css(css))
         .await
-        .unwrap_or_else(|e| panic!("no button '{css}': {e}"))
         .click()
         .await
         .unwrap_or_else(|e| panic!("pressing '{css}': {e}"));
 }
 
-/// The text of the element that `css` selects.
+/// The text of the element that `css` selects, once it is there.
 pub async fn text_of(client: &Client, css: &str) -> String {
-    client
-        .find(Locator::Css(css))
+    wait_for(client, Locator::Css(css))
         .await
-        .unwrap_or_else(|e| panic!("no element '{css}': {e}"))
         .text()
         .await
         .unwrap_or_else(|e| panic!("the text of '{css}': {e}"))
