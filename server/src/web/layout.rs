@@ -67,6 +67,8 @@ ol.notes p { margin: .2rem 0; }
   table.stack th, table.stack td { border: 0; padding: .15rem 0; text-align: left; }
   table.stack tbody th { background: none; font-size: 1.05em; }
   table.stack td[data-label]::before { content: attr(data-label) ": "; font-weight: 600; }
+  /* A label that is a question takes no colon. */
+  table.stack.asked td[data-label]::before { content: attr(data-label) " "; }
   table.stack td:empty { display: none; }
 }
 @media print {

@@ -217,7 +217,7 @@ pub async fn project(
         (unlinked_section(&notes, &names))
         section aria-labelledby="plan-heading" {
             h2 id="plan-heading" { "Action plan" }
-            (scrolling("Action plan", html! { table.stack {
+            (scrolling("Action plan", html! { table.stack.asked {
                 thead { tr { th { "Where are we now?" } th { "What do we want to achieve?" } th { "How will we get there?" } th { "Who needs to take what action?" } th { "Timescales" } } }
                 tbody { @for (_, e) in &detail.action_plan { tr {
                     td data-label="Where are we now?" { (e.where_are_we_now) }
