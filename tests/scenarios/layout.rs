@@ -61,7 +61,7 @@ struct Survey<'a> {
     screen: &'static str,
     /// The screen's width: on a phone a page too wide can widen the viewport itself.
     screen_width: Option<u64>,
-    overflowing: Vec<String>,
+    failures: Vec<String>,
 }
 
 impl Survey<'_> {
@@ -81,7 +81,7 @@ impl Survey<'_> {
             let small = self.browser.execute(SMALL_TARGETS, vec![]).await.unwrap();
             let small = small.as_str().unwrap_or_default();
             if !small.is_empty() {
-                self.overflowing.push(format!(
+                self.failures.push(format!(
                     "{page} on the {}: touch targets under 44 px tall: {small}",
                     self.screen
                 ));
@@ -94,7 +94,7 @@ impl Survey<'_> {
                 .execute(WIDEST, vec![limit.into()])
                 .await
                 .unwrap();
-            self.overflowing.push(format!(
+            self.failures.push(format!(
                 "{} on the {}: {width} px wide in a {viewport} px window ({url}); sticking out: {}",
                 page,
                 self.screen,
@@ -102,9 +102,7 @@ impl Survey<'_> {
             ));
         }
     }
-}
 
-impl Survey<'_> {
     /// On a desktop the teams side by side fit whole, with no column scrolled out of
     /// sight in the table's own box.
     async fn check_teams_whole(&mut self) {
@@ -122,7 +120,7 @@ impl Survey<'_> {
             self.screen
         );
         if table > shown {
-            self.overflowing.push(format!(
+            self.failures.push(format!(
                 "the teams side by side on the {}: {table} px wide in a {shown} px box",
                 self.screen
             ));
@@ -131,7 +129,7 @@ impl Survey<'_> {
 }
 
 /// How the printable report prints: without the site's header, navigation or forms,
-/// each table whole (not in a box of its own) and the page no wider than the paper.
+/// each table whole (not in a box of its own) and the page no wider than the window.
 const PRINTED: &str = r#"
 const shown = s => [...document.querySelectorAll(s)].filter(e => getComputedStyle(e).display !== 'none').length;
 const boxes = [...document.querySelectorAll('.scroll')].filter(b => getComputedStyle(b).overflowX !== 'visible').length;
@@ -211,7 +209,7 @@ async fn survey<'a>(
         browser,
         screen,
         screen_width,
-        overflowing: Vec::new(),
+        failures: Vec::new(),
     };
     let client: &Client = browser;
 
@@ -347,11 +345,11 @@ async fn every_page_fits_a_phone_and_a_desktop_without_sideways_scrolling() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start_with(&dir.path().join("data"), &["--demo"]);
     let driver = Driver::start().await;
-    let mut overflowing = Vec::new();
+    let mut failures = Vec::new();
 
     let phone = driver.phone(&dir.path().join("phone-profile")).await;
     let seen = survey(&phone, &server.url, "phone", Some(390)).await;
-    overflowing.extend(seen.overflowing);
+    failures.extend(seen.failures);
 
     // The charts are legible on the phone: a measure's, and the project's small ones.
     sign_in(&phone, &server.url, "sam.okafor", DEMO_PASSWORD).await;
@@ -369,12 +367,12 @@ async fn every_page_fits_a_phone_and_a_desktop_without_sideways_scrolling() {
         .desktop(&dir.path().join("desktop-profile"), 1366, 900)
         .await;
     let seen = survey(&desktop, &server.url, "desktop", None).await;
-    overflowing.extend(seen.overflowing);
+    failures.extend(seen.failures);
     desktop.close().await;
 
     assert!(
-        overflowing.is_empty(),
+        failures.is_empty(),
         "pages that do not fit their screen:\n{}",
-        overflowing.join("\n")
+        failures.join("\n")
     );
 }
