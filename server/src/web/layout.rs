@@ -98,6 +98,10 @@ pub fn page(title: &str, who: Option<&WebSession>, content: Markup) -> Markup {
                 header.site {
                     nav aria-label="Site" {
                         a href="/" { strong { "Praxis" } }
+                        @if who.is_some() {
+                            " "
+                            a href="/field/" { "Field app" }
+                        }
                     }
                     @if let Some(who) = who {
                         div.who {
