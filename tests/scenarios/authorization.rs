@@ -103,6 +103,15 @@ const AUDIT_ROUTES: [&str; 7] = [
 const LIST_ROUTE: &str = "/api/v1/streams";
 const SYNC_ROUTE: &str = "/api/v1/streams/{stream_id}/sync";
 const ENROL_ROUTE: &str = "/api/v1/devices";
+/// The field app's routes, in the order of `Row::field`: its snapshot, its records
+/// (an observation for N, sent with the caller's phone token), and its sign-out (which
+/// `POST`s last, in `FIELD_LAST`). A phone keeps a replica, so it may read a snapshot
+/// but not send field records.
+const FIELD_ROUTES: [&str; 3] = [
+    "/api/v1/field/snapshot",
+    "/api/v1/field/records",
+    "/api/v1/field/sign-out",
+];
 /// Routes that answer anyone.
 const PUBLIC_ROUTES: [&str; 2] = ["/healthz", "/api/openapi.json"];
 
@@ -149,25 +158,27 @@ struct Row {
     enrol: Out,
     /// Every one of AUDIT_ROUTES × [C, N, S].
     audit: [Out; 3],
+    /// FIELD_ROUTES, in order: snapshot, records, sign-out.
+    field: [Out; 3],
 }
 
 #[rustfmt::skip]
 const MATRIX: &[Row] = &[
     //                                                            view          events        receipts      feed          history       cycle         measure       chart         dashboard     detail                    C pkg N obs N cycle N obs+score N decision S obs
-    Row { who: P("practitioner-north"),   listed: "C:read N:write",          reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB], [NF,OK,FB], [OK,NF,FB], [NF,OK,FB]], syncs: [REF, ACC, ACC, REF, REF, FB], enrol: NEW, audit: [FB,FB,FB] },
-    Row { who: P("advisor-north"),        listed: "C:read N:write",          reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB], [NF,OK,FB], [OK,NF,FB], [NF,OK,FB]], syncs: [REF, ACC, ACC, REF, REF, FB], enrol: NEW, audit: [FB,FB,FB] },
-    Row { who: P("coordinator-north"),    listed: "C:read N:write",          reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB], [NF,OK,FB], [OK,NF,FB], [NF,OK,FB]], syncs: [REF, ACC, ACC, ACC, REF, FB], enrol: NEW, audit: [FB,FB,FB] },
-    Row { who: P("senior-manager-north"), listed: "C:read N:write",          reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB], [NF,OK,FB], [OK,NF,FB], [NF,OK,FB]], syncs: [REF, ACC, REF, REF, ACC, FB], enrol: NEW, audit: [FB,FB,FB] },
-    Row { who: P("auditor-north"),        listed: "C:read N:read",           reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB], [NF,OK,FB], [OK,NF,FB], [NF,OK,FB]], syncs: [REF, REF, REF, REF, REF, FB], enrol: NEW, audit: [OK,OK,FB] },
-    Row { who: P("administrator-north"),  listed: "",                        reads: [[FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [FB,FB,FB] },
-    Row { who: P("coordinator"),          listed: "C:write N:write S:write", reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK], [NF,OK,OK], [OK,NF,NF], [NF,OK,OK]], syncs: [ACC, ACC, ACC, ACC, REF, ACC], enrol: NEW, audit: [FB,FB,FB] },
-    Row { who: P("manager"),              listed: "C:write N:write S:write", reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK], [NF,OK,OK], [OK,NF,NF], [NF,OK,OK]], syncs: [REF, ACC, REF, REF, ACC, ACC], enrol: NEW, audit: [FB,FB,FB] },
-    Row { who: P("auditor"),              listed: "C:read N:read S:read",    reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK], [NF,OK,OK], [OK,NF,NF], [NF,OK,OK]], syncs: [REF, REF, REF, REF, REF, REF], enrol: NEW, audit: [OK,OK,OK] },
-    Row { who: P("administrator"),        listed: "",                        reads: [[FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [FB,FB,FB] },
-    Row { who: P("outsider"),             listed: "",                        reads: [[FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [FB,FB,FB] },
-    Row { who: NoToken,                   listed: "401 sign_in_required",    reads: [[SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI]], syncs: [SI,  SI,  SI,  SI,  SI,  SI], enrol: BAD, audit: [SI,SI,SI] },
-    Row { who: UnknownToken,              listed: "401 sign_in_required",    reads: [[SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI]], syncs: [SI,  SI,  SI,  SI,  SI,  SI], enrol: BAD, audit: [SI,SI,SI] },
-    Row { who: Revoked,                   listed: "401 device_revoked",      reads: [[RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV]], syncs: [RV,  RV,  RV,  RV,  RV,  RV], enrol: NEW, audit: [RV,RV,RV] },
+    Row { who: P("practitioner-north"),   listed: "C:read N:write",          reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB], [NF,OK,FB], [OK,NF,FB], [NF,OK,FB]], syncs: [REF, ACC, ACC, REF, REF, FB], enrol: NEW, audit: [FB,FB,FB], field: [OK,FB,FB] },
+    Row { who: P("advisor-north"),        listed: "C:read N:write",          reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB], [NF,OK,FB], [OK,NF,FB], [NF,OK,FB]], syncs: [REF, ACC, ACC, REF, REF, FB], enrol: NEW, audit: [FB,FB,FB], field: [OK,FB,FB] },
+    Row { who: P("coordinator-north"),    listed: "C:read N:write",          reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB], [NF,OK,FB], [OK,NF,FB], [NF,OK,FB]], syncs: [REF, ACC, ACC, ACC, REF, FB], enrol: NEW, audit: [FB,FB,FB], field: [OK,FB,FB] },
+    Row { who: P("senior-manager-north"), listed: "C:read N:write",          reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB], [NF,OK,FB], [OK,NF,FB], [NF,OK,FB]], syncs: [REF, ACC, REF, REF, ACC, FB], enrol: NEW, audit: [FB,FB,FB], field: [OK,FB,FB] },
+    Row { who: P("auditor-north"),        listed: "C:read N:read",           reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB], [NF,OK,FB], [OK,NF,FB], [NF,OK,FB]], syncs: [REF, REF, REF, REF, REF, FB], enrol: NEW, audit: [OK,OK,FB], field: [OK,FB,FB] },
+    Row { who: P("administrator-north"),  listed: "",                        reads: [[FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [FB,FB,FB], field: [OK,FB,FB] },
+    Row { who: P("coordinator"),          listed: "C:write N:write S:write", reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK], [NF,OK,OK], [OK,NF,NF], [NF,OK,OK]], syncs: [ACC, ACC, ACC, ACC, REF, ACC], enrol: NEW, audit: [FB,FB,FB], field: [OK,FB,FB] },
+    Row { who: P("manager"),              listed: "C:write N:write S:write", reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK], [NF,OK,OK], [OK,NF,NF], [NF,OK,OK]], syncs: [REF, ACC, REF, REF, ACC, ACC], enrol: NEW, audit: [FB,FB,FB], field: [OK,FB,FB] },
+    Row { who: P("auditor"),              listed: "C:read N:read S:read",    reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK], [NF,OK,OK], [OK,NF,NF], [NF,OK,OK]], syncs: [REF, REF, REF, REF, REF, REF], enrol: NEW, audit: [OK,OK,OK], field: [OK,FB,FB] },
+    Row { who: P("administrator"),        listed: "",                        reads: [[FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [FB,FB,FB], field: [OK,FB,FB] },
+    Row { who: P("outsider"),             listed: "",                        reads: [[FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [FB,FB,FB], field: [OK,FB,FB] },
+    Row { who: NoToken,                   listed: "401 sign_in_required",    reads: [[SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI]], syncs: [SI,  SI,  SI,  SI,  SI,  SI], enrol: BAD, audit: [SI,SI,SI], field: [SI,SI,SI] },
+    Row { who: UnknownToken,              listed: "401 sign_in_required",    reads: [[SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI]], syncs: [SI,  SI,  SI,  SI,  SI,  SI], enrol: BAD, audit: [SI,SI,SI], field: [SI,SI,SI] },
+    Row { who: Revoked,                   listed: "401 device_revoked",      reads: [[RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV]], syncs: [RV,  RV,  RV,  RV,  RV,  RV], enrol: NEW, audit: [RV,RV,RV], field: [RV,RV,RV] },
 ];
 
 /// The records the matrix reads and refers to.
@@ -544,6 +555,34 @@ fn shown(got: Result<Out, String>) -> String {
     }
 }
 
+/// What a field app cell gave, with the caller's phone token: a snapshot of the
+/// person's projects, or the refusal of a phone's records and sign-out on the field
+/// app's routes (a phone keeps a replica and syncs).
+fn field_out(http: &Http, world: &World, route: &str, token: Option<&str>) -> Result<Out, String> {
+    let url = format!("{}{route}", http.base);
+    let answer = match route {
+        "/api/v1/field/snapshot" => http.send(http.client.get(url), token),
+        "/api/v1/field/records" => {
+            let record = serde_json::json!({"records": [{
+                "id": EventId::new(),
+                "stream": world.n,
+                "recorded_at": {"millis": 1_796_000_000_000u64, "counter": 0},
+                "event": serde_json::to_value(praxis_testkit::records::observation("Field visit")).expect("JSON"),
+            }]});
+            http.send(http.client.post(url).json(&record), token)
+        }
+        _ => http.send(http.client.post(url), token),
+    };
+    if answer.status != 200 {
+        return error_out(&answer);
+    }
+    if answer.json["projects"].is_array() {
+        Ok(OK)
+    } else {
+        Err(format!("200 {}", answer.json))
+    }
+}
+
 /// What an enrolment cell gave.
 fn enrol_out(http: &Http, who: Who) -> Result<Out, String> {
     let answer = match who {
@@ -581,6 +620,7 @@ fn every_route_answers_every_role_as_the_matrix_says() {
         .iter()
         .chain(AUDIT_ROUTES.iter())
         .chain([LIST_ROUTE, SYNC_ROUTE, ENROL_ROUTE].iter())
+        .chain(FIELD_ROUTES.iter())
         .chain(PUBLIC_ROUTES.iter())
         .map(|r| r.to_string())
         .collect();
@@ -740,6 +780,15 @@ fn every_route_answers_every_role_as_the_matrix_says() {
             );
         }
 
+        for (route, expected) in FIELD_ROUTES.iter().zip(row.field) {
+            let got = field_out(&http, &world, route, token);
+            check(
+                format!("{route} with a phone's token"),
+                format!("{expected:?}"),
+                shown(got),
+            );
+        }
+
         let got = enrol_out(&http, row.who);
         check(
             format!("POST {ENROL_ROUTE}"),
@@ -757,7 +806,13 @@ fn every_route_answers_every_role_as_the_matrix_says() {
     }
     assert_eq!(
         cells,
-        MATRIX.len() * (1 + READ_ROUTES.len() * 3 + AUDIT_ROUTES.len() * 3 + SENDS.len() + 1) + 2
+        MATRIX.len()
+            * (1 + READ_ROUTES.len() * 3
+                + AUDIT_ROUTES.len() * 3
+                + SENDS.len()
+                + FIELD_ROUTES.len()
+                + 1)
+            + 2
     );
     assert!(
         wrong.is_empty(),

@@ -52,6 +52,11 @@ pub async fn sync_stream(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ServerError> {
+    if device.field_app {
+        return Err(ServerError::Forbidden(
+            "This device is the field app, which keeps no replica: it sends its records to /api/v1/field/records, never sync messages.".into(),
+        ));
+    }
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -57,6 +57,11 @@ pub async fn take_records(
     AuthDevice(device): AuthDevice,
     body: Bytes,
 ) -> Result<Json<FieldResults>, ServerError> {
+    if !device.field_app {
+        return Err(ServerError::Forbidden(
+            "This device keeps a replica of its streams: send its records by sync (POST /api/v1/streams/{stream_id}/sync), not as field records.".into(),
+        ));
+    }
     let sent: FieldRecords = serde_json::from_slice(&body).map_err(|e| {
         ServerError::BadRequest(format!(
             "Send JSON {{\"records\": [...]}}, each record with its id, stream, recorded_at and event ({e})."
@@ -148,6 +153,11 @@ pub async fn sign_out(
     State(state): State<AppState>,
     AuthDevice(device): AuthDevice,
 ) -> Result<StatusCode, ServerError> {
+    if !device.field_app {
+        return Err(ServerError::Forbidden(
+            "This device is not the field app: an administrator revokes a phone (praxis-server admin revoke-device).".into(),
+        ));
+    }
     state
         .with(move |s| Ok(s.end_device_token(device.id)?))
         .await?;

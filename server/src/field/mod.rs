@@ -161,7 +161,7 @@ async fn device(
             {
                 return Ok(device);
             }
-            Ok(s.enrol_device(person, DEVICE_NAME, &hash, hours)?)
+            Ok(s.enrol_field_device(person, DEVICE_NAME, &hash, hours)?)
         })
         .await?;
     let expires_at = praxis_core::dates::timestamp(

@@ -76,6 +76,8 @@ pub struct Device {
     pub name: String,
     pub enrolled_at: String,
     pub last_sync_at: Option<String>,
+    /// The field app in a browser: it keeps no replica, sends records and never syncs.
+    pub field_app: bool,
     pub status: DeviceStatus,
 }
 
@@ -196,8 +198,17 @@ pub trait Storage: Send + Sync {
         token_hash: &str,
         valid_hours: i64,
     ) -> Result<DeviceId>;
-    /// Gives `person`'s device a new token valid for `valid_hours`; false when the
-    /// device is not theirs or was revoked.
+    /// Enrols the field app in a browser as a device of `person`: one that keeps no
+    /// replica, so it sends records and may never sync.
+    fn enrol_field_device(
+        &self,
+        person: PersonId,
+        name: &str,
+        token_hash: &str,
+        valid_hours: i64,
+    ) -> Result<DeviceId>;
+    /// Gives `person`'s field app device a new token valid for `valid_hours`; false
+    /// when the device is not theirs, not a field app's, or was revoked.
     fn renew_device_token(
         &self,
         device: DeviceId,

@@ -122,6 +122,19 @@ fn a_browser_enrols_sends_its_records_once_and_reads_its_snapshot() {
     assert_eq!(old.status(), 401);
     let token = again.token;
 
+    // A phone keeps a replica and sends its records by sync; the field app keeps none
+    // and never syncs. Each is refused the other's route.
+    let phone_as_field = send(&setup, &phone.token, json!({"records": []}).to_string());
+    assert_eq!(phone_as_field.status(), 403);
+    let field_as_phone = Client::new()
+        .post(format!("{}/api/v1/streams/{north}/sync", setup.server.url))
+        .header(AUTHORIZATION, format!("Bearer {token}"))
+        .header("content-type", "application/octet-stream")
+        .body(vec![0x42, 0x01])
+        .send()
+        .unwrap();
+    assert_eq!(field_as_phone.status(), 403);
+
     // Malformed and oversized requests: a clear error, nothing recorded.
     let before = storage.events(north).unwrap().len();
     let malformed = send(&setup, &token, "{\"records\": [{\"id\": 3}]}".into());

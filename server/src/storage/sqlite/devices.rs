@@ -11,7 +11,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 const HOUR_MILLIS: i64 = 3_600_000;
 
-const DEVICE_COLUMNS: &str = "d.id, d.person, p.name, d.name, d.enrolled_at, d.token_expires_at, d.revoked_at, d.revoked_reason, d.last_sync_at FROM devices d JOIN people p ON p.id = d.person";
+const DEVICE_COLUMNS: &str = "d.id, d.person, p.name, d.name, d.enrolled_at, d.token_expires_at, d.revoked_at, d.revoked_reason, d.last_sync_at, d.field_app FROM devices d JOIN people p ON p.id = d.person";
 
 struct DeviceRow {
     id: Vec<u8>,
@@ -23,6 +23,7 @@ struct DeviceRow {
     revoked_at: Option<i64>,
     revoked_reason: Option<String>,
     last_sync_at: Option<i64>,
+    field_app: bool,
 }
 
 impl DeviceRow {
@@ -37,6 +38,7 @@ impl DeviceRow {
             revoked_at: r.get(6)?,
             revoked_reason: r.get(7)?,
             last_sync_at: r.get(8)?,
+            field_app: r.get(9)?,
         })
     }
 
@@ -58,6 +60,7 @@ impl DeviceRow {
             name: self.name,
             enrolled_at: timestamp(self.enrolled_at),
             last_sync_at: self.last_sync_at.map(timestamp),
+            field_app: self.field_app,
             status,
         })
     }
@@ -188,7 +191,14 @@ pub fn browser_device(
     Ok(device)
 }
 
-/// Gives `device`, one of `person`'s that was not revoked, a new token valid for
+/// Marks a device as the field app's (see `004_field_devices.sql`).
+pub fn mark_field_app(conn: &Connection, device: DeviceId) -> Result<()> {
+    conn.prepare_cached("UPDATE devices SET field_app = 1 WHERE id = ?1")?
+        .execute([blob(&device.0)])?;
+    Ok(())
+}
+
+/// Gives `device`, one of `person`'s field app devices that was not revoked, a new token valid for
 /// `valid_hours` (the old one stops working). False when there is no such device.
 pub fn renew_token(
     conn: &Connection,
@@ -199,7 +209,7 @@ pub fn renew_token(
 ) -> Result<bool> {
     let changed = conn
         .prepare_cached(
-            "UPDATE devices SET token_hash = ?1, token_expires_at = ?2 WHERE id = ?3 AND person = ?4 AND revoked_at IS NULL",
+            "UPDATE devices SET token_hash = ?1, token_expires_at = ?2 WHERE id = ?3 AND person = ?4 AND revoked_at IS NULL AND field_app = 1",
         )?
         .execute(params![
             token_hash,

@@ -33,6 +33,7 @@ const SERVER_MIGRATIONS: &[&str] = &[
     include_str!("../001_server.sql"),
     include_str!("../002_access_log.sql"),
     include_str!("../003_web.sql"),
+    include_str!("../004_field_devices.sql"),
 ];
 
 /// Stream documents kept in memory at once, over all the stores (least recently used
@@ -167,6 +168,20 @@ impl Storage for SqliteStorage {
         valid_hours: i64,
     ) -> Result<DeviceId> {
         self.administer(|s, o| devices::enrol_device(s, o, person, name, token_hash, valid_hours))
+    }
+
+    fn enrol_field_device(
+        &self,
+        person: PersonId,
+        name: &str,
+        token_hash: &str,
+        valid_hours: i64,
+    ) -> Result<DeviceId> {
+        self.administer(|s, o| {
+            let device = devices::enrol_device(s, o, person, name, token_hash, valid_hours)?;
+            devices::mark_field_app(s.connection(), device)?;
+            Ok(device)
+        })
     }
 
     fn renew_device_token(
