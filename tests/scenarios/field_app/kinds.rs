@@ -121,8 +121,8 @@ async fn every_kind_of_field_record_reaches_the_office() {
         );
     }
 
+    // The signal returns: the app sends what waits by itself, without a tap.
     proxy.set(Mode::Online);
-    press(&phone, "#sync").await;
     until_waiting(&phone, 0).await;
     assert!(
         phone.find(Locator::Css("li.refused")).await.is_err()

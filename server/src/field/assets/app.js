@@ -16,6 +16,8 @@ let notice = "";
 let justSaved = "";
 let connection = "";
 let syncing = null;
+/// How often the app tries again while records wait.
+const RETRY_MS = 15000;
 
 function uuid7() {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
@@ -161,6 +163,13 @@ async function start() {
     if (notice) performance.mark("praxis-saved");
   });
   window.addEventListener("online", () => trySync());
+  // A phone does not always say when the signal comes back: while records wait, try
+  // again every little while the app is on screen.
+  setInterval(async () => {
+    if (!who || document.visibilityState !== "visible") return;
+    const waiting = (await store.waiting(who.person_id)).filter((r) => !r.refused);
+    if (waiting.length > 0) trySync();
+  }, RETRY_MS);
   trySync();
   document.body.dataset.ready = "true";
 }
