@@ -14,7 +14,9 @@ pub async fn verify_credentials(
     username: &str,
     password: &str,
 ) -> Result<(PersonId, String), ServerError> {
-    state.limiter().check(username)?;
+    // The attempt is counted before the hash, and the hash waits for a turn.
+    let attempt = state.limiter().begin(username)?;
+    let turn = state.limiter().hashing()?;
     let lookup = username.to_string();
     let credentials = state.with(move |s| Ok(s.credentials(&lookup)?)).await?;
     let password = password.to_string();
@@ -26,18 +28,18 @@ pub async fn verify_credentials(
             ok.then_some((person, name))
         }
         None => {
+            // As long as a real check, so a wrong username cannot be told apart.
             let _ = tokio::task::spawn_blocking(move || hash_password(&password)).await;
             None
         }
     };
+    drop(turn);
     match verified {
         Some(found) => {
-            state.limiter().succeeded(username);
+            attempt.succeeded();
             Ok(found)
         }
-        None => {
-            state.limiter().failed(username);
-            Err(ServerError::WrongCredentials)
-        }
+        // Dropping the attempt counts the failure.
+        None => Err(ServerError::WrongCredentials),
     }
 }

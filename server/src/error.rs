@@ -34,6 +34,9 @@ pub enum ServerError {
     Conflict(String),
     #[error("{} of the changes were refused, so nothing of this sync was applied. Correct or withdraw those records on the device, then sync again.", .0.len())]
     ChangesRefused(Vec<RefusedChange>),
+    /// Too much work of one kind at once (password hashes): try again shortly.
+    #[error("{0}")]
+    Busy(String),
     #[error("The server failed: {0}. Your records are safe on your device; try again later.")]
     Internal(String),
 }
@@ -51,6 +54,7 @@ impl ServerError {
             ServerError::BadRequest(_) => "bad_request",
             ServerError::Conflict(_) => "conflict",
             ServerError::ChangesRefused(_) => "changes_refused",
+            ServerError::Busy(_) => "busy",
             ServerError::Internal(_) => "internal",
         }
     }
@@ -67,6 +71,7 @@ impl ServerError {
             ServerError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ServerError::Conflict(_) => StatusCode::CONFLICT,
             ServerError::ChangesRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ServerError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             ServerError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -134,13 +139,21 @@ impl From<crate::credentials::CredentialError> for ServerError {
     }
 }
 
+/// When to try again after a "busy" answer.
+const BUSY_RETRY_SECONDS: u64 = 2;
+
 impl IntoResponse for ServerError {
     fn into_response(self) -> Response {
         if matches!(self, ServerError::Internal(_)) {
             tracing::error!(error = %self, "request failed");
         }
         let mut response = (self.status(), axum::Json(self.body())).into_response();
-        if let ServerError::RateLimited(seconds) = self
+        let retry = match &self {
+            ServerError::RateLimited(seconds) => Some(*seconds),
+            ServerError::Busy(_) => Some(BUSY_RETRY_SECONDS),
+            _ => None,
+        };
+        if let Some(seconds) = retry
             && let Ok(value) = seconds.to_string().parse()
         {
             response

@@ -20,10 +20,21 @@ pub struct Next {
     next: Option<String>,
 }
 
-/// Only a path on this site, so a link cannot send someone elsewhere after sign-in.
+/// Only a path on this site, so a link cannot send someone elsewhere after sign-in:
+/// it starts with one `/`, and holds no backslash, no whitespace and no control
+/// character (a browser drops a tab or newline, and `/<TAB>/evil.example` becomes
+/// `//evil.example`, another site).
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n
+                    .chars()
+                    .any(|c| c == '\\' || c.is_whitespace() || c.is_control()) =>
+        {
+            n.to_string()
+        }
         _ => "/".to_string(),
     }
 }

@@ -8,4 +8,5 @@ mod concurrency;
 mod credentials;
 mod demo;
 mod field;
+mod floods;
 mod web;
