@@ -1,6 +1,7 @@
 //! The whole HTTP surface put together: the JSON API under `/api/v1` (`api`), the
 //! browser pages (`web`), the field app's shell (`field`), the OpenAPI document, the health check, and the layers every
-//! request passes (compression, timeout, tracing). The only module that knows both.
+//! request passes (security headers and one error shape, compression, timeout,
+//! tracing). The only module that knows both.
 
 use crate::error::ServerError;
 use crate::state::AppState;
@@ -27,6 +28,10 @@ pub fn router(state: AppState) -> Router {
                     .into(),
             )
         })
+        .layer(axum::middleware::from_fn_with_state(
+            crate::edges::BehindTls(state.behind_tls()),
+            crate::edges::headers,
+        ))
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

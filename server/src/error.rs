@@ -31,6 +31,10 @@ pub enum ServerError {
     #[error("{0}")]
     BadRequest(String),
     #[error("{0}")]
+    MethodNotAllowed(String),
+    #[error("{0}")]
+    TooLarge(String),
+    #[error("{0}")]
     Conflict(String),
     #[error("{} of the changes were refused, so nothing of this sync was applied. Correct or withdraw those records on the device, then sync again.", .0.len())]
     ChangesRefused(Vec<RefusedChange>),
@@ -52,6 +56,8 @@ impl ServerError {
             ServerError::Forbidden(_) => "forbidden",
             ServerError::NotFound(_) => "not_found",
             ServerError::BadRequest(_) => "bad_request",
+            ServerError::MethodNotAllowed(_) => "method_not_allowed",
+            ServerError::TooLarge(_) => "too_large",
             ServerError::Conflict(_) => "conflict",
             ServerError::ChangesRefused(_) => "changes_refused",
             ServerError::Busy(_) => "busy",
@@ -69,6 +75,8 @@ impl ServerError {
             ServerError::Forbidden(_) => StatusCode::FORBIDDEN,
             ServerError::NotFound(_) => StatusCode::NOT_FOUND,
             ServerError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ServerError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ServerError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ServerError::Conflict(_) => StatusCode::CONFLICT,
             ServerError::ChangesRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ServerError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod credentials;
 pub mod demo;
+pub mod edges;
 pub mod error;
 pub mod field;
 pub mod sign_in_limit;
@@ -24,6 +25,7 @@ pub async fn serve(
     addr: SocketAddr,
     token_days: i64,
     session_hours: i64,
+    behind_tls: bool,
 ) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     // Printed (not only logged) so scripts and tests learn the port of `--addr 127.0.0.1:0`.
@@ -31,8 +33,11 @@ pub async fn serve(
         "praxis-server listening on http://{}",
         listener.local_addr()?
     );
-    let app =
-        app::router(state::AppState::new(storage, token_days).with_session_hours(session_hours));
+    let app = app::router(
+        state::AppState::new(storage, token_days)
+            .with_session_hours(session_hours)
+            .with_behind_tls(behind_tls),
+    );
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
         .await?;

@@ -49,6 +49,10 @@ enum Command {
         /// How many hours a browser session lasts (the field app's, too): a working day.
         #[arg(long, env = "PRAXIS_SESSION_HOURS", default_value_t = praxis_server::state::SESSION_HOURS, value_parser = clap::value_parser!(i64).range(1..=24 * 7))]
         session_hours: i64,
+        /// The server is reached over TLS, through a proxy that ends it: answers carry
+        /// Strict-Transport-Security.
+        #[arg(long, env = "PRAXIS_BEHIND_TLS")]
+        behind_tls: bool,
     },
     /// People, teams, memberships and devices.
     #[command(subcommand)]
@@ -131,6 +135,7 @@ fn main() -> Result<()> {
             demo,
             token_days,
             session_hours,
+            behind_tls,
         } => {
             tracing_subscriber::fmt()
                 .with_env_filter(
@@ -149,6 +154,7 @@ fn main() -> Result<()> {
                 addr,
                 token_days,
                 session_hours,
+                behind_tls,
             ))
         }
         Command::Admin(admin) => {

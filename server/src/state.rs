@@ -12,6 +12,7 @@ pub struct AppState {
     limiter: Arc<SignInLimiter>,
     token_days: i64,
     session_hours: i64,
+    behind_tls: bool,
 }
 
 /// How long a browser session (and the field app's device token) lasts unless
@@ -25,7 +26,19 @@ impl AppState {
             limiter: Arc::new(SignInLimiter::default()),
             token_days,
             session_hours: SESSION_HOURS,
+            behind_tls: false,
         }
+    }
+
+    /// The same state for a server reached over TLS (through a proxy that ends it):
+    /// answers then carry HSTS.
+    pub fn with_behind_tls(mut self, behind_tls: bool) -> Self {
+        self.behind_tls = behind_tls;
+        self
+    }
+
+    pub fn behind_tls(&self) -> bool {
+        self.behind_tls
     }
 
     /// The same state with browser sessions lasting `hours`.

@@ -35,7 +35,7 @@ const LAYERS: &[(&str, &[&[&str]])] = &[
             &["sign_in_limit", "state"],
             &["auth", "access"],
             &["audit", "transport"],
-            &["api", "web", "demo"],
+            &["api", "web", "demo", "edges"],
             &["field"],
             &["app"],
         ],

@@ -7,6 +7,7 @@ mod audit_web;
 mod concurrency;
 mod credentials;
 mod demo;
+mod edges;
 mod field;
 mod floods;
 mod web;
