@@ -17,9 +17,22 @@ use praxis_core::domain::measure_chart::MeasureChart;
 use praxis_core::domain::views::ProjectDetail;
 use praxis_core::protocol::ChartQuery;
 
+/// A cell a spreadsheet would take for a formula (one that begins with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return, as OWASP lists them) gets a leading `'`, so it is
+/// shown as text; a number stays a number.
+fn neutralised(cell: String) -> String {
+    let formula = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if formula && cell.parse::<f64>().map_or(true, |n| !n.is_finite()) {
+        format!("'{cell}")
+    } else {
+        cell
+    }
+}
+
 fn csv_response(name: &str, rows: Vec<Vec<String>>) -> Result<Response, WebError> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     for row in rows {
+        let row: Vec<String> = row.into_iter().map(neutralised).collect();
         writer
             .write_record(&row)
             .map_err(|e| ServerError::Internal(format!("writing CSV: {e}")))?;

@@ -147,3 +147,25 @@ fn the_collaborative_report_prints_every_team_for_a_month() {
         "the demo is seeded in Action Period 2"
     );
 }
+
+/// A cell that a spreadsheet would run as a formula is exported as text; numbers,
+/// negative ones included, stay numbers.
+#[test]
+fn csv_cells_that_look_like_formulas_are_exported_as_text() {
+    let demo = demo();
+    let s = storage(&demo.data);
+    let (_, north, _) = streams(&s);
+    let sam = person(&s, "sam.okafor");
+    let plan = praxis_testkit::records::plan("=HYPERLINK(\"http://evil.example\",\"Open\")");
+    s.record_for(sam, north, vec![plan]).unwrap();
+    drop(s);
+    let mut web = Web::sign_in(&demo.server.url, "sam.okafor");
+    let page = web.get(&format!("/projects/{north}/cycles.csv"));
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("'=HYPERLINK("),
+        "the formula is neutralised: {}",
+        page.body
+    );
+    assert!(!page.body.contains(",=HYPERLINK("), "{}", page.body);
+}
