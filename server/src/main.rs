@@ -144,6 +144,7 @@ fn main() -> Result<()> {
                 )
                 .init();
             let mut storage = SqliteStorage::open(&cli.data_dir).map_err(said)?;
+            warn_about_permissions(&cli.data_dir);
             if demo {
                 praxis_server::demo::seed(&mut storage)
                     .map_err(|e| anyhow!("seeding the demo: {e}"))?;
@@ -159,8 +160,16 @@ fn main() -> Result<()> {
         }
         Command::Admin(admin) => {
             let storage = SqliteStorage::open(&cli.data_dir).map_err(said)?;
+            warn_about_permissions(&cli.data_dir);
             administer(&storage, admin)
         }
+    }
+}
+
+/// Says, on standard error, what in the data directory others may read, and the fix.
+fn warn_about_permissions(data_dir: &std::path::Path) {
+    for warning in praxis_server::storage::permission_warnings(data_dir) {
+        eprintln!("warning: {warning}");
     }
 }
 

@@ -8,7 +8,9 @@ mod receipts;
 mod sqlite;
 
 pub use error::{Result, StorageError};
-pub use sqlite::{DOCUMENTS_IN_MEMORY, READERS, STREAM_LOCKS, SqliteStorage, timestamp};
+pub use sqlite::{
+    DOCUMENTS_IN_MEMORY, READERS, STREAM_LOCKS, SqliteStorage, permission_warnings, timestamp,
+};
 
 use praxis_core::domain::dashboard::Dashboard;
 use praxis_core::domain::event::{CollaborativeFounded, Scope};

@@ -6,6 +6,7 @@ mod audit;
 mod audit_web;
 mod concurrency;
 mod credentials;
+mod data_dir;
 mod demo;
 mod edges;
 mod field;

@@ -8,6 +8,7 @@ mod audit_reads;
 mod columns;
 mod devices;
 mod field;
+mod files;
 mod people;
 mod readers;
 mod reads;
@@ -16,6 +17,7 @@ mod streams;
 mod writers;
 
 pub use columns::timestamp;
+pub use files::permission_warnings;
 pub use readers::READERS;
 pub use writers::STREAM_LOCKS;
 
@@ -71,14 +73,20 @@ fn migrate(conn: &Connection) -> Result<()> {
 impl SqliteStorage {
     /// Opens the data directory, creating it (and the organisation stream) on first start.
     pub fn open(data_dir: &Path) -> Result<SqliteStorage> {
-        std::fs::create_dir_all(data_dir).map_err(|e| {
-            StorageError::Unusable(format!("cannot create {}: {e}", data_dir.display()))
-        })?;
+        let unusable = |what: &Path, e: std::io::Error| {
+            StorageError::Unusable(format!("cannot set up {}: {e}", what.display()))
+        };
+        if !data_dir.exists() {
+            std::fs::create_dir_all(data_dir).map_err(|e| unusable(data_dir, e))?;
+            files::restrict_dir(data_dir).map_err(|e| unusable(data_dir, e))?;
+        }
         let path = data_dir.join("praxis.sqlite3");
         let mut store = if path.exists() {
             Store::open(&path)?
         } else {
-            Store::create(&path, "Praxis server")?
+            let store = Store::create(&path, "Praxis server")?;
+            files::restrict_file(&path).map_err(|e| unusable(&path, e))?;
+            store
         };
         migrate(store.connection())?;
         let organisation = match store.setting("organisation_stream")? {
