@@ -10,6 +10,7 @@ mod render;
 
 use clap::Parser;
 use exit::Exit;
+use praxis_core::domain::printable::printable;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -18,10 +19,12 @@ fn main() -> ExitCode {
     let json = args.json;
     match commands::run(args) {
         Ok(output) => {
+            // JSON escapes control characters itself; text has them escaped here, so
+            // nothing a record holds can drive the terminal.
             let shown = if json {
                 serde_json::to_string_pretty(&output.json).unwrap_or_default()
             } else {
-                output.text
+                printable(&output.text).into_owned()
             };
             // A closed pipe (`praxis overview | head`) is not an error worth a panic.
             let _ = writeln!(std::io::stdout(), "{shown}");
@@ -29,7 +32,7 @@ fn main() -> ExitCode {
         }
         Err(error) => {
             let exit = Exit::of(&error);
-            let message = format!("{error:#}");
+            let message = printable(&format!("{error:#}")).into_owned();
             if json {
                 eprintln!(
                     "{}",

@@ -278,3 +278,23 @@ fn action_plan_and_learning_log() {
 }
 
 // ---------------------------------------------------------------- reports and decisions
+
+/// Text that would drive the terminal (an escape sequence to clear the screen, a bell)
+/// is shown escaped, and the JSON output keeps it as the record holds it.
+#[test]
+fn control_characters_in_a_record_are_shown_escaped() {
+    let p = Praxis::with_project();
+    p.save(
+        "observation-recorded",
+        &["observe", "Visit notes\u{1b}[2J\u{7} pasted from a message"],
+    );
+    let feed = p.ok(&["feed"]);
+    assert!(
+        !feed.contains('\u{1b}') && !feed.contains('\u{7}'),
+        "{feed:?}"
+    );
+    assert!(
+        feed.contains("Visit notes\\u{1b}[2J\\u{7} pasted"),
+        "{feed}"
+    );
+}

@@ -43,3 +43,29 @@ pub async fn verify_credentials(
         None => Err(ServerError::WrongCredentials),
     }
 }
+
+/// The longest device name taken at enrolment, in characters.
+pub const MAX_DEVICE_NAME: usize = 60;
+
+/// A device's name as a person gave it at enrolment, trimmed: refused when empty,
+/// longer than `MAX_DEVICE_NAME`, or holding a control character (it is shown in
+/// lists, pages and logs).
+pub fn device_name(given: &str) -> Result<String, ServerError> {
+    let name = given.trim();
+    if name.is_empty() {
+        return Err(ServerError::BadRequest(
+            "Give the device a name (device_name), such as 'Asha's phone'.".into(),
+        ));
+    }
+    if name.chars().count() > MAX_DEVICE_NAME {
+        return Err(ServerError::BadRequest(format!(
+            "A device's name may have at most {MAX_DEVICE_NAME} characters; give a shorter one, such as 'Asha's phone'."
+        )));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(ServerError::BadRequest(
+            "A device's name may not hold line breaks, tabs or other control characters; give a plain name, such as 'Asha's phone'.".into(),
+        ));
+    }
+    Ok(name.to_string())
+}

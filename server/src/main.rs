@@ -3,6 +3,7 @@
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Parser, Subcommand};
 use praxis_core::domain::event::{CollaborativeFounded, Scope};
+use praxis_core::domain::printable::one_line;
 use praxis_core::domain::role::Role;
 use praxis_server::auth::hash_password;
 use praxis_server::storage::{SqliteStorage, Storage};
@@ -274,21 +275,31 @@ fn administer(storage: &SqliteStorage, admin: Admin) -> Result<()> {
         }
         Admin::List => {
             for (id, name) in storage.collaboratives().map_err(said)? {
-                println!("collaborative {id}  {name}");
+                println!("collaborative {id}  {}", one_line(&name));
             }
             for t in storage.teams().map_err(said)? {
-                println!("team          {}  {} ({})", t.id, t.name, t.organisation);
+                println!(
+                    "team          {}  {} ({})",
+                    t.id,
+                    one_line(&t.name),
+                    one_line(&t.organisation)
+                );
             }
             let people = storage.people().map_err(said)?;
             for p in &people {
-                println!("person        {}  {} ({})", p.id, p.username, p.name);
+                println!(
+                    "person        {}  {} ({})",
+                    p.id,
+                    one_line(&p.username),
+                    one_line(&p.name)
+                );
             }
             for m in storage.memberships().map_err(said)? {
                 let who = people
                     .iter()
                     .find(|p| p.id == m.person)
-                    .map(|p| p.username.as_str())
-                    .unwrap_or("?");
+                    .map(|p| one_line(&p.username))
+                    .unwrap_or("?".into());
                 let scope = match m.scope {
                     Scope::Collaborative(c) => format!("collaborative {c}"),
                     Scope::Team(t) => format!("team {t}"),
@@ -304,8 +315,12 @@ fn administer(storage: &SqliteStorage, admin: Admin) -> Result<()> {
         Admin::Devices => {
             for d in storage.devices().map_err(said)? {
                 println!(
-                    "{}  {}  of {}  enrolled {}  {:?}",
-                    d.id, d.name, d.person_name, d.enrolled_at, d.status
+                    "{}  {}  of {}  enrolled {}  {}",
+                    d.id,
+                    one_line(&d.name),
+                    one_line(&d.person_name),
+                    d.enrolled_at,
+                    one_line(&format!("{:?}", d.status))
                 );
             }
         }

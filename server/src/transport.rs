@@ -63,10 +63,11 @@ impl<'a> InProcess<'a> {
         if !verify_password(request.password, &hash) {
             return Err(ServerError::WrongCredentials);
         }
+        let device_name = crate::auth::device_name(request.device_name)?;
         let token = new_token()?;
         let device = self.storage.enrol_device(
             person,
-            request.device_name,
+            &device_name,
             &token_hash(&token),
             self.token_days * 24,
         )?;

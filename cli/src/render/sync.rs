@@ -3,6 +3,7 @@
 use super::{Output, stream_kind};
 use crate::exit::Exit;
 use anyhow::Result;
+use praxis_core::domain::printable::{one_line, printable};
 use praxis_core::sync::{PlannedStream, StreamReport, SyncProgress};
 use std::fmt::Write;
 use std::time::Duration;
@@ -50,7 +51,7 @@ impl SyncProgress for SyncLines {
                 index + 1,
                 stream_kind(s.kind),
                 s.stream.short(),
-                s.name
+                one_line(&s.name)
             );
         }
     }
@@ -74,6 +75,7 @@ impl SyncProgress for SyncLines {
         reason: &str,
     ) {
         if self.shown {
+            let reason = printable(reason);
             eprintln!(
                 "      {reason}; trying again in {:.1} s (failed {failures} time{})",
                 delay.as_secs_f64(),
@@ -89,7 +91,7 @@ impl SyncProgress for SyncLines {
                     "      synced: {} up, {} down",
                     r.sent_events, r.received_events
                 ),
-                Some(e) => eprintln!("      not synced: {}", e.message),
+                Some(e) => eprintln!("      not synced: {}", printable(&e.message)),
             }
         }
     }

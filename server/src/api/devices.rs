@@ -21,17 +21,12 @@ pub async fn enrol(State(state): State<AppState>, body: Bytes) -> Result<Respons
             "Send JSON {{\"username\", \"password\", \"device_name\"}} ({e})."
         ))
     })?;
-    if enrolment.device_name.trim().is_empty() {
-        return Err(ServerError::BadRequest(
-            "Give the device a name (device_name), such as 'Asha's phone'.".into(),
-        ));
-    }
+    let device_name = crate::auth::device_name(&enrolment.device_name)?;
     let (person, name) =
         verify_credentials(&state, &enrolment.username, &enrolment.password).await?;
     let token = new_token()?;
     let hash = token_hash(&token);
     let days = state.token_days();
-    let device_name = enrolment.device_name.trim().to_string();
     let device = state
         .with(move |s| Ok(s.enrol_device(person, &device_name, &hash, days * 24)?))
         .await?;

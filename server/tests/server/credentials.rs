@@ -99,3 +99,30 @@ fn an_expired_token_and_a_revoked_phone_are_told_what_to_do() {
     let body: serde_json::Value = response.json().unwrap();
     assert_eq!(body["error"], "device_revoked");
 }
+
+/// A device's name is shown in lists, pages and logs: at enrolment it may not be too
+/// long or hold control characters, and nothing is enrolled when it is refused.
+#[test]
+fn a_device_name_too_long_or_with_control_characters_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    fixture(&data);
+    let server = TestServer::start(&data);
+    let devices = SqliteStorage::open(&data).unwrap().devices().unwrap().len();
+    for name in ["a\nforged line", &"x".repeat(61), "bell\u{7}", "   "] {
+        let response = Client::new()
+            .post(format!("{}/api/v1/devices", server.url))
+            .json(&serde_json::json!({"username": "practitioner-north", "password": PASSWORD, "device_name": name}))
+            .send()
+            .unwrap();
+        assert_eq!(response.status(), 400, "{name:?}");
+        let body: serde_json::Value = response.json().unwrap();
+        assert!(body["message"].as_str().unwrap().contains("name"), "{body}");
+    }
+    assert_eq!(
+        SqliteStorage::open(&data).unwrap().devices().unwrap().len(),
+        devices
+    );
+    let (status, _) = enrol(&server, "practitioner-north", PASSWORD);
+    assert_eq!(status, 201, "a plain name is taken");
+}

@@ -1,5 +1,6 @@
 //! The data directory is the server's user's alone: made 0700 with its database file
-//! 0600, and a start on a directory others can read says so, with the fix.
+//! 0600, and a start on a directory others can read says so, with the fix. What the
+//! administrator's commands print from it cannot drive their terminal.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use praxis_server::storage::SqliteStorage;
@@ -35,4 +36,34 @@ fn a_new_data_directory_is_the_servers_alone_and_a_wider_one_is_named() {
             && said.contains(&format!("chmod 700 {}", data.display())),
         "{said}"
     );
+}
+
+/// What the administrator's commands print cannot drive their terminal: a name with
+/// an escape sequence or a line break is shown escaped, on its one line.
+#[test]
+fn admin_lists_show_control_characters_escaped() {
+    use praxis_server::storage::Storage;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let storage = SqliteStorage::open(&data).unwrap();
+    storage
+        .add_person("eve", "Eve\u{1b}]0;owned\u{7}\nperson        forged", "x")
+        .unwrap();
+    drop(storage);
+    let out = Command::new(praxis_testkit::binary("praxis-server"))
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["admin", "list"])
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !shown.contains('\u{1b}') && !shown.contains('\u{7}'),
+        "{shown:?}"
+    );
+    assert!(
+        shown.contains("Eve\\u{1b}]0;owned\\u{7}\\u{a}person"),
+        "{shown}"
+    );
+    assert_eq!(shown.lines().filter(|l| l.contains("forged")).count(), 1);
 }
