@@ -54,6 +54,12 @@ enum Command {
         /// Strict-Transport-Security.
         #[arg(long, env = "PRAXIS_BEHIND_TLS")]
         behind_tls: bool,
+        /// Connections open at once, at most; more wait until one closes.
+        #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=65_536))]
+        max_connections: u32,
+        /// Seconds a connection has to send its request's headers.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+        header_timeout: u64,
     },
     /// People, teams, memberships and devices.
     #[command(subcommand)]
@@ -137,6 +143,8 @@ fn main() -> Result<()> {
             token_days,
             session_hours,
             behind_tls,
+            max_connections,
+            header_timeout,
         } => {
             tracing_subscriber::fmt()
                 .with_env_filter(
@@ -153,10 +161,14 @@ fn main() -> Result<()> {
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(praxis_server::serve(
                 Box::new(storage),
-                addr,
-                token_days,
-                session_hours,
-                behind_tls,
+                praxis_server::Options {
+                    addr,
+                    token_days,
+                    session_hours,
+                    behind_tls,
+                    connections: max_connections as usize,
+                    header_read: std::time::Duration::from_secs(header_timeout),
+                },
             ))
         }
         Command::Admin(admin) => {

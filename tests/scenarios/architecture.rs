@@ -38,6 +38,7 @@ const LAYERS: &[(&str, &[&[&str]])] = &[
             &["api", "web", "demo", "edges"],
             &["field"],
             &["app"],
+            &["serving"],
         ],
     ),
     (

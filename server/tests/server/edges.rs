@@ -120,3 +120,84 @@ fn a_server_behind_tls_says_so_with_hsts() {
         .unwrap();
     assert!(header(&answer, "strict-transport-security").starts_with("max-age="));
 }
+
+/// Reads from `stream` until the server closes it, for at most `bound`; true when it
+/// closed. A bound, not a timing: the server's own limit is far below it.
+fn closed_within(stream: &mut std::net::TcpStream, bound: std::time::Duration) -> bool {
+    use std::io::Read;
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_millis(200)))
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut buffer = [0u8; 1024];
+    while started.elapsed() < bound {
+        match stream.read(&mut buffer) {
+            Ok(0) => return true,
+            Ok(_) => {}
+            Err(e)
+                if e.kind() == std::io::ErrorKind::WouldBlock
+                    || e.kind() == std::io::ErrorKind::TimedOut => {}
+            Err(_) => return true,
+        }
+    }
+    false
+}
+
+/// A client that never finishes its request's headers is cut off, and no more
+/// connections than the cap are served at once: the next waits until one closes.
+#[test]
+fn slow_headers_are_cut_off_and_open_connections_are_capped() {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    use std::time::Duration;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    fixture(&data);
+    let server =
+        TestServer::start_with(&data, &["--header-timeout", "1", "--max-connections", "2"]);
+    let addr = server.url.trim_start_matches("http://").to_string();
+
+    let mut slow = TcpStream::connect(&addr).unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: praxis\r\n")
+        .unwrap();
+    assert!(
+        closed_within(&mut slow, Duration::from_secs(30)),
+        "a request whose headers never end is cut off"
+    );
+
+    drop(server);
+    // Two connections held open after a request each: the cap. (The header timeout
+    // also ends a connection that sends nothing more, so it is long here.)
+    let server = TestServer::start_with(
+        &data,
+        &["--header-timeout", "300", "--max-connections", "2"],
+    );
+    let addr = server.url.trim_start_matches("http://").to_string();
+    let ask = |stream: &mut TcpStream| {
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: praxis\r\n\r\n")
+            .unwrap();
+    };
+    let answered = |stream: &mut TcpStream, wait: Duration| -> bool {
+        stream.set_read_timeout(Some(wait)).unwrap();
+        let mut buffer = [0u8; 256];
+        matches!(stream.read(&mut buffer), Ok(n) if n > 0 && buffer.starts_with(b"HTTP/1.1 200"))
+    };
+    let mut first = TcpStream::connect(&addr).unwrap();
+    ask(&mut first);
+    assert!(answered(&mut first, Duration::from_secs(30)));
+    let mut second = TcpStream::connect(&addr).unwrap();
+    ask(&mut second);
+    assert!(answered(&mut second, Duration::from_secs(30)));
+    let mut third = TcpStream::connect(&addr).unwrap();
+    ask(&mut third);
+    assert!(
+        !answered(&mut third, Duration::from_secs(2)),
+        "a third connection waits while two are open"
+    );
+    drop(first);
+    assert!(
+        answered(&mut third, Duration::from_secs(30)),
+        "and is served once one closes"
+    );
+}

@@ -1,0 +1,93 @@
+//! Listening: accepting connections and serving each with hyper, within limits an
+//! outsider cannot stretch. A connection has `header_read` to send its request's
+//! headers (a client that sends them a byte at a time is cut off), and at most
+//! `connections` are open at once: beyond that, new ones wait in the listen queue
+//! until one closes. Ctrl-C stops accepting and lets open requests finish (for a
+//! bounded time).
+
+use crate::app;
+use crate::state::AppState;
+use crate::storage::Storage;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+/// How long open requests may take to finish once the server is told to stop.
+const STOPPING: Duration = Duration::from_secs(10);
+
+/// How the server is run.
+pub struct Options {
+    pub addr: SocketAddr,
+    /// How many days a phone's token stays valid.
+    pub token_days: i64,
+    /// How many hours a browser session (and the field app's token) lasts.
+    pub session_hours: i64,
+    /// The server is reached over TLS, through a proxy that ends it.
+    pub behind_tls: bool,
+    /// Connections open at once, at most.
+    pub connections: usize,
+    /// How long a connection has to send its request's headers.
+    pub header_read: Duration,
+}
+
+/// Serves the API and pages on `options.addr` until the process is stopped.
+pub async fn serve(storage: Box<dyn Storage>, options: Options) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(options.addr).await?;
+    // Printed (not only logged) so scripts and tests learn the port of `--addr 127.0.0.1:0`.
+    println!(
+        "praxis-server listening on http://{}",
+        listener.local_addr()?
+    );
+    let app = app::router(
+        AppState::new(storage, options.token_days)
+            .with_session_hours(options.session_hours)
+            .with_behind_tls(options.behind_tls),
+    );
+    let open = Arc::new(Semaphore::new(options.connections.max(1)));
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(options.header_read);
+    let graceful = GracefulShutdown::new();
+    let stop = tokio::signal::ctrl_c();
+    tokio::pin!(stop);
+    loop {
+        let permit = tokio::select! {
+            _ = &mut stop => break,
+            permit = open.clone().acquire_owned() => permit?,
+        };
+        let stream = tokio::select! {
+            _ = &mut stop => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // A connection that failed before it was accepted: take the next.
+                Err(e) => {
+                    tracing::warn!(error = %e, "accepting a connection failed");
+                    continue;
+                }
+            },
+        };
+        let connection = builder
+            .serve_connection_with_upgrades(
+                TokioIo::new(stream),
+                TowerToHyperService::new(app.clone()),
+            )
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            let _ = connection.await;
+            drop(permit);
+        });
+    }
+    tokio::select! {
+        _ = graceful.shutdown() => {}
+        _ = tokio::time::sleep(STOPPING) => {}
+    }
+    Ok(())
+}
