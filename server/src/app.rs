@@ -37,7 +37,12 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(120),
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_request(())
+                .on_response(answered),
+        )
         .with_state(state)
 }
 
@@ -47,4 +52,29 @@ async fn openapi() -> Response {
         crate::api::OPENAPI,
     )
         .into_response()
+}
+
+/// The span a request's log lines carry: its method and the route the router matched
+/// (not the path, which may hold ids), and, once known, the device or person behind
+/// it (`auth` and the pages' session record them). Never a token or a password.
+fn request_span<B>(request: &axum::http::Request<B>) -> tracing::Span {
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("(no route)", |m| m.as_str());
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        route,
+        device = tracing::field::Empty,
+        person = tracing::field::Empty,
+    )
+}
+
+fn answered<B>(response: &axum::http::Response<B>, latency: Duration, _span: &tracing::Span) {
+    tracing::info!(
+        status = response.status().as_u16(),
+        latency_ms = latency.as_millis() as u64,
+        "answered"
+    );
 }

@@ -154,6 +154,8 @@ impl IntoResponse for ServerError {
     fn into_response(self) -> Response {
         if matches!(self, ServerError::Internal(_)) {
             tracing::error!(error = %self, "request failed");
+        } else if matches!(self.status().as_u16(), 401 | 403 | 429 | 503) {
+            tracing::info!(code = self.code(), "refused");
         }
         let mut response = (self.status(), axum::Json(self.body())).into_response();
         let retry = match &self {

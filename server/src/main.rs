@@ -60,10 +60,20 @@ enum Command {
         /// Seconds a connection has to send its request's headers.
         #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
         header_timeout: u64,
+        /// How the log on standard error is written: lines of text, or one JSON object
+        /// per line for a log shipper. What is logged is set by RUST_LOG.
+        #[arg(long, env = "PRAXIS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+        log_format: LogFormat,
     },
     /// People, teams, memberships and devices.
     #[command(subcommand)]
     Admin(Admin),
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -145,13 +155,17 @@ fn main() -> Result<()> {
             behind_tls,
             max_connections,
             header_timeout,
+            log_format,
         } => {
-            tracing_subscriber::fmt()
-                .with_env_filter(
-                    tracing_subscriber::EnvFilter::try_from_default_env()
-                        .unwrap_or_else(|_| "praxis_server=info,tower_http=info".into()),
-                )
-                .init();
+            let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "praxis_server=info".into());
+            let log = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_writer(std::io::stderr);
+            match log_format {
+                LogFormat::Text => log.init(),
+                LogFormat::Json => log.json().with_current_span(true).init(),
+            }
             let mut storage = SqliteStorage::open(&cli.data_dir).map_err(said)?;
             warn_about_permissions(&cli.data_dir);
             if demo {

@@ -32,6 +32,9 @@ impl FromRequestParts<AppState> for AuthDevice {
             .with(move |s| Ok(s.device_by_token(&hash)?))
             .await?
             .ok_or(ServerError::SignInRequired)?;
+        let span = tracing::Span::current();
+        span.record("device", tracing::field::display(device.id));
+        span.record("person", tracing::field::display(device.person));
         match &device.status {
             DeviceStatus::Active => Ok(AuthDevice(device)),
             DeviceStatus::Revoked { at, reason } => Err(ServerError::DeviceRevoked {

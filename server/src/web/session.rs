@@ -77,10 +77,13 @@ impl FromRequestParts<AppState> for SignedIn {
         let hash = token_hash(&token);
         let lookup = hash.clone();
         match state.with(move |s| Ok(s.session(&lookup)?)).await? {
-            Some(session) => Ok(SignedIn {
-                session,
-                token_hash: hash,
-            }),
+            Some(session) => {
+                tracing::Span::current().record("person", tracing::field::display(session.person));
+                Ok(SignedIn {
+                    session,
+                    token_hash: hash,
+                })
+            }
             None => Err(WebError::SignIn { next }),
         }
     }

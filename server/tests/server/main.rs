@@ -11,4 +11,5 @@ mod demo;
 mod edges;
 mod field;
 mod floods;
+mod logs;
 mod web;
