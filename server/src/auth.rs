@@ -3,22 +3,41 @@
 
 pub use crate::credentials::{hash_password, new_token, token_hash, verify_password};
 use crate::error::ServerError;
+use crate::sign_in_limit;
 use crate::state::AppState;
 use praxis_core::domain::ids::PersonId;
+use std::net::IpAddr;
 
-/// Checks a username and password under the sign-in rate limit: the person's id and
-/// name, or `WrongCredentials` (after spending as long as a real check would, so an
-/// unknown username cannot be told from a wrong password by time).
+/// Checks a username and password, from `address` when it is known, under the
+/// sign-in limits: the person's id and name, or `WrongCredentials` (after spending as
+/// long as a real check would, so an unknown username cannot be told from a wrong
+/// password by time).
 pub async fn verify_credentials(
     state: &AppState,
     username: &str,
     password: &str,
+    address: Option<IpAddr>,
 ) -> Result<(PersonId, String), ServerError> {
+    let keys = sign_in_limit::keys(username, address);
+    let lookup: Vec<String> = keys.iter().map(|(k, _)| k.clone()).collect();
+    // A new attempt reads the stored count and takes its place in one turn, and a
+    // finished one writes its failure and gives its place back in one turn: each new
+    // attempt sees a finished one's place or its failure, never neither.
+    let reserving = state.limiter().reserving.lock().await;
+    let stored = state
+        .with(move |s| {
+            lookup
+                .iter()
+                .map(|k| Ok(s.sign_in_failures(k)?))
+                .collect::<Result<Vec<_>, ServerError>>()
+        })
+        .await?;
     // The attempt is counted before the hash, and the hash waits for a turn.
-    let attempt = state.limiter().begin(username)?;
+    let attempt = state.limiter().begin(&keys, &stored)?;
+    drop(reserving);
     let turn = state.limiter().hashing()?;
-    let lookup = username.to_string();
-    let credentials = state.with(move |s| Ok(s.credentials(&lookup)?)).await?;
+    let name = username.to_string();
+    let credentials = state.with(move |s| Ok(s.credentials(&name)?)).await?;
     let password = password.to_string();
     let verified = match credentials {
         Some((person, name, hash)) => {
@@ -34,13 +53,47 @@ pub async fn verify_credentials(
         }
     };
     drop(turn);
-    match verified {
+    let user = keys[0].0.clone();
+    let all: Vec<String> = keys.into_iter().map(|(k, _)| k).collect();
+    let forget = sign_in_limit::FORGET_AFTER.as_millis() as i64;
+    let finishing = state.limiter().reserving.lock().await;
+    let outcome = match verified {
         Some(found) => {
-            attempt.succeeded();
+            state
+                .with(move |s| Ok(s.clear_sign_in_failures(&user)?))
+                .await?;
             Ok(found)
         }
-        // Dropping the attempt counts the failure.
-        None => Err(ServerError::WrongCredentials),
+        None => {
+            state
+                .with(move |s| Ok(s.fail_sign_in(&all, forget)?))
+                .await?;
+            Err(ServerError::WrongCredentials)
+        }
+    };
+    // Counted in the database now: the place held in memory goes.
+    drop(attempt);
+    drop(finishing);
+    outcome
+}
+
+/// The address a request came from, when the server knows it (it does for every
+/// connection it accepts; a router driven in a test may not).
+pub struct ClientAddress(pub Option<IpAddr>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
     }
 }
 

@@ -16,7 +16,7 @@ pub enum ServerError {
     SignInRequired,
     #[error("The username or password is wrong. Check them and try again.")]
     WrongCredentials,
-    #[error("Too many failed sign-ins for this account. Wait {0} seconds, then try again.")]
+    #[error("Too many failed sign-ins. Wait {0} seconds, then try again.")]
     RateLimited(u64),
     #[error(
         "This device was revoked by an administrator on {at} ({reason}). Sign in again to enrol it."

@@ -8,6 +8,7 @@
 use crate::app;
 use crate::state::AppState;
 use crate::storage::Storage;
+use axum::extract::ConnectInfo;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
@@ -62,10 +63,10 @@ pub async fn serve(storage: Box<dyn Storage>, options: Options) -> anyhow::Resul
             _ = &mut stop => break,
             permit = open.clone().acquire_owned() => permit?,
         };
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             _ = &mut stop => break,
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok(accepted) => accepted,
                 // A connection that failed before it was accepted: take the next.
                 Err(e) => {
                     tracing::warn!(error = %e, "accepting a connection failed");
@@ -73,11 +74,15 @@ pub async fn serve(storage: Box<dyn Storage>, options: Options) -> anyhow::Resul
                 }
             },
         };
+        // Each request learns the address it came from (for the sign-in limits).
+        let service = tower::ServiceBuilder::new()
+            .map_request(move |mut request: axum::http::Request<_>| {
+                request.extensions_mut().insert(ConnectInfo(peer));
+                request
+            })
+            .service(app.clone());
         let connection = builder
-            .serve_connection_with_upgrades(
-                TokioIo::new(stream),
-                TowerToHyperService::new(app.clone()),
-            )
+            .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service))
             .into_owned();
         let connection = graceful.watch(connection);
         tokio::spawn(async move {

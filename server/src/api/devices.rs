@@ -15,7 +15,11 @@ use praxis_core::domain::ids::StreamId;
 use praxis_core::protocol::{EVENTS_ACCEPTED, Enrolled, EnrolmentRequest, SYNC_CONTENT_TYPE};
 use praxis_core::replication::device_actor;
 
-pub async fn enrol(State(state): State<AppState>, body: Bytes) -> Result<Response, ServerError> {
+pub async fn enrol(
+    State(state): State<AppState>,
+    crate::auth::ClientAddress(address): crate::auth::ClientAddress,
+    body: Bytes,
+) -> Result<Response, ServerError> {
     let enrolment: EnrolmentRequest = serde_json::from_slice(&body).map_err(|e| {
         ServerError::BadRequest(format!(
             "Send JSON {{\"username\", \"password\", \"device_name\"}} ({e})."
@@ -23,7 +27,7 @@ pub async fn enrol(State(state): State<AppState>, body: Bytes) -> Result<Respons
     })?;
     let device_name = crate::auth::device_name(&enrolment.device_name)?;
     let (person, name) =
-        verify_credentials(&state, &enrolment.username, &enrolment.password).await?;
+        verify_credentials(&state, &enrolment.username, &enrolment.password, address).await?;
     let token = new_token()?;
     let hash = token_hash(&token);
     let days = state.token_days();

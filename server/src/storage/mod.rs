@@ -273,6 +273,13 @@ pub trait Storage: Send + Sync {
     /// The live session whose cookie token hashes to `token_hash`.
     fn session(&self, token_hash: &str) -> Result<Option<WebSession>>;
     fn end_session(&self, token_hash: &str) -> Result<()>;
+    /// Failed sign-ins for `key` (a username or a client address): how many, and
+    /// milliseconds since the last.
+    fn sign_in_failures(&self, key: &str) -> Result<Option<(u32, i64)>>;
+    /// Counts a failed sign-in against each key; a count whose last failure is older
+    /// than `forget_after_ms` starts again.
+    fn fail_sign_in(&self, keys: &[String], forget_after_ms: i64) -> Result<()>;
+    fn clear_sign_in_failures(&self, key: &str) -> Result<()>;
     /// Records events authored by `person` on their browser device, after the same
     /// role check the sync gate makes and the domain's validation, with a receipt for
     /// each change, all in one transaction.

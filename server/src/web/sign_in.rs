@@ -88,6 +88,7 @@ pub struct SignInForm {
 
 pub async fn sign_in(
     State(state): State<AppState>,
+    crate::auth::ClientAddress(address): crate::auth::ClientAddress,
     headers: HeaderMap,
     Form(form): Form<SignInForm>,
 ) -> Result<Response, WebError> {
@@ -104,7 +105,7 @@ pub async fn sign_in(
             StatusCode::FORBIDDEN,
         ));
     }
-    let person = match verify_credentials(&state, &form.username, &form.password).await {
+    let person = match verify_credentials(&state, &form.username, &form.password, address).await {
         Ok((person, _)) => person,
         Err(e @ (ServerError::WrongCredentials | ServerError::RateLimited(_))) => {
             return Ok(sign_in_page(

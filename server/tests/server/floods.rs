@@ -152,3 +152,58 @@ fn sign_in_returns_only_to_a_page_of_this_site() {
         );
     }
 }
+
+fn enrol_once(url: &str, username: &str, password: &str) -> u16 {
+    reqwest::blocking::Client::new()
+        .post(format!("{url}/api/v1/devices"))
+        .json(&serde_json::json!({"username": username, "password": password, "device_name": "phone"}))
+        .send()
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// The counts are in the database: a restart does not give an attacker fresh tries.
+#[test]
+fn a_restart_keeps_the_failures_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    fixture(&data);
+    let server = TestServer::start(&data);
+    for n in 0..ALLOWED {
+        assert_eq!(
+            enrol_once(&server.url, "practitioner-north", &format!("guess {n}")),
+            401
+        );
+    }
+    assert_eq!(enrol_once(&server.url, "practitioner-north", PASSWORD), 429);
+    drop(server);
+    let server = TestServer::start(&data);
+    assert_eq!(
+        enrol_once(&server.url, "practitioner-north", PASSWORD),
+        429,
+        "still held back after a restart"
+    );
+}
+
+/// An address that fails against many usernames is held back itself, so its guesses
+/// stop counting against anyone; another person's sign-in from it waits too.
+#[test]
+fn an_address_guessing_many_usernames_is_held_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    fixture(&data);
+    let server = TestServer::start(&data);
+    for n in 0..20 {
+        assert_eq!(
+            enrol_once(&server.url, &format!("nobody-{n}"), "a guess"),
+            401
+        );
+    }
+    assert_eq!(enrol_once(&server.url, "nobody-else", "a guess"), 429);
+    assert_eq!(
+        enrol_once(&server.url, "practitioner-north", PASSWORD),
+        429,
+        "this address waits, whoever it names"
+    );
+}

@@ -26,7 +26,7 @@ use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// How long a step may take before the test calls it stuck. A bound, not a timing.
-pub(super) const STUCK: Duration = Duration::from_secs(90);
+pub(super) const STUCK: Duration = Duration::from_secs(240);
 
 pub(super) fn person(storage: &SqliteStorage, username: &str) -> PersonId {
     storage

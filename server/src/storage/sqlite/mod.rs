@@ -13,6 +13,7 @@ mod people;
 mod readers;
 mod reads;
 mod sessions;
+mod sign_in_failures;
 mod streams;
 mod writers;
 
@@ -36,6 +37,7 @@ const SERVER_MIGRATIONS: &[&str] = &[
     include_str!("../002_access_log.sql"),
     include_str!("../003_web.sql"),
     include_str!("../004_field_devices.sql"),
+    include_str!("../005_sign_in_failures.sql"),
 ];
 
 /// Stream documents kept in memory at once, over all the stores (least recently used
@@ -340,6 +342,18 @@ impl Storage for SqliteStorage {
 
     fn session(&self, token_hash: &str) -> Result<Option<WebSession>> {
         self.read(|c| sessions::session(c, token_hash))
+    }
+
+    fn sign_in_failures(&self, key: &str) -> Result<Option<(u32, i64)>> {
+        self.read(|c| sign_in_failures::failures(c, key))
+    }
+
+    fn fail_sign_in(&self, keys: &[String], forget_after_ms: i64) -> Result<()> {
+        sign_in_failures::fail(&self.writers.tables(), keys, forget_after_ms)
+    }
+
+    fn clear_sign_in_failures(&self, key: &str) -> Result<()> {
+        sign_in_failures::clear(&self.writers.tables(), key)
     }
 
     fn end_session(&self, token_hash: &str) -> Result<()> {
