@@ -32,6 +32,17 @@ function uuid7() {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+/// After a sync in the background: the whole screen again, except on a form the
+/// person may be filling in, where only the line about what waits changes.
+async function refresh() {
+  const banner = document.querySelector("#banner");
+  if (who && banner && document.querySelector("#record")) {
+    banner.innerHTML = views.banner(await store.waiting(who.person_id), notice, connection);
+  } else {
+    await render();
+  }
+}
+
 async function render(problem) {
   const header = document.querySelector("#who");
   if (!who) {
@@ -48,7 +59,7 @@ async function render(problem) {
   else if (project && route[2] && FORMS[route[2]]) body = views.form(route[2], project, route[3], problem);
   else if (project) body = views.project(project, waiting);
   else body = views.home(snapshot);
-  main().innerHTML = views.banner(waiting, notice, connection) + body;
+  main().innerHTML = `<div id="banner">${views.banner(waiting, notice, connection)}</div>${body}`;
   const form = document.querySelector("#record");
   if (form) form.addEventListener("submit", (e) => record(e, project, route[2], route[3]));
   for (const button of document.querySelectorAll("[data-discard]")) {
@@ -124,7 +135,7 @@ export function trySync(renewed = false) {
         syncing = null;
       }
       if (retry) return trySync(true);
-      await render();
+      await refresh();
       performance.mark("praxis-sync-end");
     })();
   }
