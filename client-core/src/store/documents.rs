@@ -31,6 +31,33 @@ impl Store {
         }
     }
 
+    /// Writes to a stream in one transaction with its document taken out of memory:
+    /// `work` gets the transaction, the clock and the document. When it succeeds the
+    /// transaction commits and the document goes back; when it fails nothing is
+    /// written, the clock is as it was, and the document (which may hold what failed)
+    /// is dropped, to be read again from disk when next needed.
+    pub(super) fn write_with<T>(
+        &mut self,
+        stream: StreamId,
+        mut document: StreamDocument,
+        seen: i64,
+        work: impl FnOnce(&Transaction, &mut Hlc, &mut StreamDocument) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let before = self.clock;
+        let tx = self.conn.transaction()?;
+        match work(&tx, &mut self.clock, &mut document) {
+            Ok(value) => {
+                tx.commit()?;
+                self.put_document(stream, document, seen);
+                Ok(value)
+            }
+            Err(e) => {
+                self.clock = before;
+                Err(e)
+            }
+        }
+    }
+
     /// The stream's document, loaded from its saved form and the changes after it.
     /// With the store's `data_version` now, to give back to `put_document`.
     pub(super) fn take_document(

@@ -16,22 +16,11 @@ impl Store {
         let parsed = StreamDocument::parse_changes(changes)?;
         let (mut document, seen) = self.take_document(stream)?;
         let incoming = document.apply(parsed)?;
-        let tx = self.conn.transaction()?;
-        let before = self.clock;
-        match merge_in(&tx, &mut self.clock, stream, &incoming, None).and_then(|m| {
-            maybe_compact(&tx, stream, &mut document)?;
-            Ok(m)
-        }) {
-            Ok(merged) => {
-                tx.commit()?;
-                self.put_document(stream, document, seen);
-                Ok(merged)
-            }
-            Err(e) => {
-                self.clock = before;
-                Err(e)
-            }
-        }
+        self.write_with(stream, document, seen, |tx, clock, document| {
+            let merged = merge_in(tx, clock, stream, &incoming, None)?;
+            maybe_compact(tx, stream, document)?;
+            Ok(merged)
+        })
     }
 
     /// Takes events made on `device`, one that keeps no replica of the stream (the
@@ -67,24 +56,12 @@ impl Store {
             document.append(device, envelope.kind_name(), secs, &envelope.encode())?;
         }
         let incoming = document.appended_since(&before);
-        let clock = self.clock;
-        let tx = self.conn.transaction()?;
-        match merge_in(&tx, &mut self.clock, stream, &incoming, Some(&mut *gate)).and_then(|m| {
-            maybe_compact(&tx, stream, &mut document)?;
-            gate.round(&tx)?;
-            Ok(m)
-        }) {
-            Ok(merged) => {
-                tx.commit()?;
-                self.put_document(stream, document, seen);
-                Ok(merged)
-            }
-            Err(e) => {
-                // The document holds the refused changes: drop it, reload from disk later.
-                self.clock = clock;
-                Err(e)
-            }
-        }
+        self.write_with(stream, document, seen, |tx, clock, document| {
+            let merged = merge_in(tx, clock, stream, &incoming, Some(&mut *gate))?;
+            maybe_compact(tx, stream, document)?;
+            gate.round(tx)?;
+            Ok(merged)
+        })
     }
 
     /// Adds a stream known elsewhere (to merge into), starting from the shared genesis.

@@ -94,33 +94,13 @@ impl Store {
         events: Vec<Event>,
         also: impl FnOnce(&Connection, &[Recorded], &[automerge::ChangeHash]) -> Result<(), StoreError>,
     ) -> Result<Vec<Recorded>, StoreError> {
-        let (mut document, seen) = self.take_document(stream)?;
-        let tx = self.conn.transaction()?;
-        let before = self.clock;
-        match record_in(
-            &tx,
-            &mut self.clock,
-            identity,
-            stream,
-            &mut document,
-            events,
-        )
-        .and_then(|(r, hashes)| {
-            also(&tx, &r, &hashes)?;
-            maybe_compact(&tx, stream, &mut document)?;
-            Ok(r)
-        }) {
-            Ok(recorded) => {
-                tx.commit()?;
-                self.put_document(stream, document, seen);
-                Ok(recorded)
-            }
-            Err(e) => {
-                // The in-memory document may hold the failed change: drop it, reload later.
-                self.clock = before;
-                Err(e)
-            }
-        }
+        let (document, seen) = self.take_document(stream)?;
+        self.write_with(stream, document, seen, |tx, clock, document| {
+            let (recorded, hashes) = record_in(tx, clock, identity, stream, document, events)?;
+            also(tx, &recorded, &hashes)?;
+            maybe_compact(tx, stream, document)?;
+            Ok(recorded)
+        })
     }
 }
 

@@ -156,30 +156,19 @@ impl Store {
             self.put_document(stream, document, seen);
             return Ok(Merged::default());
         }
-        let before = self.clock;
-        let tx = self.conn.transaction()?;
-        let round = round_in(
-            &tx,
-            &mut self.clock,
-            stream,
-            &incoming,
-            &mut document,
-            peer.map(|p| (p, &trial)),
-            gate,
-        );
-        match round {
-            Ok(merged) => {
-                tx.commit()?;
-                *state = trial;
-                self.put_document(stream, document, seen);
-                Ok(merged)
-            }
-            Err(e) => {
-                // The document holds the refused changes: drop it, reload from disk later.
-                self.clock = before;
-                Err(e)
-            }
-        }
+        let merged = self.write_with(stream, document, seen, |tx, clock, document| {
+            round_in(
+                tx,
+                clock,
+                stream,
+                &incoming,
+                document,
+                peer.map(|p| (p, &trial)),
+                gate,
+            )
+        })?;
+        *state = trial;
+        Ok(merged)
     }
 
     /// The answer to a peer's message that carries no changes (see `carries_changes`)
