@@ -5,7 +5,7 @@
 //! had seen), this folds them.
 
 use super::charts::run_chart::{self, RunChart};
-use super::charts::xmr::{self, XmrChart, XmrSettings};
+use super::charts::xmr::{self, XmrChart};
 use super::charts::{ChartError, Series};
 use super::dashboard::{self, Dashboard, ProjectViews};
 use super::envelope::Envelope;
@@ -162,12 +162,12 @@ impl StreamAsItStood {
         };
         let values = Series::of_measure(&series.points, definition.frequency);
         let charts = || -> Result<(RunChart, XmrChart), ChartError> {
-            let mut settings = XmrSettings::new(definition.direction);
-            if let Some(target) = definition.target {
-                settings = settings.target(target);
-            }
+            let settings = super::measure_chart::xmr_settings(&definition);
             Ok((
-                run_chart::analyse_series(&values, definition.direction)?,
+                run_chart::analyse_with(
+                    &values,
+                    &run_chart::RunSettings::new(definition.direction),
+                )?,
                 xmr::analyse_series(&values, &settings)?,
             ))
         };

@@ -2,9 +2,10 @@
 //! cycles adopted during it marked on the time axis, and where the XmR limits are
 //! recalculated. One view, so the JSON API and the web page read the same thing.
 
-use super::charts::run_chart::{self, RunChart};
+use super::charts::run_chart::{self, RunChart, RunSettings};
 use super::charts::xmr::{self, XmrChart, XmrSettings};
 use super::charts::{Series, Signal};
+use super::event::{MeasureDefinition, MeasureUnit};
 use super::ids::EventId;
 use super::views::MeasureSeries;
 use serde::Serialize;
@@ -35,25 +36,128 @@ pub struct MeasureChart {
     pub problem: Option<String>,
 }
 
+/// Which chart a signal was read on. Anhøj's rules read the run chart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum ChartKind {
+    Run,
+    Xmr,
+}
+
+impl ChartKind {
+    pub fn words(self) -> &'static str {
+        match self {
+            ChartKind::Run => "run chart",
+            ChartKind::Xmr => "XmR chart",
+        }
+    }
+}
+
+/// A signal of either chart, with the points it speaks about: its own, or for a signal
+/// about the chart as a whole (too few runs, too few crossings) every point of the
+/// stretch it was read over.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ChartSignal<'a> {
+    pub chart: ChartKind,
+    pub signal: &'a Signal,
+    pub covers: (usize, usize),
+}
+
+impl ChartSignal<'_> {
+    /// Whether the signal is about the chart as a whole rather than some of its points.
+    pub fn chart_wide(&self) -> bool {
+        self.signal.points.is_empty()
+    }
+
+    /// Whether the signal flags `point` (for a chart-wide one: `point` is in its stretch).
+    pub fn about(&self, point: usize) -> bool {
+        if self.chart_wide() {
+            self.covers.0 <= point && point <= self.covers.1
+        } else {
+            self.signal.points.contains(&point)
+        }
+    }
+}
+
 impl MeasureChart {
+    /// Every signal of both charts: the run chart's rules, Anhøj's rules over each of its
+    /// stretches, then the XmR chart's special causes. The one list every client shows.
+    pub fn signals(&self) -> Vec<ChartSignal<'_>> {
+        let mut all = Vec::new();
+        let span = |s: &Signal| {
+            (
+                s.points.first().copied().unwrap_or(0),
+                s.points.last().copied().unwrap_or(0),
+            )
+        };
+        if let Some(run) = &self.run_chart {
+            all.extend(
+                run.signals
+                    .iter()
+                    .filter(|s| !s.points.is_empty())
+                    .map(|signal| ChartSignal {
+                        chart: ChartKind::Run,
+                        signal,
+                        covers: span(signal),
+                    }),
+            );
+            for stretch in &run.stretches {
+                let covers = (stretch.start, stretch.end.saturating_sub(1));
+                let anhoej = stretch.anhoej.iter().flat_map(|a| a.signals.iter());
+                all.extend(
+                    stretch
+                        .runs_signal
+                        .iter()
+                        .chain(anhoej)
+                        .map(|signal| ChartSignal {
+                            chart: ChartKind::Run,
+                            signal,
+                            covers: if signal.points.is_empty() {
+                                covers
+                            } else {
+                                span(signal)
+                            },
+                        }),
+                );
+            }
+        }
+        if let Some(xmr) = &self.xmr {
+            all.extend(xmr.signals.iter().map(|signal| ChartSignal {
+                chart: ChartKind::Xmr,
+                signal,
+                covers: span(signal),
+            }));
+        }
+        all
+    }
+
     /// The reading of the signal, on either chart, whose last point is latest: what the
     /// measure shows now (`None` when no signal has a direction).
     pub fn latest_reading(&self) -> Option<super::charts::Reading> {
-        let run = self.run_chart.iter().flat_map(|c| c.signals.iter());
-        let xmr = self.xmr.iter().flat_map(|c| c.signals.iter());
-        run.chain(xmr)
-            .filter(|s| s.reading.is_some())
-            .filter_map(|s| s.points.last().map(|p| (*p, s.reading)))
+        self.signals()
+            .into_iter()
+            .filter(|s| s.signal.reading.is_some())
+            .filter_map(|s| s.signal.points.last().map(|p| (*p, s.signal.reading)))
             .max_by_key(|(p, _)| *p)
             .and_then(|(_, r)| r)
     }
 
-    /// Every signal of both charts that flags `point`.
-    pub fn signals_at(&self, point: usize) -> impl Iterator<Item = &Signal> {
-        let run = self.run_chart.iter().flat_map(|c| c.signals.iter());
-        let xmr = self.xmr.iter().flat_map(|c| c.signals.iter());
-        run.chain(xmr).filter(move |s| s.points.contains(&point))
+    /// Every signal of both charts that flags `point`, chart-wide ones left out.
+    pub fn signals_at(&self, point: usize) -> impl Iterator<Item = ChartSignal<'_>> {
+        self.signals()
+            .into_iter()
+            .filter(move |s| s.signal.points.contains(&point))
     }
+}
+
+/// How a measure's XmR chart is drawn from its definition: its direction and target,
+/// and a percentage's limits clamped to 0 and 100.
+pub fn xmr_settings(definition: &MeasureDefinition) -> XmrSettings {
+    let mut settings = XmrSettings::new(definition.direction);
+    settings.target = definition.target;
+    if matches!(definition.unit, MeasureUnit::Ratio { .. }) {
+        settings = settings.bounded(0.0, 100.0);
+    }
+    settings
 }
 
 /// The charts of `series`, with adoptions `(cycle, objective, adopted on)` and the XmR
@@ -91,10 +195,11 @@ pub fn measure_chart(
         };
     };
     let values = Series::of_measure(&series.points, definition.frequency);
-    let mut settings = XmrSettings::new(definition.direction);
-    settings.target = definition.target;
+    let mut settings = xmr_settings(&definition);
     settings.phase_starts = recalculated_from.clone();
-    let run = run_chart::analyse_series(&values, definition.direction);
+    let mut run_settings = RunSettings::new(definition.direction);
+    run_settings.new_median_from = adoptions.iter().filter_map(|a| a.point).collect();
+    let run = run_chart::analyse_with(&values, &run_settings);
     let xmr = xmr::analyse_series(&values, &settings);
     let problem = match (&run, &xmr) {
         (Err(e), _) | (_, Err(e)) => Some(e.to_string()),
@@ -161,10 +266,21 @@ mod tests {
         // 2026-02-20 falls in week 7 (starting 16 Feb); the first week starting after is 8th point (index 7).
         assert_eq!(plain.adoptions[0].point, Some(7));
         assert_eq!(plain.xmr.as_ref().unwrap().phases.len(), 1);
+        // The run chart starts a new median at the adoption: 6 before, 13 after, and
+        // neither stretch shifts about its own median.
         let run = plain.run_chart.as_ref().unwrap();
+        let medians: Vec<(usize, f64)> =
+            run.stretches.iter().map(|s| (s.start, s.median)).collect();
+        assert_eq!(medians, vec![(0, 6.0), (7, 13.0)]);
+        assert!(!run.signals.iter().any(|s| s.rule == Rule::Shift));
+        // The XmR chart, one phase over both levels, sees the change at the last point.
+        let at_last: Vec<_> = plain.signals_at(13).collect();
+        assert!(at_last.iter().all(|s| s.chart == ChartKind::Xmr));
+        assert!(!at_last.is_empty());
+        // Without the adoption, one median over both levels: a shift.
+        let unadopted = measure_chart(series(&values), &[], &[]);
+        let run = unadopted.run_chart.as_ref().unwrap();
         assert!(run.signals.iter().any(|s| s.rule == Rule::Shift));
-        let shift: Vec<&Signal> = plain.signals_at(13).collect();
-        assert!(!shift.is_empty());
 
         let recalculated = measure_chart(series(&values), &[adopted], &[7, 7, 99]);
         assert_eq!(recalculated.recalculated_from, vec![7, 99]);

@@ -195,7 +195,7 @@ pub async fn measure(
                         tr data-point=(i) {
                             td { (p.period_start) " to " (p.period_end) }
                             td.num { (svg::value_text(p.plotted)) }
-                            td { @for s in view.signals_at(i) { span class=(reading_class(s.reading)) { (format!("{:?}", s.rule)) } " " } }
+                            td { @for (k, s) in view.signals_at(i).enumerate() { @if k > 0 { ", " } span class=(reading_class(s.signal.reading)) { (s.signal.label()) " on the " (s.chart.words()) } } }
                             td { (p.note) @if p.corrected { " (corrected)" } }
                         }
                     }

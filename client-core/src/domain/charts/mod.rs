@@ -9,10 +9,13 @@
 //! always mean the points the team recorded.
 
 pub mod anhoej;
+mod assurance;
 mod binomial;
+pub mod icons;
 pub mod run_chart;
 mod runs;
 pub mod runs_table;
+mod special_causes;
 mod wording;
 pub mod xmr;
 
@@ -62,6 +65,44 @@ pub enum Rule {
     TwoOfThreeNearLimit,
 }
 
+impl Rule {
+    /// The rule in a few plain words, as every client names it.
+    pub fn words(self) -> &'static str {
+        match self {
+            Rule::Shift => "shift",
+            Rule::Trend => "trend",
+            Rule::TooFewRuns => "too few runs",
+            Rule::TooManyRuns => "too many runs",
+            Rule::AstronomicalPoint => "astronomical point",
+            Rule::LongRun => "unusually long run",
+            Rule::FewCrossings => "too few crossings",
+            Rule::OutsideLimits => "outside the limits",
+            Rule::SevenOnOneSide => "seven on one side of the mean",
+            Rule::SevenRisingOrFalling => "seven rising or falling",
+            Rule::TwoOfThreeNearLimit => "two of three near a limit",
+        }
+    }
+}
+
+impl Signal {
+    /// "shift (improvement)", "too few crossings": the rule and its reading in words.
+    pub fn label(&self) -> String {
+        match self.reading {
+            Some(r) => format!("{} ({})", self.rule.words(), r.words()),
+            None => self.rule.words().to_string(),
+        }
+    }
+}
+
+impl Reading {
+    pub fn words(self) -> &'static str {
+        match self {
+            Reading::Improvement => "improvement",
+            Reading::Concern => "concern",
+        }
+    }
+}
+
 /// What a signal means for the measure, by its direction of improvement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Reading {
@@ -88,6 +129,8 @@ pub enum WarningKind {
     NoLimits,
     /// A recalculation point outside the series was asked for and ignored.
     PhaseStartIgnored,
+    /// The run chart's median still rests on every point: its baseline is not complete.
+    MedianNotFrozen,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -130,6 +173,19 @@ impl Series {
                 .iter()
                 .map(|p| wording::period(p.period_start, frequency))
                 .collect(),
+        }
+    }
+
+    /// The points in `range`, keeping their names.
+    pub fn slice(&self, range: std::ops::Range<usize>) -> Series {
+        let range = range.start.min(self.len())..range.end.min(self.len());
+        Series {
+            values: self.values[range.clone()].to_vec(),
+            names: self
+                .names
+                .get(range)
+                .map(<[String]>::to_vec)
+                .unwrap_or_default(),
         }
     }
 

@@ -16,6 +16,12 @@
 //!   process that is beyond about 4.7 standard deviations, and a shift of level does not
 //!   trigger it, since the quartiles take in both levels. When the interquartile range is
 //!   zero (at least half the values equal) the rule is not applied.
+//! - **Baseline median**: as IHI and Life QI draw run charts, a measure's median is frozen
+//!   once the first `baseline_points` (default 12) points are in and extended over the
+//!   points after them, so a new point cannot move the line the others are judged by.
+//!   From a point where a change was adopted a new median starts, frozen in the same way;
+//!   each stretch is read by the rules on its own. Bare values (`analyse`) use the median
+//!   of all the points, as the rule tables do.
 
 use super::anhoej::{self, Anhoej};
 use super::runs::{Run, runs_about};
@@ -33,22 +39,87 @@ pub const SHIFT_LENGTH: usize = 6;
 pub const TREND_LENGTH: usize = 5;
 /// How many interquartile ranges beyond a quartile make a point astronomical.
 pub const FAR_OUT: f64 = 3.0;
+/// The points a measure's median rests on before it is frozen.
+pub const BASELINE_POINTS: usize = 12;
+
+/// How to draw a run chart: the measure's direction, when the median is frozen, and the
+/// points (adopted changes) from which a new median starts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunSettings {
+    pub direction: Direction,
+    /// The median rests on this many first points of each stretch; `None`: on all of them.
+    pub baseline_points: Option<usize>,
+    /// Indices of the points from which a new median starts, in any order.
+    pub new_median_from: Vec<usize>,
+}
+
+impl RunSettings {
+    /// The median frozen after the first 12 points, one stretch.
+    pub fn new(direction: Direction) -> Self {
+        RunSettings {
+            direction,
+            baseline_points: Some(BASELINE_POINTS),
+            new_median_from: Vec::new(),
+        }
+    }
+
+    /// The median frozen after the first `points` points (at least one).
+    pub fn frozen_after(mut self, points: usize) -> Self {
+        self.baseline_points = Some(points.max(1));
+        self
+    }
+
+    /// The median of all the points, never frozen.
+    pub fn whole_series_median(mut self) -> Self {
+        self.baseline_points = None;
+        self
+    }
+
+    /// A new median from the point at `index` (an adopted change).
+    pub fn new_median_from(mut self, index: usize) -> Self {
+        self.new_median_from.push(index);
+        self
+    }
+}
+
+/// A stretch of points with its own median, and what the rules found in it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Stretch {
+    pub start: usize,
+    /// One past the last point.
+    pub end: usize,
+    pub median: f64,
+    /// How many of its first points the median rests on.
+    pub baseline_points: usize,
+    /// Whether the median is frozen (the baseline is complete) or still moves with new
+    /// points.
+    pub frozen: bool,
+    pub useful_points: usize,
+    pub runs: usize,
+    /// Too few or too many runs in this stretch (also among the chart's signals).
+    pub runs_signal: Option<Signal>,
+    pub anhoej: Option<Anhoej>,
+}
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunChart {
-    /// The centre line; `None` for a series with no points.
+    /// The current centre line (the last stretch's); `None` for a series with no points.
     pub median: Option<f64>,
+    /// Each stretch with its own median, in order; together they cover every point.
+    pub stretches: Vec<Stretch>,
     pub points: usize,
     /// Points not on the median.
     pub useful_points: usize,
     pub runs: usize,
-    /// What the runs table allows for `useful_points`; `None` outside 10 to 60.
+    /// What the runs table allows for the last stretch's `useful_points`; `None` outside
+    /// 10 to 60.
     pub runs_expected: Option<ExpectedRuns>,
     /// Beyond these a point is astronomical; `None` when the rule is not applied.
     pub astronomical_fences: Option<Fences>,
     /// Signals by Perla, Provost & Murray's rules, in the order of their first point.
     pub signals: Vec<Signal>,
-    /// Anhøj's rules over the same data; `None` when no point is off the median.
+    /// Anhøj's rules over the last stretch; `None` when no point is off the median.
+    /// Earlier stretches keep theirs in `stretches`.
     pub anhoej: Option<Anhoej>,
     pub warnings: Vec<Warning>,
 }
@@ -59,28 +130,120 @@ pub struct Fences {
     pub upper: f64,
 }
 
-/// The run chart of bare values, named "point 1", "point 2", ... in explanations.
+/// The run chart of bare values, named "point 1", "point 2", ... in explanations, about
+/// the median of all the points.
 pub fn analyse(values: &[f64], direction: Direction) -> Result<RunChart, ChartError> {
     analyse_series(&Series::numbered(values), direction)
 }
 
-/// The run chart of a series. Refuses a series with a value that is NaN or infinite.
+/// The run chart of a series about the median of all its points. Refuses a series with a
+/// value that is NaN or infinite.
 pub fn analyse_series(series: &Series, direction: Direction) -> Result<RunChart, ChartError> {
+    analyse_with(series, &RunSettings::new(direction).whole_series_median())
+}
+
+/// The run chart of a series drawn as `settings` say: each stretch (from the start and
+/// from each new-median point) about its own median, frozen after its baseline.
+pub fn analyse_with(series: &Series, settings: &RunSettings) -> Result<RunChart, ChartError> {
     series.check()?;
-    let values = series.values();
-    let Some(median) = median(values) else {
-        return Ok(RunChart {
-            median: None,
-            points: 0,
-            useful_points: 0,
-            runs: 0,
-            runs_expected: None,
-            astronomical_fences: None,
-            signals: Vec::new(),
-            anhoej: None,
-            warnings: Vec::new(),
-        });
+    let n = series.len();
+    let mut starts: Vec<usize> = settings
+        .new_median_from
+        .iter()
+        .copied()
+        .filter(|&s| s > 0 && s < n)
+        .collect();
+    starts.push(0);
+    starts.sort_unstable();
+    starts.dedup();
+    let ends = starts.iter().skip(1).copied().chain([n]);
+    let mut chart = RunChart {
+        median: None,
+        stretches: Vec::new(),
+        points: n,
+        useful_points: 0,
+        runs: 0,
+        runs_expected: None,
+        astronomical_fences: None,
+        signals: Vec::new(),
+        anhoej: None,
+        warnings: Vec::new(),
     };
+    for (start, end) in starts.iter().copied().zip(ends).filter(|(s, e)| s < e) {
+        let part = series.slice(start..end);
+        let baseline = settings
+            .baseline_points
+            .map_or(end - start, |b| b.min(end - start));
+        let Some(stretch) = stretch(&part, baseline, settings.direction) else {
+            continue;
+        };
+        let shift = |points: &mut Vec<usize>| points.iter_mut().for_each(|p| *p += start);
+        let mut signals = stretch.signals;
+        signals.iter_mut().for_each(|s| shift(&mut s.points));
+        let runs_signal = signals
+            .iter()
+            .find(|s| matches!(s.rule, Rule::TooFewRuns | Rule::TooManyRuns))
+            .cloned();
+        let mut anhoej = stretch.anhoej;
+        if let Some(a) = anhoej.as_mut() {
+            a.signals.iter_mut().for_each(|s| shift(&mut s.points));
+        }
+        let frozen = settings.baseline_points.is_some_and(|b| end - start >= b);
+        if let (Some(b), false) = (settings.baseline_points, frozen) {
+            chart.warnings.push(Warning {
+                kind: WarningKind::MedianNotFrozen,
+                message: format!(
+                    "The median{} rests on all {} points so far; it is frozen once there are \
+                     {b}, and extended over the points after them.",
+                    if start == 0 {
+                        String::new()
+                    } else {
+                        format!(" from {}", series.name(start))
+                    },
+                    wording::count(end - start),
+                ),
+            });
+        }
+        chart.signals.extend(signals);
+        chart.warnings.extend(stretch.warnings);
+        chart.median = Some(stretch.median);
+        chart.useful_points = stretch.useful_points;
+        chart.runs = stretch.runs;
+        chart.runs_expected = stretch.runs_expected;
+        chart.astronomical_fences = stretch.astronomical_fences;
+        chart.anhoej = anhoej.clone();
+        chart.stretches.push(Stretch {
+            start,
+            end,
+            median: stretch.median,
+            baseline_points: baseline,
+            frozen,
+            useful_points: stretch.useful_points,
+            runs: stretch.runs,
+            runs_signal,
+            anhoej,
+        });
+    }
+    in_chart_order(&mut chart.signals);
+    Ok(chart)
+}
+
+/// What the rules find in one stretch, its points numbered from 0.
+struct StretchReading {
+    median: f64,
+    useful_points: usize,
+    runs: usize,
+    runs_expected: Option<ExpectedRuns>,
+    astronomical_fences: Option<Fences>,
+    signals: Vec<Signal>,
+    anhoej: Option<Anhoej>,
+    warnings: Vec<Warning>,
+}
+
+/// One stretch read about the median of its first `baseline` points; `None` when empty.
+fn stretch(series: &Series, baseline: usize, direction: Direction) -> Option<StretchReading> {
+    let values = series.values();
+    let median = median(&values[..baseline.min(values.len())])?;
 
     let runs = runs_about(values, median);
     let useful_points: usize = runs.iter().map(|r| r.points.len()).sum();
@@ -117,10 +280,8 @@ pub fn analyse_series(series: &Series, direction: Direction) -> Result<RunChart,
         }),
     }
 
-    in_chart_order(&mut signals);
-    Ok(RunChart {
-        median: Some(median),
-        points: values.len(),
+    Some(StretchReading {
+        median,
         useful_points,
         runs: runs.len(),
         runs_expected,

@@ -10,23 +10,34 @@
 //!   row each higher, or each lower, than the one before (six increases or decreases;
 //!   an equal value breaks the run); two of three points in a row beyond the line two
 //!   thirds of the way from the mean to a limit (mean ± 2σ, σ = 2.66 × mean moving range
-//!   ÷ 3), on the same side. Every point of a qualifying run is flagged, and each signal
-//!   is read as improvement or concern by the measure's direction.
+//!   ÷ 3) read as NHSRplotthedots, Making Data Count's published implementation, reads
+//!   it: three points in a row on one side of the mean, at least two of them between the
+//!   2σ line and the limit (a point beyond the limit is the outside-limits signal). The
+//!   Western Electric-like reading (any two of three beyond the 2σ line, the third
+//!   anywhere) is kept as a named option, `TwoOfThree::WesternElectric`. Every point of a
+//!   qualifying run is flagged, and each signal is read as improvement or concern by the
+//!   measure's direction.
+//! - Bounded measures (a percentage runs from 0 to 100) have their limits clamped to the
+//!   bounds; the 2σ lines stay where σ puts them.
 //! - Phases: limits can be recalculated from chosen points (when a change was adopted,
 //!   say). Each phase has its own mean, moving ranges and limits, and the rules are applied
 //!   within each phase: no run, and no moving range, crosses a phase start.
 //! - Limits resting on fewer than 12 points are provisional, and a warning says so.
-//! - Target assurance, against the last phase's limits: a target between the limits will
-//!   sometimes be met and sometimes not; at or beyond the limit on the good side it will
-//!   consistently be missed; at or beyond the limit on the other side consistently met.
+//! - A sustained shift (seven on one side) inside the current phase proposes recalculating
+//!   the limits from its first point: the first point after the change, as Making Data
+//!   Count advises.
+//! - Target assurance (`assurance.rs`) and the variation and assurance icons
+//!   (`icons.rs`) read the current phase only.
 
+use super::assurance::assurance;
+pub use super::assurance::{Assurance, TargetAssurance};
+use super::icons::{self, Icons};
+use super::special_causes::special_causes;
 use super::{
-    ChartError, Reading, Rule, Series, Side, Signal, Warning, WarningKind, in_chart_order, mean,
-    reading, wording,
+    ChartError, Rule, Series, Signal, Warning, WarningKind, in_chart_order, mean, wording,
 };
 use crate::domain::event::Direction;
 use serde::{Deserialize, Serialize};
-use std::cmp::Ordering;
 use std::ops::Range;
 
 /// Limits are the mean ± this many mean moving ranges (3 ÷ d2, d2 = 1.128).
@@ -49,6 +60,23 @@ pub struct XmrSettings {
     /// Indices of the points that start a new phase, in any order.
     pub phase_starts: Vec<usize>,
     pub screen_moving_ranges: bool,
+    /// Which reading of "two of three near a limit" to apply.
+    pub two_of_three: TwoOfThree,
+    /// The lowest and highest values the measure can take (0 and 100 for a
+    /// percentage); limits are clamped to them.
+    pub bounds: Option<(f64, f64)>,
+}
+
+/// The readings of the two-of-three rule.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TwoOfThree {
+    /// As NHSRplotthedots computes it: three points in a row on one side of the mean, at
+    /// least two of them between the 2σ line and the limit.
+    #[default]
+    MakingDataCount,
+    /// Two of three points in a row beyond the 2σ line on one side, counting points beyond
+    /// the limits, the third point anywhere.
+    WesternElectric,
 }
 
 impl XmrSettings {
@@ -59,7 +87,21 @@ impl XmrSettings {
             target: None,
             phase_starts: Vec::new(),
             screen_moving_ranges: true,
+            two_of_three: TwoOfThree::MakingDataCount,
+            bounds: None,
         }
+    }
+
+    /// The two-of-three rule read the Western Electric way instead of Making Data Count's.
+    pub fn western_electric_two_of_three(mut self) -> Self {
+        self.two_of_three = TwoOfThree::WesternElectric;
+        self
+    }
+
+    /// Limits clamped to the values the measure can take.
+    pub fn bounded(mut self, lowest: f64, highest: f64) -> Self {
+        self.bounds = Some((lowest, highest));
+        self
     }
 
     pub fn target(mut self, target: f64) -> Self {
@@ -87,9 +129,23 @@ pub struct XmrChart {
     pub moving_ranges: Vec<Option<f64>>,
     /// Special causes in the order of their first point.
     pub signals: Vec<Signal>,
-    /// Whether the process, as it runs in the last phase, will meet the target.
+    /// Whether the process, as it runs in the current (last) phase, will meet the target.
     pub assurance: Option<TargetAssurance>,
+    /// Making Data Count's variation and assurance icons for the current phase.
+    pub icons: Icons,
+    /// Where to recalculate the limits when the current phase holds a sustained shift.
+    pub proposal: Option<Recalculation>,
     pub warnings: Vec<Warning>,
+}
+
+/// A recalculation of the limits the data propose: from the first point of a sustained
+/// shift, the first point after the change.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Recalculation {
+    pub from: usize,
+    /// The new limits would rest on fewer than `BASELINE_POINTS` points.
+    pub provisional: bool,
+    pub explanation: String,
 }
 
 /// A stretch of points with its own centre line and limits.
@@ -117,23 +173,6 @@ impl Phase {
     pub fn sigma(&self) -> Option<f64> {
         self.mean_moving_range.map(|m| LIMIT_FACTOR * m / 3.0)
     }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Assurance {
-    /// The target lies at or beyond the limit on the side away from improvement.
-    ConsistentlyPass,
-    /// The target lies at or beyond the limit on the side of improvement.
-    ConsistentlyFail,
-    /// The target lies between the limits.
-    Inconsistent,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct TargetAssurance {
-    pub target: f64,
-    pub assurance: Assurance,
-    pub explanation: String,
 }
 
 /// The XmR chart of bare values, named "point 1", "point 2", ... in explanations.
@@ -188,6 +227,7 @@ pub fn analyse_series(series: &Series, settings: &XmrSettings) -> Result<XmrChar
                 &moving_ranges,
                 start..end,
                 settings.screen_moving_ranges,
+                settings.bounds,
             )
         })
         .collect();
@@ -195,19 +235,37 @@ pub fn analyse_series(series: &Series, settings: &XmrSettings) -> Result<XmrChar
 
     let mut signals: Vec<Signal> = phases
         .iter()
-        .flat_map(|phase| special_causes(series, phase, settings.direction))
+        .flat_map(|phase| special_causes(series, phase, settings.direction, settings.two_of_three))
         .collect();
     in_chart_order(&mut signals);
 
-    let assurance = settings
-        .target
-        .and_then(|target| assurance(target, phases.last()?, settings.direction));
+    let current = phases.last();
+    let proposal = current.and_then(|p| proposal(series, p, &signals));
+    let assurance = settings.target.and_then(|target| {
+        assurance(
+            series,
+            target,
+            current?,
+            settings.direction,
+            proposal.as_ref().map(|p| p.from),
+        )
+    });
+    let icons = icons::icons(
+        series,
+        current,
+        &signals,
+        Some(settings.direction),
+        assurance.as_ref(),
+        proposal.is_some(),
+    );
 
     Ok(XmrChart {
         phases,
         moving_ranges,
         signals,
         assurance,
+        icons,
+        proposal,
         warnings,
     })
 }
@@ -217,6 +275,7 @@ fn phase(
     moving_ranges: &[Option<f64>],
     points: Range<usize>,
     screen: bool,
+    bounds: Option<(f64, f64)>,
 ) -> Phase {
     let ranges: Vec<(usize, f64)> = points
         .clone()
@@ -250,8 +309,8 @@ fn phase(
         end: points.end,
         mean: centre,
         mean_moving_range,
-        upper: mean_moving_range.map(|m| centre + LIMIT_FACTOR * m),
-        lower: mean_moving_range.map(|m| centre - LIMIT_FACTOR * m),
+        upper: mean_moving_range.map(|m| clamp(centre + LIMIT_FACTOR * m, bounds)),
+        lower: mean_moving_range.map(|m| clamp(centre - LIMIT_FACTOR * m, bounds)),
         screened_out,
     }
 }
@@ -285,246 +344,41 @@ fn baseline_warning(series: &Series, phase: &Phase) -> Option<Warning> {
     }
 }
 
-fn special_causes(series: &Series, phase: &Phase, direction: Direction) -> Vec<Signal> {
-    let values = series.values();
-    let mut signals = Vec::new();
-
-    if let (Some(upper), Some(lower)) = (phase.upper, phase.lower) {
-        for i in phase.points() {
-            let x = values[i];
-            if x > upper || x < lower {
-                let high = x > upper;
-                let reading = Some(reading(direction, high));
-                signals.push(Signal {
-                    rule: Rule::OutsideLimits,
-                    points: vec![i],
-                    reading,
-                    explanation: wording::sentence(format!(
-                        "{} ({}) is {}: a special cause{}.",
-                        series.name(i),
-                        wording::value(x),
-                        if high {
-                            format!("above the upper limit ({})", wording::value(upper))
-                        } else {
-                            format!("below the lower limit ({})", wording::value(lower))
-                        },
-                        wording::here(reading),
-                    )),
-                });
-            }
-        }
+fn clamp(limit: f64, bounds: Option<(f64, f64)>) -> f64 {
+    match bounds {
+        Some((lowest, highest)) if lowest <= highest => limit.clamp(lowest, highest),
+        _ => limit,
     }
-
-    signals.extend(shifts(series, phase, direction));
-    signals.extend(trends(series, phase, direction));
-    if let Some(sigma) = phase.sigma() {
-        for side in [Side::Above, Side::Below] {
-            signals.extend(two_of_three(series, phase, sigma, side, direction));
-        }
-    }
-    signals
 }
 
-/// Seven or more points in a row on one side of the mean; a point on the mean breaks it.
-fn shifts(series: &Series, phase: &Phase, direction: Direction) -> Vec<Signal> {
-    let values = series.values();
-    let mut runs: Vec<(Option<Side>, Vec<usize>)> = Vec::new();
-    for i in phase.points() {
-        let side = Side::of(values[i], phase.mean);
-        match runs.last_mut() {
-            Some((run_side, points)) if side.is_some() && *run_side == side => points.push(i),
-            _ => runs.push((side, vec![i])),
-        }
+/// A sustained shift (seven or more on one side of the mean) that starts after the
+/// current phase does proposes recalculating from its first point.
+fn proposal(series: &Series, phase: &Phase, signals: &[Signal]) -> Option<Recalculation> {
+    let from = signals
+        .iter()
+        .filter(|s| s.rule == Rule::SevenOnOneSide)
+        .filter_map(|s| s.points.first().copied())
+        .filter(|&first| first > phase.start && first < phase.end)
+        .max()?;
+    let points = phase.end - from;
+    let provisional = points < BASELINE_POINTS;
+    let mut explanation = format!(
+        "The points from {} on stay on one side of the mean: the process has shifted. \
+         Recalculate the limits from {}, the first point after the change.",
+        series.name(from),
+        series.name(from),
+    );
+    if provisional {
+        explanation.push_str(&format!(
+            " The new limits would rest on only {} {}, so they would be provisional until \
+             there are {BASELINE_POINTS}.",
+            wording::count(points),
+            if points == 1 { "point" } else { "points" },
+        ));
     }
-    runs.into_iter()
-        .filter(|(_, points)| points.len() >= SHIFT_LENGTH)
-        .filter_map(|(side, points)| {
-            let side = side?;
-            let reading = Some(reading(direction, side == Side::Above));
-            Some(Signal {
-                rule: Rule::SevenOnOneSide,
-                explanation: wording::sentence(format!(
-                    "{} points in a row, {}, are {} the mean: a shift{}.",
-                    wording::count(points.len()),
-                    span_of(series, &points),
-                    side.word(),
-                    wording::here(reading),
-                )),
-                points,
-                reading,
-            })
-        })
-        .collect()
-}
-
-/// Seven or more points in a row each higher, or each lower, than the one before; an
-/// equal value breaks the run.
-fn trends(series: &Series, phase: &Phase, direction: Direction) -> Vec<Signal> {
-    let values = series.values();
-    // (rising, first point, last point) of each stretch of steps the same way.
-    let mut runs: Vec<(bool, usize, usize)> = Vec::new();
-    for i in phase.start + 1..phase.end {
-        let rising = match values[i].partial_cmp(&values[i - 1]) {
-            Some(Ordering::Greater) => true,
-            Some(Ordering::Less) => false,
-            _ => continue,
-        };
-        match runs.last_mut() {
-            Some((run_rising, _, last)) if *run_rising == rising && *last == i - 1 => *last = i,
-            _ => runs.push((rising, i - 1, i)),
-        }
-    }
-    runs.into_iter()
-        .filter(|&(_, first, last)| last + 1 - first >= TREND_LENGTH)
-        .map(|(rising, first, last)| {
-            let reading = Some(reading(direction, rising));
-            Signal {
-                rule: Rule::SevenRisingOrFalling,
-                points: (first..=last).collect(),
-                reading,
-                explanation: wording::sentence(format!(
-                    "{} points in a row, {}, each {} than the one before: a trend{}.",
-                    wording::count(last + 1 - first),
-                    wording::span(series, first, last),
-                    if rising { "higher" } else { "lower" },
-                    wording::here(reading),
-                )),
-            }
-        })
-        .collect()
-}
-
-/// Two of three points in a row beyond the 2σ line on one side. The points beyond the
-/// line are flagged; overlapping windows make one signal.
-fn two_of_three(
-    series: &Series,
-    phase: &Phase,
-    sigma: f64,
-    side: Side,
-    direction: Direction,
-) -> Vec<Signal> {
-    let values = series.values();
-    if phase.end - phase.start < 3 {
-        return Vec::new();
-    }
-    let line = match side {
-        Side::Above => phase.mean + 2.0 * sigma,
-        Side::Below => phase.mean - 2.0 * sigma,
-    };
-    let beyond = |i: usize| match side {
-        Side::Above => values[i] > line,
-        Side::Below => values[i] < line,
-    };
-    // In a phase of three or more, two points beyond the line at most two apart always
-    // share a window of three.
-    let flagged: Vec<usize> = phase
-        .points()
-        .filter(|&i| beyond(i))
-        .filter(|&i| {
-            let near = i.saturating_sub(2).max(phase.start)..(i + 3).min(phase.end);
-            near.filter(|&j| j != i).any(beyond)
-        })
-        .collect();
-
-    let mut groups: Vec<Vec<usize>> = Vec::new();
-    for i in flagged {
-        match groups.last_mut() {
-            Some(group) if group.last().is_some_and(|&last| i - last <= 2) => group.push(i),
-            _ => groups.push(vec![i]),
-        }
-    }
-
-    let limit = match side {
-        Side::Above => "upper",
-        Side::Below => "lower",
-    };
-    groups
-        .into_iter()
-        .map(|points| {
-            let reading: Option<Reading> = Some(reading(direction, side == Side::Above));
-            let explanation = if points.len() == 2 {
-                format!(
-                    "Two of three points in a row, {}, are {} {}, two thirds of the way from \
-                     the mean to the {limit} limit: a special cause{}.",
-                    wording::list(series, &points),
-                    side.word(),
-                    wording::value(line),
-                    wording::here(reading),
-                )
-            } else {
-                format!(
-                    "{} points, {}, are {} {}, two thirds of the way from the mean to the \
-                     {limit} limit, at least two in every three in a row: a special cause{}.",
-                    wording::count(points.len()),
-                    wording::list(series, &points),
-                    side.word(),
-                    wording::value(line),
-                    wording::here(reading),
-                )
-            };
-            Signal {
-                rule: Rule::TwoOfThreeNearLimit,
-                points,
-                reading,
-                explanation: wording::sentence(explanation),
-            }
-        })
-        .collect()
-}
-
-fn span_of(series: &Series, points: &[usize]) -> String {
-    wording::span(
-        series,
-        points.first().copied().unwrap_or(0),
-        points.last().copied().unwrap_or(0),
-    )
-}
-
-fn assurance(target: f64, phase: &Phase, direction: Direction) -> Option<TargetAssurance> {
-    let (upper, lower) = (phase.upper?, phase.lower?);
-    let t = wording::value(target);
-    let (u, l) = (wording::value(upper), wording::value(lower));
-    // Where improvement lies, and the limit on that side.
-    let (good_limit, bad_limit, beyond_good, beyond_bad) = match direction {
-        Direction::HigherIsBetter => (upper, lower, target >= upper, target <= lower),
-        Direction::LowerIsBetter => (lower, upper, target <= lower, target >= upper),
-    };
-    let describe = |limit: f64| {
-        if limit == upper {
-            format!("at or above the upper limit ({u})")
-        } else {
-            format!("at or below the lower limit ({l})")
-        }
-    };
-    let (assurance, explanation) = if beyond_good {
-        (
-            Assurance::ConsistentlyFail,
-            format!(
-                "The target of {t} is {}: as the process runs now it will consistently fail \
-                 to meet it; the process itself has to change.",
-                describe(good_limit)
-            ),
-        )
-    } else if beyond_bad {
-        (
-            Assurance::ConsistentlyPass,
-            format!(
-                "The target of {t} is {}: as the process runs now it will consistently meet it.",
-                describe(bad_limit)
-            ),
-        )
-    } else {
-        (
-            Assurance::Inconsistent,
-            format!(
-                "The target of {t} lies between the limits ({l} to {u}): the process will \
-                 sometimes meet it and sometimes not."
-            ),
-        )
-    };
-    Some(TargetAssurance {
-        target,
-        assurance,
-        explanation,
+    Some(Recalculation {
+        from,
+        provisional,
+        explanation: wording::sentence(explanation),
     })
 }

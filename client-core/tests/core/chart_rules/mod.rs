@@ -43,6 +43,8 @@ fn close(a: f64, b: f64) -> bool {
     (a - b).abs() < 1e-9
 }
 
+mod baseline_examples;
+mod mdc_examples;
 mod run_chart_examples;
 mod xmr_examples;
 

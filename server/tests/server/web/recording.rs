@@ -188,7 +188,7 @@ fn the_measure_page_explains_each_signal_and_recalculates_limits_from_an_adoptio
     for (i, circle) in circles.iter().enumerate() {
         let flagged = chart
             .signals_at(i)
-            .any(|s| chart.run_chart.as_ref().unwrap().signals.contains(s));
+            .any(|s| chart.run_chart.as_ref().unwrap().signals.contains(s.signal));
         assert_eq!(circle.contains("class=\"signal "), flagged, "point {i}");
         if shift.points.contains(&i) {
             assert!(circle.contains("a shift"), "point {i} says why");
