@@ -7,9 +7,10 @@ use crate::error::PraxisError;
 use crate::input::{ActInput, Direction, DoInput, StudyInput, TestScale};
 use crate::recording::{id, stream};
 use crate::store::PraxisStore;
-use praxis_core::domain::charts::{self, Series, run_chart, xmr};
+use praxis_core::domain::charts;
 use praxis_core::domain::event::{Decision, Event, MeasureUnit, ObservationKind};
 use praxis_core::domain::ids::StreamId;
+use praxis_core::domain::measure_chart;
 use praxis_core::domain::record::{Conflict, Stage, StreamKind};
 
 use praxis_core::dates::format_day;
@@ -119,11 +120,15 @@ pub struct MeasurePoint {
 /// Something a chart rule sees in the values.
 #[derive(Clone, Debug, PartialEq, uniffi::Record)]
 pub struct ChartSignal {
-    /// `run` (run chart) or `xmr` (XmR chart).
+    /// `run` (run chart, Anhøj's rules included) or `xmr` (XmR chart).
     pub chart: String,
-    /// The rule (`Shift`, `Trend`, `OutsideLimits`...).
+    /// The rule in words (`shift`, `unusually long run`, `two of three near a limit`...).
     pub rule: String,
-    /// The points that make the signal, as indices into `MeasureDetail::points`.
+    /// The rule, its reading and its chart in words, as every client labels it
+    /// ("shift (improvement) on the run chart").
+    pub label: String,
+    /// The points that make the signal, as indices into `MeasureDetail::points`; empty
+    /// for a signal about the chart as a whole (too few runs, too few crossings).
     pub points: Vec<u32>,
     /// `improvement` or `concern` by the measure's direction, when the rule has one.
     pub reading: Option<String>,
@@ -142,9 +147,26 @@ pub struct MeasureDetail {
     pub proportion: bool,
     pub points: Vec<MeasurePoint>,
     pub median: Option<f64>,
+    /// Every signal of both charts read over the whole series (the same list the server
+    /// and the terminal show), those about the points shown or the chart as a whole.
     pub signals: Vec<ChartSignal>,
+    /// Making Data Count's variation icon for the current phase.
+    pub variation: Option<MeasureIcon>,
+    /// Making Data Count's assurance icon against the target.
+    pub assurance: Option<MeasureIcon>,
     /// Limits of the analysis the reader should know (a short baseline...).
     pub warnings: Vec<String>,
+}
+
+/// A variation or assurance icon: its short label, Making Data Count's colour, and what a
+/// screen reader says.
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct MeasureIcon {
+    pub label: String,
+    /// `#rrggbb`.
+    pub colour: String,
+    pub words: String,
+    pub provisional: bool,
 }
 
 #[uniffi::export]
@@ -228,30 +250,27 @@ impl PraxisStore {
     }
 
     /// A measure's latest `recent` values (all when 0), in time order, with the run
-    /// chart's and the XmR chart's signals over them.
+    /// chart's and the XmR chart's signals read over the whole series.
     pub fn measure(&self, measure_id: String, recent: u32) -> Result<MeasureDetail, PraxisError> {
         let store = self.lock();
         let measure = id(&store, &measure_id)?;
-        let series = queries::measure_series(store.connection(), measure)?.ok_or_else(|| {
+        let chart = queries::measure_chart(store.connection(), measure, &[])?.ok_or_else(|| {
             PraxisError::invalid(format!("{} is not a measure.", measure.short()))
         })?;
-        let mut points = series.points;
-        if recent > 0 && points.len() > recent as usize {
-            points.drain(..points.len() - recent as usize);
-        }
-        let definition = series.definition;
+        let all = chart.series.points.len();
+        let first = if recent > 0 {
+            all.saturating_sub(recent as usize)
+        } else {
+            0
+        };
+        let definition = chart.series.definition.as_ref();
         let mut detail = MeasureDetail {
-            id: series.id.0.to_string(),
-            name: definition
-                .as_ref()
-                .map(|d| d.name.clone())
-                .unwrap_or_default(),
-            direction: definition.as_ref().map(|d| d.direction.into()),
-            target: definition.as_ref().and_then(|d| d.target),
-            proportion: definition
-                .as_ref()
-                .is_some_and(|d| matches!(d.unit, MeasureUnit::Ratio { .. })),
-            points: points
+            id: chart.series.id.0.to_string(),
+            name: definition.map(|d| d.name.clone()).unwrap_or_default(),
+            direction: definition.map(|d| d.direction.into()),
+            target: definition.and_then(|d| d.target),
+            proportion: definition.is_some_and(|d| matches!(d.unit, MeasureUnit::Ratio { .. })),
+            points: chart.series.points[first..]
                 .iter()
                 .map(|p| MeasurePoint {
                     id: p.id.0.to_string(),
@@ -261,39 +280,35 @@ impl PraxisStore {
                     note: p.note.clone(),
                 })
                 .collect(),
-            median: None,
-            signals: Vec::new(),
+            median: chart.run_chart.as_ref().and_then(|r| r.median),
+            signals: chart
+                .signals()
+                .iter()
+                .filter(|s| s.covers.1 >= first)
+                .map(|s| signal(s, first))
+                .collect(),
+            variation: None,
+            assurance: None,
             warnings: Vec::new(),
         };
-        let Some(definition) = definition else {
-            return Ok(detail);
-        };
-        let values = Series::of_measure(&points, definition.frequency);
-        match run_chart::analyse_series(&values, definition.direction) {
-            Ok(chart) => {
-                detail.median = chart.median;
-                detail
-                    .signals
-                    .extend(chart.signals.iter().map(|s| signal("run", s)));
-                detail
-                    .warnings
-                    .extend(chart.warnings.iter().map(|w| w.message.clone()));
-            }
-            Err(e) => detail.warnings.push(e.to_string()),
-        }
-        let mut settings = xmr::XmrSettings::new(definition.direction);
-        settings.target = definition.target;
-        // On an error, the run chart has already said which value cannot be charted.
-        if let Ok(chart) = xmr::analyse_series(&values, &settings) {
-            detail
-                .signals
-                .extend(chart.signals.iter().map(|s| signal("xmr", s)));
+        detail.warnings.extend(chart.problem.clone());
+        if let Some(run) = &chart.run_chart {
             detail
                 .warnings
-                .extend(chart.warnings.iter().map(|w| w.message.clone()));
-            if let Some(a) = chart.assurance {
-                detail.warnings.push(a.explanation);
+                .extend(run.warnings.iter().map(|w| w.message.clone()));
+        }
+        if let Some(xmr) = &chart.xmr {
+            detail
+                .warnings
+                .extend(xmr.warnings.iter().map(|w| w.message.clone()));
+            if let Some(a) = &xmr.assurance {
+                detail.warnings.push(a.explanation.clone());
             }
+            if let Some(p) = &xmr.proposal {
+                detail.warnings.push(p.explanation.clone());
+            }
+            detail.variation = xmr.icons.variation.as_ref().map(|i| icon(i));
+            detail.assurance = xmr.icons.assurance.as_ref().map(|i| icon(i));
         }
         Ok(detail)
     }
@@ -414,16 +429,33 @@ fn conflict(stream: StreamId, c: &Conflict) -> ConflictLine {
     }
 }
 
-fn signal(chart: &str, s: &charts::Signal) -> ChartSignal {
+/// A signal as the phone shows it, its points counted from `first`, the first point shown.
+fn signal(s: &measure_chart::ChartSignal, first: usize) -> ChartSignal {
     ChartSignal {
-        chart: chart.to_string(),
-        rule: format!("{:?}", s.rule),
-        points: s.points.iter().map(|&p| p as u32).collect(),
-        reading: s.reading.map(|r| match r {
-            charts::Reading::Improvement => "improvement".to_string(),
-            charts::Reading::Concern => "concern".to_string(),
-        }),
-        explanation: s.explanation.clone(),
+        chart: match s.chart {
+            measure_chart::ChartKind::Run => "run".to_string(),
+            measure_chart::ChartKind::Xmr => "xmr".to_string(),
+        },
+        rule: s.signal.rule.words().to_string(),
+        label: s.label(),
+        points: s
+            .signal
+            .points
+            .iter()
+            .filter_map(|&p| p.checked_sub(first))
+            .map(|p| u32::try_from(p).unwrap_or(u32::MAX))
+            .collect(),
+        reading: s.signal.reading.map(|r| r.words().to_string()),
+        explanation: s.signal.explanation.clone(),
+    }
+}
+
+fn icon<K>(i: &charts::icons::Icon<K>) -> MeasureIcon {
+    MeasureIcon {
+        label: i.label.clone(),
+        colour: i.colour.clone(),
+        words: i.words.clone(),
+        provisional: i.provisional,
     }
 }
 

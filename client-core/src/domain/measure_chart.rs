@@ -55,14 +55,20 @@ impl ChartKind {
 /// A signal of either chart, with the points it speaks about: its own, or for a signal
 /// about the chart as a whole (too few runs, too few crossings) every point of the
 /// stretch it was read over.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct ChartSignal<'a> {
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ChartSignal {
     pub chart: ChartKind,
-    pub signal: &'a Signal,
+    pub signal: Signal,
+    /// The first and last point the signal speaks about.
     pub covers: (usize, usize),
 }
 
-impl ChartSignal<'_> {
+impl ChartSignal {
+    /// "shift (improvement) on the run chart".
+    pub fn label(&self) -> String {
+        format!("{} on the {}", self.signal.label(), self.chart.words())
+    }
+
     /// Whether the signal is about the chart as a whole rather than some of its points.
     pub fn chart_wide(&self) -> bool {
         self.signal.points.is_empty()
@@ -81,7 +87,7 @@ impl ChartSignal<'_> {
 impl MeasureChart {
     /// Every signal of both charts: the run chart's rules, Anhøj's rules over each of its
     /// stretches, then the XmR chart's special causes. The one list every client shows.
-    pub fn signals(&self) -> Vec<ChartSignal<'_>> {
+    pub fn signals(&self) -> Vec<ChartSignal> {
         let mut all = Vec::new();
         let span = |s: &Signal| {
             (
@@ -96,7 +102,7 @@ impl MeasureChart {
                     .filter(|s| !s.points.is_empty())
                     .map(|signal| ChartSignal {
                         chart: ChartKind::Run,
-                        signal,
+                        signal: signal.clone(),
                         covers: span(signal),
                     }),
             );
@@ -110,12 +116,12 @@ impl MeasureChart {
                         .chain(anhoej)
                         .map(|signal| ChartSignal {
                             chart: ChartKind::Run,
-                            signal,
                             covers: if signal.points.is_empty() {
                                 covers
                             } else {
                                 span(signal)
                             },
+                            signal: signal.clone(),
                         }),
                 );
             }
@@ -123,7 +129,7 @@ impl MeasureChart {
         if let Some(xmr) = &self.xmr {
             all.extend(xmr.signals.iter().map(|signal| ChartSignal {
                 chart: ChartKind::Xmr,
-                signal,
+                signal: signal.clone(),
                 covers: span(signal),
             }));
         }
@@ -142,7 +148,7 @@ impl MeasureChart {
     }
 
     /// Every signal of both charts that flags `point`, chart-wide ones left out.
-    pub fn signals_at(&self, point: usize) -> impl Iterator<Item = ChartSignal<'_>> {
+    pub fn signals_at(&self, point: usize) -> impl Iterator<Item = ChartSignal> {
         self.signals()
             .into_iter()
             .filter(move |s| s.signal.points.contains(&point))

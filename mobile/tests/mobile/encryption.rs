@@ -369,8 +369,9 @@ fn a_person_can_use_praxis_offline_with_no_server() {
     assert_eq!(series.points.len(), 12);
     assert!(series.proportion);
     assert!(
-        series.signals.iter().any(|s| s.chart == "run"
-            && s.rule == "Shift"
+        series.signals.iter().any(|s| s.chart == "xmr"
+            && s.rule == "outside the limits"
+            && s.label == "outside the limits (improvement) on the XmR chart"
             && s.reading.as_deref() == Some("improvement")),
         "{:?} {:?} {:?}",
         series.signals,

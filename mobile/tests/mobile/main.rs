@@ -5,3 +5,4 @@
 mod encryption;
 mod reads_during_sync;
 mod records;
+mod signals;

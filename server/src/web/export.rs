@@ -11,9 +11,8 @@ use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use praxis_core::dates::today;
-use praxis_core::domain::charts::{Reading, Signal};
 use praxis_core::domain::event::{MeasurementValue, TestScale};
-use praxis_core::domain::measure_chart::MeasureChart;
+use praxis_core::domain::measure_chart::{ChartKind, MeasureChart};
 use praxis_core::domain::views::ProjectDetail;
 use praxis_core::protocol::ChartQuery;
 
@@ -53,14 +52,6 @@ fn csv_response(name: &str, rows: Vec<Vec<String>>) -> Result<Response, WebError
         .into_response())
 }
 
-fn signal_text(s: &Signal) -> String {
-    match s.reading {
-        Some(Reading::Improvement) => format!("{:?} (improvement)", s.rule),
-        Some(Reading::Concern) => format!("{:?} (concern)", s.rule),
-        None => format!("{:?}", s.rule),
-    }
-}
-
 fn number(x: Option<f64>) -> String {
     x.map(|v| v.to_string()).unwrap_or_default()
 }
@@ -81,20 +72,36 @@ pub fn measure_rows(view: &MeasureChart) -> Vec<Vec<String>> {
             "xmr_mean",
             "xmr_lower_limit",
             "xmr_upper_limit",
+            "chart_signals",
+            "run_chart_median",
         ]
         .map(String::from)
         .to_vec(),
     ];
+    // The same list every client shows, in words.
+    let signals = view.signals();
     for (i, p) in view.series.points.iter().enumerate() {
-        let on = |signals: Option<&Vec<Signal>>| {
+        let on = |chart: Option<ChartKind>| {
             signals
-                .into_iter()
-                .flatten()
-                .filter(|s| s.points.contains(&i))
-                .map(signal_text)
+                .iter()
+                .filter(|s| s.about(i))
+                .filter(|s| match chart {
+                    Some(kind) => s.chart == kind && !s.chart_wide(),
+                    None => s.chart_wide(),
+                })
+                .map(|s| match chart {
+                    Some(_) => s.signal.label(),
+                    None => s.label(),
+                })
                 .collect::<Vec<_>>()
                 .join("; ")
         };
+        let median = view.run_chart.as_ref().and_then(|r| {
+            r.stretches
+                .iter()
+                .find(|s| s.start <= i && i < s.end)
+                .map(|s| s.median)
+        });
         let phase = view
             .xmr
             .as_ref()
@@ -114,11 +121,13 @@ pub fn measure_rows(view: &MeasureChart) -> Vec<Vec<String>> {
             denominator,
             p.note.clone(),
             p.corrected.to_string(),
-            on(view.run_chart.as_ref().map(|c| &c.signals)),
-            on(view.xmr.as_ref().map(|c| &c.signals)),
+            on(Some(ChartKind::Run)),
+            on(Some(ChartKind::Xmr)),
             number(phase.map(|ph| ph.mean)),
             number(phase.and_then(|ph| ph.lower)),
             number(phase.and_then(|ph| ph.upper)),
+            on(None),
+            number(median),
         ]);
     }
     rows

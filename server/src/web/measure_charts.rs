@@ -118,16 +118,15 @@ pub fn run_svg(view: &MeasureChart, id: &str) -> Option<Chart> {
     let run = view.run_chart.as_ref()?;
     let definition = view.series.definition.as_ref()?;
     let count = view.series.points.len();
-    let mut lines = Vec::new();
-    if let Some(m) = run.median {
-        lines.push(Line {
-            from: 0,
-            to: count,
-            value: m,
-            kind: LineKind::Centre,
-            label: "Median".into(),
-        });
-    }
+    // Each stretch's median, frozen after its baseline and extended to its end.
+    let lines_of_median = run.stretches.iter().map(|s| Line {
+        from: s.start,
+        to: s.end,
+        value: s.median,
+        kind: LineKind::Centre,
+        label: "Median".into(),
+    });
+    let mut lines: Vec<Line> = lines_of_median.collect();
     lines.extend(target_line(definition, count));
     Some(Chart {
         id: id.into(),

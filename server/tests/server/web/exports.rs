@@ -1,6 +1,7 @@
 //! CSV exports and the printable collaborative report.
 
 use super::*;
+use praxis_core::domain::measure_chart::ChartKind;
 
 #[test]
 fn csv_exports_read_back_as_the_views_they_come_from() {
@@ -28,33 +29,76 @@ fn csv_exports_read_back_as_the_views_they_come_from() {
     let rows = csv_rows(&page.body);
     assert_eq!(rows.len(), chart.series.points.len());
     let xmr = chart.xmr.as_ref().unwrap();
+    let signals = chart.signals();
+    let mut chart_wide_seen = 0;
     for (i, (row, point)) in rows.iter().zip(&chart.series.points).enumerate() {
         assert_eq!(row[0], point.period_start.to_string());
         assert_eq!(row[2].parse::<f64>().unwrap(), point.plotted);
-        let flagged_run = chart
-            .run_chart
-            .as_ref()
-            .unwrap()
-            .signals
-            .iter()
-            .filter(|s| s.points.contains(&i))
-            .count();
-        let listed_run = if row[7].is_empty() {
-            0
-        } else {
-            row[7].split("; ").count()
+        // Each column lists, in words, the signals the one list of signals has there.
+        let expected = |kind: Option<ChartKind>| {
+            signals
+                .iter()
+                .filter(|s| s.about(i))
+                .filter(|s| match kind {
+                    Some(k) => s.chart == k && !s.chart_wide(),
+                    None => s.chart_wide(),
+                })
+                .map(|s| match kind {
+                    Some(_) => s.signal.label(),
+                    None => s.label(),
+                })
+                .collect::<Vec<_>>()
         };
-        assert_eq!(listed_run, flagged_run, "run chart signals at point {i}");
-        let flagged_xmr = xmr.signals.iter().filter(|s| s.points.contains(&i)).count();
-        let listed_xmr = if row[8].is_empty() {
-            0
-        } else {
-            row[8].split("; ").count()
+        let listed = |cell: &str| -> Vec<String> {
+            if cell.is_empty() {
+                Vec::new()
+            } else {
+                cell.split("; ").map(String::from).collect()
+            }
         };
-        assert_eq!(listed_xmr, flagged_xmr, "XmR signals at point {i}");
+        assert_eq!(
+            listed(&row[7]),
+            expected(Some(ChartKind::Run)),
+            "run chart signals at point {i}"
+        );
+        assert_eq!(
+            listed(&row[8]),
+            expected(Some(ChartKind::Xmr)),
+            "XmR signals at point {i}"
+        );
+        assert_eq!(
+            listed(&row[12]),
+            expected(None),
+            "chart-wide signals at point {i}"
+        );
+        chart_wide_seen += listed(&row[12]).len();
+        for cell in [&row[7], &row[8], &row[12]] {
+            assert!(
+                !cell.contains("SevenOnOneSide")
+                    && !cell.contains("TwoOfThree")
+                    && !cell.contains("Shift"),
+                "words, not internal names: {cell}"
+            );
+        }
+        let xmr = chart.xmr.as_ref().unwrap();
         let phase = xmr.phases.iter().find(|p| p.points().contains(&i)).unwrap();
         assert_eq!(row[9].parse::<f64>().unwrap(), phase.mean);
+        let run = chart.run_chart.as_ref().unwrap();
+        let stretch = run
+            .stretches
+            .iter()
+            .find(|s| s.start <= i && i < s.end)
+            .unwrap();
+        assert_eq!(row[13].parse::<f64>().unwrap(), stretch.median);
     }
+    // Anhøj's signals reach the CSV: every chart-wide signal is on the rows it is about,
+    // and an unusually long run on its own points.
+    let about_chart: usize = signals
+        .iter()
+        .filter(|s| s.chart_wide())
+        .map(|s| s.covers.1 + 1 - s.covers.0)
+        .sum();
+    assert_eq!(chart_wide_seen, about_chart);
 
     let reports = csv_rows(
         &web.get(&format!("/collaboratives/{collaborative}/reports.csv"))

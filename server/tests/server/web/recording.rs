@@ -186,9 +186,14 @@ fn the_measure_page_explains_each_signal_and_recalculates_limits_from_an_adoptio
     let circles: Vec<&str> = run_svg.split("<circle").skip(1).collect();
     assert_eq!(circles.len(), chart.series.points.len());
     for (i, circle) in circles.iter().enumerate() {
-        let flagged = chart
-            .signals_at(i)
-            .any(|s| chart.run_chart.as_ref().unwrap().signals.contains(s.signal));
+        let flagged = chart.signals_at(i).any(|s| {
+            chart
+                .run_chart
+                .as_ref()
+                .unwrap()
+                .signals
+                .contains(&s.signal)
+        });
         assert_eq!(circle.contains("class=\"signal "), flagged, "point {i}");
         if shift.points.contains(&i) {
             assert!(circle.contains("a shift"), "point {i} says why");
