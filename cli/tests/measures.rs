@@ -341,3 +341,96 @@ fn measure_refusals_say_what_to_do_and_change_nothing() {
         &["is not a measure", "praxis overview"],
     );
 }
+
+/// Twenty weeks of days from referral to home: twelve about 20, then eight about 12.
+const DAYS: [&str; 20] = [
+    "20", "22", "19", "21", "20", "23", "19", "21", "22", "20", "21", "19", "12", "11", "13", "12",
+    "11", "12", "13", "11",
+];
+
+#[test]
+fn measure_show_and_overview_give_the_signals_the_phone_gives() {
+    let p = Praxis::with_project();
+    let days = define_days(&p);
+    let monday = time::macros::date!(2026 - 01 - 05);
+    for (i, value) in DAYS.iter().enumerate() {
+        let start = monday + time::Duration::weeks(i as i64);
+        let end = (start + time::Duration::days(6)).to_string();
+        record_value(&p, &days, (&start.to_string(), Some(&end)), value);
+    }
+
+    let show = p.ok(&["measure", "show", &days]);
+    let json = p.json(&["measure", "show", &days]);
+    let labels: Vec<String> = json["signals"]
+        .as_array()
+        .expect("signals")
+        .iter()
+        .map(|s| {
+            let rule = &s["signal"];
+            assert!(
+                rule["explanation"]
+                    .as_str()
+                    .is_some_and(|e| show.contains(e)),
+                "{s}"
+            );
+            s["signal"]["points"].to_string()
+        })
+        .collect();
+    assert!(!labels.is_empty());
+    assert!(show.contains("Variation: Improving (low)."), "{show}");
+    assert!(show.contains("Assurance: Target"), "{show}");
+    assert!(
+        show.contains("unusually long run (improvement) on the run chart: "),
+        "{show}"
+    );
+    assert!(
+        !show.contains("SevenOnOneSide") && !show.contains("LongRun"),
+        "{show}"
+    );
+
+    // The phone API over the same store lists the same signals, in the same words.
+    let key = std::fs::read_to_string(format!("{}.key", p.store.display())).unwrap();
+    let key = praxis_core::store::StoreKey::from_hex(&key).unwrap();
+    let phone = praxis_mobile::PraxisStore::open_with_key(&p.store, &key).unwrap();
+    let shown = phone.measure(days.clone(), 0).unwrap();
+    drop(phone);
+    let in_text: Vec<&str> = show
+        .lines()
+        .filter_map(|l| l.strip_prefix("  "))
+        .filter(|l| l.contains(" chart: "))
+        .collect();
+    let from_phone: Vec<String> = shown
+        .signals
+        .iter()
+        .map(|s| format!("{}: {}", s.label, s.explanation))
+        .collect();
+    assert_eq!(in_text, from_phone);
+    let points: Vec<String> = shown
+        .signals
+        .iter()
+        .map(|s| serde_json::to_string(&s.points).unwrap())
+        .collect();
+    assert_eq!(labels, points);
+
+    // The overview shows each measure's icons and what it shows at its latest point.
+    let overview = p.ok(&["overview"]);
+    assert!(overview.contains("Improving (low)"), "{overview}");
+    let now: Vec<&str> = shown
+        .signals
+        .iter()
+        .filter(|s| s.points.is_empty() || s.points.contains(&19))
+        .map(|s| s.label.as_str())
+        .collect();
+    assert!(!now.is_empty());
+    assert!(
+        overview.contains(&format!("signals now: {}", now.join(", "))),
+        "{overview}"
+    );
+    let json = p.json(&["overview"]);
+    assert_eq!(
+        json["measure_charts"][0]["signals"]
+            .as_array()
+            .map(Vec::len),
+        Some(shown.signals.len())
+    );
+}

@@ -65,16 +65,16 @@ pub fn run(device: &PraxisStore, sel: &Option<String>, command: MeasureCommand) 
             Ok(render::recorded(&r, "measurement saved"))
         }
         MeasureCommand::Show { measure } => {
-            let series = device.read(|store| -> Result<_> {
+            let chart = device.read(|store| -> Result<_> {
                 let measure = context::id(store, &measure)?;
-                queries::measure_series(store.connection(), measure)?.ok_or_else(|| {
+                queries::measure_chart(store.connection(), measure, &[])?.ok_or_else(|| {
                     anyhow!(
                         "{} is not a measure. `praxis overview` lists the measures.",
                         measure.short()
                     )
                 })
             })?;
-            render::series(&series)
+            render::measure(&chart)
         }
     }
 }

@@ -28,11 +28,16 @@ pub fn projects(device: &PraxisStore) -> Result<Output> {
 }
 
 pub fn overview(device: &PraxisStore, sel: &Option<String>) -> Result<Output> {
-    let overview = device.read(|store| -> Result<_> {
+    let (overview, charts) = device.read(|store| -> Result<_> {
         let p = context::project(store, sel)?;
-        Ok(queries::project_overview(store.connection(), p)?)
+        let overview = queries::project_overview(store.connection(), p)?;
+        let mut charts = Vec::new();
+        for m in &overview.measures {
+            charts.extend(queries::measure_chart(store.connection(), m.id, &[])?);
+        }
+        Ok((overview, charts))
     })?;
-    render::overview(&overview)
+    render::overview(&overview, &charts)
 }
 
 /// Every open conflict on this device, with when and by whom each version was recorded.

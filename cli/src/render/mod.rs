@@ -6,10 +6,12 @@ use praxis_core::domain::hlc::Hlc;
 use praxis_mobile::Recorded;
 use serde::Serialize;
 
+mod measure;
 mod project;
 mod store;
 mod sync;
 
+pub use measure::*;
 pub use project::*;
 pub use store::*;
 pub use sync::*;

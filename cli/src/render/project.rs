@@ -4,6 +4,7 @@
 use super::{Output, when};
 use anyhow::Result;
 use praxis_core::domain::event::*;
+use praxis_core::domain::measure_chart::MeasureChart;
 use praxis_core::domain::record::HistoryEntry;
 use praxis_core::domain::views::{
     CycleView, FeedItem, MeasureSeries, ProjectOverview, RecordHistory,
@@ -76,7 +77,7 @@ fn direction(d: Direction) -> &'static str {
     }
 }
 
-pub fn overview(o: &ProjectOverview) -> Result<Output> {
+pub fn overview(o: &ProjectOverview, charts: &[MeasureChart]) -> Result<Output> {
     let mut t = String::new();
     if let Some(p) = &o.project {
         let _ = writeln!(t, "{}\n{} ({})", p.title, p.team, p.organisation);
@@ -132,6 +133,9 @@ pub fn overview(o: &ProjectOverview) -> Result<Output> {
             latest,
             m.measurements
         );
+        if let Some(chart) = charts.iter().find(|c| c.series.id == m.id) {
+            super::measure::now(&mut t, chart);
+        }
     }
     t.push_str("\nCycles by stage:\n");
     if o.cycles_by_stage.is_empty() {
@@ -203,7 +207,14 @@ pub fn overview(o: &ProjectOverview) -> Result<Output> {
             o.unknown_events
         );
     }
-    Output::of(o, t)
+    let mut out = Output::of(o, t)?;
+    if let Some(object) = out.json.as_object_mut() {
+        object.insert(
+            "measure_charts".into(),
+            super::measure::overview_json(charts)?,
+        );
+    }
+    Ok(out)
 }
 
 pub fn series(s: &MeasureSeries) -> Result<Output> {

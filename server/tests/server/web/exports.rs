@@ -28,7 +28,6 @@ fn csv_exports_read_back_as_the_views_they_come_from() {
     assert_eq!(page.status, StatusCode::OK);
     let rows = csv_rows(&page.body);
     assert_eq!(rows.len(), chart.series.points.len());
-    let xmr = chart.xmr.as_ref().unwrap();
     let signals = chart.signals();
     let mut chart_wide_seen = 0;
     for (i, (row, point)) in rows.iter().zip(&chart.series.points).enumerate() {
