@@ -18,8 +18,9 @@ pub struct Adoption {
     pub objective: String,
     /// The day the adopted change took effect (the day of the test the Act adopted).
     pub adopted_on: Date,
-    /// The first point measured from the day of adoption on; `None` when none is yet.
-    /// Recalculating the limits from here is what the adoption proposes.
+    /// The first point whose period starts after the day of adoption (the first measured
+    /// wholly with the change in place; the day itself was the test); `None` when none is
+    /// yet. Recalculating the limits, and a new run chart median, start here.
     pub point: Option<usize>,
 }
 
@@ -183,7 +184,7 @@ pub fn measure_chart(
             cycle: *cycle,
             objective: objective.clone(),
             adopted_on: *on,
-            point: series.points.iter().position(|p| p.period_start >= *on),
+            point: series.points.iter().position(|p| p.period_start > *on),
         })
         .collect();
     adoptions.sort_by_key(|a| (a.adopted_on, a.cycle));

@@ -7,7 +7,7 @@
 use super::RecordPath;
 use super::layout::{page, scrolling};
 use super::measure_charts::{
-    direction_text, frequency_text, kind_text, labels, reading_class, reading_text, run_svg,
+    direction_text, frequency_text, icons, kind_text, labels, reading_class, reading_text, run_svg,
     unit_text, xmr_svg,
 };
 use super::svg;
@@ -88,6 +88,7 @@ pub async fn measure(
     let content = html! {
         nav aria-label="Breadcrumb" { a href={ "/projects/" (stream) } { "Back to the team project" } }
         h1 { (name) }
+        (icons(&view))
         @if let Some(d) = &view.series.definition {
             dl {
                 dt { "Kind" } dd { (kind_text(d.kind)) " measure, " (frequency_text(d.frequency)) }
@@ -144,6 +145,12 @@ pub async fn measure(
         }
         section aria-labelledby="recalc-heading" {
             h2 id="recalc-heading" { "Recalculating the limits" }
+            @if let Some(p) = view.xmr.as_ref().and_then(|x| x.proposal.as_ref()) {
+                p.notice {
+                    (p.explanation) " "
+                    a href=(recalculate_link(id, &with_point(&view.recalculated_from, p.from))) data-propose-shift=(p.from) { "Recalculate the limits from " (labels(&view).get(p.from).cloned().unwrap_or_default()) }
+                }
+            }
             @if view.recalculated_from.is_empty() {
                 p { "The limits are calculated from all the points." }
             } @else {
@@ -213,4 +220,13 @@ fn q_suffix(points: &[usize]) -> String {
         let list: Vec<String> = points.iter().map(|p| p.to_string()).collect();
         format!("?from={}", list.join(","))
     }
+}
+
+/// The recalculation points with `point` added.
+fn with_point(points: &[usize], point: usize) -> Vec<usize> {
+    let mut all = points.to_vec();
+    all.push(point);
+    all.sort_unstable();
+    all.dedup();
+    all
 }

@@ -3,6 +3,8 @@
 //! kind, frequency, unit, direction and readings.
 
 use super::svg::{self, Chart, Flag, Line, LineKind, Mark};
+use maud::{Markup, html};
+use praxis_core::domain::charts::icons::Icon;
 use praxis_core::domain::charts::{Reading, Signal};
 use praxis_core::domain::event::{
     Direction, Frequency, MeasureDefinition, MeasureKind, MeasureUnit,
@@ -201,4 +203,47 @@ pub fn xmr_svg(view: &MeasureChart, id: &str) -> Option<Chart> {
         marks: marks(view),
         recalculations: xmr.phases.iter().map(|p| p.start).collect(),
     })
+}
+
+/// One of Making Data Count's icons as a labelled badge: a disc in the icon's colour
+/// with its letter, the label beside it, and the sentence a screen reader says.
+fn badge<K: std::fmt::Debug>(icon: &Icon<K>, letter: &str) -> Markup {
+    html! {
+        span.badge data-icon=(format!("{:?}", icon.kind)) data-provisional[icon.provisional] {
+            svg width="20" height="20" viewBox="0 0 20 20" role="img" aria-label=(icon.words) {
+                circle cx="10" cy="10" r="9" fill=(icon.colour) {}
+                text x="10" y="14" text-anchor="middle" font-size="11" fill="#ffffff" { (letter) }
+            }
+            " " span aria-hidden="true" { (icon.label) @if icon.provisional { " (provisional)" } }
+        }
+    }
+}
+
+/// The measure's variation and assurance icons for its current phase, with why one is
+/// missing or provisional.
+pub fn icons(view: &MeasureChart) -> Markup {
+    let Some(icons) = view.xmr.as_ref().map(|x| &x.icons) else {
+        return html! {};
+    };
+    html! {
+        p.icons {
+            @if let Some(v) = &icons.variation {
+                @let letter = match v.label.as_str() {
+                    l if l.contains("(high)") => "H",
+                    l if l.contains("(low)") => "L",
+                    _ => "~",
+                };
+                (badge(v, letter)) " "
+            }
+            @if let Some(a) = &icons.assurance {
+                @let letter = match a.kind {
+                    praxis_core::domain::charts::icons::AssuranceIcon::ConsistentlyMet => "P",
+                    praxis_core::domain::charts::icons::AssuranceIcon::ConsistentlyMissed => "F",
+                    praxis_core::domain::charts::icons::AssuranceIcon::HitAndMiss => "?",
+                };
+                (badge(a, letter))
+            }
+            @for n in &icons.notes { " " span.muted { (n) } }
+        }
+    }
 }

@@ -7,7 +7,7 @@
 
 use super::StreamPath;
 use super::layout::{csrf_field, page, scrolling};
-use super::measure_charts::{direction_text, reading_class, reading_text, run_svg};
+use super::measure_charts::{direction_text, icons, reading_class, reading_text, run_svg};
 use super::people::person_name;
 use super::svg;
 use super::{SignedIn, WebError, html_page};
@@ -190,6 +190,7 @@ pub async fn project(
                     div.card {
                         h3 { a href={ "/measures/" (line.id) } { (line.definition.as_ref().map(|d| d.name.clone()).unwrap_or_else(|| "Measure in conflict".into())) } }
                         @if let Some(d) = &line.definition { p.muted { (direction_text(d.direction)) } }
+                        (icons(chart))
                         @let reading = chart.latest_reading();
                         @if reading.is_some() { p class=(reading_class(reading)) { (reading_text(reading)) " shown by the latest signal" } }
                         (small_chart(chart))

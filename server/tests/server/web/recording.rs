@@ -155,15 +155,6 @@ fn the_measure_page_explains_each_signal_and_recalculates_limits_from_an_adoptio
     let (_, north, _) = streams(&s);
     let measure = first_measure(&s, north);
     let chart = s.measure_chart(measure, &[]).unwrap().unwrap();
-    let shift = chart
-        .run_chart
-        .as_ref()
-        .unwrap()
-        .signals
-        .iter()
-        .find(|x| x.rule == praxis_core::domain::charts::Rule::Shift)
-        .expect("the demo measure has a shift")
-        .clone();
     let adoption = chart
         .adoptions
         .iter()
@@ -173,12 +164,16 @@ fn the_measure_page_explains_each_signal_and_recalculates_limits_from_an_adoptio
     let mut web = Web::sign_in(&demo.server.url, "sam.okafor");
     let page = web.get(&format!("/measures/{measure}"));
     assert_eq!(page.status, StatusCode::OK);
-    assert!(
-        page.body
-            .contains(&shift.explanation.replace('\'', "&#39;"))
-            || page.body.contains(&shift.explanation),
-        "the shift is explained in words"
-    );
+    // Every signal of both charts is explained in words.
+    let signals = chart.signals();
+    assert!(!signals.is_empty());
+    for signal in &signals {
+        let e = &signal.signal.explanation;
+        assert!(
+            page.body.contains(&e.replace('\'', "&#39;")) || page.body.contains(e.as_str()),
+            "{e}"
+        );
+    }
     // Each point of the shift is highlighted on the run chart, and only those points
     // that some signal flags.
     let start = page.body.find("data-chart=\"run-chart\"").unwrap();
@@ -195,12 +190,34 @@ fn the_measure_page_explains_each_signal_and_recalculates_limits_from_an_adoptio
                 .contains(&s.signal)
         });
         assert_eq!(circle.contains("class=\"signal "), flagged, "point {i}");
-        if shift.points.contains(&i) {
-            assert!(circle.contains("a shift"), "point {i} says why");
-        }
     }
     assert!(page.body.contains("role=\"img\""));
     assert!(page.body.contains(&format!("data-propose=\"{adoption}\"")));
+    // The step change: special cause, improving, at the latest point; and the chart
+    // proposes recalculating from the first point after it, where the adoption does too.
+    let xmr = chart.xmr.as_ref().unwrap();
+    let variation = xmr.icons.variation.as_ref().unwrap();
+    assert_eq!(
+        variation.kind,
+        praxis_core::domain::charts::icons::Variation::ImprovingHigh
+    );
+    assert!(page.body.contains("data-icon=\"ImprovingHigh\""));
+    assert!(
+        page.body
+            .contains(&format!("aria-label=\"{}\"", variation.words))
+    );
+    let proposal = xmr.proposal.as_ref().unwrap();
+    assert_eq!(proposal.from, adoption, "the first point after the change");
+    assert!(
+        page.body
+            .contains(&format!("data-propose-shift=\"{adoption}\""))
+    );
+    let assurance = xmr.assurance.as_ref().unwrap();
+    assert!(
+        assurance.explanation.contains("shifted"),
+        "{}",
+        assurance.explanation
+    );
     // The read is in the access log, by the person, under their browser device.
     let s = storage(&demo.data);
     let sam = person(&s, "sam.okafor");
@@ -222,10 +239,12 @@ fn the_measure_page_explains_each_signal_and_recalculates_limits_from_an_adoptio
     let again = web.get(&format!("/measures/{measure}?from={adoption}"));
     assert_eq!(again.status, StatusCode::OK);
     assert!(again.body.contains("limits recalculated"));
+    let stretches = chart.run_chart.as_ref().unwrap().stretches.len();
+    assert_eq!(stretches, 2, "a new run chart median from the adoption");
     assert_eq!(
         again.body.matches("class=\"line-centre\"").count(),
-        1 + 2,
-        "run median + two XmR means"
+        stretches + 2,
+        "run medians + two XmR means"
     );
     // A point that is not a number is refused, saying how to write it.
     let bad = web.get(&format!("/measures/{measure}?from=soon"));
