@@ -4,6 +4,7 @@
 //! collaborative is in its calendar. Pure: the store gathers the inputs.
 
 use super::charts::Reading;
+use super::charts::icons::Icons;
 use super::event::{Decision, Event, EventKind, Phase, PhaseKind, Score};
 use super::ids::{EventId, StreamId};
 use super::measure_chart;
@@ -24,6 +25,16 @@ pub struct TeamInput {
     /// charts, whose last point is latest (`None` when its charts show no signal with a
     /// direction).
     pub measure_readings: Vec<(EventId, String, Option<Reading>)>,
+    /// Each measure's variation and assurance icons for its current phase.
+    pub measure_icons: Vec<MeasureIcons>,
+}
+
+/// A measure's name with Making Data Count's icons, as the dashboard lists it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MeasureIcons {
+    pub measure: EventId,
+    pub name: String,
+    pub icons: Icons,
 }
 
 /// One project's views, wherever they are held: the store's tables for the live
@@ -76,6 +87,7 @@ pub fn team_input<V: ProjectViews>(project: &V) -> Result<TeamInput, V::Error> {
         .collect();
     let adopted = adoptions_among(project, &cycles)?;
     let mut measure_readings = Vec::with_capacity(overview.measures.len());
+    let mut measure_icons = Vec::with_capacity(overview.measures.len());
     for m in &overview.measures {
         let Some(series) = project.measure_series(m.id)? else {
             continue;
@@ -86,12 +98,20 @@ pub fn team_input<V: ProjectViews>(project: &V) -> Result<TeamInput, V::Error> {
             .map(|d| d.name.clone())
             .unwrap_or_default();
         let chart = measure_chart::measure_chart(series, &adopted, &[]);
+        if let Some(xmr) = &chart.xmr {
+            measure_icons.push(MeasureIcons {
+                measure: m.id,
+                name: name.clone(),
+                icons: xmr.icons.clone(),
+            });
+        }
         measure_readings.push((m.id, name, chart.latest_reading()));
     }
     Ok(TeamInput {
         overview,
         cycles_run_on,
         measure_readings,
+        measure_icons,
     })
 }
 
@@ -125,6 +145,8 @@ pub struct TeamLine {
     pub measures: usize,
     pub improving: Vec<String>,
     pub concerning: Vec<String>,
+    /// Each measure with its variation and assurance icons.
+    pub measure_icons: Vec<MeasureIcons>,
     pub open_conflicts: usize,
 }
 
@@ -310,6 +332,7 @@ fn team_line(input: TeamInput, months: &[Date], due: &[Date], today: Date) -> Te
         measures: o.measures.len(),
         improving: name_of(Reading::Improvement),
         concerning: name_of(Reading::Concern),
+        measure_icons: input.measure_icons.clone(),
         open_conflicts: o.conflicts.len(),
     }
 }
@@ -440,6 +463,7 @@ mod tests {
                 date!(2026 - 03 - 30),
                 date!(2026 - 05 - 01),
             ],
+            measure_icons: Vec::new(),
             measure_readings: vec![
                 (
                     EventId::new(),

@@ -4,7 +4,7 @@
 
 use super::svg::{self, Chart, Flag, Line, LineKind, Mark};
 use maud::{Markup, html};
-use praxis_core::domain::charts::icons::Icon;
+use praxis_core::domain::charts::icons::{Icon, Icons};
 use praxis_core::domain::charts::{Reading, Signal};
 use praxis_core::domain::event::{
     Direction, Frequency, MeasureDefinition, MeasureKind, MeasureUnit,
@@ -222,9 +222,14 @@ fn badge<K: std::fmt::Debug>(icon: &Icon<K>, letter: &str) -> Markup {
 /// The measure's variation and assurance icons for its current phase, with why one is
 /// missing or provisional.
 pub fn icons(view: &MeasureChart) -> Markup {
-    let Some(icons) = view.xmr.as_ref().map(|x| &x.icons) else {
-        return html! {};
-    };
+    match view.xmr.as_ref() {
+        Some(x) => icon_badges(&x.icons),
+        None => html! {},
+    }
+}
+
+/// The badges of a measure's icons, with the notes on any missing or provisional.
+pub fn icon_badges(icons: &Icons) -> Markup {
     html! {
         p.icons {
             @if let Some(v) = &icons.variation {

@@ -5,6 +5,7 @@
 //! card.
 
 use super::layout::scrolling;
+use super::measure_charts::icon_badges;
 use maud::{Markup, html};
 use praxis_core::domain::dashboard::{Dashboard, TeamLine, month_text};
 use time::Date;
@@ -47,6 +48,7 @@ fn team_row(d: &Dashboard, t: &TeamLine) -> Markup {
             td data-label="Report due" { @match t.report_due { Some(m) => (month_text(m)), None => "—" } }
             td.late data-label="Reports late" { @for (i, m) in t.reports_late.iter().enumerate() { @if i > 0 { ", " } (month_text(*m)) } }
             td data-label="Measures showing improvement" { @for n in &t.improving { span.improvement { (n) } br; } @for n in &t.concerning { span.concern { (n) " (concern)" } br; } }
+            td data-label="Variation and assurance" { @for m in &t.measure_icons { div.measure-icons { a href={ "/measures/" (m.measure) } { (m.name) } " " (icon_badges(&m.icons)) } } }
             td.num data-label="Open conflicts" { (t.open_conflicts) }
         }
     }
@@ -74,6 +76,7 @@ pub fn teams_table(d: &Dashboard) -> Markup {
                     th scope="col" { "Report due" }
                     th scope="col" { "Reports late" }
                     th scope="col" { "Measures showing improvement" }
+                    th scope="col" { "Variation and assurance" }
                     th.num scope="col" { "Open conflicts" }
                 }
             }

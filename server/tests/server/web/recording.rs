@@ -152,7 +152,7 @@ fn reports_scores_and_decisions_from_the_browser_are_events_by_the_person_signed
 fn the_measure_page_explains_each_signal_and_recalculates_limits_from_an_adoption() {
     let demo = demo();
     let s = storage(&demo.data);
-    let (_, north, _) = streams(&s);
+    let (collaborative, north, _) = streams(&s);
     let measure = first_measure(&s, north);
     let chart = s.measure_chart(measure, &[]).unwrap().unwrap();
     let adoption = chart
