@@ -307,8 +307,8 @@ impl PraxisStore {
             if let Some(p) = &xmr.proposal {
                 detail.warnings.push(p.explanation.clone());
             }
-            detail.variation = xmr.icons.variation.as_ref().map(|i| icon(i));
-            detail.assurance = xmr.icons.assurance.as_ref().map(|i| icon(i));
+            detail.variation = xmr.icons.variation.as_ref().map(icon);
+            detail.assurance = xmr.icons.assurance.as_ref().map(icon);
         }
         Ok(detail)
     }

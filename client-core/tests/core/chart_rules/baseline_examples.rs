@@ -12,6 +12,15 @@ fn then(after: &[f64]) -> Vec<f64> {
     BASELINE.iter().chain(after).copied().collect()
 }
 
+/// (what, values, settings, medians by stretch (start, median, frozen), shift points)
+type Case = (
+    &'static str,
+    Vec<f64>,
+    RunSettings,
+    Vec<(usize, f64, bool)>,
+    Vec<Vec<usize>>,
+);
+
 fn drawn(values: &[f64], settings: &RunSettings) -> RunChart {
     run_chart::analyse_with(&Series::numbered(values), settings).unwrap()
 }
@@ -21,13 +30,7 @@ fn the_median_is_frozen_after_the_baseline_and_extended() {
     let higher = then(&[20.; 8]);
     let after_change = then(&[19., 21., 20., 22., 18., 20., 21., 19.]);
     // (what, values, settings, medians by stretch (start, median, frozen), shift points)
-    let table: Vec<(
-        &str,
-        Vec<f64>,
-        RunSettings,
-        Vec<(usize, f64, bool)>,
-        Vec<Vec<usize>>,
-    )> = vec![
+    let table: Vec<Case> = vec![
         (
             "eight high points do not move the frozen median of 10",
             higher.clone(),

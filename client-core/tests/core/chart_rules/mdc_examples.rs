@@ -15,6 +15,16 @@ fn with_tail(tail: &[f64]) -> Vec<f64> {
     BASE.iter().chain(tail).copied().collect()
 }
 
+/// (what the series shows, values, direction, Making Data Count's flags, Western
+/// Electric-like flags)
+type Case = (
+    &'static str,
+    Vec<f64>,
+    Direction,
+    Vec<Vec<usize>>,
+    Vec<Vec<usize>>,
+);
+
 fn two_of_three(values: &[f64], variant: TwoOfThree, direction: Direction) -> Vec<Vec<usize>> {
     let mut settings = XmrSettings::new(direction);
     settings.two_of_three = variant;
@@ -33,7 +43,7 @@ fn two_of_three_counts_only_points_between_the_lines_all_three_on_one_side() {
     // (what the series shows, tail after BASE, direction, Making Data Count's flags,
     // the Western Electric-like flags). Limits and 2σ lines as NHSRplotthedots computes
     // them: for the first, mean 11.08, 2σ line 13.04, upper limit 14.02.
-    let table: [(&str, Vec<f64>, Direction, Vec<Vec<usize>>, Vec<Vec<usize>>); 6] = [
+    let table: [Case; 6] = [
         (
             "two between the lines above, the third above the mean: both readings flag",
             with_tail(&[13.2, 11.5, 13.2, 11., 10.5, 11.]),

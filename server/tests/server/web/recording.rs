@@ -218,6 +218,14 @@ fn the_measure_page_explains_each_signal_and_recalculates_limits_from_an_adoptio
         "{}",
         assurance.explanation
     );
+    // The same icons, with their words, beside the measure on the project page and the
+    // collaborative's dashboard.
+    let said = format!("aria-label=\"{}\"", variation.words);
+    let project_page = web.get(&format!("/projects/{north}"));
+    assert!(project_page.body.contains(&said));
+    let dashboard = web.get(&format!("/collaboratives/{collaborative}"));
+    assert!(dashboard.body.contains("Variation and assurance"));
+    assert!(dashboard.body.contains(&said));
     // The read is in the access log, by the person, under their browser device.
     let s = storage(&demo.data);
     let sam = person(&s, "sam.okafor");
