@@ -3,7 +3,7 @@
 //! improvement will consistently be missed, one beyond the other limit consistently met,
 //! one between the limits (or on one) sometimes met and sometimes not.
 
-use super::xmr::Phase;
+use super::phase::Phase;
 use super::{Series, wording};
 use crate::domain::event::Direction;
 use serde::{Deserialize, Serialize};

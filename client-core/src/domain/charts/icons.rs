@@ -7,7 +7,7 @@
 //! direction) and the words a screen reader says for it.
 
 use super::assurance::{Assurance, TargetAssurance};
-use super::xmr::{BASELINE_POINTS, Phase};
+use super::phase::{BASELINE_POINTS, Phase};
 use super::{Reading, Series, Side, Signal, wording};
 use crate::domain::event::Direction;
 use serde::{Deserialize, Serialize};

@@ -12,6 +12,7 @@ pub mod anhoej;
 mod assurance;
 mod binomial;
 pub mod icons;
+mod phase;
 pub mod run_chart;
 mod runs;
 pub mod runs_table;

@@ -2,7 +2,7 @@
 //! the limits, seven on one side of the mean, seven rising or falling, and two of three
 //! near a limit, in the reading the settings choose.
 
-use super::xmr::{Phase, SHIFT_LENGTH, TREND_LENGTH, TwoOfThree};
+use super::phase::{Phase, SHIFT_LENGTH, TREND_LENGTH, TwoOfThree};
 use super::{Reading, Rule, Series, Side, Signal, reading, wording};
 use crate::domain::event::Direction;
 use std::cmp::Ordering;
