@@ -5,6 +5,7 @@
 
 use super::StreamPath;
 use super::layout::{page, scrolling};
+use super::measure_charts::icon_badges;
 use super::people::person_name;
 use super::teams_table::teams_table;
 use super::{SignedIn, WebError, html_page};
@@ -113,7 +114,7 @@ pub async fn printable_report(
         }
         h2 { "Summary" }
         (scrolling("Summary", html! { table.stack {
-            thead { tr { th { "Team" } th.num { "Self score" } th.num { "Coordinator score" } th { "Measures showing improvement" } th { "Concerns" } th { "Reports late" } } }
+            thead { tr { th { "Team" } th.num { "Self score" } th.num { "Coordinator score" } th { "Measures showing improvement" } th { "Concerns" } th { "Variation and assurance" } th { "Reports late" } } }
             tbody {
                 @for t in &d.teams {
                     @let report = details.iter().find(|x| x.overview.stream == t.stream).and_then(|x| x.reports.iter().rev().find(|r| month_of(r.report.month) == month));
@@ -123,6 +124,7 @@ pub async fn printable_report(
                         td.num data-label="Coordinator score" { @match report.and_then(|r| r.scores.last()) { Some(s) => (s.score), None => "—" } }
                         td data-label="Measures showing improvement" { (t.improving.join(", ")) }
                         td data-label="Concerns" { (t.concerning.join(", ")) }
+                        td data-label="Variation and assurance" { @for m in &t.measure_icons { div.measure-icons { (m.name) " " (icon_badges(&m.icons)) } } }
                         td data-label="Reports late" { (t.reports_late.len()) }
                     }
                 }

@@ -107,7 +107,7 @@ pub async fn measure(
         @if let (Some(chart), Some(rc)) = (&run, &view.run_chart) {
             section aria-labelledby="run-heading" {
                 h2 id="run-heading" { "Run chart" }
-                figure.chart { (svg::draw(chart)) figcaption.muted { "Median line; signals by Perla, Provost & Murray's rules are highlighted (blue: improvement, orange: concern)." } }
+                figure.chart { (svg::draw(chart)) figcaption.muted { "Median frozen after its first 12 points and extended, with a new median from each adopted change; signals by Perla, Provost & Murray's rules are highlighted (blue: improvement, orange: concern)." } }
                 h3 { "What the run chart shows" }
                 (signal_list(&rc.signals, "No shift, trend, unusual number of runs or astronomical point: the variation looks like chance alone."))
                 @if let Some(a) = &rc.anhoej {
@@ -119,7 +119,7 @@ pub async fn measure(
         @if let (Some(chart), Some(x)) = (&xmr, &view.xmr) {
             section aria-labelledby="xmr-heading" {
                 h2 id="xmr-heading" { "XmR chart" }
-                figure.chart { (svg::draw(chart)) figcaption.muted { "Mean and process limits (mean ± 2.66 × mean moving range) for each phase; special causes by Making Data Count's four rules are highlighted." } }
+                figure.chart { (svg::draw(chart)) figcaption.muted { "Mean and process limits (mean ± 2.66 × mean moving range) for each phase, a percentage's limits kept within 0 and 100; special causes by Making Data Count's four rules (two of three as NHSRplotthedots reads it) are highlighted." } }
                 h3 { "What the XmR chart shows" }
                 (signal_list(&x.signals, "No special cause: the process is stable within its limits."))
                 @if let Some(a) = &x.assurance {

@@ -158,6 +158,9 @@ fn the_collaborative_report_prints_every_team_for_a_month() {
     ));
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("@media print"), "a print stylesheet");
+    // Each team's measures with their icons and the words a screen reader says.
+    assert!(page.body.contains("Variation and assurance"));
+    assert!(page.body.contains("data-icon=") && page.body.contains("role=\"img\" aria-label=\""));
     let team = north_detail.overview.project.as_ref().unwrap().team.clone();
     assert!(page.body.contains(&team));
     let escaped = |t: &str| t.replace('\'', "&#39;").replace('&', "&amp;");
