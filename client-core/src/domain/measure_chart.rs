@@ -273,20 +273,27 @@ mod tests {
         // 2026-02-20 falls in week 7 (starting 16 Feb); the first week starting after is 8th point (index 7).
         assert_eq!(plain.adoptions[0].point, Some(7));
         assert_eq!(plain.xmr.as_ref().unwrap().phases.len(), 1);
-        // The run chart starts a new median at the adoption: 6 before, 13 after, and
-        // neither stretch shifts about its own median.
+        // The points after the adoption shift against the median extended from before,
+        // so the run chart starts a new median there (6 before, 13 after) and keeps the
+        // shift as the evidence.
         let run = plain.run_chart.as_ref().unwrap();
         let medians: Vec<(usize, f64)> =
             run.stretches.iter().map(|s| (s.start, s.median)).collect();
         assert_eq!(medians, vec![(0, 6.0), (7, 13.0)]);
-        assert!(!run.signals.iter().any(|s| s.rule == Rule::Shift));
-        // The XmR chart, one phase over both levels, sees the change at the last point.
+        let shifts: Vec<&Vec<usize>> = run
+            .signals
+            .iter()
+            .filter(|s| s.rule == Rule::Shift)
+            .map(|s| &s.points)
+            .collect();
+        assert_eq!(shifts, vec![&(7..14).collect::<Vec<_>>()]);
         let at_last: Vec<_> = plain.signals_at(13).collect();
-        assert!(at_last.iter().all(|s| s.chart == ChartKind::Xmr));
-        assert!(!at_last.is_empty());
-        // Without the adoption, one median over both levels: a shift.
+        assert!(at_last.iter().any(|s| s.chart == ChartKind::Run));
+        assert!(at_last.iter().any(|s| s.chart == ChartKind::Xmr));
+        // Without the adoption, one median: the same shift, and no second stretch.
         let unadopted = measure_chart(series(&values), &[], &[]);
         let run = unadopted.run_chart.as_ref().unwrap();
+        assert_eq!(run.stretches.len(), 1);
         assert!(run.signals.iter().any(|s| s.rule == Rule::Shift));
 
         let recalculated = measure_chart(series(&values), &[adopted], &[7, 7, 99]);

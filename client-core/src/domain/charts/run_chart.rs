@@ -19,8 +19,10 @@
 //! - **Baseline median**: as IHI and Life QI draw run charts, a measure's median is frozen
 //!   once the first `baseline_points` (default 12) points are in and extended over the
 //!   points after them, so a new point cannot move the line the others are judged by.
-//!   From a point where a change was adopted a new median starts, frozen in the same way;
-//!   each stretch is read by the rules on its own. Bare values (`analyse`) use the median
+//!   From a point where a change was adopted a new median starts, frozen in the same way,
+//!   once the points from there shift against the median extended from before (six or
+//!   more of the shift's points at or after the adoption); that shift stays among the
+//!   signals as the evidence of the change. Each stretch is read by the rules on its own. Bare values (`analyse`) use the median
 //!   of all the points, as the rule tables do.
 
 use super::anhoej::{self, Anhoej};
@@ -147,15 +149,42 @@ pub fn analyse_series(series: &Series, direction: Direction) -> Result<RunChart,
 pub fn analyse_with(series: &Series, settings: &RunSettings) -> Result<RunChart, ChartError> {
     series.check()?;
     let n = series.len();
-    let mut starts: Vec<usize> = settings
+    let mut candidates: Vec<usize> = settings
         .new_median_from
         .iter()
         .copied()
         .filter(|&s| s > 0 && s < n)
         .collect();
-    starts.push(0);
-    starts.sort_unstable();
-    starts.dedup();
+    candidates.sort_unstable();
+    candidates.dedup();
+    // A new median starts at an adopted change only once the points after it shift
+    // against the median extended from before: the change is then shown to have moved
+    // the process, and that shift stays among the signals as the evidence.
+    let mut starts = vec![0];
+    let mut evidence: Vec<Signal> = Vec::new();
+    for candidate in candidates {
+        let current = starts.last().copied().unwrap_or(0);
+        let baseline = settings
+            .baseline_points
+            .map_or(n - current, |b| b.min(n - current));
+        let Some(extended) = stretch(&series.slice(current..n), baseline, settings.direction)
+        else {
+            continue;
+        };
+        let confirming = extended.signals.into_iter().find(|s| {
+            s.rule == Rule::Shift
+                && s.points
+                    .iter()
+                    .filter(|&&p| p + current >= candidate)
+                    .count()
+                    >= SHIFT_LENGTH
+        });
+        if let Some(mut shift) = confirming {
+            shift.points.iter_mut().for_each(|p| *p += current);
+            evidence.push(shift);
+            starts.push(candidate);
+        }
+    }
     let ends = starts.iter().skip(1).copied().chain([n]);
     let mut chart = RunChart {
         median: None,
@@ -224,6 +253,7 @@ pub fn analyse_with(series: &Series, settings: &RunSettings) -> Result<RunChart,
             anhoej,
         });
     }
+    chart.signals.extend(evidence);
     in_chart_order(&mut chart.signals);
     Ok(chart)
 }

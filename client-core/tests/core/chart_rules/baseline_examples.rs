@@ -61,10 +61,18 @@ fn the_median_is_frozen_after_the_baseline_and_extended() {
             vec![],
         ),
         (
-            "a new median from the adopted change: 10 before, 20 after, no shift in either",
+            "a new median from the adopted change, which the shift against the extended \
+             median confirms: 10 before, 20 after, and the shift kept as the evidence",
             after_change.clone(),
             RunSettings::new(HigherIsBetter).new_median_from(12),
             vec![(0, 10.0, true), (12, 20.0, false)],
+            vec![(11..20).collect()],
+        ),
+        (
+            "an adopted change the data do not (yet) show: no new median",
+            then(&[10., 9., 11., 8., 12., 10., 9., 11.]),
+            RunSettings::new(HigherIsBetter).new_median_from(12),
+            vec![(0, 10.0, true)],
             vec![],
         ),
         (
