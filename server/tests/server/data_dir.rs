@@ -11,6 +11,16 @@ fn mode(path: &std::path::Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
+/// `praxis-server admin list` on `data`: what it printed, and on standard error.
+fn admin_list(data: &std::path::Path) -> std::process::Output {
+    Command::new(praxis_testkit::binary("praxis-server"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(["admin", "list"])
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn a_new_data_directory_is_the_servers_alone_and_a_wider_one_is_named() {
     let dir = tempfile::tempdir().unwrap();
@@ -23,12 +33,7 @@ fn a_new_data_directory_is_the_servers_alone_and_a_wider_one_is_named() {
     }
 
     std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let out = Command::new(praxis_testkit::binary("praxis-server"))
-        .arg("--data-dir")
-        .arg(&data)
-        .args(["admin", "list"])
-        .output()
-        .unwrap();
+    let out = admin_list(&data);
     assert!(out.status.success());
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -50,12 +55,7 @@ fn admin_lists_show_control_characters_escaped() {
         .add_person("eve", "Eve\u{1b}]0;owned\u{7}\nperson        forged", "x")
         .unwrap();
     drop(storage);
-    let out = Command::new(praxis_testkit::binary("praxis-server"))
-        .arg("--data-dir")
-        .arg(&data)
-        .args(["admin", "list"])
-        .output()
-        .unwrap();
+    let out = admin_list(&data);
     let shown = String::from_utf8_lossy(&out.stdout);
     assert!(
         !shown.contains('\u{1b}') && !shown.contains('\u{7}'),

@@ -6,10 +6,12 @@ use super::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_kind_of_field_record_reaches_the_office() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let server = TestServer::start_with(&data, &["--demo"]);
-    let storage = SqliteStorage::open(&data).unwrap();
+    let Demo {
+        dir,
+        data: _data,
+        server,
+        storage,
+    } = demo();
     let amira = person(&storage, "amira.hassan");
     let north = project_of(&storage, amira, "Northside");
     let stages = storage

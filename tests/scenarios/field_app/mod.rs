@@ -28,6 +28,29 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// How long a step may take before the test calls it stuck. A bound, not a timing.
 pub(super) const STUCK: Duration = Duration::from_secs(240);
 
+/// The real server with the demo collaborative on a data directory of its own, and
+/// its storage opened beside it (for the test to look at what the office holds).
+/// Fields drop in this order: the server stops before its directory goes.
+pub(super) struct Demo {
+    pub storage: SqliteStorage,
+    pub server: TestServer,
+    pub data: std::path::PathBuf,
+    pub dir: tempfile::TempDir,
+}
+
+pub(super) fn demo() -> Demo {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = TestServer::start_with(&data, &["--demo"]);
+    let storage = SqliteStorage::open(&data).unwrap();
+    Demo {
+        storage,
+        server,
+        data,
+        dir,
+    }
+}
+
 pub(super) fn person(storage: &SqliteStorage, username: &str) -> PersonId {
     storage
         .people()

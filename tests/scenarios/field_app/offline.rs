@@ -7,10 +7,12 @@ use super::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_practitioner_records_offline_and_the_office_sees_each_record_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let server = TestServer::start_with(&data, &["--demo"]);
-    let storage = SqliteStorage::open(&data).unwrap();
+    let Demo {
+        dir,
+        data: _data,
+        server,
+        storage,
+    } = demo();
     let amira = person(&storage, "amira.hassan");
     let north = project_of(&storage, amira, "Northside");
     let detail = storage.project_detail(north).unwrap();

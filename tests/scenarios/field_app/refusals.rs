@@ -7,9 +7,12 @@ use super::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_record_for_a_team_the_person_left_is_refused_and_the_others_go_through() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let server = TestServer::start_with(&data, &["--demo"]);
+    let Demo {
+        dir,
+        data,
+        server,
+        storage,
+    } = demo();
     admin(
         &data,
         &[
@@ -22,7 +25,6 @@ async fn a_record_for_a_team_the_person_left_is_refused_and_the_others_go_throug
             "Riverside home support team",
         ],
     );
-    let storage = SqliteStorage::open(&data).unwrap();
     let amira = person(&storage, "amira.hassan");
     let north = project_of(&storage, amira, "Northside");
     let river = project_of(&storage, amira, "Riverside");
@@ -102,10 +104,12 @@ async fn a_record_for_a_team_the_person_left_is_refused_and_the_others_go_throug
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signing_out_clears_the_phone_and_a_revoked_device_shows_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let server = TestServer::start_with(&data, &["--demo"]);
-    let storage = SqliteStorage::open(&data).unwrap();
+    let Demo {
+        dir,
+        data,
+        server,
+        storage,
+    } = demo();
     let proxy = Proxy::start(&server.url).await;
     let driver = Driver::start().await;
 
