@@ -186,7 +186,17 @@ impl Browser {
     /// chromedriver's network conditions.
     pub async fn set_offline(&self, offline: bool) {
         self.client
-            .issue_cmd(NetworkConditions { offline })
+            .issue_cmd(Chromedriver {
+                path: "chromium/network_conditions",
+                body: serde_json::json!({
+                    "network_conditions": {
+                        "offline": offline,
+                        "latency": 0,
+                        "download_throughput": -1,
+                        "upload_throughput": -1,
+                    }
+                }),
+            })
             .await
             .unwrap_or_else(|e| panic!("setting the network offline={offline}: {e}"));
     }
@@ -196,9 +206,9 @@ impl Browser {
     /// printing), and returns its answer.
     pub async fn devtools(&self, command: &str, params: serde_json::Value) -> serde_json::Value {
         self.client
-            .issue_cmd(DevTools {
-                command: command.to_string(),
-                params,
+            .issue_cmd(Chromedriver {
+                path: "goog/cdp/execute",
+                body: serde_json::json!({ "cmd": command, "params": params }),
             })
             .await
             .unwrap_or_else(|e| panic!("the DevTools command {command}: {e}"))
@@ -225,59 +235,28 @@ impl Browser {
     }
 }
 
-/// chromedriver's `POST /session/{id}/chromium/network_conditions`.
+/// A command of chromedriver's own: `POST /session/{id}/<path>` with a JSON body.
 #[derive(Debug)]
-struct NetworkConditions {
-    offline: bool,
+struct Chromedriver {
+    path: &'static str,
+    body: serde_json::Value,
 }
 
-impl WebDriverCompatibleCommand for NetworkConditions {
+impl WebDriverCompatibleCommand for Chromedriver {
     fn endpoint(
         &self,
         base_url: &url::Url,
         session_id: Option<&str>,
     ) -> Result<url::Url, url::ParseError> {
         base_url.join(&format!(
-            "session/{}/chromium/network_conditions",
-            session_id.unwrap_or_default()
+            "session/{}/{}",
+            session_id.unwrap_or_default(),
+            self.path
         ))
     }
 
     fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
-        let body = serde_json::json!({
-            "network_conditions": {
-                "offline": self.offline,
-                "latency": 0,
-                "download_throughput": -1,
-                "upload_throughput": -1,
-            }
-        });
-        (http::Method::POST, Some(body.to_string()))
-    }
-}
-
-/// chromedriver's `POST /session/{id}/goog/cdp/execute`.
-#[derive(Debug)]
-struct DevTools {
-    command: String,
-    params: serde_json::Value,
-}
-
-impl WebDriverCompatibleCommand for DevTools {
-    fn endpoint(
-        &self,
-        base_url: &url::Url,
-        session_id: Option<&str>,
-    ) -> Result<url::Url, url::ParseError> {
-        base_url.join(&format!(
-            "session/{}/goog/cdp/execute",
-            session_id.unwrap_or_default()
-        ))
-    }
-
-    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
-        let body = serde_json::json!({ "cmd": self.command, "params": self.params });
-        (http::Method::POST, Some(body.to_string()))
+        (http::Method::POST, Some(self.body.to_string()))
     }
 }
 

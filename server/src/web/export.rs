@@ -140,20 +140,8 @@ pub async fn measure_csv(
     Id(id, ..): RecordPath,
     Query(q): Query<ChartQuery>,
 ) -> Result<Response, WebError> {
-    let from = q.points().map_err(ServerError::BadRequest)?;
-    let person = who.session.person;
-    let (_, view) = access::read_on(
-        &state,
-        Reader::Browser(person),
-        route,
-        Of::Record(id),
-        Need::Member,
-        move |s, _| {
-            s.measure_chart(id, &from)?
-                .ok_or_else(|| ServerError::NotFound(format!("{id} is not a measure.")))
-        },
-    )
-    .await?;
+    let (_, view) =
+        super::measure_charts::read_chart(&state, who.session.person, route, id, &q).await?;
     csv_response(&format!("measure-{id}.csv"), measure_rows(&view))
 }
 

@@ -12,8 +12,7 @@ use super::measure_charts::{
 };
 use super::svg;
 use super::{SignedIn, WebError, html_page};
-use crate::access::{self, Id, Need, Of, Reader, Route};
-use crate::error::ServerError;
+use crate::access::{Id, Route};
 use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -62,20 +61,8 @@ pub async fn measure(
     Id(id, ..): RecordPath,
     Query(q): Query<ChartQuery>,
 ) -> Result<Response, WebError> {
-    let from = q.points().map_err(ServerError::BadRequest)?;
     let person = who.session.person;
-    let (access, view) = access::read_on(
-        &state,
-        Reader::Browser(person),
-        route,
-        Of::Record(id),
-        Need::Member,
-        move |s, _| {
-            s.measure_chart(id, &from)?
-                .ok_or_else(|| ServerError::NotFound(format!("{id} is not a measure.")))
-        },
-    )
-    .await?;
+    let (access, view) = super::measure_charts::read_chart(&state, person, route, id, &q).await?;
     let stream = access.stream_id;
     let name = view
         .series

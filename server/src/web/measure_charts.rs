@@ -3,13 +3,43 @@
 //! kind, frequency, unit, direction and readings.
 
 use super::svg::{self, Chart, Flag, Line, LineKind, Mark};
+use crate::access::{self, Need, Of, Reader, Route};
+use crate::error::ServerError;
+use crate::state::AppState;
+use crate::storage::StreamAccess;
 use maud::{Markup, html};
 use praxis_core::domain::charts::icons::{Icon, Icons};
 use praxis_core::domain::charts::{Reading, Signal};
 use praxis_core::domain::event::{
     Direction, Frequency, MeasureDefinition, MeasureKind, MeasureUnit,
 };
+use praxis_core::domain::ids::EventId;
 use praxis_core::domain::measure_chart::MeasureChart;
+use praxis_core::protocol::ChartQuery;
+
+/// A measure's charts, limits recalculated from the points the query names, read by
+/// the person signed in: the one read the measure page and its CSV share.
+pub async fn read_chart(
+    state: &AppState,
+    person: praxis_core::domain::ids::PersonId,
+    route: Route,
+    id: EventId,
+    query: &ChartQuery,
+) -> Result<(StreamAccess, MeasureChart), ServerError> {
+    let from = query.points().map_err(ServerError::BadRequest)?;
+    access::read_on(
+        state,
+        Reader::Browser(person),
+        route,
+        Of::Record(id),
+        Need::Member,
+        move |s, _| {
+            s.measure_chart(id, &from)?
+                .ok_or_else(|| ServerError::NotFound(format!("{id} is not a measure.")))
+        },
+    )
+    .await
+}
 
 pub fn direction_text(d: Direction) -> &'static str {
     match d {
