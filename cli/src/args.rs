@@ -73,6 +73,15 @@ pub enum Command {
     Overview,
     /// The open conflicts.
     Conflicts,
+    /// Records the server held back at sync (a role that ended while this device was
+    /// offline, a rule the server applies): why, and how to settle each.
+    Held {
+        /// Also those already released or withdrawn.
+        #[arg(long)]
+        all: bool,
+        #[command(subcommand)]
+        action: Option<HeldCommand>,
+    },
     /// The newest observations.
     Feed {
         /// How many to show.
@@ -512,6 +521,24 @@ pub struct CorrectArgs {
     /// The corrected record as JSON, for any other kind.
     #[arg(long)]
     pub replacement: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum HeldCommand {
+    /// Withdraw a record of yours the server held back: it stays out of every view.
+    Withdraw {
+        /// The held-back record (the id `praxis held` shows).
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// As coordinator, release a held-back record: it counts from now on.
+    Release {
+        /// The held-back record (the id `praxis held` shows).
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 #[derive(Args, Debug)]

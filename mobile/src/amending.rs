@@ -9,7 +9,7 @@ use crate::store::{PraxisStore, Recorded};
 use praxis_core::domain::event::{self as core, Event, Replacement};
 use praxis_core::domain::ids::{EventId, StreamId};
 use praxis_core::domain::record::StreamKind;
-use praxis_core::store::{Store, queries};
+use praxis_core::store::{Store, held_back, queries};
 
 /// What a correction says: why, and what the record should have been. Withdraw it,
 /// give the corrected text of an observation, the corrected value (or numerator and
@@ -187,5 +187,88 @@ fn nothing_imported(error: PraxisError) -> PraxisError {
         PraxisError::InvalidInput(m) => PraxisError::InvalidInput(say(m)),
         PraxisError::Storage(m) => PraxisError::Storage(say(m)),
         other => other,
+    }
+}
+
+/// A record the server held back when this device synced it (a role that ended while
+/// the device was offline, a rule the server applies): kept in the history, left out
+/// of every view until a coordinator releases it or its author withdraws it.
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct HeldLine {
+    /// The id to release or withdraw it by.
+    pub quarantine_id: String,
+    pub stream_id: String,
+    pub event_id: String,
+    /// The held record's kind ("manager-decision-recorded"...).
+    pub kind: String,
+    /// Its text or title.
+    pub title: String,
+    pub author_id: String,
+    /// Why the server held it back.
+    pub reason: String,
+    /// "held", "released" or "withdrawn".
+    pub status: String,
+    /// Why it was released or withdrawn, once it was.
+    pub settled_because: Option<String>,
+}
+
+#[uniffi::export]
+impl PraxisStore {
+    /// The records the server held back, in every stream on this device: those still
+    /// held, or every one with `settled_too`.
+    pub fn held_back(&self, settled_too: bool) -> Result<Vec<HeldLine>, PraxisError> {
+        let store = self.lock();
+        let mut lines = Vec::new();
+        for s in queries::streams(store.connection())? {
+            for h in held_back(store.connection(), s.id, settled_too)? {
+                lines.push(HeldLine {
+                    quarantine_id: h.quarantine.0.to_string(),
+                    stream_id: h.stream.0.to_string(),
+                    event_id: h.event.0.to_string(),
+                    kind: h.kind,
+                    title: h.title,
+                    author_id: h.author.0.to_string(),
+                    reason: h.reason,
+                    status: match &h.settled {
+                        None => "held",
+                        Some(s) if s.released => "released",
+                        Some(_) => "withdrawn",
+                    }
+                    .to_string(),
+                    settled_because: h.settled.map(|s| s.reason),
+                });
+            }
+        }
+        Ok(lines)
+    }
+
+    /// Withdraws a record of this device's person that the server held back: it stays
+    /// in the history, out of every view, and leaves the coordinator's queue.
+    pub fn withdraw_held(
+        &self,
+        quarantine_id: String,
+        reason: String,
+    ) -> Result<Recorded, PraxisError> {
+        let mut store = self.lock();
+        let quarantine = id(&store, &quarantine_id)?;
+        let stream = stream_of(&store, quarantine)?;
+        Ok(store
+            .record(stream, Event::QuarantineWithdrawn { quarantine, reason })?
+            .into())
+    }
+
+    /// Releases a held-back record, as coordinator: it counts from now on, in its
+    /// place in the history.
+    pub fn release_held(
+        &self,
+        quarantine_id: String,
+        reason: String,
+    ) -> Result<Recorded, PraxisError> {
+        let mut store = self.lock();
+        let quarantine = id(&store, &quarantine_id)?;
+        let stream = stream_of(&store, quarantine)?;
+        Ok(store
+            .record(stream, Event::QuarantineReleased { quarantine, reason })?
+            .into())
     }
 }

@@ -13,7 +13,7 @@ mod recording;
 mod store;
 mod sync;
 
-pub use amending::CorrectionInput;
+pub use amending::{CorrectionInput, HeldLine};
 pub use collaborative::{
     ChangePackageItemInput, EvidenceInput, PhaseInput, PhaseKind, ProgressLevelInput,
     ProgressScaleInput,

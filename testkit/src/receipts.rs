@@ -18,6 +18,7 @@ pub fn receipts_for(changes: &[Vec<u8>]) -> Vec<ReceiptEntry> {
             device: n.events[0].device,
             received_at: 1_767_000_000_000 + i as i64 * 1000,
             events: n.events.iter().map(|e| e.id).collect(),
+            refused: None,
         })
         .collect()
 }

@@ -57,8 +57,13 @@ enum Out {
     /// the server holding exactly that many more events in the stream.
     Accepted,
     /// Sync: 422 `changes_refused` naming the event that may not be recorded, and the
-    /// server holding no more events than before (nothing of the message applied).
+    /// server holding no more events than before (nothing of the message applied):
+    /// what a person who may only read the stream sends.
     Refused,
+    /// Sync: a 2xx answer counting every event sent, the last held back: the server
+    /// holds every event sent and its own `Quarantined` naming the last, whose record
+    /// no view shows (its history answers 404).
+    Held,
     /// Enrolment: 201 with a token that works.
     Created,
     /// Enrolment: 401 `wrong_credentials`.
@@ -72,6 +77,7 @@ const SI: Out = Out::SignIn;
 const RV: Out = Out::DeviceRevoked;
 const ACC: Out = Out::Accepted;
 const REF: Out = Out::Refused;
+const HLD: Out = Out::Held;
 const NEW: Out = Out::Created;
 const BAD: Out = Out::WrongCredentials;
 
@@ -165,14 +171,14 @@ struct Row {
 #[rustfmt::skip]
 const MATRIX: &[Row] = &[
     //                                                            view          events        receipts      feed          history       cycle         measure       chart         dashboard     detail                    C pkg N obs N cycle N obs+score N decision S obs
-    Row { who: P("practitioner-north"),   listed: "C:read N:write",          reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB], [NF,OK,FB], [OK,NF,FB], [NF,OK,FB]], syncs: [REF, ACC, ACC, REF, REF, FB], enrol: NEW, audit: [FB,FB,FB], field: [OK,FB,FB] },
-    Row { who: P("advisor-north"),        listed: "C:read N:write",          reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB], [NF,OK,FB], [OK,NF,FB], [NF,OK,FB]], syncs: [REF, ACC, ACC, REF, REF, FB], enrol: NEW, audit: [FB,FB,FB], field: [OK,FB,FB] },
-    Row { who: P("coordinator-north"),    listed: "C:read N:write",          reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB], [NF,OK,FB], [OK,NF,FB], [NF,OK,FB]], syncs: [REF, ACC, ACC, ACC, REF, FB], enrol: NEW, audit: [FB,FB,FB], field: [OK,FB,FB] },
-    Row { who: P("senior-manager-north"), listed: "C:read N:write",          reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB], [NF,OK,FB], [OK,NF,FB], [NF,OK,FB]], syncs: [REF, ACC, REF, REF, ACC, FB], enrol: NEW, audit: [FB,FB,FB], field: [OK,FB,FB] },
+    Row { who: P("practitioner-north"),   listed: "C:read N:write",          reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB], [NF,OK,FB], [OK,NF,FB], [NF,OK,FB]], syncs: [HLD, ACC, ACC, HLD, HLD, FB], enrol: NEW, audit: [FB,FB,FB], field: [OK,FB,FB] },
+    Row { who: P("advisor-north"),        listed: "C:read N:write",          reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB], [NF,OK,FB], [OK,NF,FB], [NF,OK,FB]], syncs: [HLD, ACC, ACC, HLD, HLD, FB], enrol: NEW, audit: [FB,FB,FB], field: [OK,FB,FB] },
+    Row { who: P("coordinator-north"),    listed: "C:read N:write",          reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB], [NF,OK,FB], [OK,NF,FB], [NF,OK,FB]], syncs: [HLD, ACC, ACC, ACC, HLD, FB], enrol: NEW, audit: [FB,FB,FB], field: [OK,FB,FB] },
+    Row { who: P("senior-manager-north"), listed: "C:read N:write",          reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB], [NF,OK,FB], [OK,NF,FB], [NF,OK,FB]], syncs: [HLD, ACC, HLD, HLD, ACC, FB], enrol: NEW, audit: [FB,FB,FB], field: [OK,FB,FB] },
     Row { who: P("auditor-north"),        listed: "C:read N:read",           reads: [[OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [OK,OK,FB], [NF,OK,FB], [NF,OK,FB], [NF,OK,FB], [OK,NF,FB], [NF,OK,FB]], syncs: [REF, REF, REF, REF, REF, FB], enrol: NEW, audit: [OK,OK,FB], field: [OK,FB,FB] },
     Row { who: P("administrator-north"),  listed: "",                        reads: [[FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [FB,FB,FB], field: [OK,FB,FB] },
-    Row { who: P("coordinator"),          listed: "C:write N:write S:write", reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK], [NF,OK,OK], [OK,NF,NF], [NF,OK,OK]], syncs: [ACC, ACC, ACC, ACC, REF, ACC], enrol: NEW, audit: [FB,FB,FB], field: [OK,FB,FB] },
-    Row { who: P("manager"),              listed: "C:write N:write S:write", reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK], [NF,OK,OK], [OK,NF,NF], [NF,OK,OK]], syncs: [REF, ACC, REF, REF, ACC, ACC], enrol: NEW, audit: [FB,FB,FB], field: [OK,FB,FB] },
+    Row { who: P("coordinator"),          listed: "C:write N:write S:write", reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK], [NF,OK,OK], [OK,NF,NF], [NF,OK,OK]], syncs: [ACC, ACC, ACC, ACC, HLD, ACC], enrol: NEW, audit: [FB,FB,FB], field: [OK,FB,FB] },
+    Row { who: P("manager"),              listed: "C:write N:write S:write", reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK], [NF,OK,OK], [OK,NF,NF], [NF,OK,OK]], syncs: [HLD, ACC, HLD, HLD, ACC, ACC], enrol: NEW, audit: [FB,FB,FB], field: [OK,FB,FB] },
     Row { who: P("auditor"),              listed: "C:read N:read S:read",    reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK], [NF,OK,OK], [OK,NF,NF], [NF,OK,OK]], syncs: [REF, REF, REF, REF, REF, REF], enrol: NEW, audit: [OK,OK,OK], field: [OK,FB,FB] },
     Row { who: P("administrator"),        listed: "",                        reads: [[FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [FB,FB,FB], field: [OK,FB,FB] },
     Row { who: P("outsider"),             listed: "",                        reads: [[FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB], [FB,FB,FB]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [FB,FB,FB], field: [OK,FB,FB] },
@@ -341,6 +347,18 @@ impl Http {
     }
 
     /// How many events the server holds in the stream, as an all-seeing reader sees.
+    /// The events the server's `Quarantined` events in the stream hold back.
+    fn held_back(&self, stream: StreamId, token: &str) -> Vec<String> {
+        let answer = self.get(&format!("/api/v1/streams/{stream}/events"), Some(token));
+        assert_eq!(answer.status, 200, "reading events: {}", answer.json);
+        answer.json["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .filter_map(|e| e["body"]["Quarantined"]["held"].as_str().map(String::from))
+            .collect()
+    }
+
     fn event_count(&self, stream: StreamId, token: &str) -> usize {
         let answer = self.get(&format!("/api/v1/streams/{stream}/events"), Some(token));
         assert_eq!(answer.status, 200, "counting events: {}", answer.json);
@@ -531,6 +549,22 @@ fn sync_out(
     );
     match answer.status {
         200 | 204 if answer.accepted == Some(sent) && added == sent => Ok(ACC),
+        200 | 204 if answer.accepted == Some(sent) && added == sent + 1 => {
+            let last = last.map(|l| l.to_string()).unwrap_or_default();
+            let held = http.held_back(stream, &mirror.token);
+            let history = http.get(
+                &format!("/api/v1/records/{last}/history"),
+                Some(&mirror.token),
+            );
+            if held.contains(&last) && history.status == 404 {
+                Ok(HLD)
+            } else {
+                Err(format!(
+                    "{what}; held back: {held:?}; its history answers {}",
+                    history.status
+                ))
+            }
+        }
         422 if answer.json["error"] == "changes_refused" && added == 0 => {
             let names_it = answer.json["details"].as_array().is_some_and(|d| {
                 d.iter()

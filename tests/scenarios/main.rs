@@ -16,4 +16,5 @@ mod field_app;
 mod hostile;
 mod layout;
 mod openapi;
+mod quarantine;
 mod schedules;

@@ -1,7 +1,7 @@
 //! Putting records right: `correct`, `resolve`, `import` and `rebuild`. The checks
 //! and the records are `PraxisStore`'s; this reads the arguments and the file.
 
-use crate::args::{CorrectArgs, ResolveArgs};
+use crate::args::{CorrectArgs, HeldCommand, ResolveArgs};
 use crate::context::{self, project_id, record_id};
 use crate::render::{self, Output};
 use anyhow::{Context as _, Result, bail};
@@ -73,6 +73,21 @@ pub fn resolve(device: &PraxisStore, a: ResolveArgs) -> Result<Output> {
     let keep = record_id(device, &a.keep)?;
     let r = device.resolve_conflict(subject, keep, a.reason)?;
     Ok(render::recorded(&r, "conflict resolved"))
+}
+
+/// Lists the records the server held back, or withdraws or releases one.
+pub fn held(device: &PraxisStore, all: bool, action: Option<HeldCommand>) -> Result<Output> {
+    match action {
+        None => render::held(&device.held_back(all)?),
+        Some(HeldCommand::Withdraw { id, reason }) => {
+            let r = device.withdraw_held(record_id(device, &id)?, reason)?;
+            Ok(render::recorded(&r, "held-back record withdrawn"))
+        }
+        Some(HeldCommand::Release { id, reason }) => {
+            let r = device.release_held(record_id(device, &id)?, reason)?;
+            Ok(render::recorded(&r, "held-back record released"))
+        }
+    }
 }
 
 /// Imports a file of events, one Praxis event in JSON a line: all, or none.

@@ -46,6 +46,7 @@ pub fn run(cli: Cli) -> Result<Output> {
         Command::Resolve(a) => amend::resolve(&open()?, a),
         Command::Overview => views::overview(&open()?, &sel),
         Command::Conflicts => views::conflicts(&open()?),
+        Command::Held { all, action } => amend::held(&open()?, all, action),
         Command::Feed { limit } => views::feed(&open()?, &sel, limit),
         Command::History { id } => views::history(&open()?, &id),
         Command::Import { file } => amend::import(&open()?, &sel, &file),

@@ -103,6 +103,59 @@ pub fn conflicts(open: &[(String, Conflict, Vec<VersionShown>)]) -> Result<Outpu
     Output::of(&all, t.trim_end().to_string())
 }
 
+/// The records the server held back, each with why and what may be done.
+pub fn held(lines: &[praxis_mobile::HeldLine]) -> Result<Output> {
+    let mut t = String::new();
+    for h in lines {
+        let short = |id: &str| {
+            id.get(id.len().saturating_sub(8)..)
+                .unwrap_or(id)
+                .to_string()
+        };
+        let _ = writeln!(
+            t,
+            "{}  {} \"{}\" ({})",
+            short(&h.quarantine_id),
+            h.kind,
+            h.title,
+            h.status
+        );
+        let _ = writeln!(t, "    held back: {}", h.reason);
+        match &h.settled_because {
+            Some(why) => {
+                let _ = writeln!(t, "    {}: {why}", h.status);
+            }
+            None => {
+                let _ = writeln!(
+                    t,
+                    "  Withdraw it: praxis held withdraw {} --reason \"...\" (or ask a coordinator to release it)",
+                    short(&h.quarantine_id)
+                );
+            }
+        }
+    }
+    if lines.is_empty() {
+        t.push_str("Nothing is held back.");
+    }
+    let json: Vec<_> = lines
+        .iter()
+        .map(|h| {
+            serde_json::json!({
+                "quarantine": h.quarantine_id,
+                "stream": h.stream_id,
+                "event": h.event_id,
+                "kind": h.kind,
+                "title": h.title,
+                "author": h.author_id,
+                "reason": h.reason,
+                "status": h.status,
+                "settled_because": h.settled_because,
+            })
+        })
+        .collect();
+    Output::of(&json, t.trim_end().to_string())
+}
+
 pub fn enrolled(e: &Enrolment, store: &std::path::Path) -> Result<Output> {
     let text = format!(
         "This device is enrolled with {} as {} (device {}, \"{}\").\nStore: {}\nNext: `praxis sync`.",

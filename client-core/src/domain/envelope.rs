@@ -7,8 +7,10 @@ use super::hlc::Hlc;
 use super::ids::{DeviceId, EventId, PersonId, StreamId};
 use serde::{Deserialize, Serialize};
 
-/// The schema version of [`Event`] this build reads and writes.
-pub const SCHEMA_VERSION: u16 = 1;
+/// The newest schema version of [`Event`] this build reads and writes. Each event is
+/// written under the version that first had its kind (`Event::schema`), so older
+/// builds read every kind they know.
+pub const SCHEMA_VERSION: u16 = 2;
 
 /// Events larger than this are refused: they are not something a person typed.
 pub const MAX_EVENT_BYTES: usize = 256 * 1024;
@@ -81,7 +83,7 @@ impl Envelope {
             author,
             device,
             recorded_at: at,
-            schema: SCHEMA_VERSION,
+            schema: event.schema(),
             body: Body::Known(event),
         }
     }
@@ -144,11 +146,19 @@ impl Envelope {
         }
         let body = match wire.schema {
             0 => return Err(DecodeError::NoSchema),
-            SCHEMA_VERSION => {
+            1..=SCHEMA_VERSION => {
                 let (event, rest) = postcard::take_from_bytes::<Event>(wire.body)
                     .map_err(|e| DecodeError::Malformed(format!("body: {e}")))?;
                 if !rest.is_empty() {
                     return Err(DecodeError::TrailingBytes(rest.len()));
+                }
+                if event.schema() > wire.schema {
+                    return Err(DecodeError::Malformed(format!(
+                        "a {} is a schema {} event, not schema {}",
+                        event.kind().name(),
+                        event.schema(),
+                        wire.schema
+                    )));
                 }
                 Body::Known(event)
             }

@@ -129,6 +129,22 @@ pub enum Event {
     },
     /// A device may no longer sync (lost, stolen, replaced).
     DeviceRevoked { device: DeviceId, reason: String },
+
+    // ---- a collaborative's or project's stream: quarantine (schema 2) ----
+    /// The server holds back an event that reached it from its author's own device but
+    /// that it may not apply: a role that ended while the device was offline, or a
+    /// record the server's rules refuse. The event stays in the history, outside every
+    /// view, and everything recorded after it goes through. Recorded by the server only.
+    Quarantined {
+        held: EventId,
+        author: PersonId,
+        reason: String,
+    },
+    /// A coordinator releases a held-back event: it counts, in its place in the
+    /// history, from now on.
+    QuarantineReleased { quarantine: EventId, reason: String },
+    /// The author of a held-back event withdraws it: it stays out of every view.
+    QuarantineWithdrawn { quarantine: EventId, reason: String },
 }
 
 impl Event {
@@ -163,6 +179,21 @@ impl Event {
             Event::MembershipRevoked { .. } => EventKind::MembershipRevoked,
             Event::DeviceEnrolled { .. } => EventKind::DeviceEnrolled,
             Event::DeviceRevoked { .. } => EventKind::DeviceRevoked,
+            Event::Quarantined { .. } => EventKind::Quarantined,
+            Event::QuarantineReleased { .. } => EventKind::QuarantineReleased,
+            Event::QuarantineWithdrawn { .. } => EventKind::QuarantineWithdrawn,
+        }
+    }
+
+    /// The schema version that first had this event: the quarantine's events are
+    /// schema 2, every other kind schema 1, so a build that reads only schema 1 keeps
+    /// the new kinds as unknown events instead of failing on them.
+    pub fn schema(&self) -> u16 {
+        match self {
+            Event::Quarantined { .. }
+            | Event::QuarantineReleased { .. }
+            | Event::QuarantineWithdrawn { .. } => 2,
+            _ => 1,
         }
     }
 }
@@ -577,6 +608,8 @@ impl Event {
             Event::CycleActed { cycle, .. } => Some(*cycle),
             Event::Correction { corrects, .. } => Some(*corrects),
             Event::Resolution { subject, .. } => Some(*subject),
+            Event::QuarantineReleased { quarantine, .. }
+            | Event::QuarantineWithdrawn { quarantine, .. } => Some(*quarantine),
             _ => Some(own_id),
         }
     }

@@ -36,10 +36,13 @@ pub enum EventKind {
     MembershipRevoked,
     DeviceEnrolled,
     DeviceRevoked,
+    Quarantined,
+    QuarantineReleased,
+    QuarantineWithdrawn,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 29] = [
+    pub const ALL: [EventKind; 32] = [
         EventKind::CollaborativeFounded,
         EventKind::ScheduleSet,
         EventKind::ProgressScaleAdopted,
@@ -69,6 +72,9 @@ impl EventKind {
         EventKind::MembershipRevoked,
         EventKind::DeviceEnrolled,
         EventKind::DeviceRevoked,
+        EventKind::Quarantined,
+        EventKind::QuarantineReleased,
+        EventKind::QuarantineWithdrawn,
     ];
 
     /// Kinds only the server records, in its organisation stream.
@@ -83,6 +89,18 @@ impl EventKind {
                 | EventKind::DeviceEnrolled
                 | EventKind::DeviceRevoked
         )
+    }
+
+    /// Kinds only the server records, in the streams of the work: a device that sends
+    /// one is not believed.
+    pub fn is_servers_own(&self) -> bool {
+        matches!(self, EventKind::Quarantined)
+    }
+
+    /// Kinds that change which events the views leave out: folding one rebuilds the
+    /// stream's views (see `fold::held_back`).
+    pub fn changes_what_is_held(&self) -> bool {
+        matches!(self, EventKind::Quarantined | EventKind::QuarantineReleased)
     }
 
     pub fn name(&self) -> &'static str {
@@ -116,6 +134,9 @@ impl EventKind {
             EventKind::MembershipRevoked => "membership-revoked",
             EventKind::DeviceEnrolled => "device-enrolled",
             EventKind::DeviceRevoked => "device-revoked",
+            EventKind::Quarantined => "quarantined",
+            EventKind::QuarantineReleased => "quarantine-released",
+            EventKind::QuarantineWithdrawn => "quarantine-withdrawn",
         }
     }
 

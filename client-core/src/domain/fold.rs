@@ -2,13 +2,18 @@
 //! events in the same (causal) order give the same views on every replica, and an
 //! event that names something missing changes nothing rather than failing, because a
 //! replica must be able to fold whatever it holds.
+//!
+//! Long because what every kind of event does to the views stands in one match, as
+//! the kinds themselves stand side by side in `event.rs`.
 
 use super::envelope::{Envelope, Stamp};
 use super::event::{Event, EventKind, Replacement};
 use super::ids::{EventId, StreamId};
-use super::record::{Conflict, Detail, HistoryEntry, Record, SeriesKey, StreamKind, StreamSummary};
+use super::record::{
+    Conflict, Detail, HistoryEntry, Record, SeriesKey, Settlement, StreamKind, StreamSummary,
+};
 use super::register::Register;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 /// Where the fold reads and writes views: SQLite in the store, memory in tests and
 /// rebuilds.
@@ -56,12 +61,14 @@ impl MemoryViews {
         }
     }
 
-    /// Folds events given in any order: sorts them into fold order first.
+    /// Folds events given in any order: sorts them into fold order first, and leaves
+    /// out those held back among them.
     pub fn fold_all<'a>(stream: StreamId, events: impl IntoIterator<Item = &'a Envelope>) -> Self {
         let mut events: Vec<&Envelope> = events.into_iter().collect();
         events.sort_by_key(|e| e.order_key());
+        let held = held_back(events.iter().copied());
         let mut views = MemoryViews::new(stream);
-        for e in events {
+        for e in events.into_iter().filter(|e| !held.contains(&e.id)) {
             apply(&mut views, e);
         }
         views
@@ -88,6 +95,32 @@ impl Views for MemoryViews {
         let stream = self.summary.stream;
         std::mem::replace(&mut self.summary, StreamSummary::new(stream))
     }
+}
+
+/// The events held back among `events`: each a `Quarantined` names, unless a
+/// coordinator released it. The views leave them out wherever they sit in the order,
+/// so a fold over a set of events first takes these out of it; folding an event that
+/// changes this set (`EventKind::changes_what_is_held`) into views that already hold
+/// later events rebuilds them.
+pub fn held_back<'a>(events: impl IntoIterator<Item = &'a Envelope>) -> HashSet<EventId> {
+    let mut quarantines = BTreeMap::new();
+    let mut released = HashSet::new();
+    for envelope in events {
+        match envelope.event() {
+            Some(Event::Quarantined { held, .. }) => {
+                quarantines.insert(envelope.id, *held);
+            }
+            Some(Event::QuarantineReleased { quarantine, .. }) => {
+                released.insert(*quarantine);
+            }
+            _ => {}
+        }
+    }
+    quarantines
+        .into_iter()
+        .filter(|(quarantine, _)| !released.contains(quarantine))
+        .map(|(_, held)| held)
+        .collect()
 }
 
 /// Folds one event into the views.
@@ -420,6 +453,40 @@ pub fn apply(views: &mut impl Views, envelope: &Envelope) {
                 replacement.as_ref(),
             );
         }
+        Event::Quarantined { held, reason, .. } => {
+            views.put(new_record(
+                Detail::Quarantine { settled: None },
+                format!("event {} held back: {reason}", held.short()),
+            ));
+        }
+        Event::QuarantineReleased { quarantine, reason }
+        | Event::QuarantineWithdrawn { quarantine, reason } => {
+            let released = matches!(event, Event::QuarantineReleased { .. });
+            let what = if released {
+                format!("released: {reason}")
+            } else {
+                format!("withdrawn by its author: {reason}")
+            };
+            update(
+                views,
+                &mut summary,
+                Some(*quarantine),
+                stamp,
+                event.kind(),
+                &what,
+                |d| {
+                    if let Detail::Quarantine { settled } = d
+                        && settled.is_none()
+                    {
+                        *settled = Some(Settlement {
+                            released,
+                            by: stamp,
+                            reason: reason.clone(),
+                        });
+                    }
+                },
+            );
+        }
         Event::Resolution {
             subject,
             settles,
@@ -441,7 +508,7 @@ pub fn apply(views: &mut impl Views, envelope: &Envelope) {
                     Detail::Project { charter, .. } => settle(charter, stamp, settles, *keep),
                     Detail::Measure { definition } => settle(definition, stamp, settles, *keep),
                     Detail::Cycle { act, .. } => settle(act, stamp, settles, *keep),
-                    Detail::Plain | Detail::Report { .. } => {}
+                    Detail::Plain | Detail::Report { .. } | Detail::Quarantine { .. } => {}
                 },
             );
         }
@@ -564,7 +631,7 @@ fn refresh_conflict(summary: &mut StreamSummary, record: &Record) {
             format!("the Act decision of cycle '{}'", record.title()),
             &act.heads,
         ),
-        Detail::Plain | Detail::Report { .. } => return,
+        Detail::Plain | Detail::Report { .. } | Detail::Quarantine { .. } => return,
     };
     summary.conflicts.retain(|c| c.subject != record.id);
     if heads.len() > 1 {

@@ -41,6 +41,20 @@ pub enum Detail {
     Report {
         coordinator_scores: Vec<EventId>,
     },
+    /// A held-back event (the record is the server's `Quarantined`), and how it was
+    /// settled, if it was: the first release or withdrawal stands.
+    Quarantine {
+        settled: Option<Settlement>,
+    },
+}
+
+/// How a quarantine ended.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Settlement {
+    /// True when a coordinator released the event, false when its author withdrew it.
+    pub released: bool,
+    pub by: Stamp,
+    pub reason: String,
 }
 
 /// A record as it currently stands: its content with corrections applied, and every
@@ -117,23 +131,31 @@ impl Record {
     /// A short title for lists.
     pub fn title(&self) -> String {
         match &self.content {
-            Event::CollaborativeFounded(c) => c.name.clone(),
-            Event::ProjectStarted(p) => p.title.clone(),
             Event::MeasureDefined(d) => self
                 .measure_definition()
                 .map(|c| c.name.clone())
                 .unwrap_or(d.name.clone()),
-            Event::ChangePackageItemAdded(i) => i.title.clone(),
-            Event::ChangeIdeaProposed(i) => i.title.clone(),
-            Event::CyclePlanned(p) => p.objective.clone(),
-            Event::ObservationRecorded(o) => o.text.clone(),
-            Event::MonthlyReportSubmitted(r) => format!("report for {}", month_label(r.month)),
-            Event::ManagerDecisionRecorded { decision, .. } => decision.clone(),
-            Event::LearningLogEntryAdded(l) => l.learning_points.clone(),
-            Event::ActionPlanEntryAdded(a) => a.what_do_we_want_to_achieve.clone(),
-            Event::MeasurementRecorded(m) => format!("{} for {}", m.value.plotted(), m.period_end),
-            other => other.kind().name().to_string(),
+            other => title_of(other),
         }
+    }
+}
+
+/// What a record made by `event` is called, as first recorded.
+pub fn title_of(event: &Event) -> String {
+    match event {
+        Event::CollaborativeFounded(c) => c.name.clone(),
+        Event::ProjectStarted(p) => p.title.clone(),
+        Event::MeasureDefined(d) => d.name.clone(),
+        Event::ChangePackageItemAdded(i) => i.title.clone(),
+        Event::ChangeIdeaProposed(i) => i.title.clone(),
+        Event::CyclePlanned(p) => p.objective.clone(),
+        Event::ObservationRecorded(o) => o.text.clone(),
+        Event::MonthlyReportSubmitted(r) => format!("report for {}", month_label(r.month)),
+        Event::ManagerDecisionRecorded { decision, .. } => decision.clone(),
+        Event::LearningLogEntryAdded(l) => l.learning_points.clone(),
+        Event::ActionPlanEntryAdded(a) => a.what_do_we_want_to_achieve.clone(),
+        Event::MeasurementRecorded(m) => format!("{} for {}", m.value.plotted(), m.period_end),
+        other => other.kind().name().to_string(),
     }
 }
 

@@ -61,6 +61,7 @@ impl Role {
                 | K::MonthlyReportSubmitted
                 | K::Correction
                 | K::Resolution
+                | K::QuarantineWithdrawn
         );
         match self {
             Role::Practitioner | Role::Advisor => team_work,
@@ -73,6 +74,7 @@ impl Role {
                             | K::ProgressScaleAdopted
                             | K::ChangePackageItemAdded
                             | K::CoordinatorScoreGiven
+                            | K::QuarantineReleased
                     )
             }
             Role::SeniorManager => {
@@ -82,6 +84,7 @@ impl Role {
                         | K::ObservationRecorded
                         | K::Correction
                         | K::Resolution
+                        | K::QuarantineWithdrawn
                 )
             }
             Role::Auditor | Role::Administrator => false,

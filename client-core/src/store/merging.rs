@@ -56,8 +56,10 @@ impl Store {
             document.append(device, envelope.kind_name(), secs, &envelope.encode())?;
         }
         let incoming = document.appended_since(&before);
+        let identity = self.identity.clone();
         self.write_with(stream, document, seen, |tx, clock, document| {
             let merged = merge_in(tx, clock, stream, &incoming, Some(&mut *gate))?;
+            hold_in(tx, clock, &identity, stream, document, &merged.held)?;
             maybe_compact(tx, stream, document)?;
             gate.round(tx)?;
             Ok(merged)
@@ -117,15 +119,41 @@ impl Store {
 /// What a replica that trusts no one checks of each change it receives, beyond the
 /// domain's own rules (see `Store::receive_sync_message`).
 pub trait Gate {
-    /// Whether the change and the event it carries may be accepted; why not if not.
-    fn admit(&mut self, change: &IncomingChange, event: &Envelope) -> Result<(), String>;
-    /// Called inside the merging transaction once every change is admitted.
-    fn accepted(&mut self, tx: &Connection, changes: &[IncomingChange]) -> Result<(), StoreError>;
+    /// Whether the change and the event it carries may be accepted; if not, whether it
+    /// is refused outright or kept and held back.
+    fn admit(&mut self, change: &IncomingChange, event: &Envelope) -> Result<(), NotAdmitted>;
+    /// Called inside the merging transaction once every change is admitted or held,
+    /// with the events held back (by the gate, or by the domain's rules).
+    fn accepted(
+        &mut self,
+        tx: &Connection,
+        changes: &[IncomingChange],
+        held: &[HeldBack],
+    ) -> Result<(), StoreError>;
     /// Called inside the transaction of each round of sync, whatever its message
     /// carried, once everything in it is merged.
     fn round(&mut self, _tx: &Connection) -> Result<(), StoreError> {
         Ok(())
     }
+    /// Whether what may not be applied is held back (the default: the sender keeps a
+    /// replica, and its later changes depend on this one) or refused like what is not
+    /// authentic (a sender that keeps no replica, and can change the record and send
+    /// it again).
+    fn holds(&self) -> bool {
+        true
+    }
+}
+
+/// Why a gate did not admit a change as it came.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NotAdmitted {
+    /// It is not what it claims to be (another device's actor, another author, more
+    /// than one event): the whole message is refused and nothing of it is kept.
+    Refuse(String),
+    /// It is authentic, but not to be applied here (a role that ended while its device
+    /// was offline): it is kept in the history and held back from the views, and the
+    /// replica records why (`Event::Quarantined`), so what came after it goes through.
+    Hold(String),
 }
 
 /// A change a gated merge refused, and why.
@@ -158,7 +186,8 @@ pub(super) fn merge_in<'g>(
         Some((Hlc::from_sort_key(last_hlc), EventId(blob_uuid(&last_id)?)))
     };
     let mut refused = Vec::new();
-    let mut new_events = Vec::new();
+    // Each new event with the reason it is held back, if it is.
+    let mut new_events: Vec<(Envelope, &Vec<u8>, Option<String>)> = Vec::new();
     for change in incoming {
         let refuse =
             |refused: &mut Vec<RefusedChange>, event: Option<&Envelope>, reason: String| {
@@ -213,41 +242,78 @@ pub(super) fn merge_in<'g>(
                     refuse(&mut refused, Some(&envelope), reason);
                     continue;
                 }
-                if let Err(reason) = g.admit(change, &envelope) {
-                    refuse(&mut refused, Some(&envelope), reason);
-                    continue;
+                match g.admit(change, &envelope) {
+                    Ok(()) => {}
+                    Err(NotAdmitted::Refuse(reason)) => {
+                        refuse(&mut refused, Some(&envelope), reason);
+                        continue;
+                    }
+                    Err(NotAdmitted::Hold(reason)) if g.holds() => {
+                        new_events.push((envelope, bytes, Some(reason)));
+                        continue;
+                    }
+                    Err(NotAdmitted::Hold(reason)) => {
+                        refuse(&mut refused, Some(&envelope), reason);
+                        continue;
+                    }
                 }
             }
-            new_events.push((envelope, bytes));
+            new_events.push((envelope, bytes, None));
         }
     }
-    new_events.sort_by_key(|(e, _)| e.order_key());
-    let in_order = match (last, new_events.first()) {
-        (Some(last), Some((first, _))) => first.order_key() > last,
+    new_events.sort_by_key(|(e, _, _)| e.order_key());
+    let in_order = match (last, new_events.iter().find(|(_, _, hold)| hold.is_none())) {
+        (Some(last), Some((first, _, _))) => first.order_key() > last,
         _ => true,
     };
     let mut views = SqliteViews::new(tx, stream, new_events.len());
     let mut context = LazyContext::new(stream);
     let mut added = 0;
+    let mut held = Vec::new();
+    let mut changes_held = false;
+    let holds = gate.as_ref().is_some_and(|g| g.holds());
     let mut newest = last;
-    for (envelope, bytes) in &new_events {
+    for (envelope, bytes, hold) in &mut new_events {
         if gate.is_some()
+            && hold.is_none()
             && let Some(event) = envelope.event()
         {
             let collaborative = context.for_event(tx, &mut views, event)?;
-            if let Err(refusal) = validate(event, &mut views, collaborative, Mode::Replica) {
-                refused.push(RefusedChange {
-                    change: String::new(),
-                    event: Some(envelope.id),
-                    kind: Some(envelope.kind_name().to_string()),
-                    reason: refusal.to_string(),
-                });
-                continue;
+            if let Err(refusal) = validate(
+                event,
+                envelope.author,
+                &mut views,
+                collaborative,
+                Mode::Replica,
+            ) {
+                if !holds {
+                    refused.push(RefusedChange {
+                        change: String::new(),
+                        event: Some(envelope.id),
+                        kind: Some(envelope.kind_name().to_string()),
+                        reason: refusal.to_string(),
+                    });
+                    continue;
+                }
+                *hold = Some(refusal.to_string());
             }
         }
         *clock = clock.observe(envelope.recorded_at);
         let founding = views.founding();
+        if let Some(reason) = hold.take() {
+            // Kept, in the history, and left out of the views.
+            if insert_event(tx, envelope, bytes, founding)? {
+                held.push(HeldBack {
+                    event: envelope.id,
+                    author: envelope.author,
+                    kind: envelope.kind_name().to_string(),
+                    reason,
+                });
+            }
+            continue;
+        }
         if insert_event(tx, envelope, bytes, founding)? {
+            changes_held |= envelope.kind().is_some_and(|k| k.changes_what_is_held());
             added += 1;
             fold::apply(&mut views, envelope);
             if let Some(Event::ProjectStarted(p)) = envelope.event() {
@@ -273,12 +339,12 @@ pub(super) fn merge_in<'g>(
     for change in incoming {
         changes.insert(tx, &change.hash, &change.raw)?;
     }
-    let rebuilt = !in_order && added > 0;
+    let rebuilt = (!in_order && added > 0) || changes_held;
     if rebuilt {
         rebuild_in(tx, stream)?;
     }
     if let Some(g) = gate {
-        g.accepted(tx, incoming)?;
+        g.accepted(tx, incoming, &held)?;
     }
     // A rebuild wrote the summary it folded; otherwise write the one folded here.
     let summary = if rebuilt { None } else { summary };
@@ -291,9 +357,36 @@ pub(super) fn merge_in<'g>(
     )?;
     Ok(Merged {
         changes: incoming.len(),
-        events: added,
+        events: added + held.len(),
         rebuilt,
+        held,
     })
+}
+
+/// Records, as this replica's own identity, why each event a gate held back was held
+/// (`Event::Quarantined`), in the merging transaction: the device that sent it learns
+/// why at its next sync, and every replica leaves the event out of its views.
+pub(super) fn hold_in(
+    tx: &Transaction,
+    clock: &mut Hlc,
+    identity: &Identity,
+    stream: StreamId,
+    document: &mut StreamDocument,
+    held: &[HeldBack],
+) -> Result<(), StoreError> {
+    if held.is_empty() {
+        return Ok(());
+    }
+    let events = held
+        .iter()
+        .map(|h| Event::Quarantined {
+            held: h.event,
+            author: h.author,
+            reason: h.reason.clone(),
+        })
+        .collect();
+    record_in(tx, clock, identity, stream, document, events)?;
+    Ok(())
 }
 
 /// Folds the stream's events again, in order, in memory, and makes the stored views
@@ -303,15 +396,36 @@ pub(super) fn merge_in<'g>(
 pub(super) fn rebuild_in(tx: &Transaction, stream: StreamId) -> Result<usize, StoreError> {
     let mut views = MemoryViews::new(stream);
     let mut count = 0;
+    let decode = |bytes: &[u8]| {
+        Envelope::decode(bytes).map_err(|e| StoreError::Corrupt(format!("a stored event: {e}")))
+    };
+    // What is held back, from the quarantines and releases alone, before the fold.
+    let held = {
+        let mut stmt =
+            tx.prepare_cached("SELECT bytes FROM events WHERE stream = ?1 AND kind IN (?2, ?3)")?;
+        let mut rows = stmt.query(params![
+            uuid_blob(&stream.0),
+            EventKind::Quarantined.name(),
+            EventKind::QuarantineReleased.name()
+        ])?;
+        let mut settling = Vec::new();
+        while let Some(row) = rows.next()? {
+            settling.push(decode(
+                row.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?,
+            )?);
+        }
+        fold::held_back(&settling)
+    };
     {
         let mut stmt =
             tx.prepare_cached("SELECT bytes FROM events WHERE stream = ?1 ORDER BY hlc, id")?;
         let mut rows = stmt.query([uuid_blob(&stream.0)])?;
         while let Some(row) = rows.next()? {
             let bytes = row.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?;
-            let envelope = Envelope::decode(bytes)
-                .map_err(|e| StoreError::Corrupt(format!("a stored event: {e}")))?;
-            fold::apply(&mut views, &envelope);
+            let envelope = decode(bytes)?;
+            if !held.contains(&envelope.id) {
+                fold::apply(&mut views, &envelope);
+            }
             count += 1;
         }
     }

@@ -8,6 +8,7 @@ mod compaction;
 mod documents;
 mod encrypt;
 mod error;
+mod held;
 mod key;
 mod merging;
 pub mod queries;
@@ -24,8 +25,9 @@ mod upgrade_tests;
 pub use codec::decode_record;
 pub use encrypt::{Encrypted, StoreFile, encrypt_plain_store, encrypting_path, inspect};
 pub use error::StoreError;
+pub use held::{HeldRecord, held_back};
 pub use key::StoreKey;
-pub use merging::{Gate, RefusedChange};
+pub use merging::{Gate, NotAdmitted, RefusedChange};
 pub use syncing::carries_changes;
 
 use crate::domain::envelope::{Envelope, SCHEMA_VERSION};
@@ -82,6 +84,17 @@ pub struct Merged {
     /// True when the new events were not all later than those already folded, so the
     /// stream's views were rebuilt from its events.
     pub rebuilt: bool,
+    /// Events a gate held back: stored, counted in `events`, left out of the views.
+    pub held: Vec<HeldBack>,
+}
+
+/// An event a gate held back (see `Gate`), and why.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct HeldBack {
+    pub event: EventId,
+    pub author: PersonId,
+    pub kind: String,
+    pub reason: String,
 }
 
 pub struct Store {

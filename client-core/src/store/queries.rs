@@ -4,9 +4,10 @@
 use super::StoreError;
 use super::codec::{blob_uuid, decode_record, uuid_blob};
 use crate::domain::envelope::Envelope;
+use crate::domain::event::Event;
 use crate::domain::event::EventKind;
 use crate::domain::ids::{EventId, StreamId};
-use crate::domain::record::{Record, StreamKind, StreamSummary};
+use crate::domain::record::{Detail, Record, StreamKind, StreamSummary};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
@@ -197,8 +198,7 @@ pub fn subject_of(conn: &Connection, id: EventId) -> Result<Option<EventId>, Sto
         .transpose()
 }
 
-use crate::domain::event::{Event, Phase, ProgressScale};
-use crate::domain::record::Detail;
+use crate::domain::event::{Phase, ProgressScale};
 use crate::domain::views::{
     self, CycleView, FeedItem, MeasureCount, MeasureSeries, OverviewInput, ProjectOverview,
     RecordHistory,

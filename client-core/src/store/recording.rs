@@ -265,7 +265,14 @@ pub(super) fn record_in(
             .into());
         }
         let collaborative = context.for_event(tx, &mut views, &event)?;
-        validate(&event, &mut views, collaborative, Mode::Device).map_err(|refusal| {
+        validate(
+            &event,
+            identity.person,
+            &mut views,
+            collaborative,
+            Mode::Device,
+        )
+        .map_err(|refusal| {
             if total > 1 {
                 Refusal {
                     problem: format!("Event {} of {total}: {}", index + 1, refusal.problem),
@@ -315,8 +322,13 @@ pub(super) fn record_in(
         });
     }
     let summary = views.flush()?;
+    drop(views);
     let changes = if compact_at_end { 0 } else { total as i64 };
     update_stream(tx, stream, summary.as_deref(), last, changes)?;
+    if recorded.iter().any(|r| r.kind.changes_what_is_held()) {
+        // A quarantine or a release changes which of the events already folded count.
+        rebuild_in(tx, stream)?;
+    }
     if compact_at_end {
         hashes = document.append_all(identity.device, appended)?;
         compact_in(tx, stream, document)?;

@@ -3,7 +3,7 @@
 //! share) is saved per (peer, stream), so a later sync sends only what is new.
 
 use super::codec::uuid_blob;
-use super::{Gate, Merged, Store, StoreError, maybe_compact, merge_in};
+use super::{Gate, Merged, Store, StoreError, hold_in, maybe_compact, merge_in};
 use crate::domain::ids::StreamId;
 use crate::replication::{StreamDocument, device_actor};
 use automerge::ChangeHash;
@@ -156,8 +156,9 @@ impl Store {
             self.put_document(stream, document, seen);
             return Ok(Merged::default());
         }
+        let identity = self.identity.clone();
         let merged = self.write_with(stream, document, seen, |tx, clock, document| {
-            round_in(
+            let merged = round_in(
                 tx,
                 clock,
                 stream,
@@ -165,7 +166,10 @@ impl Store {
                 document,
                 peer.map(|p| (p, &trial)),
                 gate,
-            )
+            )?;
+            // What a gate held back is named in the same transaction.
+            hold_in(tx, clock, &identity, stream, document, &merged.held)?;
+            Ok(merged)
         })?;
         *state = trial;
         Ok(merged)

@@ -68,14 +68,15 @@ fn every_kind_of_correction_encodes_as_pinned() {
             reason: "Entered against the wrong record".into(),
             replacement,
         };
-        let envelope = envelope(0x400 + i as u128, Body::Known(event), SCHEMA_VERSION);
+        let envelope = envelope(0x400 + i as u128, Body::Known(event), 1);
         assert_eq!(Envelope::decode(&envelope.encode()).as_ref(), Ok(&envelope));
         out.push_str(&format!("---- correction {i}\n{}\n\n", describe(&envelope)));
     }
     insta::assert_snapshot!("every-kind-of-correction", out);
 }
 
-/// An event written by a newer Praxis: schema 2, a body this build cannot read.
+/// An event written by a newer Praxis: a schema after this build's, a body it cannot
+/// read.
 fn newer_envelope(n: u128, at: Hlc) -> Envelope {
     let mut envelope = envelope(
         n,
@@ -92,7 +93,7 @@ fn an_event_from_a_newer_schema_is_kept_byte_for_byte() {
     let newer = newer_envelope(0x500, Hlc::ZERO);
     let bytes = newer.encode();
     let decoded = Envelope::decode(&bytes).expect("a newer event decodes");
-    assert_eq!(decoded.schema, 2);
+    assert_eq!(decoded.schema, SCHEMA_VERSION + 1);
     assert_eq!(
         decoded.body,
         Body::Unknown(vec![0xff, 0x17, 0x00, 0x2a, 0x80, 0x80, 0x01])
@@ -109,6 +110,31 @@ fn an_event_from_a_newer_schema_is_kept_byte_for_byte() {
     assert!(matches!(decoded.body, Body::Unknown(_)), "{decoded:?}");
     assert_eq!(decoded.encode(), written_by_newer);
     insta::assert_snapshot!("newer-schema", describe(&newer));
+}
+
+#[test]
+fn each_kind_is_written_under_the_schema_that_first_had_it() {
+    for kind in EventKind::ALL {
+        let event = sample_event(kind);
+        let new = Envelope::new(
+            samples::STREAM,
+            samples::AUTHOR,
+            samples::DEVICE,
+            Hlc::ZERO,
+            event.clone(),
+        );
+        let quarantine = matches!(
+            kind,
+            EventKind::Quarantined | EventKind::QuarantineReleased | EventKind::QuarantineWithdrawn
+        );
+        assert_eq!(new.schema, if quarantine { 2 } else { 1 }, "{kind:?}");
+        // Claiming an older schema than the kind's own is not a Praxis event.
+        if quarantine {
+            let claimed = envelope(0x700, Body::Known(event), 1).encode();
+            let err = Envelope::decode(&claimed).expect_err("a schema 2 kind under schema 1");
+            assert!(err.to_string().contains("schema 2"), "{err}");
+        }
+    }
 }
 
 #[test]

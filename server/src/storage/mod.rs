@@ -115,6 +115,10 @@ pub struct Receipt {
     pub device: DeviceId,
     pub received_at: String,
     pub events: Vec<EventId>,
+    /// Why the server held the change's event back, when it did (the event is kept,
+    /// in quarantine).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refused: Option<String>,
 }
 
 /// When one event reached the server: its receipt's time (milliseconds since the
@@ -252,6 +256,8 @@ pub trait Storage: Send + Sync {
     fn history(&self, id: EventId) -> Result<Option<RecordHistory>>;
     /// A project's overview with its action plan, learning log, reports and decisions.
     fn project_detail(&self, stream: StreamId) -> Result<ProjectDetail>;
+    /// The events held back in a stream (quarantined), still held, oldest first.
+    fn held_back(&self, stream: StreamId) -> Result<Vec<praxis_core::store::HeldRecord>>;
     /// A measure's run chart and XmR chart, limits recalculated from the points `from`.
     fn measure_chart(&self, id: EventId, from: &[usize]) -> Result<Option<MeasureChart>>;
     /// The dashboard of a collaborative over the projects `person` may read.

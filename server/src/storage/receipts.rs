@@ -14,6 +14,8 @@ pub struct Receipt<'a> {
     /// Milliseconds since the epoch.
     pub received_at: i64,
     pub events: &'a [EventId],
+    /// Why its event was held back, if it was.
+    pub refused: Option<&'a str>,
 }
 
 /// Appends the receipt inside `tx`. An event list that cannot be written refuses the
@@ -23,7 +25,7 @@ pub fn write_receipt(tx: &Connection, receipt: &Receipt<'_>) -> Result<(), Store
     let events = serde_json::to_string(&ids)
         .map_err(|e| StoreError::Corrupt(format!("a receipt's list of events: {e}")))?;
     tx.prepare_cached(
-        "INSERT INTO receipts (stream, change_hash, device, received_at, events) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO receipts (stream, change_hash, device, received_at, events, refused) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
     .execute(params![
         receipt.stream.0.as_bytes().as_slice(),
@@ -31,6 +33,7 @@ pub fn write_receipt(tx: &Connection, receipt: &Receipt<'_>) -> Result<(), Store
         receipt.device.0.as_bytes().as_slice(),
         receipt.received_at,
         events,
+        receipt.refused,
     ])?;
     Ok(())
 }

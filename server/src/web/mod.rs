@@ -60,6 +60,8 @@ pub fn routes() -> Router<AppState> {
         .route("/projects/{id}/decisions", post(reports::decide))
         .route("/projects/{id}/cycles.csv", get(export::cycles_csv))
         .route("/reports/{id}/score", post(reports::score))
+        .route("/held/{id}/release", post(reports::release_held))
+        .route("/held/{id}/withdraw", post(reports::withdraw_held))
         .route("/cycles/{id}", get(cycle::cycle))
         .route("/measures/{id}", get(measure::measure))
         .route("/measures/{id}/data.csv", get(export::measure_csv))

@@ -2,8 +2,9 @@
 //! and their ramps, open conflicts, the observations and case material linked to no
 //! cycle, the SCIE action plan and learning log, the monthly reports with their scores,
 //! managers' decisions, and the forms the signed-in person's roles allow (submit a
-//! report, score one, record a decision). It reads the same `ProjectDetail` view as
-//! `GET /api/v1/streams/{id}/detail`.
+//! report, score one, record a decision), and the records the server held back at sync
+//! with the forms to settle them (a coordinator releases one, its author withdraws it).
+//! It reads the same `ProjectDetail` view as `GET /api/v1/streams/{id}/detail`.
 
 use super::StreamPath;
 use super::layout::{csrf_field, page, scrolling};
@@ -23,10 +24,53 @@ use praxis_core::domain::event::{EventKind, ObservationKind};
 use praxis_core::domain::ids::PersonId;
 use praxis_core::domain::measure_chart::MeasureChart;
 use praxis_core::domain::views::{FeedItem, ProjectDetail, ReportDetail};
+use praxis_core::store::HeldRecord;
 use std::collections::HashMap;
 
 pub fn may(access: &StreamAccess, kind: EventKind) -> bool {
     access.roles.iter().any(|r| r.may_record(kind))
+}
+
+/// The records the server held back at sync, each with why; a coordinator may release
+/// one, its author withdraw it.
+fn held_section(
+    held: &[HeldRecord],
+    access: &StreamAccess,
+    who: &SignedIn,
+    names: &HashMap<PersonId, String>,
+) -> Markup {
+    if held.is_empty() {
+        return html! {};
+    }
+    let releases = may(access, EventKind::QuarantineReleased);
+    html! {
+        section aria-labelledby="held-heading" {
+            h2 id="held-heading" { "Held back at sync (" (held.len()) ")" }
+            p { "The server kept these records but left them out of every view: whoever recorded them could not record them here when they reached it. Everything recorded after them went through." }
+            @for h in held {
+                div.card id={ "held-" (h.quarantine) } {
+                    h3 { (h.kind) ": " (h.title) }
+                    p { "Recorded by " (person_name(names, h.author)) ". Held back because " (h.reason) "." }
+                    @if releases {
+                        form.stacked method="post" action={ "/held/" (h.quarantine) "/release" } {
+                            (csrf_field(&who.session))
+                            label for={ "release-" (h.quarantine) } { "Why release it (the role was granted again, it was reviewed)" }
+                            textarea id={ "release-" (h.quarantine) } name="reason" required {}
+                            button type="submit" { "Release it" }
+                        }
+                    }
+                    @if h.author == who.session.person {
+                        form.stacked method="post" action={ "/held/" (h.quarantine) "/withdraw" } {
+                            (csrf_field(&who.session))
+                            label for={ "withdraw-" (h.quarantine) } { "Why withdraw it" }
+                            textarea id={ "withdraw-" (h.quarantine) } name="reason" required {}
+                            button type="submit" { "Withdraw it" }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn report_section(
@@ -109,6 +153,7 @@ fn small_chart(chart: &MeasureChart) -> Markup {
 /// What the project page shows, read in one go under the access check.
 struct ProjectRead {
     detail: ProjectDetail,
+    held: Vec<HeldRecord>,
     charts: Vec<MeasureChart>,
     notes: Vec<FeedItem>,
     names: HashMap<PersonId, String>,
@@ -140,6 +185,7 @@ pub async fn project(
                     }
                     Ok(ProjectRead {
                         detail,
+                        held: s.held_back(stream)?,
                         charts,
                         notes: s.unlinked_observations(stream)?,
                         names: s.people()?.into_iter().map(|p| (p.id, p.name)).collect(),
@@ -150,6 +196,7 @@ pub async fn project(
         .await?;
     let ProjectRead {
         detail,
+        held,
         charts,
         notes,
         names,
@@ -183,6 +230,7 @@ pub async fn project(
                 ul { @for c in &o.conflicts { li.concern { (c.what) ": " (c.versions.len()) " versions recorded without seeing each other; record a resolution that names them all." } } }
             }
         }
+        (held_section(&held, &access, &who, &names))
         section aria-labelledby="measures-heading" {
             h2 id="measures-heading" { "Measures" }
             div.cards {

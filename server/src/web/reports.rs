@@ -136,6 +136,59 @@ pub async fn score(
 }
 
 #[derive(Deserialize)]
+pub struct HeldForm {
+    #[serde(default)]
+    csrf: String,
+    reason: String,
+}
+
+/// `POST /held/{id}/release` (a coordinator) and `/held/{id}/withdraw` (the author):
+/// settles a held-back record with a reason.
+async fn settle_held(
+    state: AppState,
+    who: SignedIn,
+    quarantine: EventId,
+    form: Result<Form<HeldForm>, FormRejection>,
+    release: bool,
+) -> Result<Response, WebError> {
+    let f = fields(form)?;
+    who.check_csrf(&f.csrf)?;
+    let reason = required("Why", &f.reason)?;
+    let event = if release {
+        Event::QuarantineReleased { quarantine, reason }
+    } else {
+        Event::QuarantineWithdrawn { quarantine, reason }
+    };
+    let person = who.session.person;
+    let stream = state
+        .with(move |s| {
+            let (stream, _) = check_record(s, person, quarantine, Need::Member)?;
+            s.record_for(person, stream, vec![event])?;
+            Ok::<_, ServerError>(stream)
+        })
+        .await?;
+    Ok(back_to(stream, None))
+}
+
+pub async fn release_held(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Id(quarantine, ..): RecordPath,
+    form: Result<Form<HeldForm>, FormRejection>,
+) -> Result<Response, WebError> {
+    settle_held(state, who, quarantine, form, true).await
+}
+
+pub async fn withdraw_held(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Id(quarantine, ..): RecordPath,
+    form: Result<Form<HeldForm>, FormRejection>,
+) -> Result<Response, WebError> {
+    settle_held(state, who, quarantine, form, false).await
+}
+
+#[derive(Deserialize)]
 pub struct DecisionForm {
     #[serde(default)]
     csrf: String,

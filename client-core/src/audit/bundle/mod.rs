@@ -39,6 +39,11 @@ pub struct ReceiptEntry {
     /// Milliseconds since the epoch, on the server's clock.
     pub received_at: i64,
     pub events: Vec<EventId>,
+    /// Why the server held the change's event back, when it did (it is kept, in
+    /// quarantine). Absent otherwise, so receipts written before quarantine existed
+    /// chain as they always did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<String>,
 }
 
 /// A line of `receipts.jsonl`: the receipt and the chain digest up to it.

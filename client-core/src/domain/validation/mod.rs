@@ -4,7 +4,7 @@
 
 use super::event::*;
 use super::fold::Views;
-use super::ids::{EventId, StreamId};
+use super::ids::{EventId, PersonId, StreamId};
 use super::record::{Detail, Record, StreamKind};
 use serde::Serialize;
 use std::fmt;
@@ -63,16 +63,23 @@ fn finite(field: &str, value: f64) -> Result<(), Refusal> {
     Ok(())
 }
 
-/// Checks `event` against the stream it is to be recorded in.
+/// Checks `event`, recorded by `author`, against the stream it is to be recorded in.
 pub fn validate(
     event: &Event,
+    author: PersonId,
     views: &mut impl Views,
     collaborative: Option<&CollaborativeContext>,
     mode: Mode,
 ) -> Result<(), Refusal> {
     match mode {
-        Mode::Device => check(event, views, collaborative, mode),
-        Mode::Replica => check(event, &mut StandingAsSeen(views), collaborative, mode),
+        Mode::Device => check(event, author, views, collaborative, mode),
+        Mode::Replica => check(
+            event,
+            author,
+            &mut StandingAsSeen(views),
+            collaborative,
+            mode,
+        ),
     }
 }
 
@@ -112,6 +119,7 @@ impl<V: Views> Views for StandingAsSeen<'_, V> {
 
 fn check(
     event: &Event,
+    author: PersonId,
     views: &mut impl Views,
     collaborative: Option<&CollaborativeContext>,
     mode: Mode,
@@ -164,7 +172,14 @@ fn check(
                 "Record it in the collaborative's stream.",
             );
         }
-        (Event::Correction { .. } | Event::Resolution { .. }, _) => {}
+        (
+            Event::Correction { .. }
+            | Event::Resolution { .. }
+            | Event::Quarantined { .. }
+            | Event::QuarantineReleased { .. }
+            | Event::QuarantineWithdrawn { .. },
+            _,
+        ) => {}
         (
             Event::ScheduleSet { .. }
             | Event::ProgressScaleAdopted(_)
@@ -470,8 +485,52 @@ fn check(
         } => {
             resolution(views, *subject, settles, *keep, reason, mode)?;
         }
+        Event::Quarantined { reason, .. } => required("reason for holding it back", reason)?,
+        Event::QuarantineReleased { quarantine, reason } => {
+            required("reason for releasing it", reason)?;
+            unsettled(views, *quarantine, mode)?;
+        }
+        Event::QuarantineWithdrawn { quarantine, reason } => {
+            required("reason for withdrawing it", reason)?;
+            let record = unsettled(views, *quarantine, mode)?;
+            if let Event::Quarantined {
+                author: held_by, ..
+            } = record.content
+                && held_by != author
+            {
+                return refuse(
+                    "Only the author of a held-back record may withdraw it.",
+                    "Ask its author to withdraw it, or a coordinator to release it.",
+                );
+            }
+        }
     }
     Ok(())
+}
+
+/// The quarantine `id`, still open (on a replica, settled or not: a release and a
+/// withdrawal made apart both stand in the history, and the first is what counts).
+fn unsettled(views: &mut impl Views, id: EventId, mode: Mode) -> Result<Record, Refusal> {
+    let record = existing(views, id, "held-back record", EventKind::Quarantined)?;
+    if let Detail::Quarantine {
+        settled: Some(settled),
+    } = &record.detail
+        && mode == Mode::Device
+    {
+        return refuse(
+            format!(
+                "The held-back record {} was already {}.",
+                id.short(),
+                if settled.released {
+                    "released"
+                } else {
+                    "withdrawn"
+                }
+            ),
+            "Nothing more is needed.",
+        );
+    }
+    Ok(record)
 }
 
 fn founding_record(views: &mut impl Views, founding: Option<EventId>) -> Option<Record> {

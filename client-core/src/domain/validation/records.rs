@@ -377,7 +377,7 @@ pub(super) fn resolution(
         Detail::Project { charter, .. } => charter.heads.clone(),
         Detail::Measure { definition } => definition.heads.clone(),
         Detail::Cycle { act, .. } => act.heads.clone(),
-        Detail::Plain | Detail::Report { .. } => Vec::new(),
+        Detail::Plain | Detail::Report { .. } | Detail::Quarantine { .. } => Vec::new(),
     };
     if heads.len() < 2 && mode == Mode::Device {
         return refuse(
@@ -402,7 +402,7 @@ pub(super) fn resolution(
                 definition.versions.iter().map(|v| v.stamp.event).collect()
             }
             Detail::Cycle { act, .. } => act.versions.iter().map(|v| v.stamp.event).collect(),
-            Detail::Plain | Detail::Report { .. } => Vec::new(),
+            Detail::Plain | Detail::Report { .. } | Detail::Quarantine { .. } => Vec::new(),
         };
         if named.len() < 2 || !named.iter().all(|n| versions.contains(n)) || !named.contains(&keep)
         {

@@ -3,7 +3,7 @@
 //! bytes. The matches are exhaustive on purpose: a new kind does not compile until it
 //! has a sample here.
 
-use praxis_core::domain::envelope::{Body, Envelope, SCHEMA_VERSION};
+use praxis_core::domain::envelope::{Body, Envelope};
 use praxis_core::domain::event::*;
 use praxis_core::domain::hlc::Hlc;
 use praxis_core::domain::ids::{DeviceId, EventId, PersonId, StreamId};
@@ -330,6 +330,19 @@ pub fn sample_event(kind: EventKind) -> Event {
             device: DEVICE,
             reason: text("Lost on a home visit"),
         },
+        EventKind::Quarantined => Event::Quarantined {
+            held: event_id(0x51),
+            author: AUTHOR,
+            reason: text("senior-manager may not record a manager-decision-recorded here"),
+        },
+        EventKind::QuarantineReleased => Event::QuarantineReleased {
+            quarantine: event_id(0x52),
+            reason: text("The role was granted again from the first of the month"),
+        },
+        EventKind::QuarantineWithdrawn => Event::QuarantineWithdrawn {
+            quarantine: event_id(0x53),
+            reason: text("Recorded on the wrong team's project"),
+        },
     }
 }
 
@@ -403,7 +416,9 @@ pub fn sample_envelope(kind: EventKind) -> Envelope {
         .position(|k| *k == kind)
         .expect("every kind is in EventKind::ALL") as u128
         + 1;
-    envelope(n, Body::Known(sample_event(kind)), SCHEMA_VERSION)
+    let event = sample_event(kind);
+    let schema = event.schema();
+    envelope(n, Body::Known(event), schema)
 }
 
 /// Every sample, in the order of `EventKind::ALL`.

@@ -10,15 +10,22 @@ use praxis_core::replication::StreamDocument;
 use praxis_core::store::StoreError;
 use rusqlite::{Connection, OptionalExtension};
 
-type ReceiptRow = (i64, String, Vec<u8>, i64, String);
+type ReceiptRow = (i64, String, Vec<u8>, i64, String, Option<String>);
 
 fn receipt_rows(conn: &Connection, stream: StreamId) -> Result<Vec<ReceiptRow>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT seq, change_hash, device, received_at, events FROM receipts WHERE stream = ?1 ORDER BY seq",
+        "SELECT seq, change_hash, device, received_at, events, refused FROM receipts WHERE stream = ?1 ORDER BY seq",
     )?;
     Ok(stmt
         .query_map([blob(&stream.0)], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
         })?
         .collect::<std::result::Result<Vec<_>, _>>()?)
 }
@@ -31,13 +38,14 @@ fn event_list(text: &str) -> Result<Vec<EventId>> {
 pub fn receipts(conn: &Connection, stream: StreamId) -> Result<Vec<Receipt>> {
     receipt_rows(conn, stream)?
         .into_iter()
-        .map(|(seq, change_hash, device, at, events)| {
+        .map(|(seq, change_hash, device, at, events, refused)| {
             Ok(Receipt {
                 seq,
                 change_hash,
                 device: DeviceId(uuid_of(&device)?),
                 received_at: timestamp(at),
                 events: event_list(&events)?,
+                refused,
             })
         })
         .collect()
@@ -47,13 +55,14 @@ pub fn receipts(conn: &Connection, stream: StreamId) -> Result<Vec<Receipt>> {
 pub fn receipt_log(conn: &Connection, stream: StreamId) -> Result<Vec<ReceiptEntry>> {
     receipt_rows(conn, stream)?
         .into_iter()
-        .map(|(seq, change_hash, device, received_at, events)| {
+        .map(|(seq, change_hash, device, received_at, events, refused)| {
             Ok(ReceiptEntry {
                 seq,
                 change_hash,
                 device: DeviceId(uuid_of(&device)?),
                 received_at,
                 events: event_list(&events)?,
+                refused,
             })
         })
         .collect()

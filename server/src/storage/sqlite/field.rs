@@ -9,7 +9,7 @@ use super::people::teams;
 use super::streams::{access_to, held};
 use crate::storage::gate::DeviceGate;
 use crate::storage::{Device, Result, StorageError};
-use praxis_core::domain::envelope::{Body, Envelope, MAX_EVENT_BYTES, SCHEMA_VERSION};
+use praxis_core::domain::envelope::{Body, Envelope, MAX_EVENT_BYTES};
 use praxis_core::domain::ids::{EventId, StreamId};
 use praxis_core::protocol::field::{FieldOutcome, FieldRecord, FieldResult};
 use praxis_core::store::{Store, StoreError};
@@ -117,7 +117,7 @@ pub fn take(
             author: device.person,
             device: device.id,
             recorded_at: record.recorded_at,
-            schema: SCHEMA_VERSION,
+            schema: record.event.schema(),
             body: Body::Known(record.event),
         };
         if envelope.encode().len() > MAX_EVENT_BYTES {
@@ -152,6 +152,7 @@ pub fn take(
             new_project: None,
             received_at,
             admitted: 0,
+            holds: false,
         };
         match store.take_made_elsewhere(stream, device.id, &envelopes, &mut gate) {
             Ok(_) => {

@@ -38,6 +38,7 @@ const SERVER_MIGRATIONS: &[&str] = &[
     include_str!("../003_web.sql"),
     include_str!("../004_field_devices.sql"),
     include_str!("../005_sign_in_failures.sql"),
+    include_str!("../006_quarantine.sql"),
 ];
 
 /// Stream documents kept in memory at once, over all the stores (least recently used
@@ -317,6 +318,10 @@ impl Storage for SqliteStorage {
         self.read(|c| reads::project_detail(c, stream))
     }
 
+    fn held_back(&self, stream: StreamId) -> Result<Vec<praxis_core::store::HeldRecord>> {
+        self.read(|c| Ok(praxis_core::store::held_back(c, stream, false)?))
+    }
+
     fn measure_chart(&self, id: EventId, from: &[usize]) -> Result<Option<MeasureChart>> {
         self.read(|c| reads::measure_chart(c, id, from))
     }
@@ -415,6 +420,7 @@ impl Storage for SqliteStorage {
                             device,
                             received_at,
                             events: &[r.id],
+                            refused: None,
                         },
                     )?;
                 }

@@ -181,6 +181,7 @@ pub fn sync(
         new_project: None,
         received_at: now_millis(),
         admitted: 0,
+        holds: true,
     };
     let merged = match store.receive_sync_message_from(
         stream,
@@ -197,6 +198,17 @@ pub fn sync(
             return Err(e.into());
         }
     };
+    for h in &merged.held {
+        tracing::warn!(
+            target: "praxis::quarantine",
+            stream = %stream,
+            device = %device.id,
+            event = %h.event,
+            kind = %h.kind,
+            reason = %h.reason,
+            "held back an event"
+        );
+    }
     let outgoing = store.generate_sync_message(stream, &mut state)?;
     if !known && merged.events == 0 {
         // Its changes could not be applied yet (one they depend on is still to come):
