@@ -2,9 +2,13 @@
 //! practitioners of Northside and the collaborative's coordinator) record in two
 //! streams (Northside's project, and the collaborative's stream where the coordinator
 //! adds change-package items) in a random order of offline records and syncs, with
-//! concurrent Act decisions on one cycle. After every phone syncs twice more, the
-//! phones and the server hold exactly the events recorded (none lost, none twice) and
-//! show identical views.
+//! concurrent Act decisions on one cycle. Meanwhile the office ends and grants again
+//! the coordinator's role over the collaborative (she stays a practitioner of the
+//! team), so some of what she records offline reaches the server after her role ended:
+//! the server holds it back instead of refusing it. After every phone syncs twice
+//! more, no sync was refused, the phones and the server hold exactly the events
+//! recorded plus the server's quarantines (none lost, none twice, every quarantine
+//! naming an event of hers), and all show identical views.
 //!
 //! One server runs for the whole property; every case gets its own collaborative,
 //! team, people and phones, so cases do not see each other's streams.
@@ -27,6 +31,9 @@ const PRACTITIONER: usize = 0;
 const COORDINATOR: usize = 2;
 const DEVICES: usize = 3;
 
+/// Events held back over every case of the run, for the run's summary.
+static HELD: AtomicUsize = AtomicUsize::new(0);
+
 #[derive(Clone, Copy, Debug)]
 enum What {
     /// An observation in the project.
@@ -45,8 +52,18 @@ enum What {
 
 #[derive(Clone, Copy, Debug)]
 enum Step {
-    Record { device: usize, what: What },
-    Sync { device: usize },
+    Record {
+        device: usize,
+        what: What,
+    },
+    Sync {
+        device: usize,
+    },
+    /// The office ends the coordinator's role over the collaborative, or grants it
+    /// again.
+    CoordinatorRole {
+        granted: bool,
+    },
 }
 
 fn what() -> impl Strategy<Value = What> {
@@ -67,7 +84,10 @@ fn what() -> impl Strategy<Value = What> {
 fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
         3 => (0..DEVICES, what()).prop_map(|(device, what)| Step::Record { device, what }),
+        // Her change-package items are what a role that ended holds back.
+        1 => Just(Step::Record { device: COORDINATOR, what: What::Package }),
         2 => (0..DEVICES).prop_map(|device| Step::Sync { device }),
+        1 => any::<bool>().prop_map(|granted| Step::CoordinatorRole { granted }),
     ]
 }
 
@@ -107,6 +127,16 @@ fn collaborative(data: &Path, case: usize) -> (StreamId, [String; DEVICES]) {
         Role::Coordinator,
         Scope::Collaborative(collaborative),
     );
+    let coordinator = storage
+        .people()
+        .expect("people")
+        .into_iter()
+        .find(|p| p.username == usernames[2])
+        .expect("the coordinator")
+        .id;
+    storage
+        .grant(coordinator, Role::Practitioner, Scope::Team(team))
+        .expect("grant");
     (collaborative, usernames)
 }
 
@@ -119,7 +149,41 @@ fn sync(phone: &mut Phone) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-/// Records `what` on `phone`; returns the stream and id of the event.
+/// Ends the coordinator's role over the collaborative, or grants it again; nothing
+/// when it already stands so.
+fn coordinator_role(data: &Path, username: &str, collaborative: StreamId, granted: bool) {
+    let storage = SqliteStorage::open(data).expect("storage");
+    let person = storage
+        .people()
+        .expect("people")
+        .into_iter()
+        .find(|p| p.username == username)
+        .expect("the coordinator")
+        .id;
+    let standing = storage
+        .memberships()
+        .expect("memberships")
+        .into_iter()
+        .find(|m| m.person == person && m.role == Role::Coordinator && m.revoked_at.is_none());
+    match (standing, granted) {
+        (Some(m), false) => storage
+            .revoke_membership(m.id, "Moved to another directorate")
+            .expect("revoke"),
+        (None, true) => {
+            storage
+                .grant(
+                    person,
+                    Role::Coordinator,
+                    Scope::Collaborative(collaborative),
+                )
+                .expect("grant");
+        }
+        _ => {}
+    }
+}
+
+/// Records `what` on `phone`; returns the stream and id of the event, or `None` when
+/// the phone itself refuses it (it knows, from its last sync, that the role is gone).
 fn record(
     phone: &mut Phone,
     device: usize,
@@ -128,7 +192,7 @@ fn record(
     project: StreamId,
     cycle: EventId,
     measure: EventId,
-) -> (StreamId, EventId) {
+) -> Option<(StreamId, EventId)> {
     let (stream, event) = match what {
         What::Observation => (
             project,
@@ -185,11 +249,13 @@ fn record(
             (project, Event::ChangeIdeaProposed(idea))
         }
     };
-    let recorded = phone
-        .store
-        .record(stream, event)
-        .unwrap_or_else(|e| panic!("device {device} records {what:?}: {e}"));
-    (stream, recorded.id)
+    match phone.store.record(stream, event) {
+        Ok(recorded) => Some((stream, recorded.id)),
+        Err(e) if device == COORDINATOR && e.to_string().contains("the server would refuse it") => {
+            None
+        }
+        Err(e) => panic!("device {device} records {what:?}: {e}"),
+    }
 }
 
 /// Runs one schedule in a fresh collaborative and checks that everything converged.
@@ -243,7 +309,7 @@ fn run_case(
 
     for step in steps {
         match *step {
-            Step::Record { device, what } => recorded.push(record(
+            Step::Record { device, what } => recorded.extend(record(
                 &mut phones[device],
                 device,
                 what,
@@ -253,6 +319,12 @@ fn run_case(
                 measure,
             )),
             Step::Sync { device } => sync(&mut phones[device])?,
+            Step::CoordinatorRole { granted } => coordinator_role(
+                &server.data_dir,
+                &usernames[COORDINATOR],
+                collaborative,
+                granted,
+            ),
         }
     }
     for _ in 0..2 {
@@ -261,12 +333,25 @@ fn run_case(
         }
     }
 
+    let coordinator_id = phones[COORDINATOR].store.identity().person;
     for stream in [collaborative, project] {
         let mut expected: Vec<EventId> = recorded
             .iter()
             .filter(|(s, _)| *s == stream)
             .map(|(_, id)| *id)
             .collect();
+        // The server's own quarantines, each naming an event of the coordinator's.
+        for held in praxis_core::store::held_back(phones[0].store.connection(), stream, true)
+            .expect("held back")
+        {
+            prop_assert_eq!(held.author, coordinator_id, "only her events are held");
+            prop_assert!(
+                expected.contains(&held.event),
+                "the held event was recorded"
+            );
+            expected.push(held.quarantine);
+            HELD.fetch_add(1, Ordering::Relaxed);
+        }
         expected.sort();
         let on_server = server_ids(stream);
         prop_assert_eq!(
@@ -343,4 +428,9 @@ fn any_schedule_of_offline_records_and_syncs_converges_without_loss_or_duplicate
     if let Err(e) = result {
         panic!("{e}");
     }
+    println!(
+        "{} schedules, {} events held back, none lost, none blocked",
+        case.load(Ordering::Relaxed),
+        HELD.load(Ordering::Relaxed)
+    );
 }
