@@ -20,6 +20,7 @@ mod reports_and_decisions;
 
 mod audit;
 mod crash;
+mod held;
 mod store_key;
 mod store_upgrade;
 mod sync;

@@ -2,8 +2,8 @@
 //! valid events to grow it, the real server as a process with a fixture of people in
 //! every role, phones as real client stores (synced over HTTP, or straight into the
 //! server's storage), valid records of every kind, receipts for a stream's changes,
-//! reading a store's files' bytes, summaries of timings, and a headless Chromium on a
-//! desktop or a phone screen. Test code only: it panics with a sentence when a fixture
+//! reading a store's files' bytes, summaries of timings, a browser without JavaScript
+//! (`web`), and a headless Chromium on a desktop or a phone screen. Test code only: it panics with a sentence when a fixture
 //! cannot be made.
 
 pub mod browser;
@@ -16,6 +16,7 @@ mod receipts;
 pub mod records;
 pub mod server;
 mod timing;
+pub mod web;
 
 pub use generator::{
     Generator, charter, founded, guide_plan, project_started, ratio_measure, unit_measure,

@@ -2,8 +2,8 @@
 //! phone with no signal; while she is offline her senior-manager role ends. When she
 //! syncs, the server holds the decision back (kept, receipted with the reason, out of
 //! every view, named in the audit timeline) and takes everything she recorded after
-//! it. Her phone shows the held-back decision and why; a coordinator releases it, and
-//! it counts everywhere from then on. A second decision, held back the same way, is
+//! it. Her phone shows the held-back decision and why; a coordinator releases it on the
+//! project's page in the browser, and it counts everywhere from then on. A second decision, held back the same way, is
 //! withdrawn by its author and stays out of every view. Every replica shows the same
 //! views throughout.
 
@@ -14,7 +14,9 @@ use praxis_core::domain::role::Role;
 use praxis_core::store::{Store, held_back, queries};
 use praxis_server::storage::{SqliteStorage, Storage};
 use praxis_testkit::records::observation;
-use praxis_testkit::server::{Phone, running, start_project};
+use praxis_testkit::server::{PASSWORD, Phone, running, start_project};
+use praxis_testkit::web::Web;
+use reqwest::StatusCode;
 
 fn decision(text: &str, rests_on: EventId) -> Event {
     Event::ManagerDecisionRecorded {
@@ -190,17 +192,37 @@ fn a_decision_recorded_after_the_role_ended_is_held_back_and_nothing_after_it_is
         "{timeline}"
     );
 
-    // The coordinator releases it: it counts everywhere, in its place in the history.
-    coordinator
-        .store
-        .record(
-            project,
-            Event::QuarantineReleased {
-                quarantine: quarantine.0,
-                reason: "Decided while she still held the role; confirmed with the director".into(),
-            },
-        )
-        .unwrap();
+    // In the browser, the coordinator sees both on the project's page and releases the
+    // first: it counts everywhere, in its place in the history. A practitioner may not.
+    let url = &setup.server.url;
+    let mut practitioner = Web::sign_in_as(url, "practitioner-north", PASSWORD);
+    let csrf = practitioner.csrf();
+    let refused = practitioner.post(
+        &format!("/held/{}/release", quarantine.0),
+        &[("csrf", &csrf), ("reason", "Looks fine to me")],
+    );
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    let mut office = Web::sign_in_as(url, "coordinator-north", PASSWORD);
+    let page = office.get(&format!("/projects/{project}"));
+    assert!(page.body.contains("Held back at sync (2)"), "{}", page.body);
+    assert!(page.body.contains("Spread the guide to the duty team"));
+    let csrf = office.csrf();
+    let empty = office.post(
+        &format!("/held/{}/release", quarantine.0),
+        &[("csrf", &csrf), ("reason", " ")],
+    );
+    assert_eq!(empty.status, StatusCode::BAD_REQUEST, "{}", empty.body);
+    let released = office.post(
+        &format!("/held/{}/release", quarantine.0),
+        &[
+            ("csrf", &csrf),
+            (
+                "reason",
+                "Decided while she still held the role; confirmed with the director",
+            ),
+        ],
+    );
+    assert_eq!(released.status, StatusCode::SEE_OTHER, "{}", released.body);
     sync_all(&mut [&mut coordinator, &mut grace, &mut asha]);
     for store in [&grace.store, &coordinator.store, &asha.store] {
         assert_eq!(

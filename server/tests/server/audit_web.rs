@@ -5,13 +5,13 @@
 //! the auditor role are refused the pages.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::web::client::{Web, field};
 use praxis_core::audit::bundle;
 use praxis_core::domain::event::EventKind;
 use praxis_core::domain::ids::StreamId;
 use praxis_core::domain::record::StreamKind;
 use praxis_server::storage::{SqliteStorage, Storage};
 use praxis_testkit::server::TestServer;
+use praxis_testkit::web::{Web, field};
 
 #[test]
 fn an_auditor_reads_the_audit_pages_and_records_nothing_from_the_browser() {

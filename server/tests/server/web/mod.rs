@@ -14,7 +14,7 @@ use praxis_testkit::server::TestServer;
 use reqwest::StatusCode;
 use std::path::Path;
 
-use client::{Web, field};
+use praxis_testkit::web::{Web, field};
 
 struct Demo {
     _dir: tempfile::TempDir,
@@ -232,7 +232,6 @@ fn a_practitioner_is_refused_the_pages_of_another_team() {
     );
 }
 
-pub(crate) mod client;
 mod exports;
 mod observations;
 mod recording;

@@ -2,8 +2,8 @@
 //! cycle, newest first, with their kind, date, subject reference, text and author, and
 //! only to those who may read the project.
 
-use super::client::Web;
 use super::{demo, storage, streams};
+use praxis_testkit::web::Web;
 use reqwest::StatusCode;
 
 /// The part of a project page under the heading of unlinked observations.

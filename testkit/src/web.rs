@@ -1,5 +1,5 @@
-//! A browser without JavaScript for the web tests: it keeps the session cookie, does
-//! not follow redirects, and posts forms as a browser does.
+//! A browser without JavaScript for tests of the pages: it keeps the session cookie,
+//! does not follow redirects, and posts forms as a browser does.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use praxis_server::demo::DEMO_PASSWORD;
@@ -8,23 +8,23 @@ use reqwest::blocking::Client;
 use std::collections::HashMap;
 
 /// A browser without JavaScript: keeps cookies, does not follow redirects.
-pub(crate) struct Web {
+pub struct Web {
     url: String,
     client: Client,
-    pub(crate) cookies: HashMap<String, String>,
+    pub cookies: HashMap<String, String>,
 }
 
 /// A response as the browser sees it; `body` is `bytes` read as text.
-pub(crate) struct Page {
-    pub(crate) status: StatusCode,
-    pub(crate) location: Option<String>,
-    pub(crate) set_cookies: Vec<String>,
-    pub(crate) body: String,
-    pub(crate) bytes: Vec<u8>,
+pub struct Page {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub set_cookies: Vec<String>,
+    pub body: String,
+    pub bytes: Vec<u8>,
 }
 
 /// The value of the first `name="..." value="..."` input in a page.
-pub(crate) fn field(html: &str, name: &str) -> String {
+pub fn field(html: &str, name: &str) -> String {
     let start = html
         .find(&format!("name=\"{name}\" value=\""))
         .unwrap_or_else(|| panic!("no field {name} in the page"));
@@ -33,7 +33,7 @@ pub(crate) fn field(html: &str, name: &str) -> String {
 }
 
 impl Web {
-    pub(crate) fn new(url: &str) -> Web {
+    pub fn new(url: &str) -> Web {
         Web {
             url: url.to_string(),
             client: Client::builder()
@@ -83,7 +83,7 @@ impl Web {
         }
     }
 
-    pub(crate) fn get(&mut self, path: &str) -> Page {
+    pub fn get(&mut self, path: &str) -> Page {
         let response = self
             .client
             .get(format!("{}{path}", self.url))
@@ -93,8 +93,8 @@ impl Web {
         self.take(response)
     }
 
-    pub(crate) fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
-        let body = praxis_testkit::server::form_body(form);
+    pub fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let body = crate::server::form_body(form);
         let response = self
             .client
             .post(format!("{}{path}", self.url))
@@ -106,7 +106,13 @@ impl Web {
         self.take(response)
     }
 
-    pub(crate) fn sign_in(url: &str, username: &str) -> Web {
+    /// Signs in as a person of the demo collaborative.
+    pub fn sign_in(url: &str, username: &str) -> Web {
+        Web::sign_in_as(url, username, DEMO_PASSWORD)
+    }
+
+    /// Signs in through the sign-in form with `password`.
+    pub fn sign_in_as(url: &str, username: &str, password: &str) -> Web {
         let mut web = Web::new(url);
         let form = web.get("/sign-in");
         let token = field(&form.body, "sign_in_token");
@@ -114,7 +120,7 @@ impl Web {
             "/sign-in",
             &[
                 ("username", username),
-                ("password", DEMO_PASSWORD),
+                ("password", password),
                 ("sign_in_token", &token),
                 ("next", "/"),
             ],
@@ -124,7 +130,7 @@ impl Web {
     }
 
     /// The CSRF token of the signed-in session, from any page's sign-out form.
-    pub(crate) fn csrf(&mut self) -> String {
+    pub fn csrf(&mut self) -> String {
         field(&self.get("/").body, "csrf")
     }
 }
