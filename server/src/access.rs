@@ -17,12 +17,20 @@ use std::marker::PhantomData;
 
 type Result<T> = std::result::Result<T, ServerError>;
 
-/// The refusal of a stream to someone who is not a member of its team or
-/// collaborative.
-pub fn not_a_member() -> ServerError {
-    ServerError::Forbidden(
-        "You are not a member of the team or collaborative this stream belongs to.".into(),
-    )
+/// The answer about a stream the person may not read: the same 404 as for a stream
+/// that does not exist, so that no answer tells an outsider which streams exist.
+pub fn no_stream(stream: StreamId) -> ServerError {
+    ServerError::NotFound(format!(
+        "There is no stream {stream} that you may read; check the id, or ask an administrator for a membership of its team or collaborative."
+    ))
+}
+
+/// The answer about a record in a stream the person may not read, or one that does
+/// not exist: the same 404 for both.
+pub fn no_record(record: EventId) -> ServerError {
+    ServerError::NotFound(format!(
+        "There is no record {record} that you may read; check the id, or ask an administrator for a membership of its team or collaborative."
+    ))
 }
 
 /// The refusal of the audit trail to someone without the auditor role for it.
@@ -50,19 +58,17 @@ pub fn check(
         (Some(access), Need::Member) => Ok(access),
         (Some(access), Need::Auditor) if access.roles.contains(&Role::Auditor) => Ok(access),
         (Some(_), Need::Auditor) => Err(not_an_auditor()),
-        (None, Need::Member) => Err(not_a_member()),
-        (None, Need::Auditor) => Err(not_an_auditor()),
+        (None, _) => Err(no_stream(stream)),
     }
 }
 
 /// The stream a record belongs to.
 pub fn stream_of(storage: &dyn Storage, record: EventId) -> Result<StreamId> {
-    storage
-        .stream_of(record)?
-        .ok_or_else(|| ServerError::NotFound(format!("There is no record {record}.")))
+    storage.stream_of(record)?.ok_or_else(|| no_record(record))
 }
 
-/// Finds the stream of a record and checks that `person` may read it as `need` asks.
+/// Finds the stream of a record and checks that `person` may read it as `need` asks;
+/// a record in a stream they may not read is answered as one that does not exist.
 pub fn check_record(
     storage: &dyn Storage,
     person: PersonId,
@@ -70,7 +76,10 @@ pub fn check_record(
     need: Need,
 ) -> Result<(StreamId, StreamAccess)> {
     let stream = stream_of(storage, record)?;
-    Ok((stream, check(storage, person, stream, need)?))
+    match check(storage, person, stream, need) {
+        Err(ServerError::NotFound(_)) => Err(no_record(record)),
+        other => Ok((stream, other?)),
+    }
 }
 
 /// Every stream the person audits.
@@ -136,11 +145,13 @@ pub fn read<T>(
     need: Need,
     read: impl FnOnce(&dyn Storage, &StreamAccess) -> Result<T>,
 ) -> Result<(StreamAccess, T)> {
-    let (stream, record) = match of {
-        Of::Stream(stream) => (stream, None),
-        Of::Record(id) => (stream_of(storage, id)?, Some(id)),
+    let (stream, record, access) = match of {
+        Of::Stream(stream) => (stream, None, check(storage, reader.person(), stream, need)?),
+        Of::Record(id) => {
+            let (stream, access) = check_record(storage, reader.person(), id, need)?;
+            (stream, Some(id), access)
+        }
     };
-    let access = check(storage, reader.person(), stream, need)?;
     let value = read(storage, &access)?;
     reader.log(storage, route, &[(stream, record)])?;
     Ok((access, value))

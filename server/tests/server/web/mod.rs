@@ -180,13 +180,27 @@ fn a_practitioner_is_refused_the_pages_of_another_team() {
         format!("/projects/{north}/cycles.csv"),
     ] {
         let page = dev.get(&path);
-        assert_eq!(page.status, StatusCode::FORBIDDEN, "{path}");
+        // The same answer as for an id that does not exist: nothing tells an outsider
+        // that the record is there.
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{path}");
         assert!(
-            page.body.contains("not a member of the team"),
+            page.body.contains("that you may read"),
             "{path}: {}",
             page.body
         );
         assert!(!page.body.contains("Positive risk"), "{path} leaks");
+        let made_up = "01a21811-3cd2-7194-ab0a-c489dee751ec";
+        let real = [
+            north.to_string(),
+            north_measure.to_string(),
+            north_cycle.to_string(),
+        ]
+        .into_iter()
+        .find(|id| path.contains(id.as_str()))
+        .unwrap();
+        let missing = dev.get(&path.replace(&real, made_up));
+        assert_eq!(missing.status, page.status, "{path}");
+        assert_eq!(missing.body, page.body.replace(&real, made_up), "{path}");
     }
     // A path whose id is not one is answered with a page saying what was expected.
     for (path, what) in [
@@ -211,7 +225,7 @@ fn a_practitioner_is_refused_the_pages_of_another_team() {
         &format!("/reports/{report}/score"),
         &[("csrf", &csrf), ("score", "4.0"), ("justification", "x")],
     );
-    assert_eq!(score.status, StatusCode::FORBIDDEN);
+    assert_eq!(score.status, StatusCode::NOT_FOUND);
     // His own team's pages open, and the home page lists only what he may see.
     assert_eq!(
         dev.get(&format!("/projects/{south}")).status,

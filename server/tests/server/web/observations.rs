@@ -54,6 +54,6 @@ fn the_project_page_lists_observations_linked_to_no_cycle_newest_first() {
     let theirs = dev.get(&format!("/projects/{south}"));
     assert!(unlinked(&theirs.body).contains("P-0932"));
     let refused = dev.get(&format!("/projects/{north}"));
-    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
     assert!(!refused.body.contains("P-0587"));
 }
