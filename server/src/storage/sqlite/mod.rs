@@ -148,7 +148,9 @@ impl Storage for SqliteStorage {
     }
 
     fn revoke_membership(&self, membership: EventId, reason: &str) -> Result<()> {
-        self.administer(|s, o| people::revoke_membership(s, o, membership, reason))
+        self.administer(|s, o| people::revoke_membership(s, o, membership, reason))?;
+        tracing::info!(membership = %membership, reason, "membership revoked");
+        Ok(())
     }
 
     fn collaboratives(&self) -> Result<Vec<(StreamId, String)>> {
@@ -224,7 +226,9 @@ impl Storage for SqliteStorage {
     }
 
     fn revoke_device(&self, device: DeviceId, reason: &str) -> Result<()> {
-        self.administer(|s, o| devices::revoke_device(s, o, device, reason))
+        self.administer(|s, o| devices::revoke_device(s, o, device, reason))?;
+        tracing::info!(device = %device, reason, "device revoked");
+        Ok(())
     }
 
     fn streams_for(&self, person: PersonId) -> Result<Vec<StreamAccess>> {

@@ -200,7 +200,6 @@ pub fn sync(
     };
     for h in &merged.held {
         tracing::warn!(
-            target: "praxis::quarantine",
             stream = %stream,
             device = %device.id,
             event = %h.event,
