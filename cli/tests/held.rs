@@ -103,8 +103,12 @@ fn a_decision_held_back_at_sync_is_shown_with_its_reason_and_withdrawn_by_its_au
             &evidence,
         ],
     ));
-    // The sync goes through.
-    ok(praxis(d, &store, &["sync"]));
+    // The sync goes through, and says that something is held back.
+    let synced = ok(praxis(d, &store, &["sync"]));
+    assert!(
+        synced.contains("1 record is held back by the server"),
+        "{synced}"
+    );
     let held = json(praxis(d, &store, &["--json", "held"]));
     let held = held.as_array().unwrap();
     assert_eq!(held.len(), 1, "{held:?}");

@@ -147,7 +147,7 @@ async fn managers_read_and_score_in_the_browser_and_others_are_refused() {
         .text()
         .await
         .unwrap();
-    assert!(refusal.contains("not a member of the team"), "{refusal}");
+    assert!(refusal.contains("that you may read"), "{refusal}");
     assert!(!body_text(&client).await.contains("Positive risk-taking"));
     client.close().await;
 }

@@ -103,7 +103,8 @@ pub fn sync(device: &PraxisStore, json: bool) -> Result<Output> {
     // already merged was saved, so nothing is lost.
     let cancel = AtomicBool::new(false);
     let reports = device.sync_with(&mut progress, &cancel)?;
-    render::synced(&server, &reports)
+    let held = device.held_back(false)?.len();
+    render::synced(&server, &reports, held)
 }
 
 /// Leaves nothing of a store that could not be made: its files, and its key file when

@@ -97,9 +97,10 @@ impl SyncProgress for SyncLines {
     }
 }
 
-/// The per-stream report of a sync: events up and down, and why any stream did not
-/// sync. Ends with `Exit::SomeStreamsUnsynced` when one did not.
-pub fn synced(server: &str, reports: &[StreamReport]) -> Result<Output> {
+/// The per-stream report of a sync: events up and down, why any stream did not sync,
+/// and how many records the server holds back (`held`). Ends with
+/// `Exit::SomeStreamsUnsynced` when a stream did not sync.
+pub fn synced(server: &str, reports: &[StreamReport], held: usize) -> Result<Output> {
     let up: usize = reports.iter().map(|r| r.sent_events).sum();
     let down: usize = reports.iter().map(|r| r.received_events).sum();
     let failed = reports.iter().filter(|r| !r.synced()).count();
@@ -152,6 +153,13 @@ pub fn synced(server: &str, reports: &[StreamReport]) -> Result<Output> {
             }
         }
     }
+    if held > 0 {
+        let _ = write!(
+            t,
+            "\n\n{held} record{} held back by the server (kept, but in no view): `praxis held` says why.",
+            if held == 1 { " is" } else { "s are" }
+        );
+    }
     if failed > 0 {
         let _ = write!(
             t,
@@ -166,6 +174,7 @@ pub fn synced(server: &str, reports: &[StreamReport]) -> Result<Output> {
             "sent_events": up,
             "received_events": down,
             "failed": failed,
+            "held_back": held,
             "streams": reports,
         }),
         t.trim_end().to_string(),
