@@ -32,6 +32,10 @@ pub fn router(state: AppState) -> Router {
             crate::edges::BehindTls(state.behind_tls()),
             crate::edges::headers,
         ))
+        .layer(axum::Extension(crate::auth::TrustedProxies(
+            state.trusted_proxies(),
+        )))
+        .layer(axum::middleware::from_fn(crate::edges::drain_refused))
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

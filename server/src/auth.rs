@@ -81,6 +81,33 @@ pub async fn verify_credentials(
 /// connection it accepts; a router driven in a test may not).
 pub struct ClientAddress(pub Option<IpAddr>);
 
+/// The proxies in front of the server whose X-Forwarded-For is believed (a request
+/// extension the router adds).
+#[derive(Clone, Debug, Default)]
+pub struct TrustedProxies(pub std::sync::Arc<[IpAddr]>);
+
+impl ClientAddress {
+    /// The client behind `peer`: `peer` itself, unless it is a trusted proxy; then
+    /// the last address of X-Forwarded-For that is not one (each proxy appends the
+    /// address it took the request from, so what comes before may be forged).
+    pub fn behind(peer: IpAddr, forwarded: Option<&str>, trusted: &[IpAddr]) -> IpAddr {
+        if !trusted.contains(&peer) {
+            return peer;
+        }
+        let Some(forwarded) = forwarded else {
+            return peer;
+        };
+        for hop in forwarded.rsplit(',') {
+            match hop.trim().parse::<IpAddr>() {
+                Ok(ip) if trusted.contains(&ip) => continue,
+                Ok(ip) => return ip,
+                Err(_) => return peer,
+            }
+        }
+        peer
+    }
+}
+
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddress {
     type Rejection = std::convert::Infallible;
 
@@ -88,11 +115,21 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddress {
         parts: &mut axum::http::request::Parts,
         _state: &S,
     ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip());
+        let trusted = parts
+            .extensions
+            .get::<TrustedProxies>()
+            .map(|t| t.0.clone())
+            .unwrap_or_else(|| std::sync::Arc::from([]));
+        let forwarded = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
         Ok(ClientAddress(
-            parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|c| c.0.ip()),
+            peer.map(|p| ClientAddress::behind(p, forwarded, &trusted)),
         ))
     }
 }

@@ -4,14 +4,22 @@
 //! when the server is told it is behind TLS), and one error shape for the API: an
 //! error that did not come from a handler (an unknown method, a body too large, a
 //! query string that does not parse) answers the same JSON `{error, message,
-//! details}` as the rest.
+//! details}` as the rest. A body refused as too large is read to its end (up to a
+//! bound) before the refusal goes out, so that the client, still sending, reads the
+//! refusal rather than a reset connection.
 
 use crate::error::ServerError;
-use axum::body::to_bytes;
+use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use http_body::Frame;
+use http_body_util::BodyExt;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
 
 /// Scripts only from this site; the pages' own styles inline; no plugins, framing or
 /// foreign form targets.
@@ -20,6 +28,58 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsa
 const HSTS: &str = "max-age=31536000; includeSubDomains";
 /// How much of a plain-text error's body is kept in the JSON message.
 const KEEP_BYTES: usize = 2048;
+
+/// How much more of a body refused as too large is read and dropped before the
+/// refusal is sent; a larger one is cut off.
+const DRAIN_BYTES: usize = 4 * 1024 * 1024;
+/// How long the rest of a refused body may take to arrive.
+const DRAIN_TIME: Duration = Duration::from_secs(5);
+
+/// A request's body, lent to the handler while the middleware keeps hold of it.
+struct Lent(Arc<Mutex<Body>>);
+
+impl http_body::Body for Lent {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        match self.0.lock() {
+            Ok(mut body) => Pin::new(&mut *body).poll_frame(cx),
+            Err(_) => Poll::Ready(None),
+        }
+    }
+}
+
+/// Reads the rest of a body the route refused as too large, up to `DRAIN_BYTES` and
+/// `DRAIN_TIME`, before the refusal is sent.
+pub async fn drain_refused(request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let kept = Arc::new(Mutex::new(body));
+    let response = next
+        .run(Request::from_parts(parts, Body::new(Lent(kept.clone()))))
+        .await;
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        let rest = kept
+            .lock()
+            .map(|mut b| std::mem::replace(&mut *b, Body::empty()))
+            .unwrap_or_else(|_| Body::empty());
+        let _ = tokio::time::timeout(DRAIN_TIME, async move {
+            let mut rest = rest;
+            let mut read = 0;
+            while let Some(Ok(frame)) = rest.frame().await {
+                read += frame.data_ref().map_or(0, Bytes::len);
+                if read > DRAIN_BYTES {
+                    break;
+                }
+            }
+        })
+        .await;
+    }
+    response
+}
 
 /// Whether the server is reached over TLS (through a proxy that ends it).
 #[derive(Clone, Copy)]

@@ -54,6 +54,15 @@ enum Command {
         /// Strict-Transport-Security.
         #[arg(long, env = "PRAXIS_BEHIND_TLS")]
         behind_tls: bool,
+        /// The address of a proxy in front of the server (repeat, or separate with
+        /// commas): for requests from it, the client's address is read from its
+        /// X-Forwarded-For, for the limit of failed sign-ins per address.
+        #[arg(
+            long = "trusted-proxy",
+            env = "PRAXIS_TRUSTED_PROXIES",
+            value_delimiter = ','
+        )]
+        trusted_proxies: Vec<std::net::IpAddr>,
         /// Connections open at once, at most; more wait until one closes.
         #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=65_536))]
         max_connections: u32,
@@ -153,6 +162,7 @@ fn main() -> Result<()> {
             token_days,
             session_hours,
             behind_tls,
+            trusted_proxies,
             max_connections,
             header_timeout,
             log_format,
@@ -180,6 +190,7 @@ fn main() -> Result<()> {
                     token_days,
                     session_hours,
                     behind_tls,
+                    trusted_proxies,
                     connections: max_connections as usize,
                     header_read: std::time::Duration::from_secs(header_timeout),
                 },

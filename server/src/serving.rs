@@ -30,6 +30,8 @@ pub struct Options {
     pub session_hours: i64,
     /// The server is reached over TLS, through a proxy that ends it.
     pub behind_tls: bool,
+    /// Proxies whose X-Forwarded-For names the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Connections open at once, at most.
     pub connections: usize,
     /// How long a connection has to send its request's headers.
@@ -47,7 +49,8 @@ pub async fn serve(storage: Box<dyn Storage>, options: Options) -> anyhow::Resul
     let app = app::router(
         AppState::new(storage, options.token_days)
             .with_session_hours(options.session_hours)
-            .with_behind_tls(options.behind_tls),
+            .with_behind_tls(options.behind_tls)
+            .with_trusted_proxies(options.trusted_proxies),
     );
     let open = Arc::new(Semaphore::new(options.connections.max(1)));
     let mut builder = auto::Builder::new(TokioExecutor::new());

@@ -4,6 +4,7 @@
 use crate::error::ServerError;
 use crate::sign_in_limit::SignInLimiter;
 use crate::storage::Storage;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 #[derive(Clone)]
@@ -13,6 +14,7 @@ pub struct AppState {
     token_days: i64,
     session_hours: i64,
     behind_tls: bool,
+    trusted_proxies: Arc<[IpAddr]>,
 }
 
 /// How long a browser session (and the field app's device token) lasts unless
@@ -27,7 +29,19 @@ impl AppState {
             token_days,
             session_hours: SESSION_HOURS,
             behind_tls: false,
+            trusted_proxies: Arc::from([]),
         }
+    }
+
+    /// The same state behind these proxies: a request from one of them comes from the
+    /// client its X-Forwarded-For names.
+    pub fn with_trusted_proxies(mut self, proxies: Vec<IpAddr>) -> Self {
+        self.trusted_proxies = Arc::from(proxies);
+        self
+    }
+
+    pub fn trusted_proxies(&self) -> Arc<[IpAddr]> {
+        self.trusted_proxies.clone()
     }
 
     /// The same state for a server reached over TLS (through a proxy that ends it):

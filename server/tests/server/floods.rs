@@ -1,8 +1,9 @@
 //! Floods of sign-ins: guesses sent all at once are counted before their passwords
 //! are checked, so no more than the limit are ever tried; a flood for unknown
 //! usernames is answered "busy" beyond the few password hashes the server runs at
-//! once, so its memory stays bounded; and the page a sign-in returns to is always a
-//! page of this site.
+//! once, so its memory stays bounded; behind a trusted proxy each client is counted
+//! by its own address; and the page a sign-in returns to is always a page of this
+//! site.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use praxis_testkit::server::{PASSWORD, TestServer, fixture};
@@ -205,5 +206,76 @@ fn an_address_guessing_many_usernames_is_held_back() {
         enrol_once(&server.url, "practitioner-north", PASSWORD),
         429,
         "this address waits, whoever it names"
+    );
+}
+
+fn enrol_from(url: &str, forwarded_for: &str, username: &str, password: &str) -> u16 {
+    reqwest::blocking::Client::new()
+        .post(format!("{url}/api/v1/devices"))
+        .header("x-forwarded-for", forwarded_for)
+        .json(&serde_json::json!({"username": username, "password": password, "device_name": "phone"}))
+        .send()
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// Behind a proxy the server is told to trust, each client is counted by the address
+/// the proxy saw, so one client guessing holds back no one else; an address a client
+/// wrote into X-Forwarded-For itself counts for nothing. A server not told of a proxy
+/// believes no X-Forwarded-For.
+#[test]
+fn behind_a_trusted_proxy_each_client_address_is_counted_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    fixture(&data);
+    let server = TestServer::start_with(&data, &["--trusted-proxy", "127.0.0.1"]);
+    for n in 0..20 {
+        assert_eq!(
+            enrol_from(
+                &server.url,
+                "203.0.113.7",
+                &format!("nobody-{n}"),
+                "a guess"
+            ),
+            401
+        );
+    }
+    assert_eq!(
+        enrol_from(&server.url, "203.0.113.7", "nobody-else", "a guess"),
+        429
+    );
+    assert_eq!(
+        enrol_from(
+            &server.url,
+            "198.51.100.1, 203.0.113.7",
+            "nobody-else",
+            "a guess"
+        ),
+        429,
+        "a hop the client wrote before the proxy's does not change who it is"
+    );
+    assert_eq!(
+        enrol_from(&server.url, "203.0.113.8", "practitioner-north", PASSWORD),
+        201,
+        "another client behind the same proxy is not held back"
+    );
+    drop(server);
+
+    let untrusting = tempfile::tempdir().unwrap();
+    let data = untrusting.path().join("data");
+    fixture(&data);
+    let server = TestServer::start(&data);
+    for n in 0..20 {
+        let forged = format!("203.0.113.{n}");
+        assert_eq!(
+            enrol_from(&server.url, &forged, &format!("nobody-{n}"), "a guess"),
+            401
+        );
+    }
+    assert_eq!(
+        enrol_from(&server.url, "203.0.113.99", "practitioner-north", PASSWORD),
+        429,
+        "without a trusted proxy, the connection's own address is counted"
     );
 }
