@@ -13,20 +13,7 @@ fn start_demo(data: &Path) -> TestServer {
     TestServer::start_with(data, &["--demo"])
 }
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn praxis(dir: &Path, store: &Path, args: &[&str]) -> Out {
-    let (code, stdout, stderr) = crate::common::run(crate::common::praxis(dir, store, args));
-    Out {
-        code,
-        stdout,
-        stderr,
-    }
-}
+use crate::common::{Out, praxis_out as praxis};
 
 fn json(out: &Out) -> Value {
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);

@@ -37,3 +37,20 @@ pub fn run(mut c: Command) -> (i32, String, String) {
 }
 
 pub use praxis_testkit::clear_text::{contains, with_bytes};
+
+/// What one run of `praxis` gave.
+pub struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `praxis --store <store> <args>` in `dir` to the end.
+pub fn praxis_out(dir: &Path, store: &Path, args: &[&str]) -> Out {
+    let (code, stdout, stderr) = run(praxis(dir, store, args));
+    Out {
+        code,
+        stdout,
+        stderr,
+    }
+}

@@ -8,22 +8,8 @@ use praxis_core::domain::role::Role;
 use praxis_server::storage::{SqliteStorage, Storage};
 use praxis_testkit::server::TestServer;
 use serde_json::Value;
-use std::path::Path;
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn praxis(dir: &Path, store: &Path, args: &[&str]) -> Out {
-    let (code, stdout, stderr) = crate::common::run(crate::common::praxis(dir, store, args));
-    Out {
-        code,
-        stdout,
-        stderr,
-    }
-}
+use crate::common::{Out, praxis_out as praxis};
 
 fn ok(out: Out) -> String {
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);

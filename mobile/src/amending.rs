@@ -249,12 +249,10 @@ impl PraxisStore {
         quarantine_id: String,
         reason: String,
     ) -> Result<Recorded, PraxisError> {
-        let mut store = self.lock();
-        let quarantine = id(&store, &quarantine_id)?;
-        let stream = stream_of(&store, quarantine)?;
-        Ok(store
-            .record(stream, Event::QuarantineWithdrawn { quarantine, reason })?
-            .into())
+        self.settle_held(&quarantine_id, |quarantine| Event::QuarantineWithdrawn {
+            quarantine,
+            reason,
+        })
     }
 
     /// Releases a held-back record, as coordinator: it counts from now on, in its
@@ -264,11 +262,23 @@ impl PraxisStore {
         quarantine_id: String,
         reason: String,
     ) -> Result<Recorded, PraxisError> {
+        self.settle_held(&quarantine_id, |quarantine| Event::QuarantineReleased {
+            quarantine,
+            reason,
+        })
+    }
+}
+
+impl PraxisStore {
+    /// Records the settling of the quarantine `quarantine_id` names, in its stream.
+    fn settle_held(
+        &self,
+        quarantine_id: &str,
+        settling: impl FnOnce(EventId) -> Event,
+    ) -> Result<Recorded, PraxisError> {
         let mut store = self.lock();
-        let quarantine = id(&store, &quarantine_id)?;
+        let quarantine = id(&store, quarantine_id)?;
         let stream = stream_of(&store, quarantine)?;
-        Ok(store
-            .record(stream, Event::QuarantineReleased { quarantine, reason })?
-            .into())
+        Ok(store.record(stream, settling(quarantine))?.into())
     }
 }

@@ -155,8 +155,16 @@ fn sign_in_returns_only_to_a_page_of_this_site() {
 }
 
 fn enrol_once(url: &str, username: &str, password: &str) -> u16 {
-    reqwest::blocking::Client::new()
-        .post(format!("{url}/api/v1/devices"))
+    enrol_as(url, None, username, password)
+}
+
+/// An enrolment, through a proxy that says it came from `forwarded_for` when given.
+fn enrol_as(url: &str, forwarded_for: Option<&str>, username: &str, password: &str) -> u16 {
+    let mut request = reqwest::blocking::Client::new().post(format!("{url}/api/v1/devices"));
+    if let Some(client) = forwarded_for {
+        request = request.header("x-forwarded-for", client);
+    }
+    request
         .json(&serde_json::json!({"username": username, "password": password, "device_name": "phone"}))
         .send()
         .unwrap()
@@ -210,14 +218,7 @@ fn an_address_guessing_many_usernames_is_held_back() {
 }
 
 fn enrol_from(url: &str, forwarded_for: &str, username: &str, password: &str) -> u16 {
-    reqwest::blocking::Client::new()
-        .post(format!("{url}/api/v1/devices"))
-        .header("x-forwarded-for", forwarded_for)
-        .json(&serde_json::json!({"username": username, "password": password, "device_name": "phone"}))
-        .send()
-        .unwrap()
-        .status()
-        .as_u16()
+    enrol_as(url, Some(forwarded_for), username, password)
 }
 
 /// Behind a proxy the server is told to trust, each client is counted by the address
