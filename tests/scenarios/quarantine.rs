@@ -192,6 +192,21 @@ fn a_decision_recorded_after_the_role_ended_is_held_back_and_nothing_after_it_is
         "{timeline}"
     );
 
+    // The history is intact, and the bundle, receipts with their reasons and all,
+    // verifies with nothing else.
+    let integrity = setup.server.get_json(
+        &format!("/api/v1/audit/streams/{project}/integrity"),
+        &auditor.token,
+    );
+    assert_eq!(integrity["intact"], true, "{integrity:#}");
+    let bundle = setup
+        .server
+        .get("/api/v1/audit/bundle", &auditor.token)
+        .bytes()
+        .unwrap();
+    let verification = praxis_core::audit::bundle::verify(&bundle).unwrap();
+    assert!(verification.intact(), "{:#?}", verification.findings);
+
     // In the browser, the coordinator sees both on the project's page and releases the
     // first: it counts everywhere, in its place in the history. A practitioner may not.
     let url = &setup.server.url;
