@@ -18,6 +18,8 @@ pub struct Web {
 pub struct Page {
     pub status: StatusCode,
     pub location: Option<String>,
+    /// The file name a download is saved under (`Content-Disposition`), if any.
+    pub disposition: Option<String>,
     pub set_cookies: Vec<String>,
     pub body: String,
     pub bytes: Vec<u8>,
@@ -58,6 +60,10 @@ impl Web {
             .headers()
             .get("location")
             .map(|v| v.to_str().unwrap().to_string());
+        let disposition = response
+            .headers()
+            .get("content-disposition")
+            .map(|v| v.to_str().unwrap().to_string());
         let set_cookies: Vec<String> = response
             .headers()
             .get_all("set-cookie")
@@ -77,6 +83,7 @@ impl Web {
         Page {
             status,
             location,
+            disposition,
             set_cookies,
             body: String::from_utf8_lossy(&bytes).into_owned(),
             bytes,

@@ -1,6 +1,8 @@
 //! CSV exports: a measure's data with its signals and limits, a project's cycles, and a
 //! collaborative's monthly reports. Each is written from the same view its page and the
-//! JSON API show, with the `csv` crate (quoting and escaping as RFC 4180 has it).
+//! JSON API show, with the `csv` crate (quoting and escaping as RFC 4180 has it), in
+//! UTF-8 with a byte-order mark (so a spreadsheet reads the accents), under a file name
+//! a person can read (what it is, and the day), with computed values rounded.
 
 use super::{RecordPath, StreamPath};
 use super::{SignedIn, WebError};
@@ -12,9 +14,11 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use praxis_core::dates::today;
 use praxis_core::domain::event::{MeasurementValue, TestScale};
+use praxis_core::domain::ids::PersonId;
 use praxis_core::domain::measure_chart::{ChartKind, MeasureChart};
 use praxis_core::domain::views::ProjectDetail;
 use praxis_core::protocol::ChartQuery;
+use std::collections::HashMap;
 
 /// A cell a spreadsheet would take for a formula (one that begins with `=`, `+`, `-`,
 /// `@`, a tab or a carriage return, as OWASP lists them) gets a leading `'`, so it is
@@ -28,8 +32,26 @@ fn neutralised(cell: String) -> String {
     }
 }
 
+/// A file name a person can read: the words given, in lower case joined by hyphens,
+/// then the day of the export (`plans-agreed-2026-12-06.csv`).
+fn file_name(words: &[&str]) -> String {
+    let mut name = String::new();
+    for c in words.join(" ").chars() {
+        if c.is_ascii_alphanumeric() {
+            name.push(c.to_ascii_lowercase());
+        } else if !name.is_empty() && !name.ends_with('-') {
+            name.push('-');
+        }
+    }
+    let name: String = name.trim_end_matches('-').chars().take(60).collect();
+    let name = name.trim_end_matches('-');
+    let name = if name.is_empty() { "export" } else { name };
+    format!("{name}-{}.csv", today())
+}
+
 fn csv_response(name: &str, rows: Vec<Vec<String>>) -> Result<Response, WebError> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
+    // The byte-order mark tells a spreadsheet the file is UTF-8.
+    let mut writer = csv::Writer::from_writer("\u{feff}".as_bytes().to_vec());
     for row in rows {
         let row: Vec<String> = row.into_iter().map(neutralised).collect();
         writer
@@ -52,8 +74,14 @@ fn csv_response(name: &str, rows: Vec<Vec<String>>) -> Result<Response, WebError
         .into_response())
 }
 
+/// A computed value to two decimal places, without trailing zeros (22.22, 50, 12.5).
+fn rounded(x: f64) -> String {
+    let r = (x * 100.0).round() / 100.0;
+    if r == 0.0 { 0.0f64 } else { r }.to_string()
+}
+
 fn number(x: Option<f64>) -> String {
-    x.map(|v| v.to_string()).unwrap_or_default()
+    x.map(rounded).unwrap_or_default()
 }
 
 /// The header and one row per point of a measure's chart view.
@@ -116,7 +144,7 @@ pub fn measure_rows(view: &MeasureChart) -> Vec<Vec<String>> {
         rows.push(vec![
             p.period_start.to_string(),
             p.period_end.to_string(),
-            p.plotted.to_string(),
+            rounded(p.plotted),
             numerator,
             denominator,
             p.note.clone(),
@@ -142,7 +170,13 @@ pub async fn measure_csv(
 ) -> Result<Response, WebError> {
     let (_, view) =
         super::measure_charts::read_chart(&state, who.session.person, route, id, &q).await?;
-    csv_response(&format!("measure-{id}.csv"), measure_rows(&view))
+    let name = view
+        .series
+        .definition
+        .as_ref()
+        .map(|d| d.name.clone())
+        .unwrap_or_else(|| format!("measure {id}"));
+    csv_response(&file_name(&[&name]), measure_rows(&view))
 }
 
 fn scale_text(s: TestScale) -> &'static str {
@@ -192,12 +226,21 @@ pub async fn cycles_csv(
         move |s, _| Ok(s.project_detail(stream)?),
     )
     .await?;
-    csv_response(&format!("cycles-{stream}.csv"), cycle_rows(&detail))
+    let project = detail
+        .overview
+        .project
+        .as_ref()
+        .map(|p| format!("{} {}", p.team, p.title))
+        .unwrap_or_else(|| stream.to_string());
+    csv_response(&file_name(&["cycles", &project]), cycle_rows(&detail))
 }
 
 /// The header and one row per monthly report of the projects given, with the
-/// coordinator's latest score.
-pub fn report_rows(details: &[ProjectDetail]) -> Vec<Vec<String>> {
+/// coordinator's latest score, and who submitted and scored it (by `name`).
+pub fn report_rows(
+    details: &[ProjectDetail],
+    name: impl Fn(PersonId) -> String,
+) -> Vec<Vec<String>> {
     let mut rows = vec![
         [
             "team",
@@ -211,6 +254,8 @@ pub fn report_rows(details: &[ProjectDetail]) -> Vec<Vec<String>> {
             "learning",
             "barriers",
             "plans",
+            "submitted_by",
+            "scored_by",
         ]
         .map(String::from)
         .to_vec(),
@@ -236,6 +281,8 @@ pub fn report_rows(details: &[ProjectDetail]) -> Vec<Vec<String>> {
                 r.report.learning.clone(),
                 r.report.barriers.clone(),
                 r.report.plans.clone(),
+                name(r.by),
+                last.map(|s| name(s.by)).unwrap_or_default(),
             ]);
         }
     }
@@ -249,7 +296,7 @@ pub async fn reports_csv(
     Id(stream, ..): StreamPath,
 ) -> Result<Response, WebError> {
     let person = who.session.person;
-    let details = state
+    let (details, names, collaborative) = state
         .with(move |s| {
             check(s, person, stream, Need::Member)?;
             let dashboard = s.dashboard(person, stream, today())?.ok_or_else(|| {
@@ -262,8 +309,11 @@ pub async fn reports_csv(
                 reads.push((t.stream, None));
             }
             Reader::Browser(person).log(s, &route, &reads)?;
-            Ok(details)
+            let names: HashMap<PersonId, String> =
+                s.people()?.into_iter().map(|p| (p.id, p.name)).collect();
+            Ok((details, names, dashboard.name))
         })
         .await?;
-    csv_response(&format!("reports-{stream}.csv"), report_rows(&details))
+    let rows = report_rows(&details, |p| super::people::person_name(&names, p));
+    csv_response(&file_name(&["monthly reports", &collaborative]), rows)
 }

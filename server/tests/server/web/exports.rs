@@ -15,24 +15,56 @@ fn csv_exports_read_back_as_the_views_they_come_from() {
         s.project_detail(north).unwrap(),
         s.project_detail(south).unwrap(),
     ];
+    let people = s.people().unwrap();
     drop(s);
     let mut web = Web::sign_in(&demo.server.url, "sam.okafor");
 
+    // Every export is UTF-8 with a byte-order mark, for spreadsheets.
     let csv_rows = |text: &str| -> Vec<csv::StringRecord> {
+        let text = text
+            .strip_prefix('\u{feff}')
+            .expect("a byte-order mark first");
         csv::Reader::from_reader(text.as_bytes())
             .records()
             .map(|r| r.unwrap())
             .collect()
     };
+    let today = praxis_core::dates::today().to_string();
     let page = web.get(&format!("/measures/{measure}/data.csv?from=5"));
     assert_eq!(page.status, StatusCode::OK);
+    let name = chart
+        .series
+        .definition
+        .as_ref()
+        .unwrap()
+        .name
+        .to_lowercase();
+    let slug: String = name
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    assert_eq!(
+        page.disposition.as_deref(),
+        Some(format!("attachment; filename=\"{slug}-{today}.csv\"").as_str()),
+        "a file name a person can read"
+    );
     let rows = csv_rows(&page.body);
+    // Computed values are rounded to two places.
+    let close = |cell: &str, value: f64| {
+        let read: f64 = cell.parse().unwrap();
+        assert!((read - value).abs() <= 0.005, "{cell} for {value}");
+        assert!(
+            cell.split('.').nth(1).is_none_or(|d| d.len() <= 2),
+            "{cell} is rounded"
+        );
+    };
     assert_eq!(rows.len(), chart.series.points.len());
     let signals = chart.signals();
     let mut chart_wide_seen = 0;
     for (i, (row, point)) in rows.iter().zip(&chart.series.points).enumerate() {
         assert_eq!(row[0], point.period_start.to_string());
-        assert_eq!(row[2].parse::<f64>().unwrap(), point.plotted);
+        close(&row[2], point.plotted);
         // Each column lists, in words, the signals the one list of signals has there.
         let expected = |kind: Option<ChartKind>| {
             signals
@@ -81,14 +113,14 @@ fn csv_exports_read_back_as_the_views_they_come_from() {
         }
         let xmr = chart.xmr.as_ref().unwrap();
         let phase = xmr.phases.iter().find(|p| p.points().contains(&i)).unwrap();
-        assert_eq!(row[9].parse::<f64>().unwrap(), phase.mean);
+        close(&row[9], phase.mean);
         let run = chart.run_chart.as_ref().unwrap();
         let stretch = run
             .stretches
             .iter()
             .find(|s| s.start <= i && i < s.end)
             .unwrap();
-        assert_eq!(row[13].parse::<f64>().unwrap(), stretch.median);
+        close(&row[13], stretch.median);
     }
     // Anhøj's signals reach the CSV: every chart-wide signal is on the rows it is about,
     // and an unusually long run on its own points.
@@ -99,10 +131,15 @@ fn csv_exports_read_back_as_the_views_they_come_from() {
         .sum();
     assert_eq!(chart_wide_seen, about_chart);
 
-    let reports = csv_rows(
-        &web.get(&format!("/collaboratives/{collaborative}/reports.csv"))
-            .body,
+    let page = web.get(&format!("/collaboratives/{collaborative}/reports.csv"));
+    assert_eq!(
+        page.disposition.as_deref(),
+        Some(
+            format!("attachment; filename=\"monthly-reports-independence-at-home-{today}.csv\"")
+                .as_str()
+        )
     );
+    let reports = csv_rows(&page.body);
     let expected: Vec<_> = details.iter().flat_map(|d| d.reports.iter()).collect();
     assert_eq!(reports.len(), expected.len());
     assert!(!expected.is_empty());
@@ -121,6 +158,13 @@ fn csv_exports_read_back_as_the_views_they_come_from() {
                 .unwrap_or_default()
         );
         assert_eq!(row[8], r.report.learning);
+        // Who submitted it and who scored it, by name.
+        let name = |id| people.iter().find(|p| p.id == id).unwrap().name.clone();
+        assert_eq!(row[11], name(r.by));
+        assert_eq!(
+            row[12],
+            r.scores.last().map(|x| name(x.by)).unwrap_or_default()
+        );
     }
 
     let cycles = csv_rows(&web.get(&format!("/projects/{north}/cycles.csv")).body);
