@@ -14,9 +14,10 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use praxis_core::dates::today;
 use praxis_core::domain::event::{MeasurementValue, TestScale};
+use praxis_core::domain::ids::EventId;
 use praxis_core::domain::ids::PersonId;
 use praxis_core::domain::measure_chart::{ChartKind, MeasureChart};
-use praxis_core::domain::views::ProjectDetail;
+use praxis_core::domain::views::{CycleView, ProjectDetail};
 use praxis_core::protocol::ChartQuery;
 use std::collections::HashMap;
 
@@ -189,22 +190,66 @@ fn scale_text(s: TestScale) -> &'static str {
     }
 }
 
-/// The header and one row per cycle of a project.
-pub fn cycle_rows(detail: &ProjectDetail) -> Vec<Vec<String>> {
+/// The header and one row per cycle of a project: its Plan (when, who, predictions),
+/// its Do (when and by whom it was last carried out), what its Study learned and its
+/// Act, from each cycle's view in `views`.
+pub fn cycle_rows(detail: &ProjectDetail, views: &HashMap<EventId, CycleView>) -> Vec<Vec<String>> {
     let mut rows = vec![
-        ["cycle", "objective", "stage", "scale", "follows"]
-            .map(String::from)
-            .to_vec(),
+        [
+            "cycle",
+            "objective",
+            "stage",
+            "scale",
+            "follows",
+            "planned_for",
+            "who",
+            "predictions",
+            "carried_out_on",
+            "carried_out_by",
+            "learning",
+            "decision",
+            "next_step",
+        ]
+        .map(String::from)
+        .to_vec(),
     ];
     let mut cycles: Vec<_> = detail.overview.cycles_by_stage.values().flatten().collect();
     cycles.sort_by_key(|c| c.id);
     for c in cycles {
+        let view = views.get(&c.id);
+        let plan = view.and_then(|v| v.plan.as_ref());
+        let done = view.and_then(|v| v.dos.last()).map(|(_, d)| d);
+        let act = view.and_then(|v| v.act.as_ref());
         rows.push(vec![
             c.id.to_string(),
             c.objective.clone(),
             c.stage.label().to_string(),
             scale_text(c.scale).to_string(),
             c.follows.map(|f| f.to_string()).unwrap_or_default(),
+            plan.map(|p| p.when.to_string()).unwrap_or_default(),
+            plan.map(|p| p.who.clone()).unwrap_or_default(),
+            plan.map(|p| {
+                p.predictions
+                    .iter()
+                    .map(|x| format!("{}: {}", x.question, x.prediction))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
+            .unwrap_or_default(),
+            done.map(|d| d.carried_out_on.to_string())
+                .unwrap_or_default(),
+            done.map(|d| d.carried_out_by.clone()).unwrap_or_default(),
+            view.map(|v| {
+                v.studies
+                    .iter()
+                    .map(|(_, s)| s.learning.clone())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
+            .unwrap_or_default(),
+            act.map(|a| format!("{:?}", a.decision).to_lowercase())
+                .unwrap_or_default(),
+            act.map(|a| a.next_step.clone()).unwrap_or_default(),
         ]);
     }
     rows
@@ -217,13 +262,22 @@ pub async fn cycles_csv(
     Id(stream, ..): StreamPath,
 ) -> Result<Response, WebError> {
     let person = who.session.person;
-    let (_, detail) = access::read_on(
+    let (_, (detail, views)) = access::read_on(
         &state,
         Reader::Browser(person),
         route,
         Of::Stream(stream),
         Need::Member,
-        move |s, _| Ok(s.project_detail(stream)?),
+        move |s, _| {
+            let detail = s.project_detail(stream)?;
+            let mut views = HashMap::new();
+            for c in detail.overview.cycles_by_stage.values().flatten() {
+                if let Some(view) = s.cycle(c.id)? {
+                    views.insert(c.id, view);
+                }
+            }
+            Ok((detail, views))
+        },
     )
     .await?;
     let project = detail
@@ -232,7 +286,10 @@ pub async fn cycles_csv(
         .as_ref()
         .map(|p| format!("{} {}", p.team, p.title))
         .unwrap_or_else(|| stream.to_string());
-    csv_response(&file_name(&["cycles", &project]), cycle_rows(&detail))
+    csv_response(
+        &file_name(&["cycles", &project]),
+        cycle_rows(&detail, &views),
+    )
 }
 
 /// The header and one row per monthly report of the projects given, with the

@@ -16,6 +16,13 @@ fn csv_exports_read_back_as_the_views_they_come_from() {
         s.project_detail(south).unwrap(),
     ];
     let people = s.people().unwrap();
+    let cycle_views: Vec<_> = details[0]
+        .overview
+        .cycles_by_stage
+        .values()
+        .flatten()
+        .map(|c| s.cycle(c.id).unwrap().unwrap())
+        .collect();
     drop(s);
     let mut web = Web::sign_in(&demo.server.url, "sam.okafor");
 
@@ -182,7 +189,26 @@ fn csv_exports_read_back_as_the_views_they_come_from() {
             .unwrap();
         assert_eq!(row[1], c.objective);
         assert_eq!(&row[2], c.stage.label());
+        // The Plan's day and owner, and what the Study learned.
+        let view = cycle_views.iter().find(|v| v.id == c.id).unwrap();
+        let plan = view.plan.as_ref().unwrap();
+        assert_eq!(row[5], plan.when.to_string());
+        assert_eq!(row[6], plan.who);
+        let learning: Vec<_> = view
+            .studies
+            .iter()
+            .map(|(_, s)| s.learning.clone())
+            .collect();
+        assert_eq!(row[10], learning.join("; "));
+        if let Some((_, done)) = view.dos.last() {
+            assert_eq!(row[8], done.carried_out_on.to_string());
+        }
     }
+    let studied = cycles.iter().filter(|row| !row[10].is_empty()).count();
+    assert!(
+        studied > 0,
+        "the demo's studied cycles carry their learning"
+    );
     let _ = sam;
 }
 
