@@ -3,17 +3,21 @@
 //! every role, phones as real client stores (synced over HTTP, or straight into the
 //! server's storage), valid records of every kind, receipts for a stream's changes,
 //! reading a store's files' bytes, summaries of timings, a browser without JavaScript
-//! (`web`), and a headless Chromium on a desktop or a phone screen. Test code only: it panics with a sentence when a fixture
-//! cannot be made.
+//! (`web`), a headless Chromium on a desktop or a phone screen, a proxy that puts the
+//! network's faults between sync clients and the server, and seeded randomness that a
+//! failing run prints to replay. Test code only: it panics with a sentence when a
+//! fixture cannot be made.
 
 pub mod browser;
 pub mod clear_text;
 pub mod direct;
+pub mod faults;
 mod generator;
 mod project;
 pub mod proxy;
 mod receipts;
 pub mod records;
+pub mod rng;
 pub mod server;
 mod timing;
 pub mod web;

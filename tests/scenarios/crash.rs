@@ -13,6 +13,7 @@ use praxis_core::domain::event::Event;
 use praxis_core::domain::ids::{DeviceId, EventId, StreamId};
 use praxis_core::store::queries;
 use praxis_core::sync::{NoProgress, Retry, Server};
+use praxis_testkit::rng::Rng;
 use praxis_testkit::server::{Phone, TestServer, fixture};
 use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
@@ -36,18 +37,6 @@ const SYNCS_PER_ROUND: usize = 40;
 const BETWEEN_SYNCS: usize = 5;
 /// The latest moment of a kill after the phones start syncing, in milliseconds.
 const LATEST_KILL_MS: u64 = 3000;
-
-/// xorshift64*: enough randomness for choosing moments, replayable from its seed.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n.max(1)
-    }
-}
 
 /// Records `n` observations and, now and then, a cycle, each as its own event.
 fn record(phone: &mut Phone, stream: StreamId, n: usize, recorded: &mut Vec<EventId>) {
@@ -113,18 +102,7 @@ fn sync_until_killed(mut phone: Phone, stream: StreamId) -> Round {
 
 #[test]
 fn killing_the_server_in_the_middle_of_syncs_loses_nothing() {
-    let seed = std::env::var("CRASH_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos() as u64)
-                .unwrap_or(1)
-        })
-        | 1;
-    eprintln!("CRASH_SEED={seed}");
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(praxis_testkit::rng::seed("CRASH_SEED"));
 
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("data");
