@@ -1,8 +1,8 @@
 //! A proxy on 127.0.0.1 that puts the network's faults between sync clients and the
-//! server. It reads each HTTP/1.1 request and answer whole (by Content-Length, or
-//! chunk by chunk) and, for a share of the requests, drops the request or the answer,
-//! delays it, sends it to the server twice, cuts it short, holds it back until a later
-//! request has reached the server, or resets the connection. Which requests meet
+//! server. It reads each HTTP/1.1 request and answer whole (by Content-Length) and,
+//! for a share of the requests, drops the request or the answer, delays it, sends it
+//! to the server twice, cuts it short, holds it back until a later request has
+//! reached the server, or resets the connection. Which requests meet
 //! which fault follows from a seed and from each client's own count of requests (by
 //! its `Authorization`), so a device meets the same faults on a run with the same
 //! seed. The server behind the proxy can change (a restart on a new port) while the
@@ -346,12 +346,6 @@ impl Message {
                     .then(|| line[colon + 1..].trim_ascii())
             })
     }
-
-    /// A status line's code (for an answer).
-    fn status(&self) -> Option<u16> {
-        let line = self.bytes.split(|b| *b == b' ').nth(1)?;
-        std::str::from_utf8(line).ok()?.parse().ok()
-    }
 }
 
 /// One side of a connection, with what was read and not yet taken.
@@ -394,7 +388,8 @@ impl Peer {
     }
 
     /// The next whole request (or answer); `None` when the connection closed between
-    /// messages.
+    /// messages. Praxis's sync client and server frame every body by Content-Length;
+    /// a message framed otherwise is refused, which closes the connection.
     async fn message(&mut self, request: bool) -> io::Result<Option<Message>> {
         let head = loop {
             if let Some(at) = self.buffer.windows(4).position(|w| w == b"\r\n\r\n") {
@@ -410,85 +405,25 @@ impl Peer {
                 other => other?,
             }
         };
-        let message = Message {
+        let mut message = Message {
             bytes: self.buffer[..head].to_vec(),
             head,
         };
-        let chunked = message
-            .header(b"transfer-encoding")
-            .is_some_and(|v| v.eq_ignore_ascii_case(b"chunked"));
+        // An answer without a body says so by its status: 1xx, 204 or 304.
+        let status = message.bytes.get(9..12).unwrap_or_default();
+        let bodiless =
+            !request && (status.starts_with(b"1") || status == b"204" || status == b"304");
         let length = match message.header(b"content-length") {
-            Some(v) => std::str::from_utf8(v)
-                .ok()
-                .and_then(|v| v.parse::<usize>().ok())
-                .ok_or(io::ErrorKind::InvalidData)?,
-            None => 0,
-        };
-        let bodiless = !request && matches!(message.status(), Some(100..=199 | 204 | 304));
-        let end = loop {
-            let end = if bodiless {
-                Some(head)
-            } else if chunked {
-                chunked_end(&self.buffer, head)?
-            } else {
-                Some(head + length).filter(|end| *end <= self.buffer.len())
-            };
-            match end {
-                Some(end) => break end,
-                None => self.fill().await?,
-            }
-        };
-        let bytes = self.buffer.drain(..end).collect();
-        Ok(Some(Message { bytes, head }))
-    }
-}
-
-/// Where a chunked body that starts at `at` ends, once the buffer holds all of it.
-fn chunked_end(buffer: &[u8], mut at: usize) -> io::Result<Option<usize>> {
-    let line_end = |from: usize| {
-        buffer
-            .get(from..)?
-            .windows(2)
-            .position(|w| w == b"\r\n")
-            .map(|p| from + p)
-    };
-    loop {
-        let Some(end) = line_end(at) else {
-            return Ok(None);
-        };
-        let size = std::str::from_utf8(&buffer[at..end])
-            .ok()
-            .and_then(|line| usize::from_str_radix(line.split(';').next()?.trim(), 16).ok())
-            .ok_or(io::ErrorKind::InvalidData)?;
-        at = end + 2;
-        if size == 0 {
-            // Trailers, if any, then an empty line.
-            loop {
-                let Some(end) = line_end(at) else {
-                    return Ok(None);
-                };
-                if end == at {
-                    return Ok(Some(end + 2));
-                }
-                at = end + 2;
-            }
+            _ if message.header(b"transfer-encoding").is_some() => None,
+            Some(v) => std::str::from_utf8(v).ok().and_then(|v| v.parse().ok()),
+            None if request || bodiless => Some(0),
+            None => None,
         }
-        at += size + 2;
-        if at > buffer.len() {
-            return Ok(None);
+        .ok_or(io::ErrorKind::InvalidData)?;
+        while self.buffer.len() < head + length {
+            self.fill().await?;
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_chunked_body_ends_after_its_last_chunk_and_trailers() {
-        let body = b"HEAD\r\n\r\n4\r\nWiki\r\n5;x=1\r\npedia\r\n0\r\nT: 1\r\n\r\nNEXT";
-        assert_eq!(chunked_end(body, 8).unwrap(), Some(body.len() - 4));
-        assert_eq!(chunked_end(&body[..20], 8).unwrap(), None);
-        assert!(chunked_end(b"HEAD\r\n\r\nzz\r\n", 8).is_err());
+        message.bytes = self.buffer.drain(..head + length).collect();
+        Ok(Some(message))
     }
 }

@@ -1,6 +1,7 @@
 //! Praxis end to end: every scenario that spans more than one crate, in one binary
 //! (linking SQLCipher, OpenSSL and Automerge once): the workspace's architecture, the
-//! field (phones offline, then syncing), schedules, crashes of the server, hostile
+//! field (phones offline, then syncing), schedules, crashes of the server, the
+//! network's faults with servers and clients killed (and a soak under them), hostile
 //! devices, the authorization matrix, the browser and how its pages fit a phone and a
 //! desktop, the Python bindings and the OpenAPI document. The server and the bindings'
 //! generator are the binaries `cargo test --workspace` builds.
@@ -11,6 +12,7 @@ mod authorization;
 mod bindings;
 mod browser;
 mod crash;
+mod faults;
 mod field;
 mod field_app;
 mod hostile;
