@@ -126,8 +126,7 @@ impl Tally {
             .map(|(k, n)| format!("{k}: {n}"))
             .collect();
         format!(
-            "{} schedules, {} server kills, {} client kills; {} syncs in the test's process, {} as processes of their own\nfaults met: {}\nerrors the phones saw: {}\n{} events recorded, lost {}, duplicated {}",
-            self.schedules,
+            "{} server kills, {} client kills; {} syncs in the test's process, {} as processes of their own\nfaults met: {}\nerrors the phones saw: {}\n{} events recorded, lost {}, duplicated {}",
             self.server_kills,
             self.client_kills,
             self.syncs_here,
@@ -353,9 +352,10 @@ fn faults_kills_and_crashes_lose_nothing_and_duplicate_nothing() {
         schedule(world, &proxy, number, &mut rng, &mut tally);
     }
     eprintln!(
-        "FAULTS_SEED={seed}: {} in {} s",
-        tally.summary(&proxy),
-        started.elapsed().as_secs()
+        "FAULTS_SEED={seed}: {} schedules in {} s: {}",
+        tally.schedules,
+        started.elapsed().as_secs(),
+        tally.summary(&proxy)
     );
     assert!(tally.schedules > 0, "no schedule ran");
     assert!(
