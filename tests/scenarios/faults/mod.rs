@@ -242,7 +242,7 @@ fn schedule(
     settle_all(&mut devices, proxy.url(), number);
 
     proxy.set_faults(Some(Faults {
-        seed: rng.next(),
+        seed: rng.draw(),
         permille: rng.between(100, 400),
     }));
     for _ in 0..ROUNDS {

@@ -143,7 +143,7 @@ fn soak_under_faults_keeps_memory_and_handles_flat_and_loses_nothing() {
     eprintln!("soak: {phones} phones, {minutes} min; with every phone idle: {start:?}");
 
     proxy.set_faults(Some(Faults {
-        seed: rng.next(),
+        seed: rng.draw(),
         permille: 150,
     }));
     let stop = Arc::new(AtomicBool::new(false));
@@ -151,7 +151,7 @@ fn soak_under_faults_keeps_memory_and_handles_flat_and_loses_nothing() {
     let mut running = Vec::new();
     for (t, (devices, project, measure)) in teams.iter_mut().enumerate() {
         for device in devices.drain(..) {
-            let (url, stop, seed) = (proxy.url().to_string(), stop.clone(), rng.next());
+            let (url, stop, seed) = (proxy.url().to_string(), stop.clone(), rng.draw());
             let stream = (*project, *measure);
             running.push(std::thread::spawn(move || {
                 (t, phone(device, url, stream, Rng::new(seed), stop))
