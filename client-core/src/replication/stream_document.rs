@@ -10,7 +10,7 @@ use automerge::sync::{self, SyncDoc};
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{
     ActorId, AutoCommit, Change, ChangeHash, ExpandedChange, ObjId, ObjType, ROOT, ReadDoc,
-    ScalarValue, Value, legacy,
+    SaveOptions, ScalarValue, Value, legacy,
 };
 use std::num::NonZeroU64;
 
@@ -156,8 +156,16 @@ impl StreamDocument {
                     .map_err(|e| ReplicationError::Corrupt(format!("a saved change: {e}")))
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let hashes: Vec<ChangeHash> = parsed.iter().map(Change::hash).collect();
         doc.apply_changes(parsed)
             .map_err(|e| ReplicationError::Corrupt(e.to_string()))?;
+        // A change whose dependency is missing would wait inside the document, unread:
+        // a store only keeps changes it applied, so this one was damaged.
+        if let Some(waiting) = hashes.iter().find(|h| doc.get_change_by_hash(h).is_none()) {
+            return Err(ReplicationError::Corrupt(format!(
+                "a saved change ({waiting}) depends on changes the document does not hold"
+            )));
+        }
         let list = match doc.get(ROOT, EVENTS) {
             Ok(Some((Value::Object(ObjType::List), id))) => id,
             _ => return Err(ReplicationError::NoEventList),
@@ -315,9 +323,13 @@ impl StreamDocument {
         Ok(hashes)
     }
 
-    /// The whole document, compacted.
+    /// The whole document, compacted. A change still waiting for one it depends on is
+    /// left out: it was neither applied nor checked, and its sender sends it again.
     pub fn save(&mut self) -> Vec<u8> {
-        self.doc.save()
+        self.doc.save_with_options(SaveOptions {
+            retain_orphans: false,
+            ..SaveOptions::default()
+        })
     }
 
     /// Every event's bytes, in list order.

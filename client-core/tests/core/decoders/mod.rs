@@ -212,6 +212,73 @@ fn a_damaged_saved_change_is_refused_when_loading() {
     }
 }
 
+/// A stream's genesis, saved, and the changes of two events appended after it (the
+/// second depends on the first).
+fn genesis_and_two_changes() -> (Vec<u8>, Vec<Vec<u8>>) {
+    let mut document = StreamDocument::genesis(StreamId::new()).expect("genesis");
+    let genesis = document.save();
+    let device = DeviceId::new();
+    let changes = all_sample_envelopes()
+        .iter()
+        .take(2)
+        .map(|e| {
+            document
+                .append(device, e.kind_name(), 1_790_000_000, &e.encode())
+                .expect("append")
+                .1
+        })
+        .collect();
+    (genesis, changes)
+}
+
+/// Guards a fixed bug found by the `stream_document` fuzz target (the bytes are its
+/// find): a saved change whose dependency the document does not hold was taken
+/// without a word and left waiting inside the document, which wrote it out with the
+/// next save as it was read; this one, damaged (its checksum no longer matches), then
+/// made the whole saved document unreadable.
+#[test]
+fn a_saved_change_the_document_cannot_apply_is_refused_when_loading() {
+    let saved = include_bytes!("fuzzed/orphan-document");
+    let change = include_bytes!("fuzzed/orphan-change");
+    assert!(StreamDocument::load(saved, &[]).is_ok());
+    let err = StreamDocument::load(saved, &[change])
+        .err()
+        .expect("a change that cannot apply loaded");
+    assert!(matches!(err, ReplicationError::Corrupt(_)), "{err:?}");
+
+    // The same with this Praxis's own changes: the second event's without the first.
+    let (genesis, changes) = genesis_and_two_changes();
+    let err = StreamDocument::load(&genesis, &[&changes[1]])
+        .err()
+        .expect("a change without its dependency loaded");
+    assert!(err.to_string().contains("depends on"), "{err}");
+    let both = StreamDocument::load(&genesis, &[&changes[1], &changes[0]]).expect("load");
+    assert_eq!(both.len(), 2);
+}
+
+/// Guards a fixed bug found by the `stream_document` fuzz target: a change that
+/// arrived before the one it depends on waits inside the document, and saving the
+/// document wrote it out too, so a store kept a change it had neither applied nor
+/// checked.
+#[test]
+fn a_change_waiting_for_its_dependency_is_not_saved() {
+    let (genesis, changes) = genesis_and_two_changes();
+    let mut replica = StreamDocument::load(&genesis, &[]).expect("load");
+    let second = StreamDocument::parse_changes(&changes[1..]).expect("parse");
+    assert!(
+        replica.apply(second).expect("apply").is_empty(),
+        "the second change waits for the first"
+    );
+    let mut reloaded = StreamDocument::load(&replica.save(), &[]).expect("load");
+    let first = StreamDocument::parse_changes(&changes[..1]).expect("parse");
+    let arrived = reloaded.apply(first).expect("apply");
+    assert_eq!(
+        (arrived.len(), reloaded.len()),
+        (1, 1),
+        "the saved document kept the change that waited, and took it with the first"
+    );
+}
+
 #[test]
 fn every_truncation_of_a_saved_document_is_an_error() {
     let (saved, _) = document_with_events(4);
