@@ -5,6 +5,7 @@
 //! independently on two devices share the list and merge. Appends insert at an index
 //! this type tracks, because `length()` walks the list and would make recording O(n).
 
+use super::guarded::guarded;
 use crate::domain::ids::{DeviceId, StreamId};
 use automerge::sync::{self, SyncDoc};
 use automerge::transaction::{CommitOptions, Transactable};
@@ -146,8 +147,8 @@ impl StreamDocument {
         if total > MAX_DOCUMENT_BYTES {
             return Err(ReplicationError::Oversized(total));
         }
-        let mut doc =
-            AutoCommit::load(saved).map_err(|e| ReplicationError::Corrupt(e.to_string()))?;
+        let mut doc = guarded("a saved document", || AutoCommit::load(saved))
+            .map_err(ReplicationError::Corrupt)?;
         // Each saved change is parsed first: `load_incremental` would skip bad bytes.
         let parsed = changes
             .iter()
@@ -157,8 +158,8 @@ impl StreamDocument {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let hashes: Vec<ChangeHash> = parsed.iter().map(Change::hash).collect();
-        doc.apply_changes(parsed)
-            .map_err(|e| ReplicationError::Corrupt(e.to_string()))?;
+        guarded("the saved changes", || doc.apply_changes(parsed))
+            .map_err(ReplicationError::Corrupt)?;
         // A change whose dependency is missing would wait inside the document, unread:
         // a store only keeps changes it applied, so this one was damaged.
         if let Some(waiting) = hashes.iter().find(|h| doc.get_change_by_hash(h).is_none()) {
@@ -366,11 +367,13 @@ impl StreamDocument {
     }
 
     /// Applies changes; returns those that were new, with the events they carry.
-    /// Changes already here are ignored, so delivering twice changes nothing.
+    /// Changes already here are ignored, so delivering twice changes nothing. After an
+    /// error the document may hold part of the changes: drop it.
     pub fn apply(&mut self, changes: Vec<Change>) -> Result<Vec<IncomingChange>, ReplicationError> {
         let before = self.doc.get_heads();
         self.tail = None;
-        self.doc.apply_changes(changes)?;
+        guarded("the changes", || self.doc.apply_changes(changes))
+            .map_err(ReplicationError::BadChange)?;
         Ok(self.added_since(&before))
     }
 
@@ -380,6 +383,7 @@ impl StreamDocument {
     }
 
     /// Receives a standard Automerge sync message; returns the changes that were new.
+    /// After an error the document may hold part of the message: drop it.
     pub fn receive_sync_message(
         &mut self,
         state: &mut sync::State,
@@ -387,10 +391,10 @@ impl StreamDocument {
     ) -> Result<Vec<IncomingChange>, ReplicationError> {
         let before = self.doc.get_heads();
         self.tail = None;
-        self.doc
-            .sync()
-            .receive_sync_message(state, message)
-            .map_err(|e| ReplicationError::BadChange(e.to_string()))?;
+        guarded("the sync message", || {
+            self.doc.sync().receive_sync_message(state, message)
+        })
+        .map_err(ReplicationError::BadChange)?;
         Ok(self.added_since(&before))
     }
 

@@ -279,6 +279,70 @@ fn a_change_waiting_for_its_dependency_is_not_saved() {
     );
 }
 
+/// A change appending to a list made by an actor no replica has heard of: Automerge
+/// panics on it instead of answering an error.
+fn change_to_a_strangers_list(document: &mut StreamDocument) -> automerge::Change {
+    use automerge::{ActorId, ExpandedChange, ScalarValue, legacy};
+    automerge::Change::from(ExpandedChange {
+        operations: vec![legacy::Op {
+            action: legacy::OpType::Put(ScalarValue::Bytes(all_sample_envelopes()[0].encode())),
+            obj: legacy::ObjectId::Id(legacy::OpId(1, ActorId::from(&b"a stranger"[..]))),
+            key: legacy::Key::Seq(legacy::ElementId::Head),
+            pred: legacy::SortedVec::new(),
+            insert: true,
+        }],
+        actor_id: praxis_core::replication::device_actor(DeviceId::new()),
+        hash: None,
+        seq: 1,
+        start_op: std::num::NonZeroU64::MIN.saturating_add(1),
+        time: 0,
+        message: None,
+        deps: document.heads(),
+        extra_bytes: Vec::new(),
+        author: None,
+    })
+}
+
+/// Guards a fixed bug found by the `stream_document` fuzz target (the bytes are its
+/// find): Automerge panics on a change that works on an object made by an actor the
+/// document does not know, and loading, applying or syncing such a change took the
+/// process (a server's worker) down instead of refusing it.
+#[test]
+fn a_change_to_a_strangers_object_is_refused_not_a_panic() {
+    let saved = include_bytes!("fuzzed/stranger-document");
+    let changes = [
+        &include_bytes!("fuzzed/stranger-change-1")[..],
+        &include_bytes!("fuzzed/stranger-change-2")[..],
+    ];
+    assert!(StreamDocument::load(saved, &changes[..1]).is_ok());
+    let err = StreamDocument::load(saved, &changes)
+        .err()
+        .expect("the change to a stranger's list loaded");
+    assert!(matches!(err, ReplicationError::Corrupt(_)), "{err:?}");
+
+    let stream = StreamId::new();
+    let mut document = StreamDocument::genesis(stream).expect("genesis");
+    let change = change_to_a_strangers_list(&mut document);
+    let err = document
+        .apply(vec![change.clone()])
+        .expect_err("the change to a stranger's list applied");
+    assert!(matches!(err, ReplicationError::BadChange(_)), "{err:?}");
+
+    let mut document = StreamDocument::genesis(stream).expect("genesis");
+    let message = automerge::sync::Message {
+        heads: vec![change.hash()],
+        need: Vec::new(),
+        have: Vec::new(),
+        changes: vec![change.raw_bytes().to_vec()].into(),
+        flags: None,
+        version: automerge::sync::MessageVersion::V1,
+    };
+    let err = document
+        .receive_sync_message(&mut automerge::sync::State::new(), message)
+        .expect_err("the change to a stranger's list was taken");
+    assert!(matches!(err, ReplicationError::BadChange(_)), "{err:?}");
+}
+
 #[test]
 fn every_truncation_of_a_saved_document_is_an_error() {
     let (saved, _) = document_with_events(4);
