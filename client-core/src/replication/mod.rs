@@ -1,7 +1,10 @@
 //! Replication: one Automerge document per stream. This layer knows an event only as
 //! its id-less encoded bytes and change metadata; it knows nothing of views or SQLite.
 
+mod error;
 mod guarded;
 mod stream_document;
+mod tail;
 
-pub use stream_document::{IncomingChange, ReplicationError, StreamDocument, device_actor};
+pub use error::ReplicationError;
+pub use stream_document::{IncomingChange, StreamDocument, device_actor};

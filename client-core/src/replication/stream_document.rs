@@ -5,34 +5,21 @@
 //! independently on two devices share the list and merge. Appends insert at an index
 //! this type tracks, because `length()` walks the list and would make recording O(n).
 
+use super::error::ReplicationError;
 use super::guarded::guarded;
+use super::tail::Tail;
 use crate::domain::ids::{DeviceId, StreamId};
 use automerge::sync::{self, SyncDoc};
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{
-    ActorId, AutoCommit, Change, ChangeHash, ExpandedChange, ObjId, ObjType, ROOT, ReadDoc,
-    SaveOptions, ScalarValue, Value, legacy,
+    ActorId, AutoCommit, Change, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, SaveOptions,
+    ScalarValue, Value, legacy,
 };
-use std::num::NonZeroU64;
 
 /// Largest document this layer loads: far above any real stream.
 pub const MAX_DOCUMENT_BYTES: usize = 512 * 1024 * 1024;
 
 const EVENTS: &str = "events";
-
-#[derive(Debug, thiserror::Error)]
-pub enum ReplicationError {
-    #[error("the stream document could not be read: {0}")]
-    Corrupt(String),
-    #[error("the stream document has no event list; it was not made by Praxis")]
-    NoEventList,
-    #[error("the change could not be read: {0}")]
-    BadChange(String),
-    #[error("{0} bytes is more than a stream document may have")]
-    Oversized(usize),
-    #[error("the document could not be changed: {0}")]
-    Automerge(#[from] automerge::AutomergeError),
-}
 
 /// A change this document did not have, with the event bytes it carries.
 #[derive(Clone, Debug)]
@@ -54,66 +41,6 @@ pub struct StreamDocument {
     /// How the list ends and how the next change by an actor would be numbered, while
     /// only this replica's own appends have changed the document since it was known.
     tail: Option<Tail>,
-}
-
-/// What the next change appending an event must say: by whom and with which sequence
-/// number, from which operation number on, after which changes and which element.
-#[derive(Clone, Debug)]
-struct Tail {
-    actor: ActorId,
-    /// The sequence number of the actor's last change (0 for none).
-    seq: u64,
-    /// The highest operation number in the document.
-    max_op: u64,
-    /// The document's heads, sorted.
-    heads: Vec<ChangeHash>,
-    /// The list's last element.
-    last: legacy::ElementId,
-}
-
-impl Tail {
-    /// The tail after `change`, an append by `actor` that is the document's only head.
-    fn after(change: &Change, actor: ActorId) -> Tail {
-        Tail {
-            seq: change.seq(),
-            max_op: change.max_op(),
-            heads: vec![change.hash()],
-            last: legacy::ElementId::Id(legacy::OpId(change.start_op().get(), actor.clone())),
-            actor,
-        }
-    }
-
-    /// The change appending `event`, and the tail after it.
-    fn append(
-        self,
-        list: &legacy::ObjectId,
-        kind: &str,
-        time_secs: i64,
-        event: Vec<u8>,
-    ) -> Result<(Change, Tail), ReplicationError> {
-        let start_op = NonZeroU64::new(self.max_op + 1)
-            .ok_or_else(|| ReplicationError::BadChange("no operation number".into()))?;
-        let change = Change::from(ExpandedChange {
-            operations: vec![legacy::Op {
-                action: legacy::OpType::Put(ScalarValue::Bytes(event)),
-                obj: list.clone(),
-                key: legacy::Key::Seq(self.last),
-                pred: legacy::SortedVec::new(),
-                insert: true,
-            }],
-            actor_id: self.actor.clone(),
-            hash: None,
-            seq: self.seq + 1,
-            start_op,
-            time: time_secs,
-            message: Some(kind.to_string()),
-            deps: self.heads,
-            extra_bytes: Vec::new(),
-            author: None,
-        });
-        let tail = Tail::after(&change, self.actor);
-        Ok((change, tail))
-    }
 }
 
 /// The actor a device's changes carry.
@@ -157,12 +84,19 @@ impl StreamDocument {
                     .map_err(|e| ReplicationError::Corrupt(format!("a saved change: {e}")))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let hashes: Vec<ChangeHash> = parsed.iter().map(Change::hash).collect();
-        guarded("the saved changes", || doc.apply_changes(parsed))
-            .map_err(ReplicationError::Corrupt)?;
         // A change whose dependency is missing would wait inside the document, unread:
         // a store only keeps changes it applied, so this one was damaged.
-        if let Some(waiting) = hashes.iter().find(|h| doc.get_change_by_hash(h).is_none()) {
+        let hashes: Vec<ChangeHash> = parsed.iter().map(Change::hash).collect();
+        let waiting = guarded("the saved changes", || {
+            doc.apply_changes(parsed)?;
+            Ok::<_, automerge::AutomergeError>(
+                hashes
+                    .into_iter()
+                    .find(|h| doc.get_change_by_hash(h).is_none()),
+            )
+        })
+        .map_err(ReplicationError::Corrupt)?;
+        if let Some(waiting) = waiting {
             return Err(ReplicationError::Corrupt(format!(
                 "a saved change ({waiting}) depends on changes the document does not hold"
             )));

@@ -246,6 +246,18 @@ fn a_saved_change_the_document_cannot_apply_is_refused_when_loading() {
         .expect("a change that cannot apply loaded");
     assert!(matches!(err, ReplicationError::Corrupt(_)), "{err:?}");
 
+    // Two changes by one actor, the second depending on a first that is not the one
+    // given: Automerge panicked when asked whether it held them.
+    let saved = include_bytes!("fuzzed/waiting-document");
+    let changes = [
+        &include_bytes!("fuzzed/waiting-change-1")[..],
+        &include_bytes!("fuzzed/waiting-change-2")[..],
+    ];
+    let err = StreamDocument::load(saved, &changes)
+        .err()
+        .expect("a change that cannot apply loaded");
+    assert!(matches!(err, ReplicationError::Corrupt(_)), "{err:?}");
+
     // The same with this Praxis's own changes: the second event's without the first.
     let (genesis, changes) = genesis_and_two_changes();
     let err = StreamDocument::load(&genesis, &[&changes[1]])
