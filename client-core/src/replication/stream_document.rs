@@ -267,6 +267,26 @@ impl StreamDocument {
         })
     }
 
+    /// The document saved as `save` does, checked to load back with the same heads:
+    /// Automerge takes some damaged changes (read back from a damaged disk) into a
+    /// document it then saves to bytes it cannot load.
+    pub fn save_checked(&mut self) -> Result<Vec<u8>, ReplicationError> {
+        let saved = self.save();
+        let mut again =
+            guarded("the document it saved", || AutoCommit::load(&saved)).map_err(|e| {
+                ReplicationError::Corrupt(format!("it saves to bytes that do not load: {e}"))
+            })?;
+        let (mut before, mut after) = (self.doc.get_heads(), again.get_heads());
+        before.sort_unstable();
+        after.sort_unstable();
+        if before != after {
+            return Err(ReplicationError::Corrupt(
+                "it saves to bytes that load with other heads".into(),
+            ));
+        }
+        Ok(saved)
+    }
+
     /// Every event's bytes, in list order.
     pub fn events(&self) -> Vec<Vec<u8>> {
         self.doc

@@ -79,7 +79,11 @@ pub(super) fn compact_in(
     stream: StreamId,
     document: &mut StreamDocument,
 ) -> Result<(), StoreError> {
-    let saved = document.save();
+    // Bytes that do not load back never replace what does: the stream then keeps
+    // loading from its last save and the changes after it.
+    let Ok(saved) = document.save_checked() else {
+        return Ok(());
+    };
     tx.execute(
         "UPDATE documents SET bytes = ?1 WHERE stream = ?2",
         params![saved, uuid_blob(&stream.0)],

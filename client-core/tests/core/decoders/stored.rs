@@ -398,3 +398,67 @@ fn a_change_that_deletes_an_event_is_refused() {
     assert!(result.is_err(), "a deletion was merged: {result:?}");
     assert_eq!(kept, before.events.len());
 }
+
+/// Guards a fixed bug found by the `stream_document` fuzz target (the bytes are its
+/// find): Automerge applies a change whose operation names an element from outside
+/// its own history, and then saves a document it cannot load. A store holding such a
+/// damaged change compacted its document into those bytes and deleted its changes,
+/// so the whole stream could never be read again; now compaction keeps what it has
+/// when the compacted document does not load back.
+#[test]
+fn compaction_never_writes_a_document_it_cannot_read_back() {
+    let saved = include_bytes!("fuzzed/unsaveable-document");
+    let changes = [
+        &include_bytes!("fuzzed/unsaveable-change-1")[..],
+        &include_bytes!("fuzzed/unsaveable-change-2")[..],
+    ];
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("s.sqlite3");
+    let stream = StreamId::new();
+    {
+        let mut store = Store::create(&path, "Asha").expect("create");
+        store
+            .add_stream(
+                stream,
+                praxis_core::domain::record::StreamKind::Project,
+                "Damaged",
+                None,
+            )
+            .expect("add a stream");
+        // The stream's stored document and two stored changes, as the damage left them.
+        let conn = store.connection();
+        let id = stream.as_uuid().as_bytes().to_vec();
+        conn.execute(
+            "UPDATE documents SET bytes = ?1 WHERE stream = ?2",
+            rusqlite::params![&saved[..], &id],
+        )
+        .expect("store the document");
+        for (seq, change) in changes.iter().enumerate() {
+            let hash = automerge::Change::from_bytes(change.to_vec())
+                .expect("a change")
+                .hash();
+            conn.execute(
+                "INSERT INTO changes (stream, seq, hash, bytes) VALUES (?1, ?2, ?3, ?4)",
+                rusqlite::params![&id, seq as i64 + 1, &hash.0[..], change],
+            )
+            .expect("store a change");
+        }
+        conn.execute(
+            "UPDATE streams SET pending_changes = 2 WHERE id = ?1",
+            rusqlite::params![&id],
+        )
+        .expect("count the changes");
+        let before = store.changes_since(stream, &[]).expect("the stream loads");
+        store.compact(stream).expect("compact");
+        assert_eq!(store.changes_since(stream, &[]).expect("loads"), before);
+    }
+    let mut reopened = Store::open(&path).expect("open");
+    let held = reopened
+        .changes_since(stream, &[])
+        .expect("the stream still loads after compaction");
+    assert_eq!(
+        held.len(),
+        1 + 4 + 2,
+        "genesis, four events and the two changes"
+    );
+}
