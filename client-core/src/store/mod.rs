@@ -22,7 +22,7 @@ pub(crate) mod tests;
 #[cfg(test)]
 mod upgrade_tests;
 
-pub use codec::decode_record;
+pub use codec::{decode_record, encode_record};
 pub use encrypt::{Encrypted, StoreFile, encrypt_plain_store, encrypting_path, inspect};
 pub use error::StoreError;
 pub use held::{HeldRecord, held_back};
