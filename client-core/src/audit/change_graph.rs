@@ -6,6 +6,7 @@
 use super::AuditError;
 use crate::domain::envelope::Envelope;
 use crate::domain::ids::EventId;
+use crate::replication::parse_change;
 use automerge::{ActorId, Change, ChangeHash, ScalarValue};
 use std::collections::{HashMap, HashSet};
 
@@ -49,7 +50,7 @@ impl ChangeGraph {
     pub fn from_changes(raw: &[Vec<u8>]) -> Result<ChangeGraph, AuditError> {
         let mut nodes = Vec::with_capacity(raw.len());
         for (index, bytes) in raw.iter().enumerate() {
-            let change = Change::from_bytes(bytes.clone()).map_err(|e| {
+            let change = parse_change(bytes).map_err(|e| {
                 AuditError::Unreadable(format!("change {} of the stream: {e}", index + 1))
             })?;
             nodes.push(Self::node(&change)?);

@@ -5,7 +5,14 @@
 //! error it should have been. The document being changed may then hold part of what
 //! it was given: its owner drops it, as after any error from Automerge.
 
+use automerge::Change;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+
+/// Parses one change's bytes; what is wrong with them, in a sentence, if they are not
+/// one (Automerge panics on some).
+pub fn parse_change(bytes: &[u8]) -> Result<Change, String> {
+    guarded("a change's bytes", || Change::try_from(bytes))
+}
 
 /// `call`'s result, with its error or its panic in a sentence naming `what` it was
 /// given.

@@ -7,4 +7,5 @@ mod stream_document;
 mod tail;
 
 pub use error::ReplicationError;
+pub use guarded::parse_change;
 pub use stream_document::{IncomingChange, StreamDocument, device_actor};

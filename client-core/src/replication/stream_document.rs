@@ -6,7 +6,7 @@
 //! this type tracks, because `length()` walks the list and would make recording O(n).
 
 use super::error::ReplicationError;
-use super::guarded::guarded;
+use super::guarded::{guarded, parse_change};
 use super::tail::Tail;
 use crate::domain::ids::{DeviceId, StreamId};
 use automerge::sync::{self, SyncDoc};
@@ -80,7 +80,7 @@ impl StreamDocument {
         let parsed = changes
             .iter()
             .map(|c| {
-                Change::from_bytes(c.to_vec())
+                parse_change(c)
                     .map_err(|e| ReplicationError::Corrupt(format!("a saved change: {e}")))
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -303,10 +303,7 @@ impl StreamDocument {
     /// Parses changes (each as its own bytes) without applying them.
     pub fn parse_changes(raw: &[Vec<u8>]) -> Result<Vec<Change>, ReplicationError> {
         raw.iter()
-            .map(|bytes| {
-                Change::from_bytes(bytes.clone())
-                    .map_err(|e| ReplicationError::BadChange(e.to_string()))
-            })
+            .map(|bytes| parse_change(bytes).map_err(ReplicationError::BadChange))
             .collect()
     }
 

@@ -9,7 +9,7 @@
 use super::AuditError;
 use super::change_graph::heads_of;
 use crate::domain::ids::{DeviceId, EventId, StreamId};
-use crate::replication::device_actor;
+use crate::replication::{device_actor, parse_change};
 use automerge::{Change, ChangeHash};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -164,7 +164,7 @@ pub fn write(
         let mut parsed = Vec::with_capacity(content.changes.len());
         let mut events = 0;
         for (i, bytes) in content.changes.iter().enumerate() {
-            let change = Change::from_bytes(bytes.clone()).map_err(|e| {
+            let change = parse_change(bytes).map_err(|e| {
                 AuditError::Unreadable(format!(
                     "change {} of stream {}: {e}",
                     i + 1,

@@ -129,7 +129,7 @@ fn check_changes(
     }
     let read = |(index, offset, len): (usize, usize, usize)| -> Result<ParsedChange, Finding> {
         let chunk = &bytes[offset..offset + len];
-        match Change::try_from(chunk) {
+        match parse_change(chunk) {
             Ok(change) => {
                 let hash = change.hash();
                 if chunk[4..8] != hash.0[..4] {

@@ -342,3 +342,27 @@ fn a_long_stream_is_checked_in_parts_and_still_names_the_change() {
         "{found:#?}"
     );
 }
+
+/// Guards a fixed bug found by the `stream_document` fuzz target: Automerge panics
+/// parsing this change (the bytes are the fuzzer's find), and verifying a bundle
+/// that held it took the verifier down instead of naming the change.
+#[test]
+fn a_change_automerge_cannot_parse_is_named_not_a_panic() {
+    let m = made();
+    let k = 5;
+    let start: usize = m.changes[..k].iter().map(Vec::len).sum();
+    let end = start + m.changes[k].len();
+    let unparsable = include_bytes!("../decoders/fuzzed/overflowing-change");
+    let bytes = tampered(&m, "changes.automerge", |c| {
+        c.splice(start..end, unparsable.iter().copied());
+    });
+    let found = findings(&bytes);
+    assert!(
+        found.iter().any(|f| matches!(
+            f,
+            Finding::ChangeUnreadable { index, .. } | Finding::ChangeAltered { index, .. }
+                if *index == k + 1
+        )),
+        "{found:#?}"
+    );
+}

@@ -355,6 +355,26 @@ fn a_change_to_a_strangers_object_is_refused_not_a_panic() {
     assert!(matches!(err, ReplicationError::BadChange(_)), "{err:?}");
 }
 
+/// Guards a fixed bug found by the `stream_document` fuzz target (the bytes are its
+/// find): Automerge panics parsing this change (a number overflows where it unwraps),
+/// and every reader of changes from elsewhere (a store's saved changes, a merge, an
+/// audit bundle being verified) went down with it.
+#[test]
+fn a_change_automerge_cannot_parse_is_an_error_not_a_panic() {
+    let change = include_bytes!("fuzzed/overflowing-change");
+    let (genesis, _) = genesis_and_two_changes();
+    let err = StreamDocument::load(&genesis, &[change])
+        .err()
+        .expect("the change loaded");
+    assert!(matches!(err, ReplicationError::Corrupt(_)), "{err:?}");
+    let err = StreamDocument::parse_changes(&[change.to_vec()]).expect_err("it parsed");
+    assert!(matches!(err, ReplicationError::BadChange(_)), "{err:?}");
+    let err = praxis_core::audit::change_graph::ChangeGraph::from_changes(&[change.to_vec()])
+        .err()
+        .expect("it parsed");
+    assert!(err.to_string().contains("change 1"), "{err}");
+}
+
 #[test]
 fn every_truncation_of_a_saved_document_is_an_error() {
     let (saved, _) = document_with_events(4);
