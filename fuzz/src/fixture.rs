@@ -24,7 +24,8 @@ use praxis_server::sign_in_limit;
 use praxis_server::storage::{Device, SqliteStorage, Storage};
 use praxis_server::transport::InProcess;
 use std::net::IpAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::sync::atomic::AtomicBool;
 use tempfile::TempDir;
 use time::macros::date;
@@ -68,19 +69,48 @@ pub struct Opened {
     pub dir: TempDir,
 }
 
-/// A temporary directory, in memory when the system has one: every commit of the
-/// server's store waits for the disk, and these need not outlive the process.
+/// A temporary directory, in memory when the system has one (every commit of the
+/// server's store waits for the disk, and these need not outlive the process), under
+/// one directory for this process.
 fn temporary() -> TempDir {
-    let shm = Path::new("/dev/shm");
-    let dir = if shm.is_dir() {
-        tempfile::Builder::new()
-            .prefix("praxis-fuzz")
-            .tempdir_in(shm)
-    } else {
-        tempfile::Builder::new().prefix("praxis-fuzz").tempdir()
-    };
-    dir.expect("make a temporary directory")
+    tempfile::Builder::new()
+        .tempdir_in(process_dir())
+        .expect("make a temporary directory")
 }
+
+/// `praxis-fuzz-<pid>` in the system's memory-backed or temporary directory. A fuzzer
+/// ends by `exit`, which drops no static and so removes no directory: those of
+/// processes that have ended are removed when the next one starts.
+fn process_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let shm = Path::new("/dev/shm");
+        let parent = if shm.is_dir() {
+            shm.to_path_buf()
+        } else {
+            std::env::temp_dir()
+        };
+        // Which processes live is read from /proc; without it nothing is removed.
+        let proc = Path::new("/proc/self").exists();
+        if let (true, Ok(entries)) = (proc, std::fs::read_dir(&parent)) {
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                let ended = name
+                    .to_str()
+                    .and_then(|n| n.strip_prefix(PROCESS_DIR_PREFIX))
+                    .is_some_and(|pid| !Path::new("/proc").join(pid).exists());
+                if ended {
+                    let _ = std::fs::remove_dir_all(entry.path());
+                }
+            }
+        }
+        let dir = parent.join(format!("{PROCESS_DIR_PREFIX}{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("make the process's temporary directory");
+        dir
+    })
+}
+
+const PROCESS_DIR_PREFIX: &str = "praxis-fuzz-";
 
 impl Fixture {
     pub fn set_up() -> Fixture {
