@@ -99,7 +99,10 @@ impl Tally {
         match ended {
             Ended::Killed => self.client_kills += 1,
             Ended::Exited { success: true, .. } => {}
-            Ended::Exited { stderr, .. } if stderr.contains("cannot reach the server") => {
+            // The terminal client starts its sentence with a capital.
+            Ended::Exited { stderr, .. }
+                if stderr.to_lowercase().contains("cannot reach the server") =>
+            {
                 self.saw(UNREACHABLE.into())
             }
             Ended::Exited { stderr, .. } => self.saw(stderr),
