@@ -364,6 +364,15 @@ fn request_bodies() {
             ]),
         ),
         (
+            "score-too-large",
+            5,
+            form(&[
+                ("csrf", CSRF),
+                ("score", "7000.0"),
+                ("justification", "A number too big for a score"),
+            ]),
+        ),
+        (
             "field-device",
             6,
             serde_json::json!({ "csrf": CSRF, "device_id": null })

@@ -5,7 +5,11 @@
 //! and whatever it then holds must pass the gate: each change it took is the phone's
 //! own and appends one event that decodes, belongs to the stream, is authored by the
 //! practitioner on that phone in a schema this build knows, and is of a kind a
-//! practitioner may record; as many events as it said it accepted, no more.
+//! practitioner may record, unless the server held it back: then the server's own
+//! change beside it records a `Quarantined` naming it (the only changes not the
+//! phone's it may take); as many events as it said it accepted, no more. Every
+//! input meets the server as set up: one that changed what it holds (its streams,
+//! changes, events or the sync states it saved) is followed by a fresh copy.
 
 #![no_main]
 
@@ -13,7 +17,7 @@ use automerge::sync::Message;
 use automerge::{AutoCommit, ChangeHash};
 use libfuzzer_sys::fuzz_target;
 use praxis_core::domain::envelope::Envelope;
-use praxis_core::domain::event::EventKind;
+use praxis_core::domain::event::{Event, EventKind};
 use praxis_core::domain::ids::{DeviceId, StreamId};
 use praxis_core::domain::role::Role;
 use praxis_core::replication::{StreamDocument, device_actor};
@@ -87,13 +91,15 @@ fn fingerprint(storage: &SqliteStorage) -> String {
 }
 
 /// Checks what the server holds of `stream` beyond the changes `before`: every change
-/// passed the gate. Returns how many events those changes brought.
+/// passed the gate, and the only changes not the phone's are the server's records of
+/// the events it held back. Returns how many of the phone's events those changes
+/// brought, and how many events in all.
 fn check_stream(
     storage: &SqliteStorage,
     stream: StreamId,
     before: &HashSet<ChangeHash>,
     phone: &praxis_server::storage::Device,
-) -> usize {
+) -> (usize, usize) {
     let changes = storage
         .stream_changes(stream)
         .unwrap_or_else(|e| panic!("the server cannot list the changes it holds: {e}"));
@@ -103,13 +109,10 @@ fn check_stream(
     let held = document
         .apply(parsed)
         .unwrap_or_else(|e| panic!("the changes the server holds do not apply: {e}"));
-    let mut events = 0;
+    let server = storage.server_device();
+    let mut phones = Vec::new();
+    let mut quarantined = HashSet::new();
     for change in held.iter().filter(|c| !before.contains(&c.hash)) {
-        assert_eq!(
-            change.actor,
-            device_actor(phone.id),
-            "the server took a change made by another actor"
-        );
         assert_eq!(
             (change.events.len(), change.foreign_ops),
             (1, 0),
@@ -121,22 +124,47 @@ fn check_stream(
             envelope.stream, stream,
             "the server took another stream's event"
         );
+        if change.actor == device_actor(server) {
+            assert_eq!(envelope.device, server, "the server's change names another device");
+            let Some(Event::Quarantined { held, author, .. }) = envelope.event() else {
+                panic!("the server recorded a {} in a device's round", envelope.kind_name());
+            };
+            assert_eq!(*author, phone.person, "the server held back another's event");
+            quarantined.insert(*held);
+            continue;
+        }
+        assert_eq!(
+            change.actor,
+            device_actor(phone.id),
+            "the server took a change made by another actor"
+        );
         assert_eq!(
             (envelope.author, envelope.device),
             (phone.person, phone.id),
             "the server took an event another person or device made"
         );
-        let kind = envelope
-            .kind()
-            .unwrap_or_else(|| panic!("the server took schema {}", envelope.schema));
         assert!(
-            Role::Practitioner.may_record(kind),
-            "the server took a {} from a practitioner",
+            envelope.kind().is_some(),
+            "the server took schema {}",
+            envelope.schema
+        );
+        phones.push(envelope);
+    }
+    for envelope in &phones {
+        let kind = envelope.kind().expect("checked above");
+        assert!(
+            Role::Practitioner.may_record(kind) || quarantined.contains(&envelope.id),
+            "the server took a {} from a practitioner and did not hold it back",
             kind.name()
         );
-        events += 1;
     }
-    events
+    assert!(
+        quarantined
+            .iter()
+            .all(|id| phones.iter().any(|e| e.id == *id)),
+        "the server held back an event it did not take in this round"
+    );
+    (phones.len(), phones.len() + quarantined.len())
 }
 
 fuzz_target!(init: praxis_fuzz::panics::go_on_after_caught_panics(), |data: &[u8]| {
@@ -202,7 +230,7 @@ fuzz_target!(init: praxis_fuzz::panics::go_on_after_caught_panics(), |data: &[u8
         return;
     }
 
-    let project_events = check_stream(
+    let (project_events, project_all) = check_stream(
         &target.server.storage,
         fixture.project,
         &target.project_changes,
@@ -216,7 +244,7 @@ fuzz_target!(init: praxis_fuzz::panics::go_on_after_caught_panics(), |data: &[u8
                 .iter()
                 .map(|c| c.hash())
                 .collect();
-            let events = check_stream(
+            let (events, _) = check_stream(
                 &target.server.storage,
                 StreamId(NEW_STREAM_ID),
                 &genesis,
@@ -255,7 +283,7 @@ fuzz_target!(init: praxis_fuzz::panics::go_on_after_caught_panics(), |data: &[u8
         .storage
         .envelopes(fixture.project)
         .unwrap_or_else(|e| panic!("the project's stored events do not decode: {e}"));
-    assert_eq!(stored.len(), target.project_events + project_events);
+    assert_eq!(stored.len(), target.project_events + project_all);
 
     // The next input meets the server as it was set up.
     target.server = target.fixture.open();
