@@ -244,7 +244,11 @@ impl std::str::FromStr for Score {
             return Err(bad());
         }
         let tenth: u16 = tenth.parse().map_err(|_| bad())?;
-        Ok(Score(whole * 10 + tenth))
+        whole
+            .checked_mul(10)
+            .and_then(|tenths| tenths.checked_add(tenth))
+            .map(Score)
+            .ok_or_else(bad)
     }
 }
 

@@ -77,4 +77,20 @@ mod tests {
         assert_eq!("4".parse::<Score>(), Ok(Score(40)));
         assert!("3.55".parse::<Score>().is_err());
     }
+
+    /// Guards a fixed bug found through the `request_body` fuzz target (a score form
+    /// sending `score=7000.0`): a whole part of 6554 or more overflowed on its way to
+    /// tenths, a panic in a debug build and another score entirely in a release build
+    /// ("6558.6" was recorded as 5.0).
+    #[test]
+    fn a_score_too_large_to_hold_is_not_a_score() {
+        for text in ["7000.0", "6554", "6558.6", "65535.9"] {
+            let refused = text.parse::<Score>();
+            assert!(
+                refused.as_ref().is_err_and(|e| e.contains("is not a score")),
+                "{text} gave {refused:?}"
+            );
+        }
+        assert_eq!("6553.5".parse::<Score>(), Ok(Score(65535)));
+    }
 }
