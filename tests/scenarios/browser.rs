@@ -37,7 +37,7 @@ async fn managers_read_and_score_in_the_browser_and_others_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let server = TestServer::start_with(&data, &["--demo"]);
-    let north = {
+    let (north, river) = {
         let s = SqliteStorage::open(&data).unwrap();
         let sam = s
             .people()
@@ -46,12 +46,15 @@ async fn managers_read_and_score_in_the_browser_and_others_are_refused() {
             .find(|p| p.username == "sam.okafor")
             .unwrap()
             .id;
-        s.streams_for(sam)
-            .unwrap()
-            .into_iter()
-            .find(|x| x.kind == StreamKind::Project && x.name.contains("Northside"))
-            .unwrap()
-            .stream_id
+        let project = |team: &str| {
+            s.streams_for(sam)
+                .unwrap()
+                .into_iter()
+                .find(|x| x.kind == StreamKind::Project && x.name.contains(team))
+                .unwrap()
+                .stream_id
+        };
+        (project("Northside"), project("Riverside"))
     };
     let driver = Driver::start().await;
 
@@ -104,11 +107,30 @@ async fn managers_read_and_score_in_the_browser_and_others_are_refused() {
     click_link(&client, "Back to the team project").await;
     let score_box = wait_for(
         &client,
-        Locator::Css("form[action$='/score'] input[name=score]"),
+        Locator::Css("form[action$='/score'] select[name=score]"),
     )
     .await;
+    // A report the coordinator has scored keeps its form folded away.
+    if !score_box.is_displayed().await.unwrap() {
+        client
+            .find(Locator::XPath(
+                "(//form[contains(@action, '/score')])[1]/ancestor::details/summary",
+            ))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+    // The score is chosen from the scale, each level with its meaning.
+    let levels = score_box.find_all(Locator::Css("option")).await.unwrap();
+    assert_eq!(levels.len(), 11, "a level to choose and the ten levels");
+    assert_eq!(
+        levels[6].text().await.unwrap(),
+        "3.0: Modest improvement (some changes succeed; about 20% of expected results)"
+    );
     let score = if before.trim() == "4.5" { "4.0" } else { "4.5" };
-    score_box.send_keys(score).await.unwrap();
+    score_box.select_by_value(score).await.unwrap();
     type_into(
         &client,
         "form[action$='/score'] textarea[name=justification]",
@@ -138,6 +160,67 @@ async fn managers_read_and_score_in_the_browser_and_others_are_refused() {
     let home = body_text(&client).await;
     assert!(home.contains("Outcomes-focused reviews"));
     assert!(!home.contains("Positive risk-taking"));
+    // On her team's page, a report the server refuses comes back as she typed it,
+    // saying what to change.
+    client
+        .goto(&format!("{}/projects/{river}", server.url))
+        .await
+        .unwrap();
+    type_into(
+        &client,
+        "#report-form textarea[name=measures]",
+        "Reviews on time: 7 of 9",
+    )
+    .await;
+    type_into(
+        &client,
+        "#report-form textarea[name=cycles]",
+        "One cycle of the checklist",
+    )
+    .await;
+    type_into(
+        &client,
+        "#report-form textarea[name=learning]",
+        "Ask the person first",
+    )
+    .await;
+    // Spaces pass the browser's check for a filled field, not the server's.
+    type_into(&client, "#report-form textarea[name=plans]", "   ").await;
+    client
+        .find(Locator::Css("#report-form select[name=self_score]"))
+        .await
+        .unwrap()
+        .select_by_value("2.0")
+        .await
+        .unwrap();
+    press(&client, "#report-form button[type=submit]").await;
+    let problem = wait_for(&client, Locator::Css("#report-form p[data-form-problem]"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(problem.contains("Plans"), "{problem}");
+    let kept = client
+        .find(Locator::Css("#report-form textarea[name=learning]"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some("Ask the person first"));
+    let chosen = client
+        .find(Locator::Css("#report-form select[name=self_score]"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(chosen.as_deref(), Some("2.0"));
+    assert!(
+        body_text(&client)
+            .await
+            .contains("What you sent was not recorded")
+    );
     client
         .goto(&format!("{}/projects/{north}", server.url))
         .await

@@ -43,6 +43,20 @@ for (const t of document.querySelectorAll('figure.chart svg text')) {
 return sizes;
 "#;
 
+/// The texts of the page's charts that do not lie wholly inside their chart (a date
+/// label cut at the edge), each with its text.
+const CUT_CHART_TEXT: &str = r#"
+const cut = [];
+for (const t of document.querySelectorAll('figure.chart > svg text')) {
+  const r = t.getBoundingClientRect();
+  const c = t.ownerSVGElement.getBoundingClientRect();
+  if (r.width === 0) continue;
+  if (r.left < c.left - 0.5 || r.right > c.right + 0.5 || r.top < c.top - 0.5 || r.bottom > c.bottom + 0.5)
+    cut.push('"' + t.textContent + '"');
+}
+return cut.join(', ');
+"#;
+
 /// The links of navigation (the site's, breadcrumbs, lists of pages to go to) and the
 /// controls of forms shorter than a fingertip (44 px).
 const SMALL_TARGETS: &str = r#"
@@ -331,6 +345,12 @@ async fn chart_text_is_legible(phone: &Browser, page: &str) {
     assert!(
         sizes.len() >= 10,
         "the charts' axes on {page} are labelled: {sizes:?}"
+    );
+    let cut = phone.execute(CUT_CHART_TEXT, vec![]).await.unwrap();
+    assert_eq!(
+        cut.as_str(),
+        Some(""),
+        "chart text on {page} runs off its chart on a phone"
     );
     let smallest = sizes.iter().copied().fold(f64::INFINITY, f64::min);
     eprintln!("phone, {page}, the smallest chart text: {smallest:.1} px");

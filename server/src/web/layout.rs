@@ -43,7 +43,9 @@ ol.months abbr { text-decoration: none; color: var(--muted); }
 .error { border-left: 4px solid var(--bad); background: #fbefe6; padding: .5rem .8rem; margin: .8rem 0; }
 .warning { border-left: 4px solid #b58a00; background: #fbf6e3; padding: .5rem .8rem; margin: .8rem 0; }
 figure.chart { margin: 1rem 0; max-width: 36rem; }
-figure.chart svg { display: block; width: 100%; height: auto; border: 1px solid var(--line); background: #fff; }
+ul.legend { list-style: none; display: flex; flex-wrap: wrap; gap: 0.2rem 1rem; padding: 0; margin: 0.3rem 0; font-size: 0.85rem; }
+ul.legend li { display: flex; align-items: center; gap: 0.3rem; }
+figure.chart > svg { display: block; width: 100%; height: auto; border: 1px solid var(--line); background: #fff; }
 details.data { margin: .3rem 0 1rem; }
 form.stacked label { display: block; margin-top: .6rem; font-weight: 600; }
 form.stacked input, form.stacked textarea, form.stacked select { width: 100%; max-width: 40rem; }

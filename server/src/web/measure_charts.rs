@@ -76,6 +76,14 @@ pub fn unit_text(u: &MeasureUnit) -> String {
     }
 }
 
+/// The unit named above a chart's value axis.
+fn axis_unit(u: &MeasureUnit) -> String {
+    match u {
+        MeasureUnit::Unit(u) => u.clone(),
+        MeasureUnit::Ratio { .. } => "%".into(),
+    }
+}
+
 pub fn reading_class(r: Option<Reading>) -> &'static str {
     match r {
         Some(Reading::Improvement) => "improvement",
@@ -182,6 +190,8 @@ pub fn run_svg(view: &MeasureChart, id: &str) -> Option<Chart> {
         flags: flags(&run.signals),
         marks: marks(view),
         recalculations: Vec::new(),
+        unit: axis_unit(&definition.unit),
+        percent: matches!(definition.unit, MeasureUnit::Ratio { .. }),
     })
 }
 
@@ -232,6 +242,8 @@ pub fn xmr_svg(view: &MeasureChart, id: &str) -> Option<Chart> {
         flags: flags(&xmr.signals),
         marks: marks(view),
         recalculations: xmr.phases.iter().map(|p| p.start).collect(),
+        unit: axis_unit(&definition.unit),
+        percent: matches!(definition.unit, MeasureUnit::Ratio { .. }),
     })
 }
 

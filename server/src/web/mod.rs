@@ -7,6 +7,7 @@ mod audit;
 mod cycle;
 mod dashboard;
 mod export;
+mod forms;
 mod home;
 pub mod layout;
 mod measure;
@@ -78,6 +79,11 @@ impl From<ServerError> for WebError {
     fn from(e: ServerError) -> Self {
         WebError::Server(e)
     }
+}
+
+/// A count with its noun, singular for one: "1 team", "3 teams", "0 open conflicts".
+pub fn counted(count: usize, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
 }
 
 /// Percent-encodes everything but unreserved characters, for a query value.

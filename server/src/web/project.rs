@@ -7,6 +7,7 @@
 //! It reads the same `ProjectDetail` view as `GET /api/v1/streams/{id}/detail`.
 
 use super::StreamPath;
+use super::forms::{Draft, decision_form, report_form, score_form};
 use super::layout::{csrf_field, page, scrolling};
 use super::measure_charts::{direction_text, icons, reading_class, reading_text, run_svg};
 use super::people::person_name;
@@ -14,14 +15,13 @@ use super::svg;
 use super::{SignedIn, WebError, html_page};
 use crate::access::{self, Id, Need, Of, Reader, Route};
 use crate::state::AppState;
-use crate::storage::StreamAccess;
+use crate::storage::{StreamAccess, StreamView};
 use axum::extract::State;
 use axum::response::Response;
 use maud::{Markup, html};
-use praxis_core::dates::today;
-use praxis_core::domain::dashboard::{month_of, month_text};
-use praxis_core::domain::event::{EventKind, ObservationKind};
-use praxis_core::domain::ids::PersonId;
+use praxis_core::domain::dashboard::month_text;
+use praxis_core::domain::event::{EventKind, ObservationKind, ProgressScale};
+use praxis_core::domain::ids::{PersonId, StreamId};
 use praxis_core::domain::measure_chart::MeasureChart;
 use praxis_core::domain::views::{FeedItem, ProjectDetail, ReportDetail};
 use praxis_core::store::HeldRecord;
@@ -78,6 +78,7 @@ fn report_section(
     access: &StreamAccess,
     who: &SignedIn,
     names: &HashMap<PersonId, String>,
+    (scale, draft): (&ProgressScale, Option<&Draft>),
 ) -> Markup {
     html! {
         article.card id={ "report-" (r.id) } {
@@ -94,16 +95,7 @@ fn report_section(
             @for s in &r.scores {
                 p data-coordinator-score=(s.score) { strong { "Coordinator's score " (s.score) } " by " (person_name(names, s.by)) ": " (s.justification) }
             }
-            @if may(access, EventKind::CoordinatorScoreGiven) {
-                form.stacked method="post" action={ "/reports/" (r.id) "/score" } {
-                    (csrf_field(&who.session))
-                    label for={ "score-" (r.id) } { "Your score (0.5 to 5.0)" }
-                    input id={ "score-" (r.id) } name="score" type="text" inputmode="decimal" required placeholder="3.0";
-                    label for={ "justification-" (r.id) } { "Justification" }
-                    textarea id={ "justification-" (r.id) } name="justification" required {}
-                    button type="submit" { "Score this report" }
-                }
-            }
+            (score_form(r, access, who, scale, draft))
         }
     }
 }
@@ -153,6 +145,8 @@ fn small_chart(chart: &MeasureChart) -> Markup {
 /// What the project page shows, read in one go under the access check.
 struct ProjectRead {
     detail: ProjectDetail,
+    /// The collaborative's progress scale, which scores are chosen from.
+    scale: ProgressScale,
     held: Vec<HeldRecord>,
     charts: Vec<MeasureChart>,
     notes: Vec<FeedItem>,
@@ -165,6 +159,18 @@ pub async fn project(
     route: Route,
     Id(stream, ..): StreamPath,
 ) -> Result<Response, WebError> {
+    render(state, who, route, stream, None).await
+}
+
+/// The project page, with a refused form shown again as it was typed (`draft`).
+pub async fn render(
+    state: AppState,
+    who: SignedIn,
+    route: Route,
+    stream: StreamId,
+    draft: Option<Draft>,
+) -> Result<Response, WebError> {
+    let draft = draft.as_ref();
     let person = who.session.person;
     let (access, read): (StreamAccess, ProjectRead) = state
         .with(move |s| {
@@ -183,7 +189,18 @@ pub async fn project(
                             charts.push(c);
                         }
                     }
+                    let scale = match detail
+                        .overview
+                        .project
+                        .as_ref()
+                        .map(|p| s.stream_view(p.collaborative))
+                        .transpose()?
+                    {
+                        Some(StreamView::Collaborative(c)) => c.scale,
+                        _ => ProgressScale::ihi(),
+                    };
                     Ok(ProjectRead {
+                        scale,
                         detail,
                         held: s.held_back(stream)?,
                         charts,
@@ -196,6 +213,7 @@ pub async fn project(
         .await?;
     let ProjectRead {
         detail,
+        scale,
         held,
         charts,
         notes,
@@ -213,6 +231,7 @@ pub async fn project(
             nav aria-label="Breadcrumb" { a href={ "/collaboratives/" (c) } { "The collaborative's dashboard" } }
         }
         h1 { (title) }
+        @if let Some(d) = draft { (d.notice()) }
         @if let Some(p) = &o.project { p.muted { (p.organisation) } }
         section aria-labelledby="aim-heading" {
             h2 id="aim-heading" { "Aim" }
@@ -289,43 +308,14 @@ pub async fn project(
         }
         section aria-labelledby="reports-heading" {
             h2 id="reports-heading" { "Monthly reports" }
-            @for r in detail.reports.iter().rev() { (report_section(r, &access, &who, &names)) }
-            @if may(&access, EventKind::MonthlyReportSubmitted) {
-                h3 { "Submit this month's report" }
-                form.stacked method="post" action={ "/projects/" (stream) "/reports" } {
-                    (csrf_field(&who.session))
-                    label for="month" { "Month" }
-                    input id="month" name="month" type="month" required value=(month_of(today()).to_string().get(..7).unwrap_or_default());
-                    label for="measures" { "Measures" } textarea id="measures" name="measures" required {}
-                    label for="cycles" { "Cycles run" } textarea id="cycles" name="cycles" required {}
-                    label for="learning" { "What was learned" } textarea id="learning" name="learning" required {}
-                    label for="barriers" { "Barriers" } textarea id="barriers" name="barriers" {}
-                    label for="plans" { "Plans" } textarea id="plans" name="plans" required {}
-                    label for="self_score" { "Self-assessed progress score (0.5 to 5.0)" }
-                    input id="self_score" name="self_score" type="text" inputmode="decimal" required placeholder="2.5";
-                    button type="submit" { "Submit the report" }
-                }
-            }
+            @for r in detail.reports.iter().rev() { (report_section(r, &access, &who, &names, (&scale, draft))) }
+            (report_form(stream, &access, &who, &scale, draft))
         }
         section aria-labelledby="decisions-heading" {
             h2 id="decisions-heading" { "Senior managers' decisions" }
             @if detail.decisions.is_empty() { p { "No decisions recorded yet." } }
             ul { @for d in &detail.decisions { li { strong { (d.decision) } " (" (person_name(&names, d.by)) "): " (d.rationale) } } }
-            @if may(&access, EventKind::ManagerDecisionRecorded) {
-                form.stacked method="post" action={ "/projects/" (stream) "/decisions" } {
-                    (csrf_field(&who.session))
-                    label for="decision" { "Decision" } textarea id="decision" name="decision" required {}
-                    label for="rationale" { "Rationale" } textarea id="rationale" name="rationale" required {}
-                    @if !detail.reports.is_empty() {
-                        label for="rests_on" { "Resting on the report for" }
-                        select id="rests_on" name="rests_on" {
-                            option value="" { "(no report)" }
-                            @for r in detail.reports.iter().rev() { option value=(r.id) { (month_text(r.report.month)) } }
-                        }
-                    }
-                    button type="submit" { "Record the decision" }
-                }
-            }
+            (decision_form(stream, &detail, &access, &who, draft))
         }
     };
     Ok(html_page(page(&title, Some(&who.session), content)))

@@ -4,12 +4,15 @@
 //! through `Storage::record_for`: the same role check as the sync gate, the domain's
 //! validation, and a receipt, in one transaction.
 
+use super::forms::{Draft, FormOf, field, form_fields};
+use super::project;
 use super::{RecordPath, StreamPath};
 use super::{SignedIn, WebError};
-use crate::access::{Id, Need, check_record, parse_id};
+use crate::access::{Id, Need, Route, check_record, parse_id};
 use crate::error::ServerError;
 use crate::state::AppState;
 use axum::Form;
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::FormRejection;
 use axum::http::{StatusCode, header};
@@ -70,28 +73,77 @@ fn month(text: &str) -> Result<time::Date, WebError> {
     parse_month(text).map_err(|e| WebError::from(ServerError::BadRequest(e.to_string())))
 }
 
+impl ReportForm {
+    fn typed(&self) -> Vec<(String, String)> {
+        [
+            ("month", &self.month),
+            ("measures", &self.measures),
+            ("cycles", &self.cycles),
+            ("learning", &self.learning),
+            ("barriers", &self.barriers),
+            ("plans", &self.plans),
+            ("self_score", &self.self_score),
+        ]
+        .into_iter()
+        .map(|(n, v)| (n.to_string(), v.clone()))
+        .collect()
+    }
+}
+
+/// The project page again with the refused form as it was typed, when the refusal is
+/// about what was typed; otherwise the error's own page.
+async fn again(
+    state: AppState,
+    who: SignedIn,
+    route: Route,
+    stream: StreamId,
+    of: FormOf,
+    fields: Vec<(String, String)>,
+    e: WebError,
+) -> Result<Response, WebError> {
+    let Some(draft) = Draft::of_refusal(of, fields, &e) else {
+        return Err(e);
+    };
+    let status = match &e {
+        WebError::Server(s) => s.status(),
+        WebError::SignIn { .. } => StatusCode::BAD_REQUEST,
+    };
+    let mut page = project::render(state, who, route, stream, Some(draft)).await?;
+    *page.status_mut() = status;
+    Ok(page)
+}
+
 pub async fn submit(
     State(state): State<AppState>,
     who: SignedIn,
+    route: Route,
     Id(stream, ..): StreamPath,
     form: Result<Form<ReportForm>, FormRejection>,
 ) -> Result<Response, WebError> {
     let f = fields(form)?;
     who.check_csrf(&f.csrf)?;
-    let event = Event::MonthlyReportSubmitted(MonthlyReport {
-        month: month(&f.month)?,
-        measures: required("Measures", &f.measures)?,
-        cycles: required("Cycles run", &f.cycles)?,
-        learning: required("What was learned", &f.learning)?,
-        barriers: f.barriers.trim().to_string(),
-        plans: required("Plans", &f.plans)?,
-        self_score: parse_score(&f.self_score)?,
-    });
     let person = who.session.person;
-    let ids = state
-        .with(move |s| Ok(s.record_for(person, stream, vec![event])?))
-        .await?;
-    Ok(back_to(stream, ids.first().copied()))
+    let recorded = async {
+        let event = Event::MonthlyReportSubmitted(MonthlyReport {
+            month: month(&f.month)?,
+            measures: required("Measures", &f.measures)?,
+            cycles: required("Cycles run", &f.cycles)?,
+            learning: required("What was learned", &f.learning)?,
+            barriers: f.barriers.trim().to_string(),
+            plans: required("Plans", &f.plans)?,
+            self_score: parse_score(&f.self_score)?,
+        });
+        Ok::<_, WebError>(
+            state
+                .with(move |s| Ok(s.record_for(person, stream, vec![event])?))
+                .await?,
+        )
+    }
+    .await;
+    match recorded {
+        Ok(ids) => Ok(back_to(stream, ids.first().copied())),
+        Err(e) => again(state, who, route, stream, FormOf::Report, f.typed(), e).await,
+    }
 }
 
 #[derive(Deserialize)]
@@ -102,37 +154,41 @@ pub struct ScoreForm {
     justification: String,
 }
 
-pub async fn score_report(
-    state: AppState,
-    who: SignedIn,
-    report: EventId,
-    f: ScoreForm,
-) -> Result<Response, WebError> {
-    who.check_csrf(&f.csrf)?;
-    let event = Event::CoordinatorScoreGiven {
-        report,
-        score: parse_score(&f.score)?,
-        justification: required("Justification", &f.justification)?,
-    };
-    let person = who.session.person;
-    let stream = state
-        .with(move |s| {
-            let (stream, _) = check_record(s, person, report, Need::Member)?;
-            s.record_for(person, stream, vec![event])?;
-            Ok::<_, ServerError>(stream)
-        })
-        .await?;
-    Ok(back_to(stream, Some(report)))
-}
-
 pub async fn score(
     State(state): State<AppState>,
     who: SignedIn,
+    route: Route,
     Id(report, ..): RecordPath,
     form: Result<Form<ScoreForm>, FormRejection>,
 ) -> Result<Response, WebError> {
     let f = fields(form)?;
-    score_report(state, who, report, f).await
+    who.check_csrf(&f.csrf)?;
+    let person = who.session.person;
+    let (stream, _) = state
+        .with(move |s| check_record(s, person, report, Need::Member))
+        .await?;
+    let recorded = async {
+        let event = Event::CoordinatorScoreGiven {
+            report,
+            score: parse_score(&f.score)?,
+            justification: required("Justification", &f.justification)?,
+        };
+        state
+            .with(move |s| Ok(s.record_for(person, stream, vec![event])?))
+            .await?;
+        Ok::<_, WebError>(())
+    }
+    .await;
+    match recorded {
+        Ok(()) => Ok(back_to(stream, Some(report))),
+        Err(e) => {
+            let typed = vec![
+                ("score".to_string(), f.score.clone()),
+                ("justification".to_string(), f.justification.clone()),
+            ];
+            again(state, who, route, stream, FormOf::Score(report), typed, e).await
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -188,36 +244,40 @@ pub async fn withdraw_held(
     settle_held(state, who, quarantine, form, false).await
 }
 
-#[derive(Deserialize)]
-pub struct DecisionForm {
-    #[serde(default)]
-    csrf: String,
-    decision: String,
-    rationale: String,
-    #[serde(default)]
-    rests_on: String,
-}
-
+/// `POST /projects/{id}/decisions`: a decision with its rationale, resting on any
+/// number of the team's records (`rests_on` once for each).
 pub async fn decide(
     State(state): State<AppState>,
     who: SignedIn,
+    route: Route,
     Id(stream, ..): StreamPath,
-    form: Result<Form<DecisionForm>, FormRejection>,
+    body: Bytes,
 ) -> Result<Response, WebError> {
-    let f = fields(form)?;
-    who.check_csrf(&f.csrf)?;
-    let rests_on = match f.rests_on.trim() {
-        "" => Vec::new(),
-        r => vec![parse_id::<EventId>(r)?],
-    };
-    let event = Event::ManagerDecisionRecorded {
-        decision: required("Decision", &f.decision)?,
-        rationale: required("Rationale", &f.rationale)?,
-        rests_on,
-    };
+    let typed = form_fields(&body);
+    who.check_csrf(field(&typed, "csrf"))?;
     let person = who.session.person;
-    state
-        .with(move |s| Ok(s.record_for(person, stream, vec![event])?))
-        .await?;
-    Ok(back_to(stream, None))
+    let recorded = async {
+        let rests_on = typed
+            .iter()
+            .filter(|(n, v)| n == "rests_on" && !v.trim().is_empty())
+            .map(|(_, v)| parse_id::<EventId>(v.trim()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let event = Event::ManagerDecisionRecorded {
+            decision: required("Decision", field(&typed, "decision"))?,
+            rationale: required("Rationale", field(&typed, "rationale"))?,
+            rests_on,
+        };
+        state
+            .with(move |s| Ok(s.record_for(person, stream, vec![event])?))
+            .await?;
+        Ok::<_, WebError>(())
+    }
+    .await;
+    match recorded {
+        Ok(()) => Ok(back_to(stream, None)),
+        Err(e) => {
+            let typed = typed.into_iter().filter(|(n, _)| n != "csrf").collect();
+            again(state, who, route, stream, FormOf::Decision, typed, e).await
+        }
+    }
 }

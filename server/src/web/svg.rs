@@ -6,7 +6,10 @@
 //!
 //! A chart scales to the width it is given, text and all, so it is drawn for the
 //! narrowest: a phone shows it about 350 px wide, where its 13-unit text is still 11 px
-//! or more. The time axis names at most three periods, so they never overlap.
+//! or more. The time axis names at most three periods, so they never overlap. The value
+//! axis has round ticks (1, 2 or 5 times a power of ten) in the measure's unit, named
+//! above it, and a percentage's axis stays within 0 and 100. A legend under the chart
+//! names each kind of line and mark the chart shows.
 
 use maud::{Markup, html};
 use praxis_core::domain::charts::Reading;
@@ -15,7 +18,7 @@ const WIDTH: f64 = 400.0;
 const HEIGHT: f64 = 250.0;
 const LEFT: f64 = 52.0;
 const RIGHT: f64 = 12.0;
-const TOP: f64 = 14.0;
+const TOP: f64 = 24.0;
 const BOTTOM: f64 = 52.0;
 /// The size of every text in the chart, in the chart's units.
 const TEXT: &str = "13";
@@ -65,6 +68,11 @@ pub struct Chart {
     pub marks: Vec<Mark>,
     /// Points from which limits are recalculated.
     pub recalculations: Vec<usize>,
+    /// The values' unit, named above the value axis ("days", "visits"; "%" for a
+    /// percentage).
+    pub unit: String,
+    /// The values are percentages: ticks read "40%" and the axis keeps within 0–100.
+    pub percent: bool,
 }
 
 /// A number for an SVG attribute: two decimals are plenty at this size.
@@ -106,6 +114,8 @@ fn time_labels(count: usize) -> Vec<(usize, &'static str)> {
 struct Scale {
     lo: f64,
     hi: f64,
+    /// The distance between ticks.
+    step: f64,
     count: usize,
 }
 
@@ -134,6 +144,21 @@ impl Scale {
     }
 }
 
+/// The distance between round ticks for a span of values: 1, 2 or 5 times a power of
+/// ten, so that the span holds at most `most` of them.
+fn tick_step(span: f64, most: usize) -> f64 {
+    let rough = span / most as f64;
+    let power = 10f64.powf(rough.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * power)
+        .find(|step| span / step <= most as f64)
+        .unwrap_or(10.0 * power)
+}
+
+/// The most ticks the value axis has.
+const MOST_TICKS: usize = 5;
+
 fn scale(chart: &Chart) -> Scale {
     let all = chart
         .values
@@ -150,11 +175,40 @@ fn scale(chart: &Chart) -> Scale {
     if (hi - lo).abs() < f64::EPSILON {
         (lo, hi) = (lo - 1.0, hi + 1.0);
     }
-    let pad = (hi - lo) * 0.06;
+    let step = tick_step(hi - lo, MOST_TICKS);
+    let (mut lo, mut hi) = ((lo / step).floor() * step, (hi / step).ceil() * step);
+    if chart.percent {
+        (lo, hi) = (lo.max(0.0), hi.min(100.0));
+        if hi <= lo {
+            (lo, hi) = (0.0, 100.0);
+        }
+    }
     Scale {
-        lo: lo - pad,
-        hi: hi + pad,
+        lo,
+        hi,
+        step,
         count: chart.values.len(),
+    }
+}
+
+impl Scale {
+    /// The round values the axis names, from its bottom to its top.
+    fn ticks(&self) -> Vec<f64> {
+        let first = (self.lo / self.step).ceil() as i64;
+        let last = (self.hi / self.step).floor() as i64;
+        (first..=last).map(|k| k as f64 * self.step).collect()
+    }
+
+    /// A tick's text: as many decimals as the step needs, and "%" on a percentage.
+    fn tick_text(&self, value: f64, percent: bool) -> String {
+        let decimals = (-self.step.log10().floor()).max(0.0) as usize;
+        // Avoid "-0".
+        let value = if value.abs() < self.step / 2.0 {
+            0.0
+        } else {
+            value
+        };
+        format!("{value:.decimals$}{}", if percent { "%" } else { "" })
     }
 }
 
@@ -171,6 +225,94 @@ fn flag_colour(reading: Option<Reading>) -> &'static str {
         Some(Reading::Improvement) => "#1b6fb5",
         Some(Reading::Concern) => "#c75300",
         None => "#6b3fa0",
+    }
+}
+
+/// What the legend names: each kind of line and mark the chart shows, in the colour
+/// and dash the chart draws it, with its words.
+fn legend_entries(chart: &Chart) -> Vec<(&'static str, String)> {
+    let mut entries = vec![("series", "Values".to_string())];
+    let names = |kind: LineKind| {
+        let mut names: Vec<&str> = chart
+            .lines
+            .iter()
+            .filter(|l| l.kind == kind)
+            .map(|l| l.label.as_str())
+            .collect();
+        names.dedup();
+        names.sort_unstable();
+        names.dedup();
+        names.join(", ")
+    };
+    for (kind, class) in [
+        (LineKind::Centre, "centre"),
+        (LineKind::Limit, "limit"),
+        (LineKind::Target, "target"),
+    ] {
+        let text = names(kind);
+        if !text.is_empty() {
+            entries.push((class, text));
+        }
+    }
+    for (reading, class, words) in [
+        (
+            Some(Reading::Improvement),
+            "improvement",
+            "Signal of improvement",
+        ),
+        (Some(Reading::Concern), "concern", "Signal of concern"),
+        (None, "neutral", "Signal"),
+    ] {
+        if chart.flags.iter().any(|f| f.reading == reading) {
+            entries.push((class, words.to_string()));
+        }
+    }
+    if !chart.marks.is_empty() {
+        entries.push(("adoption", "Change adopted".to_string()));
+    }
+    if chart
+        .recalculations
+        .iter()
+        .any(|r| *r > 0 && *r < chart.values.len())
+    {
+        entries.push(("recalculation", "Limits recalculated".to_string()));
+    }
+    entries
+}
+
+/// A legend entry's swatch: a short line or a dot as the chart draws it.
+fn swatch(class: &str) -> Markup {
+    let line = |colour: &str, dash: &str, width: &str| {
+        html! { line x1="1" y1="7" x2="23" y2="7" stroke=(colour) stroke-width=(width) stroke-dasharray=(dash) {} }
+    };
+    let shape = match class {
+        "series" => {
+            html! { (line("#444", "none", "1.5")) circle cx="12" cy="7" r="3.5" fill="#444" {} }
+        }
+        "centre" => line("#2f5d50", "none", "1.5"),
+        "limit" => line("#9a9a9a", "6 4", "1.5"),
+        "target" => line("#b58a00", "2 3", "1.5"),
+        "improvement" => {
+            html! { circle cx="12" cy="7" r="5.5" fill=(flag_colour(Some(Reading::Improvement))) {} }
+        }
+        "concern" => {
+            html! { circle cx="12" cy="7" r="5.5" fill=(flag_colour(Some(Reading::Concern))) {} }
+        }
+        "neutral" => html! { circle cx="12" cy="7" r="5.5" fill=(flag_colour(None)) {} },
+        "adoption" => html! { polygon points="12,2 6,12 18,12" fill="#1a4f9c" {} },
+        _ => line("#2f5d50", "none", "2.5"),
+    };
+    html! { svg width="24" height="14" viewBox="0 0 24 14" aria-hidden="true" { (shape) } }
+}
+
+/// The legend under a chart.
+fn legend(chart: &Chart) -> Markup {
+    html! {
+        ul.legend data-legend=(chart.id) {
+            @for (class, words) in legend_entries(chart) {
+                li data-entry=(class) { (swatch(class)) " " (words) }
+            }
+        }
     }
 }
 
@@ -192,9 +334,7 @@ pub fn draw(chart: &Chart) -> Markup {
             )
         })
         .collect();
-    let ticks: Vec<f64> = (0..=4)
-        .map(|k| s.lo + (s.hi - s.lo) * f64::from(k) / 4.0)
-        .collect();
+    let ticks = s.ticks();
     let axis_y = HEIGHT - BOTTOM;
     html! {
         svg xmlns="http://www.w3.org/2000/svg" viewBox={ "0 0 " (WIDTH) " " (HEIGHT) }
@@ -207,8 +347,12 @@ pub fn draw(chart: &Chart) -> Markup {
             }
             g class="y-ticks" font-size=(TEXT) fill="#555" text-anchor="end" {
                 @for t in &ticks {
-                    text x=(n(LEFT - 5.0)) y=(n(s.y(*t) + 4.5)) { (value_text(*t)) }
+                    line x1=(n(LEFT - 3.0)) y1=(n(s.y(*t))) x2=(n(LEFT)) y2=(n(s.y(*t))) stroke="#888" {}
+                    text x=(n(LEFT - 5.0)) y=(n(s.y(*t) + 4.5)) { (s.tick_text(*t, chart.percent)) }
                 }
+            }
+            @if !chart.unit.is_empty() {
+                text class="unit" x=(n(LEFT)) y=(n(TOP - 9.0)) font-size=(TEXT) fill="#555" text-anchor="middle" { (chart.unit) }
             }
             g class="x-labels" font-size=(TEXT) fill="#555" {
                 @for (i, anchor) in time_labels(chart.labels.len()) {
@@ -272,6 +416,7 @@ pub fn draw(chart: &Chart) -> Markup {
                 }
             }
         }
+        (legend(chart))
     }
 }
 
@@ -327,13 +472,15 @@ mod tests {
                 label: "Risk guide".into(),
             }],
             recalculations: vec![4],
+            unit: "visits".into(),
+            percent: false,
         }
     }
 
     #[test]
     fn every_point_is_drawn_and_signals_are_highlighted() {
         let svg = draw(&chart()).into_string();
-        assert_eq!(svg.matches("<circle").count(), 8);
+        assert_eq!(svg.matches("data-point=").count(), 8);
         assert_eq!(svg.matches("class=\"point\"").count(), 6);
         assert_eq!(svg.matches("signal improvement").count(), 1);
         assert_eq!(svg.matches("signal concern").count(), 1);
@@ -387,6 +534,86 @@ mod tests {
                 .count(),
             3
         );
+    }
+
+    #[test]
+    fn the_value_axis_has_round_ticks_in_the_measures_unit() {
+        assert_eq!(tick_step(18.9, 5), 5.0);
+        assert_eq!(tick_step(0.34, 5), 0.1);
+        assert_eq!(tick_step(100.0, 5), 20.0);
+        assert_eq!(tick_step(7.0, 5), 2.0);
+        // A limit at 28.4 and points from 30 to 80: ticks at every 20, from 20 to 80.
+        let wide = Chart {
+            values: vec![30.0, 45.5, 77.8, 80.0],
+            lines: vec![Line {
+                from: 0,
+                to: 4,
+                value: 28.4,
+                kind: LineKind::Limit,
+                label: "Lower limit".into(),
+            }],
+            percent: true,
+            unit: "%".into(),
+            ..chart()
+        };
+        let s = scale(&wide);
+        assert_eq!(
+            s.ticks(),
+            vec![20.0, 40.0, 60.0, 80.0],
+            "a step of 10 makes too many"
+        );
+        let svg = draw(&wide).into_string();
+        for t in ["20%", "60%", "80%"] {
+            assert!(svg.contains(&format!(">{t}<")), "{t} in {svg}");
+        }
+        assert!(!svg.contains("8.45") && !svg.contains(">-"));
+        // A percentage's axis never runs below 0 or above 100.
+        let low = Chart {
+            values: vec![0.0, 2.0, 97.0, 100.0],
+            lines: Vec::new(),
+            ..wide
+        };
+        let s = scale(&low);
+        assert_eq!((s.lo, s.hi), (0.0, 100.0));
+        // Small values get the decimals their step needs, and the unit is named.
+        let small = Chart {
+            values: vec![0.12, 0.2, 0.31],
+            lines: Vec::new(),
+            ..chart()
+        };
+        let s = scale(&small);
+        assert_eq!(s.tick_text(0.1, false), "0.10");
+        assert_eq!(s.tick_text(-0.0001, false), "0.00");
+        assert!(draw(&small).into_string().contains(">visits<"));
+    }
+
+    #[test]
+    fn the_legend_names_what_the_chart_shows() {
+        let entries: Vec<String> = legend_entries(&chart())
+            .into_iter()
+            .map(|(_, words)| words)
+            .collect();
+        assert_eq!(
+            entries,
+            [
+                "Values",
+                "Mean",
+                "Target",
+                "Signal of improvement",
+                "Signal of concern",
+                "Change adopted",
+                "Limits recalculated"
+            ]
+        );
+        let bare = Chart {
+            id: "b".into(),
+            values: vec![1.0, 2.0],
+            ..Chart::default()
+        };
+        assert_eq!(legend_entries(&bare).len(), 1);
+        let svg = draw(&chart()).into_string();
+        assert!(svg.contains("data-legend=\"run\""));
+        assert!(svg.contains("data-entry=\"target\""));
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! The collaborative's teams side by side, as the dashboard and the dashboard as it
 //! stood both show them: scores and their gap, cycles per month, reports due and
-//! late, measures improving or of concern, open conflicts. The cycles of each month
+//! late, the measures showing improvement (concerns show in their icons), open conflicts. The cycles of each month
 //! share one column, so the table fits a laptop's screen; on a phone each team is a
 //! card.
 
+use super::counted;
 use super::layout::scrolling;
 use super::measure_charts::icon_badges;
 use maud::{Markup, html};
@@ -47,7 +48,7 @@ fn team_row(d: &Dashboard, t: &TeamLine) -> Markup {
             }
             td data-label="Report due" { @match t.report_due { Some(m) => (month_text(m)), None => "—" } }
             td.late data-label="Reports late" { @for (i, m) in t.reports_late.iter().enumerate() { @if i > 0 { ", " } (month_text(*m)) } }
-            td data-label="Measures showing improvement" { @for n in &t.improving { span.improvement { (n) } br; } @for n in &t.concerning { span.concern { (n) " (concern)" } br; } }
+            td data-label="Measures showing improvement" { @for n in &t.improving { span.improvement { (n) } br; } }
             td data-label="Variation and assurance" { @for m in &t.measure_icons { div.measure-icons { a href={ "/measures/" (m.measure) } { (m.name) } " " (icon_badges(&m.icons)) } } }
             td.num data-label="Open conflicts" { (t.open_conflicts) }
         }
@@ -57,7 +58,7 @@ fn team_row(d: &Dashboard, t: &TeamLine) -> Markup {
 /// The teams side by side, with how many there are and the open conflicts in all.
 pub fn teams_table(d: &Dashboard) -> Markup {
     html! {
-        p { (d.teams.len()) " teams; " (d.open_conflicts) " open conflicts in all." }
+        p { (counted(d.teams.len(), "team", "teams")) "; " (counted(d.open_conflicts, "open conflict", "open conflicts")) " in all." }
         (scrolling("Teams side by side", html! { table.stack.teams {
             caption { "Teams side by side: progress scores (IHI scale, 0.5 to 5.0) from their latest monthly report, cycles run per month, reports and measures" }
             thead {

@@ -42,6 +42,44 @@ fn reports_scores_and_decisions_from_the_browser_are_events_by_the_person_signed
         "{}",
         refused.body
     );
+    // The page comes back with the form as it was typed and what to change, signed in.
+    assert!(
+        refused.body.contains("data-form-problem"),
+        "{}",
+        refused.body
+    );
+    for typed in [
+        "Plans agreed rose to 80%",
+        "Start from what matters",
+        "Cover in March",
+    ] {
+        assert!(
+            refused.body.contains(typed),
+            "{typed} kept: {}",
+            refused.body
+        );
+    }
+    assert!(refused.body.contains("Sign out"), "{}", refused.body);
+    // An empty field is named, and the rest kept.
+    let mut blank = report_form;
+    blank[6] = ("plans", "   ");
+    let refused = practitioner.post(&format!("/projects/{north}/reports"), &blank);
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(
+        refused.body.contains("Fill in &#39;Plans&#39;")
+            || refused.body.contains("Fill in 'Plans'"),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("Two cycles of the guide"));
+    // The team's page offers the team its report form, the score chosen from the
+    // collaborative's scale with each level's meaning.
+    let page = practitioner.get(&format!("/projects/{north}")).body;
+    assert!(page.contains("Submit this month's report"));
+    assert!(
+        page.contains("<option value=\"2.5\">2.5: Changes tested, but no improvement"),
+        "{page}"
+    );
     assert_eq!(
         storage(&demo.data).events(north).unwrap().len(),
         events_before,
@@ -98,17 +136,58 @@ fn reports_scores_and_decisions_from_the_browser_are_events_by_the_person_signed
     drop(s);
     let page = coordinator.get(&format!("/projects/{north}")).body;
     assert!(page.contains("Changes tested; the rise is four weeks old"));
+    // Once scored, the coordinator's form folds away; a coordinator is not offered the
+    // team's report form.
+    assert!(
+        page.contains(&format!("<details class=\"rescore\"><summary>Change your score</summary><form class=\"stacked\" id=\"score-form-{}\"", report.id)),
+        "{page}"
+    );
+    assert!(!page.contains("Submit this month's report"));
 
-    // The senior manager records a decision resting on the report.
+    // The senior manager records a decision resting on the report and a cycle. A
+    // decision left without its rationale comes back as typed.
+    let cycle = storage(&demo.data)
+        .project_detail(north)
+        .unwrap()
+        .overview
+        .cycles_by_stage
+        .values()
+        .flatten()
+        .next()
+        .unwrap()
+        .id;
     let mut manager = Web::sign_in(url, "grace.mensah");
     let csrf = manager.csrf();
+    let (report_id, cycle_id) = (report.id.to_string(), cycle.to_string());
+    let unfinished = manager.post(
+        &format!("/projects/{north}/decisions"),
+        &[
+            ("csrf", &csrf),
+            ("decision", "Fund the guide for every team"),
+            ("rationale", ""),
+            ("rests_on", &report_id),
+            ("rests_on", &cycle_id),
+        ],
+    );
+    assert_eq!(unfinished.status, StatusCode::BAD_REQUEST);
+    assert!(unfinished.body.contains("Fund the guide for every team"));
+    for id in [&report_id, &cycle_id] {
+        assert!(
+            unfinished
+                .body
+                .contains(&format!("value=\"{id}\" selected")),
+            "{id} still chosen: {}",
+            unfinished.body
+        );
+    }
     let decided = manager.post(
         &format!("/projects/{north}/decisions"),
         &[
             ("csrf", &csrf),
             ("decision", "Fund the guide for every team"),
             ("rationale", "Plans agreed doubled and held"),
-            ("rests_on", &report.id.to_string()),
+            ("rests_on", &report_id),
+            ("rests_on", &cycle_id),
         ],
     );
     assert_eq!(decided.status, StatusCode::SEE_OTHER, "{}", decided.body);
@@ -127,7 +206,7 @@ fn reports_scores_and_decisions_from_the_browser_are_events_by_the_person_signed
     );
     match &decision.body {
         Some(Event::ManagerDecisionRecorded { rests_on, .. }) => {
-            assert_eq!(rests_on, &vec![report.id])
+            assert_eq!(rests_on, &vec![report.id, cycle])
         }
         other => panic!("{other:?}"),
     }
