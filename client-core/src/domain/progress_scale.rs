@@ -87,7 +87,9 @@ mod tests {
         for text in ["7000.0", "6554", "6558.6", "65535.9"] {
             let refused = text.parse::<Score>();
             assert!(
-                refused.as_ref().is_err_and(|e| e.contains("is not a score")),
+                refused
+                    .as_ref()
+                    .is_err_and(|e| e.contains("is not a score")),
                 "{text} gave {refused:?}"
             );
         }

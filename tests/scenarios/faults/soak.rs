@@ -225,6 +225,10 @@ fn soak_under_faults_keeps_memory_and_handles_flat_and_loses_nothing() {
         "soak: {minutes} min, {phones} phones\nidle at the start: {start:?}\nafter the warm-up: {after_warm_up:?}\nat the end under load: {under_load:?}\nidle at the end: {end:?}\ndatabase and its log: {database_kb} kB\n{}",
         tally.summary(&proxy)
     );
+    eprintln!(
+        "the heap from the warm-up to the end: {} to {} kB; the mapped database: {} to {} kB",
+        after_warm_up.anon_kb, end.anon_kb, after_warm_up.file_kb, end.file_kb
+    );
     let bound = (after_warm_up.rss_kb as f64 * MEMORY_FACTOR) as u64 + MEMORY_SLACK_KB;
     assert!(
         under_load.rss_kb <= bound && end.rss_kb <= bound,
