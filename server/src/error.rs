@@ -41,6 +41,10 @@ pub enum ServerError {
     /// Too much work of one kind at once (password hashes): try again shortly.
     #[error("{0}")]
     Busy(String),
+    /// Something the server needs for this request is missing where it runs (the
+    /// program that prints PDFs): the message says what to install.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("The server failed: {0}. Your records are safe on your device; try again later.")]
     Internal(String),
 }
@@ -61,6 +65,7 @@ impl ServerError {
             ServerError::Conflict(_) => "conflict",
             ServerError::ChangesRefused(_) => "changes_refused",
             ServerError::Busy(_) => "busy",
+            ServerError::Unavailable(_) => "unavailable",
             ServerError::Internal(_) => "internal",
         }
     }
@@ -79,7 +84,7 @@ impl ServerError {
             ServerError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ServerError::Conflict(_) => StatusCode::CONFLICT,
             ServerError::ChangesRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ServerError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ServerError::Busy(_) | ServerError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ServerError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

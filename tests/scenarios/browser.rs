@@ -267,3 +267,79 @@ async fn a_restarted_browser_keeps_its_profile_and_an_offline_one_reaches_nothin
     assert_eq!(phone.widths().await.1, 390, "still a phone");
     phone.close().await;
 }
+
+/// The monthly board report as a PDF: the same page, printed on A4 by the headless
+/// Chromium the server finds on its `PATH`, one page for the summary and at least one
+/// for each team.
+#[test]
+fn the_board_report_prints_as_an_a4_pdf() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = TestServer::start_with(&data, &["--demo"]);
+    let collaborative = {
+        let s = SqliteStorage::open(&data).unwrap();
+        let sam = s
+            .people()
+            .unwrap()
+            .into_iter()
+            .find(|p| p.username == "sam.okafor")
+            .unwrap()
+            .id;
+        s.streams_for(sam)
+            .unwrap()
+            .into_iter()
+            .find(|x| x.kind == StreamKind::Collaborative)
+            .unwrap()
+            .stream_id
+    };
+    let mut coordinator = praxis_testkit::web::Web::sign_in(&server.url, "sam.okafor");
+    let month = praxis_core::dates::today().to_string()[..7].to_string();
+    let page = coordinator.get(&format!(
+        "/collaboratives/{collaborative}/report?month={month}"
+    ));
+    let teams = page.body.matches("<section class=\"team\"").count();
+    assert_eq!(teams, 2, "the demo's two teams");
+    let pdf = coordinator.get(&format!(
+        "/collaboratives/{collaborative}/report.pdf?month={month}"
+    ));
+    assert_eq!(pdf.status, 200, "{}", pdf.body);
+    assert!(pdf.body.starts_with("%PDF-"), "a PDF");
+    let name = pdf.disposition.unwrap_or_default();
+    assert!(
+        name.contains("board-report-") && name.ends_with(&format!("-{month}.pdf\"")),
+        "{name}"
+    );
+    // A4 is 210 × 297 mm: 595.3 × 841.9 points.
+    let media = pdf
+        .body
+        .split("/MediaBox [0 0 ")
+        .skip(1)
+        .map(|rest| {
+            let size: Vec<f64> = rest
+                .split(']')
+                .next()
+                .unwrap()
+                .split_whitespace()
+                .map(|n| n.parse().unwrap())
+                .collect();
+            (size[0], size[1])
+        })
+        .collect::<Vec<_>>();
+    assert!(!media.is_empty(), "the PDF names its page size");
+    for (width, height) in media {
+        assert!(
+            (width - 595.3).abs() < 1.5 && (height - 841.9).abs() < 1.5,
+            "an A4 page, not {width} × {height}"
+        );
+    }
+    let pages = pdf.body.matches("/Type /Page").count() - pdf.body.matches("/Type /Pages").count();
+    assert!(
+        pages > teams,
+        "{pages} pages for {teams} teams and the summary"
+    );
+    // A month that is not one is refused before anything is printed.
+    let bad = coordinator.get(&format!(
+        "/collaboratives/{collaborative}/report.pdf?month=May"
+    ));
+    assert_eq!(bad.status, 400);
+}

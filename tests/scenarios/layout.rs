@@ -242,7 +242,7 @@ async fn survey<'a>(
         survey.check_teams_whole().await;
     }
     click_link(client, "Collaborative report for printing").await;
-    heading(client, "collaborative report for").await;
+    heading(client, "board report for").await;
     survey.check("the printable report").await;
     if screen_width.is_none() {
         printed_report(browser).await;

@@ -36,6 +36,12 @@ fn neutralised(cell: String) -> String {
 /// A file name a person can read: the words given, in lower case joined by hyphens,
 /// then the day of the export (`plans-agreed-2026-12-06.csv`).
 fn file_name(words: &[&str]) -> String {
+    format!("{}-{}.csv", slug(words), today())
+}
+
+/// Words as a file name's part: lower-case letters and digits joined by hyphens, at
+/// most 60 characters ("export" when nothing is left).
+pub(super) fn slug(words: &[&str]) -> String {
     let mut name = String::new();
     for c in words.join(" ").chars() {
         if c.is_ascii_alphanumeric() {
@@ -46,8 +52,7 @@ fn file_name(words: &[&str]) -> String {
     }
     let name: String = name.trim_end_matches('-').chars().take(60).collect();
     let name = name.trim_end_matches('-');
-    let name = if name.is_empty() { "export" } else { name };
-    format!("{name}-{}.csv", today())
+    if name.is_empty() { "export" } else { name }.to_string()
 }
 
 fn csv_response(name: &str, rows: Vec<Vec<String>>) -> Result<Response, WebError> {

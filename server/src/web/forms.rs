@@ -5,7 +5,6 @@
 //! the server refuses comes back as it was typed, with what to change (`Draft`).
 
 use super::layout::csrf_field;
-use super::project::may;
 use super::{SignedIn, WebError};
 use crate::storage::StreamAccess;
 use maud::{Markup, html};
@@ -15,6 +14,12 @@ use praxis_core::domain::event::{EventKind, ProgressScale};
 use praxis_core::domain::ids::{EventId, StreamId};
 use praxis_core::domain::role::Role;
 use praxis_core::domain::views::{ProjectDetail, ReportDetail};
+
+/// Whether the person's roles in the stream let them record `kind`: the forms on
+/// offer are only those.
+pub fn may(access: &StreamAccess, kind: EventKind) -> bool {
+    access.roles.iter().any(|r| r.may_record(kind))
+}
 
 /// Which form a draft belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

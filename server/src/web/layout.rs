@@ -45,6 +45,7 @@ ol.months abbr { text-decoration: none; color: var(--muted); }
 figure.chart { margin: 1rem 0; max-width: 36rem; }
 ul.legend { list-style: none; display: flex; flex-wrap: wrap; gap: 0.2rem 1rem; padding: 0; margin: 0.3rem 0; font-size: 0.85rem; }
 ul.legend li { display: flex; align-items: center; gap: 0.3rem; }
+div.cycles-of-month { display: flex; flex-wrap: wrap; gap: 0 2rem; }
 figure.chart > svg { display: block; width: 100%; height: auto; border: 1px solid var(--line); background: #fff; }
 details.data { margin: .3rem 0 1rem; }
 form.stacked label { display: block; margin-top: .6rem; font-weight: 600; }
@@ -73,13 +74,17 @@ ol.notes p { margin: .2rem 0; }
   table.stack.asked td[data-label]::before { content: attr(data-label) " "; }
   table.stack td:empty { display: none; }
 }
+@page { size: A4; margin: 14mm 12mm; }
 @media print {
   header.site, nav, form, .no-print { display: none !important; }
+  section.team { break-before: page; }
+  section.team .cards { display: grid; grid-template-columns: 1fr 1fr; gap: 0.5rem; }
+  div.card, div.cycles-of-month { break-inside: avoid; }
   main { max-width: none; padding: 0; }
   body { font-size: 11pt; }
   a { color: inherit; text-decoration: none; }
   .scroll { overflow: visible; }
-  section.team, figure.chart, table { break-inside: avoid; }
+  figure.chart, table { break-inside: avoid; }
   section.team { page-break-inside: avoid; }
   h1 { font-size: 16pt; }
 }

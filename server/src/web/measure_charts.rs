@@ -294,3 +294,16 @@ pub fn icon_badges(icons: &Icons) -> Markup {
         }
     }
 }
+
+/// A measure's run chart, small, as the project page and the board report show it;
+/// or why it cannot be drawn.
+pub fn small_chart(chart: &MeasureChart) -> Markup {
+    let id = format!("run-{}", chart.series.id);
+    html! {
+        @if let Some(c) = run_svg(chart, &id) {
+            figure.chart { (svg::draw(&c)) }
+        } @else if let Some(p) = &chart.problem {
+            p.error { (p) }
+        }
+    }
+}

@@ -4,6 +4,7 @@
 //! and reads the same views the API serves. One file per page family.
 
 mod audit;
+mod board_report;
 mod cycle;
 mod dashboard;
 mod export;
@@ -12,6 +13,7 @@ mod home;
 pub mod layout;
 mod measure;
 mod measure_charts;
+mod pdf;
 mod people;
 mod project;
 mod reports;
@@ -53,7 +55,11 @@ pub fn routes() -> Router<AppState> {
         .route("/collaboratives/{id}", get(dashboard::dashboard))
         .route(
             "/collaboratives/{id}/report",
-            get(dashboard::printable_report),
+            get(board_report::printable_report),
+        )
+        .route(
+            "/collaboratives/{id}/report.pdf",
+            get(board_report::report_pdf),
         )
         .route("/collaboratives/{id}/reports.csv", get(export::reports_csv))
         .route("/projects/{id}", get(project::project))

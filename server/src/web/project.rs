@@ -7,9 +7,9 @@
 //! It reads the same `ProjectDetail` view as `GET /api/v1/streams/{id}/detail`.
 
 use super::StreamPath;
-use super::forms::{Draft, decision_form, report_form, score_form};
+use super::forms::{Draft, decision_form, may, report_form, score_form};
 use super::layout::{csrf_field, page, scrolling};
-use super::measure_charts::{direction_text, icons, reading_class, reading_text, run_svg};
+use super::measure_charts::{direction_text, icons, reading_class, reading_text, small_chart};
 use super::people::person_name;
 use super::svg;
 use super::{SignedIn, WebError, html_page};
@@ -26,10 +26,6 @@ use praxis_core::domain::measure_chart::MeasureChart;
 use praxis_core::domain::views::{FeedItem, ProjectDetail, ReportDetail};
 use praxis_core::store::HeldRecord;
 use std::collections::HashMap;
-
-pub fn may(access: &StreamAccess, kind: EventKind) -> bool {
-    access.roles.iter().any(|r| r.may_record(kind))
-}
 
 /// The records the server held back at sync, each with why; a coordinator may release
 /// one, its author withdraw it.
@@ -127,17 +123,6 @@ fn unlinked_section(items: &[FeedItem], names: &HashMap<PersonId, String>) -> Ma
                     }
                 }
             }
-        }
-    }
-}
-
-fn small_chart(chart: &MeasureChart) -> Markup {
-    let id = format!("run-{}", chart.series.id);
-    html! {
-        @if let Some(c) = run_svg(chart, &id) {
-            figure.chart { (svg::draw(&c)) }
-        } @else if let Some(p) = &chart.problem {
-            p.error { (p) }
         }
     }
 }

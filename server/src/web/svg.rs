@@ -10,6 +10,10 @@
 //! axis has round ticks (1, 2 or 5 times a power of ten) in the measure's unit, named
 //! above it, and a percentage's axis stays within 0 and 100. A legend under the chart
 //! names each kind of line and mark the chart shows.
+//!
+//! Long because the drawing and its tests belong together: the tests check the
+//! geometry (scale, ticks, boundaries between phases) against the same private
+//! functions the drawing uses, and they are half the file.
 
 use maud::{Markup, html};
 use praxis_core::domain::charts::Reading;

@@ -7,8 +7,13 @@
 use super::counted;
 use super::layout::scrolling;
 use super::measure_charts::icon_badges;
+use crate::access::{Need, Reader, Route, check};
+use crate::error::ServerError;
+use crate::state::AppState;
 use maud::{Markup, html};
+use praxis_core::dates::today;
 use praxis_core::domain::dashboard::{Dashboard, TeamLine, month_text};
+use praxis_core::domain::ids::{PersonId, StreamId};
 use time::Date;
 
 fn gap_text(gap: Option<i32>) -> String {
@@ -83,5 +88,32 @@ pub fn teams_table(d: &Dashboard) -> Markup {
             }
             tbody { @for t in &d.teams { (team_row(d, t)) } }
         } }))
+    }
+}
+
+/// The dashboard as `person` may see it, with the read in the access log (the
+/// collaborative and each team's project) under `route`.
+pub fn load(
+    state: &AppState,
+    person: PersonId,
+    stream: StreamId,
+    route: Route,
+) -> impl std::future::Future<Output = Result<Dashboard, ServerError>> + use<> {
+    let state = state.clone();
+    async move {
+        state
+            .with(move |s| {
+                check(s, person, stream, Need::Member)?;
+                let dashboard = s.dashboard(person, stream, today())?.ok_or_else(|| {
+                    ServerError::NotFound(format!(
+                        "{stream} is not a collaborative: open one from your home page."
+                    ))
+                })?;
+                let mut reads = vec![(stream, None)];
+                reads.extend(dashboard.teams.iter().map(|t| (t.stream, None)));
+                Reader::Browser(person).log(s, &route, &reads)?;
+                Ok(dashboard)
+            })
+            .await
     }
 }

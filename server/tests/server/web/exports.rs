@@ -242,6 +242,60 @@ fn the_collaborative_report_prints_every_team_for_a_month() {
     for score in &latest.scores {
         assert!(page.body.contains(&score.score.to_string()));
     }
+    // Each measure as a small chart with its legend; the month's cycles; the months
+    // each team's report came late; a month back and on, and the PDF of the month.
+    assert_eq!(
+        page.body.matches("data-chart=\"run-").count(),
+        north_detail.overview.measures.len(),
+        "a small run chart for every measure"
+    );
+    assert!(page.body.contains("data-legend="));
+    for list in ["Started", "Finished", "Adopted"] {
+        assert!(
+            page.body.contains(&format!("data-cycles=\"{list}\"")),
+            "{list}"
+        );
+    }
+    assert!(page.body.contains("data-late"));
+    assert!(page.body.contains("rel=\"prev\"") && page.body.contains("rel=\"next\""));
+    assert!(page.body.contains(&format!("/report.pdf?month={month}")));
+    // Decisions of the month only, each with its date, its decider and what it rests on.
+    let decided_in = |d: &praxis_core::domain::views::DecisionLine| {
+        d.on.wall_time().date().to_string()[..7].to_string()
+    };
+    let this_month = praxis_core::dates::today().to_string()[..7].to_string();
+    let decisions_now = web.get(&format!(
+        "/collaboratives/{collaborative}/report?month={this_month}"
+    ));
+    assert!(!north_detail.decisions.is_empty(), "the demo has decisions");
+    for d in &north_detail.decisions {
+        let shown = decisions_now
+            .body
+            .contains(&format!("data-decision=\"{}\"", d.id));
+        assert_eq!(shown, decided_in(d) == this_month, "{}", d.decision);
+        if shown {
+            assert!(
+                decisions_now
+                    .body
+                    .contains(&format!("datetime=\"{}\"", d.on.wall_time().date()))
+            );
+            if let Some(r) = north_detail
+                .reports
+                .iter()
+                .find(|r| d.rests_on.contains(&r.id))
+            {
+                assert!(decisions_now.body.contains(&format!(
+                    "the report for {}",
+                    praxis_core::domain::dashboard::month_text(r.report.month)
+                )));
+            }
+        }
+    }
+    assert!(
+        decisions_now.body.contains("Decided by Grace Mensah"),
+        "{}",
+        decisions_now.body
+    );
     // A senior manager of Northside sees only Northside.
     let other = south_detail.overview.project.as_ref().unwrap().team.clone();
     assert!(!page.body.contains(&other));
