@@ -241,12 +241,23 @@ async fn survey<'a>(
     if screen_width.is_none() {
         survey.check_teams_whole().await;
     }
-    click_link(client, "Collaborative report for printing").await;
+    click_link(client, "Board report for the month").await;
     heading(client, "board report for").await;
     survey.check("the printable report").await;
     if screen_width.is_none() {
         printed_report(browser).await;
     }
+    client.back().await.unwrap();
+    heading(client, "Independence at home").await;
+    client
+        .find(Locator::Css("p[data-waiting] a[href$='#to-score']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    heading(client, "what waits").await;
+    survey.check("the coordinator's queue").await;
     client.back().await.unwrap();
     heading(client, "Independence at home").await;
     click_link(client, "Northside adult social care team").await;

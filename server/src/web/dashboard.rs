@@ -3,14 +3,18 @@
 //! (`board_report`) reads the same view through `teams_table::load`.
 
 use super::StreamPath;
+use super::counted;
 use super::layout::page;
+use super::queue::waiting;
 use super::teams_table::{load, teams_table};
 use super::{SignedIn, WebError, html_page};
 use crate::access::{Id, Route};
+use crate::error::ServerError;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::response::Response;
 use maud::html;
+use praxis_core::domain::ids::StreamId;
 
 pub async fn dashboard(
     State(state): State<AppState>,
@@ -19,11 +23,29 @@ pub async fn dashboard(
     Id(stream, ..): StreamPath,
 ) -> Result<Response, WebError> {
     let d = load(&state, who.session.person, stream, route).await?;
+    let streams: Vec<StreamId> = d.teams.iter().map(|t| t.stream).collect();
+    let details = state
+        .with(move |s| {
+            streams
+                .into_iter()
+                .map(|t| s.project_detail(t))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(ServerError::from)
+        })
+        .await?;
+    let w = waiting(&details.iter().collect::<Vec<_>>());
+    let queue = format!("/collaboratives/{}/queue", d.stream);
     let content = html! {
         h1 { (d.name) }
         p.notice data-calendar { strong { "Where we are: " } (d.calendar.text) }
+        p.links data-waiting {
+            "Waiting: "
+            a href={ (queue) "#to-score" } { (counted(w.to_score, "report to score", "reports to score")) } " · "
+            a href={ (queue) "#to-decide" } { (counted(w.to_decide, "scored report awaiting a decision", "scored reports awaiting a decision")) } " · "
+            a href={ (queue) "#conflicts" } { (counted(w.conflicts, "open conflict", "open conflicts")) }
+        }
         p.no-print.links {
-            a href={ "/collaboratives/" (d.stream) "/report" } { "Collaborative report for printing" } " · "
+            a href={ "/collaboratives/" (d.stream) "/report" } { "Board report for the month" } " · "
             a href={ "/collaboratives/" (d.stream) "/reports.csv" } { "All monthly reports as CSV" }
         }
         (teams_table(&d))

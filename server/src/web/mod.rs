@@ -16,6 +16,7 @@ mod measure_charts;
 mod pdf;
 mod people;
 mod project;
+mod queue;
 mod reports;
 pub mod session;
 mod sign_in;
@@ -62,6 +63,8 @@ pub fn routes() -> Router<AppState> {
             get(board_report::report_pdf),
         )
         .route("/collaboratives/{id}/reports.csv", get(export::reports_csv))
+        .route("/collaboratives/{id}/queue", get(queue::queue))
+        .route("/conflicts/{id}/resolve", post(queue::resolve))
         .route("/projects/{id}", get(project::project))
         .route("/projects/{id}/reports", post(reports::submit))
         .route("/projects/{id}/decisions", post(reports::decide))

@@ -248,4 +248,5 @@ fn a_practitioner_is_refused_the_pages_of_another_team() {
 
 mod exports;
 mod observations;
+mod queue;
 mod recording;
