@@ -293,6 +293,10 @@ pub enum MeasureCommand {
         denominator: Option<f64>,
         #[arg(long, default_value = "")]
         note: String,
+        /// Record it despite a warning (a value already there for the period, a
+        /// period that has not begun), saying why; the reason is kept in the note.
+        #[arg(long, value_name = "REASON")]
+        anyway: Option<String>,
     },
     /// A measure's series of values.
     Show { measure: String },

@@ -434,3 +434,56 @@ fn measure_show_and_overview_give_the_signals_the_phone_gives() {
         Some(shown.signals.len())
     );
 }
+
+/// A second value for a week that has one, or a week not yet begun, is not recorded
+/// until the person says why; the warning says how to replace the value instead.
+#[test]
+fn a_second_value_or_a_future_period_needs_a_reason() {
+    let p = Praxis::with_project();
+    let Measured { days, .. } = measured(&p);
+    let again = [
+        "measure",
+        "record",
+        &days,
+        "--from",
+        "2026-03-09",
+        "--to",
+        "2026-03-15",
+        "--value",
+        "13",
+    ];
+    let told = p.refused(
+        2,
+        &again,
+        &[
+            "already has a value for 2026-03-09 to 2026-03-15: 12.5",
+            "praxis correct ",
+            "--anyway",
+        ],
+    );
+    assert!(!told.contains("after today"), "{told}");
+    let ahead = (praxis_core::dates::today() + time::Duration::days(400)).to_string();
+    p.refused(
+        2,
+        &["measure", "record", &days, "--from", &ahead, "--value", "9"],
+        &["after today", "--anyway"],
+    );
+    // An empty reason is no reason.
+    let mut empty = again.to_vec();
+    empty.extend(["--anyway", " "]);
+    p.refused(2, &empty, &["already has a value"]);
+    // With a reason it is recorded, the reason kept in its note.
+    let mut kept = again.to_vec();
+    kept.extend([
+        "--note",
+        "duty log",
+        "--anyway",
+        "A second count from the duty log",
+    ]);
+    p.save_text("Measurement saved", &kept);
+    let show = p.ok(&["measure", "show", &days]);
+    assert!(
+        show.contains("duty log (A second count from the duty log)"),
+        "{show}"
+    );
+}

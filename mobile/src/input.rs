@@ -72,6 +72,16 @@ pub struct MeasurementInput {
     pub note: String,
 }
 
+/// Something to tell the person before a measurement is recorded: `code` is
+/// `second-value` (then `existing_id` is the measurement already recorded for the
+/// period) or `future-period`; `message` says it, with what they can do.
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct RecordingWarning {
+    pub code: String,
+    pub message: String,
+    pub existing_id: Option<String>,
+}
+
 #[derive(Clone, Debug, PartialEq, uniffi::Record)]
 pub struct PredictionInput {
     pub question: String,

@@ -5,9 +5,11 @@
 use crate::error::PraxisError;
 use crate::input::*;
 use crate::store::{PraxisStore, Recorded};
+use praxis_core::dates::today;
 use praxis_core::domain::event::{self as core, Event};
 use praxis_core::domain::ids::{EventId, StreamId};
 use praxis_core::domain::record::{Detail, StreamKind};
+use praxis_core::domain::recording_warnings;
 use praxis_core::store::{Store, queries};
 
 #[uniffi::export]
@@ -72,6 +74,35 @@ impl PraxisStore {
                 note: measurement.note,
             }))
         })
+    }
+
+    /// What to tell the person before recording `measurement`, empty when there is
+    /// nothing to say: a value already recorded for an overlapping period (replace it
+    /// with `correct_measurement` on `existing_id`, or keep both and say why in the
+    /// note), or a period that has not begun. Nothing is recorded here.
+    pub fn measurement_warnings(
+        &self,
+        measurement: MeasurementInput,
+    ) -> Result<Vec<RecordingWarning>, PraxisError> {
+        let store = self.lock();
+        let measure = id(&store, &measurement.measure_id)?;
+        let series = queries::measure_series(store.connection(), measure)?.ok_or_else(|| {
+            PraxisError::invalid(format!("{} is not a measure.", measure.short()))
+        })?;
+        let warnings = recording_warnings::measurement_warnings(
+            &series.points,
+            date(&measurement.period_start, "the period's start")?,
+            date(&measurement.period_end, "the period's end")?,
+            today(),
+        );
+        Ok(warnings
+            .iter()
+            .map(|w| RecordingWarning {
+                code: w.code().to_string(),
+                message: w.message(),
+                existing_id: w.existing().map(|e| e.0.to_string()),
+            })
+            .collect())
     }
 
     /// Plan: a new PDSA cycle, known afterwards by the returned record's id.

@@ -8,7 +8,11 @@
 //! data are recorded on the coordinator's device and synced to the server through
 //! `Storage::sync`, as a phone's would be (not timed).
 //!
-//! Targets: dashboard ≤ 200 ms, measure page ≤ 50 ms.
+//! Also the monthly board report (every team's report, small charts, cycles and
+//! decisions) and its PDF, printed by headless Chromium (`chromium` on the `PATH`).
+//!
+//! Targets: dashboard ≤ 200 ms, measure page ≤ 50 ms, board report ≤ 300 ms, its PDF
+//! ≤ 3 s.
 //!
 //! `cargo bench -p praxis-server --bench pages`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -281,6 +285,20 @@ fn pages(c: &mut Criterion) {
     });
     group.bench_function("measure page: 104 weekly points", |b| {
         b.iter(|| black_box(page(&rt, &world, &measure)))
+    });
+    let report = format!("/collaboratives/{}/report", world.collaborative);
+    group.bench_function("board report: 20 teams, 160 small charts", |b| {
+        b.iter(|| black_box(page(&rt, &world, &report)))
+    });
+    group.finish();
+    let mut group = c.benchmark_group("pdf");
+    group
+        .sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .measurement_time(Duration::from_secs(30));
+    let pdf = format!("/collaboratives/{}/report.pdf", world.collaborative);
+    group.bench_function("board report as a PDF", |b| {
+        b.iter(|| black_box(page(&rt, &world, &pdf)))
     });
     group.finish();
 }

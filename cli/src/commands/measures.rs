@@ -8,7 +8,7 @@ use crate::render::{self, Output};
 use anyhow::{Result, anyhow, bail};
 use praxis_core::store::queries;
 use praxis_mobile::{
-    Direction, Frequency, MeasureInput, MeasureKind, MeasurementInput, PraxisStore,
+    Direction, Frequency, MeasureInput, MeasureKind, MeasurementInput, PraxisError, PraxisStore,
 };
 
 pub fn run(device: &PraxisStore, sel: &Option<String>, command: MeasureCommand) -> Result<Output> {
@@ -34,6 +34,7 @@ pub fn run(device: &PraxisStore, sel: &Option<String>, command: MeasureCommand) 
             numerator,
             denominator,
             note,
+            anyway,
         } => {
             let measure_id = record_id(device, &measure)?;
             date(&from, "--from")?;
@@ -50,18 +51,44 @@ pub fn run(device: &PraxisStore, sel: &Option<String>, command: MeasureCommand) 
             ) {
                 bail!("Give either --value, or --numerator and --denominator.");
             }
-            let r = device.record_measurement(
-                p,
-                MeasurementInput {
-                    measure_id,
-                    period_start: from,
-                    period_end,
-                    value,
-                    numerator,
-                    denominator,
-                    note,
-                },
-            )?;
+            let mut input = MeasurementInput {
+                measure_id,
+                period_start: from,
+                period_end,
+                value,
+                numerator,
+                denominator,
+                note,
+            };
+            // A measurement the domain refuses (no such measure, a bad period) is
+            // refused by the recording below, with the reason it gives.
+            let warnings = device
+                .measurement_warnings(input.clone())
+                .unwrap_or_default();
+            match anyway.as_deref().map(str::trim) {
+                _ if warnings.is_empty() => {}
+                Some(reason) if !reason.is_empty() => {
+                    input.note = match input.note.trim() {
+                        "" => reason.to_string(),
+                        note => format!("{note} ({reason})"),
+                    };
+                }
+                _ => {
+                    let mut told = String::from("Not recorded:");
+                    for w in &warnings {
+                        told.push(' ');
+                        told.push_str(&w.message);
+                        if let Some(existing) = &w.existing_id {
+                            told.push_str(&format!(
+                                " To replace it: `praxis correct {existing} --value … --reason …`."
+                            ));
+                        }
+                    }
+                    told.push_str(" To record it anyway: add --anyway \"why\".");
+                    return Err(PraxisError::Refused(told).into());
+                }
+            }
+            let r = device.record_measurement(p, input)?;
             Ok(render::recorded(&r, "measurement saved"))
         }
         MeasureCommand::Show { measure } => {

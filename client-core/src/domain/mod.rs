@@ -15,6 +15,7 @@ pub mod measure_chart;
 pub mod printable;
 pub mod progress_scale;
 pub mod record;
+pub mod recording_warnings;
 pub mod register;
 pub mod role;
 pub mod validation;

@@ -6,3 +6,4 @@ mod encryption;
 mod reads_during_sync;
 mod records;
 mod signals;
+mod warnings;

@@ -55,22 +55,58 @@ async fn a_practitioner_records_offline_and_the_office_sees_each_record_once() {
         )
         .await;
     }
-    for value in ["3", "5", "4"] {
+    // All three for today's period: a second value for a period warns, keeps what was
+    // typed, and is saved once the person says why in the note.
+    let mut warned = 0;
+    for (n, value) in ["3", "5", "4"].into_iter().enumerate() {
         open(&phone, &proxy, &format!("p/{north}/measurement/{measure}")).await;
         wait_for(&phone, Locator::Css("#f-day")).await;
-        if phone.find(Locator::Css("#f-value")).await.is_ok() {
+        let field = if phone.find(Locator::Css("#f-value")).await.is_ok() {
             type_into(&phone, "#f-value", value).await;
+            "#f-value"
         } else {
             type_into(&phone, "#f-numerator", value).await;
             type_into(&phone, "#f-denominator", "10").await;
-        }
+            "#f-numerator"
+        };
         press(&phone, "#record button[type=submit]").await;
-        wait_for(
+        let outcome = wait_for(
             &phone,
-            Locator::XPath("//p[@role='status'][contains(., 'Saved on this phone')]"),
+            Locator::XPath(
+                "//p[@role='status'][contains(., 'Saved on this phone')] | //p[@role='alert'][contains(@class, 'problem')]",
+            ),
         )
         .await;
+        if outcome.attr("role").await.unwrap().as_deref() == Some("alert") {
+            let problem = outcome.text().await.unwrap();
+            assert!(problem.contains("already has a value for"), "{problem}");
+            let kept = phone
+                .find(Locator::Css(field))
+                .await
+                .unwrap()
+                .prop("value")
+                .await
+                .unwrap();
+            assert_eq!(kept.as_deref(), Some(value), "what was typed is kept");
+            type_into(
+                &phone,
+                "#f-note",
+                &format!("Count {n} from another visit list"),
+            )
+            .await;
+            press(&phone, "#record button[type=submit]").await;
+            wait_for(
+                &phone,
+                Locator::XPath("//p[@role='status'][contains(., 'Saved on this phone')]"),
+            )
+            .await;
+            warned += 1;
+        }
     }
+    assert!(
+        warned >= 2,
+        "the second and third values for the period were warned of"
+    );
     open(&phone, &proxy, &format!("p/{north}/do/{cycle}")).await;
     wait_for(&phone, Locator::Css("#f-observations")).await;
     type_into(&phone, "#f-carried_out_by", "Amira Hassan").await;

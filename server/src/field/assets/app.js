@@ -43,7 +43,7 @@ async function refresh() {
   }
 }
 
-async function render(problem) {
+async function render(problem, typed) {
   const header = document.querySelector("#who");
   if (!who) {
     header.textContent = "";
@@ -56,7 +56,7 @@ async function render(problem) {
   let body;
   const project = route[0] === "p" && snapshot ? snapshot.projects.find((p) => p.stream_id === route[1]) : null;
   if (route[0] === "waiting") body = views.waitingList(waiting);
-  else if (project && route[2] && FORMS[route[2]]) body = views.form(route[2], project, route[3], problem);
+  else if (project && route[2] && FORMS[route[2]]) body = views.form(route[2], project, route[3], problem, typed);
   else if (project) body = views.project(project, waiting);
   else body = views.home(snapshot);
   main().innerHTML = `<div id="banner">${views.banner(waiting, notice, connection)}</div>${body}`;
@@ -78,8 +78,8 @@ async function record(e, project, name, target) {
   const def = FORMS[name];
   const values = Object.fromEntries(new FormData(e.target).entries());
   for (const k of Object.keys(values)) values[k] = String(values[k]).trim();
-  const problem = def.check ? def.check(values) : null;
-  if (problem) return render(problem);
+  const problem = def.check ? def.check(values, project, target, await store.waiting(who.person_id)) : null;
+  if (problem) return render(problem, values);
   const event = def.event(values, project, target);
   await store.keep({
     id: uuid7(),

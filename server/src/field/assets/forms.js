@@ -83,7 +83,27 @@ export const FORMS = {
         text("note", "Note", { required: false }),
       ];
     },
-    check: (v) => (v.denominator !== undefined && !(Number(v.denominator) > 0 && Number(v.numerator) >= 0 && Number(v.numerator) <= Number(v.denominator)) ? "Give a denominator above 0 and a numerator from 0 up to the denominator." : null),
+    check: (v, project, id, waiting) => {
+      if (v.denominator !== undefined && !(Number(v.denominator) > 0 && Number(v.numerator) >= 0 && Number(v.numerator) <= Number(v.denominator))) {
+        return "Give a denominator above 0 and a numerator from 0 up to the denominator.";
+      }
+      // Warnings, as every client gives them: the person goes ahead by saying why.
+      if (v.note) return null;
+      const [start, end] = period(measure(project, id)?.definition?.frequency, v.day);
+      const overlaps = (s, e) => s <= end && start <= e;
+      const there = (measure(project, id)?.points || []).find((p) => overlaps(p.period_start, p.period_end));
+      const sent = (waiting || []).find((r) => {
+        const m = r.event.MeasurementRecorded;
+        return m && m.measure === id && overlaps(m.period_start, m.period_end);
+      });
+      if (there || sent) {
+        const what = there ? `: ${Math.round(there.plotted * 100) / 100}` : ", recorded on this phone and waiting to go";
+        return `This measure already has a value for ${start} to ${end}${what}. To replace it, correct that measurement; to keep both, say why in the note and save again.`;
+      }
+      const today = iso(new Date());
+      if (start > today) return `The period starts on ${start}, after today (${today}). Check the day; to record it anyway, say why in the note and save again.`;
+      return null;
+    },
     event: (v, project, id) => {
       const [start, end] = period(measure(project, id)?.definition?.frequency, v.day);
       const value = v.denominator !== undefined ? { Ratio: { numerator: Number(v.numerator), denominator: Number(v.denominator) } } : { Value: Number(v.value) };

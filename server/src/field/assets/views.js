@@ -100,17 +100,19 @@ export function project(p, waiting) {
     <h2>Your recent observations</h2>${recent ? `<ul class="observations">${recent}</ul>` : "<p>None yet.</p>"}`;
 }
 
-export function form(name, p, target, problem) {
+/// A record's form; after a problem, with what was typed (`typed`) back in it.
+export function form(name, p, target, problem, typed) {
   const def = FORMS[name];
   const fields = def
     .fields(p, target)
     .map((f) => {
       const id = `f-${f.name}`;
       const req = f.required ? " required" : "";
+      const value = typed && f.name in typed ? typed[f.name] : (f.value ?? "");
       let input;
-      if (f.type === "textarea") input = `<textarea id="${id}" name="${f.name}"${req}></textarea>`;
-      else if (f.type === "select") input = `<select id="${id}" name="${f.name}">${f.options.map(([v, l]) => `<option value="${h(v)}">${h(l)}</option>`).join("")}</select>`;
-      else input = `<input id="${id}" name="${f.name}" type="${f.type}"${f.type === "number" ? ' step="any" inputmode="decimal"' : ""} value="${h(f.value ?? "")}"${req}>`;
+      if (f.type === "textarea") input = `<textarea id="${id}" name="${f.name}"${req}>${h(value)}</textarea>`;
+      else if (f.type === "select") input = `<select id="${id}" name="${f.name}">${f.options.map(([v, l]) => `<option value="${h(v)}"${v === value ? " selected" : ""}>${h(l)}</option>`).join("")}</select>`;
+      else input = `<input id="${id}" name="${f.name}" type="${f.type}"${f.type === "number" ? ' step="any" inputmode="decimal"' : ""} value="${h(value)}"${req}>`;
       return `<label for="${id}">${h(f.label)}</label>${input}`;
     })
     .join("");
