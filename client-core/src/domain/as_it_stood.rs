@@ -4,9 +4,8 @@
 //! caller chooses the events (by when the server received them, or by what an author
 //! had seen), this folds them.
 
-use super::charts::run_chart::{self, RunChart};
-use super::charts::xmr::{self, XmrChart};
-use super::charts::{ChartError, Series};
+use super::charts::run_chart::RunChart;
+use super::charts::xmr::XmrChart;
 use super::dashboard::{self, Dashboard, ProjectViews};
 use super::envelope::Envelope;
 use super::event::{Event, EventKind};
@@ -147,43 +146,25 @@ impl StreamAsItStood {
         }
     }
 
-    /// The measure's series with the chart rules' signals, as they stood.
+    /// The measure's series with the chart rules' signals, as they stood: the same
+    /// charts as today's (`measure_chart::measure_chart`), with the changes adopted by
+    /// then, so a run chart's new median starts at an adoption as it did on the day.
     pub fn measure_chart(&self, id: EventId) -> Option<MeasureChart> {
         let series = self.measure_series(id)?;
-        let Some(definition) = series.definition.clone() else {
-            return Some(MeasureChart {
-                series,
-                run_chart: None,
-                xmr: None,
-                not_charted: Some(
-                    "the measure's definition is in conflict, so there is no direction to read the chart by".into(),
-                ),
-            });
+        let cycles = match self.records_of_kind(EventKind::CyclePlanned) {
+            Ok(cycles) => cycles,
+            Err(never) => match never {},
         };
-        let values = Series::of_measure(&series.points, definition.frequency);
-        let charts = || -> Result<(RunChart, XmrChart), ChartError> {
-            let settings = super::measure_chart::xmr_settings(&definition);
-            Ok((
-                run_chart::analyse_with(
-                    &values,
-                    &run_chart::RunSettings::new(definition.direction),
-                )?,
-                xmr::analyse_series(&values, &settings)?,
-            ))
+        let adopted = match super::dashboard::adoptions_among(self, &cycles) {
+            Ok(adopted) => adopted,
+            Err(never) => match never {},
         };
-        Some(match charts() {
-            Ok((run, xmr)) => MeasureChart {
-                series,
-                run_chart: Some(run),
-                xmr: Some(xmr),
-                not_charted: None,
-            },
-            Err(e) => MeasureChart {
-                series,
-                run_chart: None,
-                xmr: None,
-                not_charted: Some(e.to_string()),
-            },
+        let chart = super::measure_chart::measure_chart(series, &adopted, &[]);
+        Some(MeasureChart {
+            series: chart.series,
+            run_chart: chart.run_chart,
+            xmr: chart.xmr,
+            not_charted: chart.problem,
         })
     }
 

@@ -265,6 +265,19 @@ fn assert_same_views(store: &Store, folded: &StreamAsItStood, project: StreamId,
             "history of {} {at}",
             record.id
         );
+        // The charts as they stood are today's charts of those events: the same
+        // adoptions, so the same new medians and limits.
+        if let Some(today) = queries::measure_chart(conn, record.id, &[]).unwrap() {
+            let stood = folded
+                .measure_chart(record.id)
+                .expect("the measure as it stood");
+            assert_eq!(
+                (&today.run_chart, &today.xmr, &today.problem),
+                (&stood.run_chart, &stood.xmr, &stood.not_charted),
+                "the charts of {} {at}",
+                record.id
+            );
+        }
     }
     assert_eq!(
         queries::all_records(conn, project).unwrap().len(),
