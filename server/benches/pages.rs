@@ -154,8 +154,10 @@ fn project_events(
                 .unwrap();
             previous = Some(cycle);
         }
-        for month in 0..MONTHS {
-            let m = day(first_week, 30 * month as i64).replace_day(1).unwrap();
+        let mut m = first_week.replace_day(1).unwrap();
+        for _ in 0..MONTHS {
+            // The first of each month in turn (a step of 30 days can land twice in one).
+            m = day(m.replace_day(28).unwrap(), 4).replace_day(1).unwrap();
             let report = store
                 .record(
                     stream,

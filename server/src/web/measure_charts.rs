@@ -105,6 +105,8 @@ fn flags(signals: &[Signal]) -> Vec<Flag> {
     for s in signals {
         for p in &s.points {
             match flags.iter_mut().find(|f| f.point == *p) {
+                // A point in several signals names each once.
+                Some(f) if f.why.contains(s.explanation.as_str()) => {}
                 Some(f) => {
                     f.why.push(' ');
                     f.why.push_str(&s.explanation);

@@ -162,8 +162,10 @@ pub fn analyse_with(series: &Series, settings: &RunSettings) -> Result<RunChart,
     // the process, and that shift stays among the signals as the evidence.
     let mut starts = vec![0];
     let mut evidence: Vec<Signal> = Vec::new();
-    for candidate in candidates {
+    for (k, &candidate) in candidates.iter().enumerate() {
         let current = starts.last().copied().unwrap_or(0);
+        // A shift that begins at or after the next adoption is that change's evidence.
+        let next = candidates.get(k + 1).copied().unwrap_or(n);
         let baseline = settings
             .baseline_points
             .map_or(n - current, |b| b.min(n - current));
@@ -179,6 +181,8 @@ pub fn analyse_with(series: &Series, settings: &RunSettings) -> Result<RunChart,
                     .count()
                     >= SHIFT_LENGTH
         });
+        let confirming =
+            confirming.filter(|s| s.points.first().is_none_or(|&p| p + current < next));
         if let Some(mut shift) = confirming {
             shift.points.iter_mut().for_each(|p| *p += current);
             evidence.push(shift);
@@ -253,7 +257,17 @@ pub fn analyse_with(series: &Series, settings: &RunSettings) -> Result<RunChart,
             anhoej,
         });
     }
-    chart.signals.extend(evidence);
+    // A shift that confirmed an adoption may also be found in its stretch: each
+    // signal once.
+    for shift in evidence {
+        if !chart
+            .signals
+            .iter()
+            .any(|s| s.rule == shift.rule && s.points == shift.points)
+        {
+            chart.signals.push(shift);
+        }
+    }
     in_chart_order(&mut chart.signals);
     Ok(chart)
 }

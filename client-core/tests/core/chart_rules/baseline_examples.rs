@@ -136,3 +136,33 @@ fn each_stretch_is_read_on_its_own_and_says_when_its_median_is_not_frozen() {
     );
     assert_eq!(chart.stretches.len(), 1);
 }
+
+/// A step after several adoptions: the step confirms the change adopted last before
+/// it, not every earlier one, and its shift is listed once.
+#[test]
+fn a_step_confirms_the_change_adopted_last_before_it_and_is_listed_once() {
+    let level: Vec<f64> = BASELINE.iter().cycle().take(24).copied().collect();
+    let step: Vec<f64> = (0..30).map(|i| 20.0 + (i % 3) as f64).collect();
+    let values = then(&[level, step].concat());
+    let mut settings = RunSettings::new(HigherIsBetter);
+    for adopted in [14, 20, 26, 32] {
+        settings = settings.new_median_from(adopted);
+    }
+    let chart = drawn(&values, &settings);
+    let starts: Vec<usize> = chart.stretches.iter().map(|s| s.start).collect();
+    assert_eq!(
+        starts,
+        [0, 32],
+        "a new median from the last change before the step"
+    );
+    assert!(chart.signals.iter().any(|s| s.rule == Rule::Shift));
+    for (i, a) in chart.signals.iter().enumerate() {
+        for b in &chart.signals[i + 1..] {
+            assert!(
+                !(a.rule == b.rule && a.points == b.points),
+                "listed twice: {}",
+                a.explanation
+            );
+        }
+    }
+}
