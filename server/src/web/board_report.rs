@@ -176,13 +176,14 @@ fn team_section(
                 None => p.late { "No report for " (month_text(month)) "." }
             }
             h3 { "Measures" }
+            (super::svg::run_chart_legend(&format!("legend-{}", t.stream)))
             @if team.charts.is_empty() { p { "No measures defined yet." } }
             div.cards {
                 @for chart in &team.charts {
                     div.card data-measure=(chart.series.id) {
                         h4 { (chart.series.definition.as_ref().map(|d| d.name.clone()).unwrap_or_else(|| "Measure in conflict".into())) }
                         (icons(chart))
-                        (small_chart(chart))
+                        (small_chart(chart, true))
                     }
                 }
             }

@@ -43,6 +43,7 @@ ol.months abbr { text-decoration: none; color: var(--muted); }
 .error { border-left: 4px solid var(--bad); background: #fbefe6; padding: .5rem .8rem; margin: .8rem 0; }
 .warning { border-left: 4px solid #b58a00; background: #fbf6e3; padding: .5rem .8rem; margin: .8rem 0; }
 figure.chart { margin: 1rem 0; max-width: 36rem; }
+span.badge .icon { display: inline-block; width: 20px; height: 20px; border-radius: 50%; color: #fff; font-size: 11px; line-height: 20px; text-align: center; font-weight: bold; vertical-align: middle; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 ul.legend { list-style: none; display: flex; flex-wrap: wrap; gap: 0.2rem 1rem; padding: 0; margin: 0.3rem 0; font-size: 0.85rem; }
 ul.legend li { display: flex; align-items: center; gap: 0.3rem; }
 div.cycles-of-month { display: flex; flex-wrap: wrap; gap: 0 2rem; }

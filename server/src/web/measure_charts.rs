@@ -194,6 +194,7 @@ pub fn run_svg(view: &MeasureChart, id: &str) -> Option<Chart> {
         recalculations: Vec::new(),
         unit: axis_unit(&definition.unit),
         percent: matches!(definition.unit, MeasureUnit::Ratio { .. }),
+        compact: false,
     })
 }
 
@@ -246,18 +247,17 @@ pub fn xmr_svg(view: &MeasureChart, id: &str) -> Option<Chart> {
         recalculations: xmr.phases.iter().map(|p| p.start).collect(),
         unit: axis_unit(&definition.unit),
         percent: matches!(definition.unit, MeasureUnit::Ratio { .. }),
+        compact: false,
     })
 }
 
 /// One of Making Data Count's icons as a labelled badge: a disc in the icon's colour
-/// with its letter, the label beside it, and the sentence a screen reader says.
+/// with its letter (styled text, light enough for a printed page of hundreds), the
+/// label beside it, and the sentence a screen reader says.
 fn badge<K: std::fmt::Debug>(icon: &Icon<K>, letter: &str) -> Markup {
     html! {
         span.badge data-icon=(format!("{:?}", icon.kind)) data-provisional[icon.provisional] {
-            svg width="20" height="20" viewBox="0 0 20 20" role="img" aria-label=(icon.words) {
-                circle cx="10" cy="10" r="9" fill=(icon.colour) {}
-                text x="10" y="14" text-anchor="middle" font-size="11" fill="#ffffff" { (letter) }
-            }
+            span.icon role="img" aria-label=(icon.words) style={ "background-color: " (icon.colour) } { (letter) }
             " " span aria-hidden="true" { (icon.label) @if icon.provisional { " (provisional)" } }
         }
     }
@@ -298,11 +298,12 @@ pub fn icon_badges(icons: &Icons) -> Markup {
 }
 
 /// A measure's run chart, small, as the project page and the board report show it;
-/// or why it cannot be drawn.
-pub fn small_chart(chart: &MeasureChart) -> Markup {
+/// or why it cannot be drawn. `compact` draws its points as dots without tooltips, for
+/// a page of many charts meant for print.
+pub fn small_chart(chart: &MeasureChart, compact: bool) -> Markup {
     let id = format!("run-{}", chart.series.id);
     html! {
-        @if let Some(c) = run_svg(chart, &id) {
+        @if let Some(c) = run_svg(chart, &id).map(|c| svg::Chart { compact, ..c }) {
             figure.chart { (svg::draw(&c)) }
         } @else if let Some(p) = &chart.problem {
             p.error { (p) }

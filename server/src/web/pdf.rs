@@ -77,6 +77,11 @@ pub fn print(html: &str) -> Result<Vec<u8>, ServerError> {
             "--disable-gpu",
             "--disable-dev-shm-usage",
             "--no-first-run",
+            "--disable-extensions",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--mute-audio",
             "--no-pdf-header-footer",
             "--allow-file-access-from-files",
         ])

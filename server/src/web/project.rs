@@ -245,7 +245,7 @@ pub async fn render(
                         (icons(chart))
                         @let reading = chart.latest_reading();
                         @if reading.is_some() { p class=(reading_class(reading)) { (reading_text(reading)) " shown by the latest signal" } }
-                        (small_chart(chart))
+                        (small_chart(chart, false))
                         p { (line.measurements) " measurements" @if let Some(l) = &line.latest { "; latest " (svg::value_text(l.plotted)) " for " (l.period_start) } }
                     }
                 }

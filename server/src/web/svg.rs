@@ -77,6 +77,10 @@ pub struct Chart {
     pub unit: String,
     /// The values are percentages: ticks read "40%" and the axis keeps within 0–100.
     pub percent: bool,
+    /// Drawn small and many to a page (the board report): the points as a few dotted
+    /// paths, one for each kind of point, rather than a circle with its tooltip each,
+    /// which a printed page of 160 charts takes seconds to lay out.
+    pub compact: bool,
 }
 
 /// A number for an SVG attribute: two decimals are plenty at this size.
@@ -232,6 +236,41 @@ fn flag_colour(reading: Option<Reading>) -> &'static str {
     }
 }
 
+/// The points of a compact chart as dots: one path for the points no signal flags and
+/// one for each reading, each point a zero-length stroke with round caps.
+fn dot_paths(chart: &Chart, s: &Scale) -> Vec<(&'static str, &'static str, &'static str, String)> {
+    let kinds: [(Option<Option<Reading>>, &str); 4] = [
+        (None, "point"),
+        (Some(Some(Reading::Improvement)), "signal improvement"),
+        (Some(Some(Reading::Concern)), "signal concern"),
+        (Some(None), "signal neutral"),
+    ];
+    kinds
+        .into_iter()
+        .filter_map(|(kind, class)| {
+            let d: String = chart
+                .values
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| {
+                    chart
+                        .flags
+                        .iter()
+                        .find(|f| f.point == *i)
+                        .map(|f| f.reading)
+                        == kind
+                })
+                .map(|(i, v)| format!("M{},{}h0", n(s.x(i)), n(s.y(*v))))
+                .collect();
+            let (colour, width) = match kind {
+                None => ("#444", "7"),
+                Some(reading) => (flag_colour(reading), "11"),
+            };
+            (!d.is_empty()).then_some((class, colour, width, d))
+        })
+        .collect()
+}
+
 /// What the legend names: each kind of line and mark the chart shows, in the colour
 /// and dash the chart draws it, with its words.
 fn legend_entries(chart: &Chart) -> Vec<(&'static str, String)> {
@@ -307,6 +346,26 @@ fn swatch(class: &str) -> Markup {
         _ => line("#2f5d50", "none", "2.5"),
     };
     html! { svg width="24" height="14" viewBox="0 0 24 14" aria-hidden="true" { (shape) } }
+}
+
+/// One legend for a page of compact charts (which draw none of their own): every
+/// kind of line and mark a run chart may show.
+pub fn run_chart_legend(id: &str) -> Markup {
+    let entries = [
+        ("series", "Values"),
+        ("centre", "Median"),
+        ("target", "Target"),
+        ("improvement", "Signal of improvement"),
+        ("concern", "Signal of concern"),
+        ("adoption", "Change adopted"),
+    ];
+    html! {
+        ul.legend data-legend=(id) {
+            @for (class, words) in entries {
+                li data-entry=(class) { (swatch(class)) " " (words) }
+            }
+        }
+    }
 }
 
 /// The legend under a chart.
@@ -403,6 +462,11 @@ pub fn draw(chart: &Chart) -> Markup {
                 }
             }
             path class="series" d=(path) fill="none" stroke="#444" stroke-width="1.5" {}
+            @if chart.compact {
+                @for (class, colour, width, d) in dot_paths(chart, &s) {
+                    path class=(class) d=(d) fill="none" stroke=(colour) stroke-width=(width) stroke-linecap="round" {}
+                }
+            } @else {
             @for (i, v) in chart.values.iter().enumerate() {
                 @let flag = chart.flags.iter().find(|f| f.point == i);
                 @let label = chart.labels.get(i).cloned().unwrap_or_default();
@@ -419,8 +483,9 @@ pub fn draw(chart: &Chart) -> Markup {
                     }
                 }
             }
+            }
         }
-        (legend(chart))
+        @if !chart.compact { (legend(chart)) }
     }
 }
 
@@ -478,6 +543,7 @@ mod tests {
             recalculations: vec![4],
             unit: "visits".into(),
             percent: false,
+            compact: false,
         }
     }
 
@@ -618,6 +684,30 @@ mod tests {
         let svg = draw(&chart()).into_string();
         assert!(svg.contains("data-legend=\"run\""));
         assert!(svg.contains("data-entry=\"target\""));
+    }
+
+    #[test]
+    fn a_compact_chart_draws_its_points_as_one_path_of_dots_for_each_kind() {
+        let compact = Chart {
+            compact: true,
+            ..chart()
+        };
+        let svg = draw(&compact).into_string();
+        assert!(!svg.contains("data-point="), "no circle a point");
+        assert!(
+            !svg.contains("data-legend"),
+            "the page has one legend for all"
+        );
+        for class in [
+            "class=\"point\"",
+            "class=\"signal improvement\"",
+            "class=\"signal concern\"",
+        ] {
+            assert_eq!(svg.matches(class).count(), 1, "{class}");
+        }
+        // Six plain points, each a dot in the one path.
+        let plain = svg.split("class=\"point\" d=\"").nth(1).unwrap();
+        assert_eq!(plain.split('"').next().unwrap().matches("h0").count(), 6);
     }
 
     #[test]

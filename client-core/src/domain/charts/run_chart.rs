@@ -21,9 +21,13 @@
 //!   points after them, so a new point cannot move the line the others are judged by.
 //!   From a point where a change was adopted a new median starts, frozen in the same way,
 //!   once the points from there shift against the median extended from before (six or
-//!   more of the shift's points at or after the adoption); that shift stays among the
-//!   signals as the evidence of the change. Each stretch is read by the rules on its own. Bare values (`analyse`) use the median
-//!   of all the points, as the rule tables do.
+//!   more of the shift's points at or after the adoption, the shift beginning before
+//!   the next adoption); that shift stays among the signals, once, as the evidence of
+//!   the change. Each stretch is read by the rules on its own. Bare values (`analyse`)
+//!   use the median of all the points, as the rule tables do.
+//!
+//! Long because the four rules, the stretches and their tests read together: the tests
+//! check the private run counting each rule rests on.
 
 use super::anhoej::{self, Anhoej};
 use super::runs::{Run, runs_about};
