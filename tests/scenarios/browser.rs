@@ -150,6 +150,51 @@ async fn managers_read_and_score_in_the_browser_and_others_are_refused() {
     )
     .await;
     assert_eq!(northside_coordinator_score(&client).await, score);
+
+    // From the dashboard's count to the queue, where the demo's open conflict is
+    // settled: one version kept, with why.
+    client
+        .find(Locator::Css("p[data-waiting] a[href$='#conflicts']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let keep = wait_for(
+        &client,
+        Locator::Css("article[data-conflict] select[name=keep]"),
+    )
+    .await;
+    let versions = keep.find_all(Locator::Css("option")).await.unwrap();
+    assert_eq!(
+        versions.len(),
+        3,
+        "a version to choose and the two versions"
+    );
+    keep.select_by_index(2).await.unwrap();
+    type_into(
+        &client,
+        "article[data-conflict] textarea[name=reason]",
+        "The team agreed the adapted guide at the review",
+    )
+    .await;
+    press(&client, "article[data-conflict] button[type=submit]").await;
+    wait_for(
+        &client,
+        Locator::XPath("//p[contains(., 'No open conflicts.')]"),
+    )
+    .await;
+    let settled = SqliteStorage::open(&data)
+        .unwrap()
+        .events(north)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == "resolution")
+        .count();
+    assert_eq!(
+        settled, 1,
+        "the resolution is an event of the team's stream"
+    );
     client.close().await;
 
     // A practitioner of the Riverside team is refused the Northside team's pages.
