@@ -9,6 +9,7 @@
 //! the network it reaches nothing.
 
 use fantoccini::{Client, Locator};
+use praxis_core::domain::ids::StreamId;
 use praxis_core::domain::record::StreamKind;
 use praxis_server::demo::DEMO_PASSWORD;
 use praxis_server::storage::{SqliteStorage, Storage};
@@ -21,6 +22,24 @@ async fn sign_in(client: &Client, server: &str, username: &str) {
 
 async fn body_text(client: &Client) -> String {
     text_of(client, "main").await
+}
+
+/// A stream of the demo's coordinator, of `kind`, whose name holds `named`.
+fn coordinators_stream(data: &std::path::Path, kind: StreamKind, named: &str) -> StreamId {
+    let s = SqliteStorage::open(data).unwrap();
+    let sam = s
+        .people()
+        .unwrap()
+        .into_iter()
+        .find(|p| p.username == "sam.okafor")
+        .unwrap()
+        .id;
+    s.streams_for(sam)
+        .unwrap()
+        .into_iter()
+        .find(|x| x.kind == kind && x.name.contains(named))
+        .unwrap()
+        .stream_id
 }
 
 /// The coordinator's score cell of the Northside row on the dashboard.
@@ -37,25 +56,8 @@ async fn managers_read_and_score_in_the_browser_and_others_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let server = TestServer::start_with(&data, &["--demo"]);
-    let (north, river) = {
-        let s = SqliteStorage::open(&data).unwrap();
-        let sam = s
-            .people()
-            .unwrap()
-            .into_iter()
-            .find(|p| p.username == "sam.okafor")
-            .unwrap()
-            .id;
-        let project = |team: &str| {
-            s.streams_for(sam)
-                .unwrap()
-                .into_iter()
-                .find(|x| x.kind == StreamKind::Project && x.name.contains(team))
-                .unwrap()
-                .stream_id
-        };
-        (project("Northside"), project("Riverside"))
-    };
+    let north = coordinators_stream(&data, StreamKind::Project, "Northside");
+    let river = coordinators_stream(&data, StreamKind::Project, "Riverside");
     let driver = Driver::start().await;
 
     // The coordinator.
@@ -321,22 +323,7 @@ fn the_board_report_prints_as_an_a4_pdf() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let server = TestServer::start_with(&data, &["--demo"]);
-    let collaborative = {
-        let s = SqliteStorage::open(&data).unwrap();
-        let sam = s
-            .people()
-            .unwrap()
-            .into_iter()
-            .find(|p| p.username == "sam.okafor")
-            .unwrap()
-            .id;
-        s.streams_for(sam)
-            .unwrap()
-            .into_iter()
-            .find(|x| x.kind == StreamKind::Collaborative)
-            .unwrap()
-            .stream_id
-    };
+    let collaborative = coordinators_stream(&data, StreamKind::Collaborative, "");
     let mut coordinator = praxis_testkit::web::Web::sign_in(&server.url, "sam.okafor");
     let month = praxis_core::dates::today().to_string()[..7].to_string();
     let page = coordinator.get(&format!(

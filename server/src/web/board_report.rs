@@ -221,7 +221,7 @@ fn report_page(
     month: Date,
     names: &HashMap<PersonId, String>,
     who: &SignedIn,
-) -> (String, Markup) {
+) -> Markup {
     let previous = month_of(month.previous_day().unwrap_or(month));
     let next = next_month(month);
     let base = format!("/collaboratives/{}/report", d.stream);
@@ -261,8 +261,7 @@ fn report_page(
             @if let Some(team) = team_of(t.stream) { (team_section(t, team, month, names)) }
         }
     };
-    let html = page(&title, Some(&who.session), content);
-    (title, html)
+    page(&title, Some(&who.session), content)
 }
 
 /// Reads the dashboard and every team's records for the report.
@@ -304,6 +303,21 @@ async fn read(
     Ok((d, teams, names))
 }
 
+/// The report for the month the query asks for, as the page and the PDF both show it,
+/// with the dashboard it was read from and the month.
+async fn board(
+    state: &AppState,
+    who: &SignedIn,
+    route: Route,
+    stream: StreamId,
+    q: &MonthQuery,
+) -> Result<(Dashboard, Date, Markup), WebError> {
+    let month = month_asked(q)?;
+    let (d, teams, names) = read(state, who, route, stream).await?;
+    let html = report_page(&d, &teams, month, &names, who);
+    Ok((d, month, html))
+}
+
 pub async fn printable_report(
     State(state): State<AppState>,
     who: SignedIn,
@@ -311,9 +325,7 @@ pub async fn printable_report(
     Id(stream, ..): StreamPath,
     Query(q): Query<MonthQuery>,
 ) -> Result<Response, WebError> {
-    let month = month_asked(&q)?;
-    let (d, teams, names) = read(&state, &who, route, stream).await?;
-    let (_, html) = report_page(&d, &teams, month, &names, &who);
+    let (_, _, html) = board(&state, &who, route, stream, &q).await?;
     Ok(html_page(html))
 }
 
@@ -326,9 +338,7 @@ pub async fn report_pdf(
     Id(stream, ..): StreamPath,
     Query(q): Query<MonthQuery>,
 ) -> Result<Response, WebError> {
-    let month = month_asked(&q)?;
-    let (d, teams, names) = read(&state, &who, route, stream).await?;
-    let (_, html) = report_page(&d, &teams, month, &names, &who);
+    let (d, month, html) = board(&state, &who, route, stream, &q).await?;
     let html = html.into_string();
     let pdf = tokio::task::spawn_blocking(move || super::pdf::print(&html))
         .await

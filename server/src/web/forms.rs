@@ -73,15 +73,6 @@ impl Draft {
     }
 }
 
-/// The value typed into field `name` of form `of`, if the draft is of that form.
-fn typed<'a>(draft: Option<&'a Draft>, of: FormOf, name: &str) -> &'a str {
-    draft
-        .filter(|d| d.of == of)
-        .and_then(|d| d.fields.iter().find(|(n, _)| n == name))
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("")
-}
-
 /// Every value typed into field `name` (a list that may choose several).
 fn typed_all<'a>(draft: Option<&'a Draft>, of: FormOf, name: &str) -> Vec<&'a str> {
     draft
@@ -94,6 +85,11 @@ fn typed_all<'a>(draft: Option<&'a Draft>, of: FormOf, name: &str) -> Vec<&'a st
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The value typed into field `name` of form `of`, if the draft is of that form.
+fn typed<'a>(draft: Option<&'a Draft>, of: FormOf, name: &str) -> &'a str {
+    typed_all(draft, of, name).first().copied().unwrap_or("")
 }
 
 fn problem(draft: Option<&Draft>, of: FormOf) -> Markup {
