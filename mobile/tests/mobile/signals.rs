@@ -15,30 +15,7 @@ const DAYS: [f64; 20] = [
 
 #[test]
 fn the_phone_shows_the_signals_every_client_shows() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("store.sqlite3");
-    let store = PraxisStore::create(
-        path.display().to_string(),
-        "Ann".into(),
-        generate_key().unwrap(),
-    )
-    .unwrap();
-    store
-        .found_collaborative(
-            "Promoting independence".into(),
-            "Independence where worries about risk get in the way".into(),
-            "Two workshops with people who use services".into(),
-        )
-        .unwrap();
-    let project = store
-        .start_project(
-            None,
-            "Northside".into(),
-            "Northshire CC".into(),
-            "Home".into(),
-        )
-        .unwrap()
-        .stream_id;
+    let (_dir, store, project) = super::store_with_project();
     let measure = store
         .define_measure(
             project.clone(),

@@ -5,26 +5,7 @@ use praxis_mobile::*;
 
 #[test]
 fn the_phone_warns_of_a_second_value_and_of_a_period_not_yet_begun() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("store.sqlite3");
-    let store = PraxisStore::create(
-        path.display().to_string(),
-        "Ann".into(),
-        generate_key().unwrap(),
-    )
-    .unwrap();
-    store
-        .found_collaborative("Independence".into(), "Risk".into(), "Workshops".into())
-        .unwrap();
-    let project = store
-        .start_project(
-            None,
-            "Northside".into(),
-            "Northshire CC".into(),
-            "Home".into(),
-        )
-        .unwrap()
-        .stream_id;
+    let (_dir, store, project) = super::store_with_project();
     let measure = store
         .define_measure(
             project.clone(),
