@@ -145,6 +145,24 @@ pub enum Event {
     QuarantineReleased { quarantine: EventId, reason: String },
     /// The author of a held-back event withdraws it: it stays out of every view.
     QuarantineWithdrawn { quarantine: EventId, reason: String },
+
+    // ---- a project's stream: evidence (schema 3) ----
+    /// The level the evidence supported when a score was given: recorded by the store
+    /// in the same transaction as the score it names (a report's self-assessment, or a
+    /// coordinator's score of that report), so the suggestion and the difference from
+    /// it stay with the score.
+    ScoreSuggested {
+        report: EventId,
+        /// The report itself for its self-assessment, or the coordinator's score.
+        score: EventId,
+        suggestion: ScoreSuggestion,
+    },
+    /// A prediction of a cycle's Plan made checkable: which measure should move which
+    /// way by when. The cycle's Study shows it beside the data of the cycle's period.
+    ExpectationStated {
+        cycle: EventId,
+        expectation: Expectation,
+    },
 }
 
 impl Event {
@@ -182,17 +200,21 @@ impl Event {
             Event::Quarantined { .. } => EventKind::Quarantined,
             Event::QuarantineReleased { .. } => EventKind::QuarantineReleased,
             Event::QuarantineWithdrawn { .. } => EventKind::QuarantineWithdrawn,
+            Event::ScoreSuggested { .. } => EventKind::ScoreSuggested,
+            Event::ExpectationStated { .. } => EventKind::ExpectationStated,
         }
     }
 
     /// The schema version that first had this event: the quarantine's events are
-    /// schema 2, every other kind schema 1, so a build that reads only schema 1 keeps
-    /// the new kinds as unknown events instead of failing on them.
+    /// schema 2, the evidence's schema 3, every other kind schema 1, so a build that
+    /// reads only an older schema keeps the new kinds as unknown events instead of
+    /// failing on them.
     pub fn schema(&self) -> u16 {
         match self {
             Event::Quarantined { .. }
             | Event::QuarantineReleased { .. }
             | Event::QuarantineWithdrawn { .. } => 2,
+            Event::ScoreSuggested { .. } | Event::ExpectationStated { .. } => 3,
             _ => 1,
         }
     }
@@ -414,6 +436,40 @@ pub struct Prediction {
     pub reason: String,
 }
 
+/// The level of the progress scale the evidence supported when a score was given.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScoreSuggestion {
+    /// The level suggested, on the collaborative's scale.
+    pub level: Score,
+    /// The score given; the difference from the suggestion is `given - level`.
+    pub given: Score,
+    /// The rule, as worded when the score was given.
+    pub rule: String,
+    /// What the rule read, one sentence each.
+    pub evidence: Vec<String>,
+}
+
+/// A checkable prediction: which way a measure should move during a cycle's period.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Expectation {
+    /// The Plan's prediction this makes checkable (its place in the Plan's list).
+    pub prediction: Option<u16>,
+    pub measure: EventId,
+    pub change: ExpectedChange,
+    /// The last day of the cycle's period: the measurements from the day of the test
+    /// to this day are read against the expectation.
+    pub by: Date,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ExpectedChange {
+    Rise,
+    Fall,
+    NoChange,
+    AtLeast(f64),
+    AtMost(f64),
+}
+
 /// Where a cycle stands on its ramp, from a very small test to spread.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TestScale {
@@ -625,7 +681,10 @@ impl Event {
             Event::MeasurementRecorded(m) => Some(m.measure),
             Event::CycleDone { cycle, .. } | Event::CycleStudied { cycle, .. } => Some(*cycle),
             Event::ObservationRecorded(o) => o.cycle,
-            Event::CoordinatorScoreGiven { report, .. } => Some(*report),
+            Event::CoordinatorScoreGiven { report, .. } | Event::ScoreSuggested { report, .. } => {
+                Some(*report)
+            }
+            Event::ExpectationStated { cycle, .. } => Some(*cycle),
             _ => None,
         }
     }

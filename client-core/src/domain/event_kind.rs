@@ -39,10 +39,12 @@ pub enum EventKind {
     Quarantined,
     QuarantineReleased,
     QuarantineWithdrawn,
+    ScoreSuggested,
+    ExpectationStated,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 32] = [
+    pub const ALL: [EventKind; 34] = [
         EventKind::CollaborativeFounded,
         EventKind::ScheduleSet,
         EventKind::ProgressScaleAdopted,
@@ -75,6 +77,8 @@ impl EventKind {
         EventKind::Quarantined,
         EventKind::QuarantineReleased,
         EventKind::QuarantineWithdrawn,
+        EventKind::ScoreSuggested,
+        EventKind::ExpectationStated,
     ];
 
     /// Kinds only the server records, in its organisation stream.
@@ -137,6 +141,8 @@ impl EventKind {
             EventKind::Quarantined => "quarantined",
             EventKind::QuarantineReleased => "quarantine-released",
             EventKind::QuarantineWithdrawn => "quarantine-withdrawn",
+            EventKind::ScoreSuggested => "score-suggested",
+            EventKind::ExpectationStated => "expectation-stated",
         }
     }
 

@@ -429,7 +429,9 @@ pub fn apply(views: &mut impl Views, envelope: &Envelope) {
         | Event::ObservationRecorded(_)
         | Event::ActionPlanEntryAdded(_)
         | Event::LearningLogEntryAdded(_)
-        | Event::ManagerDecisionRecorded { .. } => {
+        | Event::ManagerDecisionRecorded { .. }
+        | Event::ScoreSuggested { .. }
+        | Event::ExpectationStated { .. } => {
             let record = new_record(
                 Detail::Plain,
                 format!("{} recorded", describe(event.kind())),
@@ -525,6 +527,8 @@ fn describe(kind: EventKind) -> &'static str {
         EventKind::ActionPlanEntryAdded => "action plan entry",
         EventKind::LearningLogEntryAdded => "learning log entry",
         EventKind::ManagerDecisionRecorded => "manager's decision",
+        EventKind::ScoreSuggested => "suggested score",
+        EventKind::ExpectationStated => "checkable prediction",
         other => other.name(),
     }
 }

@@ -18,5 +18,6 @@ pub mod record;
 pub mod recording_warnings;
 pub mod register;
 pub mod role;
+pub mod score_evidence;
 pub mod validation;
 pub mod views;

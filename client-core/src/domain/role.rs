@@ -62,6 +62,8 @@ impl Role {
                 | K::Correction
                 | K::Resolution
                 | K::QuarantineWithdrawn
+                | K::ScoreSuggested
+                | K::ExpectationStated
         );
         match self {
             Role::Practitioner | Role::Advisor => team_work,

@@ -413,6 +413,7 @@ pub fn collaborative(
 
 use crate::domain::dashboard::{self, Dashboard, ProjectViews};
 use crate::domain::measure_chart::{self, MeasureChart};
+use crate::domain::score_evidence::{self, SuggestedScore};
 
 /// A project's views as the store holds them.
 struct Stored<'a> {
@@ -446,6 +447,21 @@ pub fn adoptions(
         &project,
         &records_of_kind(conn, stream, EventKind::CyclePlanned)?,
     )
+}
+
+/// The level of the collaborative's progress scale the project's evidence supports for
+/// the month starting on (or containing) `month`; `None` when the collaborative's scale
+/// is not on this device.
+pub fn suggested_score(
+    conn: &Connection,
+    stream: StreamId,
+    month: time::Date,
+) -> Result<Option<SuggestedScore>, StoreError> {
+    let Some(context) = super::recording::collaborative_context(conn, stream)? else {
+        return Ok(None);
+    };
+    let evidence = score_evidence::evidence(&Stored { conn, stream }, month)?;
+    Ok(Some(score_evidence::suggest(&evidence, &context.scale)))
 }
 
 /// A measure's charts, with the XmR limits recalculated from the points `from`.

@@ -184,6 +184,7 @@ impl LazyContext {
             Event::ChangeIdeaProposed(_)
                 | Event::MonthlyReportSubmitted(_)
                 | Event::CoordinatorScoreGiven { .. }
+                | Event::ScoreSuggested { .. }
                 | Event::Correction { .. }
         );
         if let Event::ProjectStarted(p) = event {
@@ -240,7 +241,11 @@ pub(super) fn record_in(
     );
     // Their changes, made together at the end (the document is not read before).
     let mut appended = Vec::with_capacity(if compact_at_end { total } else { 0 });
-    for (index, event) in events.into_iter().enumerate() {
+    // A score brings its suggestion (`Event::ScoreSuggested`) into the batch after it.
+    let mut queue: std::collections::VecDeque<Event> = events.into();
+    let mut index = 0;
+    while let Some(event) = queue.pop_front() {
+        index += 1;
         if let Some(roles) = &roles
             && !roles.iter().any(|r| r.may_record(event.kind()))
         {
@@ -275,7 +280,7 @@ pub(super) fn record_in(
         .map_err(|refusal| {
             if total > 1 {
                 Refusal {
-                    problem: format!("Event {} of {total}: {}", index + 1, refusal.problem),
+                    problem: format!("Event {index} of {total}: {}", refusal.problem),
                     fix: refusal.fix,
                 }
             } else {
@@ -313,6 +318,9 @@ pub(super) fn record_in(
         }
         fold::apply(&mut views, &envelope);
         context.folded(&envelope);
+        if let Some(suggestion) = suggestion_for(tx, &mut views, stream, &envelope)? {
+            queue.push_front(suggestion);
+        }
         last = Some(envelope.order_key());
         recorded.push(Recorded {
             id: envelope.id,
@@ -323,7 +331,11 @@ pub(super) fn record_in(
     }
     let summary = views.flush()?;
     drop(views);
-    let changes = if compact_at_end { 0 } else { total as i64 };
+    let changes = if compact_at_end {
+        0
+    } else {
+        recorded.len() as i64
+    };
     update_stream(tx, stream, summary.as_deref(), last, changes)?;
     if recorded.iter().any(|r| r.kind.changes_what_is_held()) {
         // A quarantine or a release changes which of the events already folded count.
@@ -334,6 +346,38 @@ pub(super) fn record_in(
         compact_in(tx, stream, document)?;
     }
     Ok((recorded, hashes))
+}
+
+/// The suggestion recorded with a score just folded: the level the project's evidence
+/// supported for the report's month when the score was given.
+fn suggestion_for(
+    tx: &Transaction,
+    views: &mut SqliteViews,
+    stream: StreamId,
+    envelope: &Envelope,
+) -> Result<Option<Event>, StoreError> {
+    use crate::domain::fold::Views;
+    let (report, month, given) = match envelope.event() {
+        Some(Event::MonthlyReportSubmitted(r)) => (envelope.id, r.month, r.self_score),
+        Some(Event::CoordinatorScoreGiven { report, score, .. }) => {
+            let month = views.record(*report).and_then(|r| match r.content {
+                Event::MonthlyReportSubmitted(m) => Some(m.month),
+                _ => None,
+            });
+            let Some(month) = month else {
+                return Ok(None);
+            };
+            (*report, month, *score)
+        }
+        _ => return Ok(None),
+    };
+    // The evidence includes whatever this batch recorded before the score.
+    views.flush_records()?;
+    Ok(queries::suggested_score(tx, stream, month)?.map(|s| Event::ScoreSuggested {
+        report,
+        score: envelope.id,
+        suggestion: s.recorded_with(given),
+    }))
 }
 
 pub(super) fn insert_event(

@@ -123,16 +123,19 @@ fn each_kind_is_written_under_the_schema_that_first_had_it() {
             Hlc::ZERO,
             event.clone(),
         );
-        let quarantine = matches!(
-            kind,
-            EventKind::Quarantined | EventKind::QuarantineReleased | EventKind::QuarantineWithdrawn
-        );
-        assert_eq!(new.schema, if quarantine { 2 } else { 1 }, "{kind:?}");
+        let schema = match kind {
+            EventKind::Quarantined
+            | EventKind::QuarantineReleased
+            | EventKind::QuarantineWithdrawn => 2,
+            EventKind::ScoreSuggested | EventKind::ExpectationStated => 3,
+            _ => 1,
+        };
+        assert_eq!(new.schema, schema, "{kind:?}");
         // Claiming an older schema than the kind's own is not a Praxis event.
-        if quarantine {
-            let claimed = envelope(0x700, Body::Known(event), 1).encode();
-            let err = Envelope::decode(&claimed).expect_err("a schema 2 kind under schema 1");
-            assert!(err.to_string().contains("schema 2"), "{err}");
+        if schema > 1 {
+            let claimed = envelope(0x700, Body::Known(event), schema - 1).encode();
+            let err = Envelope::decode(&claimed).expect_err("a newer kind under an older schema");
+            assert!(err.to_string().contains(&format!("schema {schema}")), "{err}");
         }
     }
 }

@@ -9,4 +9,5 @@ mod common;
 mod convergence;
 mod decoders;
 mod encoding_snapshots;
+mod evidence;
 mod store;

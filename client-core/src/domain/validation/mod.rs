@@ -9,6 +9,7 @@ use super::record::{Detail, Record, StreamKind};
 use serde::Serialize;
 use std::fmt;
 
+mod evidence;
 mod records;
 pub use records::pseudonymous;
 use records::*;
@@ -463,6 +464,18 @@ fn check(
             rests_on,
         } => {
             manager_decision(views, decision, rationale, rests_on)?;
+        }
+        Event::ScoreSuggested {
+            report,
+            score,
+            suggestion,
+        } => {
+            let report = existing(views, *report, "monthly report", EventKind::MonthlyReportSubmitted)?;
+            evidence::suggestion(views, author, &report, *score, suggestion, collaborative)?;
+        }
+        Event::ExpectationStated { cycle, expectation } => {
+            let cycle = existing_cycle(views, *cycle, "prediction")?;
+            evidence::expectation(views, &cycle, expectation)?;
         }
         Event::Correction {
             corrects,

@@ -343,6 +343,25 @@ pub fn sample_event(kind: EventKind) -> Event {
             quarantine: event_id(0x53),
             reason: text("Recorded on the wrong team's project"),
         },
+        EventKind::ScoreSuggested => Event::ScoreSuggested {
+            report: event_id(0x54),
+            score: event_id(0x55),
+            suggestion: ScoreSuggestion {
+                level: Score(30),
+                given: Score(35),
+                rule: text("3.0 needs a change adopted or a measure improving"),
+                evidence: vec![text("Cycles: 4 planned, 3 carried out, 1 adopted.")],
+            },
+        },
+        EventKind::ExpectationStated => Event::ExpectationStated {
+            cycle: event_id(0x56),
+            expectation: Expectation {
+                prediction: Some(0),
+                measure: event_id(0x57),
+                change: ExpectedChange::AtLeast(60.0),
+                by: date!(2026 - 03 - 31),
+            },
+        },
     }
 }
 
