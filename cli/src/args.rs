@@ -333,6 +333,18 @@ pub enum DecisionArg {
     Abandon,
 }
 
+/// How a measure should move during a cycle's period.
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum ChangeArg {
+    Rise,
+    Fall,
+    NoChange,
+    /// At least --value.
+    AtLeast,
+    /// At most --value.
+    AtMost,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum CycleCommand {
     /// Plan a test of change.
@@ -409,7 +421,27 @@ pub enum CycleCommand {
         #[arg(long, default_value = "")]
         next: String,
     },
-    /// One cycle with its whole Plan, Do, Study and Act.
+    /// Make a prediction checkable: the measure that should move, which way, and by
+    /// when. `praxis cycle show` then checks it against the data.
+    Expect {
+        cycle: String,
+        /// The measure (its id or a word of its name).
+        #[arg(long)]
+        measure: String,
+        #[arg(long, value_enum)]
+        change: ChangeArg,
+        /// The value for at-least or at-most.
+        #[arg(long)]
+        value: Option<f64>,
+        /// The last day of the cycle's period (YYYY-MM-DD).
+        #[arg(long)]
+        by: String,
+        /// Which of the Plan's predictions it makes checkable (1 for the first).
+        #[arg(long)]
+        prediction: Option<u16>,
+    },
+    /// One cycle with its whole Plan, Do, Study and Act, and its checkable predictions
+    /// against the data.
     Show { cycle: String },
 }
 
@@ -482,6 +514,13 @@ pub enum ReportCommand {
         /// The team's own progress score, on the collaborative's scale (e.g. 2.5).
         #[arg(long)]
         self_score: String,
+    },
+    /// The level of the progress scale the project's evidence supports for a month,
+    /// with the rule and the evidence. A score is recorded with it.
+    Suggest {
+        /// The month (YYYY-MM).
+        #[arg(long)]
+        month: String,
     },
     /// Score a monthly report as coordinator, with a justification.
     Score {

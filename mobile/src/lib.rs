@@ -6,6 +6,7 @@
 mod amending;
 mod collaborative;
 mod error;
+mod evidence;
 mod input;
 mod project_records;
 mod reads;
@@ -19,6 +20,10 @@ pub use collaborative::{
     ProgressScaleInput,
 };
 pub use error::PraxisError;
+pub use evidence::{
+    ExpectationInput, ExpectedChange, PeriodValue, PredictionCheckLine, SuggestedScore,
+    SuggestionStep,
+};
 pub use input::*;
 pub use project_records::{ChangeIdeaInput, CharterInput, ManagerDecisionInput};
 pub use reads::*;

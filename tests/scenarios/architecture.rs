@@ -51,6 +51,7 @@ const LAYERS: &[(&str, &[&[&str]])] = &[
                 "collaborative",
                 "project_records",
                 "amending",
+                "evidence",
                 "reads",
                 "sync",
             ],

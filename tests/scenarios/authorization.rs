@@ -536,10 +536,17 @@ fn sync_out(
     let (stream, events) = world.message(send);
     let mut store = scratch(dir, identity, &mut mirror.store);
     let mut last = None;
-    let sent = events.len();
+    let recorded_before = queries::events(store.connection(), stream)
+        .expect("events")
+        .len();
     for event in events {
         last = Some(store.record(stream, event).expect("recorded locally").id);
     }
+    // A score brings the level its evidence suggested (`ScoreSuggested`) with it.
+    let sent = queries::events(store.connection(), stream)
+        .expect("events")
+        .len()
+        - recorded_before;
     let message = message_with_changes(&mut store, &mut mirror.store, stream, sent);
     let before = http.event_count(stream, &mirror.token);
     let answer = http.sync(stream, token, message);

@@ -5,9 +5,11 @@ use crate::args::*;
 use crate::context::{self, date, project_id, record_id};
 use crate::render::{self, Output};
 use anyhow::{Result, anyhow, bail};
+use praxis_core::dates::today;
 use praxis_core::store::queries;
 use praxis_mobile::{
-    ActInput, Decision, DoInput, PlanInput, PraxisStore, PredictionInput, StudyInput, TestScale,
+    ActInput, Decision, DoInput, ExpectationInput, ExpectedChange, PlanInput, PraxisStore,
+    PredictionInput, StudyInput, TestScale,
 };
 
 pub fn run(device: &PraxisStore, sel: &Option<String>, command: CycleCommand) -> Result<Output> {
@@ -130,17 +132,61 @@ pub fn run(device: &PraxisStore, sel: &Option<String>, command: CycleCommand) ->
             let r = device.record_act(p, cycle, act)?;
             Ok(render::recorded(&r, "Act recorded"))
         }
+        CycleCommand::Expect {
+            cycle,
+            measure,
+            change,
+            value,
+            by,
+            prediction,
+        } => {
+            let cycle = record_id(device, &cycle)?;
+            let measure = record_id(device, &measure)?;
+            let needs_value = || {
+                value.ok_or_else(|| anyhow!("Give --value: the value the measure should reach."))
+            };
+            let change = match change {
+                ChangeArg::Rise => ExpectedChange::Rise,
+                ChangeArg::Fall => ExpectedChange::Fall,
+                ChangeArg::NoChange => ExpectedChange::NoChange,
+                ChangeArg::AtLeast => ExpectedChange::AtLeast {
+                    value: needs_value()?,
+                },
+                ChangeArg::AtMost => ExpectedChange::AtMost {
+                    value: needs_value()?,
+                },
+            };
+            date(&by, "--by")?;
+            let prediction_index = match prediction {
+                Some(0) => bail!("--prediction counts from 1, the Plan's first prediction."),
+                Some(n) => Some(n - 1),
+                None => None,
+            };
+            let r = device.state_expectation(
+                p,
+                cycle,
+                ExpectationInput {
+                    prediction_index,
+                    measure_id: measure,
+                    change,
+                    by,
+                },
+            )?;
+            Ok(render::recorded(&r, "prediction made checkable"))
+        }
         CycleCommand::Show { cycle } => {
-            let view = device.read(|store| -> Result<_> {
+            let (view, checks) = device.read(|store| -> Result<_> {
                 let cycle = context::id(store, &cycle)?;
-                queries::cycle(store.connection(), cycle)?.ok_or_else(|| {
+                let view = queries::cycle(store.connection(), cycle)?.ok_or_else(|| {
                     anyhow!(
                         "{} is not a cycle. `praxis overview` lists the cycles.",
                         cycle.short()
                     )
-                })
+                })?;
+                let checks = queries::prediction_checks(store.connection(), cycle, today())?;
+                Ok((view, checks))
             })?;
-            render::cycle(&view)
+            render::cycle(&view, &checks)
         }
     }
 }

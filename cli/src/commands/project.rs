@@ -148,6 +148,7 @@ pub fn report(
         } => {
             month(&m)?;
             context::score(&self_score)?;
+            let suggested = device.suggested_score(p.clone(), m.clone()).ok();
             let r = device.submit_monthly_report(
                 p,
                 MonthlyReportInput {
@@ -157,10 +158,14 @@ pub fn report(
                     learning,
                     barriers,
                     plans,
-                    self_score,
+                    self_score: self_score.clone(),
                 },
             )?;
-            Ok(render::recorded(&r, "monthly report submitted"))
+            Ok(with_suggestion(
+                render::recorded(&r, "monthly report submitted"),
+                suggested,
+                &self_score,
+            ))
         }
         ReportCommand::Score {
             report,
@@ -169,10 +174,57 @@ pub fn report(
         } => {
             let report = record_id(device, &report)?;
             context::score(&score)?;
-            let r = device.give_coordinator_score(p, report, score, justification)?;
-            Ok(render::recorded(&r, "coordinator's score saved"))
+            let month = device.read(|store| report_month(store, &report))?;
+            let suggested = device.suggested_score(p.clone(), month).ok();
+            let r = device.give_coordinator_score(p, report, score.clone(), justification)?;
+            Ok(with_suggestion(
+                render::recorded(&r, "coordinator's score saved"),
+                suggested,
+                &score,
+            ))
+        }
+        ReportCommand::Suggest { month: m } => {
+            month(&m)?;
+            let s = device.suggested_score(p, m.clone())?;
+            render::suggested_score(&s, &m)
         }
     }
+}
+
+/// The month (`YYYY-MM`) of the report `report` names.
+fn report_month(store: &praxis_core::store::Store, report: &str) -> Result<String> {
+    let id = context::id(store, report)?;
+    match praxis_core::store::queries::record(store.connection(), id)?.map(|r| r.content) {
+        Some(praxis_core::domain::event::Event::MonthlyReportSubmitted(r)) => {
+            Ok(r.month.to_string().chars().take(7).collect())
+        }
+        _ => anyhow::bail!(
+            "{} is not a monthly report. `praxis overview` lists the reports.",
+            id.short()
+        ),
+    }
+}
+
+/// A score's confirmation, with the level the evidence suggested and the difference.
+fn with_suggestion(
+    mut out: Output,
+    suggested: Option<praxis_mobile::SuggestedScore>,
+    given: &str,
+) -> Output {
+    if let Some(s) = suggested
+        && let (Ok(level), Ok(given)) = (
+            s.level.parse::<praxis_core::domain::event::Score>(),
+            given.parse::<praxis_core::domain::event::Score>(),
+        )
+    {
+        let difference = praxis_core::domain::score_evidence::difference(given, level);
+        out.text.push_str(&format!(
+            "\nThe evidence suggested {level} ({}): {difference}.",
+            s.meaning
+        ));
+        out.json["suggested"] = serde_json::json!(s.level);
+    }
+    out
 }
 
 pub fn decide(device: &PraxisStore, sel: &Option<String>, a: DecideArgs) -> Result<Output> {

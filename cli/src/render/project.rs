@@ -5,6 +5,7 @@ use super::{Output, when};
 use anyhow::Result;
 use praxis_core::domain::event::*;
 use praxis_core::domain::measure_chart::MeasureChart;
+use praxis_core::domain::prediction_check::{PredictionCheck, change_words, number as value_text};
 use praxis_core::domain::record::HistoryEntry;
 use praxis_core::domain::views::{
     CycleView, FeedItem, MeasureSeries, ProjectOverview, RecordHistory,
@@ -263,7 +264,39 @@ fn history_lines(t: &mut String, entries: &[HistoryEntry]) {
     }
 }
 
-pub fn cycle(c: &CycleView) -> Result<Output> {
+/// One checkable prediction with what the data say.
+fn predicted(t: &mut String, c: &PredictionCheck) {
+    if let Some(p) = &c.prediction {
+        let _ = writeln!(t, "  {} Predicted: {}", p.question, p.prediction);
+    }
+    let _ = writeln!(
+        t,
+        "  Expected: {} would {}, from {} to {}.",
+        c.measure_name,
+        change_words(c.expectation.change),
+        c.from,
+        c.expectation.by
+    );
+    let _ = writeln!(
+        t,
+        "  {}: {}",
+        c.verdict.words().to_uppercase(),
+        c.explanation
+    );
+    let median = |m: Option<f64>| m.map(value_text).unwrap_or_else(|| "no data".into());
+    let _ = writeln!(
+        t,
+        "  Median before the test {}; over the period {} ({} values).",
+        median(c.before),
+        median(c.during),
+        c.values.len()
+    );
+    for s in &c.signals {
+        let _ = writeln!(t, "  Signal: {s}");
+    }
+}
+
+pub fn cycle(c: &CycleView, checks: &[PredictionCheck]) -> Result<Output> {
     let mut t = String::new();
     if let Some(p) = &c.plan {
         let _ = writeln!(
@@ -321,6 +354,20 @@ pub fn cycle(c: &CycleView) -> Result<Output> {
             s.compared_with_predictions, s.learning
         );
     }
+    if !checks.is_empty() {
+        t.push_str("\nPREDICTIONS AGAINST THE DATA\n");
+        for check in checks {
+            predicted(&mut t, check);
+        }
+        let contradicted = checks.iter().filter(|c| c.contradicted()).count();
+        if contradicted > 0 {
+            let _ = writeln!(
+                t,
+                "  Flagged for the team's learning: the data contradict {contradicted} of {} predictions. Say what was learned in the Study.",
+                checks.len()
+            );
+        }
+    }
     if let Some(a) = &c.act {
         let _ = writeln!(t, "\nACT: {:?}\n  Reasons: {}", a.decision, a.reasons);
         if !a.changes.is_empty() {
@@ -373,7 +420,9 @@ pub fn cycle(c: &CycleView) -> Result<Output> {
     }
     t.push_str("\nHistory:\n");
     history_lines(&mut t, &c.history);
-    Output::of(c, t.trim_end().to_string())
+    let mut json = serde_json::to_value(c)?;
+    json["prediction_checks"] = serde_json::to_value(checks)?;
+    Ok(Output::new(json, t.trim_end().to_string()))
 }
 
 pub fn feed(items: &[FeedItem]) -> Result<Output> {
@@ -428,4 +477,39 @@ pub fn history(h: &RecordHistory) -> Result<Output> {
     t.push_str("History:\n");
     history_lines(&mut t, &h.entries);
     Output::of(h, t.trim_end().to_string())
+}
+
+/// The level the project's evidence supports for a month, with the rule's steps and
+/// the evidence.
+pub fn suggested_score(s: &praxis_mobile::SuggestedScore, month: &str) -> Result<Output> {
+    let mut t = format!(
+        "The evidence for {month} suggests {}: {}.\n\nTHE RULE, STEP BY STEP\n",
+        s.level, s.meaning
+    );
+    for step in &s.steps {
+        let _ = writeln!(
+            t,
+            "  {} needs {}: {}",
+            step.score,
+            step.needs,
+            if step.met { "met" } else { "not yet" }
+        );
+    }
+    t.push_str("\nTHE EVIDENCE\n");
+    for e in &s.evidence {
+        let _ = writeln!(t, "  {e}");
+    }
+    t.push_str(
+        "\nYou decide: a score is recorded with this suggestion and any difference from it.",
+    );
+    Ok(Output::new(
+        serde_json::json!({
+            "level": s.level,
+            "meaning": s.meaning,
+            "steps": s.steps.iter().map(|st| serde_json::json!({"score": st.score, "needs": st.needs, "met": st.met})).collect::<Vec<_>>(),
+            "evidence": s.evidence,
+            "rule": s.rule,
+        }),
+        t,
+    ))
 }

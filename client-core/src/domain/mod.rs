@@ -12,6 +12,7 @@ pub mod fold;
 pub mod hlc;
 pub mod ids;
 pub mod measure_chart;
+pub mod prediction_check;
 pub mod printable;
 pub mod progress_scale;
 pub mod record;

@@ -192,7 +192,9 @@ pub fn evidence<V: ProjectViews>(project: &V, month: Date) -> Result<ScoreEviden
             .and_then(|x| x.icons.assurance.as_ref())
             .is_some_and(|a| a.kind == AssuranceIcon::ConsistentlyMet)
         {
-            evidence.outcomes_meeting_target.push(definition.name.clone());
+            evidence
+                .outcomes_meeting_target
+                .push(definition.name.clone());
         }
     }
     Ok(evidence)
@@ -292,7 +294,11 @@ fn sentences(e: &ScoreEvidence) -> Vec<String> {
     vec![
         format!(
             "Charter: {}.",
-            if e.charter { "agreed" } else { "not yet agreed" }
+            if e.charter {
+                "agreed"
+            } else {
+                "not yet agreed"
+            }
         ),
         format!(
             "Cycles by the end of {month}: {} planned, {} carried out, {} adopted.",
@@ -472,10 +478,14 @@ mod tests {
         assert!(s.evidence.contains(
             &"Cycles by the end of November 2026: 4 planned, 3 carried out, 1 adopted.".to_string()
         ));
-        assert!(s.evidence.contains(
-            &"Outcome measures improving: 1 of 2: Plans agreed.".to_string()
-        ));
-        assert!(s.evidence.contains(&"Gain held for the last 6 points: none.".to_string()));
+        assert!(
+            s.evidence
+                .contains(&"Outcome measures improving: 1 of 2: Plans agreed.".to_string())
+        );
+        assert!(
+            s.evidence
+                .contains(&"Gain held for the last 6 points: none.".to_string())
+        );
     }
 
     #[test]
@@ -483,13 +493,18 @@ mod tests {
         let coarse = ProgressScale {
             version: 2,
             name: "Five steps".into(),
-            levels: [(10, "Started"), (20, "Measuring"), (30, "Improving"), (50, "Sustained")]
-                .into_iter()
-                .map(|(s, m)| ProgressLevel {
-                    score: Score(s),
-                    meaning: m.into(),
-                })
-                .collect(),
+            levels: [
+                (10, "Started"),
+                (20, "Measuring"),
+                (30, "Improving"),
+                (50, "Sustained"),
+            ]
+            .into_iter()
+            .map(|(s, m)| ProgressLevel {
+                score: Score(s),
+                meaning: m.into(),
+            })
+            .collect(),
         };
         let e = ScoreEvidence {
             charter: true,

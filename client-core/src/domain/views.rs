@@ -97,6 +97,8 @@ pub struct CycleView {
     pub follows: Option<EventId>,
     pub leads_to: Vec<EventId>,
     pub observations: Vec<FeedItem>,
+    /// The Plan's predictions made checkable: which measure should move which way.
+    pub expectations: Vec<(EventId, Expectation)>,
     pub history: Vec<HistoryEntry>,
 }
 
@@ -361,6 +363,12 @@ pub fn cycle_view(cycle: &Record, children: &[Record]) -> Option<CycleView> {
         act_conflict: act.conflict().map(|v| v.into_iter().cloned().collect()),
         leads_to: leads_to.clone(),
         observations: children.iter().filter_map(feed_item).collect(),
+        expectations: live()
+            .filter_map(|c| match &c.content {
+                Event::ExpectationStated { expectation, .. } => Some((c.id, expectation.clone())),
+                _ => None,
+            })
+            .collect(),
         history: cycle.history.clone(),
     })
 }
@@ -384,6 +392,9 @@ pub struct ScoreLine {
     pub score: Score,
     pub justification: String,
     pub by: super::ids::PersonId,
+    /// The level the evidence supported when the score was given (recorded with it
+    /// since schema 3).
+    pub suggested: Option<ScoreSuggestion>,
 }
 
 /// A monthly report as it stands, with the coordinator's scores of it.
@@ -392,6 +403,8 @@ pub struct ReportDetail {
     pub id: EventId,
     pub report: MonthlyReport,
     pub by: super::ids::PersonId,
+    /// The level the evidence supported when the team assessed itself.
+    pub suggested: Option<ScoreSuggestion>,
     pub scores: Vec<ScoreLine>,
 }
 
@@ -419,11 +432,20 @@ pub struct ProjectDetail {
 
 /// A report and its score records (its children), if the report stands.
 pub fn report_detail(report: &Record, children: &[Record]) -> Option<ReportDetail> {
+    let suggested = |id: EventId| {
+        children.iter().find_map(|c| match &c.content {
+            Event::ScoreSuggested {
+                score, suggestion, ..
+            } if *score == id => Some(suggestion.clone()),
+            _ => None,
+        })
+    };
     match &report.content {
         Event::MonthlyReportSubmitted(r) if !report.withdrawn => Some(ReportDetail {
             id: report.id,
             report: r.clone(),
             by: report.created.author,
+            suggested: suggested(report.id),
             scores: children
                 .iter()
                 .filter(|s| !s.withdrawn)
@@ -437,6 +459,7 @@ pub fn report_detail(report: &Record, children: &[Record]) -> Option<ReportDetai
                         score: *score,
                         justification: justification.clone(),
                         by: s.created.author,
+                        suggested: suggested(s.id),
                     }),
                     _ => None,
                 })

@@ -413,6 +413,7 @@ pub fn collaborative(
 
 use crate::domain::dashboard::{self, Dashboard, ProjectViews};
 use crate::domain::measure_chart::{self, MeasureChart};
+use crate::domain::prediction_check::{self, PredictionCheck};
 use crate::domain::score_evidence::{self, SuggestedScore};
 
 /// A project's views as the store holds them.
@@ -462,6 +463,30 @@ pub fn suggested_score(
     };
     let evidence = score_evidence::evidence(&Stored { conn, stream }, month)?;
     Ok(Some(score_evidence::suggest(&evidence, &context.scale)))
+}
+
+/// A cycle's checkable predictions, each against its measure's charts as of `today`.
+pub fn prediction_checks(
+    conn: &Connection,
+    cycle: EventId,
+    today: time::Date,
+) -> Result<Vec<PredictionCheck>, StoreError> {
+    let Some(view) = self::cycle(conn, cycle)? else {
+        return Ok(Vec::new());
+    };
+    let mut checks = Vec::with_capacity(view.expectations.len());
+    for (id, expectation) in &view.expectations {
+        if let Some(chart) = measure_chart(conn, expectation.measure, &[])? {
+            checks.push(prediction_check::check(
+                &view,
+                *id,
+                expectation,
+                &chart,
+                today,
+            ));
+        }
+    }
+    Ok(checks)
 }
 
 /// A measure's charts, with the XmR limits recalculated from the points `from`.

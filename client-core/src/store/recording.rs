@@ -94,12 +94,13 @@ impl Store {
         events: Vec<Event>,
         also: impl FnOnce(&Connection, &[Recorded], &[automerge::ChangeHash]) -> Result<(), StoreError>,
     ) -> Result<Vec<Recorded>, StoreError> {
+        let asked = events.len();
         let (document, seen) = self.take_document(stream)?;
         self.write_with(stream, document, seen, |tx, clock, document| {
             let (recorded, hashes) = record_in(tx, clock, identity, stream, document, events)?;
             also(tx, &recorded, &hashes)?;
             maybe_compact(tx, stream, document)?;
-            Ok(recorded)
+            Ok(asked_for(recorded, asked))
         })
     }
 }
@@ -348,6 +349,31 @@ pub(super) fn record_in(
     Ok((recorded, hashes))
 }
 
+/// The events asked for, of those recorded: a score's suggestion follows it in the
+/// batch (each is `ScoreSuggested`), but the caller asked for the score.
+fn asked_for(recorded: Vec<Recorded>, asked: usize) -> Vec<Recorded> {
+    if recorded.len() == asked {
+        return recorded;
+    }
+    let mut out = Vec::with_capacity(asked);
+    let mut iter = recorded.into_iter().peekable();
+    while let Some(r) = iter.next() {
+        let scored = matches!(
+            r.kind,
+            EventKind::MonthlyReportSubmitted | EventKind::CoordinatorScoreGiven
+        );
+        out.push(r);
+        if scored
+            && iter
+                .peek()
+                .is_some_and(|n| n.kind == EventKind::ScoreSuggested)
+        {
+            iter.next();
+        }
+    }
+    out
+}
+
 /// The suggestion recorded with a score just folded: the level the project's evidence
 /// supported for the report's month when the score was given.
 fn suggestion_for(
@@ -373,11 +399,13 @@ fn suggestion_for(
     };
     // The evidence includes whatever this batch recorded before the score.
     views.flush_records()?;
-    Ok(queries::suggested_score(tx, stream, month)?.map(|s| Event::ScoreSuggested {
-        report,
-        score: envelope.id,
-        suggestion: s.recorded_with(given),
-    }))
+    Ok(
+        queries::suggested_score(tx, stream, month)?.map(|s| Event::ScoreSuggested {
+            report,
+            score: envelope.id,
+            suggestion: s.recorded_with(given),
+        }),
+    )
 }
 
 pub(super) fn insert_event(

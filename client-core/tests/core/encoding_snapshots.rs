@@ -135,7 +135,10 @@ fn each_kind_is_written_under_the_schema_that_first_had_it() {
         if schema > 1 {
             let claimed = envelope(0x700, Body::Known(event), schema - 1).encode();
             let err = Envelope::decode(&claimed).expect_err("a newer kind under an older schema");
-            assert!(err.to_string().contains(&format!("schema {schema}")), "{err}");
+            assert!(
+                err.to_string().contains(&format!("schema {schema}")),
+                "{err}"
+            );
         }
     }
 }

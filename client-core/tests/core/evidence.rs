@@ -37,7 +37,11 @@ fn improving_project(store: &mut Store, p: StreamId) -> EventId {
         .expect("measure")
         .id;
     for week in 0..16u8 {
-        let value = if week < 5 { 2.0 + f64::from(week % 2) } else { 8.0 + f64::from(week % 2) };
+        let value = if week < 5 {
+            2.0 + f64::from(week % 2)
+        } else {
+            8.0 + f64::from(week % 2)
+        };
         store
             .record(p, Event::MeasurementRecorded(measurement(m, week, value)))
             .expect("measurement");
@@ -47,10 +51,22 @@ fn improving_project(store: &mut Store, p: StreamId) -> EventId {
         .expect("plan")
         .id;
     store
-        .record(p, Event::CycleDone { cycle, done: done() })
+        .record(
+            p,
+            Event::CycleDone {
+                cycle,
+                done: done(),
+            },
+        )
         .expect("do");
     store
-        .record(p, Event::CycleStudied { cycle, study: study() })
+        .record(
+            p,
+            Event::CycleStudied {
+                cycle,
+                study: study(),
+            },
+        )
         .expect("study");
     store
         .record(
@@ -140,9 +156,9 @@ fn a_report_for_a_month_before_the_evidence_suggests_from_what_was_there_then() 
         .expect("scale");
     assert_eq!(january.level, Score(20), "{:?}", january.steps);
     assert!(
-        january
-            .evidence
-            .contains(&"Cycles by the end of January 2026: 0 planned, 0 carried out, 0 adopted.".to_string()),
+        january.evidence.contains(
+            &"Cycles by the end of January 2026: 0 planned, 0 carried out, 0 adopted.".to_string()
+        ),
         "{:?}",
         january.evidence
     );
@@ -170,20 +186,29 @@ fn a_suggestion_that_does_not_match_its_score_is_refused_and_nothing_is_written(
             evidence: vec!["Charter: agreed.".into()],
         },
     };
-    let wrong_given = a.record(p, suggested(report, 30, 20)).expect_err("wrong given");
+    let wrong_given = a
+        .record(p, suggested(report, 30, 20))
+        .expect_err("wrong given");
     assert!(
         wrong_given
             .to_string()
             .contains("says 3.0 was given, but the score is 2.0"),
         "{wrong_given}"
     );
-    let off_scale = a.record(p, suggested(report, 20, 7)).expect_err("off the scale");
-    assert!(off_scale.to_string().contains("0.7 is not on"), "{off_scale}");
+    let off_scale = a
+        .record(p, suggested(report, 20, 7))
+        .expect_err("off the scale");
+    assert!(
+        off_scale.to_string().contains("0.7 is not on"),
+        "{off_scale}"
+    );
     let not_a_score = a
         .record(p, suggested(EventId::new(), 20, 20))
         .expect_err("names no score");
     assert!(
-        not_a_score.to_string().contains("nor a coordinator's score"),
+        not_a_score
+            .to_string()
+            .contains("nor a coordinator's score"),
         "{not_a_score}"
     );
     // A report off the scale is refused, and no suggestion is left behind.

@@ -383,7 +383,8 @@ fn a_person_can_use_praxis_offline_with_no_server() {
     assert_eq!(recent.points[3].value, 90.0);
     assert!(store.conflicts().unwrap().is_empty());
     let waiting = store.waiting_to_sync().unwrap();
-    assert_eq!(waiting, 2 + 1 + 12 + 4 + 4);
+    // The report brings the level its evidence suggested with it.
+    assert_eq!(waiting, 2 + 1 + 12 + 4 + 4 + 1);
 
     let error = store
         .sync(std::sync::Arc::new(Silent), CancelToken::new())

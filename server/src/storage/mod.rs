@@ -249,6 +249,12 @@ pub trait Storage: Send + Sync {
     /// The stream a record or event belongs to.
     fn stream_of(&self, record: EventId) -> Result<Option<StreamId>>;
     fn cycle(&self, id: EventId) -> Result<Option<CycleView>>;
+    /// A cycle's checkable predictions against their measures' charts as of `today`.
+    fn prediction_checks(
+        &self,
+        cycle: EventId,
+        today: time::Date,
+    ) -> Result<Vec<praxis_core::domain::prediction_check::PredictionCheck>>;
     fn measure(&self, id: EventId) -> Result<Option<MeasureSeries>>;
     fn feed(&self, stream: StreamId, limit: u32) -> Result<Vec<FeedItem>>;
     /// A project's observations and case material linked to no cycle, newest first.
@@ -260,6 +266,12 @@ pub trait Storage: Send + Sync {
     fn held_back(&self, stream: StreamId) -> Result<Vec<praxis_core::store::HeldRecord>>;
     /// A measure's run chart and XmR chart, limits recalculated from the points `from`.
     fn measure_chart(&self, id: EventId, from: &[usize]) -> Result<Option<MeasureChart>>;
+    /// The level of the progress scale a project's evidence supports for a month.
+    fn suggested_score(
+        &self,
+        stream: StreamId,
+        month: time::Date,
+    ) -> Result<Option<praxis_core::domain::score_evidence::SuggestedScore>>;
     /// The dashboard of a collaborative over the projects `person` may read.
     fn dashboard(
         &self,

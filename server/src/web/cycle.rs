@@ -1,19 +1,32 @@
 //! The cycle page: the whole Plan, Do, Study and Act, its observations, the
 //! measurements of the project's measures in the cycle's period, and the cycles it
 //! follows and leads to. It reads the same `CycleView` as `GET /api/v1/cycles/{id}`.
+//! Its Study shows each checkable prediction beside the data of the cycle's period and
+//! the signals that followed, flagging those the data contradict; the team makes a
+//! prediction checkable with a form (`POST /cycles/{id}/expectations`).
 
 use super::RecordPath;
-use super::layout::{page, scrolling};
+use super::forms::{Draft, FormOf, may, problem, typed};
+use super::layout::{csrf_field, page, scrolling};
+use super::reports::fields;
 use super::svg::value_text;
 use super::{SignedIn, WebError, html_page};
 use crate::access::{self, Id, Need, Of, Reader, Route};
 use crate::error::ServerError;
 use crate::state::AppState;
+use crate::storage::StreamAccess;
+use axum::Form;
 use axum::extract::State;
-use axum::response::Response;
-use maud::html;
-use praxis_core::domain::event::Decision;
+use axum::extract::rejection::FormRejection;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use maud::{Markup, html};
+use praxis_core::dates::{parse_day, today};
+use praxis_core::domain::event::{Decision, Event, EventKind, Expectation, ExpectedChange};
+use praxis_core::domain::ids::EventId;
+use praxis_core::domain::prediction_check::{PredictionCheck, Verdict, change_words, test_day};
 use praxis_core::domain::views::{CycleView, MeasureSeries};
+use serde::Deserialize;
 use time::Date;
 
 fn decision_text(d: Decision) -> &'static str {
@@ -43,11 +56,23 @@ pub async fn cycle(
     route: Route,
     Id(id, ..): RecordPath,
 ) -> Result<Response, WebError> {
+    render(state, who, route, id, None).await
+}
+
+/// The cycle page, with a refused form shown again as it was typed (`draft`).
+async fn render(
+    state: AppState,
+    who: SignedIn,
+    route: Route,
+    id: EventId,
+    draft: Option<Draft>,
+) -> Result<Response, WebError> {
+    let draft = draft.as_ref();
     let person = who.session.person;
-    let (stream, view, series, objectives) = state
+    let (access, view, series, objectives, checks) = state
         .with(move |s| {
             let reader = Reader::Browser(person);
-            let (access, (view, series, objectives)) = access::read(
+            let (access, (view, series, objectives, checks)) = access::read(
                 s,
                 &reader,
                 &route,
@@ -72,12 +97,14 @@ pub async fn cycle(
                         .flatten()
                         .map(|c| (c.id, c.objective.clone()))
                         .collect();
-                    Ok((view, series, objectives))
+                    let checks = s.prediction_checks(id, today())?;
+                    Ok((view, series, objectives, checks))
                 },
             )?;
-            Ok((access.stream_id, view, series, objectives))
+            Ok((access, view, series, objectives, checks))
         })
         .await?;
+    let stream = access.stream_id;
     let objective_of = |id| {
         objectives
             .iter()
@@ -94,6 +121,7 @@ pub async fn cycle(
     let content = html! {
         nav aria-label="Breadcrumb" { a href={ "/projects/" (stream) } { "Back to the team project" } }
         h1 { (title) }
+        @if let Some(d) = draft { (d.notice()) }
         p.muted { "Stage: " (view.stage.label()) }
         @if let Some(f) = view.follows { p { "Follows " a href={ "/cycles/" (f) } { (objective_of(f)) } } }
         section aria-labelledby="plan-heading" {
@@ -134,6 +162,7 @@ pub async fn cycle(
                     dt { "What was learned" } dd { (st.learning) }
                 }
             }
+            (predictions_section(&view, &checks, &series, (&access, &who, draft)))
         }
         section aria-labelledby="act-heading" {
             h2 id="act-heading" { "Act" }
@@ -186,4 +215,251 @@ pub async fn cycle(
         }
     };
     Ok(html_page(page(&title, Some(&who.session), content)))
+}
+
+fn verdict_class(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Supported => "improvement",
+        Verdict::Contradicted => "concern",
+        Verdict::NotYetShown | Verdict::NoData => "muted",
+    }
+}
+
+/// Each checkable prediction beside the data of its period and the signals that
+/// followed, and the form that makes a prediction checkable.
+fn predictions_section(
+    view: &CycleView,
+    checks: &[PredictionCheck],
+    series: &[MeasureSeries],
+    (access, who, draft): (&StreamAccess, &SignedIn, Option<&Draft>),
+) -> Markup {
+    let contradicted = checks.iter().filter(|c| c.contradicted()).count();
+    html! {
+        section aria-labelledby="predictions-heading" id="predictions" {
+            h3 id="predictions-heading" { "Predictions against the data" }
+            @if checks.is_empty() { p { "No prediction of this cycle names a measure yet, so none can be checked against the data." } }
+            @if contradicted > 0 {
+                p.concern data-contradicted=(contradicted) {
+                    "Flagged for the team's learning: the data contradict " (contradicted) " of " (checks.len()) " predictions. Say in the Study what the team learned from it."
+                }
+            }
+            @for c in checks {
+                div.card data-verdict=(format!("{:?}", c.verdict)) {
+                    @if let Some(p) = &c.prediction { p { strong { (p.question) } " Predicted: " (p.prediction) "." } }
+                    p { "Expected: " (c.measure_name) " would " (change_words(c.expectation.change)) ", from the test on " (c.from) " to " (c.expectation.by) "." }
+                    p class=(verdict_class(c.verdict)) { strong { (capitalised(c.verdict.words())) } ": " (c.explanation) }
+                    p.muted {
+                        "Median before the test: " (c.before.map(value_text).unwrap_or_else(|| "no data".into()))
+                        "; over the period: " (c.during.map(value_text).unwrap_or_else(|| "no data".into())) "."
+                    }
+                    @if !c.values.is_empty() {
+                        (scrolling("The period's measurements", html! { table {
+                            thead { tr { th { "Period from" } th.num { "Value" } } }
+                            tbody { @for v in &c.values { tr { td { (v.period_start) } td.num { (value_text(v.value)) } } } }
+                        } }))
+                    }
+                    @if !c.signals.is_empty() {
+                        p { "Signals from the test on:" }
+                        ul { @for s in &c.signals { li { (s) } } }
+                    }
+                }
+            }
+            (expectation_form(view, series, (access, who, draft)))
+        }
+    }
+}
+
+fn capitalised(words: &str) -> String {
+    let mut chars = words.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// Makes one of the Plan's predictions checkable: a measure, the way it should move,
+/// and the last day of the period.
+fn expectation_form(
+    view: &CycleView,
+    series: &[MeasureSeries],
+    (access, who, draft): (&StreamAccess, &SignedIn, Option<&Draft>),
+) -> Markup {
+    let of = FormOf::Expectation(view.id);
+    let value = |name| typed(draft, of, name);
+    let Some(plan) = &view.plan else {
+        return html! {};
+    };
+    let by = match value("by") {
+        "" => test_day(view)
+            .map(|d| (d + time::Duration::weeks(4)).to_string())
+            .unwrap_or_default(),
+        typed => typed.to_string(),
+    };
+    let changes = [
+        ("rise", "Rise"),
+        ("fall", "Fall"),
+        ("no-change", "Not change"),
+        ("at-least", "Reach at least the value"),
+        ("at-most", "Stay at or below the value"),
+    ];
+    html! {
+        @if may(access, EventKind::ExpectationStated) && !series.is_empty() {
+            h4 { "Make a prediction checkable" }
+            form.stacked id=(of.anchor()) method="post" action={ "/cycles/" (view.id) "/expectations" } {
+                (problem(draft, of))
+                (csrf_field(&who.session))
+                label for="prediction" { "Prediction" }
+                select id="prediction" name="prediction" {
+                    option value="" { "None of the Plan's" }
+                    @for (i, p) in plan.predictions.iter().enumerate() {
+                        option value=(i) selected[value("prediction") == i.to_string()] { (p.question) " (" (p.prediction) ")" }
+                    }
+                }
+                label for="measure" { "Measure" }
+                select id="measure" name="measure" required {
+                    option value="" selected[value("measure").is_empty()] { "Choose a measure" }
+                    @for m in series {
+                        @let id = m.id.to_string();
+                        option value=(id) selected[value("measure") == id] { (m.definition.as_ref().map(|d| d.name.clone()).unwrap_or_default()) }
+                    }
+                }
+                label for="change" { "It will" }
+                select id="change" name="change" required {
+                    @for (code, words) in changes {
+                        option value=(code) selected[value("change") == code] { (words) }
+                    }
+                }
+                label for="value" { "Value (for at least or at most)" }
+                input id="value" name="value" type="number" step="any" value=(value("value"));
+                label for="by" { "By (the last day of the cycle's period)" }
+                input id="by" name="by" type="date" required value=(by);
+                button type="submit" { "Make it checkable" }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ExpectationForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    prediction: String,
+    #[serde(default)]
+    measure: String,
+    change: String,
+    #[serde(default)]
+    value: String,
+    by: String,
+}
+
+impl ExpectationForm {
+    fn typed(&self) -> Vec<(String, String)> {
+        [
+            ("prediction", &self.prediction),
+            ("measure", &self.measure),
+            ("change", &self.change),
+            ("value", &self.value),
+            ("by", &self.by),
+        ]
+        .into_iter()
+        .map(|(n, v)| (n.to_string(), v.clone()))
+        .collect()
+    }
+
+    fn expectation(&self) -> Result<Expectation, ServerError> {
+        let bad = |m: String| ServerError::BadRequest(m);
+        let prediction = match self.prediction.trim() {
+            "" => None,
+            p => Some(
+                p.parse::<u16>()
+                    .map_err(|_| bad(format!("'{p}' is not one of the Plan's predictions.")))?,
+            ),
+        };
+        let measure = self
+            .measure
+            .trim()
+            .parse::<uuid::Uuid>()
+            .map(EventId)
+            .map_err(|_| bad("Choose a measure.".into()))?;
+        let value = || {
+            self.value
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| bad("Give the value the measure should reach, as a number.".into()))
+        };
+        let change = match self.change.as_str() {
+            "rise" => ExpectedChange::Rise,
+            "fall" => ExpectedChange::Fall,
+            "no-change" => ExpectedChange::NoChange,
+            "at-least" => ExpectedChange::AtLeast(value()?),
+            "at-most" => ExpectedChange::AtMost(value()?),
+            other => {
+                return Err(bad(format!(
+                    "'{other}' is not a change Praxis can check: choose rise, fall, not change, at least or at most."
+                )));
+            }
+        };
+        let by = parse_day(self.by.trim()).map_err(|_| {
+            bad(format!(
+                "'{}' is not a date: give the last day of the period.",
+                self.by
+            ))
+        })?;
+        Ok(Expectation {
+            prediction,
+            measure,
+            change,
+            by,
+        })
+    }
+}
+
+/// `POST /cycles/{id}/expectations`: a member of the team makes one of the cycle's
+/// predictions checkable.
+pub async fn expect(
+    State(state): State<AppState>,
+    who: SignedIn,
+    route: Route,
+    Id(cycle, ..): RecordPath,
+    form: Result<Form<ExpectationForm>, FormRejection>,
+) -> Result<Response, WebError> {
+    let f = fields(form)?;
+    who.check_csrf(&f.csrf)?;
+    let person = who.session.person;
+    let (stream, _) = state
+        .with(move |s| access::check_record(s, person, cycle, Need::Member))
+        .await?;
+    let recorded = async {
+        let event = Event::ExpectationStated {
+            cycle,
+            expectation: f.expectation()?,
+        };
+        state
+            .with(move |s| Ok(s.record_for(person, stream, vec![event])?))
+            .await?;
+        Ok::<_, WebError>(())
+    }
+    .await;
+    match recorded {
+        Ok(()) => Ok((
+            StatusCode::SEE_OTHER,
+            [(header::LOCATION, format!("/cycles/{cycle}#predictions"))],
+        )
+            .into_response()),
+        Err(e) => {
+            let Some(draft) = Draft::of_refusal(FormOf::Expectation(cycle), f.typed(), &e) else {
+                return Err(e);
+            };
+            let status = match &e {
+                WebError::Server(s) => s.status(),
+                WebError::SignIn { .. } => StatusCode::BAD_REQUEST,
+            };
+            let mut page = render(state, who, route, cycle, Some(draft)).await?;
+            *page.status_mut() = status;
+            Ok(page)
+        }
+    }
 }

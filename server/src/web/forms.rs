@@ -1,7 +1,8 @@
 //! The project page's forms, offered only to the roles that record what they send: a
 //! team member submits the month's report, a coordinator scores one, a senior manager
 //! records a decision resting on any of the team's reports and cycles. A score is
-//! chosen from the collaborative's progress scale, each level with its meaning. A form
+//! chosen from the collaborative's progress scale, each level with its meaning, beside
+//! the level the team's evidence suggests with its rule and evidence. A form
 //! the server refuses comes back as it was typed, with what to change (`Draft`).
 
 use super::layout::csrf_field;
@@ -10,10 +11,12 @@ use crate::storage::StreamAccess;
 use maud::{Markup, html};
 use praxis_core::dates::today;
 use praxis_core::domain::dashboard::{month_of, month_text};
-use praxis_core::domain::event::{EventKind, ProgressScale};
+use praxis_core::domain::event::{EventKind, ProgressScale, ScoreSuggestion};
 use praxis_core::domain::ids::{EventId, StreamId};
 use praxis_core::domain::role::Role;
+use praxis_core::domain::score_evidence::{SuggestedScore, difference};
 use praxis_core::domain::views::{ProjectDetail, ReportDetail};
+use time::Date;
 
 /// Whether the person's roles in the stream let them record `kind`: the forms on
 /// offer are only those.
@@ -27,15 +30,18 @@ pub enum FormOf {
     Report,
     Score(EventId),
     Decision,
+    /// A checkable prediction of a cycle.
+    Expectation(EventId),
 }
 
 impl FormOf {
     /// The id of the form on the page, for the link from the problem at its top.
-    fn anchor(&self) -> String {
+    pub fn anchor(&self) -> String {
         match self {
             FormOf::Report => "report-form".into(),
             FormOf::Score(report) => format!("score-form-{report}"),
             FormOf::Decision => "decision-form".into(),
+            FormOf::Expectation(_) => "expectation-form".into(),
         }
     }
 }
@@ -88,11 +94,11 @@ fn typed_all<'a>(draft: Option<&'a Draft>, of: FormOf, name: &str) -> Vec<&'a st
 }
 
 /// The value typed into field `name` of form `of`, if the draft is of that form.
-fn typed<'a>(draft: Option<&'a Draft>, of: FormOf, name: &str) -> &'a str {
+pub fn typed<'a>(draft: Option<&'a Draft>, of: FormOf, name: &str) -> &'a str {
     typed_all(draft, of, name).first().copied().unwrap_or("")
 }
 
-fn problem(draft: Option<&Draft>, of: FormOf) -> Markup {
+pub fn problem(draft: Option<&Draft>, of: FormOf) -> Markup {
     html! {
         @if let Some(d) = draft.filter(|d| d.of == of) {
             p.error role="alert" data-form-problem { (d.problem) }
@@ -124,12 +130,53 @@ fn in_the_team(access: &StreamAccess) -> bool {
         .any(|r| matches!(r, Role::Practitioner | Role::Advisor))
 }
 
+/// Whether the report form is offered to the person.
+pub fn offers_report_form(access: &StreamAccess) -> bool {
+    in_the_team(access) && may(access, EventKind::MonthlyReportSubmitted)
+}
+
+/// The level the evidence supports, with the rule's steps and the evidence behind it,
+/// shown before a score is chosen.
+pub fn suggestion_box(suggested: Option<&SuggestedScore>, month: Date) -> Markup {
+    let Some(s) = suggested else {
+        return html! {};
+    };
+    html! {
+        div.suggestion data-suggested=(s.level) {
+            p { strong { "The evidence for " (month_text(month)) " suggests " (s.level) } ": " (s.meaning) "." }
+            details {
+                summary { "The rule and the evidence" }
+                ul.steps {
+                    @for step in &s.steps {
+                        li class=(if step.met { "met" } else { "unmet" }) {
+                            (step.score) " needs " (step.needs) ": " @if step.met { "met" } @else { "not yet" }
+                        }
+                    }
+                }
+                ul { @for e in &s.evidence { li { (e) } } }
+            }
+            p.muted { "You decide. The suggestion is recorded with your score, and so is any difference from it." }
+        }
+    }
+}
+
+/// A recorded suggestion beside the score given ("suggested 4.5: 1.0 below").
+pub fn suggested_text(suggested: Option<&ScoreSuggestion>) -> Markup {
+    html! {
+        @if let Some(s) = suggested {
+            " " span.muted data-recorded-suggestion=(s.level) {
+                "(the evidence suggested " (s.level) "; " (difference(s.given, s.level)) ")"
+            }
+        }
+    }
+}
+
 /// The month's report, for the team's own members.
 pub fn report_form(
     stream: StreamId,
     access: &StreamAccess,
     who: &SignedIn,
-    scale: &ProgressScale,
+    (scale, suggested): (&ProgressScale, Option<&SuggestedScore>),
     draft: Option<&Draft>,
 ) -> Markup {
     let of = FormOf::Report;
@@ -143,7 +190,7 @@ pub fn report_form(
         typed => typed.to_string(),
     };
     html! {
-        @if in_the_team(access) && may(access, EventKind::MonthlyReportSubmitted) {
+        @if offers_report_form(access) {
             h3 { "Submit this month's report" }
             form.stacked id=(of.anchor()) method="post" action={ "/projects/" (stream) "/reports" } {
                 (problem(draft, of))
@@ -155,6 +202,7 @@ pub fn report_form(
                 label for="learning" { "What was learned" } textarea id="learning" name="learning" required { (value("learning")) }
                 label for="barriers" { "Barriers" } textarea id="barriers" name="barriers" { (value("barriers")) }
                 label for="plans" { "Plans" } textarea id="plans" name="plans" required { (value("plans")) }
+                (suggestion_box(suggested, month_of(today())))
                 (scale_choice("self_score", "self_score", "Self-assessed progress score", scale, value("self_score")))
                 button type="submit" { "Submit the report" }
             }
@@ -168,7 +216,7 @@ pub fn score_form(
     r: &ReportDetail,
     access: &StreamAccess,
     who: &SignedIn,
-    scale: &ProgressScale,
+    (scale, suggested): (&ProgressScale, Option<&SuggestedScore>),
     draft: Option<&Draft>,
 ) -> Markup {
     let of = FormOf::Score(r.id);
@@ -178,6 +226,7 @@ pub fn score_form(
         form.stacked id=(of.anchor()) method="post" action={ "/reports/" (r.id) "/score" } {
             (problem(draft, of))
             (csrf_field(&who.session))
+            (suggestion_box(suggested, r.report.month))
             (scale_choice(&format!("score-{}", r.id), "score", "Your score", scale, typed(draft, of, "score")))
             label for={ "justification-" (r.id) } { "Justification" }
             textarea id={ "justification-" (r.id) } name="justification" required { (typed(draft, of, "justification")) }

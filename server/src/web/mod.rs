@@ -73,6 +73,7 @@ pub fn routes() -> Router<AppState> {
         .route("/held/{id}/release", post(reports::release_held))
         .route("/held/{id}/withdraw", post(reports::withdraw_held))
         .route("/cycles/{id}", get(cycle::cycle))
+        .route("/cycles/{id}/expectations", post(cycle::expect))
         .route("/measures/{id}", get(measure::measure))
         .route("/measures/{id}/data.csv", get(export::measure_csv))
 }

@@ -7,7 +7,9 @@
 //! It reads the same `ProjectDetail` view as `GET /api/v1/streams/{id}/detail`.
 
 use super::StreamPath;
-use super::forms::{Draft, decision_form, may, report_form, score_form};
+use super::forms::{
+    Draft, decision_form, may, offers_report_form, report_form, score_form, suggested_text,
+};
 use super::layout::{csrf_field, page, scrolling};
 use super::measure_charts::{direction_text, icons, reading_class, reading_text, small_chart};
 use super::people::person_name;
@@ -19,10 +21,12 @@ use crate::storage::{StreamAccess, StreamView};
 use axum::extract::State;
 use axum::response::Response;
 use maud::{Markup, html};
-use praxis_core::domain::dashboard::month_text;
+use praxis_core::dates::today;
+use praxis_core::domain::dashboard::{month_of, month_text};
 use praxis_core::domain::event::{EventKind, ObservationKind, ProgressScale};
-use praxis_core::domain::ids::{PersonId, StreamId};
+use praxis_core::domain::ids::{EventId, PersonId, StreamId};
 use praxis_core::domain::measure_chart::MeasureChart;
+use praxis_core::domain::score_evidence::SuggestedScore;
 use praxis_core::domain::views::{FeedItem, ProjectDetail, ReportDetail};
 use praxis_core::store::HeldRecord;
 use std::collections::HashMap;
@@ -74,14 +78,14 @@ fn report_section(
     access: &StreamAccess,
     who: &SignedIn,
     names: &HashMap<PersonId, String>,
-    (scale, draft): (&ProgressScale, Option<&Draft>),
+    (scale, suggested, draft): (&ProgressScale, Option<&SuggestedScore>, Option<&Draft>),
 ) -> Markup {
     html! {
         article.card id={ "report-" (r.id) } {
             h3 { "Report for " (month_text(r.report.month)) }
             p.muted { "Submitted by " (person_name(names, r.by)) }
             dl {
-                dt { "Self-assessed score" } dd data-self-score=(r.report.self_score) { (r.report.self_score) }
+                dt { "Self-assessed score" } dd data-self-score=(r.report.self_score) { (r.report.self_score) (suggested_text(r.suggested.as_ref())) }
                 dt { "Measures" } dd { (r.report.measures) }
                 dt { "Cycles run" } dd { (r.report.cycles) }
                 dt { "What was learned" } dd { (r.report.learning) }
@@ -89,9 +93,9 @@ fn report_section(
                 dt { "Plans" } dd { (r.report.plans) }
             }
             @for s in &r.scores {
-                p data-coordinator-score=(s.score) { strong { "Coordinator's score " (s.score) } " by " (person_name(names, s.by)) ": " (s.justification) }
+                p data-coordinator-score=(s.score) { strong { "Coordinator's score " (s.score) } " by " (person_name(names, s.by)) (suggested_text(s.suggested.as_ref())) ": " (s.justification) }
             }
-            (score_form(r, access, who, scale, draft))
+            (score_form(r, access, who, (scale, suggested), draft))
         }
     }
 }
@@ -132,6 +136,10 @@ struct ProjectRead {
     detail: ProjectDetail,
     /// The collaborative's progress scale, which scores are chosen from.
     scale: ProgressScale,
+    /// The level the evidence supports this month, for the report form, and for each
+    /// report's month, for the score form (only for those who are offered them).
+    suggested_now: Option<SuggestedScore>,
+    suggested_for: HashMap<EventId, SuggestedScore>,
     held: Vec<HeldRecord>,
     charts: Vec<MeasureChart>,
     notes: Vec<FeedItem>,
@@ -166,8 +174,21 @@ pub async fn render(
                 &route,
                 Of::Stream(stream),
                 Need::Member,
-                |s, _| {
+                |s, access| {
                     let detail = s.project_detail(stream)?;
+                    let suggested_now = if offers_report_form(access) {
+                        s.suggested_score(stream, month_of(today()))?
+                    } else {
+                        None
+                    };
+                    let mut suggested_for = HashMap::new();
+                    if may(access, EventKind::CoordinatorScoreGiven) {
+                        for r in &detail.reports {
+                            if let Some(suggestion) = s.suggested_score(stream, r.report.month)? {
+                                suggested_for.insert(r.id, suggestion);
+                            }
+                        }
+                    }
                     let mut charts = Vec::new();
                     for m in &detail.overview.measures {
                         if let Some(c) = s.measure_chart(m.id, &[])? {
@@ -186,6 +207,8 @@ pub async fn render(
                     };
                     Ok(ProjectRead {
                         scale,
+                        suggested_now,
+                        suggested_for,
                         detail,
                         held: s.held_back(stream)?,
                         charts,
@@ -199,6 +222,8 @@ pub async fn render(
     let ProjectRead {
         detail,
         scale,
+        suggested_now,
+        suggested_for,
         held,
         charts,
         notes,
@@ -293,8 +318,8 @@ pub async fn render(
         }
         section aria-labelledby="reports-heading" {
             h2 id="reports-heading" { "Monthly reports" }
-            @for r in detail.reports.iter().rev() { (report_section(r, &access, &who, &names, (&scale, draft))) }
-            (report_form(stream, &access, &who, &scale, draft))
+            @for r in detail.reports.iter().rev() { (report_section(r, &access, &who, &names, (&scale, suggested_for.get(&r.id), draft))) }
+            (report_form(stream, &access, &who, (&scale, suggested_now.as_ref()), draft))
         }
         section aria-labelledby="decisions-heading" {
             h2 id="decisions-heading" { "Senior managers' decisions" }

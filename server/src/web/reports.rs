@@ -23,7 +23,7 @@ use praxis_core::domain::ids::{EventId, StreamId};
 use serde::Deserialize;
 
 /// A form's fields, or a page saying what was wrong with them.
-fn fields<T>(form: Result<Form<T>, FormRejection>) -> Result<T, WebError> {
+pub(super) fn fields<T>(form: Result<Form<T>, FormRejection>) -> Result<T, WebError> {
     form.map(|Form(f)| f).map_err(|e| {
         WebError::from(ServerError::BadRequest(format!(
             "The form could not be read ({}). Open the page again and fill in every field.",

@@ -341,7 +341,7 @@ fn stretch(series: &Series, baseline: usize, direction: Direction) -> Option<Str
 }
 
 /// The median; the mean of the middle two for an even count. `None` when empty.
-fn median(values: &[f64]) -> Option<f64> {
+pub fn median(values: &[f64]) -> Option<f64> {
     let sorted = sorted(values);
     let n = sorted.len();
     if n == 0 {

@@ -8,16 +8,25 @@ use super::*;
 pub(super) fn suggestion(
     views: &mut impl Views,
     author: PersonId,
-    report: &Record,
-    score: EventId,
+    (report, score): (EventId, EventId),
     suggestion: &ScoreSuggestion,
     collaborative: Option<&CollaborativeContext>,
 ) -> Result<(), Refusal> {
+    let report = &existing(
+        views,
+        report,
+        "monthly report",
+        EventKind::MonthlyReportSubmitted,
+    )?;
     let scored = if score == report.id {
         report.clone()
     } else {
         match views.record(score) {
-            Some(r) if r.kind == EventKind::CoordinatorScoreGiven && r.parent == Some(report.id) => r,
+            Some(r)
+                if r.kind == EventKind::CoordinatorScoreGiven && r.parent == Some(report.id) =>
+            {
+                r
+            }
             _ => {
                 return refuse(
                     format!(
@@ -65,9 +74,10 @@ pub(super) fn suggestion(
 /// and its period ends on or after the day of the test.
 pub(super) fn expectation(
     views: &mut impl Views,
-    cycle: &Record,
+    cycle: EventId,
     expectation: &Expectation,
 ) -> Result<(), Refusal> {
+    let cycle = &existing_cycle(views, cycle, "prediction")?;
     existing(
         views,
         expectation.measure,

@@ -330,6 +330,22 @@ impl Storage for SqliteStorage {
         self.read(|c| reads::measure_chart(c, id, from))
     }
 
+    fn prediction_checks(
+        &self,
+        cycle: EventId,
+        today: time::Date,
+    ) -> Result<Vec<praxis_core::domain::prediction_check::PredictionCheck>> {
+        self.read(|c| Ok(queries::prediction_checks(c, cycle, today)?))
+    }
+
+    fn suggested_score(
+        &self,
+        stream: StreamId,
+        month: time::Date,
+    ) -> Result<Option<praxis_core::domain::score_evidence::SuggestedScore>> {
+        self.read(|c| Ok(queries::suggested_score(c, stream, month)?))
+    }
+
     fn dashboard(
         &self,
         person: PersonId,

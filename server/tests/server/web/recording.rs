@@ -80,6 +80,10 @@ fn reports_scores_and_decisions_from_the_browser_are_events_by_the_person_signed
         page.contains("<option value=\"2.5\">2.5: Changes tested, but no improvement"),
         "{page}"
     );
+    // Beside the choice, the level the evidence suggests, with the rule and evidence.
+    assert!(page.contains("data-suggested=\""), "{page}");
+    assert!(page.contains("The rule and the evidence"));
+    assert!(page.contains("You decide."));
     assert_eq!(
         storage(&demo.data).events(north).unwrap().len(),
         events_before,
@@ -136,6 +140,16 @@ fn reports_scores_and_decisions_from_the_browser_are_events_by_the_person_signed
     drop(s);
     let page = coordinator.get(&format!("/projects/{north}")).body;
     assert!(page.contains("Changes tested; the rise is four weeks old"));
+    // Both scores show the level the evidence suggested when they were given.
+    let expected = storage(&demo.data)
+        .suggested_score(north, time::macros::date!(2031 - 03 - 01))
+        .unwrap()
+        .unwrap();
+    let beside = format!(
+        "data-recorded-suggestion=\"{}\">(the evidence suggested {};",
+        expected.level, expected.level
+    );
+    assert_eq!(page.matches(&beside).count(), 2, "{page}");
     // Once scored, the coordinator's form folds away; a coordinator is not offered the
     // team's report form.
     assert!(
@@ -224,7 +238,21 @@ fn reports_scores_and_decisions_from_the_browser_are_events_by_the_person_signed
             e.kind
         );
     }
-    assert_eq!(events.len(), events_before + 3);
+    // The report and the score each came with the level the evidence suggested,
+    // naming the score it belongs to, by the same person, with a receipt of its own.
+    let suggestions: Vec<_> = events
+        .iter()
+        .filter(|e| e.kind == EventKind::ScoreSuggested.name())
+        .collect();
+    for (scored, given) in [(submitted, "self"), (score, "coordinator")] {
+        let found = suggestions
+            .iter()
+            .find(|e| matches!(&e.body, Some(Event::ScoreSuggested { score, .. }) if *score == scored.id))
+            .unwrap_or_else(|| panic!("a suggestion with the {given} score"));
+        assert_eq!(found.author, scored.author);
+        assert!(receipts.iter().any(|r| r.events == vec![found.id]));
+    }
+    assert_eq!(events.len(), events_before + 5);
 }
 
 #[test]
