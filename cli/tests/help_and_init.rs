@@ -49,8 +49,11 @@ fn help_lists_every_command() {
         ),
         ("project", &["start", "list"][..]),
         ("measure", &["define", "revise", "record", "show"][..]),
-        ("cycle", &["plan", "do", "study", "act", "show"][..]),
-        ("report", &["submit", "score"][..]),
+        (
+            "cycle",
+            &["plan", "do", "study", "act", "expect", "show"][..],
+        ),
+        ("report", &["submit", "suggest", "score"][..]),
     ] {
         let help = p.ok(&[command, "--help"]);
         for sub in subcommands {

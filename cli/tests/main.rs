@@ -11,6 +11,7 @@ mod steps;
 mod collaborative;
 mod corrections;
 mod cycles;
+mod evidence;
 mod help_and_init;
 mod import_and_rebuild;
 mod measures;

@@ -282,6 +282,187 @@ async fn managers_read_and_score_in_the_browser_and_others_are_refused() {
     client.close().await;
 }
 
+/// A team's report reaches its coordinator's score through the queue, with the level
+/// the evidence suggests beside each choice and recorded with each score.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_reaches_its_score_through_the_queue_with_the_evidence_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = TestServer::start_with(&data, &["--demo"]);
+    let river = coordinators_stream(&data, StreamKind::Project, "Riverside");
+    let driver = Driver::start().await;
+
+    // The practitioner submits this month's report, the evidence's level beside her
+    // choice.
+    let client = driver
+        .desktop(&dir.path().join("practitioner-profile"), 1280, 1024)
+        .await;
+    sign_in(&client, &server.url, "dev.patel").await;
+    client
+        .goto(&format!("{}/projects/{river}", server.url))
+        .await
+        .unwrap();
+    let suggested = wait_for(&client, Locator::Css("#report-form div[data-suggested]"))
+        .await
+        .attr("data-suggested")
+        .await
+        .unwrap()
+        .unwrap();
+    let words = text_of(&client, "#report-form div[data-suggested]").await;
+    assert!(words.contains(&format!("suggests {suggested}")), "{words}");
+    for (field, text) in [
+        ("measures", "Reviews in the person's words: 6 of 9"),
+        ("cycles", "The checklist tested on five reviews"),
+        ("learning", "Ask the person first"),
+        ("plans", "Spread the checklist"),
+    ] {
+        type_into(
+            &client,
+            &format!("#report-form textarea[name={field}]"),
+            text,
+        )
+        .await;
+    }
+    let self_score = if suggested == "3.5" { "3.0" } else { "3.5" };
+    client
+        .find(Locator::Css("#report-form select[name=self_score]"))
+        .await
+        .unwrap()
+        .select_by_value(self_score)
+        .await
+        .unwrap();
+    press(&client, "#report-form button[type=submit]").await;
+    let recorded = wait_for(
+        &client,
+        Locator::Css("dd[data-self-score] span[data-recorded-suggestion]"),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(
+        recorded.contains(&format!("the evidence suggested {suggested}")),
+        "{recorded}"
+    );
+    client.close().await;
+
+    // The coordinator follows the dashboard's count to the queue, and the queue to the
+    // report, and scores it as the evidence suggests.
+    let client = driver
+        .desktop(&dir.path().join("coordinator-profile"), 1280, 1024)
+        .await;
+    sign_in(&client, &server.url, "sam.okafor").await;
+    click_link(&client, "Dashboard").await;
+    let waiting = wait_for(
+        &client,
+        Locator::Css("p[data-waiting] a[href$='#to-score']"),
+    )
+    .await;
+    assert!(
+        waiting
+            .text()
+            .await
+            .unwrap()
+            .starts_with("1 report to score")
+    );
+    waiting.click().await.unwrap();
+    let entry = wait_for(&client, Locator::Css("li[data-awaiting-score] a")).await;
+    assert!(entry.text().await.unwrap().contains("Riverside"));
+    entry.click().await.unwrap();
+    let form = wait_for(
+        &client,
+        Locator::XPath("//form[contains(@action, '/score') and .//div[@data-suggested]]"),
+    )
+    .await;
+    let report = form
+        .attr("action")
+        .await
+        .unwrap()
+        .unwrap()
+        .trim_start_matches("/reports/")
+        .trim_end_matches("/score")
+        .to_string();
+    let beside = form
+        .find(Locator::Css("div[data-suggested]"))
+        .await
+        .unwrap()
+        .attr("data-suggested")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(beside, suggested, "the same evidence, the same suggestion");
+    form.find(Locator::Css("select[name=score]"))
+        .await
+        .unwrap()
+        .select_by_value(&suggested)
+        .await
+        .unwrap();
+    form.find(Locator::Css("textarea[name=justification]"))
+        .await
+        .unwrap()
+        .send_keys("The evidence and the report agree")
+        .await
+        .unwrap();
+    form.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let given = wait_for(
+        &client,
+        Locator::XPath(
+            "//p[@data-coordinator-score and contains(., 'The evidence and the report agree')]",
+        ),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(given.contains("as suggested"), "{given}");
+    click_link(&client, "The collaborative's dashboard").await;
+    wait_for(&client, Locator::Css("p[data-waiting]")).await;
+    client
+        .find(Locator::Css("p[data-waiting] a[href$='#to-score']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(
+        &client,
+        Locator::XPath("//p[contains(., 'Every report has a coordinator')]"),
+    )
+    .await;
+    client.close().await;
+
+    // Both scores came with the level the evidence suggested, in the team's stream.
+    let s = SqliteStorage::open(&data).unwrap();
+    let suggestions: Vec<_> = s
+        .events(river)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == "score-suggested")
+        .filter_map(|e| match e.body {
+            Some(praxis_core::domain::event::Event::ScoreSuggested {
+                report: r,
+                suggestion,
+                ..
+            }) if r.to_string() == report => {
+                Some((suggestion.given.to_string(), suggestion.level.to_string()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        suggestions,
+        vec![
+            (self_score.to_string(), suggested.clone()),
+            (suggested.clone(), suggested.clone())
+        ]
+    );
+}
+
 /// What the field app relies on: a browser restarted on its profile is still signed in
 /// (its cookies are on disk), and one cut off the network reaches nothing until it is
 /// given the network back.

@@ -248,5 +248,6 @@ fn a_practitioner_is_refused_the_pages_of_another_team() {
 
 mod exports;
 mod observations;
+mod predictions;
 mod queue;
 mod recording;
