@@ -557,7 +557,9 @@ fn sync_out(
     );
     match answer.status {
         200 | 204 if answer.accepted == Some(sent) && added == sent => Ok(ACC),
-        200 | 204 if answer.accepted == Some(sent) && added == sent + 1 => {
+        // Held back: a `Quarantined` for the event the server may not apply (and for a
+        // score's suggestion, which names a score that is held back too).
+        200 | 204 if answer.accepted == Some(sent) && added > sent && added <= 2 * sent => {
             let last = last.map(|l| l.to_string()).unwrap_or_default();
             let held = http.held_back(stream, &mirror.token);
             let history = http.get(

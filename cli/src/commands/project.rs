@@ -174,8 +174,8 @@ pub fn report(
         } => {
             let report = record_id(device, &report)?;
             context::score(&score)?;
-            let month = device.read(|store| report_month(store, &report))?;
-            let suggested = device.suggested_score(p.clone(), month).ok();
+            let month = device.read(|store| report_month(store, &report));
+            let suggested = month.and_then(|m| device.suggested_score(p.clone(), m).ok());
             let r = device.give_coordinator_score(p, report, score.clone(), justification)?;
             Ok(with_suggestion(
                 render::recorded(&r, "coordinator's score saved"),
@@ -191,17 +191,18 @@ pub fn report(
     }
 }
 
-/// The month (`YYYY-MM`) of the report `report` names.
-fn report_month(store: &praxis_core::store::Store, report: &str) -> Result<String> {
-    let id = context::id(store, report)?;
-    match praxis_core::store::queries::record(store.connection(), id)?.map(|r| r.content) {
-        Some(praxis_core::domain::event::Event::MonthlyReportSubmitted(r)) => {
-            Ok(r.month.to_string().chars().take(7).collect())
+/// The month (`YYYY-MM`) of the report `report` names; `None` when it names no report
+/// (the score is then refused by the rules, which say why).
+fn report_month(store: &praxis_core::store::Store, report: &str) -> Option<String> {
+    let id = context::id(store, report).ok()?;
+    match praxis_core::store::queries::record(store.connection(), id)
+        .ok()??
+        .content
+    {
+        praxis_core::domain::event::Event::MonthlyReportSubmitted(r) => {
+            Some(r.month.to_string().chars().take(7).collect())
         }
-        _ => anyhow::bail!(
-            "{} is not a monthly report. `praxis overview` lists the reports.",
-            id.short()
-        ),
+        _ => None,
     }
 }
 

@@ -7,6 +7,7 @@ use praxis_core::domain::ids::EventId;
 use praxis_core::store::queries;
 use praxis_mobile::*;
 
+#[allow(clippy::unwrap_used)]
 fn event_id(text: &str) -> EventId {
     EventId(text.parse().unwrap())
 }
