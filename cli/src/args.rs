@@ -269,6 +269,13 @@ pub struct MeasureDefinitionArgs {
 pub enum MeasureCommand {
     /// Define a new measure.
     Define(MeasureDefinitionArgs),
+    /// Set how many first points the run chart's median rests on (12 unless set).
+    Baseline {
+        measure: String,
+        /// From 6 to 104.
+        #[arg(long)]
+        points: u16,
+    },
     /// Revise a measure's definition.
     Revise {
         measure: String,

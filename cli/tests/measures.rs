@@ -487,3 +487,45 @@ fn a_second_value_or_a_future_period_needs_a_reason() {
         "{show}"
     );
 }
+
+#[test]
+fn a_measures_baseline_is_set_and_shown() {
+    let p = Praxis::with_project();
+    let days = define_days(&p);
+    for (week, value) in [14, 15, 13, 16, 15, 14, 9, 8, 9, 8, 7, 8, 9, 8]
+        .iter()
+        .enumerate()
+    {
+        let from = time::macros::date!(2026 - 01 - 12) + time::Duration::weeks(week as i64);
+        let to = from + time::Duration::days(6);
+        record_value(
+            &p,
+            &days,
+            (&from.to_string(), Some(&to.to_string())),
+            &value.to_string(),
+        );
+    }
+    let usual = p.ok(&["measure", "show", short(&days)]);
+    assert!(
+        usual.contains("Run chart median: 11, resting on the first 12 points (the usual number)."),
+        "{usual}"
+    );
+    p.save_text(
+        "Baseline set: the median rests on the first 6 points",
+        &["measure", "baseline", short(&days), "--points", "6"],
+    );
+    let set = p.ok(&["measure", "show", short(&days)]);
+    assert!(
+        set.contains(
+            "Run chart median: 14.5, resting on the first 6 points (as set for this measure)."
+        ),
+        "{set}"
+    );
+    let json = p.json(&["measure", "show", short(&days)]);
+    assert_eq!(json["baseline_points"], 6, "{json}");
+    p.refused(
+        2,
+        &["measure", "baseline", short(&days), "--points", "200"],
+        &["must rest on 6 to 104 points"],
+    );
+}

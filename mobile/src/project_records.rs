@@ -1,7 +1,7 @@
 //! A project's records beyond the phone's daily screens, offline: the charter and its
-//! aim, change ideas with their evidence, a measure's revision, a coordinator's score
-//! of a monthly report and a senior manager's decision. Each call is one transaction
-//! of the client core, or a refusal that changes nothing.
+//! aim, change ideas with their evidence, a measure's revision and run chart baseline,
+//! a coordinator's score of a monthly report and a senior manager's decision. Each
+//! call is one transaction of the client core, or a refusal that changes nothing.
 
 use crate::collaborative::{EvidenceInput, founding_detail, sources};
 use crate::error::PraxisError;
@@ -117,6 +117,28 @@ impl PraxisStore {
                 measure,
                 replaces,
                 definition,
+            })
+        })
+    }
+
+    /// How many first points the measure's run chart median rests on (6 to 104; 12
+    /// unless set). It replaces the settings this device has seen; one made elsewhere
+    /// without seeing it stands beside it until a new setting names both.
+    pub fn set_baseline(
+        &self,
+        project_id: String,
+        measure_id: String,
+        points: u16,
+    ) -> Result<Recorded, PraxisError> {
+        self.record_in_project(&project_id, |store, _| {
+            let measure = id(store, &measure_id)?;
+            let replaces = queries::measure_series(store.connection(), measure)?
+                .map(|s| s.baseline_settings.into_iter().map(|(id, _)| id).collect())
+                .unwrap_or_default();
+            Ok(Event::BaselineSet {
+                measure,
+                replaces,
+                points,
             })
         })
     }

@@ -26,6 +26,14 @@ pub fn run(device: &PraxisStore, sel: &Option<String>, command: MeasureCommand) 
             let r = device.revise_measure(p, measure, definition(a)?)?;
             Ok(render::recorded(&r, "measure revised"))
         }
+        MeasureCommand::Baseline { measure, points } => {
+            let measure = record_id(device, &measure)?;
+            let r = device.set_baseline(p, measure, points)?;
+            Ok(render::recorded(
+                &r,
+                &format!("baseline set: the median rests on the first {points} points"),
+            ))
+        }
         MeasureCommand::Record {
             measure,
             from,

@@ -35,6 +35,27 @@ fn reading(t: &mut String, chart: &MeasureChart) {
         t.push('\n');
         icons(t, &xmr.icons);
     }
+    if let Some(run) = chart.run_chart.as_ref().and_then(|r| r.stretches.first()) {
+        let settings = &chart.series.baseline_settings;
+        let _ = writeln!(
+            t,
+            "\nRun chart median: {}, resting on the first {} points{}.",
+            super::project::value_text(run.median),
+            run.baseline_points,
+            match (chart.series.baseline_points, settings.len()) {
+                (Some(_), _) => " (as set for this measure)".to_string(),
+                (None, n) if n > 1 => format!(
+                    " (baselines of {} points were set without seeing each other: `praxis measure baseline` settles it)",
+                    settings
+                        .iter()
+                        .map(|(_, p)| p.to_string())
+                        .collect::<Vec<_>>()
+                        .join(" and ")
+                ),
+                _ => " (the usual number)".to_string(),
+            }
+        );
+    }
     let signals = chart.signals();
     if signals.is_empty() {
         t.push_str("\nNo signals: the variation looks like chance alone.\n");

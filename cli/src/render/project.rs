@@ -5,7 +5,8 @@ use super::{Output, when};
 use anyhow::Result;
 use praxis_core::domain::event::*;
 use praxis_core::domain::measure_chart::MeasureChart;
-use praxis_core::domain::prediction_check::{PredictionCheck, change_words, number as value_text};
+pub(super) use praxis_core::domain::prediction_check::number as value_text;
+use praxis_core::domain::prediction_check::{PredictionCheck, change_words};
 use praxis_core::domain::record::HistoryEntry;
 use praxis_core::domain::views::{
     CycleView, FeedItem, MeasureSeries, ProjectOverview, RecordHistory,

@@ -163,6 +163,15 @@ pub enum Event {
         cycle: EventId,
         expectation: Expectation,
     },
+    /// How many first points a measure's run chart median rests on before it is
+    /// frozen (12 unless set). Single-valued per measure: a setting names the ones it
+    /// replaces, and two made without seeing each other stand side by side until a
+    /// new one names both.
+    BaselineSet {
+        measure: EventId,
+        replaces: Vec<EventId>,
+        points: u16,
+    },
 }
 
 impl Event {
@@ -202,6 +211,7 @@ impl Event {
             Event::QuarantineWithdrawn { .. } => EventKind::QuarantineWithdrawn,
             Event::ScoreSuggested { .. } => EventKind::ScoreSuggested,
             Event::ExpectationStated { .. } => EventKind::ExpectationStated,
+            Event::BaselineSet { .. } => EventKind::BaselineSet,
         }
     }
 
@@ -214,7 +224,9 @@ impl Event {
             Event::Quarantined { .. }
             | Event::QuarantineReleased { .. }
             | Event::QuarantineWithdrawn { .. } => 2,
-            Event::ScoreSuggested { .. } | Event::ExpectationStated { .. } => 3,
+            Event::ScoreSuggested { .. }
+            | Event::ExpectationStated { .. }
+            | Event::BaselineSet { .. } => 3,
             _ => 1,
         }
     }
@@ -685,6 +697,7 @@ impl Event {
                 Some(*report)
             }
             Event::ExpectationStated { cycle, .. } => Some(*cycle),
+            Event::BaselineSet { measure, .. } => Some(*measure),
             _ => None,
         }
     }

@@ -41,10 +41,11 @@ pub enum EventKind {
     QuarantineWithdrawn,
     ScoreSuggested,
     ExpectationStated,
+    BaselineSet,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 34] = [
+    pub const ALL: [EventKind; 35] = [
         EventKind::CollaborativeFounded,
         EventKind::ScheduleSet,
         EventKind::ProgressScaleAdopted,
@@ -79,6 +80,7 @@ impl EventKind {
         EventKind::QuarantineWithdrawn,
         EventKind::ScoreSuggested,
         EventKind::ExpectationStated,
+        EventKind::BaselineSet,
     ];
 
     /// Kinds only the server records, in its organisation stream.
@@ -143,6 +145,7 @@ impl EventKind {
             EventKind::QuarantineWithdrawn => "quarantine-withdrawn",
             EventKind::ScoreSuggested => "score-suggested",
             EventKind::ExpectationStated => "expectation-stated",
+            EventKind::BaselineSet => "baseline-set",
         }
     }
 

@@ -431,7 +431,8 @@ pub fn apply(views: &mut impl Views, envelope: &Envelope) {
         | Event::LearningLogEntryAdded(_)
         | Event::ManagerDecisionRecorded { .. }
         | Event::ScoreSuggested { .. }
-        | Event::ExpectationStated { .. } => {
+        | Event::ExpectationStated { .. }
+        | Event::BaselineSet { .. } => {
             let record = new_record(
                 Detail::Plain,
                 format!("{} recorded", describe(event.kind())),
@@ -529,6 +530,7 @@ fn describe(kind: EventKind) -> &'static str {
         EventKind::ManagerDecisionRecorded => "manager's decision",
         EventKind::ScoreSuggested => "suggested score",
         EventKind::ExpectationStated => "checkable prediction",
+        EventKind::BaselineSet => "run chart baseline",
         other => other.name(),
     }
 }

@@ -205,6 +205,9 @@ pub fn measure_chart(
     let mut settings = xmr_settings(&definition);
     settings.phase_starts = recalculated_from.clone();
     let mut run_settings = RunSettings::new(definition.direction);
+    if let Some(points) = series.baseline_points {
+        run_settings = run_settings.frozen_after(usize::from(points));
+    }
     run_settings.new_median_from = adoptions.iter().filter_map(|a| a.point).collect();
     let run = run_chart::analyse_with(&values, &run_settings);
     let xmr = xmr::analyse_series(&values, &settings);
@@ -246,6 +249,8 @@ mod tests {
             }),
             revisions: 0,
             conflict: None,
+            baseline_points: None,
+            baseline_settings: Vec::new(),
             points: values
                 .iter()
                 .enumerate()

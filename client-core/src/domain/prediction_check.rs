@@ -307,6 +307,8 @@ mod tests {
             }),
             revisions: 0,
             conflict: None,
+            baseline_points: None,
+            baseline_settings: Vec::new(),
             points: values
                 .iter()
                 .enumerate()

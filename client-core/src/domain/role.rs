@@ -64,6 +64,7 @@ impl Role {
                 | K::QuarantineWithdrawn
                 | K::ScoreSuggested
                 | K::ExpectationStated
+                | K::BaselineSet
         );
         match self {
             Role::Practitioner | Role::Advisor => team_work,

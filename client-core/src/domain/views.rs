@@ -83,6 +83,12 @@ pub struct MeasureSeries {
     pub revisions: usize,
     pub conflict: Option<Vec<Version<MeasureDefinition>>>,
     pub points: Vec<Point>,
+    /// How many first points the run chart's median rests on, as set for this measure
+    /// (`None`: the default, 12, or settings in conflict).
+    pub baseline_points: Option<u16>,
+    /// The baseline settings no other replaces (setting, points): one in force, or
+    /// several made without seeing each other, until a new one names them all.
+    pub baseline_settings: Vec<(EventId, u16)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -309,13 +315,44 @@ pub fn measure_series<'r>(
         ),
         _ => (0, None),
     };
+    let children: Vec<&Record> = measurements.into_iter().collect();
+    let baselines = baseline_heads(&children);
     MeasureSeries {
         id: measure.id,
         definition: measure.measure_definition().cloned(),
         revisions,
         conflict,
-        points: points(measurements),
+        points: points(children.iter().copied()),
+        baseline_points: match baselines.as_slice() {
+            [(_, points)] => Some(*points),
+            _ => None,
+        },
+        baseline_settings: baselines,
     }
+}
+
+/// A measure's baseline settings that no other setting replaces, in record order:
+/// one is the baseline in force, several are a conflict.
+fn baseline_heads(children: &[&Record]) -> Vec<(EventId, u16)> {
+    let settings: Vec<(EventId, &Vec<EventId>, u16)> = children
+        .iter()
+        .filter(|r| !r.withdrawn)
+        .filter_map(|r| match &r.content {
+            Event::BaselineSet {
+                replaces, points, ..
+            } => Some((r.id, replaces, *points)),
+            _ => None,
+        })
+        .collect();
+    settings
+        .iter()
+        .filter(|(id, _, _)| {
+            !settings
+                .iter()
+                .any(|(_, replaces, _)| replaces.contains(id))
+        })
+        .map(|(id, _, points)| (*id, *points))
+        .collect()
 }
 
 pub fn feed_item(record: &Record) -> Option<FeedItem> {

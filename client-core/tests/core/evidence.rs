@@ -224,3 +224,152 @@ fn a_suggestion_that_does_not_match_its_score_is_refused_and_nothing_is_written(
         before
     );
 }
+
+/// A measure whose first six weeks sit near 2.5 and the next fourteen near 6.5: its
+/// median is 2.5 over six points, 4.5 over the usual twelve.
+fn stepped_measure(store: &mut Store, p: StreamId) -> EventId {
+    let m = store
+        .record(p, Event::MeasureDefined(common::measure("Plans agreed")))
+        .expect("measure")
+        .id;
+    for week in 0..20u8 {
+        let value = if week < 6 { 2.0 } else { 6.0 } + f64::from(week % 2);
+        store
+            .record(p, Event::MeasurementRecorded(measurement(m, week, value)))
+            .expect("measurement");
+    }
+    m
+}
+
+fn baseline_median(store: &Store, m: EventId) -> (f64, usize) {
+    let chart = queries::measure_chart(store.connection(), m, &[])
+        .expect("chart")
+        .expect("a measure");
+    let first = &chart.run_chart.expect("a run chart").stretches[0];
+    (first.median, first.baseline_points)
+}
+
+#[test]
+fn a_measures_baseline_freezes_its_median_and_two_set_apart_stand_until_one_names_both() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut a, c, p) = common::store_with_project(&dir.path().join("a.sqlite3"));
+    let m = stepped_measure(&mut a, p);
+    // Ratios of 10 are plotted as percentages.
+    assert_eq!(baseline_median(&a, m), (45.0, 12), "the usual twelve");
+    let six = a
+        .record(
+            p,
+            Event::BaselineSet {
+                measure: m,
+                replaces: vec![],
+                points: 6,
+            },
+        )
+        .expect("baseline")
+        .id;
+    assert_eq!(baseline_median(&a, m), (25.0, 6));
+
+    // Two people change it without seeing each other: both stand, the usual twelve
+    // is used, until a setting names both.
+    let mut b = common::replica(&mut a, &dir.path().join("b.sqlite3"), (c, p));
+    let eight = a
+        .record(
+            p,
+            Event::BaselineSet {
+                measure: m,
+                replaces: vec![six],
+                points: 8,
+            },
+        )
+        .expect("eight")
+        .id;
+    let ten = b
+        .record(
+            p,
+            Event::BaselineSet {
+                measure: m,
+                replaces: vec![six],
+                points: 10,
+            },
+        )
+        .expect("ten")
+        .id;
+    let changes = b.changes_since(p, &[]).expect("changes");
+    a.merge_changes(p, &changes).expect("merge");
+    let series = queries::measure_series(a.connection(), m)
+        .expect("series")
+        .expect("a measure");
+    assert_eq!(series.baseline_points, None);
+    let mut apart = series.baseline_settings.clone();
+    apart.sort_by_key(|(_, points)| *points);
+    assert_eq!(apart, vec![(eight, 8), (ten, 10)]);
+    assert_eq!(baseline_median(&a, m).1, 12);
+    a.record(
+        p,
+        Event::BaselineSet {
+            measure: m,
+            replaces: vec![eight, ten],
+            points: 6,
+        },
+    )
+    .expect("settled");
+    let series = queries::measure_series(a.connection(), m)
+        .expect("series")
+        .expect("a measure");
+    assert_eq!(
+        (series.baseline_points, series.baseline_settings.len()),
+        (Some(6), 1)
+    );
+    assert_eq!(baseline_median(&a, m), (25.0, 6));
+
+    // Refusals change nothing.
+    let before = queries::events(a.connection(), p).expect("events").len();
+    let few = a
+        .record(
+            p,
+            Event::BaselineSet {
+                measure: m,
+                replaces: vec![],
+                points: 3,
+            },
+        )
+        .expect_err("too few");
+    assert!(
+        few.to_string().contains("must rest on 6 to 104 points"),
+        "{few}"
+    );
+    let not_one = a
+        .record(
+            p,
+            Event::BaselineSet {
+                measure: m,
+                replaces: vec![m],
+                points: 12,
+            },
+        )
+        .expect_err("not a baseline");
+    assert!(
+        not_one
+            .to_string()
+            .contains("is not a baseline of this measure"),
+        "{not_one}"
+    );
+    let not_a_measure = a
+        .record(
+            p,
+            Event::BaselineSet {
+                measure: six,
+                replaces: vec![],
+                points: 12,
+            },
+        )
+        .expect_err("not a measure");
+    assert!(
+        not_a_measure.to_string().contains("not a measure"),
+        "{not_a_measure}"
+    );
+    assert_eq!(
+        queries::events(a.connection(), p).expect("events").len(),
+        before
+    );
+}

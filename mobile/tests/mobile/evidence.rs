@@ -51,6 +51,29 @@ fn the_phone_suggests_a_score_records_it_with_the_report_and_checks_a_prediction
             .unwrap();
     }
 
+    // The run chart's baseline, set twice: the second replaces the first.
+    store
+        .set_baseline(project.clone(), measure.id.clone(), 6)
+        .unwrap();
+    let set = store
+        .set_baseline(project.clone(), measure.id.clone(), 8)
+        .unwrap();
+    assert_eq!(set.kind, "baseline-set");
+    let series = store.read(|s| {
+        queries::measure_series(s.connection(), event_id(&measure.id))
+            .unwrap()
+            .unwrap()
+    });
+    assert_eq!(series.baseline_points, Some(8));
+    assert_eq!(series.baseline_settings, vec![(event_id(&set.id), 8)]);
+    let too_few = store
+        .set_baseline(project.clone(), measure.id.clone(), 2)
+        .unwrap_err();
+    assert!(too_few.to_string().contains("6 to 104"), "{too_few}");
+    store
+        .set_baseline(project.clone(), measure.id.clone(), 12)
+        .unwrap();
+
     // The same suggestion as the core's, in words a screen can show.
     let suggested = store
         .suggested_score(project.clone(), "2026-04".into())

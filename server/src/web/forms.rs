@@ -32,6 +32,8 @@ pub enum FormOf {
     Decision,
     /// A checkable prediction of a cycle.
     Expectation(EventId),
+    /// A measure's run chart baseline.
+    Baseline(EventId),
 }
 
 impl FormOf {
@@ -42,6 +44,7 @@ impl FormOf {
             FormOf::Score(report) => format!("score-form-{report}"),
             FormOf::Decision => "decision-form".into(),
             FormOf::Expectation(_) => "expectation-form".into(),
+            FormOf::Baseline(_) => "baseline-form".into(),
         }
     }
 }

@@ -2,22 +2,33 @@
 //! every signal highlighted and explained in one sentence, the cycles adopted on the
 //! time axis, limits recalculated from a chosen point (an adoption proposes its own),
 //! and the data as a table. It reads the same `MeasureChart` view as
-//! `GET /api/v1/measures/{id}/chart`.
+//! `GET /api/v1/measures/{id}/chart`. The team sets how many first points the run
+//! chart's median rests on (`POST /measures/{id}/baseline`).
 
 use super::RecordPath;
-use super::layout::{page, scrolling};
+use super::forms::{Draft, FormOf, may, problem, typed};
+use super::layout::{csrf_field, page, scrolling};
 use super::measure_charts::{
     direction_text, frequency_text, icons, kind_text, labels, reading_class, reading_text, run_svg,
     unit_text, xmr_svg,
 };
 use super::svg;
 use super::{SignedIn, WebError, html_page};
-use crate::access::{Id, Route};
+use crate::access::{self, Id, Need, Route};
+use crate::error::ServerError;
 use crate::state::AppState;
+use crate::storage::StreamAccess;
+use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::response::Response;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
+use praxis_core::domain::charts::run_chart::BASELINE_POINTS;
 use praxis_core::domain::charts::{Signal, Warning};
+use praxis_core::domain::event::{Event, EventKind};
+use praxis_core::domain::ids::EventId;
+use praxis_core::domain::measure_chart::MeasureChart;
+use praxis_core::domain::validation::BASELINE_RANGE;
 use praxis_core::protocol::ChartQuery;
 
 fn signal_list(signals: &[Signal], empty: &str) -> Markup {
@@ -61,6 +72,19 @@ pub async fn measure(
     Id(id, ..): RecordPath,
     Query(q): Query<ChartQuery>,
 ) -> Result<Response, WebError> {
+    render(state, who, route, id, q, None).await
+}
+
+/// The measure page, with a refused form shown again as it was typed (`draft`).
+async fn render(
+    state: AppState,
+    who: SignedIn,
+    route: Route,
+    id: EventId,
+    q: ChartQuery,
+    draft: Option<Draft>,
+) -> Result<Response, WebError> {
+    let draft = draft.as_ref();
     let person = who.session.person;
     let (access, view) = super::measure_charts::read_chart(&state, person, route, id, &q).await?;
     let stream = access.stream_id;
@@ -75,6 +99,7 @@ pub async fn measure(
     let content = html! {
         nav aria-label="Breadcrumb" { a href={ "/projects/" (stream) } { "Back to the team project" } }
         h1 { (name) }
+        @if let Some(d) = draft { (d.notice()) }
         (icons(&view))
         @if let Some(d) = &view.series.definition {
             dl {
@@ -94,13 +119,14 @@ pub async fn measure(
         @if let (Some(chart), Some(rc)) = (&run, &view.run_chart) {
             section aria-labelledby="run-heading" {
                 h2 id="run-heading" { "Run chart" }
-                figure.chart { (svg::draw(chart)) figcaption.muted { "Median frozen after its first 12 points and extended, with a new median from each adopted change; signals by Perla, Provost & Murray's rules are highlighted (blue: improvement, orange: concern)." } }
+                figure.chart { (svg::draw(chart)) figcaption.muted { "Median frozen after its first " (baseline_of(&view)) " points and extended, with a new median from each adopted change; signals by Perla, Provost & Murray's rules are highlighted (blue: improvement, orange: concern)." } }
                 h3 { "What the run chart shows" }
                 (signal_list(&rc.signals, "No shift, trend, unusual number of runs or astronomical point: the variation looks like chance alone."))
                 @if let Some(a) = &rc.anhoej {
                     p.muted { "Anhøj's rules: longest run " (a.longest_run) " (signal above " (a.longest_run_limit) "), " (a.crossings) " median crossings (signal below " (a.fewest_crossings) ")." }
                 }
                 (warning_list(&rc.warnings))
+                (baseline_section(&view, (&access, &who, draft)))
             }
         }
         @if let (Some(chart), Some(x)) = (&xmr, &view.xmr) {
@@ -216,4 +242,121 @@ fn with_point(points: &[usize], point: usize) -> Vec<usize> {
     all.sort_unstable();
     all.dedup();
     all
+}
+
+/// How many first points the run chart's median rests on.
+fn baseline_of(view: &MeasureChart) -> usize {
+    view.series
+        .baseline_points
+        .map(usize::from)
+        .unwrap_or(BASELINE_POINTS)
+}
+
+/// The run chart's baseline: how many first points its median rests on, settings made
+/// without seeing each other, and the form that sets it.
+fn baseline_section(
+    view: &MeasureChart,
+    (access, who, draft): (&StreamAccess, &SignedIn, Option<&Draft>),
+) -> Markup {
+    let id = view.series.id;
+    let of = FormOf::Baseline(id);
+    let settings = &view.series.baseline_settings;
+    let points = match typed(draft, of, "points") {
+        "" => baseline_of(view).to_string(),
+        typed => typed.to_string(),
+    };
+    html! {
+        h3 id="baseline" { "Baseline" }
+        p data-baseline=(baseline_of(view)) {
+            "The median rests on the first " (baseline_of(view)) " points"
+            @if view.series.baseline_points.is_some() { ", as set for this measure." } @else { ", the usual number." }
+        }
+        @if settings.len() > 1 {
+            p.concern data-baseline-conflict=(settings.len()) {
+                "Baselines of "
+                @for (i, (_, n)) in settings.iter().enumerate() { @if i > 0 { " and " } (n) }
+                " points were set without seeing each other; the usual " (BASELINE_POINTS) " are used until a new setting replaces them all."
+            }
+        }
+        @if may(access, EventKind::BaselineSet) {
+            form.stacked id=(of.anchor()) method="post" action={ "/measures/" (id) "/baseline" } {
+                (problem(draft, of))
+                (csrf_field(&who.session))
+                @for (setting, _) in settings { input type="hidden" name="replaces" value=(setting); }
+                label for="points" { "Freeze the median after this many first points (" (BASELINE_RANGE.start()) " to " (BASELINE_RANGE.end()) ")" }
+                input id="points" name="points" type="number" min=(BASELINE_RANGE.start()) max=(BASELINE_RANGE.end()) required value=(points);
+                button type="submit" { "Set the baseline" }
+            }
+        }
+    }
+}
+
+/// `POST /measures/{id}/baseline`: a member of the team sets how many first points the
+/// run chart's median rests on, replacing the settings the page showed.
+pub async fn set_baseline(
+    State(state): State<AppState>,
+    who: SignedIn,
+    route: Route,
+    Id(measure, ..): RecordPath,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let fields = super::forms::form_fields(&body);
+    who.check_csrf(super::forms::field(&fields, "csrf"))?;
+    let person = who.session.person;
+    let (stream, _) = state
+        .with(move |s| access::check_record(s, person, measure, Need::Member))
+        .await?;
+    let typed = super::forms::field(&fields, "points").to_string();
+    let recorded = async {
+        let points: u16 = typed.trim().parse().map_err(|_| {
+            ServerError::BadRequest(format!(
+                "'{typed}' is not a number of points: give a whole number from {} to {}.",
+                BASELINE_RANGE.start(),
+                BASELINE_RANGE.end()
+            ))
+        })?;
+        let replaces = fields
+            .iter()
+            .filter(|(n, _)| n == "replaces")
+            .map(|(_, v)| access::parse_id::<EventId>(v))
+            .collect::<Result<Vec<_>, _>>()?;
+        let event = Event::BaselineSet {
+            measure,
+            replaces,
+            points,
+        };
+        state
+            .with(move |s| Ok(s.record_for(person, stream, vec![event])?))
+            .await?;
+        Ok::<_, WebError>(())
+    }
+    .await;
+    match recorded {
+        Ok(()) => Ok((
+            StatusCode::SEE_OTHER,
+            [(header::LOCATION, format!("/measures/{measure}#baseline"))],
+        )
+            .into_response()),
+        Err(e) => {
+            let of = FormOf::Baseline(measure);
+            let Some(draft) = Draft::of_refusal(of, vec![("points".into(), typed)], &e) else {
+                return Err(e);
+            };
+            let status = match &e {
+                WebError::Server(s) => s.status(),
+                WebError::SignIn { .. } => StatusCode::BAD_REQUEST,
+            };
+            let mut page = render(
+                state,
+                who,
+                route,
+                measure,
+                ChartQuery::default(),
+                Some(draft),
+            )
+            .await?;
+            *page.status_mut() = status;
+            Ok(page)
+        }
+    }
 }

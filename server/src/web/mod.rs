@@ -75,6 +75,7 @@ pub fn routes() -> Router<AppState> {
         .route("/cycles/{id}", get(cycle::cycle))
         .route("/cycles/{id}/expectations", post(cycle::expect))
         .route("/measures/{id}", get(measure::measure))
+        .route("/measures/{id}/baseline", post(measure::set_baseline))
         .route("/measures/{id}/data.csv", get(export::measure_csv))
 }
 

@@ -1,5 +1,6 @@
-//! What makes a suggested score and a checkable prediction acceptable: each names a
-//! record of this project that it belongs to, and says nothing its record contradicts.
+//! What makes a suggested score, a checkable prediction and a measure's baseline
+//! acceptable: each names a record of this project that it belongs to, and says
+//! nothing its record contradicts.
 
 use super::*;
 
@@ -113,4 +114,43 @@ pub(super) fn expectation(
         ExpectedChange::AtLeast(v) | ExpectedChange::AtMost(v) => finite("expected value", v),
         ExpectedChange::Rise | ExpectedChange::Fall | ExpectedChange::NoChange => Ok(()),
     }
+}
+
+/// The fewest and most points a run chart's baseline may rest on: fewer than a shift's
+/// six cannot show one against it; two years of weekly points is more than any
+/// baseline needs.
+pub const BASELINE_RANGE: std::ops::RangeInclusive<u16> = 6..=104;
+
+/// A baseline names a measure of this project, replaces only baselines of it, and
+/// rests on between 6 and 104 points.
+pub(super) fn baseline(
+    views: &mut impl Views,
+    measure: EventId,
+    replaces: &[EventId],
+    points: u16,
+) -> Result<(), Refusal> {
+    let record = existing(views, measure, "measure", EventKind::MeasureDefined)?;
+    if !BASELINE_RANGE.contains(&points) {
+        return refuse(
+            format!(
+                "A baseline of {points} points: the median of '{}' must rest on {} to {} points.",
+                record.title(),
+                BASELINE_RANGE.start(),
+                BASELINE_RANGE.end()
+            ),
+            "Give between 6 and 104 points (12 is usual).",
+        );
+    }
+    for id in replaces {
+        match views.record(*id) {
+            Some(r) if r.kind == EventKind::BaselineSet && r.parent == Some(measure) => {}
+            _ => {
+                return refuse(
+                    format!("{} is not a baseline of this measure.", id.short()),
+                    "Name only the measure's current baseline settings as replaced.",
+                );
+            }
+        }
+    }
+    Ok(())
 }

@@ -12,6 +12,7 @@ use std::fmt;
 
 mod evidence;
 mod records;
+pub use evidence::BASELINE_RANGE;
 pub use records::pseudonymous;
 use records::*;
 
@@ -474,6 +475,11 @@ fn check(
         Event::ExpectationStated { cycle, expectation } => {
             evidence::expectation(views, *cycle, expectation)?
         }
+        Event::BaselineSet {
+            measure,
+            replaces,
+            points,
+        } => evidence::baseline(views, *measure, replaces, *points)?,
         Event::Correction {
             corrects,
             reason,

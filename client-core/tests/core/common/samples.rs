@@ -362,6 +362,11 @@ pub fn sample_event(kind: EventKind) -> Event {
                 by: date!(2026 - 03 - 31),
             },
         },
+        EventKind::BaselineSet => Event::BaselineSet {
+            measure: event_id(0x58),
+            replaces: vec![event_id(0x59)],
+            points: 20,
+        },
     }
 }
 

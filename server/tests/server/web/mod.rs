@@ -246,6 +246,7 @@ fn a_practitioner_is_refused_the_pages_of_another_team() {
     );
 }
 
+mod baseline;
 mod exports;
 mod observations;
 mod predictions;
