@@ -73,6 +73,26 @@ pub fn adoptions_among<V: ProjectViews>(
     Ok(out)
 }
 
+/// The cycles among `cycles` carried out: (cycle, objective, day of its first Do).
+pub fn tests_among<V: ProjectViews>(
+    project: &V,
+    cycles: &[Record],
+) -> Result<Vec<(EventId, String, Date)>, V::Error> {
+    let mut out = Vec::new();
+    for c in cycles.iter().filter(|c| !c.withdrawn) {
+        if c.stage().is_none_or(|s| s == Stage::Plan) {
+            continue;
+        }
+        let Some(view) = views::cycle_view(c, &project.children(c.id)?) else {
+            continue;
+        };
+        if let Some(day) = view.dos.iter().map(|(_, d)| d.carried_out_on).min() {
+            out.push((c.id, c.title(), day));
+        }
+    }
+    Ok(out)
+}
+
 /// What the dashboard needs of one team's project.
 pub fn team_input<V: ProjectViews>(project: &V) -> Result<TeamInput, V::Error> {
     let overview = project.overview()?;

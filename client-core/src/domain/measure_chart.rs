@@ -24,6 +24,19 @@ pub struct Adoption {
     pub point: Option<usize>,
 }
 
+/// A cycle carried out whose change was not (or not yet) adopted, placed on the
+/// measure's time axis at its test: the run chart annotates every change tried.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CycleTest {
+    pub cycle: EventId,
+    pub objective: String,
+    /// The day of its first Do.
+    pub tested_on: Date,
+    /// The point whose period holds the day (or the first after it); `None` when no
+    /// point is there yet.
+    pub point: Option<usize>,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MeasureChart {
     pub series: MeasureSeries,
@@ -34,6 +47,8 @@ pub struct MeasureChart {
     /// The points the XmR limits are recalculated from, as asked (in order, in range).
     pub recalculated_from: Vec<usize>,
     pub adoptions: Vec<Adoption>,
+    /// Cycles tested but not adopted, in the order of their tests.
+    pub tests: Vec<CycleTest>,
     pub problem: Option<String>,
 }
 
@@ -139,6 +154,25 @@ impl MeasureChart {
 
     /// The reading of the signal, on either chart, whose last point is latest: what the
     /// measure shows now (`None` when no signal has a direction).
+    /// The chart with the cycles `tested` `(cycle, objective, day of its first Do)`
+    /// placed on its time axis; those adopted are already marked as adoptions.
+    pub fn with_tests(mut self, tested: &[(EventId, String, Date)]) -> Self {
+        let points = &self.series.points;
+        let mut tests: Vec<CycleTest> = tested
+            .iter()
+            .filter(|(cycle, _, _)| !self.adoptions.iter().any(|a| a.cycle == *cycle))
+            .map(|(cycle, objective, on)| CycleTest {
+                cycle: *cycle,
+                objective: objective.clone(),
+                tested_on: *on,
+                point: points.iter().position(|p| p.period_end >= *on),
+            })
+            .collect();
+        tests.sort_by_key(|t| (t.tested_on, t.cycle));
+        self.tests = tests;
+        self
+    }
+
     pub fn latest_reading(&self) -> Option<super::charts::Reading> {
         self.signals()
             .into_iter()
@@ -195,6 +229,7 @@ pub fn measure_chart(
             xmr: None,
             recalculated_from,
             adoptions,
+            tests: Vec::new(),
             problem: Some(
                 "The measure's definition is in conflict: resolve it before its charts can be read."
                     .into(),
@@ -221,6 +256,7 @@ pub fn measure_chart(
         xmr: xmr.ok(),
         recalculated_from,
         adoptions,
+        tests: Vec::new(),
         problem,
     }
 }
@@ -311,6 +347,28 @@ mod tests {
             !xmr.warnings.is_empty(),
             "point 99 is out of range and said so"
         );
+    }
+
+    #[test]
+    fn cycles_tested_are_placed_at_their_test_and_adopted_ones_are_not_repeated() {
+        let values = [5., 6., 5., 7., 6., 5., 6., 12., 13., 12.];
+        let (adopted, tried, late) = (EventId::new(), EventId::new(), EventId::new());
+        let chart = measure_chart(
+            series(&values),
+            &[(adopted, "Risk guide".into(), date!(2026 - 02 - 20))],
+            &[],
+        )
+        .with_tests(&[
+            // In week 7 (16 to 22 February), after the week the guide was tried.
+            (tried, "Ask first".into(), date!(2026 - 01 - 14)),
+            (adopted, "Risk guide".into(), date!(2026 - 02 - 18)),
+            (late, "Call back".into(), date!(2026 - 12 - 01)),
+        ]);
+        let tests: Vec<(EventId, Option<usize>)> =
+            chart.tests.iter().map(|t| (t.cycle, t.point)).collect();
+        // 14 January falls in the second week (12 to 18 January); a test after the last
+        // point has no point yet.
+        assert_eq!(tests, vec![(tried, Some(1)), (late, None)]);
     }
 
     #[test]

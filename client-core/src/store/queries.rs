@@ -502,7 +502,11 @@ pub fn measure_chart(
         return Ok(None);
     };
     let adopted = adoptions(conn, stream)?;
-    Ok(Some(measure_chart::measure_chart(series, &adopted, from)))
+    let cycles = records_of_kind(conn, stream, EventKind::CyclePlanned)?;
+    let tested = dashboard::tests_among(&Stored { conn, stream }, &cycles)?;
+    Ok(Some(
+        measure_chart::measure_chart(series, &adopted, from).with_tests(&tested),
+    ))
 }
 
 /// The dashboard of a collaborative over the project streams `projects` (those the

@@ -137,6 +137,19 @@ fn marks(view: &MeasureChart) -> Vec<Mark> {
         .collect()
 }
 
+/// The cycles tested but not adopted, each at its test.
+fn tested(view: &MeasureChart) -> Vec<Mark> {
+    view.tests
+        .iter()
+        .filter_map(|t| {
+            t.point.map(|point| Mark {
+                point,
+                label: format!("{} ({})", t.objective, t.tested_on),
+            })
+        })
+        .collect()
+}
+
 pub fn labels(view: &MeasureChart) -> Vec<String> {
     view.series
         .points
@@ -191,6 +204,7 @@ pub fn run_svg(view: &MeasureChart, id: &str) -> Option<Chart> {
         lines,
         flags: flags(&run.signals),
         marks: marks(view),
+        tests: tested(view),
         recalculations: Vec::new(),
         unit: axis_unit(&definition.unit),
         percent: matches!(definition.unit, MeasureUnit::Ratio { .. }),
@@ -244,6 +258,7 @@ pub fn xmr_svg(view: &MeasureChart, id: &str) -> Option<Chart> {
         lines,
         flags: flags(&xmr.signals),
         marks: marks(view),
+        tests: Vec::new(),
         recalculations: xmr.phases.iter().map(|p| p.start).collect(),
         unit: axis_unit(&definition.unit),
         percent: matches!(definition.unit, MeasureUnit::Ratio { .. }),

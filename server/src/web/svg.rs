@@ -70,6 +70,8 @@ pub struct Chart {
     pub lines: Vec<Line>,
     pub flags: Vec<Flag>,
     pub marks: Vec<Mark>,
+    /// Cycles tested but not adopted, marked lightly on the time axis.
+    pub tests: Vec<Mark>,
     /// Points from which limits are recalculated.
     pub recalculations: Vec<usize>,
     /// The values' unit, named above the value axis ("days", "visits"; "%" for a
@@ -313,6 +315,9 @@ fn legend_entries(chart: &Chart) -> Vec<(&'static str, String)> {
     if !chart.marks.is_empty() {
         entries.push(("adoption", "Change adopted".to_string()));
     }
+    if chart.tests.iter().any(|t| t.point < chart.values.len()) {
+        entries.push(("tested", "Cycle tested".to_string()));
+    }
     if chart
         .recalculations
         .iter()
@@ -343,6 +348,9 @@ fn swatch(class: &str) -> Markup {
         }
         "neutral" => html! { circle cx="12" cy="7" r="5.5" fill=(flag_colour(None)) {} },
         "adoption" => html! { polygon points="12,2 6,12 18,12" fill="#1a4f9c" {} },
+        "tested" => {
+            html! { polygon points="12,2 17,7 12,12 7,7" fill="#fff" stroke="#1a4f9c" stroke-width="1.5" {} }
+        }
         _ => line("#2f5d50", "none", "2.5"),
     };
     html! { svg width="24" height="14" viewBox="0 0 24 14" aria-hidden="true" { (shape) } }
@@ -461,6 +469,15 @@ pub fn draw(chart: &Chart) -> Markup {
                     }
                 }
             }
+            @for t in &chart.tests {
+                @if t.point < chart.values.len() {
+                    @let x = s.x(t.point);
+                    @let y = axis_y + 27.0;
+                    polygon class="tested" points={ (n(x)) "," (n(y - 5.0)) " " (n(x + 5.0)) "," (n(y)) " " (n(x)) "," (n(y + 5.0)) " " (n(x - 5.0)) "," (n(y)) } fill="#fff" stroke="#1a4f9c" stroke-width="1.5" {
+                        title { "Tested: " (t.label) }
+                    }
+                }
+            }
             path class="series" d=(path) fill="none" stroke="#444" stroke-width="1.5" {}
             @if chart.compact {
                 @for (class, colour, width, d) in dot_paths(chart, &s) {
@@ -539,6 +556,10 @@ mod tests {
             marks: vec![Mark {
                 point: 4,
                 label: "Risk guide".into(),
+            }],
+            tests: vec![Mark {
+                point: 2,
+                label: "Ask first (2026-02-03)".into(),
             }],
             recalculations: vec![4],
             unit: "visits".into(),
@@ -672,9 +693,16 @@ mod tests {
                 "Signal of improvement",
                 "Signal of concern",
                 "Change adopted",
+                "Cycle tested",
                 "Limits recalculated"
             ]
         );
+        let svg = draw(&chart()).into_string();
+        assert!(
+            svg.contains("<title>Tested: Ask first (2026-02-03)</title>"),
+            "{svg}"
+        );
+        assert_eq!(svg.matches("class=\"tested\"").count(), 1);
         let bare = Chart {
             id: "b".into(),
             values: vec![1.0, 2.0],

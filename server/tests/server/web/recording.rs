@@ -285,6 +285,24 @@ fn the_measure_page_explains_each_signal_and_recalculates_limits_from_an_adoptio
     // that some signal flags.
     let start = page.body.find("data-chart=\"run-chart\"").unwrap();
     let run_svg = &page.body[start..start + page.body[start..].find("</svg>").unwrap()];
+    // Every cycle tested and not adopted is marked at its test, with its objective.
+    assert!(!chart.tests.is_empty(), "the demo's adapted cycles");
+    assert_eq!(
+        run_svg.matches("class=\"tested\"").count(),
+        chart.tests.iter().filter(|t| t.point.is_some()).count()
+    );
+    for t in &chart.tests {
+        assert!(
+            run_svg.contains(&format!(
+                "<title>Tested: {} ({})</title>",
+                t.objective, t.tested_on
+            )),
+            "{}",
+            t.objective
+        );
+        assert!(!chart.adoptions.iter().any(|a| a.cycle == t.cycle));
+    }
+    assert!(page.body.contains("data-entry=\"tested\""));
     let circles: Vec<&str> = run_svg.split("<circle").skip(1).collect();
     assert_eq!(circles.len(), chart.series.points.len());
     for (i, circle) in circles.iter().enumerate() {
