@@ -7,6 +7,7 @@
 //! prints on A4; `/report.pdf` is the same page as a PDF, printed by headless Chromium.
 
 use super::StreamPath;
+use super::forms::suggested_text;
 use super::layout::{page, scrolling};
 use super::measure_charts::{icon_badges, icons, small_chart};
 use super::people::person_name;
@@ -163,8 +164,8 @@ fn team_section(
             @match team.detail.reports.iter().rev().find(|r| month_of(r.report.month) == month) {
                 Some(r) => {
                     dl {
-                        dt { "Self-assessed score" } dd { (r.report.self_score) " (submitted by " (person_name(names, r.by)) ")" }
-                        @for s in &r.scores { dt { "Coordinator's score" } dd data-score-justification { (s.score) ", by " (person_name(names, s.by)) ": " (s.justification) } }
+                        dt { "Self-assessed score" } dd { (r.report.self_score) " (submitted by " (person_name(names, r.by)) ")" (suggested_text(r.suggested.as_ref())) }
+                        @for s in &r.scores { dt { "Coordinator's score" } dd data-score-justification { (s.score) ", by " (person_name(names, s.by)) (suggested_text(s.suggested.as_ref())) ": " (s.justification) } }
                         @if r.scores.is_empty() { dt { "Coordinator's score" } dd { "Not scored yet." } }
                         dt { "Measures" } dd { (r.report.measures) }
                         dt { "Cycles run" } dd { (r.report.cycles) }

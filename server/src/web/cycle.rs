@@ -6,9 +6,8 @@
 //! prediction checkable with a form (`POST /cycles/{id}/expectations`).
 
 use super::RecordPath;
-use super::forms::{Draft, FormOf, may, problem, typed};
+use super::forms::{Draft, FormOf, fields, may, problem, typed};
 use super::layout::{csrf_field, page, scrolling};
-use super::reports::fields;
 use super::svg::value_text;
 use super::{SignedIn, WebError, html_page};
 use crate::access::{self, Id, Need, Of, Reader, Route};

@@ -7,7 +7,10 @@
 
 use super::layout::csrf_field;
 use super::{SignedIn, WebError};
+use crate::error::ServerError;
 use crate::storage::StreamAccess;
+use axum::Form;
+use axum::extract::rejection::FormRejection;
 use maud::{Markup, html};
 use praxis_core::dates::today;
 use praxis_core::domain::dashboard::{month_of, month_text};
@@ -17,6 +20,16 @@ use praxis_core::domain::role::Role;
 use praxis_core::domain::score_evidence::{SuggestedScore, difference};
 use praxis_core::domain::views::{ProjectDetail, ReportDetail};
 use time::Date;
+
+/// A form's fields, or a page saying what was wrong with them.
+pub fn fields<T>(form: Result<Form<T>, FormRejection>) -> Result<T, WebError> {
+    form.map(|Form(f)| f).map_err(|e| {
+        WebError::from(ServerError::BadRequest(format!(
+            "The form could not be read ({}). Open the page again and fill in every field.",
+            e.body_text()
+        )))
+    })
+}
 
 /// Whether the person's roles in the stream let them record `kind`: the forms on
 /// offer are only those.

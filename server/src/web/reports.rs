@@ -4,7 +4,7 @@
 //! through `Storage::record_for`: the same role check as the sync gate, the domain's
 //! validation, and a receipt, in one transaction.
 
-use super::forms::{Draft, FormOf, field, form_fields};
+use super::forms::{Draft, FormOf, field, fields, form_fields};
 use super::project;
 use super::{RecordPath, StreamPath};
 use super::{SignedIn, WebError};
@@ -21,16 +21,6 @@ use praxis_core::dates::parse_month;
 use praxis_core::domain::event::{Event, MonthlyReport, Score};
 use praxis_core::domain::ids::{EventId, StreamId};
 use serde::Deserialize;
-
-/// A form's fields, or a page saying what was wrong with them.
-pub(super) fn fields<T>(form: Result<Form<T>, FormRejection>) -> Result<T, WebError> {
-    form.map(|Form(f)| f).map_err(|e| {
-        WebError::from(ServerError::BadRequest(format!(
-            "The form could not be read ({}). Open the page again and fill in every field.",
-            e.body_text()
-        )))
-    })
-}
 
 fn required(name: &str, value: &str) -> Result<String, WebError> {
     let v = value.trim();

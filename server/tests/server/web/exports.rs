@@ -241,6 +241,12 @@ fn the_collaborative_report_prints_every_team_for_a_month() {
     );
     for score in &latest.scores {
         assert!(page.body.contains(&score.score.to_string()));
+        // With the level the evidence suggested when it was given.
+        let suggested = score.suggested.as_ref().expect("recorded with the score");
+        assert!(page.body.contains(&format!(
+            "data-recorded-suggestion=\"{}\">(the evidence suggested {};",
+            suggested.level, suggested.level
+        )));
     }
     // Each measure as a small chart with its legend; the month's cycles; the months
     // each team's report came late; a month back and on, and the PDF of the month.
