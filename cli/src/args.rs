@@ -1,5 +1,6 @@
 //! What a practitioner can type. Each command records one kind of record or shows one
-//! view; `--json` gives the same for scripts.
+//! view; `--json` gives the same for scripts. Long because every command and its flags
+//! stand in one place, in the order `praxis --help` lists them.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;

@@ -11,6 +11,9 @@
 //! Also the monthly board report (every team's report, small charts, cycles and
 //! decisions) and its PDF, printed by headless Chromium (`chromium` on the `PATH`).
 //!
+//! Also the team project page as the coordinator sees it, each report's month's
+//! suggested score worked out beside its score form.
+//!
 //! Targets: dashboard ≤ 200 ms, measure page ≤ 50 ms, board report ≤ 300 ms, its PDF
 //! ≤ 3 s.
 //!
@@ -194,6 +197,8 @@ struct World {
     cookie: String,
     collaborative: StreamId,
     measure: praxis_core::domain::ids::EventId,
+    /// The first team's project.
+    project: StreamId,
 }
 
 fn world() -> World {
@@ -211,6 +216,7 @@ fn world() -> World {
     let phone_at = dir.path().join("phone.sqlite3");
     let mut phone = phone(&phone_at, &storage, &device, "Sam Okafor", collaborative);
     let mut measure = None;
+    let mut project = None;
     for t in 0..TEAMS {
         let team = format!("Team {t:02}");
         storage
@@ -222,6 +228,7 @@ fn world() -> World {
         sync(&mut phone, &storage, &device, stream);
         if measure.is_none() {
             measure = Some(storage.project_detail(stream).unwrap().overview.measures[0].id);
+            project = Some(stream);
         }
     }
     let session = new_token().unwrap();
@@ -234,6 +241,7 @@ fn world() -> World {
         cookie: format!("praxis_session={session}"),
         collaborative,
         measure: measure.unwrap(),
+        project: project.unwrap(),
     }
 }
 
@@ -288,6 +296,13 @@ fn pages(c: &mut Criterion) {
     group.bench_function("measure page: 104 weekly points", |b| {
         b.iter(|| black_box(page(&rt, &world, &measure)))
     });
+    // The coordinator's view of a team: every report with the level its month's
+    // evidence suggests beside the score form.
+    let project = format!("/projects/{}", world.project);
+    group.bench_function(
+        "project page: 24 reports, each with its suggested score",
+        |b| b.iter(|| black_box(page(&rt, &world, &project))),
+    );
     let report = format!("/collaboratives/{}/report", world.collaborative);
     group.bench_function("board report: 20 teams, 160 small charts", |b| {
         b.iter(|| black_box(page(&rt, &world, &report)))

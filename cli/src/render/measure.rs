@@ -40,7 +40,7 @@ fn reading(t: &mut String, chart: &MeasureChart) {
         let _ = writeln!(
             t,
             "\nRun chart median: {}, resting on the first {} points{}.",
-            super::project::value_text(run.median),
+            praxis_core::domain::prediction_check::number(run.median),
             run.baseline_points,
             match (chart.series.baseline_points, settings.len()) {
                 (Some(_), _) => " (as set for this measure)".to_string(),
