@@ -9,6 +9,7 @@ use fantoccini::elements::Element;
 use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::ops::Deref;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -31,7 +32,9 @@ fn require(path: &str) {
     );
 }
 
-/// chromedriver on a free port of 127.0.0.1; killed when dropped.
+/// chromedriver on a free port of 127.0.0.1, in a process group of its own; the group
+/// (chromedriver and every Chromium it started, even one whose session a failed or
+/// finished test never closed) is killed when dropped.
 pub struct Driver {
     child: Child,
     url: String,
@@ -39,6 +42,11 @@ pub struct Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.child.id())])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -54,6 +62,7 @@ impl Driver {
             .expect("a free port on 127.0.0.1 for chromedriver")
             .port();
         let child = Command::new(CHROMEDRIVER)
+            .process_group(0)
             .arg(format!("--port={port}"))
             .arg("--allowed-ips=127.0.0.1")
             .stdout(Stdio::null())

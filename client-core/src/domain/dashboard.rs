@@ -73,12 +73,15 @@ pub fn adoptions_among<V: ProjectViews>(
     Ok(out)
 }
 
-/// The cycles among `cycles` carried out: (cycle, objective, day of its first Do).
-pub fn tests_among<V: ProjectViews>(
+/// The cycles among `cycles` whose change was adopted (as `adoptions_among`), and
+/// those carried out: (cycle, objective, day of its first Do). One read of each
+/// cycle's steps gives both.
+pub fn cycle_marks<V: ProjectViews>(
     project: &V,
     cycles: &[Record],
-) -> Result<Vec<(EventId, String, Date)>, V::Error> {
-    let mut out = Vec::new();
+) -> Result<CycleMarks, V::Error> {
+    let adopt = Some(Stage::Act(Decision::Adopt));
+    let mut marks = CycleMarks::default();
     for c in cycles.iter().filter(|c| !c.withdrawn) {
         if c.stage().is_none_or(|s| s == Stage::Plan) {
             continue;
@@ -86,11 +89,27 @@ pub fn tests_among<V: ProjectViews>(
         let Some(view) = views::cycle_view(c, &project.children(c.id)?) else {
             continue;
         };
-        if let Some(day) = view.dos.iter().map(|(_, d)| d.carried_out_on).min() {
-            out.push((c.id, c.title(), day));
+        let planned = view.plan.as_ref().map(|p| p.when);
+        let dos = view.dos.iter().map(|(_, d)| d.carried_out_on);
+        if c.stage() == adopt
+            && let Some(day) = dos.clone().max().or(planned)
+        {
+            marks.adopted.push((c.id, c.title(), day));
+        }
+        if let Some(day) = dos.min() {
+            marks.tested.push((c.id, c.title(), day));
         }
     }
-    Ok(out)
+    Ok(marks)
+}
+
+/// A project's cycles as a measure's time axis marks them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CycleMarks {
+    /// (cycle, objective, the day its adopted change took effect).
+    pub adopted: Vec<(EventId, String, Date)>,
+    /// (cycle, objective, the day of its first Do).
+    pub tested: Vec<(EventId, String, Date)>,
 }
 
 /// What the dashboard needs of one team's project.

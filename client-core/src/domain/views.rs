@@ -429,6 +429,8 @@ pub struct ScoreLine {
     pub score: Score,
     pub justification: String,
     pub by: super::ids::PersonId,
+    /// When it was recorded, on its author's device.
+    pub on: super::hlc::Hlc,
     /// The level the evidence supported when the score was given (recorded with it
     /// since schema 3).
     pub suggested: Option<ScoreSuggestion>,
@@ -440,6 +442,8 @@ pub struct ReportDetail {
     pub id: EventId,
     pub report: MonthlyReport,
     pub by: super::ids::PersonId,
+    /// When it was submitted, on its author's device.
+    pub on: super::hlc::Hlc,
     /// The level the evidence supported when the team assessed itself.
     pub suggested: Option<ScoreSuggestion>,
     pub scores: Vec<ScoreLine>,
@@ -482,6 +486,7 @@ pub fn report_detail(report: &Record, children: &[Record]) -> Option<ReportDetai
             id: report.id,
             report: r.clone(),
             by: report.created.author,
+            on: report.created.at,
             suggested: suggested(report.id),
             scores: children
                 .iter()
@@ -496,6 +501,7 @@ pub fn report_detail(report: &Record, children: &[Record]) -> Option<ReportDetai
                         score: *score,
                         justification: justification.clone(),
                         by: s.created.author,
+                        on: s.created.at,
                         suggested: suggested(s.id),
                     }),
                     _ => None,

@@ -501,11 +501,10 @@ pub fn measure_chart(
     let Some(stream) = event(conn, id)?.map(|e| e.stream) else {
         return Ok(None);
     };
-    let adopted = adoptions(conn, stream)?;
     let cycles = records_of_kind(conn, stream, EventKind::CyclePlanned)?;
-    let tested = dashboard::tests_among(&Stored { conn, stream }, &cycles)?;
+    let marks = dashboard::cycle_marks(&Stored { conn, stream }, &cycles)?;
     Ok(Some(
-        measure_chart::measure_chart(series, &adopted, from).with_tests(&tested),
+        measure_chart::measure_chart(series, &marks.adopted, from).with_tests(&marks.tested),
     ))
 }
 

@@ -297,8 +297,15 @@ pub async fn cycles_csv(
     )
 }
 
+/// The level the evidence suggested with a score, empty for a score recorded before
+/// suggestions were.
+fn suggested(s: Option<&praxis_core::domain::event::ScoreSuggestion>) -> String {
+    s.map(|s| s.level.to_string()).unwrap_or_default()
+}
+
 /// The header and one row per monthly report of the projects given, with the
-/// coordinator's latest score, and who submitted and scored it (by `name`).
+/// coordinator's latest score, who submitted and scored it (by `name`) and when, and
+/// the level the evidence suggested with each score.
 pub fn report_rows(
     details: &[ProjectDetail],
     name: impl Fn(PersonId) -> String,
@@ -317,7 +324,11 @@ pub fn report_rows(
             "barriers",
             "plans",
             "submitted_by",
+            "submitted_on",
+            "suggested_with_self_score",
             "scored_by",
+            "scored_on",
+            "suggested_with_coordinator_score",
         ]
         .map(String::from)
         .to_vec(),
@@ -344,7 +355,12 @@ pub fn report_rows(
                 r.report.barriers.clone(),
                 r.report.plans.clone(),
                 name(r.by),
+                r.on.wall_time().date().to_string(),
+                suggested(r.suggested.as_ref()),
                 last.map(|s| name(s.by)).unwrap_or_default(),
+                last.map(|s| s.on.wall_time().date().to_string())
+                    .unwrap_or_default(),
+                suggested(last.and_then(|s| s.suggested.as_ref())),
             ]);
         }
     }

@@ -168,10 +168,24 @@ fn csv_exports_read_back_as_the_views_they_come_from() {
         // Who submitted it and who scored it, by name.
         let name = |id| people.iter().find(|p| p.id == id).unwrap().name.clone();
         assert_eq!(row[11], name(r.by));
-        assert_eq!(
-            row[12],
-            r.scores.last().map(|x| name(x.by)).unwrap_or_default()
+        // When each was recorded, and the level the evidence suggested with each.
+        assert_eq!(row[12], r.on.wall_time().date().to_string());
+        let level = |s: Option<&praxis_core::domain::event::ScoreSuggestion>| {
+            s.map(|s| s.level.to_string()).unwrap_or_default()
+        };
+        assert_eq!(row[13], level(r.suggested.as_ref()));
+        assert!(
+            !row[13].is_empty(),
+            "the demo's reports carry their suggestion"
         );
+        let last = r.scores.last();
+        assert_eq!(row[14], last.map(|x| name(x.by)).unwrap_or_default());
+        assert_eq!(
+            row[15],
+            last.map(|x| x.on.wall_time().date().to_string())
+                .unwrap_or_default()
+        );
+        assert_eq!(row[16], level(last.and_then(|x| x.suggested.as_ref())));
     }
 
     let cycles = csv_rows(&web.get(&format!("/projects/{north}/cycles.csv")).body);
