@@ -456,7 +456,18 @@ pub fn draw(chart: &Chart) -> Markup {
                     }
                 }
             }
-            @for m in &chart.marks {
+            @if chart.compact {
+                // Small and many to a page: every adoption's line and triangle as one
+                // path each, named by the legend rather than a label apiece.
+                @let shown: Vec<f64> = chart.marks.iter().filter(|m| m.point < chart.values.len()).map(|m| s.x(m.point)).collect();
+                @if !shown.is_empty() {
+                    g class="adoption" {
+                        path d=(shown.iter().map(|x| format!("M{},{}V{}", n(*x), n(TOP), n(axis_y))).collect::<String>()) stroke="#1a4f9c" stroke-width="1" stroke-dasharray="3 3" fill="none" {}
+                        path d=(shown.iter().map(|x| format!("M{},{}l-6,10h12z", n(*x), n(axis_y + 22.0))).collect::<String>()) fill="#1a4f9c" {}
+                    }
+                }
+            }
+            @for m in chart.marks.iter().filter(|_| !chart.compact) {
                 @if m.point < chart.values.len() {
                     g class="adoption" {
                         line x1=(n(s.x(m.point))) y1=(n(TOP)) x2=(n(s.x(m.point))) y2=(n(axis_y)) stroke="#1a4f9c" stroke-width="1" stroke-dasharray="3 3" {}
@@ -736,6 +747,24 @@ mod tests {
         // Six plain points, each a dot in the one path.
         let plain = svg.split("class=\"point\" d=\"").nth(1).unwrap();
         assert_eq!(plain.split('"').next().unwrap().matches("h0").count(), 6);
+        // Adoptions are one path of lines and one of triangles, without a label each.
+        let many = Chart {
+            marks: (0..5)
+                .map(|point| Mark {
+                    point,
+                    label: format!("Change {point}"),
+                })
+                .collect(),
+            ..compact.clone()
+        };
+        let svg = draw(&many).into_string();
+        assert_eq!(svg.matches("class=\"adoption\"").count(), 1);
+        let adoption = svg.split("class=\"adoption\"").nth(1).unwrap();
+        let group = &adoption[..adoption.find("</g>").unwrap()];
+        assert_eq!(group.matches("<path").count(), 2);
+        assert_eq!(group.matches('z').count(), 5, "five triangles");
+        assert!(!svg.contains("Adopted: Change"), "no tooltip apiece");
+        assert!(!svg.contains(">adopted<"), "no label apiece");
     }
 
     #[test]
