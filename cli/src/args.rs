@@ -145,6 +145,17 @@ pub struct EnrolArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum CollaborativeCommand {
+    /// Found a collaborative in this store, with its topic and how people who use
+    /// services chose it.
+    Found {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        topic: String,
+        /// How people who use services were involved in choosing the topic.
+        #[arg(long)]
+        chosen_with: String,
+    },
     /// The collaborative: topic, calendar, progress scale, change package, projects.
     Show,
     /// Set (or revise) the calendar: give each phase as KIND:START:END, in order.

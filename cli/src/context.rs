@@ -55,7 +55,7 @@ pub fn collaborative(store: &Store, project_named: &Option<String>) -> Result<St
     match all.as_slice() {
         [one] => Ok(one.id),
         [] => bail!(
-            "There is no collaborative on this device. Found one with `praxis init --collaborative ...`."
+            "There is no collaborative on this device. Found one with `praxis collaborative found --name ... --topic ... --chosen-with ...`, or enrol with a server that has yours (`praxis enrol`)."
         ),
         _ => bail!(
             "This device holds several collaboratives: name a project of the one you mean with --project."

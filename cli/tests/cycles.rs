@@ -349,7 +349,7 @@ fn cycles_form_a_ramp_and_the_overview_shows_it() {
         "{text}"
     );
     for part in [
-        "PLAN (VerySmall test)",
+        "PLAN (very small test)",
         "Q: Will the person take part in the conversation?",
         "predicted: Yes, for about 20 minutes (because They asked to talk about going out alone)",
         "Who: Ann. What: A risk conversation at the first visit. Where: The person's home. When: 2026-03-10.",
@@ -371,7 +371,7 @@ fn cycles_form_a_ramp_and_the_overview_shows_it() {
         text.contains(&format!("Follows cycle {}", short(&first))),
         "{text}"
     );
-    assert!(text.contains("PLAN (FollowUp test)"), "{text}");
+    assert!(text.contains("PLAN (follow-up test)"), "{text}");
 
     let cycle = p.json(&["cycle", "show", &first]);
     assert_eq!(cycle["stage"]["Act"], "Adapt");

@@ -89,8 +89,22 @@ fn a_decision_held_back_at_sync_is_shown_with_its_reason_and_withdrawn_by_its_au
             &evidence,
         ],
     ));
+    // Status says what waits, in which stream, before the sync.
+    let status = ok(praxis(d, &store, &["status"]));
+    assert!(status.contains(", 1 waiting to sync)"), "{status}");
+    assert!(
+        status
+            .trim_end()
+            .ends_with("1 record waits to sync: `praxis sync` sends it."),
+        "{status}"
+    );
     // The sync goes through, and says that something is held back.
     let synced = ok(praxis(d, &store, &["sync"]));
+    let status = ok(praxis(d, &store, &["status"]));
+    assert!(
+        status.trim_end().ends_with("Nothing waits to sync."),
+        "{status}"
+    );
     assert!(
         synced.contains("1 record is held back by the server"),
         "{synced}"

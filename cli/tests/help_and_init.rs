@@ -108,7 +108,7 @@ fn init_founds_a_collaborative_and_status_shows_it() {
     assert!(status.starts_with("Ann Coordinator on device "), "{status}");
     assert!(status.contains("collaborative"), "{status}");
     assert!(
-        status.contains("Promoting independence  (1 events)"),
+        status.contains("Promoting independence  (1 events, 1 waiting to sync)"),
         "{status}"
     );
 

@@ -109,7 +109,7 @@ fn measures_define_revise_record_and_show() {
 
     let show = p.ok(&["measure", "show", &days]);
     assert!(
-        show.starts_with("Median days from referral to home (Outcome, lower is better)"),
+        show.starts_with("Median days from referral to home (outcome measure, lower is better)"),
         "{show}"
     );
     assert!(show.contains("Target: 9"), "{show}");

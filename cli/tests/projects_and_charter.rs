@@ -99,12 +99,70 @@ fn projects_start_list_and_are_chosen_with_project() {
             "--title",
             "X",
         ],
-        &["no collaborative", "praxis init --collaborative"],
+        &["no collaborative", "praxis collaborative found"],
     );
     bare.refused(
         1,
         &["overview"],
         &["no project on this device", "praxis project start"],
+    );
+
+    // A store made without a collaborative founds one afterwards; a project started
+    // there names itself by the one id it is known by.
+    let founded = bare.ok(&[
+        "collaborative",
+        "found",
+        "--name",
+        "Falls",
+        "--topic",
+        "Falls at home",
+        "--chosen-with",
+        "A workshop with people who had fallen",
+    ]);
+    assert!(
+        founded.starts_with("Collaborative 'Falls' founded: "),
+        "{founded}"
+    );
+    let started = bare.ok(&[
+        "project",
+        "start",
+        "--team",
+        "Westside",
+        "--organisation",
+        "O",
+        "--title",
+        "Steady at home",
+    ]);
+    let stream = bare.json(&["project", "list"])[0]["id"]
+        .as_str()
+        .expect("the project")
+        .to_string();
+    let id = short(&stream);
+    assert_eq!(
+        started.trim_end(),
+        format!(
+            "Project 'Steady at home' started: {id}.\nName it with --project {id} when this device holds several projects."
+        )
+    );
+
+    // What waits to sync, for each stream and in all, before the device is enrolled.
+    let status = bare.ok(&["status"]);
+    assert!(
+        status.contains(&format!(
+            "{id}  Steady at home (Westside)  (1 events, 1 waiting to sync)"
+        )),
+        "{status}"
+    );
+    let json = bare.json(&["status"]);
+    let total = json["waiting_to_sync"].as_u64().expect("a count");
+    let events: i64 = bare.counts().iter().map(|(_, n)| n).sum();
+    assert_eq!(total as i64, events, "everything here was recorded here");
+    assert_eq!(json["enrolled"], false);
+    assert!(
+        status.trim_end().ends_with(&format!(
+            "{total} records wait to sync, recorded before this device was enrolled: `praxis enrol` it with a server, then `praxis sync`."
+        )),
+        "{status}"
     );
 }
 

@@ -328,6 +328,32 @@ impl PraxisStore {
     pub fn waiting_to_sync(&self) -> Result<u64, PraxisError> {
         Ok(self.lock().waiting_to_sync(PEER)?)
     }
+
+    /// What waits to sync in each collaborative and project this device holds.
+    pub fn waiting_by_stream(&self) -> Result<Vec<StreamWaiting>, PraxisError> {
+        let mut store = self.lock();
+        let waiting = store.waiting_to_sync_by_stream(PEER)?;
+        let streams = queries::streams(store.connection())?;
+        Ok(waiting
+            .into_iter()
+            .filter_map(|(id, records)| {
+                streams.iter().find(|s| s.id == id).map(|s| StreamWaiting {
+                    stream_id: id.0.to_string(),
+                    name: s.name.clone(),
+                    records,
+                })
+            })
+            .collect())
+    }
+}
+
+/// Records recorded on this device that the server is not known to have yet, in one
+/// collaborative or project.
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct StreamWaiting {
+    pub stream_id: String,
+    pub name: String,
+    pub records: u64,
 }
 
 fn project_summary(store: &Store, project: StreamId) -> Result<ProjectSummary, PraxisError> {

@@ -18,6 +18,20 @@ pub fn run(
     command: CollaborativeCommand,
 ) -> Result<Output> {
     match command {
+        CollaborativeCommand::Found {
+            name,
+            topic,
+            chosen_with,
+        } => {
+            let r = device.found_collaborative(name.clone(), topic, chosen_with)?;
+            let id = render::short(&r.stream_id);
+            Ok(Output::new(
+                render::recorded_json(&r),
+                format!(
+                    "Collaborative '{name}' founded: {id}.\nNext: `praxis project start --team ... --organisation ... --title ...`."
+                ),
+            ))
+        }
         CollaborativeCommand::Show => {
             let view = device.read(|store| -> Result<_> {
                 let c = context::collaborative(store, sel)?;

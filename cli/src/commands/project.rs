@@ -20,13 +20,15 @@ pub fn project(device: &PraxisStore, command: ProjectCommand) -> Result<Output> 
             title,
         } => {
             let c = collaborative_id(device, &None)?;
-            let r = device.start_project(Some(c), team, organisation, title)?;
-            let mut out = render::recorded(&r, "project started");
-            out.text.push_str(&format!(
-                "\nName it with --project {} when this device holds several projects.",
-                render::short(&r.stream_id)
-            ));
-            Ok(out)
+            let r = device.start_project(Some(c), team, organisation, title.clone())?;
+            // A project is known by its stream: the one id people name it by.
+            let id = render::short(&r.stream_id);
+            Ok(Output::new(
+                render::recorded_json(&r),
+                format!(
+                    "Project '{title}' started: {id}.\nName it with --project {id} when this device holds several projects."
+                ),
+            ))
         }
         ProjectCommand::List => views::projects(device),
     }

@@ -153,7 +153,11 @@ pub fn init(path: &std::path::Path, init: &Init) -> Result<Output> {
             }
         }
     }
-    text.push_str("\nNext: `praxis project start --team ... --organisation ... --title ...`.");
+    text.push_str(if founded.is_some() {
+        "\nNext: `praxis project start --team ... --organisation ... --title ...`."
+    } else {
+        "\nNext: `praxis enrol` with your collaborative's server, or found one here with `praxis collaborative found --name ... --topic ... --chosen-with ...`."
+    });
     let identity = device.read(|store| serde_json::to_value(store.identity()))?;
     Ok(Output::new(
         serde_json::json!({ "store": path, "identity": identity, "collaborative": founded }),

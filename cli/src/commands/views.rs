@@ -9,12 +9,19 @@ use praxis_core::store::queries;
 use praxis_mobile::PraxisStore;
 
 pub fn status(device: &PraxisStore) -> Result<Output> {
+    let waiting = device.waiting_by_stream()?;
+    let enrolled = device.server_url().is_ok();
     device.read(|store| {
         let streams = queries::streams(store.connection())?
             .into_iter()
             .map(|s| Ok((queries::summary(store.connection(), s.id)?, s)))
             .collect::<Result<Vec<_>>>()?;
-        render::status(store.identity(), store.path(), &streams)
+        render::status(
+            store.identity(),
+            store.path(),
+            &streams,
+            (&waiting, enrolled),
+        )
     })
 }
 

@@ -72,13 +72,6 @@ fn value(v: &MeasurementValue) -> String {
     }
 }
 
-fn direction(d: Direction) -> &'static str {
-    match d {
-        Direction::HigherIsBetter => "higher is better",
-        Direction::LowerIsBetter => "lower is better",
-    }
-}
-
 pub fn overview(o: &ProjectOverview, charts: &[MeasureChart]) -> Result<Output> {
     let mut t = String::new();
     if let Some(p) = &o.project {
@@ -124,7 +117,7 @@ pub fn overview(o: &ProjectOverview, charts: &[MeasureChart]) -> Result<Output> 
         let kind = m
             .definition
             .as_ref()
-            .map(|d| format!("{:?}", d.kind).to_lowercase())
+            .map(|d| d.kind.words().to_string())
             .unwrap_or_default();
         let _ = writeln!(
             t,
@@ -223,7 +216,13 @@ pub fn series(s: &MeasureSeries) -> Result<Output> {
     let mut t = String::new();
     match &s.definition {
         Some(d) => {
-            let _ = writeln!(t, "{} ({:?}, {})", d.name, d.kind, direction(d.direction));
+            let _ = writeln!(
+                t,
+                "{} ({} measure, {})",
+                d.name,
+                d.kind.words(),
+                d.direction.words()
+            );
             let _ = writeln!(t, "Definition: {}", d.operational_definition);
             if let Some(target) = d.target {
                 let _ = writeln!(t, "Target: {target}");
@@ -310,7 +309,7 @@ pub fn cycle(c: &CycleView, checks: &[PredictionCheck]) -> Result<Output> {
         if let Some(f) = c.follows {
             let _ = writeln!(t, "Follows cycle {}", f.short());
         }
-        let _ = writeln!(t, "\nPLAN ({:?} test)", p.scale);
+        let _ = writeln!(t, "\nPLAN ({})", p.scale.words());
         for q in &p.predictions {
             let _ = writeln!(
                 t,
@@ -370,7 +369,7 @@ pub fn cycle(c: &CycleView, checks: &[PredictionCheck]) -> Result<Output> {
         }
     }
     if let Some(a) = &c.act {
-        let _ = writeln!(t, "\nACT: {:?}\n  Reasons: {}", a.decision, a.reasons);
+        let _ = writeln!(t, "\nACT: {}\n  Reasons: {}", a.decision.words(), a.reasons);
         if !a.changes.is_empty() {
             let _ = writeln!(t, "  Changes: {}", a.changes);
         }
@@ -383,9 +382,9 @@ pub fn cycle(c: &CycleView, checks: &[PredictionCheck]) -> Result<Output> {
         for v in versions {
             let _ = writeln!(
                 t,
-                "  {}  {:?}: {} (by {})",
+                "  {}  {}: {} (by {})",
                 v.stamp.event.short(),
-                v.value.decision,
+                v.value.decision.words(),
                 v.value.reasons,
                 v.stamp.author.short()
             );

@@ -9,6 +9,7 @@ use praxis_core::domain::record::{Conflict, StreamSummary};
 use praxis_core::store::Identity;
 use praxis_core::store::queries::StreamInfo;
 use praxis_core::sync::Enrolment;
+use praxis_mobile::StreamWaiting;
 use std::fmt::Write;
 use std::path::Path;
 
@@ -17,6 +18,7 @@ pub fn status(
     id: &Identity,
     path: &Path,
     streams: &[(StreamSummary, StreamInfo)],
+    (waiting, enrolled): (&[StreamWaiting], bool),
 ) -> Result<Output> {
     let mut text = format!(
         "{} on device {}\nStore: {}\n",
@@ -46,16 +48,63 @@ pub fn status(
         if !summary.conflicts.is_empty() {
             let _ = write!(text, ", {} open conflicts", summary.conflicts.len());
         }
+        let here = waiting_in(waiting, s);
+        if here > 0 {
+            let _ = write!(text, ", {here} waiting to sync");
+        }
         text.push(')');
     }
+    let total: u64 = waiting.iter().map(|w| w.records).sum();
+    let _ = write!(
+        text,
+        "\n\n{}",
+        match (total, enrolled) {
+            (0, _) => "Nothing waits to sync.".to_string(),
+            (n, true) => format!(
+                "{n} {} to sync: `praxis sync` sends {}.",
+                records(n),
+                them(n)
+            ),
+            (n, false) => format!(
+                "{n} {} to sync, recorded before this device was enrolled: `praxis enrol` it with a server, then `praxis sync`.",
+                records(n)
+            ),
+        }
+    );
     Output::of(
         &serde_json::json!({
             "identity": id,
             "store": path,
-            "streams": streams.iter().map(|(_, s)| s).collect::<Vec<_>>(),
+            "streams": streams.iter().map(|(_, s)| {
+                let mut json = serde_json::to_value(s).unwrap_or_default();
+                json["waiting_to_sync"] = serde_json::json!(waiting_in(waiting, s));
+                json
+            }).collect::<Vec<_>>(),
+            "waiting_to_sync": total,
+            "enrolled": enrolled,
         }),
         text,
     )
+}
+
+fn waiting_in(waiting: &[StreamWaiting], stream: &StreamInfo) -> u64 {
+    let id = stream.id.0.to_string();
+    waiting
+        .iter()
+        .find(|w| w.stream_id == id)
+        .map_or(0, |w| w.records)
+}
+
+fn records(n: u64) -> &'static str {
+    if n == 1 {
+        "record waits"
+    } else {
+        "records wait"
+    }
+}
+
+fn them(n: u64) -> &'static str {
+    if n == 1 { "it" } else { "them" }
 }
 
 pub fn projects(projects: &[StreamInfo]) -> Result<Output> {

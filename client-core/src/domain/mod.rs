@@ -22,3 +22,4 @@ pub mod role;
 pub mod score_evidence;
 pub mod validation;
 pub mod views;
+pub mod words;

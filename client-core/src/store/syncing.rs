@@ -62,8 +62,20 @@ impl Store {
     /// have: those after the heads the saved sync state says both sides share, and
     /// after those the peer last acknowledged.
     pub fn waiting_to_sync(&mut self, peer: &str) -> Result<u64, StoreError> {
+        Ok(self
+            .waiting_to_sync_by_stream(peer)?
+            .iter()
+            .map(|(_, n)| n)
+            .sum())
+    }
+
+    /// `waiting_to_sync` for each stream this device holds, in the store's order.
+    pub fn waiting_to_sync_by_stream(
+        &mut self,
+        peer: &str,
+    ) -> Result<Vec<(StreamId, u64)>, StoreError> {
         let actor = device_actor(self.identity.device);
-        let mut waiting = 0;
+        let mut waiting = Vec::new();
         for stream in super::queries::streams(&self.conn)? {
             let mut shared = self.sync_state(stream.id, peer)?.shared_heads;
             if let Some(text) = self.setting(&format!("acknowledged:{peer}:{}", stream.id))? {
@@ -74,12 +86,13 @@ impl Store {
                 }
             }
             let (mut document, seen) = self.take_document(stream.id)?;
-            waiting += document
+            let count = document
                 .changes_since(&shared)
                 .iter()
                 .filter(|c| c.actor_id() == &actor)
                 .count() as u64;
             self.put_document(stream.id, document, seen);
+            waiting.push((stream.id, count));
         }
         Ok(waiting)
     }

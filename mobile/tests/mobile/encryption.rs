@@ -385,6 +385,16 @@ fn a_person_can_use_praxis_offline_with_no_server() {
     let waiting = store.waiting_to_sync().unwrap();
     // The report brings the level its evidence suggested with it.
     assert_eq!(waiting, 2 + 1 + 12 + 4 + 4 + 1);
+    // The same, stream by stream: everything here is in the collaborative or the
+    // project, and the project holds all but the collaborative's founding.
+    let by_stream = store.waiting_by_stream().unwrap();
+    assert_eq!(by_stream.len(), 2, "{by_stream:?}");
+    assert_eq!(by_stream.iter().map(|w| w.records).sum::<u64>(), waiting);
+    assert!(
+        by_stream
+            .iter()
+            .all(|w| !w.name.is_empty() && w.records > 0)
+    );
 
     let error = store
         .sync(std::sync::Arc::new(Silent), CancelToken::new())

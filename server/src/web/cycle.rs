@@ -21,20 +21,12 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use praxis_core::dates::{parse_day, today};
-use praxis_core::domain::event::{Decision, Event, EventKind, Expectation, ExpectedChange};
+use praxis_core::domain::event::{Event, EventKind, Expectation, ExpectedChange};
 use praxis_core::domain::ids::EventId;
 use praxis_core::domain::prediction_check::{PredictionCheck, Verdict, change_words, test_day};
 use praxis_core::domain::views::{CycleView, MeasureSeries};
 use serde::Deserialize;
 use time::Date;
-
-fn decision_text(d: Decision) -> &'static str {
-    match d {
-        Decision::Adopt => "Adopt",
-        Decision::Adapt => "Adapt",
-        Decision::Abandon => "Abandon",
-    }
-}
 
 /// The cycle's period: from its Plan's date to its last Do (or the Plan's date).
 fn period(view: &CycleView) -> Option<(Date, Date)> {
@@ -168,10 +160,10 @@ async fn render(
             @match (&view.act, &view.act_conflict) {
                 (_, Some(versions)) => {
                     p.concern { "Two decisions were recorded without seeing each other; a resolution must name them all:" }
-                    ul { @for v in versions { li { (decision_text(v.value.decision)) ": " (v.value.reasons) } } }
+                    ul { @for v in versions { li { (v.value.decision.words()) ": " (v.value.reasons) } } }
                 }
                 (Some(a), None) => dl {
-                    dt { "Decision" } dd { strong { (decision_text(a.decision)) } }
+                    dt { "Decision" } dd { strong { (a.decision.words()) } }
                     dt { "Reasons" } dd { (a.reasons) }
                     dt { "What changes" } dd { (a.changes) }
                     dt { "Next step" } dd { (a.next_step) }

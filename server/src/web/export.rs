@@ -13,7 +13,7 @@ use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use praxis_core::dates::today;
-use praxis_core::domain::event::{MeasurementValue, TestScale};
+use praxis_core::domain::event::MeasurementValue;
 use praxis_core::domain::ids::EventId;
 use praxis_core::domain::ids::PersonId;
 use praxis_core::domain::measure_chart::{ChartKind, MeasureChart};
@@ -185,16 +185,6 @@ pub async fn measure_csv(
     csv_response(&file_name(&[&name]), measure_rows(&view))
 }
 
-fn scale_text(s: TestScale) -> &'static str {
-    match s {
-        TestScale::VerySmall => "very small test",
-        TestScale::FollowUp => "follow-up test",
-        TestScale::Wider => "wider test",
-        TestScale::Implementation => "implementation",
-        TestScale::Spread => "spread",
-    }
-}
-
 /// The header and one row per cycle of a project: its Plan (when, who, predictions),
 /// its Do (when and by whom it was last carried out), what its Study learned and its
 /// Act, from each cycle's view in `views`.
@@ -229,7 +219,7 @@ pub fn cycle_rows(detail: &ProjectDetail, views: &HashMap<EventId, CycleView>) -
             c.id.to_string(),
             c.objective.clone(),
             c.stage.label().to_string(),
-            scale_text(c.scale).to_string(),
+            c.scale.words().to_string(),
             c.follows.map(|f| f.to_string()).unwrap_or_default(),
             plan.map(|p| p.when.to_string()).unwrap_or_default(),
             plan.map(|p| p.who.clone()).unwrap_or_default(),

@@ -9,8 +9,7 @@ use super::RecordPath;
 use super::forms::{Draft, FormOf, may, problem, typed};
 use super::layout::{csrf_field, page, scrolling};
 use super::measure_charts::{
-    direction_text, frequency_text, icons, kind_text, labels, reading_class, reading_text, run_svg,
-    unit_text, xmr_svg,
+    icons, labels, reading_class, reading_text, run_svg, unit_text, xmr_svg,
 };
 use super::svg;
 use super::{SignedIn, WebError, html_page};
@@ -103,10 +102,10 @@ async fn render(
         (icons(&view))
         @if let Some(d) = &view.series.definition {
             dl {
-                dt { "Kind" } dd { (kind_text(d.kind)) " measure, " (frequency_text(d.frequency)) }
+                dt { "Kind" } dd { (d.kind.words()) " measure, " (d.frequency.words()) }
                 dt { "Definition" } dd { (d.operational_definition) }
                 dt { "Unit" } dd { (unit_text(&d.unit)) }
-                dt { "Direction of improvement" } dd { (direction_text(d.direction)) }
+                dt { "Direction of improvement" } dd { (d.direction.words()) }
                 dt { "Target" } dd { @match d.target { Some(t) => (svg::value_text(t)), None => "none set" } }
             }
         }

@@ -10,9 +10,7 @@ use crate::storage::StreamAccess;
 use maud::{Markup, html};
 use praxis_core::domain::charts::icons::{Icon, Icons};
 use praxis_core::domain::charts::{Reading, Signal};
-use praxis_core::domain::event::{
-    Direction, Frequency, MeasureDefinition, MeasureKind, MeasureUnit,
-};
+use praxis_core::domain::event::{MeasureDefinition, MeasureUnit};
 use praxis_core::domain::ids::EventId;
 use praxis_core::domain::measure_chart::MeasureChart;
 use praxis_core::protocol::ChartQuery;
@@ -39,31 +37,6 @@ pub async fn read_chart(
         },
     )
     .await
-}
-
-pub fn direction_text(d: Direction) -> &'static str {
-    match d {
-        Direction::HigherIsBetter => "higher is better",
-        Direction::LowerIsBetter => "lower is better",
-    }
-}
-
-pub fn kind_text(k: MeasureKind) -> &'static str {
-    match k {
-        MeasureKind::Outcome => "outcome",
-        MeasureKind::Process => "process",
-        MeasureKind::Balancing => "balancing",
-    }
-}
-
-pub fn frequency_text(f: Frequency) -> &'static str {
-    match f {
-        Frequency::Daily => "daily",
-        Frequency::Weekly => "weekly",
-        Frequency::Fortnightly => "fortnightly",
-        Frequency::Monthly => "monthly",
-        Frequency::Quarterly => "quarterly",
-    }
 }
 
 pub fn unit_text(u: &MeasureUnit) -> String {

@@ -11,7 +11,7 @@ use super::forms::{
     Draft, decision_form, may, offers_report_form, report_form, score_form, suggested_text,
 };
 use super::layout::{csrf_field, page, scrolling};
-use super::measure_charts::{direction_text, icons, reading_class, reading_text, small_chart};
+use super::measure_charts::{icons, reading_class, reading_text, small_chart};
 use super::people::person_name;
 use super::svg;
 use super::{SignedIn, WebError, html_page};
@@ -266,7 +266,7 @@ pub async fn render(
                 @for (line, chart) in o.measures.iter().zip(&charts) {
                     div.card {
                         h3 { a href={ "/measures/" (line.id) } { (line.definition.as_ref().map(|d| d.name.clone()).unwrap_or_else(|| "Measure in conflict".into())) } }
-                        @if let Some(d) = &line.definition { p.muted { (direction_text(d.direction)) } }
+                        @if let Some(d) = &line.definition { p.muted { (d.direction.words()) } }
                         (icons(chart))
                         @let reading = chart.latest_reading();
                         @if reading.is_some() { p class=(reading_class(reading)) { (reading_text(reading)) " shown by the latest signal" } }
