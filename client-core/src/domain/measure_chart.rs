@@ -261,16 +261,16 @@ pub fn measure_chart(
     }
 }
 
+/// A measure's series for the domain's tests: weekly values from 5 January 2026 of an
+/// outcome measure where higher is better.
 #[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
+pub(crate) mod fixtures {
     use super::*;
-    use crate::domain::charts::Rule;
     use crate::domain::event::*;
     use crate::domain::views::Point;
     use time::macros::date;
 
-    fn series(values: &[f64]) -> MeasureSeries {
+    pub(crate) fn weekly_series(values: &[f64], target: Option<f64>) -> MeasureSeries {
         let start = date!(2026 - 01 - 05);
         MeasureSeries {
             id: EventId::new(),
@@ -280,7 +280,7 @@ mod tests {
                 operational_definition: "Assessments with a plan agreed".into(),
                 unit: MeasureUnit::Unit("plans".into()),
                 direction: Direction::HigherIsBetter,
-                target: Some(20.0),
+                target,
                 frequency: Frequency::Weekly,
             }),
             revisions: 0,
@@ -301,6 +301,18 @@ mod tests {
                 })
                 .collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::domain::charts::Rule;
+    use time::macros::date;
+
+    fn series(values: &[f64]) -> MeasureSeries {
+        super::fixtures::weekly_series(values, Some(20.0))
     }
 
     #[test]

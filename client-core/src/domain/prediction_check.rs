@@ -285,45 +285,16 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::domain::event::*;
+    use crate::domain::measure_chart::fixtures::weekly_series;
     use crate::domain::measure_chart::measure_chart;
     use crate::domain::record::Stage;
-    use crate::domain::views::{MeasureSeries, Point};
     use time::macros::date;
 
     const START: Date = date!(2026 - 01 - 05);
 
     /// Weekly values of a measure where higher is better, from 5 January 2026.
     fn chart(values: &[f64]) -> MeasureChart {
-        let series = MeasureSeries {
-            id: EventId::new(),
-            definition: Some(MeasureDefinition {
-                name: "Plans agreed".into(),
-                kind: MeasureKind::Outcome,
-                operational_definition: "Assessments with a plan agreed".into(),
-                unit: MeasureUnit::Unit("plans".into()),
-                direction: Direction::HigherIsBetter,
-                target: None,
-                frequency: Frequency::Weekly,
-            }),
-            revisions: 0,
-            conflict: None,
-            baseline_points: None,
-            baseline_settings: Vec::new(),
-            points: values
-                .iter()
-                .enumerate()
-                .map(|(i, v)| Point {
-                    id: EventId::new(),
-                    period_start: START + time::Duration::weeks(i as i64),
-                    period_end: START + time::Duration::weeks(i as i64) + time::Duration::days(6),
-                    value: MeasurementValue::Value(*v),
-                    plotted: *v,
-                    note: String::new(),
-                    corrected: false,
-                })
-                .collect(),
-        };
-        measure_chart(series, &[], &[])
+        measure_chart(weekly_series(values, None), &[], &[])
     }
 
     /// A cycle tested in week `week` (its Do), with one prediction.

@@ -6,7 +6,7 @@
 //! prediction checkable with a form (`POST /cycles/{id}/expectations`).
 
 use super::RecordPath;
-use super::forms::{Draft, FormOf, fields, may, problem, typed};
+use super::forms::{Draft, FormOf, as_typed, fields, may, problem, refused_form, see_other, typed};
 use super::layout::{csrf_field, page, scrolling};
 use super::svg::value_text;
 use super::{SignedIn, WebError, html_page};
@@ -17,8 +17,7 @@ use crate::storage::StreamAccess;
 use axum::Form;
 use axum::extract::State;
 use axum::extract::rejection::FormRejection;
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use maud::{Markup, html};
 use praxis_core::dates::{parse_day, today};
 use praxis_core::domain::event::{Event, EventKind, Expectation, ExpectedChange};
@@ -346,16 +345,13 @@ pub struct ExpectationForm {
 
 impl ExpectationForm {
     fn typed(&self) -> Vec<(String, String)> {
-        [
+        as_typed(&[
             ("prediction", &self.prediction),
             ("measure", &self.measure),
             ("change", &self.change),
             ("value", &self.value),
             ("by", &self.by),
-        ]
-        .into_iter()
-        .map(|(n, v)| (n.to_string(), v.clone()))
-        .collect()
+        ])
     }
 
     fn expectation(&self) -> Result<Expectation, ServerError> {
@@ -435,22 +431,12 @@ pub async fn expect(
     }
     .await;
     match recorded {
-        Ok(()) => Ok((
-            StatusCode::SEE_OTHER,
-            [(header::LOCATION, format!("/cycles/{cycle}#predictions"))],
-        )
-            .into_response()),
+        Ok(()) => Ok(see_other(format!("/cycles/{cycle}#predictions"))),
         Err(e) => {
-            let Some(draft) = Draft::of_refusal(FormOf::Expectation(cycle), f.typed(), &e) else {
-                return Err(e);
-            };
-            let status = match &e {
-                WebError::Server(s) => s.status(),
-                WebError::SignIn { .. } => StatusCode::BAD_REQUEST,
-            };
-            let mut page = render(state, who, route, cycle, Some(draft)).await?;
-            *page.status_mut() = status;
-            Ok(page)
+            refused_form(FormOf::Expectation(cycle), f.typed(), e, |draft| {
+                render(state, who, route, cycle, Some(draft))
+            })
+            .await
         }
     }
 }

@@ -11,6 +11,8 @@ use crate::error::ServerError;
 use crate::storage::StreamAccess;
 use axum::Form;
 use axum::extract::rejection::FormRejection;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use praxis_core::dates::today;
 use praxis_core::domain::dashboard::{month_of, month_text};
@@ -93,6 +95,43 @@ impl Draft {
             }
         }
     }
+}
+
+/// The named fields as they were typed, for a `Draft`.
+pub fn as_typed(fields: &[(&str, &String)]) -> Vec<(String, String)> {
+    fields
+        .iter()
+        .map(|(name, value)| (name.to_string(), (*value).clone()))
+        .collect()
+}
+
+/// The page again with the refused form as it was typed (`render` draws the page
+/// with the draft), answered with the refusal's status. A refusal about who sent the
+/// form, rather than what was typed, is the error's own page.
+pub async fn refused_form<Page>(
+    of: FormOf,
+    typed: Vec<(String, String)>,
+    e: WebError,
+    render: impl FnOnce(Draft) -> Page,
+) -> Result<Response, WebError>
+where
+    Page: std::future::Future<Output = Result<Response, WebError>>,
+{
+    let Some(draft) = Draft::of_refusal(of, typed, &e) else {
+        return Err(e);
+    };
+    let status = match &e {
+        WebError::Server(s) => s.status(),
+        WebError::SignIn { .. } => StatusCode::BAD_REQUEST,
+    };
+    let mut page = render(draft).await?;
+    *page.status_mut() = status;
+    Ok(page)
+}
+
+/// After a form is recorded: on to `location` (303 See Other).
+pub fn see_other(location: String) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
 }
 
 /// Every value typed into field `name` (a list that may choose several).

@@ -6,7 +6,7 @@
 //! chart's median rests on (`POST /measures/{id}/baseline`).
 
 use super::RecordPath;
-use super::forms::{Draft, FormOf, may, problem, typed};
+use super::forms::{Draft, FormOf, may, problem, refused_form, see_other, typed};
 use super::layout::{csrf_field, page, scrolling};
 use super::measure_charts::{
     icons, labels, reading_class, reading_text, run_svg, unit_text, xmr_svg,
@@ -19,8 +19,7 @@ use crate::state::AppState;
 use crate::storage::StreamAccess;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use maud::{Markup, html};
 use praxis_core::domain::charts::run_chart::BASELINE_POINTS;
 use praxis_core::domain::charts::{Signal, Warning};
@@ -331,31 +330,20 @@ pub async fn set_baseline(
     }
     .await;
     match recorded {
-        Ok(()) => Ok((
-            StatusCode::SEE_OTHER,
-            [(header::LOCATION, format!("/measures/{measure}#baseline"))],
-        )
-            .into_response()),
+        Ok(()) => Ok(see_other(format!("/measures/{measure}#baseline"))),
         Err(e) => {
-            let of = FormOf::Baseline(measure);
-            let Some(draft) = Draft::of_refusal(of, vec![("points".into(), typed)], &e) else {
-                return Err(e);
-            };
-            let status = match &e {
-                WebError::Server(s) => s.status(),
-                WebError::SignIn { .. } => StatusCode::BAD_REQUEST,
-            };
-            let mut page = render(
-                state,
-                who,
-                route,
-                measure,
-                ChartQuery::default(),
-                Some(draft),
-            )
-            .await?;
-            *page.status_mut() = status;
-            Ok(page)
+            let typed = vec![("points".to_string(), typed)];
+            refused_form(FormOf::Baseline(measure), typed, e, |draft| {
+                render(
+                    state,
+                    who,
+                    route,
+                    measure,
+                    ChartQuery::default(),
+                    Some(draft),
+                )
+            })
+            .await
         }
     }
 }

@@ -4,7 +4,7 @@
 //! through `Storage::record_for`: the same role check as the sync gate, the domain's
 //! validation, and a receipt, in one transaction.
 
-use super::forms::{Draft, FormOf, field, fields, form_fields};
+use super::forms::{FormOf, as_typed, field, fields, form_fields, refused_form, see_other};
 use super::project;
 use super::{RecordPath, StreamPath};
 use super::{SignedIn, WebError};
@@ -15,8 +15,7 @@ use axum::Form;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::FormRejection;
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use praxis_core::dates::parse_month;
 use praxis_core::domain::event::{Event, MonthlyReport, Score};
 use praxis_core::domain::ids::{EventId, StreamId};
@@ -37,11 +36,10 @@ fn parse_score(text: &str) -> Result<Score, WebError> {
 }
 
 fn back_to(stream: StreamId, anchor: Option<EventId>) -> Response {
-    let location = match anchor {
+    see_other(match anchor {
         Some(a) => format!("/projects/{stream}#report-{a}"),
         None => format!("/projects/{stream}"),
-    };
-    (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
+    })
 }
 
 #[derive(Deserialize)]
@@ -65,7 +63,7 @@ fn month(text: &str) -> Result<time::Date, WebError> {
 
 impl ReportForm {
     fn typed(&self) -> Vec<(String, String)> {
-        [
+        as_typed(&[
             ("month", &self.month),
             ("measures", &self.measures),
             ("cycles", &self.cycles),
@@ -73,10 +71,7 @@ impl ReportForm {
             ("barriers", &self.barriers),
             ("plans", &self.plans),
             ("self_score", &self.self_score),
-        ]
-        .into_iter()
-        .map(|(n, v)| (n.to_string(), v.clone()))
-        .collect()
+        ])
     }
 }
 
@@ -91,16 +86,10 @@ async fn again(
     fields: Vec<(String, String)>,
     e: WebError,
 ) -> Result<Response, WebError> {
-    let Some(draft) = Draft::of_refusal(of, fields, &e) else {
-        return Err(e);
-    };
-    let status = match &e {
-        WebError::Server(s) => s.status(),
-        WebError::SignIn { .. } => StatusCode::BAD_REQUEST,
-    };
-    let mut page = project::render(state, who, route, stream, Some(draft)).await?;
-    *page.status_mut() = status;
-    Ok(page)
+    refused_form(of, fields, e, |draft| {
+        project::render(state, who, route, stream, Some(draft))
+    })
+    .await
 }
 
 pub async fn submit(

@@ -9,19 +9,7 @@ fn the_team_sets_how_many_points_a_measures_median_rests_on() {
     let demo = demo();
     let s = storage(&demo.data);
     let (_, north, _) = streams(&s);
-    let measure = s
-        .project_detail(north)
-        .unwrap()
-        .overview
-        .measures
-        .iter()
-        .find(|m| {
-            m.definition
-                .as_ref()
-                .is_some_and(|d| d.name == "Plans agreed with the person")
-        })
-        .unwrap()
-        .id;
+    let measure = measure_named(&s, north, "Plans agreed with the person");
     let usual = s.measure_chart(measure, &[]).unwrap().unwrap();
     // The first median runs to the adopted guide, before its twelfth point.
     let first = usual.run_chart.unwrap().stretches[0].clone();

@@ -46,6 +46,18 @@ fn person(s: &SqliteStorage, username: &str) -> PersonId {
         .id
 }
 
+/// The measure of project `stream` named `name`.
+fn measure_named(s: &SqliteStorage, stream: StreamId, name: &str) -> EventId {
+    s.project_detail(stream)
+        .unwrap()
+        .overview
+        .measures
+        .iter()
+        .find(|m| m.definition.as_ref().is_some_and(|d| d.name == name))
+        .unwrap_or_else(|| panic!("no measure named {name}"))
+        .id
+}
+
 /// The collaborative and the (Northside, Riverside) project streams.
 fn streams(s: &SqliteStorage) -> (StreamId, StreamId, StreamId) {
     let all = s.streams_for(person(s, "sam.okafor")).unwrap();

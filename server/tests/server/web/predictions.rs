@@ -20,17 +20,7 @@ fn a_prediction_made_checkable_is_read_against_the_data_and_a_contradicted_one_i
         .find(|c| c.stage == Stage::Act(Decision::Adopt))
         .expect("an adopted cycle in the demo")
         .id;
-    let measure = detail
-        .overview
-        .measures
-        .iter()
-        .find(|m| {
-            m.definition
-                .as_ref()
-                .is_some_and(|d| d.name == "Plans agreed with the person")
-        })
-        .unwrap()
-        .id;
+    let measure = measure_named(&s, north, "Plans agreed with the person");
     let view = s.cycle(adopted).unwrap().unwrap();
     let tested = view
         .dos
