@@ -522,7 +522,7 @@ fn a_measures_baseline_is_set_and_shown() {
         "{set}"
     );
     let json = p.json(&["measure", "show", short(&days)]);
-    assert_eq!(json["baseline_points"], 6, "{json}");
+    assert_eq!(json["baseline_settings"][0][1], 6, "{json}");
     p.refused(
         2,
         &["measure", "baseline", short(&days), "--points", "200"],

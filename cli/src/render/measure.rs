@@ -42,7 +42,7 @@ fn reading(t: &mut String, chart: &MeasureChart) {
             "\nRun chart median: {}, resting on the first {} points{}.",
             praxis_core::domain::prediction_check::number(run.median),
             run.baseline_points,
-            match (chart.series.baseline_points, settings.len()) {
+            match (chart.series.baseline_points(), settings.len()) {
                 (Some(_), _) => " (as set for this measure)".to_string(),
                 (None, n) if n > 1 => format!(
                     " (baselines of {} points were set without seeing each other: `praxis measure baseline` settles it)",

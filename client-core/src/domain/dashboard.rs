@@ -59,18 +59,12 @@ pub fn adoptions_among<V: ProjectViews>(
     cycles: &[Record],
 ) -> Result<Vec<(EventId, String, Date)>, V::Error> {
     let adopt = Some(Stage::Act(Decision::Adopt));
-    let mut out = Vec::new();
-    for c in cycles.iter().filter(|c| !c.withdrawn && c.stage() == adopt) {
-        let Some(view) = views::cycle_view(c, &project.children(c.id)?) else {
-            continue;
-        };
-        let planned = view.plan.as_ref().map(|p| p.when);
-        let done = view.dos.iter().map(|(_, d)| d.carried_out_on).max();
-        if let Some(day) = done.or(planned) {
-            out.push((c.id, c.title(), day));
-        }
-    }
-    Ok(out)
+    let adopted: Vec<Record> = cycles
+        .iter()
+        .filter(|c| c.stage() == adopt)
+        .cloned()
+        .collect();
+    Ok(cycle_marks(project, &adopted)?.adopted)
 }
 
 /// The cycles among `cycles` whose change was adopted (as `adoptions_among`), and

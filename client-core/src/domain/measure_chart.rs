@@ -240,7 +240,7 @@ pub fn measure_chart(
     let mut settings = xmr_settings(&definition);
     settings.phase_starts = recalculated_from.clone();
     let mut run_settings = RunSettings::new(definition.direction);
-    if let Some(points) = series.baseline_points {
+    if let Some(points) = series.baseline_points() {
         run_settings = run_settings.frozen_after(usize::from(points));
     }
     run_settings.new_median_from = adoptions.iter().filter_map(|a| a.point).collect();
@@ -285,7 +285,6 @@ pub(crate) mod fixtures {
             }),
             revisions: 0,
             conflict: None,
-            baseline_points: None,
             baseline_settings: Vec::new(),
             points: values
                 .iter()

@@ -6,12 +6,11 @@
 
 use super::charts::Reading;
 use super::charts::icons::AssuranceIcon;
-use super::dashboard::{ProjectViews, adoptions_among, month_text};
+use super::dashboard::{ProjectViews, cycle_marks, month_text};
 use super::event::{
     Direction, Event, EventKind, MeasureKind, ProgressScale, Score, ScoreSuggestion,
 };
 use super::measure_chart;
-use super::views;
 use serde::Serialize;
 use time::Date;
 
@@ -118,19 +117,16 @@ pub fn evidence<V: ProjectViews>(project: &V, month: Date) -> Result<ScoreEviden
         charter: overview.charter.is_some(),
         ..ScoreEvidence::default()
     };
-    let standing: Vec<_> = cycles.iter().filter(|c| !c.withdrawn).collect();
-    evidence.cycles_planned = standing
+    evidence.cycles_planned = cycles
         .iter()
+        .filter(|c| !c.withdrawn)
         .filter(|c| matches!(&c.content, Event::CyclePlanned(p) if p.when <= last))
         .count();
-    for cycle in &standing {
-        if let Some(view) = views::cycle_view(cycle, &project.children(cycle.id)?)
-            && view.dos.iter().any(|(_, d)| d.carried_out_on <= last)
-        {
-            evidence.cycles_run += 1;
-        }
-    }
-    let adopted: Vec<_> = adoptions_among(project, &cycles)?
+    let marks = cycle_marks(project, &cycles)?;
+    // A cycle's first Do by the month's end means it was carried out by then.
+    evidence.cycles_run = marks.tested.iter().filter(|(_, _, on)| *on <= last).count();
+    let adopted: Vec<_> = marks
+        .adopted
         .into_iter()
         .filter(|(_, _, on)| *on <= last)
         .collect();

@@ -83,9 +83,6 @@ pub struct MeasureSeries {
     pub revisions: usize,
     pub conflict: Option<Vec<Version<MeasureDefinition>>>,
     pub points: Vec<Point>,
-    /// How many first points the run chart's median rests on, as set for this measure
-    /// (`None`: the default, 12, or settings in conflict).
-    pub baseline_points: Option<u16>,
     /// The baseline settings no other replaces (setting, points): one in force, or
     /// several made without seeing each other, until a new one names them all.
     pub baseline_settings: Vec<(EventId, u16)>,
@@ -323,11 +320,18 @@ pub fn measure_series<'r>(
         revisions,
         conflict,
         points: points(children.iter().copied()),
-        baseline_points: match baselines.as_slice() {
+        baseline_settings: baselines,
+    }
+}
+
+impl MeasureSeries {
+    /// How many first points the run chart's median rests on, as set for this measure
+    /// (`None`: the usual 12, none being set or several in conflict).
+    pub fn baseline_points(&self) -> Option<u16> {
+        match self.baseline_settings.as_slice() {
             [(_, points)] => Some(*points),
             _ => None,
-        },
-        baseline_settings: baselines,
+        }
     }
 }
 

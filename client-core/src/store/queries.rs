@@ -438,18 +438,6 @@ impl ProjectViews for Stored<'_> {
     }
 }
 
-/// The cycles of a project whose change was adopted (see `dashboard::adoptions_among`).
-pub fn adoptions(
-    conn: &Connection,
-    stream: StreamId,
-) -> Result<Vec<(EventId, String, time::Date)>, StoreError> {
-    let project = Stored { conn, stream };
-    dashboard::adoptions_among(
-        &project,
-        &records_of_kind(conn, stream, EventKind::CyclePlanned)?,
-    )
-}
-
 /// The level of the collaborative's progress scale the project's evidence supports for
 /// the month starting on (or containing) `month`; `None` when the collaborative's scale
 /// is not on this device.

@@ -41,10 +41,10 @@ impl Store {
             vec![event],
         );
         match result {
-            Ok((mut recorded, _)) => {
+            Ok(batch) => {
                 tx.commit()?;
                 self.put_document(stream, document, UNSEEN);
-                Ok(recorded.remove(0))
+                Ok(batch.asked_for().remove(0))
             }
             Err(e) => {
                 self.clock = before;
@@ -94,13 +94,12 @@ impl Store {
         events: Vec<Event>,
         also: impl FnOnce(&Connection, &[Recorded], &[automerge::ChangeHash]) -> Result<(), StoreError>,
     ) -> Result<Vec<Recorded>, StoreError> {
-        let asked = events.len();
         let (document, seen) = self.take_document(stream)?;
         self.write_with(stream, document, seen, |tx, clock, document| {
-            let (recorded, hashes) = record_in(tx, clock, identity, stream, document, events)?;
-            also(tx, &recorded, &hashes)?;
+            let batch = record_in(tx, clock, identity, stream, document, events)?;
+            also(tx, &batch.recorded, &batch.hashes)?;
             maybe_compact(tx, stream, document)?;
-            Ok(asked_for(recorded, asked))
+            Ok(batch.asked_for())
         })
     }
 }
@@ -222,7 +221,7 @@ pub(super) fn record_in(
     stream: StreamId,
     document: &mut StreamDocument,
     events: Vec<Event>,
-) -> Result<(Vec<Recorded>, Vec<automerge::ChangeHash>), StoreError> {
+) -> Result<Batch, StoreError> {
     let roles = stream_roles(tx, stream)?;
     // Another process may have recorded since this one last looked at the clock.
     *clock = clock.observe(read_clock(tx)?);
@@ -242,11 +241,15 @@ pub(super) fn record_in(
     );
     // Their changes, made together at the end (the document is not read before).
     let mut appended = Vec::with_capacity(if compact_at_end { total } else { 0 });
-    // A score brings its suggestion (`Event::ScoreSuggested`) into the batch after it.
-    let mut queue: std::collections::VecDeque<Event> = events.into();
-    let mut index = 0;
-    while let Some(event) = queue.pop_front() {
-        index += 1;
+    // A score brings its suggestion (`Event::ScoreSuggested`) into the batch after it;
+    // each event asked for keeps its place in the batch (`Some`), for refusals.
+    let mut queue: std::collections::VecDeque<(Event, Option<usize>)> = events
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| (e, Some(i + 1)))
+        .collect();
+    let mut asked = Vec::with_capacity(total);
+    while let Some((event, place)) = queue.pop_front() {
         if let Some(roles) = &roles
             && !roles.iter().any(|r| r.may_record(event.kind()))
         {
@@ -279,7 +282,7 @@ pub(super) fn record_in(
             Mode::Device,
         )
         .map_err(|refusal| {
-            if total > 1 {
+            if let Some(index) = place.filter(|_| total > 1) {
                 Refusal {
                     problem: format!("Event {index} of {total}: {}", refusal.problem),
                     fix: refusal.fix,
@@ -320,8 +323,9 @@ pub(super) fn record_in(
         fold::apply(&mut views, &envelope);
         context.folded(&envelope);
         if let Some(suggestion) = suggestion_for(tx, &mut views, stream, &envelope)? {
-            queue.push_front(suggestion);
+            queue.push_front((suggestion, None));
         }
+        asked.push(place.is_some());
         last = Some(envelope.order_key());
         recorded.push(Recorded {
             id: envelope.id,
@@ -346,32 +350,30 @@ pub(super) fn record_in(
         hashes = document.append_all(identity.device, appended)?;
         compact_in(tx, stream, document)?;
     }
-    Ok((recorded, hashes))
+    Ok(Batch {
+        recorded,
+        hashes,
+        asked,
+    })
 }
 
-/// The events asked for, of those recorded: a score's suggestion follows it in the
-/// batch (each is `ScoreSuggested`), but the caller asked for the score.
-fn asked_for(recorded: Vec<Recorded>, asked: usize) -> Vec<Recorded> {
-    if recorded.len() == asked {
-        return recorded;
+/// What `record_in` recorded: each event with the hash of the change that carries it,
+/// and whether the caller asked for it (a score's suggestion is recorded with it).
+pub(super) struct Batch {
+    pub recorded: Vec<Recorded>,
+    pub hashes: Vec<automerge::ChangeHash>,
+    pub asked: Vec<bool>,
+}
+
+impl Batch {
+    /// The events the caller asked for, in its order.
+    fn asked_for(self) -> Vec<Recorded> {
+        self.recorded
+            .into_iter()
+            .zip(self.asked)
+            .filter_map(|(r, asked)| asked.then_some(r))
+            .collect()
     }
-    let mut out = Vec::with_capacity(asked);
-    let mut iter = recorded.into_iter().peekable();
-    while let Some(r) = iter.next() {
-        let scored = matches!(
-            r.kind,
-            EventKind::MonthlyReportSubmitted | EventKind::CoordinatorScoreGiven
-        );
-        out.push(r);
-        if scored
-            && iter
-                .peek()
-                .is_some_and(|n| n.kind == EventKind::ScoreSuggested)
-        {
-            iter.next();
-        }
-    }
-    out
 }
 
 /// The suggestion recorded with a score just folded: the level the project's evidence

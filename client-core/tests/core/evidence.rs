@@ -299,7 +299,7 @@ fn a_measures_baseline_freezes_its_median_and_two_set_apart_stand_until_one_name
     let series = queries::measure_series(a.connection(), m)
         .expect("series")
         .expect("a measure");
-    assert_eq!(series.baseline_points, None);
+    assert_eq!(series.baseline_points(), None);
     let mut apart = series.baseline_settings.clone();
     apart.sort_by_key(|(_, points)| *points);
     assert_eq!(apart, vec![(eight, 8), (ten, 10)]);
@@ -317,7 +317,7 @@ fn a_measures_baseline_freezes_its_median_and_two_set_apart_stand_until_one_name
         .expect("series")
         .expect("a measure");
     assert_eq!(
-        (series.baseline_points, series.baseline_settings.len()),
+        (series.baseline_points(), series.baseline_settings.len()),
         (Some(6), 1)
     );
     assert_eq!(baseline_median(&a, m), (25.0, 6));

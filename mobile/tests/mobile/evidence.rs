@@ -64,7 +64,7 @@ fn the_phone_suggests_a_score_records_it_with_the_report_and_checks_a_prediction
             .unwrap()
             .unwrap()
     });
-    assert_eq!(series.baseline_points, Some(8));
+    assert_eq!(series.baseline_points(), Some(8));
     assert_eq!(series.baseline_settings, vec![(event_id(&set.id), 8)]);
     let too_few = store
         .set_baseline(project.clone(), measure.id.clone(), 2)

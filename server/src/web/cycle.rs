@@ -6,7 +6,9 @@
 //! prediction checkable with a form (`POST /cycles/{id}/expectations`).
 
 use super::RecordPath;
-use super::forms::{Draft, FormOf, as_typed, fields, may, problem, refused_form, see_other, typed};
+use super::forms::{
+    Draft, FormOf, as_typed, fields, may, problem, record_form, refused_form, see_other, typed,
+};
 use super::layout::{csrf_field, page, scrolling};
 use super::svg::value_text;
 use super::{SignedIn, WebError, html_page};
@@ -419,19 +421,15 @@ pub async fn expect(
     let (stream, _) = state
         .with(move |s| access::check_record(s, person, cycle, Need::Member))
         .await?;
-    let recorded = async {
-        let event = Event::ExpectationStated {
+    let recorded = record_form(&state, person, stream, || {
+        Ok(Event::ExpectationStated {
             cycle,
             expectation: f.expectation()?,
-        };
-        state
-            .with(move |s| Ok(s.record_for(person, stream, vec![event])?))
-            .await?;
-        Ok::<_, WebError>(())
-    }
+        })
+    })
     .await;
     match recorded {
-        Ok(()) => Ok(see_other(format!("/cycles/{cycle}#predictions"))),
+        Ok(_) => Ok(see_other(format!("/cycles/{cycle}#predictions"))),
         Err(e) => {
             refused_form(FormOf::Expectation(cycle), f.typed(), e, |draft| {
                 render(state, who, route, cycle, Some(draft))

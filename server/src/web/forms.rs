@@ -8,6 +8,7 @@
 use super::layout::csrf_field;
 use super::{SignedIn, WebError};
 use crate::error::ServerError;
+use crate::state::AppState;
 use crate::storage::StreamAccess;
 use axum::Form;
 use axum::extract::rejection::FormRejection;
@@ -16,8 +17,8 @@ use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use praxis_core::dates::today;
 use praxis_core::domain::dashboard::{month_of, month_text};
-use praxis_core::domain::event::{EventKind, ProgressScale, ScoreSuggestion};
-use praxis_core::domain::ids::{EventId, StreamId};
+use praxis_core::domain::event::{Event, EventKind, ProgressScale, ScoreSuggestion};
+use praxis_core::domain::ids::{EventId, PersonId, StreamId};
 use praxis_core::domain::role::Role;
 use praxis_core::domain::score_evidence::{SuggestedScore, difference};
 use praxis_core::domain::views::{ProjectDetail, ReportDetail};
@@ -127,6 +128,23 @@ where
     let mut page = render(draft).await?;
     *page.status_mut() = status;
     Ok(page)
+}
+
+/// Records the one event a form makes (`make` reads and checks the typed fields),
+/// authored by `person` in `stream`, through `Storage::record_for`: the same role
+/// check as the sync gate, the domain's validation and a receipt, in one transaction.
+/// Gives the recorded event's id.
+pub async fn record_form(
+    state: &AppState,
+    person: PersonId,
+    stream: StreamId,
+    make: impl FnOnce() -> Result<Event, WebError>,
+) -> Result<Option<EventId>, WebError> {
+    let event = make()?;
+    let ids = state
+        .with(move |s| Ok(s.record_for(person, stream, vec![event])?))
+        .await?;
+    Ok(ids.first().copied())
 }
 
 /// After a form is recorded: on to `location` (303 See Other).

@@ -6,7 +6,7 @@
 //! chart's median rests on (`POST /measures/{id}/baseline`).
 
 use super::RecordPath;
-use super::forms::{Draft, FormOf, may, problem, refused_form, see_other, typed};
+use super::forms::{Draft, FormOf, may, problem, record_form, refused_form, see_other, typed};
 use super::layout::{csrf_field, page, scrolling};
 use super::measure_charts::{
     icons, labels, reading_class, reading_text, run_svg, unit_text, xmr_svg,
@@ -245,7 +245,7 @@ fn with_point(points: &[usize], point: usize) -> Vec<usize> {
 /// How many first points the run chart's median rests on.
 fn baseline_of(view: &MeasureChart) -> usize {
     view.series
-        .baseline_points
+        .baseline_points()
         .map(usize::from)
         .unwrap_or(BASELINE_POINTS)
 }
@@ -267,7 +267,7 @@ fn baseline_section(
         h3 id="baseline" { "Baseline" }
         p data-baseline=(baseline_of(view)) {
             "The median rests on the first " (baseline_of(view)) " points"
-            @if view.series.baseline_points.is_some() { ", as set for this measure." } @else { ", the usual number." }
+            @if view.series.baseline_points().is_some() { ", as set for this measure." } @else { ", the usual number." }
         }
         @if settings.len() > 1 {
             p.concern data-baseline-conflict=(settings.len()) {
@@ -305,7 +305,7 @@ pub async fn set_baseline(
         .with(move |s| access::check_record(s, person, measure, Need::Member))
         .await?;
     let typed = super::forms::field(&fields, "points").to_string();
-    let recorded = async {
+    let recorded = record_form(&state, person, stream, || {
         let points: u16 = typed.trim().parse().map_err(|_| {
             ServerError::BadRequest(format!(
                 "'{typed}' is not a number of points: give a whole number from {} to {}.",
@@ -318,19 +318,15 @@ pub async fn set_baseline(
             .filter(|(n, _)| n == "replaces")
             .map(|(_, v)| access::parse_id::<EventId>(v))
             .collect::<Result<Vec<_>, _>>()?;
-        let event = Event::BaselineSet {
+        Ok(Event::BaselineSet {
             measure,
             replaces,
             points,
-        };
-        state
-            .with(move |s| Ok(s.record_for(person, stream, vec![event])?))
-            .await?;
-        Ok::<_, WebError>(())
-    }
+        })
+    })
     .await;
     match recorded {
-        Ok(()) => Ok(see_other(format!("/measures/{measure}#baseline"))),
+        Ok(_) => Ok(see_other(format!("/measures/{measure}#baseline"))),
         Err(e) => {
             let typed = vec![("points".to_string(), typed)];
             refused_form(FormOf::Baseline(measure), typed, e, |draft| {

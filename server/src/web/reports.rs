@@ -4,7 +4,9 @@
 //! through `Storage::record_for`: the same role check as the sync gate, the domain's
 //! validation, and a receipt, in one transaction.
 
-use super::forms::{FormOf, as_typed, field, fields, form_fields, refused_form, see_other};
+use super::forms::{
+    FormOf, as_typed, field, fields, form_fields, record_form, refused_form, see_other,
+};
 use super::project;
 use super::{RecordPath, StreamPath};
 use super::{SignedIn, WebError};
@@ -102,8 +104,8 @@ pub async fn submit(
     let f = fields(form)?;
     who.check_csrf(&f.csrf)?;
     let person = who.session.person;
-    let recorded = async {
-        let event = Event::MonthlyReportSubmitted(MonthlyReport {
+    let recorded = record_form(&state, person, stream, || {
+        Ok(Event::MonthlyReportSubmitted(MonthlyReport {
             month: month(&f.month)?,
             measures: required("Measures", &f.measures)?,
             cycles: required("Cycles run", &f.cycles)?,
@@ -111,16 +113,11 @@ pub async fn submit(
             barriers: f.barriers.trim().to_string(),
             plans: required("Plans", &f.plans)?,
             self_score: parse_score(&f.self_score)?,
-        });
-        Ok::<_, WebError>(
-            state
-                .with(move |s| Ok(s.record_for(person, stream, vec![event])?))
-                .await?,
-        )
-    }
+        }))
+    })
     .await;
     match recorded {
-        Ok(ids) => Ok(back_to(stream, ids.first().copied())),
+        Ok(report) => Ok(back_to(stream, report)),
         Err(e) => again(state, who, route, stream, FormOf::Report, f.typed(), e).await,
     }
 }
@@ -146,20 +143,16 @@ pub async fn score(
     let (stream, _) = state
         .with(move |s| check_record(s, person, report, Need::Member))
         .await?;
-    let recorded = async {
-        let event = Event::CoordinatorScoreGiven {
+    let recorded = record_form(&state, person, stream, || {
+        Ok(Event::CoordinatorScoreGiven {
             report,
             score: parse_score(&f.score)?,
             justification: required("Justification", &f.justification)?,
-        };
-        state
-            .with(move |s| Ok(s.record_for(person, stream, vec![event])?))
-            .await?;
-        Ok::<_, WebError>(())
-    }
+        })
+    })
     .await;
     match recorded {
-        Ok(()) => Ok(back_to(stream, Some(report))),
+        Ok(_) => Ok(back_to(stream, Some(report))),
         Err(e) => {
             let typed = vec![
                 ("score".to_string(), f.score.clone()),
@@ -235,25 +228,21 @@ pub async fn decide(
     let typed = form_fields(&body);
     who.check_csrf(field(&typed, "csrf"))?;
     let person = who.session.person;
-    let recorded = async {
+    let recorded = record_form(&state, person, stream, || {
         let rests_on = typed
             .iter()
             .filter(|(n, v)| n == "rests_on" && !v.trim().is_empty())
             .map(|(_, v)| parse_id::<EventId>(v.trim()))
             .collect::<Result<Vec<_>, _>>()?;
-        let event = Event::ManagerDecisionRecorded {
+        Ok(Event::ManagerDecisionRecorded {
             decision: required("Decision", field(&typed, "decision"))?,
             rationale: required("Rationale", field(&typed, "rationale"))?,
             rests_on,
-        };
-        state
-            .with(move |s| Ok(s.record_for(person, stream, vec![event])?))
-            .await?;
-        Ok::<_, WebError>(())
-    }
+        })
+    })
     .await;
     match recorded {
-        Ok(()) => Ok(back_to(stream, None)),
+        Ok(_) => Ok(back_to(stream, None)),
         Err(e) => {
             let typed = typed.into_iter().filter(|(n, _)| n != "csrf").collect();
             again(state, who, route, stream, FormOf::Decision, typed, e).await

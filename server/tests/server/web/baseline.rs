@@ -66,7 +66,7 @@ fn the_team_sets_how_many_points_a_measures_median_rests_on() {
     );
     assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
     let series = storage(&demo.data).measure(measure).unwrap().unwrap();
-    assert_eq!(series.baseline_points, Some(7));
+    assert_eq!(series.baseline_points(), Some(7));
     assert_eq!(series.baseline_settings.len(), 1);
 
     // A senior manager reads the baseline but may not set it.
