@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use praxis_core::domain::role::Role;
-use praxis_server::storage::{SqliteStorage, Storage};
+use praxis_server::storage::{SqliteStorage, Storage, Views};
 use praxis_testkit::server::TestServer;
 use serde_json::Value;
 

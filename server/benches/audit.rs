@@ -24,7 +24,7 @@ use praxis_core::domain::ids::{EventId, StreamId};
 use praxis_core::domain::role::Role;
 use praxis_server::app::router;
 use praxis_server::state::AppState;
-use praxis_server::storage::{SqliteStorage, Storage};
+use praxis_server::storage::{SqliteStorage, Storage, Views};
 use praxis_testkit::Generator;
 use std::hint::black_box;
 use std::time::{Duration, Instant};

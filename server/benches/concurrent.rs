@@ -24,7 +24,7 @@ use praxis_core::domain::event::{Event, Observation, ObservationKind, ProjectSta
 use praxis_core::domain::ids::{PersonId, StreamId};
 use praxis_core::domain::role::Role;
 use praxis_core::store::Store;
-use praxis_server::storage::{Device, SqliteStorage, Storage};
+use praxis_server::storage::{Device, SqliteStorage, Storage, Views};
 use std::path::Path;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};

@@ -32,7 +32,7 @@ use praxis_core::store::Store;
 use praxis_server::app::router;
 use praxis_server::auth::{new_token, token_hash};
 use praxis_server::state::AppState;
-use praxis_server::storage::{SqliteStorage, Storage};
+use praxis_server::storage::{SqliteStorage, Storage, Views};
 use std::hint::black_box;
 use std::time::Duration;
 use support::{enrolled, founded, phone, sync};

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod edges;
 pub mod error;
 pub mod field;
+pub mod local_time;
 pub mod serving;
 pub mod sign_in_limit;
 pub mod state;

@@ -6,7 +6,7 @@ use praxis_core::domain::event::{CollaborativeFounded, Scope};
 use praxis_core::domain::printable::one_line;
 use praxis_core::domain::role::Role;
 use praxis_server::auth::hash_password;
-use praxis_server::storage::{SqliteStorage, Storage};
+use praxis_server::storage::{SqliteStorage, Storage, Views};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -63,6 +63,10 @@ enum Command {
             value_delimiter = ','
         )]
         trusted_proxies: Vec<std::net::IpAddr>,
+        /// The collaboratives' time zone (an IANA name): the pages show dates and
+        /// times in it.
+        #[arg(long, env = "PRAXIS_TIME_ZONE", default_value = praxis_server::local_time::DEFAULT_TIME_ZONE, value_parser = praxis_server::local_time::LocalTime::named)]
+        time_zone: praxis_server::local_time::LocalTime,
         /// Connections open at once, at most; more wait until one closes.
         #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=65_536))]
         max_connections: u32,
@@ -163,6 +167,7 @@ fn main() -> Result<()> {
             session_hours,
             behind_tls,
             trusted_proxies,
+            time_zone,
             max_connections,
             header_timeout,
             log_format,
@@ -193,6 +198,7 @@ fn main() -> Result<()> {
                     trusted_proxies,
                     connections: max_connections as usize,
                     header_read: std::time::Duration::from_secs(header_timeout),
+                    local_time: time_zone,
                 },
             ))
         }

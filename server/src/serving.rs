@@ -36,6 +36,8 @@ pub struct Options {
     pub connections: usize,
     /// How long a connection has to send its request's headers.
     pub header_read: Duration,
+    /// The collaboratives' time zone, which the pages speak.
+    pub local_time: crate::local_time::LocalTime,
 }
 
 /// Serves the API and pages on `options.addr` until the process is stopped.
@@ -50,7 +52,8 @@ pub async fn serve(storage: Box<dyn Storage>, options: Options) -> anyhow::Resul
         AppState::new(storage, options.token_days)
             .with_session_hours(options.session_hours)
             .with_behind_tls(options.behind_tls)
-            .with_trusted_proxies(options.trusted_proxies),
+            .with_trusted_proxies(options.trusted_proxies)
+            .with_local_time(options.local_time),
     );
     let open = Arc::new(Semaphore::new(options.connections.max(1)));
     let mut builder = auto::Builder::new(TokioExecutor::new());

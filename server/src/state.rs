@@ -2,6 +2,7 @@
 //! sign-in rate limit and how long device tokens and browser sessions last. It knows nothing of routes.
 
 use crate::error::ServerError;
+use crate::local_time::LocalTime;
 use crate::sign_in_limit::SignInLimiter;
 use crate::storage::Storage;
 use std::net::IpAddr;
@@ -15,6 +16,7 @@ pub struct AppState {
     session_hours: i64,
     behind_tls: bool,
     trusted_proxies: Arc<[IpAddr]>,
+    local_time: LocalTime,
 }
 
 /// How long a browser session (and the field app's device token) lasts unless
@@ -30,6 +32,7 @@ impl AppState {
             session_hours: SESSION_HOURS,
             behind_tls: false,
             trusted_proxies: Arc::from([]),
+            local_time: LocalTime::default(),
         }
     }
 
@@ -46,6 +49,17 @@ impl AppState {
 
     /// The same state for a server reached over TLS (through a proxy that ends it):
     /// answers then carry HSTS.
+    /// The same state speaking the local time of `local_time`'s zone on its pages.
+    pub fn with_local_time(mut self, local_time: LocalTime) -> Self {
+        self.local_time = local_time;
+        self
+    }
+
+    /// Times as the pages show them.
+    pub fn local_time(&self) -> &LocalTime {
+        &self.local_time
+    }
+
     pub fn with_behind_tls(mut self, behind_tls: bool) -> Self {
         self.behind_tls = behind_tls;
         self

@@ -163,7 +163,7 @@ mod tests {
 
     use super::*;
     use crate::auth::hash_password;
-    use crate::storage::SqliteStorage;
+    use crate::storage::{SqliteStorage, Views};
     use praxis_core::domain::event::{CollaborativeFounded, Scope};
     use praxis_core::domain::role::Role;
     use praxis_core::store::{Store, queries};

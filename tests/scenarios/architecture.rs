@@ -29,7 +29,7 @@ const LAYERS: &[(&str, &[&[&str]])] = &[
     (
         "server",
         &[
-            &["credentials"],
+            &["credentials", "local_time"],
             &["storage"],
             &["error"],
             &["sign_in_limit", "state"],

@@ -12,7 +12,7 @@ use fantoccini::{Client, Locator};
 use praxis_core::domain::ids::StreamId;
 use praxis_core::domain::record::StreamKind;
 use praxis_server::demo::DEMO_PASSWORD;
-use praxis_server::storage::{SqliteStorage, Storage};
+use praxis_server::storage::{SqliteStorage, Storage, Views};
 use praxis_testkit::browser::{Driver, click_link, press, text_of, type_into, wait_for};
 use praxis_testkit::server::TestServer;
 

@@ -309,6 +309,13 @@ async fn survey<'a>(
     .await;
     heading(client, "Timeline of").await;
     survey.check("a timeline").await;
+    client
+        .goto(&format!(
+            "{server}/audit/timeline?kind=manager-decision-recorded"
+        ))
+        .await
+        .unwrap();
+    heading(client, "Timeline").await;
     follow(client, "a[href^='/audit/decisions/']").await;
     heading(client, " by ").await;
     survey.check("a decision in its context").await;
@@ -327,15 +334,8 @@ async fn survey<'a>(
     .await;
     let at = wait_for(client, Locator::Css("input[name=at]")).await;
     at.send_keys("2099-01-01").await.unwrap();
-    client
-        .find(Locator::Css("select[name=view] option[value=dashboard]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
     press(client, "main form button[type=submit]").await;
-    wait_for(client, Locator::Css("details")).await;
+    wait_for(client, Locator::Css("[data-as-it-stood]")).await;
     survey.check("a dashboard as it stood").await;
     back_to_audit(client).await;
     click_link(client, "The access log: who read which records").await;

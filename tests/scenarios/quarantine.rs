@@ -12,7 +12,7 @@ use praxis_core::domain::ids::{EventId, StreamId};
 use praxis_core::domain::record::Record;
 use praxis_core::domain::role::Role;
 use praxis_core::store::{Store, held_back, queries};
-use praxis_server::storage::{SqliteStorage, Storage};
+use praxis_server::storage::{SqliteStorage, Storage, Views};
 use praxis_testkit::records::observation;
 use praxis_testkit::server::{PASSWORD, Phone, running, start_project};
 use praxis_testkit::web::Web;

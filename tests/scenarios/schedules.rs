@@ -20,7 +20,7 @@ use praxis_core::domain::event::{
 use praxis_core::domain::ids::{EventId, StreamId};
 use praxis_core::domain::role::Role;
 use praxis_core::store::queries;
-use praxis_server::storage::{SqliteStorage, Storage};
+use praxis_server::storage::{SqliteStorage, Storage, Views};
 use praxis_testkit::server::{Phone, TestServer, person};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};

@@ -129,6 +129,12 @@ impl Store {
         Store::create_with(path, name, Some(key))
     }
 
+    /// Creates a store held in memory only, gone when dropped: a throwaway replica
+    /// (the server's "as it stood" pages fold one from what it held at a moment).
+    pub fn create_in_memory(name: &str) -> Result<Store, StoreError> {
+        Store::create_with(Path::new(":memory:"), name, None)
+    }
+
     fn create_with(path: &Path, name: &str, key: Option<&StoreKey>) -> Result<Store, StoreError> {
         if path.exists() {
             return Err(StoreError::AlreadyExists(path.to_path_buf()));

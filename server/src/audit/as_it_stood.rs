@@ -4,7 +4,8 @@
 use super::{Arrival, Arrivals, Result};
 use crate::access::audited_streams;
 use crate::error::ServerError;
-use crate::storage::{Storage, StreamAccess};
+use crate::storage::{Replica, Storage, StreamAccess};
+use praxis_core::audit::change_graph::ChangeGraph;
 use praxis_core::dates::timestamp;
 use praxis_core::domain::as_it_stood::StreamAsItStood;
 use praxis_core::domain::dashboard::Dashboard;
@@ -12,6 +13,7 @@ use praxis_core::domain::envelope::Envelope;
 use praxis_core::domain::ids::{EventId, PersonId, StreamId};
 use praxis_core::domain::record::StreamKind;
 use praxis_core::protocol::audit::{CollaborativeOverview, Point, View};
+use std::collections::HashSet;
 
 /// Where a point is in the receipt log: everything that arrived up to it was held.
 fn limit_of(
@@ -182,4 +184,76 @@ pub fn view_of(
         }
     };
     Ok(value)
+}
+
+/// The streams a page as it stood reads: a project with its collaborative (for its
+/// progress scale), or a collaborative with those of its projects the person audits.
+fn streams_read_with(
+    storage: &dyn Storage,
+    person: PersonId,
+    access: &StreamAccess,
+) -> Result<Vec<StreamId>> {
+    match access.kind {
+        StreamKind::Project => Ok(access
+            .collaborative
+            .into_iter()
+            .chain([access.stream_id])
+            .collect()),
+        StreamKind::Collaborative => {
+            let mut streams = vec![access.stream_id];
+            streams.extend(
+                audited_streams(storage, person)?
+                    .into_iter()
+                    .filter(|s| {
+                        s.kind == StreamKind::Project && s.collaborative == Some(access.stream_id)
+                    })
+                    .map(|s| s.stream_id),
+            );
+            Ok(streams)
+        }
+        StreamKind::Organisation => Err(ServerError::BadRequest(
+            "The organisation's stream has no pages to show as they stood; read its timeline."
+                .into(),
+        )),
+    }
+}
+
+/// A replica holding exactly the changes the server held at a point of the stream
+/// and those read with it (`streams_read_with`): the live pages read from it are the
+/// pages as they stood.
+pub fn replica_as_it_stood(
+    storage: &dyn Storage,
+    person: PersonId,
+    access: &StreamAccess,
+    at: Option<i64>,
+    after: Option<EventId>,
+) -> Result<(Point, i64, Replica)> {
+    let mut read = Vec::new();
+    for stream in streams_read_with(storage, person, access)? {
+        let events = storage.envelopes(stream)?;
+        let arrivals = Arrivals::read(storage, &events, stream)?;
+        read.push((stream, events, arrivals));
+    }
+    let all: Vec<&Arrivals> = read.iter().map(|(_, _, a)| a).collect();
+    let (point, limit) = limit_of(at, after, &all)?;
+    let mut replica = Replica::new(storage.people()?)?;
+    for (stream, events, arrivals) in read {
+        let held: HashSet<EventId> = held_at(events, &arrivals, limit)
+            .iter()
+            .map(|e| e.id)
+            .collect();
+        let changes = storage.stream_changes(stream)?;
+        let graph = ChangeGraph::from_changes(&changes)
+            .map_err(|e| ServerError::Internal(format!("stream {stream}: {e}")))?;
+        // The genesis change carries no event and is always held.
+        let kept: Vec<Vec<u8>> = changes
+            .into_iter()
+            .zip(graph.nodes())
+            .filter(|(_, node)| node.events.iter().all(|e| held.contains(&e.id)))
+            .map(|(change, _)| change)
+            .collect();
+        let info = storage.stream_info(stream)?;
+        replica.hold(stream, info.kind, &info.name, info.collaborative, &kept)?;
+    }
+    Ok((point, limit.at, replica))
 }

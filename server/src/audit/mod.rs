@@ -20,7 +20,7 @@ mod names;
 mod timeline;
 
 pub use arrivals::{Arrival, Arrivals};
-pub use as_it_stood::{as_it_stood, dashboard_as_it_stood, view_of};
+pub use as_it_stood::{as_it_stood, dashboard_as_it_stood, replica_as_it_stood, view_of};
 pub use bundle::{export, integrity};
 pub use decisions::{DECISIONS, decision_context, decisions};
 pub use timeline::{TimelineFilter, timeline};

@@ -9,7 +9,8 @@ mod sqlite;
 
 pub use error::{Result, StorageError};
 pub use sqlite::{
-    DOCUMENTS_IN_MEMORY, READERS, STREAM_LOCKS, SqliteStorage, permission_warnings, timestamp,
+    DOCUMENTS_IN_MEMORY, READERS, Replica, STREAM_LOCKS, SqliteStorage, permission_warnings,
+    timestamp,
 };
 
 use praxis_core::domain::dashboard::Dashboard;
@@ -180,9 +181,52 @@ pub struct WebSession {
     pub csrf: String,
 }
 
+/// The views the web pages and the read API show: the live ones of the storage, or
+/// those of a replica holding exactly what the server held at a moment
+/// (`audit::Replica`), so "as it stood" is the same pages over other views.
+pub trait Views {
+    /// Everyone, to name authors by.
+    fn people(&self) -> Result<Vec<Person>>;
+    fn stream_view(&self, stream: StreamId) -> Result<StreamView>;
+    fn events(&self, stream: StreamId) -> Result<Vec<EventView>>;
+    /// The stream a record or event belongs to.
+    fn stream_of(&self, record: EventId) -> Result<Option<StreamId>>;
+    fn cycle(&self, id: EventId) -> Result<Option<CycleView>>;
+    /// A cycle's checkable predictions against their measures' charts as of `today`.
+    fn prediction_checks(
+        &self,
+        cycle: EventId,
+        today: time::Date,
+    ) -> Result<Vec<praxis_core::domain::prediction_check::PredictionCheck>>;
+    fn measure(&self, id: EventId) -> Result<Option<MeasureSeries>>;
+    fn feed(&self, stream: StreamId, limit: u32) -> Result<Vec<FeedItem>>;
+    /// A project's observations and case material linked to no cycle, newest first.
+    fn unlinked_observations(&self, stream: StreamId) -> Result<Vec<FeedItem>>;
+    fn history(&self, id: EventId) -> Result<Option<RecordHistory>>;
+    /// A project's overview with its action plan, learning log, reports and decisions.
+    fn project_detail(&self, stream: StreamId) -> Result<ProjectDetail>;
+    /// The events held back in a stream (quarantined), still held, oldest first.
+    fn held_back(&self, stream: StreamId) -> Result<Vec<praxis_core::store::HeldRecord>>;
+    /// A measure's run chart and XmR chart, limits recalculated from the points `from`.
+    fn measure_chart(&self, id: EventId, from: &[usize]) -> Result<Option<MeasureChart>>;
+    /// The level of the progress scale a project's evidence supports for a month.
+    fn suggested_score(
+        &self,
+        stream: StreamId,
+        month: time::Date,
+    ) -> Result<Option<praxis_core::domain::score_evidence::SuggestedScore>>;
+    /// The dashboard of a collaborative over the projects `person` may read.
+    fn dashboard(
+        &self,
+        person: PersonId,
+        collaborative: StreamId,
+        today: time::Date,
+    ) -> Result<Option<Dashboard>>;
+}
+
 /// Every method takes `&self`: an implementation serialises what must be serialised
 /// itself, so callers on many threads share one storage without a lock of their own.
-pub trait Storage: Send + Sync {
+pub trait Storage: Views + Send + Sync {
     // People, teams and access.
     fn add_collaborative(&self, founded: CollaborativeFounded) -> Result<StreamId>;
     fn add_team(&self, collaborative: StreamId, name: &str, organisation: &str) -> Result<EventId>;
@@ -191,7 +235,6 @@ pub trait Storage: Send + Sync {
     fn revoke_membership(&self, membership: EventId, reason: &str) -> Result<()>;
     fn collaboratives(&self) -> Result<Vec<(StreamId, String)>>;
     fn teams(&self) -> Result<Vec<Team>>;
-    fn people(&self) -> Result<Vec<Person>>;
     fn memberships(&self) -> Result<Vec<Membership>>;
     /// The person's id, name and password hash.
     fn credentials(&self, username: &str) -> Result<Option<(PersonId, String, String)>>;
@@ -236,49 +279,12 @@ pub trait Storage: Send + Sync {
     /// Takes records the field app made on `device` (which keeps no replica), with
     /// the ids and times it gave them: one result per record, in the order given, each
     /// recorded, already held, or refused on its own.
+    fn receipts(&self, stream: StreamId) -> Result<Vec<Receipt>>;
     fn take_field_records(
         &self,
         device: &Device,
         records: Vec<praxis_core::protocol::field::FieldRecord>,
     ) -> Result<Vec<praxis_core::protocol::field::FieldResult>>;
-
-    // Reading.
-    fn stream_view(&self, stream: StreamId) -> Result<StreamView>;
-    fn events(&self, stream: StreamId) -> Result<Vec<EventView>>;
-    fn receipts(&self, stream: StreamId) -> Result<Vec<Receipt>>;
-    /// The stream a record or event belongs to.
-    fn stream_of(&self, record: EventId) -> Result<Option<StreamId>>;
-    fn cycle(&self, id: EventId) -> Result<Option<CycleView>>;
-    /// A cycle's checkable predictions against their measures' charts as of `today`.
-    fn prediction_checks(
-        &self,
-        cycle: EventId,
-        today: time::Date,
-    ) -> Result<Vec<praxis_core::domain::prediction_check::PredictionCheck>>;
-    fn measure(&self, id: EventId) -> Result<Option<MeasureSeries>>;
-    fn feed(&self, stream: StreamId, limit: u32) -> Result<Vec<FeedItem>>;
-    /// A project's observations and case material linked to no cycle, newest first.
-    fn unlinked_observations(&self, stream: StreamId) -> Result<Vec<FeedItem>>;
-    fn history(&self, id: EventId) -> Result<Option<RecordHistory>>;
-    /// A project's overview with its action plan, learning log, reports and decisions.
-    fn project_detail(&self, stream: StreamId) -> Result<ProjectDetail>;
-    /// The events held back in a stream (quarantined), still held, oldest first.
-    fn held_back(&self, stream: StreamId) -> Result<Vec<praxis_core::store::HeldRecord>>;
-    /// A measure's run chart and XmR chart, limits recalculated from the points `from`.
-    fn measure_chart(&self, id: EventId, from: &[usize]) -> Result<Option<MeasureChart>>;
-    /// The level of the progress scale a project's evidence supports for a month.
-    fn suggested_score(
-        &self,
-        stream: StreamId,
-        month: time::Date,
-    ) -> Result<Option<praxis_core::domain::score_evidence::SuggestedScore>>;
-    /// The dashboard of a collaborative over the projects `person` may read.
-    fn dashboard(
-        &self,
-        person: PersonId,
-        collaborative: StreamId,
-        today: time::Date,
-    ) -> Result<Option<Dashboard>>;
 
     // Browser sessions, and what people record in the browser.
     fn start_session(

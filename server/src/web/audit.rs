@@ -4,28 +4,26 @@
 //! same functions as `/api/v1/audit/` (`crate::audit`), need the auditor role, and each
 //! read is written to the access log under the person's browser device.
 
+use super::as_it_stood::Moment;
+use super::audit_timeline::TimelineQuery;
+use super::forms::see_other;
 use super::layout::{page, scrolling};
-use super::teams_table::teams_table;
 use super::{RecordPath, SignedIn, StreamPath, WebError, html_page, query_value};
 use crate::access::{self, Id, Need, Of, Reader, Route, parse_id};
-use crate::audit::{self, TimelineFilter};
+use crate::audit;
 use crate::error::ServerError;
 use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use maud::{Markup, html};
-use praxis_core::dates::{DayEnd, parse_instant};
-use praxis_core::domain::dashboard::{Dashboard, day_text};
+use maud::html;
+use praxis_core::domain::event_kind::EventKind;
 use praxis_core::domain::ids::EventId;
-use praxis_core::protocol::audit::{DASHBOARD, Point, TimelineEntry, VIEWS, View};
+use praxis_core::domain::record::StreamKind;
+use praxis_core::domain::summary::one_line;
+use praxis_core::protocol::audit::SeenEvent;
 use praxis_core::protocol::{BUNDLE_CONTENT_TYPE, MANIFEST_DIGEST};
 use serde::Deserialize;
-
-/// A date and time, or a date standing for its first or last millisecond.
-fn millis(name: &str, value: &str, end: DayEnd) -> Result<i64, ServerError> {
-    parse_instant(value, end).map_err(|e| ServerError::BadRequest(format!("{e} (for {name})")))
-}
 
 /// Pretty JSON of what a page shows in full, for the reader to unfold.
 fn pretty(value: &impl serde::Serialize) -> String {
@@ -66,108 +64,10 @@ pub async fn index(State(state): State<AppState>, who: SignedIn) -> Result<Respo
                     }
                 }
             }
-            p.links { a href="/audit/access" { "The access log: who read which records" } }
-        },
-    )))
-}
-
-#[derive(Deserialize, Default)]
-pub struct TimelineForm {
-    person: Option<String>,
-    cycle: Option<String>,
-    kind: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-}
-
-fn timeline_table(entries: &[TimelineEntry]) -> Markup {
-    html! {
-        (scrolling("Timeline", html! { table.stack {
-            thead { tr { th { "Reached the office" } th { "What" } th { "Who" } th { "Device" } th { "Recorded on the device" } th { "Content" } } }
-            tbody {
-                @for entry in entries {
-                    @match entry {
-                        TimelineEntry::Access(a) => {
-                            tr.access {
-                                td data-label="Reached the office" { (a.at) }
-                                td data-label="What" { "read: " (a.route) }
-                                td data-label="Who" { (a.person.name) }
-                                td data-label="Device" { (a.device.name) }
-                                td { }
-                                td data-label="Record" { @if let Some(r) = a.record { (r) } }
-                            }
-                        }
-                        TimelineEntry::Event(e) => {
-                            tr class=(if e.late { "late" } else { "event" }) {
-                                td data-label="Reached the office" {
-                                    (e.received_at)
-                                    @if e.late { " " strong { "late" } " (" (e.delay_seconds) " s after it was recorded)" }
-                                }
-                                td data-label="What" {
-                                    @if e.is_decision() {
-                                        a href={ "/audit/decisions/" (e.event_id) } { (e.kind) }
-                                    } @else { (e.kind) }
-                                }
-                                td data-label="Who" { (e.author.name) " (" (e.roles.join(", ")) ")" }
-                                td data-label="Device" { (e.device.name) }
-                                td data-label="Recorded on the device" { (e.recorded_at) }
-                                td data-label="Content" { details { summary { (e.event_id) } pre { (pretty(&e.content)) } } }
-                            }
-                        }
-                    }
-                }
+            p.links {
+                a href="/audit/timeline" { "Everything you audit, in one timeline" } " · "
+                a href="/audit/access" { "The access log: who read which records" }
             }
-        } }))
-    }
-}
-
-pub async fn timeline(
-    State(state): State<AppState>,
-    who: SignedIn,
-    route: Route,
-    Id(stream, ..): StreamPath,
-    Query(form): Query<TimelineForm>,
-) -> Result<Response, WebError> {
-    let person = who.session.person;
-    let filter = TimelineFilter {
-        stream: Some(stream),
-        person: some(&form.person),
-        team: None,
-        cycle: record(&form.cycle)?,
-        kind: some(&form.kind),
-        from: some(&form.from)
-            .map(|f| millis("from", &f, DayEnd::Start))
-            .transpose()?,
-        to: some(&form.to)
-            .map(|t| millis("to", &t, DayEnd::End))
-            .transpose()?,
-    };
-    let (name, entries) = state
-        .with(move |s| {
-            let access = access::check(s, person, stream, Need::Auditor)?;
-            let entries = audit::timeline(s, person, &filter)?;
-            Reader::Browser(person).log(s, &route, &[(stream, None)])?;
-            Ok((access.name, entries))
-        })
-        .await?;
-    let value = |v: &Option<String>| v.clone().unwrap_or_default();
-    Ok(html_page(page(
-        &format!("Timeline of {name}"),
-        Some(&who.session),
-        html! {
-            nav aria-label="Breadcrumb" { a href="/audit" { "Audit" } }
-            h1 { "Timeline of " (name) }
-            p.muted { "Every record in the order it reached the office, with who recorded it, where and when, and every read of the records. A record is late when it reached the office after a record made after it had already arrived." }
-            form method="get" {
-                label { "Person " input name="person" value=(value(&form.person)); }
-                label { " Kind " input name="kind" value=(value(&form.kind)); }
-                label { " Cycle " input name="cycle" value=(value(&form.cycle)); }
-                label { " From " input name="from" value=(value(&form.from)); }
-                label { " To " input name="to" value=(value(&form.to)); }
-                button type="submit" { "Filter" }
-            }
-            p { (entries.len()) " entries" }
-            (timeline_table(&entries))
         },
     )))
 }
@@ -176,106 +76,68 @@ pub async fn timeline(
 pub struct AsItStoodForm {
     at: Option<String>,
     after: Option<String>,
-    view: Option<String>,
-    id: Option<String>,
 }
 
+/// Asks for a moment, then shows the stream's page as it stood then: a project's page,
+/// or a collaborative's dashboard, from which links keep to the moment.
 pub async fn as_it_stood(
     State(state): State<AppState>,
     who: SignedIn,
-    route: Route,
     Id(stream, ..): StreamPath,
     Query(form): Query<AsItStoodForm>,
 ) -> Result<Response, WebError> {
     let person = who.session.person;
-    let at = some(&form.at)
-        .map(|t| millis("at", &t, DayEnd::End))
-        .transpose()?;
-    let after = record(&form.after)?;
-    let record = record(&form.id)?;
-    let view = some(&form.view).unwrap_or_else(|| "overview".into());
-    let asked = at.is_some() || after.is_some();
-    let shown_view = view.clone();
-    let (name, shown) = state
-        .with(move |s| {
-            let access = access::check(s, person, stream, Need::Auditor)?;
-            let shown: Option<(Point, usize, View)> = if asked && shown_view == DASHBOARD {
-                let (point, dashboard, held) =
-                    audit::dashboard_as_it_stood(s, person, &access, at, after)?;
-                Some((point, held, View::Dashboard(dashboard)))
-            } else if asked {
-                let (point, folded, held) = audit::as_it_stood(s, stream, at, after)?;
-                let view = audit::view_of(&folded, access.kind, &shown_view, record)?;
-                Some((point, held.len(), view))
-            } else {
-                None
-            };
-            let mut reads = vec![(stream, record)];
-            if let Some((_, _, View::Dashboard(d))) = &shown {
-                reads.extend(d.teams.iter().map(|t| (t.stream, None)));
-            }
-            Reader::Browser(person).log(s, &route, &reads)?;
-            Ok((access.name, shown))
-        })
+    let access = state
+        .with(move |s| access::check(s, person, stream, Need::Auditor))
         .await?;
-    let value = |v: &Option<String>| v.clone().unwrap_or_default();
+    let page_of = match access.kind {
+        StreamKind::Collaborative => "collaboratives",
+        StreamKind::Project => "projects",
+        StreamKind::Organisation => {
+            return Err(ServerError::BadRequest(
+                "The organisation's stream has no pages to show as they stood; read its timeline."
+                    .into(),
+            )
+            .into());
+        }
+    };
+    let segment = match (some(&form.at), record(&form.after)?) {
+        (Some(_), Some(_)) => {
+            return Err(ServerError::BadRequest(
+                "Give either a date and time or a record, not both.".into(),
+            )
+            .into());
+        }
+        (Some(at), None) => {
+            state
+                .local_time()
+                .parse(&at, true)
+                .map_err(|e| ServerError::BadRequest(format!("{e} (for the moment)")))?;
+            Some(at)
+        }
+        (None, Some(after)) => Some(format!("after-{after}")),
+        (None, None) => None,
+    };
+    if let Some(segment) = segment {
+        return Ok(see_other(Moment::path(&segment, page_of, stream)));
+    }
+    let zone = state.local_time().name().to_string();
     Ok(html_page(page(
-        &format!("{name} as it stood"),
+        &format!("{} as it stood", access.name),
         Some(&who.session),
         html! {
             nav aria-label="Breadcrumb" { a href={ "/audit/streams/" (stream) } { "Timeline" } }
-            h1 { (name) " as it stood" }
-            p.muted { "What the office held at a moment: the records that had reached it by then, shown as the live pages would have shown them." }
-            form method="get" {
-                label { "At (date, or date and time) " input name="at" value=(value(&form.at)); }
-                label { " or just after the record " input name="after" value=(value(&form.after)); }
-                label { " View " select name="view" {
-                    @for v in VIEWS {
-                        option value=(v) selected[v == view] { (v) }
-                    }
-                } }
-                label { " Record " input name="id" value=(value(&form.id)); }
-                button type="submit" { "Show" }
-            }
-            @if let Some((point, events, shown)) = &shown {
-                p { (events) " records had reached the office " (point_text(point)) "." }
-                @match shown {
-                    View::Dashboard(d) => (dashboard_as_it_stood(d)),
-                    View::Project(o) => {
-                        h2 { "Measures" }
-                        ul { @for m in &o.measures {
-                            li { (m.definition.as_ref().map(|d| d.name.as_str()).unwrap_or("a measure in conflict")) ": " (m.measurements) " measurements" }
-                        } }
-                        h2 { "Cycles" }
-                        ul { @for (stage, cycles) in &o.cycles_by_stage {
-                            li { (stage) ": " (cycles.len()) }
-                        } }
-                        h2 { "Reports" }
-                        ul { @for r in &o.reports {
-                            li { (r.month) ": self-assessed " (r.self_score) ", coordinator " (r.coordinator_scores.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ")) }
-                        } }
-                        @if !o.conflicts.is_empty() { p.notice { "Open conflicts: " (o.conflicts.len()) } }
-                    }
-                    _ => {}
-                }
-                details open[view != "overview"] { summary { "Everything in this view" } pre { (pretty(shown)) } }
+            h1 { (access.name) " as it stood" }
+            p.muted { "The pages as the office would have shown them at a moment: built from the records that had reached it by then, and nothing after. Links on them keep to that moment." }
+            form.stacked method="get" {
+                label for="at" { "At a date, or a date and time (" (zone) "), such as 2026-11-15 or 2026-11-15 17:40" }
+                input id="at" name="at";
+                label for="after" { "Or just after a record reached the office (its id, from the timeline)" }
+                input id="after" name="after";
+                button type="submit" { "Show the pages" }
             }
         },
     )))
-}
-
-fn point_text(point: &Point) -> &str {
-    match point {
-        Point::At { at } | Point::After { at, .. } => at,
-    }
-}
-
-fn dashboard_as_it_stood(d: &Dashboard) -> Markup {
-    html! {
-        h2 { "Dashboard of " (d.name) " as it stood on " (day_text(d.today)) }
-        p.notice data-calendar { strong { "Where the collaborative was: " } (d.calendar.text) }
-        (teams_table(d))
-    }
 }
 
 pub async fn decision(
@@ -295,35 +157,71 @@ pub async fn decision(
     )
     .await?;
     let stream = access.stream_id;
+    let local = state.local_time();
     let d = &context.decision;
+    let words = |kind: &str| {
+        EventKind::from_name(kind)
+            .map(|k| k.words().to_string())
+            .unwrap_or_else(|| kind.to_string())
+    };
+    let title_of = |record: EventId| {
+        context
+            .seen
+            .iter()
+            .chain(&context.not_seen)
+            .find(|e| e.event_id == record)
+            .map(|e| {
+                format!(
+                    "{}: {}",
+                    words(&e.kind),
+                    e.title.clone().unwrap_or_default()
+                )
+            })
+    };
+    let listed = |events: &[SeenEvent], not_seen: bool| {
+        html! {
+            (scrolling("Records", html! { table.stack {
+                thead { tr { th { "Recorded" } th { "What" } th { "Who" } @if not_seen { th { "Why it had not reached them" } } } }
+                tbody { @for e in events {
+                    tr data-event=(e.event_id) {
+                        td data-label="Recorded" { (local.text_of(&e.recorded_at)) }
+                        td data-label="What" { (words(&e.kind)) @if let Some(t) = &e.title { ": " (t) } " " small.id { (e.event_id) } }
+                        td data-label="Who" { (e.author.name) }
+                        @if not_seen { td data-label="Why it had not reached them" { (e.why_not_seen.as_deref().unwrap_or("")) } }
+                    }
+                } }
+            } }))
+        }
+    };
+    let as_it_stood = Moment::path(&format!("after-{}", d.event_id), "projects", stream);
     Ok(html_page(page(
         "Decision in context",
         Some(&who.session),
         html! {
             nav aria-label="Breadcrumb" { a href={ "/audit/streams/" (stream) } { "Timeline" } }
-            h1 { (d.kind) " by " (d.author.name) }
+            h1 { (words(&d.kind)) " by " (d.author.name) }
+            @if let Some(content) = &d.content { p.notice { (one_line(content)) } }
             dl {
-                dt { "Recorded on the device" } dd { (d.recorded_at) " (" (d.device.name) ")" }
-                dt { "Reached the office" } dd { (d.received_at.as_deref().unwrap_or("")) }
+                dt { "Recorded on the device" } dd { (local.text_of(&d.recorded_at)) " (" (d.device.name) ")" }
+                dt { "Reached the office" } dd { (d.received_at.as_deref().map(|t| local.text_of(t)).unwrap_or_else(|| "not recorded".into())) }
+                dt { "Record" } dd { code { (d.event_id) } }
                 dt { "Change" } dd { code { (d.change_hash.as_deref().unwrap_or("")) } }
             }
-            pre { (pretty(&d.content)) }
+            p.links { a href=(as_it_stood) { "The project's pages as they stood when this reached the office" } }
             @if !context.rests_on.is_empty() {
                 h2 { "The records it rests on" }
                 ul { @for r in &context.rests_on {
-                    li { (r.record) ": " @if r.had_seen { "seen by the decider" } @else { strong { "not seen by the decider" } } }
+                    li data-rests-on=(r.record) {
+                        (title_of(r.record).unwrap_or_else(|| "a record".into())) " " small.id { (r.record) } ": "
+                        @if r.had_seen { "seen by the decider" } @else { strong { "not seen by the decider" } }
+                    }
                 } }
             }
             h2 { "What the decider had seen (" (context.seen.len()) ")" }
-            ul.seen { @for e in &context.seen {
-                li { (e.recorded_at) " " (e.kind) " by " (e.author.name) ": " (e.title.as_deref().unwrap_or("")) }
-            } }
+            div.seen { (listed(&context.seen, false)) }
             h2 { "What existed but had not reached them (" (context.not_seen.len()) ")" }
-            ul.not-seen { @for e in &context.not_seen {
-                li { (e.recorded_at) " " (e.kind) " by " (e.author.name) ": " (e.title.as_deref().unwrap_or("")) " — " (e.why_not_seen.as_deref().unwrap_or("")) }
-            } }
-            h2 { "The project as they saw it" }
-            details { summary { "Overview" } pre { (pretty(&context.view_as_seen)) } }
+            div.not-seen { (listed(&context.not_seen, true)) }
+            @if let Some(content) = &d.content { details { summary { "Everything the record says" } pre { (pretty(content)) } } }
         },
     )))
 }
@@ -400,46 +298,14 @@ pub async fn bundle(
         .into_response())
 }
 
+/// `GET /audit/access`: the reads of the records the auditor audits, as the timeline
+/// shows them.
 pub async fn access(
-    State(state): State<AppState>,
+    state: State<AppState>,
     who: SignedIn,
     route: Route,
-    Query(form): Query<TimelineForm>,
+    Query(mut query): Query<TimelineQuery>,
 ) -> Result<Response, WebError> {
-    let person = who.session.person;
-    let filter = TimelineFilter {
-        person: some(&form.person),
-        kind: Some("access".into()),
-        from: some(&form.from)
-            .map(|f| millis("from", &f, DayEnd::Start))
-            .transpose()?,
-        to: some(&form.to)
-            .map(|t| millis("to", &t, DayEnd::End))
-            .transpose()?,
-        ..TimelineFilter::default()
-    };
-    let entries = state
-        .with(move |s| {
-            let entries = audit::timeline(s, person, &filter)?;
-            let reads: Vec<_> = access::audited_streams(s, person)?
-                .into_iter()
-                .map(|access| (access.stream_id, None))
-                .collect();
-            Reader::Browser(person).log(s, &route, &reads)?;
-            Ok(entries)
-        })
-        .await?;
-    Ok(html_page(page(
-        "Access log",
-        Some(&who.session),
-        html! {
-            nav aria-label="Breadcrumb" { a href="/audit" { "Audit" } }
-            h1 { "Who read which records" }
-            form method="get" {
-                label { "Person " input name="person" value=(form.person.clone().unwrap_or_default()); }
-                button type="submit" { "Filter" }
-            }
-            (timeline_table(&entries))
-        },
-    )))
+    query.kind = Some("access".into());
+    super::audit_timeline::show(state.0, who, route, query).await
 }

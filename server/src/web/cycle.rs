@@ -15,7 +15,7 @@ use super::{SignedIn, WebError, html_page};
 use crate::access::{self, Id, Need, Of, Reader, Route};
 use crate::error::ServerError;
 use crate::state::AppState;
-use crate::storage::StreamAccess;
+use crate::storage::{StreamAccess, Views};
 use axum::Form;
 use axum::extract::State;
 use axum::extract::rejection::FormRejection;
@@ -51,6 +51,47 @@ pub async fn cycle(
     render(state, who, route, id, None).await
 }
 
+/// What the cycle page shows, read from `views` (the live ones, or a replica as it
+/// stood) on `today`.
+pub struct CycleRead {
+    view: CycleView,
+    series: Vec<MeasureSeries>,
+    objectives: Vec<(EventId, String)>,
+    checks: Vec<PredictionCheck>,
+}
+
+pub fn read(
+    views: &dyn Views,
+    access: &StreamAccess,
+    id: EventId,
+    today: Date,
+) -> Result<CycleRead, ServerError> {
+    let view = views
+        .cycle(id)?
+        .ok_or_else(|| ServerError::NotFound(format!("{id} is not a cycle.")))?;
+    let detail = views.project_detail(access.stream_id)?;
+    let mut series: Vec<MeasureSeries> = Vec::new();
+    for m in &detail.overview.measures {
+        if let Some(ms) = views.measure(m.id)? {
+            series.push(ms);
+        }
+    }
+    let objectives = detail
+        .overview
+        .cycles_by_stage
+        .values()
+        .flatten()
+        .map(|c| (c.id, c.objective.clone()))
+        .collect();
+    let checks = views.prediction_checks(id, today)?;
+    Ok(CycleRead {
+        view,
+        series,
+        objectives,
+        checks,
+    })
+}
+
 /// The cycle page, with a refused form shown again as it was typed (`draft`).
 async fn render(
     state: AppState,
@@ -59,43 +100,36 @@ async fn render(
     id: EventId,
     draft: Option<Draft>,
 ) -> Result<Response, WebError> {
-    let draft = draft.as_ref();
     let person = who.session.person;
-    let (access, view, series, objectives, checks) = state
+    let (access, read) = state
         .with(move |s| {
-            let reader = Reader::Browser(person);
-            let (access, (view, series, objectives, checks)) = access::read(
+            access::read(
                 s,
-                &reader,
+                &Reader::Browser(person),
                 &route,
                 Of::Record(id),
                 Need::Member,
-                |s, access| {
-                    let stream = access.stream_id;
-                    let view = s
-                        .cycle(id)?
-                        .ok_or_else(|| ServerError::NotFound(format!("{id} is not a cycle.")))?;
-                    let detail = s.project_detail(stream)?;
-                    let mut series: Vec<MeasureSeries> = Vec::new();
-                    for m in &detail.overview.measures {
-                        if let Some(ms) = s.measure(m.id)? {
-                            series.push(ms);
-                        }
-                    }
-                    let objectives: Vec<(praxis_core::domain::ids::EventId, String)> = detail
-                        .overview
-                        .cycles_by_stage
-                        .values()
-                        .flatten()
-                        .map(|c| (c.id, c.objective.clone()))
-                        .collect();
-                    let checks = s.prediction_checks(id, today())?;
-                    Ok((view, series, objectives, checks))
-                },
-            )?;
-            Ok((access, view, series, objectives, checks))
+                |s, access| read(s, access, id, today()),
+            )
         })
         .await?;
+    let (title, content) = content(read, &access, &who, draft.as_ref());
+    Ok(html_page(page(&title, Some(&who.session), content)))
+}
+
+/// The page's title and content.
+pub fn content(
+    read: CycleRead,
+    access: &StreamAccess,
+    who: &SignedIn,
+    draft: Option<&Draft>,
+) -> (String, Markup) {
+    let CycleRead {
+        view,
+        series,
+        objectives,
+        checks,
+    } = read;
     let stream = access.stream_id;
     let objective_of = |id| {
         objectives
@@ -154,7 +188,7 @@ async fn render(
                     dt { "What was learned" } dd { (st.learning) }
                 }
             }
-            (predictions_section(&view, &checks, &series, (&access, &who, draft)))
+            (predictions_section(&view, &checks, &series, (access, who, draft)))
         }
         section aria-labelledby="act-heading" {
             h2 id="act-heading" { "Act" }
@@ -206,7 +240,7 @@ async fn render(
             }
         }
     };
-    Ok(html_page(page(&title, Some(&who.session), content)))
+    (title, content)
 }
 
 fn verdict_class(v: Verdict) -> &'static str {

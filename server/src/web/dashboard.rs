@@ -11,10 +11,13 @@ use super::{SignedIn, WebError, html_page};
 use crate::access::{Id, Route};
 use crate::error::ServerError;
 use crate::state::AppState;
+use crate::storage::Views;
 use axum::extract::State;
 use axum::response::Response;
-use maud::html;
+use maud::{Markup, html};
+use praxis_core::domain::dashboard::Dashboard;
 use praxis_core::domain::ids::StreamId;
+use praxis_core::domain::views::ProjectDetail;
 
 pub async fn dashboard(
     State(state): State<AppState>,
@@ -24,18 +27,25 @@ pub async fn dashboard(
 ) -> Result<Response, WebError> {
     let d = load(&state, who.session.person, stream, route).await?;
     let streams: Vec<StreamId> = d.teams.iter().map(|t| t.stream).collect();
-    let details = state
-        .with(move |s| {
-            streams
-                .into_iter()
-                .map(|t| s.project_detail(t))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(ServerError::from)
-        })
-        .await?;
+    let details = state.with(move |s| details(s, &streams)).await?;
+    let content = content(&d, &details);
+    Ok(html_page(page(&d.name, Some(&who.session), content)))
+}
+
+/// The teams' project details, for what waits for the coordinator.
+pub fn details(views: &dyn Views, streams: &[StreamId]) -> Result<Vec<ProjectDetail>, ServerError> {
+    streams
+        .iter()
+        .map(|t| views.project_detail(*t))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(ServerError::from)
+}
+
+/// The dashboard's content (of the live views, or of a replica as it stood).
+pub fn content(d: &Dashboard, details: &[ProjectDetail]) -> Markup {
     let w = waiting(&details.iter().collect::<Vec<_>>());
     let queue = format!("/collaboratives/{}/queue", d.stream);
-    let content = html! {
+    html! {
         h1 { (d.name) }
         p.notice data-calendar { strong { "Where we are: " } (d.calendar.text) }
         p.links data-waiting {
@@ -48,7 +58,6 @@ pub async fn dashboard(
             a href={ "/collaboratives/" (d.stream) "/report" } { "Board report for the month" } " · "
             a href={ "/collaboratives/" (d.stream) "/reports.csv" } { "All monthly reports as CSV" }
         }
-        (teams_table(&d))
-    };
-    Ok(html_page(page(&d.name, Some(&who.session), content)))
+        (teams_table(d))
+    }
 }

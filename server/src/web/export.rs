@@ -35,7 +35,7 @@ fn neutralised(cell: String) -> String {
 
 /// A file name a person can read: the words given, in lower case joined by hyphens,
 /// then the day of the export (`plans-agreed-2026-12-06.csv`).
-fn file_name(words: &[&str]) -> String {
+pub(super) fn file_name(words: &[&str]) -> String {
     format!("{}-{}.csv", slug(words), today())
 }
 
@@ -55,7 +55,7 @@ pub(super) fn slug(words: &[&str]) -> String {
     if name.is_empty() { "export" } else { name }.to_string()
 }
 
-fn csv_response(name: &str, rows: Vec<Vec<String>>) -> Result<Response, WebError> {
+pub(super) fn csv_response(name: &str, rows: Vec<Vec<String>>) -> Result<Response, WebError> {
     // The byte-order mark tells a spreadsheet the file is UTF-8.
     let mut writer = csv::Writer::from_writer("\u{feff}".as_bytes().to_vec());
     for row in rows {

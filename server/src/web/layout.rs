@@ -54,6 +54,7 @@ form.stacked input, form.stacked textarea, form.stacked select { width: 100%; ma
 form.stacked textarea { min-height: 4rem; }
 form label { display: inline-block; margin: .2rem .6rem .2rem 0; }
 input, select, textarea { font: inherit; padding: .3rem; max-width: 100%; }
+.id { overflow-wrap: anywhere; color: #555; }
 input, select, button { min-height: 44px; }
 button { font: inherit; padding: .35rem .9rem; margin-top: .6rem; cursor: pointer; }
 ul.signals li { margin: .3rem 0; }

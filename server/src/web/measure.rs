@@ -82,9 +82,21 @@ async fn render(
     q: ChartQuery,
     draft: Option<Draft>,
 ) -> Result<Response, WebError> {
-    let draft = draft.as_ref();
     let person = who.session.person;
     let (access, view) = super::measure_charts::read_chart(&state, person, route, id, &q).await?;
+    let (name, content) = content(view, &access, &who, draft.as_ref());
+    Ok(html_page(page(&name, Some(&who.session), content)))
+}
+
+/// The page's title and content, for a measure's charts (the live ones, or those of
+/// a replica as it stood).
+pub fn content(
+    view: MeasureChart,
+    access: &StreamAccess,
+    who: &SignedIn,
+    draft: Option<&Draft>,
+) -> (String, Markup) {
+    let id = view.series.id;
     let stream = access.stream_id;
     let name = view
         .series
@@ -124,7 +136,7 @@ async fn render(
                     p.muted { "Anhøj's rules: longest run " (a.longest_run) " (signal above " (a.longest_run_limit) "), " (a.crossings) " median crossings (signal below " (a.fewest_crossings) ")." }
                 }
                 (warning_list(&rc.warnings))
-                (baseline_section(&view, (&access, &who, draft)))
+                (baseline_section(&view, (access, who, draft)))
             }
         }
         @if let (Some(chart), Some(x)) = (&xmr, &view.xmr) {
@@ -221,7 +233,7 @@ async fn render(
             } }))
         }
     };
-    Ok(html_page(page(&name, Some(&who.session), content)))
+    (name, content)
 }
 
 fn q_suffix(points: &[usize]) -> String {

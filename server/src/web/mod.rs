@@ -3,7 +3,9 @@
 //! checks the signed-in person's memberships with the same checks the JSON API makes,
 //! and reads the same views the API serves. One file per page family.
 
+mod as_it_stood;
 mod audit;
+mod audit_timeline;
 mod board_report;
 mod cycle;
 mod dashboard;
@@ -46,8 +48,27 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(home::home))
         .route("/audit", get(audit::index))
         .route("/audit/access", get(audit::access))
+        .route(
+            "/audit/as-it-stood/{moment}/projects/{id}",
+            get(as_it_stood::project),
+        )
+        .route(
+            "/audit/as-it-stood/{moment}/cycles/{id}",
+            get(as_it_stood::cycle),
+        )
+        .route(
+            "/audit/as-it-stood/{moment}/measures/{id}",
+            get(as_it_stood::measure),
+        )
+        .route(
+            "/audit/as-it-stood/{moment}/collaboratives/{id}",
+            get(as_it_stood::dashboard),
+        )
         .route("/audit/decisions/{id}", get(audit::decision))
-        .route("/audit/streams/{id}", get(audit::timeline))
+        .route("/audit/timeline", get(audit_timeline::timeline))
+        .route("/audit/timeline.csv", get(audit_timeline::timeline_csv))
+        .route("/audit/timeline.json", get(audit_timeline::timeline_json))
+        .route("/audit/streams/{id}", get(audit_timeline::stream_timeline))
         .route("/audit/streams/{id}/as-it-stood", get(audit::as_it_stood))
         .route("/audit/streams/{id}/integrity", get(audit::integrity))
         .route("/audit/streams/{id}/bundle.tar", get(audit::bundle))

@@ -16,8 +16,9 @@ use super::people::person_name;
 use super::svg;
 use super::{SignedIn, WebError, html_page};
 use crate::access::{self, Id, Need, Of, Reader, Route};
+use crate::error::ServerError;
 use crate::state::AppState;
-use crate::storage::{StreamAccess, StreamView};
+use crate::storage::{StreamAccess, StreamView, Views};
 use axum::extract::State;
 use axum::response::Response;
 use maud::{Markup, html};
@@ -30,6 +31,7 @@ use praxis_core::domain::score_evidence::SuggestedScore;
 use praxis_core::domain::views::{FeedItem, ProjectDetail, ReportDetail};
 use praxis_core::store::HeldRecord;
 use std::collections::HashMap;
+use time::Date;
 
 /// The records the server held back at sync, each with why; a coordinator may release
 /// one, its author withdraw it.
@@ -132,7 +134,7 @@ fn unlinked_section(items: &[FeedItem], names: &HashMap<PersonId, String>) -> Ma
 }
 
 /// What the project page shows, read in one go under the access check.
-struct ProjectRead {
+pub struct ProjectRead {
     detail: ProjectDetail,
     /// The collaborative's progress scale, which scores are chosen from.
     scale: ProgressScale,
@@ -155,6 +157,60 @@ pub async fn project(
     render(state, who, route, stream, None).await
 }
 
+/// What the project page shows, read from `views` for someone with `access`, on
+/// `today` (the live views, or a replica as it stood).
+pub fn read(
+    views: &dyn Views,
+    access: &StreamAccess,
+    today: Date,
+) -> Result<ProjectRead, ServerError> {
+    let stream = access.stream_id;
+    let detail = views.project_detail(stream)?;
+    let suggested_now = if offers_report_form(access) {
+        views.suggested_score(stream, month_of(today))?
+    } else {
+        None
+    };
+    let mut suggested_for = HashMap::new();
+    if may(access, EventKind::CoordinatorScoreGiven) {
+        for r in &detail.reports {
+            if let Some(suggestion) = views.suggested_score(stream, r.report.month)? {
+                suggested_for.insert(r.id, suggestion);
+            }
+        }
+    }
+    let mut charts = Vec::new();
+    for m in &detail.overview.measures {
+        if let Some(c) = views.measure_chart(m.id, &[])? {
+            charts.push(c);
+        }
+    }
+    let scale = match detail
+        .overview
+        .project
+        .as_ref()
+        .map(|p| views.stream_view(p.collaborative))
+        .transpose()?
+    {
+        Some(StreamView::Collaborative(c)) => c.scale,
+        _ => ProgressScale::ihi(),
+    };
+    Ok(ProjectRead {
+        scale,
+        suggested_now,
+        suggested_for,
+        detail,
+        held: views.held_back(stream)?,
+        charts,
+        notes: views.unlinked_observations(stream)?,
+        names: views
+            .people()?
+            .into_iter()
+            .map(|p| (p.id, p.name))
+            .collect(),
+    })
+}
+
 /// The project page, with a refused form shown again as it was typed (`draft`).
 pub async fn render(
     state: AppState,
@@ -163,62 +219,31 @@ pub async fn render(
     stream: StreamId,
     draft: Option<Draft>,
 ) -> Result<Response, WebError> {
-    let draft = draft.as_ref();
     let person = who.session.person;
-    let (access, read): (StreamAccess, ProjectRead) = state
+    let (access, read) = state
         .with(move |s| {
-            let reader = Reader::Browser(person);
             access::read(
                 s,
-                &reader,
+                &Reader::Browser(person),
                 &route,
                 Of::Stream(stream),
                 Need::Member,
-                |s, access| {
-                    let detail = s.project_detail(stream)?;
-                    let suggested_now = if offers_report_form(access) {
-                        s.suggested_score(stream, month_of(today()))?
-                    } else {
-                        None
-                    };
-                    let mut suggested_for = HashMap::new();
-                    if may(access, EventKind::CoordinatorScoreGiven) {
-                        for r in &detail.reports {
-                            if let Some(suggestion) = s.suggested_score(stream, r.report.month)? {
-                                suggested_for.insert(r.id, suggestion);
-                            }
-                        }
-                    }
-                    let mut charts = Vec::new();
-                    for m in &detail.overview.measures {
-                        if let Some(c) = s.measure_chart(m.id, &[])? {
-                            charts.push(c);
-                        }
-                    }
-                    let scale = match detail
-                        .overview
-                        .project
-                        .as_ref()
-                        .map(|p| s.stream_view(p.collaborative))
-                        .transpose()?
-                    {
-                        Some(StreamView::Collaborative(c)) => c.scale,
-                        _ => ProgressScale::ihi(),
-                    };
-                    Ok(ProjectRead {
-                        scale,
-                        suggested_now,
-                        suggested_for,
-                        detail,
-                        held: s.held_back(stream)?,
-                        charts,
-                        notes: s.unlinked_observations(stream)?,
-                        names: s.people()?.into_iter().map(|p| (p.id, p.name)).collect(),
-                    })
-                },
+                |s, access| read(s, access, today()),
             )
         })
         .await?;
+    let (title, content) = content(read, &access, &who, draft.as_ref());
+    Ok(html_page(page(&title, Some(&who.session), content)))
+}
+
+/// The page's title and content.
+pub fn content(
+    read: ProjectRead,
+    access: &StreamAccess,
+    who: &SignedIn,
+    draft: Option<&Draft>,
+) -> (String, Markup) {
+    let stream = access.stream_id;
     let ProjectRead {
         detail,
         scale,
@@ -259,7 +284,7 @@ pub async fn render(
                 ul { @for c in &o.conflicts { li.concern { (c.what) ": " (c.versions.len()) " versions recorded without seeing each other; record a resolution that names them all." } } }
             }
         }
-        (held_section(&held, &access, &who, &names))
+        (held_section(&held, access, who, &names))
         section aria-labelledby="measures-heading" {
             h2 id="measures-heading" { "Measures" }
             div.cards {
@@ -318,15 +343,15 @@ pub async fn render(
         }
         section aria-labelledby="reports-heading" {
             h2 id="reports-heading" { "Monthly reports" }
-            @for r in detail.reports.iter().rev() { (report_section(r, &access, &who, &names, (&scale, suggested_for.get(&r.id), draft))) }
-            (report_form(stream, &access, &who, (&scale, suggested_now.as_ref()), draft))
+            @for r in detail.reports.iter().rev() { (report_section(r, access, who, &names, (&scale, suggested_for.get(&r.id), draft))) }
+            (report_form(stream, access, who, (&scale, suggested_now.as_ref()), draft))
         }
         section aria-labelledby="decisions-heading" {
             h2 id="decisions-heading" { "Senior managers' decisions" }
             @if detail.decisions.is_empty() { p { "No decisions recorded yet." } }
             ul { @for d in &detail.decisions { li { strong { (d.decision) } " (" (person_name(&names, d.by)) "): " (d.rationale) } } }
-            (decision_form(stream, &detail, &access, &who, draft))
+            (decision_form(stream, &detail, access, who, draft))
         }
     };
-    Ok(html_page(page(&title, Some(&who.session), content)))
+    (title, content)
 }

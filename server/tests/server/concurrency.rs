@@ -8,7 +8,7 @@ use praxis_core::domain::event::{ProjectStarted, Scope};
 use praxis_core::domain::ids::{EventId, StreamId};
 use praxis_core::domain::role::Role;
 use praxis_core::store::{Store, queries};
-use praxis_server::storage::{Device, SqliteStorage, Storage};
+use praxis_server::storage::{Device, SqliteStorage, Storage, Views};
 use praxis_testkit::direct::{enrolled, phone, sync};
 use praxis_testkit::server::collaborative;
 use std::path::Path;

@@ -9,7 +9,7 @@ use praxis_core::domain::record::StreamKind;
 use praxis_core::domain::role::Role;
 use praxis_server::auth::verify_password;
 use praxis_server::demo::{self, DEMO_COLLABORATIVE, DEMO_PASSWORD, DEMO_PEOPLE, DEMO_TEAMS};
-use praxis_server::storage::{SqliteStorage, Storage, StreamView};
+use praxis_server::storage::{SqliteStorage, Storage, StreamView, Views};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Mutex;
 

@@ -11,7 +11,7 @@ use praxis_core::protocol::field::{
     FieldDevice, FieldOutcome, FieldRecord, FieldRecords, FieldResults, FieldSession,
 };
 use praxis_server::credentials::{new_token, token_hash};
-use praxis_server::storage::{SqliteStorage, Storage};
+use praxis_server::storage::{SqliteStorage, Storage, Views};
 use praxis_testkit::server::{Running, running, start_project};
 use reqwest::blocking::Client;
 use reqwest::header::{AUTHORIZATION, COOKIE};

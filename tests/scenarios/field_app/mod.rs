@@ -16,7 +16,7 @@ use praxis_core::domain::event::Event;
 use praxis_core::domain::ids::{EventId, PersonId, StreamId};
 use praxis_core::domain::record::StreamKind;
 use praxis_server::demo::DEMO_PASSWORD;
-use praxis_server::storage::{SqliteStorage, Storage};
+use praxis_server::storage::{SqliteStorage, Storage, Views};
 use praxis_testkit::browser::{Browser, Driver, press, sign_in, text_of, type_into, wait_for};
 use praxis_testkit::proxy::{Mode, Proxy};
 use praxis_testkit::server::TestServer;

@@ -12,6 +12,7 @@ mod files;
 mod people;
 mod readers;
 mod reads;
+mod replica;
 mod sessions;
 mod sign_in_failures;
 mod streams;
@@ -20,6 +21,7 @@ mod writers;
 pub use columns::timestamp;
 pub use files::permission_warnings;
 pub use readers::READERS;
+pub use replica::Replica;
 pub use writers::STREAM_LOCKS;
 
 use super::receipts;
@@ -130,6 +132,81 @@ impl SqliteStorage {
     }
 }
 
+impl Views for SqliteStorage {
+    fn people(&self) -> Result<Vec<Person>> {
+        self.read(people::people)
+    }
+
+    fn stream_view(&self, stream: StreamId) -> Result<StreamView> {
+        self.read(|c| reads::stream_view(c, stream))
+    }
+
+    fn events(&self, stream: StreamId) -> Result<Vec<EventView>> {
+        self.read(|c| reads::events(c, stream))
+    }
+
+    fn stream_of(&self, record: EventId) -> Result<Option<StreamId>> {
+        self.read(|c| reads::stream_of(c, record))
+    }
+
+    fn cycle(&self, id: EventId) -> Result<Option<CycleView>> {
+        self.read(|c| reads::cycle(c, id))
+    }
+
+    fn measure(&self, id: EventId) -> Result<Option<MeasureSeries>> {
+        self.read(|c| reads::measure(c, id))
+    }
+
+    fn feed(&self, stream: StreamId, limit: u32) -> Result<Vec<FeedItem>> {
+        self.read(|c| reads::feed(c, stream, limit))
+    }
+
+    fn unlinked_observations(&self, stream: StreamId) -> Result<Vec<FeedItem>> {
+        self.read(|c| reads::unlinked_observations(c, stream))
+    }
+
+    fn history(&self, id: EventId) -> Result<Option<RecordHistory>> {
+        self.read(|c| reads::history(c, id))
+    }
+
+    fn project_detail(&self, stream: StreamId) -> Result<ProjectDetail> {
+        self.read(|c| reads::project_detail(c, stream))
+    }
+
+    fn held_back(&self, stream: StreamId) -> Result<Vec<praxis_core::store::HeldRecord>> {
+        self.read(|c| Ok(praxis_core::store::held_back(c, stream, false)?))
+    }
+
+    fn measure_chart(&self, id: EventId, from: &[usize]) -> Result<Option<MeasureChart>> {
+        self.read(|c| reads::measure_chart(c, id, from))
+    }
+
+    fn prediction_checks(
+        &self,
+        cycle: EventId,
+        today: time::Date,
+    ) -> Result<Vec<praxis_core::domain::prediction_check::PredictionCheck>> {
+        self.read(|c| Ok(queries::prediction_checks(c, cycle, today)?))
+    }
+
+    fn suggested_score(
+        &self,
+        stream: StreamId,
+        month: time::Date,
+    ) -> Result<Option<praxis_core::domain::score_evidence::SuggestedScore>> {
+        self.read(|c| Ok(queries::suggested_score(c, stream, month)?))
+    }
+
+    fn dashboard(
+        &self,
+        person: PersonId,
+        collaborative: StreamId,
+        today: time::Date,
+    ) -> Result<Option<Dashboard>> {
+        self.read(|c| reads::dashboard(c, person, collaborative, today))
+    }
+}
+
 impl Storage for SqliteStorage {
     fn add_collaborative(&self, founded: CollaborativeFounded) -> Result<StreamId> {
         self.administer(|s, _| people::add_collaborative(s, founded))
@@ -159,10 +236,6 @@ impl Storage for SqliteStorage {
 
     fn teams(&self) -> Result<Vec<Team>> {
         self.read(people::teams)
-    }
-
-    fn people(&self) -> Result<Vec<Person>> {
-        self.read(people::people)
     }
 
     fn memberships(&self) -> Result<Vec<Membership>> {
@@ -282,77 +355,8 @@ impl Storage for SqliteStorage {
         Ok(ordered)
     }
 
-    fn stream_view(&self, stream: StreamId) -> Result<StreamView> {
-        self.read(|c| reads::stream_view(c, stream))
-    }
-
-    fn events(&self, stream: StreamId) -> Result<Vec<EventView>> {
-        self.read(|c| reads::events(c, stream))
-    }
-
     fn receipts(&self, stream: StreamId) -> Result<Vec<Receipt>> {
         self.read(|c| audit_reads::receipts(c, stream))
-    }
-
-    fn stream_of(&self, record: EventId) -> Result<Option<StreamId>> {
-        self.read(|c| reads::stream_of(c, record))
-    }
-
-    fn cycle(&self, id: EventId) -> Result<Option<CycleView>> {
-        self.read(|c| reads::cycle(c, id))
-    }
-
-    fn measure(&self, id: EventId) -> Result<Option<MeasureSeries>> {
-        self.read(|c| reads::measure(c, id))
-    }
-
-    fn feed(&self, stream: StreamId, limit: u32) -> Result<Vec<FeedItem>> {
-        self.read(|c| reads::feed(c, stream, limit))
-    }
-
-    fn unlinked_observations(&self, stream: StreamId) -> Result<Vec<FeedItem>> {
-        self.read(|c| reads::unlinked_observations(c, stream))
-    }
-
-    fn history(&self, id: EventId) -> Result<Option<RecordHistory>> {
-        self.read(|c| reads::history(c, id))
-    }
-
-    fn project_detail(&self, stream: StreamId) -> Result<ProjectDetail> {
-        self.read(|c| reads::project_detail(c, stream))
-    }
-
-    fn held_back(&self, stream: StreamId) -> Result<Vec<praxis_core::store::HeldRecord>> {
-        self.read(|c| Ok(praxis_core::store::held_back(c, stream, false)?))
-    }
-
-    fn measure_chart(&self, id: EventId, from: &[usize]) -> Result<Option<MeasureChart>> {
-        self.read(|c| reads::measure_chart(c, id, from))
-    }
-
-    fn prediction_checks(
-        &self,
-        cycle: EventId,
-        today: time::Date,
-    ) -> Result<Vec<praxis_core::domain::prediction_check::PredictionCheck>> {
-        self.read(|c| Ok(queries::prediction_checks(c, cycle, today)?))
-    }
-
-    fn suggested_score(
-        &self,
-        stream: StreamId,
-        month: time::Date,
-    ) -> Result<Option<praxis_core::domain::score_evidence::SuggestedScore>> {
-        self.read(|c| Ok(queries::suggested_score(c, stream, month)?))
-    }
-
-    fn dashboard(
-        &self,
-        person: PersonId,
-        collaborative: StreamId,
-        today: time::Date,
-    ) -> Result<Option<Dashboard>> {
-        self.read(|c| reads::dashboard(c, person, collaborative, today))
     }
 
     fn start_session(

@@ -9,7 +9,7 @@ use praxis_core::domain::event::{Event, EventKind};
 use praxis_core::domain::ids::{EventId, PersonId, StreamId};
 use praxis_core::domain::record::StreamKind;
 use praxis_server::demo::DEMO_PASSWORD;
-use praxis_server::storage::{SqliteStorage, Storage};
+use praxis_server::storage::{SqliteStorage, Storage, Views};
 use praxis_testkit::server::TestServer;
 use reqwest::StatusCode;
 use std::path::Path;
