@@ -3,6 +3,7 @@
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Parser, Subcommand};
 use praxis_core::domain::event::{CollaborativeFounded, Scope};
+use praxis_core::domain::hlc::WallClock;
 use praxis_core::domain::printable::one_line;
 use praxis_core::domain::role::Role;
 use praxis_server::auth::hash_password;
@@ -181,10 +182,19 @@ fn main() -> Result<()> {
                 LogFormat::Text => log.init(),
                 LogFormat::Json => log.json().with_current_span(true).init(),
             }
-            let mut storage = SqliteStorage::open(&cli.data_dir).map_err(said)?;
+            // The demo's seed runs on a story's clock (its months of work are recorded
+            // and received at the story's times); the clock follows the system's
+            // again once it is done. Without --demo, only the system clock.
+            let story = if demo {
+                praxis_server::demo::story_clock()
+            } else {
+                WallClock::system()
+            };
+            let mut storage =
+                SqliteStorage::open_with_clock(&cli.data_dir, story.clone()).map_err(said)?;
             warn_about_permissions(&cli.data_dir);
             if demo {
-                praxis_server::demo::seed(&mut storage)
+                praxis_server::demo::seed(&mut storage, &story)
                     .map_err(|e| anyhow!("seeding the demo: {e}"))?;
             }
             let runtime = tokio::runtime::Runtime::new()?;

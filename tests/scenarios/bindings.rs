@@ -45,8 +45,10 @@ fn python() -> &'static str {
 
 /// The real server's router on 127.0.0.1, seeded with the demo, for the rest of the test.
 fn start_server(data_dir: &Path) -> String {
-    let mut storage = SqliteStorage::open(data_dir).expect("server storage");
-    praxis_server::demo::seed(&mut storage).expect("the demo seeds");
+    let story = praxis_server::demo::story_clock();
+    let mut storage =
+        SqliteStorage::open_with_clock(data_dir, story.clone()).expect("server storage");
+    praxis_server::demo::seed(&mut storage, &story).expect("the demo seeds");
     let runtime = tokio::runtime::Runtime::new().expect("a runtime");
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))

@@ -72,6 +72,50 @@ pub fn wall_millis_now() -> u64 {
         .unwrap_or(0)
 }
 
+/// Where a store reads the time: the system clock, or the clock of a story that a
+/// seed moves on by hand (the demo, whose months of work are recorded and received at
+/// the times the story gives them). Nothing but a seed makes a story clock.
+#[derive(Clone, Debug, Default)]
+pub struct WallClock(Option<std::sync::Arc<std::sync::atomic::AtomicU64>>);
+
+impl WallClock {
+    /// The system clock.
+    pub fn system() -> WallClock {
+        WallClock(None)
+    }
+
+    /// A story's clock, at `millis` until it is moved on.
+    pub fn story(millis: u64) -> WallClock {
+        WallClock(Some(std::sync::Arc::new(
+            std::sync::atomic::AtomicU64::new(millis),
+        )))
+    }
+
+    /// Moves a story's clock to `millis` (every copy of it shows the same time). The
+    /// system clock cannot be set: then nothing changes.
+    pub fn set(&self, millis: u64) {
+        if let Some(story) = &self.0 {
+            story.store(millis, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    /// Ends a story: every copy of it follows the system clock from now on.
+    pub fn end_story(&self) {
+        self.set(0);
+    }
+
+    /// Milliseconds since the Unix epoch, by this clock.
+    pub fn now(&self) -> u64 {
+        match &self.0 {
+            Some(story) => match story.load(std::sync::atomic::Ordering::SeqCst) {
+                0 => wall_millis_now(),
+                millis => millis,
+            },
+            None => wall_millis_now(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -57,9 +57,10 @@ impl Store {
         }
         let incoming = document.appended_since(&before);
         let identity = self.identity.clone();
+        let wall = self.wall.now();
         self.write_with(stream, document, seen, |tx, clock, document| {
             let merged = merge_in(tx, clock, stream, &incoming, Some(&mut *gate))?;
-            hold_in(tx, clock, &identity, stream, document, &merged.held)?;
+            hold_in(tx, (clock, wall), &identity, stream, document, &merged.held)?;
             maybe_compact(tx, stream, document)?;
             gate.round(tx)?;
             Ok(merged)
@@ -368,7 +369,7 @@ pub(super) fn merge_in<'g>(
 /// why at its next sync, and every replica leaves the event out of its views.
 pub(super) fn hold_in(
     tx: &Transaction,
-    clock: &mut Hlc,
+    clock: (&mut Hlc, u64),
     identity: &Identity,
     stream: StreamId,
     document: &mut StreamDocument,

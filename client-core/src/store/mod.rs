@@ -33,7 +33,7 @@ pub use syncing::carries_changes;
 use crate::domain::envelope::{Envelope, SCHEMA_VERSION};
 use crate::domain::event::{Event, EventKind, ProgressScale};
 use crate::domain::fold::{self, MemoryViews};
-use crate::domain::hlc::{Hlc, wall_millis_now};
+use crate::domain::hlc::{Hlc, WallClock};
 use crate::domain::ids::{DeviceId, EventId, PersonId, StreamId};
 use crate::domain::record::{Detail, StreamKind, StreamSummary};
 use crate::domain::role::Role;
@@ -102,6 +102,8 @@ pub struct Store {
     path: PathBuf,
     identity: Identity,
     clock: Hlc,
+    /// Where recording reads the time: the system clock but for a seed's story.
+    wall: WallClock,
     /// Documents loaded for writing, with when each was last used and the store's
     /// `data_version` when it was last known to be in step; a view never loads one. At
     /// most `document_capacity` stay in memory (least recently used go).
@@ -174,6 +176,7 @@ impl Store {
             path: path.to_path_buf(),
             identity,
             clock: Hlc::ZERO,
+            wall: WallClock::system(),
             documents: HashMap::new(),
             document_capacity: DEFAULT_DOCUMENT_CAPACITY,
             uses: 0,
@@ -240,6 +243,7 @@ impl Store {
                 device: DeviceId(device),
             },
             clock,
+            wall: WallClock::system(),
             documents: HashMap::new(),
             document_capacity: DEFAULT_DOCUMENT_CAPACITY,
             uses: 0,
@@ -249,6 +253,17 @@ impl Store {
             set_meta(&store.conn, "views_version", &VIEWS_VERSION.to_be_bytes())?;
         }
         Ok(store)
+    }
+
+    /// Reads the time for what it records from `wall` (a seed's story clock).
+    pub fn set_wall_clock(&mut self, wall: WallClock) {
+        self.wall = wall;
+    }
+
+    /// The time by this store's wall clock (the system's, but for a seed's story), in
+    /// milliseconds since the epoch: what a server stamps a receipt with.
+    pub fn wall_now(&self) -> i64 {
+        i64::try_from(self.wall.now()).unwrap_or(i64::MAX)
     }
 
     pub fn identity(&self) -> &Identity {

@@ -32,9 +32,10 @@ impl Store {
         let before = self.clock;
         let tx = self.conn.transaction()?;
         insert_stream(&tx, stream, kind, name, collaborative, &saved)?;
+        let wall = self.wall.now();
         let result = record_in(
             &tx,
-            &mut self.clock,
+            (&mut self.clock, wall),
             &self.identity,
             stream,
             &mut document,
@@ -95,8 +96,9 @@ impl Store {
         also: impl FnOnce(&Connection, &[Recorded], &[automerge::ChangeHash]) -> Result<(), StoreError>,
     ) -> Result<Vec<Recorded>, StoreError> {
         let (document, seen) = self.take_document(stream)?;
+        let wall = self.wall.now();
         self.write_with(stream, document, seen, |tx, clock, document| {
-            let batch = record_in(tx, clock, identity, stream, document, events)?;
+            let batch = record_in(tx, (clock, wall), identity, stream, document, events)?;
             also(tx, &batch.recorded, &batch.hashes)?;
             maybe_compact(tx, stream, document)?;
             Ok(batch.asked_for())
@@ -216,7 +218,7 @@ impl LazyContext {
 /// Validates, appends and folds events, inside the caller's transaction.
 pub(super) fn record_in(
     tx: &Transaction,
-    clock: &mut Hlc,
+    (clock, wall): (&mut Hlc, u64),
     identity: &Identity,
     stream: StreamId,
     document: &mut StreamDocument,
@@ -291,7 +293,6 @@ pub(super) fn record_in(
                 refusal
             }
         })?;
-        let wall = wall_millis_now();
         *clock = Hlc::tick(*clock, wall);
         let envelope = Envelope::new(stream, identity.person, identity.device, *clock, event);
         let bytes = envelope.encode();

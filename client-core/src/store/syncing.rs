@@ -170,6 +170,7 @@ impl Store {
             return Ok(Merged::default());
         }
         let identity = self.identity.clone();
+        let wall = self.wall.now();
         let merged = self.write_with(stream, document, seen, |tx, clock, document| {
             let merged = round_in(
                 tx,
@@ -181,7 +182,7 @@ impl Store {
                 gate,
             )?;
             // What a gate held back is named in the same transaction.
-            hold_in(tx, clock, &identity, stream, document, &merged.held)?;
+            hold_in(tx, (clock, wall), &identity, stream, document, &merged.held)?;
             Ok(merged)
         })?;
         *state = trial;

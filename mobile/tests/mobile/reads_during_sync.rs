@@ -31,8 +31,10 @@ struct Hold {
 const SAFETY_NET: Duration = Duration::from_secs(30);
 
 fn start_server(data_dir: &Path, hold: Arc<Hold>) -> String {
-    let mut storage = SqliteStorage::open(data_dir).expect("server storage");
-    praxis_server::demo::seed(&mut storage).expect("the demo seeds");
+    let story = praxis_server::demo::story_clock();
+    let mut storage =
+        SqliteStorage::open_with_clock(data_dir, story.clone()).expect("server storage");
+    praxis_server::demo::seed(&mut storage, &story).expect("the demo seeds");
     let app = router(AppState::new(Box::new(storage), 30)).layer(middleware::from_fn(
         move |request: Request, next: Next| {
             let hold = hold.clone();

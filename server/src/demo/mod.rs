@@ -26,7 +26,9 @@ mod riverside;
 use crate::auth::hash_password;
 use crate::error::ServerError;
 use crate::storage::{SqliteStorage, Storage};
+use phone::Phone;
 use praxis_core::domain::event::{CollaborativeFounded, Scope};
+use praxis_core::domain::hlc::WallClock;
 use praxis_core::domain::ids::{EventId, PersonId, StreamId};
 use praxis_core::domain::role::Role;
 use std::collections::HashMap;
@@ -89,19 +91,45 @@ fn internal(context: impl std::fmt::Display, e: impl std::fmt::Display) -> Serve
     ServerError::Internal(format!("seeding the demo, {context}: {e}"))
 }
 
-/// Seeds the demo collaborative, unless the server already has a collaborative (then
-/// nothing changes, so restarting with `--demo` is harmless).
-pub fn seed(storage: &mut SqliteStorage) -> Result<()> {
+/// The story clock a server to be seeded opens its storage with: at the start of
+/// the demo's story, 150 days before today (`SqliteStorage::open_with_clock`), so
+/// the organisation a new data directory founds is founded then.
+pub fn story_clock() -> WallClock {
     let today = time::OffsetDateTime::now_utc().date();
-    seed_as_of(storage, today)
+    WallClock::story(u64::try_from(story_millis(today, STORY_STARTS, 8 * 60)).unwrap_or(0))
+}
+
+/// The day the story starts, from today.
+const STORY_STARTS: i64 = -150;
+
+/// Milliseconds since the epoch of `minutes` past midnight (UTC) on the day `day`
+/// days from `today`.
+fn story_millis(today: Date, day: i64, minutes: i64) -> i64 {
+    let midnight = today.midnight().assume_utc().unix_timestamp() * 1000;
+    midnight + day * 86_400_000 + minutes * 60_000
+}
+
+/// Seeds the demo collaborative, unless the server already has a collaborative (then
+/// nothing changes, so restarting with `--demo` is harmless). Its months of work are
+/// recorded, and reach the office, at the times the story gives them, by `story`, the
+/// clock the storage was opened with; the story ends (every store follows the system
+/// clock again) when the seed does, whatever happens.
+pub fn seed(storage: &mut SqliteStorage, story: &WallClock) -> Result<()> {
+    let today = time::OffsetDateTime::now_utc().date();
+    let seeded = seed_as_of(storage, today, story);
+    story.end_story();
+    seeded
 }
 
 /// Seeds the demo as if today were `today`; see [`seed`].
-pub fn seed_as_of(storage: &mut SqliteStorage, today: Date) -> Result<()> {
+pub fn seed_as_of(storage: &mut SqliteStorage, today: Date, story: &WallClock) -> Result<()> {
     if !storage.collaboratives()?.is_empty() {
         tracing::info!("the server already has a collaborative: the demo is not seeded");
         return Ok(());
     }
+    // Nothing of the story may be stamped later than the moment it is seeded.
+    let end = praxis_core::domain::hlc::wall_millis_now() as i64 - 10 * 60_000;
+    story.set(u64::try_from(story_millis(today, STORY_STARTS, 9 * 60).min(end)).unwrap_or(0));
     let dir = std::env::temp_dir().join(format!(
         "praxis-demo-{}-{}",
         std::process::id(),
@@ -113,6 +141,8 @@ pub fn seed_as_of(storage: &mut SqliteStorage, today: Date) -> Result<()> {
         storage,
         dir: dir.clone(),
         today,
+        story: story.clone(),
+        end,
     }
     .run();
     // The devices' stores are closed by now; they were only the way in.
@@ -134,6 +164,10 @@ struct Seeder<'a> {
     storage: &'a mut SqliteStorage,
     dir: PathBuf,
     today: Date,
+    /// The story's clock, which every demo device and the server read.
+    story: WallClock,
+    /// The story's last moment (milliseconds): just before it was seeded.
+    end: i64,
 }
 
 /// What the seeding made that later steps refer to.
@@ -150,6 +184,63 @@ type People = HashMap<&'static str, (PersonId, &'static str)>;
 type TeamProject = (StreamId, String, Vec<EventId>);
 
 impl Seeder<'_> {
+    /// Moves the story on to `minutes` past midnight on the day `day` days from today
+    /// (never past its end), after the devices whose habit has them sync by then have
+    /// synced, each at its own moment, in turn.
+    fn at(&mut self, day: i64, minutes: i64, phones: &mut [&mut Phone]) -> Result<()> {
+        let moment = story_millis(self.today, day, minutes).min(self.end);
+        loop {
+            let next = phones
+                .iter_mut()
+                .filter_map(|p| p.syncs_at().map(|at| (at, p)))
+                .filter(|(at, _)| *at <= moment)
+                .min_by_key(|(at, _)| *at);
+            let Some((at, phone)) = next else { break };
+            self.story
+                .set(u64::try_from(at.min(self.end).max(self.now())).unwrap_or(0));
+            phone.sync_waiting(self.storage)?;
+        }
+        self.story
+            .set(u64::try_from(moment.max(self.now())).unwrap_or(0));
+        Ok(())
+    }
+
+    /// Brings in whatever the devices still hold back, at the story's end at the
+    /// latest: a team's months end with everything at the office.
+    fn flush(&mut self, phones: &mut [&mut Phone]) -> Result<()> {
+        self.at(0, 0, phones)?;
+        let mut waiting: Vec<&mut &mut Phone> = phones
+            .iter_mut()
+            .filter(|p| p.syncs_at().is_some())
+            .collect();
+        waiting.sort_by_key(|p| p.syncs_at());
+        for phone in waiting {
+            let at = phone.syncs_at().unwrap_or(self.end).min(self.end);
+            self.story
+                .set(u64::try_from(at.max(self.now())).unwrap_or(0));
+            phone.sync_waiting(self.storage)?;
+        }
+        Ok(())
+    }
+
+    /// Sets the story back to `minutes` past midnight on the day `day` days from today,
+    /// to tell another team's months from their start (each team's stream takes its
+    /// own months in order).
+    fn rewind(&mut self, day: i64, minutes: i64) {
+        let moment = story_millis(self.today, day, minutes).min(self.end);
+        self.story.set(u64::try_from(moment).unwrap_or(0));
+    }
+
+    /// The story's time now.
+    fn now(&self) -> i64 {
+        i64::try_from(self.story.now()).unwrap_or(i64::MAX)
+    }
+
+    /// The day of `date`, from today.
+    fn offset(&self, date: Date) -> i64 {
+        (date - self.today).whole_days()
+    }
+
     fn day(&self, offset: i64) -> Result<Date> {
         self.today
             .checked_add(Duration::days(offset))
@@ -195,8 +286,13 @@ impl Seeder<'_> {
         let mut chloe = phone(&mut self, "chloe.evans", "Chloe's tablet")?;
         let mut grace = phone(&mut self, "grace.mensah", "Grace's laptop")?;
         let mut henry = phone(&mut self, "henry.walsh", "Henry's laptop")?;
+        // Ben and Chloe work where there is seldom a signal: their devices sync on
+        // Fridays, so some of what they record reaches the office after later records.
+        ben.set_habit(phone::Habit::Fridays);
+        chloe.set_habit(phone::Habit::Fridays);
 
-        // ---- the coordinator sets up the collaborative ----
+        // ---- the coordinator sets up the collaborative, in the prework ----
+        self.at(STORY_STARTS + 1, 10 * 60, &mut [])?;
         let made = self.collaborative(&mut sam, collaborative)?;
 
         // ---- Northside: Amira and Ben, with one conflict ----
@@ -204,10 +300,16 @@ impl Seeder<'_> {
         // ---- Riverside: Dev and Chloe ----
         let river = self.riverside(&mut dev, &mut chloe, &made)?;
 
+        // The coordinator scores the reports and the managers decide, once every
+        // report is in.
+        self.at(0, 30, &mut [])?;
         self.coordinator_scores(&mut sam, collaborative, &north, &river)?;
+        self.at(0, 60, &mut [])?;
         self.managers_decide(&mut grace, &mut henry, collaborative, &north, &river)?;
 
-        // Everyone who recorded catches up, as they would at their next sync.
+        // Everyone who recorded catches up, as they would at their next sync, at the
+        // story's end.
+        self.rewind(0, 0);
         for p in [&mut amira, &mut ben] {
             p.sync(self.storage, north.0)?;
         }

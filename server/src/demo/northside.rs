@@ -2,6 +2,9 @@
 //! guide until it is adopted; Ben joins and tests writing the plan on the visit; both
 //! decide the Act of the wider test while offline, differently, which leaves the demo's
 //! one open conflict.
+//!
+//! Long because most of it is the story's words (four measures' weekly series and seven
+//! cycles, as the team wrote them), and the steps that date them belong beside them.
 
 use super::phone::Phone;
 use super::records::{Pdsa, Series, ratio, ratios, unit, values};
@@ -29,45 +32,130 @@ impl Seeder<'_> {
             title: "Positive risk-taking on home visits".into(),
         };
         let charter = self.northside_charter()?;
+        self.rewind(-121, 14 * 60);
         let (stream, name, measures, ideas) =
             self.project(amira, made, started, charter, &series, ideas(made))?;
-        self.measurements(amira, stream, measures[0], &series[0])?;
-        self.measurements(amira, stream, measures[1], &series[1])?;
+
+        // What happens on which day, in the order it happens.
+        enum Step {
+            Week(usize),
+            AmiraCycle(usize),
+            AmiraNote(usize),
+            BenJoins,
+            BenCycle(usize),
+            BenLearns,
+            AmiraActs,
+            BenActs,
+            Report(usize),
+        }
+        const BEN_JOINS: i64 = -100;
+        let weeks = self.weeks()?;
+        let mut steps: Vec<(i64, i64, Step)> = Vec::new();
+        for (i, monday) in weeks.iter().enumerate() {
+            // Each week's figures are recorded on the Monday after it.
+            steps.push((self.offset(*monday) + 7, 9 * 60, Step::Week(i)));
+        }
+        for (i, c) in amiras_cycles().iter().enumerate() {
+            steps.push((c.day.min(-2), 15 * 60, Step::AmiraCycle(i)));
+        }
+        for (i, day) in [(0, -103), (1, -20), (2, -119)] {
+            steps.push((day, 16 * 60 + 30, Step::AmiraNote(i)));
+        }
+        steps.push((BEN_JOINS, 11 * 60, Step::BenJoins));
+        for (i, c) in bens_cycles().iter().enumerate() {
+            steps.push((c.day.min(-2), 15 * 60, Step::BenCycle(i)));
+        }
+        steps.push((-35, 17 * 60, Step::BenLearns));
+        // The wider test's Act, decided on both devices without either seeing the
+        // other's: Amira's reaches the office that evening, Ben's on his Friday.
+        steps.push((-23, 16 * 60, Step::AmiraActs));
+        steps.push((-22, 15 * 60, Step::BenActs));
+        for (i, back) in [2, 1].into_iter().enumerate() {
+            let submitted = self.offset(self.month(back - 1)?) + 2;
+            steps.push((submitted.min(-1), 11 * 60, Step::Report(i)));
+        }
+        steps.sort_by_key(|(day, minutes, _)| (*day, *minutes));
+
         let mut keys = HashMap::new();
-        self.cycles(amira, stream, &ideas, &amiras_cycles(), &mut keys)?;
-        let notes = self.amiras_notes(keys.get("guide-1").copied())?;
-        amira.record_all(stream, notes)?;
-        amira.sync(self.storage, stream)?;
-
-        // Ben joins: he gets everything so far, the Study of the wider test included.
-        ben.follow(
-            self.storage,
-            made.collaborative,
-            StreamKind::Collaborative,
-            DEMO_COLLABORATIVE,
-            None,
-        )?;
-        ben.follow(
-            self.storage,
-            stream,
-            StreamKind::Project,
-            &name,
-            Some(made.collaborative),
-        )?;
-        self.measurements(ben, stream, measures[2], &series[2])?;
-        self.measurements(ben, stream, measures[3], &series[3])?;
-        self.cycles(ben, stream, &ideas, &bens_cycles(), &mut keys)?;
-        let notes = self.bens_notes()?;
-        ben.record_all(stream, notes)?;
-
-        let wider = *keys
-            .get("guide-3")
-            .ok_or_else(|| internal("the conflict", "no wider test"))?;
-        decided_apart(amira, ben, stream, wider)?;
-        let reports = self.northside_reports()?;
-        let reports = amira.record_all(stream, reports)?;
-        amira.sync(self.storage, stream)?;
-        ben.sync(self.storage, stream)?;
+        let mut reports = Vec::new();
+        for (day, minutes, step) in steps {
+            self.at(day, minutes, &mut [&mut *amira, &mut *ben])?;
+            match step {
+                Step::Week(i) => {
+                    self.measurement(amira, stream, measures[0], &series[0], i)?;
+                    self.measurement(amira, stream, measures[1], &series[1], i)?;
+                    if self.offset(weeks[i]) + 7 > BEN_JOINS {
+                        self.measurement(ben, stream, measures[2], &series[2], i)?;
+                        self.measurement(ben, stream, measures[3], &series[3], i)?;
+                    }
+                }
+                Step::AmiraCycle(i) => {
+                    let cycle = &amiras_cycles()[i];
+                    self.cycles(
+                        amira,
+                        stream,
+                        &ideas,
+                        std::slice::from_ref(cycle),
+                        &mut keys,
+                    )?;
+                }
+                Step::AmiraNote(i) => {
+                    let note = self
+                        .amiras_notes(keys.get("guide-1").copied())?
+                        .swap_remove(i);
+                    amira.record(stream, note)?;
+                }
+                Step::BenJoins => {
+                    // Ben joins: he gets everything so far, and records the weeks of
+                    // his two measures from before he joined.
+                    ben.follow(
+                        self.storage,
+                        made.collaborative,
+                        StreamKind::Collaborative,
+                        DEMO_COLLABORATIVE,
+                        None,
+                    )?;
+                    ben.follow(
+                        self.storage,
+                        stream,
+                        StreamKind::Project,
+                        &name,
+                        Some(made.collaborative),
+                    )?;
+                    for (i, monday) in weeks.iter().enumerate() {
+                        if self.offset(*monday) + 7 <= BEN_JOINS {
+                            self.measurement(ben, stream, measures[2], &series[2], i)?;
+                            self.measurement(ben, stream, measures[3], &series[3], i)?;
+                        }
+                    }
+                    let review = self.bens_notes()?.swap_remove(0);
+                    ben.record(stream, review)?;
+                }
+                Step::BenCycle(i) => {
+                    let cycle = &bens_cycles()[i];
+                    self.cycles(ben, stream, &ideas, std::slice::from_ref(cycle), &mut keys)?;
+                }
+                Step::BenLearns => {
+                    let learning = self.bens_notes()?.swap_remove(1);
+                    ben.record(stream, learning)?;
+                }
+                Step::AmiraActs | Step::BenActs => {
+                    let wider = *keys
+                        .get("guide-3")
+                        .ok_or_else(|| internal("the conflict", "no wider test"))?;
+                    if matches!(step, Step::AmiraActs) {
+                        amira.record(stream, amiras_act(wider))?;
+                    } else {
+                        ben.record(stream, bens_act(wider))?;
+                    }
+                }
+                Step::Report(i) => {
+                    let report = self.northside_reports()?.swap_remove(i);
+                    reports.push(amira.record(stream, report)?);
+                }
+            }
+        }
+        self.flush(&mut [&mut *amira, &mut *ben])?;
         Ok((stream, name, reports))
     }
 
@@ -520,40 +608,32 @@ fn bens_cycles() -> [Pdsa; 2] {
 }
 
 /// Offline, neither having seen the other's, Ben and Amira decide the wider test.
-fn decided_apart(
-    amira: &mut Phone,
-    ben: &mut Phone,
-    stream: StreamId,
-    wider: EventId,
-) -> Result<()> {
-    ben.record(
-        stream,
-        Event::CycleActed {
-            cycle: wider,
-            replaces: vec![],
-            act: Act {
-                decision: Decision::Adapt,
-                reasons:
-                    "Two colleagues found the third question awkward with people with dementia"
-                        .into(),
-                changes: "Add a picture-based version of the third question".into(),
-                next_step: "Test the picture version with two people with dementia".into(),
-            },
+/// Amira's Act of the wider test of the guide: adopt.
+fn amiras_act(wider: EventId) -> Event {
+    Event::CycleActed {
+        cycle: wider,
+        replaces: vec![],
+        act: Act {
+            decision: Decision::Adopt,
+            reasons: "Used on 90% of first visits and plans agreed on 71%: ready to implement"
+                .into(),
+            changes: "The guide becomes part of the assessment form".into(),
+            next_step: "Ask the senior manager to build it into the form".into(),
         },
-    )?;
-    amira.record(
-        stream,
-        Event::CycleActed {
-            cycle: wider,
-            replaces: vec![],
-            act: Act {
-                decision: Decision::Adopt,
-                reasons: "Used on 90% of first visits and plans agreed on 71%: ready to implement"
-                    .into(),
-                changes: "The guide becomes part of the assessment form".into(),
-                next_step: "Ask the senior manager to build it into the form".into(),
-            },
+    }
+}
+
+/// Ben's Act of the same test, decided without seeing Amira's: adapt.
+fn bens_act(wider: EventId) -> Event {
+    Event::CycleActed {
+        cycle: wider,
+        replaces: vec![],
+        act: Act {
+            decision: Decision::Adapt,
+            reasons: "Two colleagues found the third question awkward with people with dementia"
+                .into(),
+            changes: "Add a picture-based version of the third question".into(),
+            next_step: "Test the picture version with two people with dementia".into(),
         },
-    )?;
-    Ok(())
+    }
 }

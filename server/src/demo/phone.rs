@@ -13,20 +13,38 @@ use praxis_core::store::{Identity, Store};
 use praxis_core::sync::{NoProgress, Retry, sync_stream};
 use std::sync::atomic::AtomicBool;
 
+const HOUR: i64 = 3_600_000;
+const DAY: i64 = 24 * HOUR;
+
+/// When a person's device is back in range and syncs what it recorded: the same
+/// evening, or (a field worker often out of signal) only on Fridays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Habit {
+    Evenings,
+    Fridays,
+}
+
 /// A demo person's enrolled device with its own client store.
 pub(super) struct Phone {
     pub(super) username: &'static str,
     device: Device,
     pub(super) store: Store,
+    habit: Habit,
+    /// The streams it recorded in since it last synced them, and when it first did.
+    waiting: Vec<StreamId>,
+    waiting_since: Option<i64>,
 }
 
 impl Phone {
     pub(super) fn record(&mut self, stream: StreamId, event: Event) -> Result<EventId> {
         let kind = event.kind().name();
-        self.store
+        let id = self
+            .store
             .record(stream, event)
             .map(|r| r.id)
-            .map_err(|e| internal(format!("{} recording a {kind}", self.username), e))
+            .map_err(|e| internal(format!("{} recording a {kind}", self.username), e))?;
+        self.waits(stream);
+        Ok(id)
     }
 
     pub(super) fn record_all(
@@ -34,15 +52,65 @@ impl Phone {
         stream: StreamId,
         events: Vec<Event>,
     ) -> Result<Vec<EventId>> {
-        self.store
+        let ids = self
+            .store
             .record_all(stream, events)
             .map(|r| r.into_iter().map(|r| r.id).collect())
-            .map_err(|e| internal(format!("{} recording", self.username), e))
+            .map_err(|e| internal(format!("{} recording", self.username), e))?;
+        self.waits(stream);
+        Ok(ids)
+    }
+
+    pub(super) fn set_habit(&mut self, habit: Habit) {
+        self.habit = habit;
+    }
+
+    fn waits(&mut self, stream: StreamId) {
+        if !self.waiting.contains(&stream) {
+            self.waiting.push(stream);
+        }
+        self.waiting_since.get_or_insert(self.store.wall_now());
+    }
+
+    /// When, by its habit, the device next syncs what waits (milliseconds), if
+    /// anything does: 18:00 on the day it first recorded (the next day's, after
+    /// that), or 17:00 on the Friday on or after it.
+    pub(super) fn syncs_at(&self) -> Option<i64> {
+        let since = self.waiting_since?;
+        let day = since.div_euclid(DAY) * DAY;
+        Some(match self.habit {
+            Habit::Evenings if since < day + 18 * HOUR => day + 18 * HOUR,
+            Habit::Evenings => day + DAY + 18 * HOUR,
+            Habit::Fridays => {
+                // 1970-01-01 was a Thursday: day number 1 is a Friday.
+                let days = since.div_euclid(DAY);
+                let to_friday = (1 - days).rem_euclid(7);
+                let friday = (days + to_friday) * DAY + 17 * HOUR;
+                if friday > since {
+                    friday
+                } else {
+                    friday + 7 * DAY
+                }
+            }
+        })
+    }
+
+    /// Syncs every stream it recorded in since it last synced.
+    pub(super) fn sync_waiting(&mut self, storage: &mut SqliteStorage) -> Result<()> {
+        for stream in std::mem::take(&mut self.waiting) {
+            self.sync(storage, stream)?;
+        }
+        self.waiting_since = None;
+        Ok(())
     }
 
     /// Syncs one stream with the server until neither side has anything to tell,
     /// through the same session a phone runs over HTTP.
     pub(super) fn sync(&mut self, storage: &mut SqliteStorage, stream: StreamId) -> Result<()> {
+        self.waiting.retain(|s| *s != stream);
+        if self.waiting.is_empty() {
+            self.waiting_since = None;
+        }
         let who = self.username;
         let mut transport = InProcess::for_device(storage, self.device.clone());
         let report = sync_stream(
@@ -113,10 +181,14 @@ impl Seeder<'_> {
                 device: id,
             })
             .map_err(|e| internal(format!("enrolling {username}'s store"), e))?;
+        store.set_wall_clock(self.story.clone());
         Ok(Phone {
             username,
             device,
             store,
+            habit: Habit::Evenings,
+            waiting: Vec::new(),
+            waiting_since: None,
         })
     }
 }

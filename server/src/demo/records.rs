@@ -94,37 +94,40 @@ pub(super) fn values(values: &[f64]) -> Vec<MeasurementValue> {
 }
 
 impl Seeder<'_> {
-    /// Records a measure's weekly series on the device.
-    pub(super) fn measurements(
+    /// Records week `week` of a measure's weekly series on the device.
+    pub(super) fn measurement(
         &self,
         phone: &mut Phone,
         stream: StreamId,
         measure: EventId,
         series: &Series,
+        week: usize,
     ) -> Result<()> {
-        let weeks = self.weeks()?;
-        let events = weeks
-            .iter()
-            .zip(&series.values)
-            .enumerate()
-            .map(|(i, (&start, value))| {
-                Ok(Event::MeasurementRecorded(Measurement {
-                    measure,
-                    period_start: start,
-                    period_end: start
-                        .checked_add(Duration::days(6))
-                        .ok_or_else(|| internal("a week", "past the calendar"))?,
-                    value: value.clone(),
-                    note: series
-                        .notes
-                        .iter()
-                        .find(|(w, _)| *w == i)
-                        .map(|(_, n)| n.to_string())
-                        .unwrap_or_default(),
-                }))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        phone.record_all(stream, events)?;
+        let start = *self
+            .weeks()?
+            .get(week)
+            .ok_or_else(|| internal("a week", format!("no week {week}")))?;
+        let value = series
+            .values
+            .get(week)
+            .ok_or_else(|| internal("a week", format!("no value for week {week}")))?;
+        phone.record(
+            stream,
+            Event::MeasurementRecorded(Measurement {
+                measure,
+                period_start: start,
+                period_end: start
+                    .checked_add(Duration::days(6))
+                    .ok_or_else(|| internal("a week", "past the calendar"))?,
+                value: value.clone(),
+                note: series
+                    .notes
+                    .iter()
+                    .find(|(w, _)| *w == week)
+                    .map(|(_, n)| n.to_string())
+                    .unwrap_or_default(),
+            }),
+        )?;
         Ok(())
     }
 

@@ -27,37 +27,102 @@ impl Seeder<'_> {
             title: "Outcomes-focused reviews for people over 85".into(),
         };
         let charter = self.riverside_charter()?;
+        self.rewind(-121, 15 * 60);
         let (stream, name, measures, ideas) =
             self.project(dev, made, started, charter, &series, ideas(made))?;
-        for (m, s) in measures.iter().zip(&series) {
-            self.measurements(dev, stream, *m, s)?;
-        }
-        let mut keys = HashMap::new();
-        self.cycles(dev, stream, &ideas, &devs_cycles(), &mut keys)?;
-        let notes = self.devs_notes(keys.get("opening-1").copied())?;
-        dev.record_all(stream, notes)?;
-        dev.sync(self.storage, stream)?;
 
-        // Chloe, the team's advisor, joins.
-        chloe.follow(
-            self.storage,
-            made.collaborative,
-            StreamKind::Collaborative,
-            DEMO_COLLABORATIVE,
-            None,
-        )?;
-        chloe.follow(
-            self.storage,
-            stream,
-            StreamKind::Project,
-            &name,
-            Some(made.collaborative),
-        )?;
-        self.cycles(chloe, stream, &ideas, &chloes_cycles(), &mut keys)?;
-        let notes = self.chloes_notes_and_reports()?;
-        let recorded = chloe.record_all(stream, notes)?;
-        chloe.sync(self.storage, stream)?;
-        Ok((stream, name, recorded[2..].to_vec()))
+        // What happens on which day, in the order it happens.
+        enum Step {
+            Week(usize),
+            DevCycle(usize),
+            DevNote(usize),
+            ChloeJoins,
+            ChloeCycle(usize),
+            ChloeRecords(usize),
+        }
+        const CHLOE_JOINS: i64 = -85;
+        let weeks = self.weeks()?;
+        let mut steps: Vec<(i64, i64, Step)> = Vec::new();
+        for (i, monday) in weeks.iter().enumerate() {
+            steps.push((self.offset(*monday) + 7, 8 * 60 + 30, Step::Week(i)));
+        }
+        for (i, c) in devs_cycles().iter().enumerate() {
+            steps.push((c.day.min(-2), 14 * 60, Step::DevCycle(i)));
+        }
+        steps.push((-94, 16 * 60, Step::DevNote(0)));
+        steps.push((-50, 16 * 60, Step::DevNote(1)));
+        steps.push((CHLOE_JOINS, 10 * 60, Step::ChloeJoins));
+        for (i, c) in chloes_cycles().iter().enumerate() {
+            steps.push((c.day.min(-2), 13 * 60, Step::ChloeCycle(i)));
+        }
+        // Her action plan entry soon after she joins, then the monthly reports.
+        steps.push((CHLOE_JOINS + 3, 12 * 60, Step::ChloeRecords(1)));
+        for (i, back) in [2, 1].into_iter().enumerate() {
+            let submitted = self.offset(self.month(back - 1)?) + 3;
+            steps.push((submitted.min(-1), 12 * 60, Step::ChloeRecords(2 + i)));
+        }
+        steps.sort_by_key(|(day, minutes, _)| (*day, *minutes));
+
+        let mut keys = HashMap::new();
+        let mut reports = Vec::new();
+        for (day, minutes, step) in steps {
+            self.at(day, minutes, &mut [&mut *dev, &mut *chloe])?;
+            match step {
+                Step::Week(i) => {
+                    for (m, s) in measures.iter().zip(&series) {
+                        self.measurement(dev, stream, *m, s, i)?;
+                    }
+                }
+                Step::DevCycle(i) => {
+                    let cycle = &devs_cycles()[i];
+                    self.cycles(dev, stream, &ideas, std::slice::from_ref(cycle), &mut keys)?;
+                }
+                Step::DevNote(i) => {
+                    let note = self
+                        .devs_notes(keys.get("opening-1").copied())?
+                        .swap_remove(i);
+                    dev.record(stream, note)?;
+                }
+                Step::ChloeJoins => {
+                    // Chloe, the team's advisor, joins, with a case review from before.
+                    chloe.follow(
+                        self.storage,
+                        made.collaborative,
+                        StreamKind::Collaborative,
+                        DEMO_COLLABORATIVE,
+                        None,
+                    )?;
+                    chloe.follow(
+                        self.storage,
+                        stream,
+                        StreamKind::Project,
+                        &name,
+                        Some(made.collaborative),
+                    )?;
+                    let review = self.chloes_notes_and_reports()?.swap_remove(0);
+                    chloe.record(stream, review)?;
+                }
+                Step::ChloeCycle(i) => {
+                    let cycle = &chloes_cycles()[i];
+                    self.cycles(
+                        chloe,
+                        stream,
+                        &ideas,
+                        std::slice::from_ref(cycle),
+                        &mut keys,
+                    )?;
+                }
+                Step::ChloeRecords(i) => {
+                    let record = self.chloes_notes_and_reports()?.swap_remove(i);
+                    let id = chloe.record(stream, record)?;
+                    if i >= 2 {
+                        reports.push(id);
+                    }
+                }
+            }
+        }
+        self.flush(&mut [&mut *dev, &mut *chloe])?;
+        Ok((stream, name, reports))
     }
 
     fn riverside_charter(&self) -> Result<Charter> {

@@ -328,3 +328,81 @@ fn the_project_page_as_it_stood_equals_the_live_page_of_a_replica_that_held_thos
     let live_there = irene_there.get(&format!("/projects/{project}")).body;
     assert_eq!(compared(&stood.body), compared(&live_there));
 }
+
+/// The demo's history reaches the office over months: its records arrive at the times
+/// of their devices' syncs in the story, some of them late, so "as it stood" at three
+/// moments of the story shows three different numbers of records.
+#[test]
+fn the_demos_history_reaches_the_office_over_months_with_some_records_late() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = TestServer::start_with(&data, &["--demo"]);
+    let (project, first, last) = {
+        let storage = SqliteStorage::open(&data).unwrap();
+        let irene = storage
+            .people()
+            .unwrap()
+            .into_iter()
+            .find(|p| p.username == "irene.novak")
+            .unwrap();
+        let project = storage
+            .streams_for(irene.id)
+            .unwrap()
+            .into_iter()
+            .find(|s| s.kind == StreamKind::Project)
+            .unwrap()
+            .stream_id;
+        let arrivals = storage.arrivals(project).unwrap();
+        let first = arrivals.iter().map(|a| a.received_at).min().unwrap();
+        let last = arrivals.iter().map(|a| a.received_at).max().unwrap();
+        (project, first, last)
+    };
+    let day = 86_400_000;
+    assert!(
+        last - first > 90 * day,
+        "the project's records reached the office over {} days",
+        (last - first) / day
+    );
+
+    let mut irene = Web::sign_in(&server.url, "irene.novak");
+    let timeline: Timeline = serde_json::from_str(
+        &irene
+            .get(&format!("/audit/timeline.json?stream={project}"))
+            .body,
+    )
+    .unwrap();
+    let late = timeline
+        .entries
+        .iter()
+        .filter(|e| matches!(e, TimelineEntry::Event(e) if e.late))
+        .count();
+    assert!(late > 0, "some records reached the office late");
+    let page = irene
+        .get(&format!(
+            "/audit/timeline?stream={project}&kind=measurement-recorded"
+        ))
+        .body;
+    assert!(
+        page.contains("<strong>late</strong>"),
+        "the timeline marks them"
+    );
+
+    // Three moments of the story, a month apart and more.
+    let held_at = |irene: &mut Web, millis: i64| {
+        let moment = time::OffsetDateTime::from_unix_timestamp(millis / 1000)
+            .unwrap()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap();
+        let page = irene.get(&format!("/audit/as-it-stood/{moment}/projects/{project}"));
+        assert_eq!(page.status, 200, "{}", page.body);
+        let held = page.body.split("data-held=\"").nth(1).unwrap();
+        held[..held.find('"').unwrap()].parse::<usize>().unwrap()
+    };
+    let early = held_at(&mut irene, first + 20 * day);
+    let middle = held_at(&mut irene, first + 60 * day);
+    let later = held_at(&mut irene, last - 5 * day);
+    assert!(
+        early < middle && middle < later,
+        "{early}, {middle} and {later} records held"
+    );
+}

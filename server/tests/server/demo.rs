@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use praxis_core::domain::event::{Event, MeasureKind, MeasureUnit, ObservationKind, PhaseKind};
+use praxis_core::domain::hlc::WallClock;
 use praxis_core::domain::ids::{DeviceId, PersonId, StreamId};
 use praxis_core::domain::record::StreamKind;
 use praxis_core::domain::role::Role;
@@ -75,8 +76,9 @@ fn counts(storage: &SqliteStorage) -> BTreeMap<String, usize> {
 fn the_demo_is_a_living_collaborative_seeded_through_devices_and_only_once() {
     let _one_at_a_time = SEEDING.lock().unwrap_or_else(|p| p.into_inner());
     let dir = tempfile::tempdir().unwrap();
-    let mut storage = SqliteStorage::open(dir.path()).unwrap();
-    demo::seed(&mut storage).unwrap();
+    let story = demo::story_clock();
+    let mut storage = SqliteStorage::open_with_clock(dir.path(), story.clone()).unwrap();
+    demo::seed(&mut storage, &story).unwrap();
     assert_eq!(
         demo_dirs_left(),
         0,
@@ -373,11 +375,11 @@ fn the_demo_is_a_living_collaborative_seeded_through_devices_and_only_once() {
 
     // ---- seeding again changes nothing ----
     let before = counts(&storage);
-    demo::seed(&mut storage).unwrap();
+    demo::seed(&mut storage, &story).unwrap();
     assert_eq!(counts(&storage), before);
     drop(storage);
     let mut reopened = SqliteStorage::open(dir.path()).unwrap();
-    demo::seed(&mut reopened).unwrap();
+    demo::seed(&mut reopened, &WallClock::system()).unwrap();
     assert_eq!(counts(&reopened), before);
 }
 
@@ -393,8 +395,10 @@ fn the_demo_seeds_on_any_day_with_today_in_an_action_period() {
         date!(2026 - 06 - 08),
     ] {
         let dir = tempfile::tempdir().unwrap();
-        let mut storage = SqliteStorage::open(dir.path()).unwrap();
-        demo::seed_as_of(&mut storage, today).unwrap();
+        let story = demo::story_clock();
+        let mut storage = SqliteStorage::open_with_clock(dir.path(), story.clone()).unwrap();
+        demo::seed_as_of(&mut storage, today, &story).unwrap();
+        story.end_story();
         let (collaborative, _) = storage.collaboratives().unwrap()[0];
         let StreamView::Collaborative(view) = storage.stream_view(collaborative).unwrap() else {
             panic!("not a collaborative");

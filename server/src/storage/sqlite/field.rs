@@ -4,7 +4,7 @@
 //! recorded, found already held, or refused on its own: one refusal never holds the
 //! others back.
 
-use super::columns::{blob, now_millis, timestamp, uuid_of};
+use super::columns::{blob, timestamp, uuid_of};
 use super::people::teams;
 use super::streams::{access_to, held};
 use crate::storage::gate::DeviceGate;
@@ -135,7 +135,7 @@ pub fn take(
     }
     let teams = teams(conn)?;
     let memberships = held(conn, device.person, &teams)?;
-    let received_at = now_millis();
+    let received_at = store.wall_now();
     // Each pass takes every record still pending or names those refused; a record
     // that depends on a refused one is refused in a later pass. Bounded by the count.
     for _ in 0..=pending.len() {

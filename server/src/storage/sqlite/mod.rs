@@ -26,8 +26,8 @@ pub use writers::STREAM_LOCKS;
 
 use super::receipts;
 use super::*;
-use columns::now_millis;
 use praxis_core::domain::event::Event;
+use praxis_core::domain::hlc::WallClock;
 use praxis_core::store::{Identity, Store, queries};
 use readers::Readers;
 use rusqlite::Connection;
@@ -78,6 +78,13 @@ fn migrate(conn: &Connection) -> Result<()> {
 impl SqliteStorage {
     /// Opens the data directory, creating it (and the organisation stream) on first start.
     pub fn open(data_dir: &Path) -> Result<SqliteStorage> {
+        SqliteStorage::open_with_clock(data_dir, WallClock::system())
+    }
+
+    /// Opens the data directory with every store reading the time from `wall`: the
+    /// system clock, but for the demo's seed, whose story clock stamps the records and
+    /// receipts of its months of work until the story ends (`WallClock::end_story`).
+    pub fn open_with_clock(data_dir: &Path, wall: WallClock) -> Result<SqliteStorage> {
         let unusable = |what: &Path, e: std::io::Error| {
             StorageError::Unusable(format!("cannot set up {}: {e}", what.display()))
         };
@@ -93,6 +100,7 @@ impl SqliteStorage {
             files::restrict_file(&path).map_err(|e| unusable(&path, e))?;
             store
         };
+        store.set_wall_clock(wall.clone());
         migrate(store.connection())?;
         let organisation = match store.setting("organisation_stream")? {
             Some(id) => StreamId(
@@ -107,7 +115,7 @@ impl SqliteStorage {
         };
         let server_device = store.identity().device;
         Ok(SqliteStorage {
-            writers: Writers::open(&path, store, DOCUMENTS_IN_MEMORY)?,
+            writers: Writers::open(&path, store, DOCUMENTS_IN_MEMORY, &wall)?,
             readers: Readers::new(&path),
             organisation,
             server_device,
@@ -429,28 +437,24 @@ impl Storage for SqliteStorage {
             name,
             device,
         };
-        let received_at = now_millis();
-        let recorded = self.writers.stream(stream).record_as(
-            &identity,
-            stream,
-            events,
-            |tx, recorded, hashes| {
-                for (r, hash) in recorded.iter().zip(hashes) {
-                    receipts::write_receipt(
-                        tx,
-                        &receipts::Receipt {
-                            stream,
-                            change_hash: hash,
-                            device,
-                            received_at,
-                            events: &[r.id],
-                            refused: None,
-                        },
-                    )?;
-                }
-                Ok(())
-            },
-        )?;
+        let mut store = self.writers.stream(stream);
+        let received_at = store.wall_now();
+        let recorded = store.record_as(&identity, stream, events, |tx, recorded, hashes| {
+            for (r, hash) in recorded.iter().zip(hashes) {
+                receipts::write_receipt(
+                    tx,
+                    &receipts::Receipt {
+                        stream,
+                        change_hash: hash,
+                        device,
+                        received_at,
+                        events: &[r.id],
+                        refused: None,
+                    },
+                )?;
+            }
+            Ok(())
+        })?;
         Ok(recorded.into_iter().map(|r| r.id).collect())
     }
 

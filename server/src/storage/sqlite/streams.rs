@@ -2,7 +2,7 @@
 //! decision), and a device's sync of one stream, checked by the gate and written with
 //! its receipts in one transaction.
 
-use super::columns::{blob, now_millis, uuid_of};
+use super::columns::{blob, uuid_of};
 use super::people::{active_memberships, collaboratives, teams};
 use crate::storage::gate::DeviceGate;
 use crate::storage::{Device, Result, StorageError, StreamAccess, SyncReply, Team};
@@ -179,7 +179,7 @@ pub fn sync(
         held,
         teams,
         new_project: None,
-        received_at: now_millis(),
+        received_at: store.wall_now(),
         admitted: 0,
         holds: true,
     };

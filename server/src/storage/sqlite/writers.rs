@@ -11,6 +11,7 @@
 //! of their own, so logging a read never waits for a sync.
 
 use crate::storage::Result;
+use praxis_core::domain::hlc::WallClock;
 use praxis_core::domain::ids::StreamId;
 use praxis_core::store::{Store, wait_for_write_lock};
 use rusqlite::Connection;
@@ -34,7 +35,7 @@ fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Writers {
     /// Opens the stores on `path`, the first of them `first` (already migrated).
-    pub fn open(path: &Path, first: Store, documents: usize) -> Result<Writers> {
+    pub fn open(path: &Path, first: Store, documents: usize, wall: &WallClock) -> Result<Writers> {
         let per_lock = documents.div_ceil(STREAM_LOCKS).max(1);
         let mut stores = vec![first];
         for _ in 1..STREAM_LOCKS {
@@ -43,6 +44,7 @@ impl Writers {
         let mut streams = Vec::with_capacity(STREAM_LOCKS);
         for mut store in stores {
             store.set_document_capacity(per_lock);
+            store.set_wall_clock(wall.clone());
             store.lock_for_writing_first()?;
             streams.push(Mutex::new(store));
         }
