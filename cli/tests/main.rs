@@ -22,6 +22,7 @@ mod reports_and_decisions;
 mod audit;
 mod crash;
 mod held;
+mod names;
 mod store_key;
 mod store_upgrade;
 mod sync;

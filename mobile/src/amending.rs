@@ -204,6 +204,9 @@ pub struct HeldLine {
     /// Its text or title.
     pub title: String,
     pub author_id: String,
+    /// The author's name, when this device knows it (its own person always; others
+    /// once a sync has listed them).
+    pub author_name: Option<String>,
     /// Why the server held it back.
     pub reason: String,
     /// "held", "released" or "withdrawn".
@@ -219,6 +222,7 @@ impl PraxisStore {
     pub fn held_back(&self, settled_too: bool) -> Result<Vec<HeldLine>, PraxisError> {
         let store = self.lock();
         let mut lines = Vec::new();
+        let names = queries::person_names(store.connection())?;
         for s in queries::streams(store.connection())? {
             for h in held_back(store.connection(), s.id, settled_too)? {
                 lines.push(HeldLine {
@@ -228,6 +232,7 @@ impl PraxisStore {
                     kind: h.kind,
                     title: h.title,
                     author_id: h.author.0.to_string(),
+                    author_name: names.get(&h.author).cloned(),
                     reason: h.reason,
                     status: match &h.settled {
                         None => "held",

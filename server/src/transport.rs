@@ -9,7 +9,8 @@ use crate::storage::{Device, DeviceStatus, Storage, StreamAccess};
 use praxis_core::domain::ids::StreamId;
 use praxis_core::replication::device_actor;
 use praxis_core::sync::{
-    EnrolReply, EnrolRequest, Failure, ListedStream, Refusal, RefusedEvent, SyncReply, Transport,
+    EnrolReply, EnrolRequest, Failure, ListedStream, PersonName, Refusal, RefusedEvent, StreamList,
+    SyncReply, Transport,
 };
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -92,12 +93,25 @@ impl Transport for InProcess<'_> {
             .map_err(|e| Failure::from_enrolment_refusal(refusal(e)))
     }
 
-    fn streams(&mut self) -> Result<Vec<ListedStream>, Failure> {
-        let listed = self
+    fn streams(&mut self) -> Result<StreamList, Failure> {
+        let (listed, people) = self
             .device()
-            .and_then(|device| Ok(self.storage.streams_for(device.person)?))
+            .and_then(|device| {
+                let listed = self.storage.streams_for(device.person)?;
+                let people = self.storage.people_of(&listed)?;
+                Ok((listed, people))
+            })
             .map_err(|e| Failure::from_refusal(refusal(e)))?;
-        Ok(listed.iter().map(listed_stream).collect())
+        Ok(StreamList {
+            streams: listed.iter().map(listed_stream).collect(),
+            people: people
+                .into_iter()
+                .map(|p| PersonName {
+                    id: p.id,
+                    name: p.name,
+                })
+                .collect(),
+        })
     }
 
     fn sync(&mut self, stream: StreamId, message: Vec<u8>) -> Result<SyncReply, Failure> {

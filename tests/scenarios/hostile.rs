@@ -8,7 +8,7 @@ use praxis_core::domain::ids::{DeviceId, PersonId, StreamId};
 use praxis_core::domain::record::StreamKind;
 use praxis_core::store::{Identity, Store, queries};
 use praxis_core::sync::{
-    EnrolReply, EnrolRequest, Failure, HttpTransport, ListedStream, NoProgress, Retry, Server,
+    EnrolReply, EnrolRequest, Failure, HttpTransport, NoProgress, Retry, Server, StreamList,
     StreamReport, SyncReply, Transport, sync_stream,
 };
 use praxis_testkit::server::{Phone, TestServer, fixture, start_project};
@@ -68,7 +68,7 @@ impl Transport for Recording {
         self.http.enrol(request)
     }
 
-    fn streams(&mut self) -> Result<Vec<ListedStream>, Failure> {
+    fn streams(&mut self) -> Result<StreamList, Failure> {
         self.http.streams()
     }
 

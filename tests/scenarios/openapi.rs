@@ -4,6 +4,8 @@
 //! server has is documented. Each answer the server builds from a `praxis_core::protocol`
 //! type is documented field by field: what the type writes, with every optional field
 //! present and absent, is checked against the document's schema for the route.
+//! Long because every documented answer is built here beside the others, one example
+//! value per protocol type, so a new field shows up as one diff.
 
 use praxis_core::domain::ids::{DeviceId, EventId, PersonId, StreamId};
 use praxis_core::domain::record::StreamKind;
@@ -15,7 +17,7 @@ use praxis_core::protocol::field::{
     FieldOutcome, FieldRecord, FieldRecords, FieldResult, FieldResults, FieldSnapshot,
 };
 use praxis_core::protocol::{
-    Enrolled, EnrolmentRequest, ErrorBody, RefusedDetail, StreamEntry, StreamList,
+    Enrolled, EnrolmentRequest, ErrorBody, PersonName, RefusedDetail, StreamEntry, StreamList,
 };
 use praxis_testkit::server::{TestServer, fixture};
 use reqwest::blocking::Client;
@@ -352,6 +354,10 @@ fn answers() -> Vec<(&'static str, &'static str, Value)> {
                 "get",
                 to(&StreamList {
                     streams: vec![stream(full)],
+                    people: vec![PersonName {
+                        id: PersonId::new(),
+                        name: "Asha Patel".into(),
+                    }],
                 }),
             ),
             (

@@ -175,7 +175,7 @@ pub fn run(device: &PraxisStore, sel: &Option<String>, command: CycleCommand) ->
             Ok(render::recorded(&r, "prediction made checkable"))
         }
         CycleCommand::Show { cycle } => {
-            let (view, checks) = device.read(|store| -> Result<_> {
+            let (view, checks, names) = device.read(|store| -> Result<_> {
                 let cycle = context::id(store, &cycle)?;
                 let view = queries::cycle(store.connection(), cycle)?.ok_or_else(|| {
                     anyhow!(
@@ -184,9 +184,9 @@ pub fn run(device: &PraxisStore, sel: &Option<String>, command: CycleCommand) ->
                     )
                 })?;
                 let checks = queries::prediction_checks(store.connection(), cycle, today())?;
-                Ok((view, checks))
+                Ok((view, checks, queries::person_names(store.connection())?))
             })?;
-            render::cycle(&view, &checks)
+            render::cycle(&view, &checks, &names)
         }
     }
 }

@@ -49,7 +49,7 @@ pub fn overview(device: &PraxisStore, sel: &Option<String>) -> Result<Output> {
 
 /// Every open conflict on this device, with when and by whom each version was recorded.
 pub fn conflicts(device: &PraxisStore) -> Result<Output> {
-    let open = device.read(|store| -> Result<_> {
+    let (open, names) = device.read(|store| -> Result<_> {
         let mut open = Vec::new();
         for s in queries::streams(store.connection())? {
             for c in queries::summary(store.connection(), s.id)?.conflicts {
@@ -66,9 +66,9 @@ pub fn conflicts(device: &PraxisStore) -> Result<Output> {
                 open.push((s.name.clone(), c, versions));
             }
         }
-        Ok(open)
+        Ok((open, queries::person_names(store.connection())?))
     })?;
-    render::conflicts(&open)
+    render::conflicts(&open, &names)
 }
 
 pub fn feed(device: &PraxisStore, sel: &Option<String>, limit: u32) -> Result<Output> {
@@ -80,10 +80,11 @@ pub fn feed(device: &PraxisStore, sel: &Option<String>, limit: u32) -> Result<Ou
 }
 
 pub fn history(device: &PraxisStore, text: &str) -> Result<Output> {
-    let history = device.read(|store| -> Result<_> {
+    let (history, names) = device.read(|store| -> Result<_> {
         let i = id(store, text)?;
-        queries::history(store.connection(), i)?
-            .ok_or_else(|| anyhow!("{} is not a record here.", i.short()))
+        let history = queries::history(store.connection(), i)?
+            .ok_or_else(|| anyhow!("{} is not a record here.", i.short()))?;
+        Ok((history, queries::person_names(store.connection())?))
     })?;
-    render::history(&history)
+    render::history(&history, &names)
 }

@@ -3,8 +3,10 @@
 use crate::exit::Exit;
 use anyhow::Result;
 use praxis_core::domain::hlc::Hlc;
+use praxis_core::domain::ids::PersonId;
 use praxis_mobile::Recorded;
 use serde::Serialize;
+use std::collections::HashMap;
 
 mod measure;
 mod project;
@@ -42,6 +44,18 @@ impl Output {
 fn when(at: Hlc) -> String {
     let t = at.wall_time();
     format!("{} {:02}:{:02}", t.date(), t.hour(), t.minute())
+}
+
+/// The people this device can name (`queries::person_names`).
+pub type Names = HashMap<PersonId, String>;
+
+/// Who recorded something, as the lists name them: by name when this device knows
+/// it, else by the short id.
+fn author(names: &Names, id: PersonId) -> String {
+    names
+        .get(&id)
+        .cloned()
+        .unwrap_or_else(|| format!("person {}", id.short()))
 }
 
 /// The last 8 characters of an id, as the lists show it.

@@ -1,7 +1,7 @@
 //! A collaborative's and a project's views: the collaborative, a project's overview,
 //! a measure's series, a cycle, the feed and a record's history.
 
-use super::{Output, when};
+use super::{Names, Output, author, when};
 use anyhow::Result;
 use praxis_core::domain::event::*;
 use praxis_core::domain::measure_chart::MeasureChart;
@@ -251,14 +251,14 @@ pub fn series(s: &MeasureSeries) -> Result<Output> {
     Output::of(s, t.trim_end().to_string())
 }
 
-fn history_lines(t: &mut String, entries: &[HistoryEntry]) {
+fn history_lines(t: &mut String, entries: &[HistoryEntry], names: &Names) {
     for h in entries {
         let _ = writeln!(
             t,
             "  {}  {}  by {}  {}",
             when(h.stamp.at),
             h.stamp.event.short(),
-            h.stamp.author.short(),
+            author(names, h.stamp.author),
             h.what
         );
     }
@@ -296,7 +296,7 @@ fn predicted(t: &mut String, c: &PredictionCheck) {
     }
 }
 
-pub fn cycle(c: &CycleView, checks: &[PredictionCheck]) -> Result<Output> {
+pub fn cycle(c: &CycleView, checks: &[PredictionCheck], names: &Names) -> Result<Output> {
     let mut t = String::new();
     if let Some(p) = &c.plan {
         let _ = writeln!(
@@ -386,7 +386,7 @@ pub fn cycle(c: &CycleView, checks: &[PredictionCheck]) -> Result<Output> {
                 v.stamp.event.short(),
                 v.value.decision.words(),
                 v.value.reasons,
-                v.stamp.author.short()
+                author(names, v.stamp.author)
             );
         }
         let _ = writeln!(
@@ -419,7 +419,7 @@ pub fn cycle(c: &CycleView, checks: &[PredictionCheck]) -> Result<Output> {
         }
     }
     t.push_str("\nHistory:\n");
-    history_lines(&mut t, &c.history);
+    history_lines(&mut t, &c.history, names);
     let mut json = serde_json::to_value(c)?;
     json["prediction_checks"] = serde_json::to_value(checks)?;
     Ok(Output::new(json, t.trim_end().to_string()))
@@ -455,7 +455,7 @@ pub fn feed(items: &[FeedItem]) -> Result<Output> {
     Output::of(&items, t.trim_end().to_string())
 }
 
-pub fn history(h: &RecordHistory) -> Result<Output> {
+pub fn history(h: &RecordHistory, names: &Names) -> Result<Output> {
     let mut t = format!(
         "{} {}{}\n",
         h.kind.name(),
@@ -475,7 +475,7 @@ pub fn history(h: &RecordHistory) -> Result<Output> {
         );
     }
     t.push_str("History:\n");
-    history_lines(&mut t, &h.entries);
+    history_lines(&mut t, &h.entries, names);
     Output::of(h, t.trim_end().to_string())
 }
 

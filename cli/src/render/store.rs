@@ -1,7 +1,7 @@
 //! The store and the device: status, the projects here, open conflicts, an enrolment
 //! and an encryption.
 
-use super::{Output, when};
+use super::{Names, Output, author, when};
 use anyhow::Result;
 use praxis_core::domain::hlc::Hlc;
 use praxis_core::domain::ids::{EventId, PersonId};
@@ -126,7 +126,7 @@ pub struct VersionShown {
 }
 
 /// The open conflicts, each with the name of its stream and its versions.
-pub fn conflicts(open: &[(String, Conflict, Vec<VersionShown>)]) -> Result<Output> {
+pub fn conflicts(open: &[(String, Conflict, Vec<VersionShown>)], names: &Names) -> Result<Output> {
     let mut t = String::new();
     for (stream, c, versions) in open {
         let _ = writeln!(t, "{}  {} in {}", c.subject.short(), c.what, stream);
@@ -136,7 +136,7 @@ pub fn conflicts(open: &[(String, Conflict, Vec<VersionShown>)]) -> Result<Outpu
                 "    version {}  recorded {} by {}",
                 v.id.short(),
                 when(v.recorded_at),
-                v.author.short()
+                author(names, v.author)
             );
         }
         let _ = writeln!(
@@ -163,10 +163,13 @@ pub fn held(lines: &[praxis_mobile::HeldLine]) -> Result<Output> {
         };
         let _ = writeln!(
             t,
-            "{}  {} \"{}\" ({})",
+            "{}  {} \"{}\" by {} ({})",
             short(&h.quarantine_id),
             h.kind,
             h.title,
+            h.author_name
+                .clone()
+                .unwrap_or_else(|| format!("person {}", short(&h.author_id))),
             h.status
         );
         let _ = writeln!(t, "    held back: {}", h.reason);
@@ -196,6 +199,7 @@ pub fn held(lines: &[praxis_mobile::HeldLine]) -> Result<Output> {
                 "kind": h.kind,
                 "title": h.title,
                 "author": h.author_id,
+                "author_name": h.author_name,
                 "reason": h.reason,
                 "status": h.status,
                 "settled_because": h.settled_because,

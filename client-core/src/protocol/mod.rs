@@ -47,10 +47,21 @@ pub struct Enrolled {
     pub name: String,
 }
 
-/// `GET /api/v1/streams`: the streams the device's person may read.
+/// `GET /api/v1/streams`: the streams the device's person may read, and the names of
+/// the people who may record in them, so a device names authors instead of showing ids.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StreamList {
     pub streams: Vec<StreamEntry>,
+    /// Missing from older servers' answers: read as none.
+    #[serde(default)]
+    pub people: Vec<PersonName>,
+}
+
+/// A person as a device names them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonName {
+    pub id: PersonId,
+    pub name: String,
 }
 
 /// One stream a person may read, and what they may do there.
@@ -168,5 +179,19 @@ mod tests {
         let mut wrong = json;
         wrong["kind"] = "team".into();
         assert!(serde_json::from_value::<StreamEntry>(wrong).is_err());
+    }
+
+    #[test]
+    fn a_stream_list_from_an_older_server_names_nobody() {
+        let old = r#"{"streams":[]}"#;
+        let list: StreamList = serde_json::from_str(old).unwrap();
+        assert!(list.people.is_empty());
+        let person = PersonName {
+            id: PersonId(Uuid::nil()),
+            name: "Asha".into(),
+        };
+        let new = serde_json::json!({ "streams": [], "people": [person.clone()] });
+        let list: StreamList = serde_json::from_value(new).unwrap();
+        assert_eq!(list.people, vec![person]);
     }
 }

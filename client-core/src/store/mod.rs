@@ -11,6 +11,7 @@ mod error;
 mod held;
 mod key;
 mod merging;
+mod person_names;
 pub mod queries;
 mod recording;
 mod rows;

@@ -3,6 +3,7 @@
 
 use super::StoreError;
 use super::codec::{blob_uuid, decode_record, uuid_blob};
+pub use super::person_names::person_names;
 use crate::domain::envelope::Envelope;
 use crate::domain::event::Event;
 use crate::domain::event::EventKind;

@@ -5,7 +5,7 @@ use crate::domain::ids::StreamId;
 use crate::domain::record::StreamKind;
 use serde::{Deserialize, Serialize};
 
-pub use crate::protocol::EVENTS_ACCEPTED;
+pub use crate::protocol::{EVENTS_ACCEPTED, PersonName};
 
 /// What a device sends to enrol.
 #[derive(Serialize)]
@@ -41,10 +41,13 @@ impl ListedStream {
     }
 }
 
-/// The body of the list of streams.
-#[derive(Deserialize)]
+/// The body of the list of streams: the streams, and the names of the people who may
+/// record in them (none from a server older than the names).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 pub struct StreamList {
     pub streams: Vec<ListedStream>,
+    #[serde(default)]
+    pub people: Vec<PersonName>,
 }
 
 /// The server's answer to one sync message.

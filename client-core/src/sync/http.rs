@@ -182,13 +182,13 @@ impl Transport for HttpTransport {
         parse(&reply.body, "the enrolment")
     }
 
-    fn streams(&mut self) -> Result<Vec<ListedStream>, Failure> {
+    fn streams(&mut self) -> Result<StreamList, Failure> {
         let request = self.http.get(format!("{}/api/v1/streams", self.base));
         let reply = send(self.authorised(request)?)?;
         if !reply.status.is_success() {
             return Err(Failure::from_refusal(reply.refusal()));
         }
-        parse::<StreamList>(&reply.body, "the list of streams").map(|l| l.streams)
+        parse(&reply.body, "the list of streams")
     }
 
     fn sync(&mut self, stream: StreamId, message: Vec<u8>) -> Result<SyncReply, Failure> {

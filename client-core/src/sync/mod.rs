@@ -23,7 +23,9 @@ mod transport;
 #[cfg(test)]
 mod run_tests;
 
-pub use api::{EVENTS_ACCEPTED, EnrolReply, EnrolRequest, ListedStream, StreamList, SyncReply};
+pub use api::{
+    EVENTS_ACCEPTED, EnrolReply, EnrolRequest, ListedStream, PersonName, StreamList, SyncReply,
+};
 pub use enrolment::{Enrolment, token};
 pub use error::{Attempt, SyncError};
 #[cfg(feature = "http")]

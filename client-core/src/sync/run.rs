@@ -40,7 +40,15 @@ pub fn sync<S: StoreAccess, T: Transport + ?Sized>(
     let listed = run
         .retrying(None, true, |t, _| t.streams())
         .map_err(|f| f.give_up(run.transport.server(), Attempt::Sync))?;
-    let plan = run.store.with(|s| Plan::make(s, &listed))?;
+    let people: Vec<_> = listed
+        .people
+        .iter()
+        .map(|p| (p.id, p.name.clone()))
+        .collect();
+    let plan = run.store.with(|s| {
+        s.remember_person_names(&people)?;
+        Plan::make(s, &listed.streams)
+    })?;
     run.progress.planned(&plan.streams);
     let mut reports = plan.unknown;
     for (index, stream) in plan.streams.iter().enumerate() {
@@ -116,6 +124,7 @@ pub fn streams<T: Transport + ?Sized>(
     };
     retrying
         .run(None, true, |t, _| t.streams())
+        .map(|l| l.streams)
         .map_err(|f| f.give_up(retrying.transport.server(), Attempt::Sync))
 }
 

@@ -30,6 +30,8 @@ struct Peer {
     store: Store,
     states: HashMap<StreamId, State>,
     listed: Vec<ListedStream>,
+    /// The people the list names.
+    people: Vec<PersonName>,
     /// Failures for a stream's next requests, in order.
     failures: HashMap<StreamId, VecDeque<Failure>>,
     pauses: Vec<Duration>,
@@ -59,6 +61,7 @@ impl Peer {
                 role: "coordinator".into(),
                 read_only: false,
             }],
+            people: Vec::new(),
             failures: HashMap::new(),
             pauses: Vec::new(),
             device: None,
@@ -91,9 +94,12 @@ impl Transport for Peer {
         }))
     }
 
-    fn streams(&mut self) -> Result<Vec<ListedStream>, Failure> {
+    fn streams(&mut self) -> Result<StreamList, Failure> {
         self.note_request();
-        Ok(self.listed.clone())
+        Ok(StreamList {
+            streams: self.listed.clone(),
+            people: self.people.clone(),
+        })
     }
 
     fn sync(&mut self, stream: StreamId, message: Vec<u8>) -> Result<SyncReply, Failure> {
@@ -167,6 +173,60 @@ fn every_stream_settles_and_a_second_sync_has_nothing_to_send() {
     .unwrap();
     assert!(again.iter().all(|r| r.synced() && r.sent_events == 0));
     assert!(peer.pauses.is_empty());
+}
+
+#[test]
+fn the_people_the_server_names_are_named_on_the_device_which_always_knows_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, c, p) = device(&dir.path().join("device.sqlite3"), 1);
+    let mut peer = Peer::new(&dir.path().join("peer.sqlite3"), c, p);
+    let me = store.identity().person;
+    let names = queries::person_names(store.connection()).unwrap();
+    assert_eq!(names.len(), 1);
+    assert_eq!(names[&me], "Asha Patel");
+
+    let ben = crate::domain::ids::PersonId::new();
+    peer.people = vec![PersonName {
+        id: ben,
+        name: "Ben Okafor".into(),
+    }];
+    let cancel = AtomicBool::new(false);
+    sync(
+        &mut store,
+        &mut peer,
+        Retry::default(),
+        &mut NoProgress,
+        &cancel,
+    )
+    .unwrap();
+    let names = queries::person_names(store.connection()).unwrap();
+    assert_eq!(names[&ben], "Ben Okafor");
+    assert_eq!(names[&me], "Asha Patel");
+
+    // A later list without Ben keeps his name: his records still name him.
+    peer.people = vec![PersonName {
+        id: ben,
+        name: "Ben Okafor-Hall".into(),
+    }];
+    sync(
+        &mut store,
+        &mut peer,
+        Retry::default(),
+        &mut NoProgress,
+        &cancel,
+    )
+    .unwrap();
+    peer.people.clear();
+    sync(
+        &mut store,
+        &mut peer,
+        Retry::default(),
+        &mut NoProgress,
+        &cancel,
+    )
+    .unwrap();
+    let names = queries::person_names(store.connection()).unwrap();
+    assert_eq!(names[&ben], "Ben Okafor-Hall");
 }
 
 #[test]

@@ -4,7 +4,7 @@
 //! Also how any answer the server refused is sorted: try again, give up on this
 //! stream, or stop the whole sync, whichever way it travelled.
 
-use super::api::{EnrolReply, EnrolRequest, ListedStream, SyncReply};
+use super::api::{EnrolReply, EnrolRequest, StreamList, SyncReply};
 use super::error::{Attempt, SyncError};
 use super::progress::{RefusedEvent, StreamFailure};
 use crate::domain::ids::StreamId;
@@ -20,8 +20,8 @@ pub trait Transport {
     fn server(&self) -> &str;
     /// Signs in and enrols this device.
     fn enrol(&mut self, request: &EnrolRequest<'_>) -> Result<EnrolReply, Failure>;
-    /// The streams the server lets this device see.
-    fn streams(&mut self) -> Result<Vec<ListedStream>, Failure>;
+    /// The streams the server lets this device see, and who may record in them.
+    fn streams(&mut self) -> Result<StreamList, Failure>;
     /// Sends one stream's Automerge sync message and takes the server's answer.
     fn sync(&mut self, stream: StreamId, message: Vec<u8>) -> Result<SyncReply, Failure>;
     /// Waits `delay` before a request is tried again; `false` when `cancel` was set

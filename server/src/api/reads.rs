@@ -12,7 +12,7 @@ use axum::extract::{Query, State};
 use praxis_core::dates::today;
 use praxis_core::domain::ids::{EventId, StreamId};
 use praxis_core::domain::views::FeedItem;
-use praxis_core::protocol::{ChartQuery, StreamEntry, StreamList};
+use praxis_core::protocol::{ChartQuery, PersonName, StreamEntry, StreamList};
 use serde::{Deserialize, Serialize};
 
 /// A stream's events, as `GET /api/v1/streams/{stream_id}/events` answers.
@@ -51,11 +51,22 @@ pub async fn list_streams(
     State(state): State<AppState>,
     AuthDevice(device): AuthDevice,
 ) -> Result<Json<StreamList>, ServerError> {
-    let streams = state
-        .with(move |s| Ok(s.streams_for(device.person)?))
+    let (streams, people) = state
+        .with(move |s| {
+            let streams = s.streams_for(device.person)?;
+            let people = s.people_of(&streams)?;
+            Ok((streams, people))
+        })
         .await?;
     Ok(Json(StreamList {
         streams: streams.iter().map(entry).collect(),
+        people: people
+            .into_iter()
+            .map(|p| PersonName {
+                id: p.id,
+                name: p.name,
+            })
+            .collect(),
     }))
 }
 

@@ -274,6 +274,30 @@ pub trait Storage: Views + Send + Sync {
     // Streams.
     fn streams_for(&self, person: PersonId) -> Result<Vec<StreamAccess>>;
     fn access(&self, person: PersonId, stream: StreamId) -> Result<Option<StreamAccess>>;
+    /// The people who may record in `streams` (a membership of a collaborative or team
+    /// they sit in, in force or ended, so past authors are named too), by name; every
+    /// person when the organisation's stream is among them. A device names authors by
+    /// these.
+    fn people_of(&self, streams: &[StreamAccess]) -> Result<Vec<Person>> {
+        let everyone = streams.iter().any(|s| s.kind == StreamKind::Organisation);
+        let in_scope = |scope: &Scope| {
+            streams.iter().any(|s| match scope {
+                Scope::Collaborative(c) => s.stream_id == *c || s.collaborative == Some(*c),
+                Scope::Team(t) => s.team == Some(*t),
+            })
+        };
+        let members: std::collections::HashSet<PersonId> = self
+            .memberships()?
+            .into_iter()
+            .filter(|m| everyone || in_scope(&m.scope))
+            .map(|m| m.person)
+            .collect();
+        Ok(self
+            .people()?
+            .into_iter()
+            .filter(|p| everyone || members.contains(&p.id))
+            .collect())
+    }
     /// Receives a device's sync message for a stream and answers with the next one.
     fn sync(&self, device: &Device, stream: StreamId, message: &[u8]) -> Result<SyncReply>;
     /// Takes records the field app made on `device` (which keeps no replica), with
