@@ -7,7 +7,7 @@
 use praxis_core::domain::event::Scope;
 use praxis_core::domain::role::Role;
 use praxis_server::auth::hash_password;
-use praxis_server::storage::{SqliteStorage, Storage};
+use praxis_server::storage::{SqliteStorage, Storage, Views};
 use praxis_testkit::server::{PASSWORD, TestServer, collaborative};
 use serde_json::Value;
 use std::path::Path;
