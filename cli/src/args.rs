@@ -141,6 +141,14 @@ pub struct EnrolArgs {
     /// What the office's list of devices will call this one; this computer's name if not given.
     #[arg(long)]
     pub device_name: Option<String>,
+    /// Carry over what this store recorded before it was first enrolled: re-recorded
+    /// under you, each record keeping its id and time, with a note in its history.
+    #[arg(long)]
+    pub carry_over: bool,
+    /// With --carry-over, when you are in several teams on the server: the team whose
+    /// project the work moves to, if it was in a collaborative founded on this device.
+    #[arg(long, requires = "carry_over")]
+    pub team: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]

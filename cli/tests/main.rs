@@ -20,6 +20,7 @@ mod projects_and_charter;
 mod reports_and_decisions;
 
 mod audit;
+mod carry_over;
 mod crash;
 mod held;
 mod names;

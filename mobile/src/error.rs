@@ -103,6 +103,7 @@ impl From<SyncError> for PraxisError {
             SyncError::BadServerUrl(_) | SyncError::Missing(_) => {
                 PraxisError::InvalidInput(message)
             }
+            SyncError::CarryOverAfterEnrolment => PraxisError::InvalidInput(message),
             SyncError::Unreachable { .. } | SyncError::Client(_) => PraxisError::Network(message),
             SyncError::WrongPassword => PraxisError::WrongPassword(message),
             SyncError::Cancelled => PraxisError::Cancelled(message),

@@ -188,6 +188,21 @@ impl PraxisStore {
         Ok(server.enrol(self.shared(), username, password, device_name)?)
     }
 
+    /// For Rust callers (the terminal client): enrolment that carries over what was
+    /// recorded on this device before it was enrolled, re-recorded under the enrolled
+    /// person with its times kept; projects of a collaborative founded on this device
+    /// move to the person's team on the server (`team`, when they are in several).
+    pub fn enrol_carrying_over_with(
+        &self,
+        server_url: &str,
+        [username, password, device_name]: [&str; 3],
+        team: Option<&str>,
+    ) -> Result<Enrolment, PraxisError> {
+        let _one_at_a_time = self.syncing();
+        let server = Server::new(server_url)?;
+        Ok(server.enrol_carrying_over(self.shared(), [username, password, device_name], team)?)
+    }
+
     /// For Rust callers (the terminal client): reads the client core's views with the
     /// store, taking turns with every other call. Nothing can be recorded through it:
     /// every record goes through this type's recording methods.

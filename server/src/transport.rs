@@ -79,6 +79,7 @@ impl<'a> InProcess<'a> {
             token,
             person_id: person,
             name,
+            teams: self.storage.teams_of(person)?,
         })
     }
 }

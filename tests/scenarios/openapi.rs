@@ -443,6 +443,12 @@ fn answers() -> Vec<(&'static str, &'static str, Value)> {
             token: "pxd_00".into(),
             person_id: PersonId::new(),
             name: "Asha".into(),
+            teams: vec![praxis_core::protocol::TeamPlace {
+                collaborative: StreamId::new(),
+                team: EventId::new(),
+                name: "Northside".into(),
+                organisation: "Northshire County Council".into(),
+            }],
         }),
     ));
     answers

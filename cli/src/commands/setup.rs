@@ -72,7 +72,16 @@ pub fn enrol(path: &std::path::Path, a: &EnrolArgs) -> Result<Output> {
     } else {
         (device::open(path)?, None)
     };
-    match device.enrol_with(&a.server, &a.username, &password, &device_name) {
+    let enrolled = if a.carry_over {
+        device.enrol_carrying_over_with(
+            &a.server,
+            [&a.username, &password, &device_name],
+            a.team.as_deref(),
+        )
+    } else {
+        device.enrol_with(&a.server, &a.username, &password, &device_name)
+    };
+    match enrolled {
         Ok(enrolment) => render::enrolled(&enrolment, path),
         Err(e) => {
             if created {

@@ -210,8 +210,17 @@ pub fn held(lines: &[praxis_mobile::HeldLine]) -> Result<Output> {
 }
 
 pub fn enrolled(e: &Enrolment, store: &std::path::Path) -> Result<Output> {
+    let carried = match e.carried_over {
+        0 => String::new(),
+        n => format!(
+            "\n{n} {} made here before enrolment {} now {}'s, each with its time kept; the history of each stream says so.",
+            if n == 1 { "record" } else { "records" },
+            if n == 1 { "is" } else { "are" },
+            e.name
+        ),
+    };
     let text = format!(
-        "This device is enrolled with {} as {} (device {}, \"{}\").\nStore: {}\nNext: `praxis sync`.",
+        "This device is enrolled with {} as {} (device {}, \"{}\").{carried}\nStore: {}\nNext: `praxis sync`.",
         e.server,
         e.name,
         e.device.short(),

@@ -172,6 +172,19 @@ pub enum Event {
         replaces: Vec<EventId>,
         points: u16,
     },
+    /// Why a stream's records name the person who enrolled this device though they
+    /// were made before it was enrolled: at enrolment they were re-recorded under the
+    /// enrolled person and device, each keeping its id, its stream and the time it was
+    /// first recorded. Names who and which device made them, how many, and when the
+    /// first and last were recorded. Recorded once in each stream carried over.
+    WorkCarriedOver {
+        from_person: PersonId,
+        from_person_name: String,
+        from_device: DeviceId,
+        events: u32,
+        first_recorded: super::hlc::Hlc,
+        last_recorded: super::hlc::Hlc,
+    },
 }
 
 impl Event {
@@ -212,11 +225,13 @@ impl Event {
             Event::ScoreSuggested { .. } => EventKind::ScoreSuggested,
             Event::ExpectationStated { .. } => EventKind::ExpectationStated,
             Event::BaselineSet { .. } => EventKind::BaselineSet,
+            Event::WorkCarriedOver { .. } => EventKind::WorkCarriedOver,
         }
     }
 
     /// The schema version that first had this event: the quarantine's events are
-    /// schema 2, the evidence's schema 3, every other kind schema 1, so a build that
+    /// schema 2, the evidence's schema 3, work carried over at enrolment schema 4,
+    /// every other kind schema 1, so a build that
     /// reads only an older schema keeps the new kinds as unknown events instead of
     /// failing on them.
     pub fn schema(&self) -> u16 {
@@ -227,6 +242,7 @@ impl Event {
             Event::ScoreSuggested { .. }
             | Event::ExpectationStated { .. }
             | Event::BaselineSet { .. } => 3,
+            Event::WorkCarriedOver { .. } => 4,
             _ => 1,
         }
     }

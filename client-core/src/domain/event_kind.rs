@@ -42,10 +42,11 @@ pub enum EventKind {
     ScoreSuggested,
     ExpectationStated,
     BaselineSet,
+    WorkCarriedOver,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 35] = [
+    pub const ALL: [EventKind; 36] = [
         EventKind::CollaborativeFounded,
         EventKind::ScheduleSet,
         EventKind::ProgressScaleAdopted,
@@ -81,6 +82,7 @@ impl EventKind {
         EventKind::ScoreSuggested,
         EventKind::ExpectationStated,
         EventKind::BaselineSet,
+        EventKind::WorkCarriedOver,
     ];
 
     /// Kinds only the server records, in its organisation stream.
@@ -146,6 +148,7 @@ impl EventKind {
             EventKind::ScoreSuggested => "score-suggested",
             EventKind::ExpectationStated => "expectation-stated",
             EventKind::BaselineSet => "baseline-set",
+            EventKind::WorkCarriedOver => "work-carried-over",
         }
     }
 

@@ -456,6 +456,19 @@ pub fn apply(views: &mut impl Views, envelope: &Envelope) {
                 replacement.as_ref(),
             );
         }
+        Event::WorkCarriedOver {
+            from_person_name,
+            events,
+            ..
+        } => {
+            views.put(new_record(
+                Detail::Plain,
+                format!(
+                    "{events} {} made on this device before it was enrolled, carried over from {from_person_name}",
+                    if *events == 1 { "record" } else { "records" }
+                ),
+            ));
+        }
         Event::Quarantined { held, reason, .. } => {
             views.put(new_record(
                 Detail::Quarantine { settled: None },

@@ -65,6 +65,7 @@ impl Role {
                 | K::ScoreSuggested
                 | K::ExpectationStated
                 | K::BaselineSet
+                | K::WorkCarriedOver
         );
         match self {
             Role::Practitioner | Role::Advisor => team_work,

@@ -48,6 +48,7 @@ impl EventKind {
             EventKind::ScoreSuggested => "Score suggested by the evidence",
             EventKind::ExpectationStated => "Prediction made checkable",
             EventKind::BaselineSet => "Baseline length set",
+            EventKind::WorkCarriedOver => "Work carried over from before enrolment",
         }
     }
 }
@@ -155,6 +156,13 @@ pub fn one_line(event: &Event) -> String {
             format!("to be read by {}", expectation.by)
         }
         Event::BaselineSet { points, .. } => format!("the median rests on {points} points"),
+        Event::WorkCarriedOver {
+            from_person_name,
+            events,
+            ..
+        } => format!(
+            "{events} records made on the device before it was enrolled, carried over from {from_person_name}"
+        ),
         other => cut(&title_of(other)),
     }
 }

@@ -45,6 +45,19 @@ pub struct Enrolled {
     pub person_id: PersonId,
     /// The person's name.
     pub name: String,
+    /// The teams the person is a member of, where a project they started before this
+    /// device was enrolled can be carried over to (absent from older servers).
+    #[serde(default)]
+    pub teams: Vec<TeamPlace>,
+}
+
+/// A team as an enrolment names it: its collaborative, its id and its name.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamPlace {
+    pub collaborative: StreamId,
+    pub team: EventId,
+    pub name: String,
+    pub organisation: String,
 }
 
 /// `GET /api/v1/streams`: the streams the device's person may read, and the names of

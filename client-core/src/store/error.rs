@@ -47,7 +47,7 @@ pub enum StoreError {
     #[error("there is no stream {0} on this device. `praxis status` lists the streams here.")]
     UnknownStream(StreamId),
     #[error(
-        "this store already holds {0} records made before it was enrolled, under another identity. Enrol a new store (praxis init --store NEW_FILE), or keep using this one offline."
+        "this store already holds {0} records made before it was enrolled, under another identity. Carry them over to the enrolled person with `praxis enrol --carry-over` (each keeps its time, and the history says it was carried over), enrol a new store (praxis init --store NEW_FILE), or keep using this one offline."
     )]
     RecordedBeforeEnrolment(i64),
     #[error("there is no record {0} on this device.")]

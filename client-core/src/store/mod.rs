@@ -3,6 +3,7 @@
 //! is one transaction: the change, the indexed event and the view update commit
 //! together or not at all.
 
+mod carry_over;
 mod codec;
 mod compaction;
 mod documents;
@@ -23,6 +24,7 @@ pub(crate) mod tests;
 #[cfg(test)]
 mod upgrade_tests;
 
+pub use carry_over::{CarriedOver, Home};
 pub use codec::{decode_record, encode_record};
 pub use encrypt::{Encrypted, StoreFile, encrypt_plain_store, encrypting_path, inspect};
 pub use error::StoreError;

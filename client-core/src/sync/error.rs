@@ -31,6 +31,10 @@ pub enum SyncError {
     )]
     NotEnrolled,
     #[error(
+        "this store was enrolled before, so what it recorded may already be on a server: only work recorded before a store's first enrolment is carried over. Enrol without --carry-over, or enrol a new store (praxis init --store NEW_FILE)"
+    )]
+    CarryOverAfterEnrolment,
+    #[error(
         "'{0}' is not a server address: give it in full, for example https://praxis.example.org"
     )]
     BadServerUrl(String),

@@ -104,6 +104,24 @@ impl Server {
         )
     }
 
+    /// Enrols this device, carrying over what was recorded here before (see
+    /// `run::enrol_carrying_over`).
+    pub fn enrol_carrying_over(
+        &self,
+        store: impl StoreAccess,
+        [username, password, device_name]: [&str; 3],
+        team: Option<&str>,
+    ) -> Result<Enrolment, SyncError> {
+        let mut transport = self.transport(None);
+        run::enrol_carrying_over(
+            store,
+            &mut transport,
+            self.retry,
+            [username, password, device_name],
+            team,
+        )
+    }
+
     /// The streams the server lets this enrolled device see.
     pub fn streams(&self, store: &Store) -> Result<Vec<ListedStream>, SyncError> {
         let mut transport = self.transport(Some(enrolment::token(store)?));

@@ -33,7 +33,7 @@ pub use http::{HttpTransport, Server};
 pub use plan::PlannedStream;
 pub use progress::{NoProgress, RefusedEvent, StreamFailure, StreamReport, SyncProgress};
 pub use retry::Retry;
-pub use run::{enrol, streams, sync, sync_stream};
+pub use run::{enrol, enrol_carrying_over, streams, sync, sync_stream};
 pub use session::{Next, Plan, StreamSession};
 pub use transport::{Failure, Refusal, StoreAccess, Transient, Transport};
 

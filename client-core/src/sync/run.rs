@@ -92,6 +92,46 @@ pub fn enrol<S: StoreAccess, T: Transport + ?Sized>(
     password: &str,
     device_name: &str,
 ) -> Result<Enrolment, SyncError> {
+    enrol_as(
+        store,
+        transport,
+        retry,
+        [username, password, device_name],
+        None,
+    )
+}
+
+/// Enrols this device as `enrol` does, carrying over what was recorded here before it
+/// was enrolled (see `Store::adopt_identity_carrying_over`). Refused before the server
+/// is asked when this store was enrolled before: its work may be on a server already.
+/// The projects of a collaborative founded on this device move to the person's team
+/// on the server: the one they are in, or `team` when they are in several.
+pub fn enrol_carrying_over<S: StoreAccess, T: Transport + ?Sized>(
+    mut store: S,
+    transport: &mut T,
+    retry: Retry,
+    [username, password, device_name]: [&str; 3],
+    team: Option<&str>,
+) -> Result<Enrolment, SyncError> {
+    if store.with(|s| s.setting(super::SERVER_SETTING))?.is_some() {
+        return Err(SyncError::CarryOverAfterEnrolment);
+    }
+    enrol_as(
+        store,
+        transport,
+        retry,
+        [username, password, device_name],
+        Some(team),
+    )
+}
+
+fn enrol_as<S: StoreAccess, T: Transport + ?Sized>(
+    store: S,
+    transport: &mut T,
+    retry: Retry,
+    [username, password, device_name]: [&str; 3],
+    carry_over: Option<Option<&str>>,
+) -> Result<Enrolment, SyncError> {
     let request = enrolment::request(username, password, device_name)?;
     let cancel = AtomicBool::new(false);
     let mut run = Run {
@@ -106,7 +146,7 @@ pub fn enrol<S: StoreAccess, T: Transport + ?Sized>(
         .map_err(|f| f.give_up(run.transport.server(), Attempt::Enrol))?;
     let server = run.transport.server().to_string();
     run.store
-        .with(|s| enrolment::adopt(s, &server, reply, device_name))
+        .with(|s| enrolment::adopt(s, &server, reply, device_name, carry_over))
 }
 
 /// The streams the server lets this device see.

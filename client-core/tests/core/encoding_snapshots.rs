@@ -128,6 +128,7 @@ fn each_kind_is_written_under_the_schema_that_first_had_it() {
             | EventKind::QuarantineReleased
             | EventKind::QuarantineWithdrawn => 2,
             EventKind::ScoreSuggested | EventKind::ExpectationStated | EventKind::BaselineSet => 3,
+            EventKind::WorkCarriedOver => 4,
             _ => 1,
         };
         assert_eq!(new.schema, schema, "{kind:?}");

@@ -31,8 +31,11 @@ pub async fn enrol(
     let token = new_token()?;
     let hash = token_hash(&token);
     let days = state.token_days();
-    let device = state
-        .with(move |s| Ok(s.enrol_device(person, &device_name, &hash, days * 24)?))
+    let (device, teams) = state
+        .with(move |s| {
+            let device = s.enrol_device(person, &device_name, &hash, days * 24)?;
+            Ok((device, s.teams_of(person)?))
+        })
         .await?;
     let enrolled = Enrolled {
         device_id: device,
@@ -40,6 +43,7 @@ pub async fn enrol(
         token,
         person_id: person,
         name,
+        teams,
     };
     Ok((StatusCode::CREATED, Json(enrolled)).into_response())
 }

@@ -298,6 +298,26 @@ pub trait Storage: Views + Send + Sync {
             .filter(|p| everyone || members.contains(&p.id))
             .collect())
     }
+    /// The teams `person` is a member of now, as an enrolment names them.
+    fn teams_of(&self, person: PersonId) -> Result<Vec<praxis_core::protocol::TeamPlace>> {
+        let teams = self.teams()?;
+        let mut places: Vec<praxis_core::protocol::TeamPlace> = Vec::new();
+        for m in self.memberships()? {
+            let Scope::Team(id) = m.scope else { continue };
+            if m.person != person || m.revoked() || places.iter().any(|p| p.team == id) {
+                continue;
+            }
+            if let Some(t) = teams.iter().find(|t| t.id == id) {
+                places.push(praxis_core::protocol::TeamPlace {
+                    collaborative: t.collaborative,
+                    team: t.id,
+                    name: t.name.clone(),
+                    organisation: t.organisation.clone(),
+                });
+            }
+        }
+        Ok(places)
+    }
     /// Receives a device's sync message for a stream and answers with the next one.
     fn sync(&self, device: &Device, stream: StreamId, message: &[u8]) -> Result<SyncReply>;
     /// Takes records the field app made on `device` (which keeps no replica), with

@@ -180,7 +180,8 @@ fn check(
             | Event::Resolution { .. }
             | Event::Quarantined { .. }
             | Event::QuarantineReleased { .. }
-            | Event::QuarantineWithdrawn { .. },
+            | Event::QuarantineWithdrawn { .. }
+            | Event::WorkCarriedOver { .. },
             _,
         ) => {}
         (
@@ -502,6 +503,24 @@ fn check(
             resolution(views, *subject, settles, *keep, reason, mode)?;
         }
         Event::Quarantined { reason, .. } => required("reason for holding it back", reason)?,
+        Event::WorkCarriedOver {
+            from_person_name,
+            events,
+            first_recorded,
+            last_recorded,
+            ..
+        } => {
+            required(
+                "name of the person the work is carried over from",
+                from_person_name,
+            )?;
+            if *events == 0 || first_recorded > last_recorded {
+                return refuse(
+                    "Work carried over names no records, or ends before it begins.",
+                    "Carry over the records made on this device before it was enrolled.",
+                );
+            }
+        }
         Event::QuarantineReleased { quarantine, reason } => {
             required("reason for releasing it", reason)?;
             unsettled(views, *quarantine, mode)?;

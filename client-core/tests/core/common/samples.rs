@@ -367,6 +367,20 @@ pub fn sample_event(kind: EventKind) -> Event {
             replaces: vec![event_id(0x59)],
             points: 20,
         },
+        EventKind::WorkCarriedOver => Event::WorkCarriedOver {
+            from_person: PersonId(Uuid::from_u128(0x5a)),
+            from_person_name: text("Dev on the laptop"),
+            from_device: DeviceId(Uuid::from_u128(0x5b)),
+            events: 12,
+            first_recorded: Hlc {
+                millis: 1_772_409_600_000,
+                counter: 0,
+            },
+            last_recorded: Hlc {
+                millis: 1_772_496_000_000,
+                counter: 3,
+            },
+        },
     }
 }
 
