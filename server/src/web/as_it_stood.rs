@@ -1,5 +1,5 @@
-//! The live pages as they stood at a moment, for auditors: the project, cycle, measure
-//! and dashboard pages, read from a replica that holds exactly the records that had
+//! The live pages as they stood at a moment, for auditors: the project, cycle, measure,
+//! dashboard and board report pages, read from a replica that holds exactly the records that had
 //! reached the office by then (`audit::replica_as_it_stood`), under a banner naming
 //! the moment. The moment is in the path, `/audit/as-it-stood/{moment}/…`: a date, a
 //! date and time (the collaboratives' local time, or with an offset), or
@@ -198,7 +198,12 @@ fn keep_at_moment(html: &str, segment: &str) -> String {
         let mut parts = value.trim_start_matches('/').splitn(2, '/');
         let (page, tail) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
         let id_end = tail.find(['?', '#', '/']).unwrap_or(tail.len());
-        let is_page = PAGES.contains(&page) && !tail[id_end..].starts_with('/');
+        let after_id = &tail[id_end..];
+        // The board report is a collaborative's page too (its PDF is not).
+        let report = page == "collaboratives"
+            && after_id.starts_with("/report")
+            && !after_id.starts_with("/report.");
+        let is_page = PAGES.contains(&page) && (!after_id.starts_with('/') || report);
         if is_page {
             out.push_str(&rest[start..value_start]);
             out.push_str(&Moment::path(segment, page, &tail[..id_end]));
@@ -351,6 +356,51 @@ pub async fn dashboard(
     ))
 }
 
+/// `GET /audit/as-it-stood/{moment}/collaboratives/{id}/report`: the board report as
+/// it stood, for the month asked for or the moment's month.
+pub async fn board_report(
+    State(state): State<AppState>,
+    who: SignedIn,
+    route: Route,
+    Path((segment, id)): Path<(String, String)>,
+    Query(q): Query<super::board_report::MonthQuery>,
+) -> Result<Response, WebError> {
+    let moment = Moment::parse(&segment, state.local_time())?;
+    let stream = parse_id::<StreamId>(&id)?;
+    let person = who.session.person;
+    let (stood, (d, (teams, names), month, day)) = stood(
+        &state,
+        person,
+        route,
+        Of::Stream(stream),
+        &moment,
+        move |views, _, day| {
+            let d = views.dashboard(person, stream, day)?.ok_or_else(|| {
+                ServerError::NotFound(format!(
+                    "{stream} was not yet a founded collaborative at that moment."
+                ))
+            })?;
+            let month = super::board_report::month_asked(&q, day)?;
+            let teams: Vec<StreamId> = d.teams.iter().map(|t| t.stream).collect();
+            let read = super::board_report::teams_read(views, &teams)?;
+            Ok((d, read, month, day))
+        },
+    )
+    .await?;
+    let content = super::board_report::report_content(&d, (&teams, &names), month, day);
+    Ok(shown(
+        &state,
+        &who,
+        &stood,
+        &moment,
+        format!(
+            "/collaboratives/{stream}/report?month={}",
+            &month.to_string()[..7]
+        ),
+        content,
+    ))
+}
+
 /// A record the replica did not hold: it had not reached the office by then.
 fn not_then(e: ServerError, what: &str) -> ServerError {
     match e {
@@ -367,10 +417,10 @@ mod tests {
 
     #[test]
     fn links_to_pages_keep_the_moment_and_others_are_dropped() {
-        let html = r#"<a href="/cycles/c1">A</a> <a href="/measures/m1?from=3">B</a> <a href="/measures/m1/data.csv">C</a> <form method="get" action="/measures/m1"></form> <form method="post" action="/projects/p1/reports"></form>"#;
+        let html = r#"<a href="/cycles/c1">A</a> <a href="/measures/m1?from=3">B</a> <a href="/measures/m1/data.csv">C</a> <form method="get" action="/measures/m1"></form> <form method="post" action="/projects/p1/reports"></form> <a href="/collaboratives/c/report?month=2026-10">D</a> <a href="/collaboratives/c/report.pdf?month=2026-10">E</a>"#;
         assert_eq!(
             keep_at_moment(html, "2026-11-15"),
-            r##"<a href="/audit/as-it-stood/2026-11-15/cycles/c1">A</a> <a href="/audit/as-it-stood/2026-11-15/measures/m1?from=3">B</a> <a>C</a> <form method="get" action="/audit/as-it-stood/2026-11-15/measures/m1"></form> <form method="post" action="#"></form>"##
+            r##"<a href="/audit/as-it-stood/2026-11-15/cycles/c1">A</a> <a href="/audit/as-it-stood/2026-11-15/measures/m1?from=3">B</a> <a>C</a> <form method="get" action="/audit/as-it-stood/2026-11-15/measures/m1"></form> <form method="post" action="#"></form> <a href="/audit/as-it-stood/2026-11-15/collaboratives/c/report?month=2026-10">D</a> <a>E</a>"##
         );
     }
 }

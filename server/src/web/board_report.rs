@@ -16,6 +16,7 @@ use super::{SignedIn, WebError, html_page};
 use crate::access::{Id, Route};
 use crate::error::ServerError;
 use crate::state::AppState;
+use crate::storage::Views;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -32,25 +33,25 @@ use time::Date;
 
 #[derive(Deserialize)]
 pub struct MonthQuery {
-    month: Option<String>,
+    pub(super) month: Option<String>,
 }
 
 /// One team's records the report reads beyond the dashboard.
-struct TeamRead {
+pub(super) struct TeamRead {
     detail: ProjectDetail,
     charts: Vec<MeasureChart>,
     cycles: Vec<CycleView>,
 }
 
-/// The month asked for, or this month.
-fn month_asked(q: &MonthQuery) -> Result<Date, ServerError> {
+/// The month asked for, or the month of `today`.
+pub(super) fn month_asked(q: &MonthQuery, today: Date) -> Result<Date, ServerError> {
     match q.month.as_deref().filter(|m| !m.trim().is_empty()) {
         Some(m) => parse_month(m).map_err(|_| {
             ServerError::BadRequest(format!(
                 "'{m}' is not a month: give it as year and month, such as month=2026-05."
             ))
         }),
-        None => Ok(month_of(today())),
+        None => Ok(month_of(today)),
     }
 }
 
@@ -223,6 +224,18 @@ fn report_page(
     names: &HashMap<PersonId, String>,
     who: &SignedIn,
 ) -> Markup {
+    let (title, content) = report_content(d, (teams, names), month, today());
+    page(&title, Some(&who.session), content)
+}
+
+/// The report's title and content for `month`, prepared on `prepared` (today, or the
+/// day of a moment it is shown as it stood).
+pub(super) fn report_content(
+    d: &Dashboard,
+    (teams, names): (&[TeamRead], &HashMap<PersonId, String>),
+    month: Date,
+    prepared: Date,
+) -> (String, Markup) {
     let previous = month_of(month.previous_day().unwrap_or(month));
     let next = next_month(month);
     let base = format!("/collaboratives/{}/report", d.stream);
@@ -230,7 +243,7 @@ fn report_page(
     let team_of = |stream: StreamId| teams.iter().find(|x| x.detail.overview.stream == stream);
     let content = html! {
         h1 { (title) }
-        p { (d.calendar.text) ". Prepared " (today()) " for senior managers and the strategic panel." }
+        p { (d.calendar.text) ". Prepared " (prepared) " for senior managers and the strategic panel." }
         nav.no-print.links aria-label="Months" {
             a href={ (base) "?month=" (month_value(previous)) } rel="prev" { "Previous month (" (month_text(previous)) ")" } " · "
             a href={ (base) "?month=" (month_value(next)) } rel="next" { "Next month (" (month_text(next)) ")" } " · "
@@ -262,7 +275,41 @@ fn report_page(
             @if let Some(team) = team_of(t.stream) { (team_section(t, team, month, names)) }
         }
     };
-    page(&title, Some(&who.session), content)
+    (title, content)
+}
+
+/// Every team's records the report reads beyond the dashboard, and everyone's names.
+pub(super) fn teams_read(
+    views: &dyn Views,
+    streams: &[StreamId],
+) -> Result<(Vec<TeamRead>, HashMap<PersonId, String>), ServerError> {
+    let mut teams = Vec::new();
+    for stream in streams {
+        let detail = views.project_detail(*stream)?;
+        let mut charts = Vec::new();
+        for m in &detail.overview.measures {
+            if let Some(c) = views.measure_chart(m.id, &[])? {
+                charts.push(c);
+            }
+        }
+        let mut cycles = Vec::new();
+        for c in detail.overview.cycles_by_stage.values().flatten() {
+            if let Some(view) = views.cycle(c.id)? {
+                cycles.push(view);
+            }
+        }
+        teams.push(TeamRead {
+            detail,
+            charts,
+            cycles,
+        });
+    }
+    let names = views
+        .people()?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect();
+    Ok((teams, names))
 }
 
 /// Reads the dashboard and every team's records for the report.
@@ -274,33 +321,7 @@ async fn read(
 ) -> Result<(Dashboard, Vec<TeamRead>, HashMap<PersonId, String>), WebError> {
     let d = load(state, who.session.person, stream, route).await?;
     let streams: Vec<StreamId> = d.teams.iter().map(|t| t.stream).collect();
-    let (teams, names) = state
-        .with(move |s| {
-            let mut teams = Vec::new();
-            for stream in streams {
-                let detail = s.project_detail(stream)?;
-                let mut charts = Vec::new();
-                for m in &detail.overview.measures {
-                    if let Some(c) = s.measure_chart(m.id, &[])? {
-                        charts.push(c);
-                    }
-                }
-                let mut cycles = Vec::new();
-                for c in detail.overview.cycles_by_stage.values().flatten() {
-                    if let Some(view) = s.cycle(c.id)? {
-                        cycles.push(view);
-                    }
-                }
-                teams.push(TeamRead {
-                    detail,
-                    charts,
-                    cycles,
-                });
-            }
-            let names = s.people()?.into_iter().map(|p| (p.id, p.name)).collect();
-            Ok((teams, names))
-        })
-        .await?;
+    let (teams, names) = state.with(move |s| teams_read(s, &streams)).await?;
     Ok((d, teams, names))
 }
 
@@ -313,7 +334,7 @@ async fn board(
     stream: StreamId,
     q: &MonthQuery,
 ) -> Result<(Dashboard, Date, Markup), WebError> {
-    let month = month_asked(q)?;
+    let month = month_asked(q, today())?;
     let (d, teams, names) = read(state, who, route, stream).await?;
     let html = report_page(&d, &teams, month, &names, who);
     Ok((d, month, html))

@@ -64,6 +64,10 @@ pub fn routes() -> Router<AppState> {
             "/audit/as-it-stood/{moment}/collaboratives/{id}",
             get(as_it_stood::dashboard),
         )
+        .route(
+            "/audit/as-it-stood/{moment}/collaboratives/{id}/report",
+            get(as_it_stood::board_report),
+        )
         .route("/audit/decisions/{id}", get(audit::decision))
         .route("/audit/timeline", get(audit_timeline::timeline))
         .route("/audit/timeline.csv", get(audit_timeline::timeline_csv))

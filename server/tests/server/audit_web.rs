@@ -194,6 +194,16 @@ fn an_auditor_reads_the_audit_pages_and_records_nothing_from_the_browser() {
     let html = dashboard.body;
     assert!(html.contains("Teams side by side"), "{html}");
     assert!(html.contains("data-self-score"));
+    let report =
+        format!("/audit/as-it-stood/after-{decision}/collaboratives/{collaborative}/report");
+    assert!(
+        html.contains(&format!("href=\"{report}\"")),
+        "the board report at the moment"
+    );
+    let board = irene.get(&report);
+    assert_eq!(board.status, 200, "{}", board.body);
+    assert!(board.body.contains("board report for"), "{}", board.body);
+    assert!(board.body.contains("data-as-it-stood"));
     let bad = irene.get(&format!("/audit/streams/{project}/as-it-stood?at=soon"));
     assert_eq!(bad.status, 400);
     assert!(bad.body.contains("is not a date"));
