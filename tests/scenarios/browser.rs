@@ -332,9 +332,13 @@ async fn a_report_reaches_its_score_through_the_queue_with_the_evidence_beside_i
         .await
         .unwrap();
     press(&client, "#report-form button[type=submit]").await;
+    // The new report on the page the form leads to (the page before it holds the
+    // demo's older reports, each with a suggestion of its own).
     let recorded = wait_for(
         &client,
-        Locator::Css("dd[data-self-score] span[data-recorded-suggestion]"),
+        Locator::XPath(
+            "//article[contains(., \"Reviews in the person's words: 6 of 9\")]//dd[@data-self-score]/span[@data-recorded-suggestion]",
+        ),
     )
     .await
     .text()

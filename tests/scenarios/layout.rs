@@ -342,6 +342,13 @@ async fn survey<'a>(
     heading(client, "Who read which records").await;
     survey.check("the access log").await;
     sign_out(client).await;
+
+    // The administrator: teams, people, roles, devices and their history.
+    sign_in(client, server, "jordan.lee", DEMO_PASSWORD).await;
+    click_link(client, "Administration: teams, people, roles and devices").await;
+    heading(client, "Administration").await;
+    survey.check("the administration page").await;
+    sign_out(client).await;
     survey
 }
 

@@ -7,6 +7,7 @@
 //! generator are the binaries `cargo test --workspace` builds.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod admin_browser;
 mod architecture;
 mod authorization;
 mod bindings;

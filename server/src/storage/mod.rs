@@ -32,6 +32,16 @@ pub struct Person {
     pub name: String,
 }
 
+/// A one-time code issued for a person to set their password (times in milliseconds).
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct PasswordReset {
+    pub person: PersonId,
+    pub issued_by: PersonId,
+    pub issued_at: i64,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Team {
     pub id: EventId,
@@ -270,6 +280,26 @@ pub trait Storage: Views + Send + Sync {
     fn device_by_token(&self, token_hash: &str) -> Result<Option<Device>>;
     fn devices(&self) -> Result<Vec<Device>>;
     fn revoke_device(&self, device: DeviceId, reason: &str) -> Result<()>;
+    /// Issues a one-time code (kept as its hash) for `person` to set their password,
+    /// valid for `valid_hours`; an earlier code not yet used is spent.
+    fn issue_password_reset(
+        &self,
+        person: PersonId,
+        issued_by: PersonId,
+        token_hash: &str,
+        valid_hours: i64,
+    ) -> Result<()>;
+    /// Sets the password of the person `username` names with their code, spending it.
+    fn redeem_password_reset(
+        &self,
+        username: &str,
+        token_hash: &str,
+        password_hash: &str,
+    ) -> Result<PersonId>;
+    /// The codes issued, newest first.
+    fn password_resets(&self) -> Result<Vec<PasswordReset>>;
+    /// The organisation stream, of people, teams, memberships and devices.
+    fn organisation_stream(&self) -> StreamId;
 
     // Streams.
     fn streams_for(&self, person: PersonId) -> Result<Vec<StreamAccess>>;

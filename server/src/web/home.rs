@@ -11,7 +11,16 @@ use praxis_core::domain::record::StreamKind;
 
 pub async fn home(State(state): State<AppState>, who: SignedIn) -> Result<Response, WebError> {
     let person = who.session.person;
-    let streams = state.with(move |s| Ok(s.streams_for(person)?)).await?;
+    let (streams, administers) = state
+        .with(move |s| {
+            let administers = s.memberships()?.iter().any(|m| {
+                m.person == person
+                    && m.role == praxis_core::domain::role::Role::Administrator
+                    && !m.revoked()
+            });
+            Ok((s.streams_for(person)?, administers))
+        })
+        .await?;
     let roles = |s: &crate::storage::StreamAccess| {
         s.roles
             .iter()
@@ -26,6 +35,9 @@ pub async fn home(State(state): State<AppState>, who: SignedIn) -> Result<Respon
             h1 { "Your collaboratives and teams" }
             @if streams.iter().any(|s| s.roles.contains(&praxis_core::domain::role::Role::Auditor)) {
                 p.links { a href="/audit" { "Audit: replay the history of decisions" } }
+            }
+            @if administers {
+                p.links { a href="/admin" { "Administration: teams, people, roles and devices" } }
             }
             @if streams.is_empty() {
                 p.notice { "You are not a member of any team or collaborative yet. Ask an administrator to grant you a role." }

@@ -3,6 +3,7 @@
 //! checks the signed-in person's memberships with the same checks the JSON API makes,
 //! and reads the same views the API serves. One file per page family.
 
+mod admin;
 mod as_it_stood;
 mod audit;
 mod audit_timeline;
@@ -21,6 +22,7 @@ mod project;
 mod queue;
 mod reports;
 pub mod session;
+mod set_password;
 mod sign_in;
 pub mod svg;
 mod teams_table;
@@ -46,6 +48,24 @@ pub type RecordPath = Id<EventId, WebError>;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home::home))
+        .route("/admin", get(admin::index))
+        .route("/admin/collaboratives", post(admin::add_collaborative))
+        .route("/admin/teams", post(admin::add_team))
+        .route("/admin/people", post(admin::add_person))
+        .route(
+            "/admin/people/{id}/password-reset",
+            post(admin::reset_password),
+        )
+        .route("/admin/memberships", post(admin::grant))
+        .route(
+            "/admin/memberships/{id}/revoke",
+            post(admin::revoke_membership),
+        )
+        .route("/admin/devices/{id}/revoke", post(admin::revoke_device))
+        .route(
+            "/set-password",
+            get(set_password::set_password_form).post(set_password::set_password),
+        )
         .route("/audit", get(audit::index))
         .route("/audit/access", get(audit::access))
         .route(

@@ -9,6 +9,7 @@ mod columns;
 mod devices;
 mod field;
 mod files;
+mod password_resets;
 mod people;
 mod readers;
 mod reads;
@@ -41,6 +42,7 @@ const SERVER_MIGRATIONS: &[&str] = &[
     include_str!("../004_field_devices.sql"),
     include_str!("../005_sign_in_failures.sql"),
     include_str!("../006_quarantine.sql"),
+    include_str!("../007_password_resets.sql"),
 ];
 
 /// Stream documents kept in memory at once, over all the stores (least recently used
@@ -304,6 +306,39 @@ impl Storage for SqliteStorage {
 
     fn devices(&self) -> Result<Vec<Device>> {
         self.read(devices::devices)
+    }
+
+    fn issue_password_reset(
+        &self,
+        person: PersonId,
+        issued_by: PersonId,
+        token_hash: &str,
+        valid_hours: i64,
+    ) -> Result<()> {
+        password_resets::issue(
+            &self.writers.tables(),
+            person,
+            issued_by,
+            token_hash,
+            valid_hours,
+        )
+    }
+
+    fn redeem_password_reset(
+        &self,
+        username: &str,
+        token_hash: &str,
+        password_hash: &str,
+    ) -> Result<PersonId> {
+        password_resets::redeem(&self.writers.tables(), username, token_hash, password_hash)
+    }
+
+    fn password_resets(&self) -> Result<Vec<PasswordReset>> {
+        self.read(password_resets::resets)
+    }
+
+    fn organisation_stream(&self) -> StreamId {
+        self.organisation
     }
 
     fn revoke_device(&self, device: DeviceId, reason: &str) -> Result<()> {
