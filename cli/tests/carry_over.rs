@@ -16,12 +16,11 @@ use std::path::Path;
 use crate::common::{Out, praxis_out as praxis};
 
 fn ok(out: Out) -> String {
-    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    out.stdout
+    out.ok()
 }
 
 fn json(out: Out) -> Value {
-    serde_json::from_str(&ok(out)).expect("JSON on stdout")
+    out.json()
 }
 
 fn id_of(out: Out) -> String {

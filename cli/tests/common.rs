@@ -54,3 +54,18 @@ pub fn praxis_out(dir: &Path, store: &Path, args: &[&str]) -> Out {
         stderr,
     }
 }
+
+impl Out {
+    /// What it printed, once it is known to have succeeded.
+    #[allow(clippy::unwrap_used)]
+    pub fn ok(self) -> String {
+        assert_eq!(self.code, 0, "{}{}", self.stdout, self.stderr);
+        self.stdout
+    }
+
+    /// What it printed as JSON (`--json`), once it is known to have succeeded.
+    #[allow(clippy::expect_used)]
+    pub fn json(self) -> serde_json::Value {
+        serde_json::from_str(&self.ok()).expect("JSON on stdout")
+    }
+}

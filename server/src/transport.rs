@@ -9,8 +9,8 @@ use crate::storage::{Device, DeviceStatus, Storage, StreamAccess};
 use praxis_core::domain::ids::StreamId;
 use praxis_core::replication::device_actor;
 use praxis_core::sync::{
-    EnrolReply, EnrolRequest, Failure, ListedStream, PersonName, Refusal, RefusedEvent, StreamList,
-    SyncReply, Transport,
+    EnrolReply, EnrolRequest, Failure, ListedStream, Refusal, RefusedEvent, StreamList, SyncReply,
+    Transport,
 };
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -105,13 +105,7 @@ impl Transport for InProcess<'_> {
             .map_err(|e| Failure::from_refusal(refusal(e)))?;
         Ok(StreamList {
             streams: listed.iter().map(listed_stream).collect(),
-            people: people
-                .into_iter()
-                .map(|p| PersonName {
-                    id: p.id,
-                    name: p.name,
-                })
-                .collect(),
+            people,
         })
     }
 

@@ -12,7 +12,7 @@ use axum::extract::{Query, State};
 use praxis_core::dates::today;
 use praxis_core::domain::ids::{EventId, StreamId};
 use praxis_core::domain::views::FeedItem;
-use praxis_core::protocol::{ChartQuery, PersonName, StreamEntry, StreamList};
+use praxis_core::protocol::{ChartQuery, StreamEntry, StreamList};
 use serde::{Deserialize, Serialize};
 
 /// A stream's events, as `GET /api/v1/streams/{stream_id}/events` answers.
@@ -60,13 +60,7 @@ pub async fn list_streams(
         .await?;
     Ok(Json(StreamList {
         streams: streams.iter().map(entry).collect(),
-        people: people
-            .into_iter()
-            .map(|p| PersonName {
-                id: p.id,
-                name: p.name,
-            })
-            .collect(),
+        people,
     }))
 }
 

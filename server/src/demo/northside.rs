@@ -8,10 +8,9 @@
 
 use super::phone::Phone;
 use super::records::{Pdsa, Series, ratio, ratios, unit, values};
-use super::{DEMO_COLLABORATIVE, DEMO_TEAMS, Made, Result, Seeder, internal};
+use super::{DEMO_TEAMS, Made, Result, Seeder, internal};
 use praxis_core::domain::event::*;
 use praxis_core::domain::ids::{EventId, StreamId};
-use praxis_core::domain::record::StreamKind;
 use std::collections::HashMap;
 
 impl Seeder<'_> {
@@ -108,20 +107,7 @@ impl Seeder<'_> {
                 Step::BenJoins => {
                     // Ben joins: he gets everything so far, and records the weeks of
                     // his two measures from before he joined.
-                    ben.follow(
-                        self.storage,
-                        made.collaborative,
-                        StreamKind::Collaborative,
-                        DEMO_COLLABORATIVE,
-                        None,
-                    )?;
-                    ben.follow(
-                        self.storage,
-                        stream,
-                        StreamKind::Project,
-                        &name,
-                        Some(made.collaborative),
-                    )?;
+                    ben.joins(self.storage, made.collaborative, (stream, &name))?;
                     for (i, monday) in weeks.iter().enumerate() {
                         if self.offset(*monday) + 7 <= BEN_JOINS {
                             self.measurement(ben, stream, measures[2], &series[2], i)?;

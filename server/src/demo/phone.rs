@@ -154,6 +154,31 @@ impl Phone {
     }
 }
 
+impl Phone {
+    /// Joins a team's project: the collaborative's stream and the project's, synced.
+    pub(super) fn joins(
+        &mut self,
+        storage: &mut SqliteStorage,
+        collaborative: StreamId,
+        (project, name): (StreamId, &str),
+    ) -> Result<()> {
+        self.follow(
+            storage,
+            collaborative,
+            StreamKind::Collaborative,
+            super::DEMO_COLLABORATIVE,
+            None,
+        )?;
+        self.follow(
+            storage,
+            project,
+            StreamKind::Project,
+            name,
+            Some(collaborative),
+        )
+    }
+}
+
 impl Seeder<'_> {
     /// Enrols a device for the person and gives it a client store of its own.
     pub(super) fn phone(

@@ -4,10 +4,9 @@
 
 use super::phone::Phone;
 use super::records::{Pdsa, Series, ratio, ratios, unit, values};
-use super::{DEMO_COLLABORATIVE, DEMO_TEAMS, Made, Result, Seeder};
+use super::{DEMO_TEAMS, Made, Result, Seeder};
 use praxis_core::domain::event::*;
 use praxis_core::domain::ids::{EventId, StreamId};
-use praxis_core::domain::record::StreamKind;
 use std::collections::HashMap;
 
 impl Seeder<'_> {
@@ -85,20 +84,7 @@ impl Seeder<'_> {
                 }
                 Step::ChloeJoins => {
                     // Chloe, the team's advisor, joins, with a case review from before.
-                    chloe.follow(
-                        self.storage,
-                        made.collaborative,
-                        StreamKind::Collaborative,
-                        DEMO_COLLABORATIVE,
-                        None,
-                    )?;
-                    chloe.follow(
-                        self.storage,
-                        stream,
-                        StreamKind::Project,
-                        &name,
-                        Some(made.collaborative),
-                    )?;
+                    chloe.joins(self.storage, made.collaborative, (stream, &name))?;
                     let review = self.chloes_notes_and_reports()?.swap_remove(0);
                     chloe.record(stream, review)?;
                 }

@@ -308,7 +308,10 @@ pub trait Storage: Views + Send + Sync {
     /// they sit in, in force or ended, so past authors are named too), by name; every
     /// person when the organisation's stream is among them. A device names authors by
     /// these.
-    fn people_of(&self, streams: &[StreamAccess]) -> Result<Vec<Person>> {
+    fn people_of(
+        &self,
+        streams: &[StreamAccess],
+    ) -> Result<Vec<praxis_core::protocol::PersonName>> {
         let everyone = streams.iter().any(|s| s.kind == StreamKind::Organisation);
         let in_scope = |scope: &Scope| {
             streams.iter().any(|s| match scope {
@@ -326,6 +329,10 @@ pub trait Storage: Views + Send + Sync {
             .people()?
             .into_iter()
             .filter(|p| everyone || members.contains(&p.id))
+            .map(|p| praxis_core::protocol::PersonName {
+                id: p.id,
+                name: p.name,
+            })
             .collect())
     }
     /// The teams `person` is a member of now, as an enrolment names them.

@@ -316,6 +316,26 @@ fn parse<T: std::str::FromStr>(what: &str, value: &str) -> Result<T, ServerError
     })
 }
 
+/// One change by an administrator: after the CSRF and role checks, `work` on the
+/// storage; then the page, saying `said`.
+async fn change(
+    state: &AppState,
+    who: &SignedIn,
+    csrf: &str,
+    said: String,
+    work: impl FnOnce(&dyn Storage) -> Result<(), ServerError> + Send + 'static,
+) -> Result<Response, WebError> {
+    who.check_csrf(csrf)?;
+    let person = who.session.person;
+    state
+        .with(move |s| {
+            administrator(s, person)?;
+            work(s)
+        })
+        .await?;
+    show(state, who, Some(Done { said, code: None })).await
+}
+
 /// `GET /admin`
 pub async fn index(State(state): State<AppState>, who: SignedIn) -> Result<Response, WebError> {
     show(&state, &who, None).await
@@ -336,8 +356,6 @@ pub async fn add_collaborative(
     form: Result<Form<CollaborativeForm>, FormRejection>,
 ) -> Result<Response, WebError> {
     let f = fields(form)?;
-    who.check_csrf(&f.csrf)?;
-    let person = who.session.person;
     let founded = CollaborativeFounded {
         name: given("collaborative's name", &f.name)?,
         topic: given("topic", &f.topic)?,
@@ -347,13 +365,11 @@ pub async fn add_collaborative(
         )?,
     };
     let said = format!("The collaborative '{}' was founded.", founded.name);
-    state
-        .with(move |s| {
-            administrator(s, person)?;
-            Ok(s.add_collaborative(founded)?)
-        })
-        .await?;
-    show(&state, &who, Some(Done { said, code: None })).await
+    change(&state, &who, &f.csrf, said, move |s| {
+        s.add_collaborative(founded)?;
+        Ok(())
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -371,21 +387,17 @@ pub async fn add_team(
     form: Result<Form<TeamForm>, FormRejection>,
 ) -> Result<Response, WebError> {
     let f = fields(form)?;
-    who.check_csrf(&f.csrf)?;
-    let person = who.session.person;
     let collaborative: StreamId = parse("collaborative", &f.collaborative)?;
     let (name, organisation) = (
         given("team's name", &f.name)?,
         given("organisation", &f.organisation)?,
     );
     let said = format!("The team '{name}' was added.");
-    state
-        .with(move |s| {
-            administrator(s, person)?;
-            Ok(s.add_team(collaborative, &name, &organisation)?)
-        })
-        .await?;
-    show(&state, &who, Some(Done { said, code: None })).await
+    change(&state, &who, &f.csrf, said, move |s| {
+        s.add_team(collaborative, &name, &organisation)?;
+        Ok(())
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -496,8 +508,6 @@ pub async fn grant(
     form: Result<Form<GrantForm>, FormRejection>,
 ) -> Result<Response, WebError> {
     let f = fields(form)?;
-    who.check_csrf(&f.csrf)?;
-    let admin = who.session.person;
     let person: PersonId = parse("person", &f.person)?;
     let role = Role::from_name(f.role.trim()).ok_or_else(|| {
         ServerError::BadRequest(format!(
@@ -518,13 +528,11 @@ pub async fn grant(
         }
     };
     let said = format!("The {} role was granted.", role.name());
-    state
-        .with(move |s| {
-            administrator(s, admin)?;
-            Ok(s.grant(person, role, scope)?)
-        })
-        .await?;
-    show(&state, &who, Some(Done { said, code: None })).await
+    change(&state, &who, &f.csrf, said, move |s| {
+        s.grant(person, role, scope)?;
+        Ok(())
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -541,23 +549,14 @@ pub async fn revoke_membership(
     form: Result<Form<ReasonForm>, FormRejection>,
 ) -> Result<Response, WebError> {
     let f = fields(form)?;
-    who.check_csrf(&f.csrf)?;
-    let admin = who.session.person;
     let membership: EventId = parse("membership", &id)?;
     let reason = given("reason", &f.reason)?;
-    state
-        .with(move |s| {
-            administrator(s, admin)?;
-            Ok(s.revoke_membership(membership, &reason)?)
-        })
-        .await?;
-    show(
+    change(
         &state,
         &who,
-        Some(Done {
-            said: "The role was ended.".into(),
-            code: None,
-        }),
+        &f.csrf,
+        "The role was ended.".into(),
+        move |s| Ok(s.revoke_membership(membership, &reason)?),
     )
     .await
 }
@@ -570,23 +569,11 @@ pub async fn revoke_device(
     form: Result<Form<ReasonForm>, FormRejection>,
 ) -> Result<Response, WebError> {
     let f = fields(form)?;
-    who.check_csrf(&f.csrf)?;
-    let admin = who.session.person;
     let device: DeviceId = parse("device", &id)?;
     let reason = given("reason", &f.reason)?;
-    state
-        .with(move |s| {
-            administrator(s, admin)?;
-            Ok(s.revoke_device(device, &reason)?)
-        })
-        .await?;
-    show(
-        &state,
-        &who,
-        Some(Done {
-            said: "The device was revoked: it can no longer sync.".into(),
-            code: None,
-        }),
-    )
+    let said = "The device was revoked: it can no longer sync.".to_string();
+    change(&state, &who, &f.csrf, said, move |s| {
+        Ok(s.revoke_device(device, &reason)?)
+    })
     .await
 }

@@ -18,6 +18,7 @@ use crate::storage::{Storage, StreamAccess, Views};
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use maud::{Markup, PreEscaped, html};
+use praxis_core::domain::dashboard::Dashboard;
 use praxis_core::domain::ids::{EventId, PersonId, StreamId};
 use praxis_core::protocol::ChartQuery;
 use praxis_core::protocol::audit::Point;
@@ -333,12 +334,7 @@ pub async fn dashboard(
         Of::Stream(stream),
         &moment,
         move |views, _, day| {
-            let d = views.dashboard(person, stream, day)?.ok_or_else(|| {
-                ServerError::NotFound(format!(
-                    "{stream} was not yet a founded collaborative at that moment."
-                ))
-            })?;
-            let teams: Vec<StreamId> = d.teams.iter().map(|t| t.stream).collect();
+            let (d, teams) = dashboard_then(views, person, stream, day)?;
             let details = super::dashboard::details(views, &teams)?;
             Ok((d, details))
         },
@@ -375,13 +371,8 @@ pub async fn board_report(
         Of::Stream(stream),
         &moment,
         move |views, _, day| {
-            let d = views.dashboard(person, stream, day)?.ok_or_else(|| {
-                ServerError::NotFound(format!(
-                    "{stream} was not yet a founded collaborative at that moment."
-                ))
-            })?;
+            let (d, teams) = dashboard_then(views, person, stream, day)?;
             let month = super::board_report::month_asked(&q, day)?;
-            let teams: Vec<StreamId> = d.teams.iter().map(|t| t.stream).collect();
             let read = super::board_report::teams_read(views, &teams)?;
             Ok((d, read, month, day))
         },
@@ -399,6 +390,22 @@ pub async fn board_report(
         ),
         content,
     ))
+}
+
+/// The collaborative's dashboard as of `day` in the replica, and its teams' streams.
+fn dashboard_then(
+    views: &dyn Views,
+    person: PersonId,
+    stream: StreamId,
+    day: time::Date,
+) -> Result<(Dashboard, Vec<StreamId>), ServerError> {
+    let d = views.dashboard(person, stream, day)?.ok_or_else(|| {
+        ServerError::NotFound(format!(
+            "{stream} was not yet a founded collaborative at that moment."
+        ))
+    })?;
+    let teams = d.teams.iter().map(|t| t.stream).collect();
+    Ok((d, teams))
 }
 
 /// A record the replica did not hold: it had not reached the office by then.
