@@ -71,17 +71,6 @@ impl LocalTime {
         time::Date::from_calendar_date(i32::from(d.year()), month, u8::try_from(d.day()).ok()?).ok()
     }
 
-    /// Milliseconds since the epoch, as a value for `<input type="datetime-local">`.
-    pub fn input_value(&self, millis: i64) -> String {
-        match Timestamp::from_millisecond(millis) {
-            Ok(t) => t
-                .to_zoned(self.zone.clone())
-                .strftime("%Y-%m-%dT%H:%M")
-                .to_string(),
-            Err(_) => String::new(),
-        }
-    }
-
     /// A local date and time such as 2026-03-03T17:40 or 2026-03-03 17:40, or a
     /// date (its first or last millisecond), as milliseconds since the epoch; a time
     /// with an offset or Z is read as given.

@@ -226,6 +226,24 @@ async fn an_administrator_manages_teams_people_roles_and_devices_in_the_browser(
     let collaborative = the_collaborative(&data);
     tokio::task::spawn_blocking(move || {
         let mut web = praxis_testkit::web::Web::new(&url);
+        // A password too short, or typed differently twice, is refused and spends
+        // nothing.
+        for (password, again, says) in [
+            ("short", "short", "too short"),
+            ("a long password", "a long passw0rd", "differ"),
+        ] {
+            let refused = web.post(
+                "/set-password",
+                &[
+                    ("username", "farah.ali"),
+                    ("code", "not-a-real-code"),
+                    ("password", password),
+                    ("again", again),
+                ],
+            );
+            assert_eq!(refused.status, 400);
+            assert!(refused.body.contains(says), "{}", refused.body);
+        }
         let again = web.post(
             "/set-password",
             &[

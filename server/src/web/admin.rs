@@ -90,6 +90,23 @@ struct Done {
     code: Option<(String, String)>,
 }
 
+impl Done {
+    /// A change that issued `whom` a one-time code, shown this once.
+    fn with_code(said: String, whom: String, code: String) -> Done {
+        Done {
+            said,
+            code: Some((whom, code)),
+        }
+    }
+}
+
+/// A new one-time code and the hash of it that is stored.
+fn new_code() -> Result<(String, String), ServerError> {
+    let code = new_token()?;
+    let hash = token_hash(&code);
+    Ok((code, hash))
+}
+
 /// The page, after `done` when a form was sent.
 async fn show(state: &AppState, who: &SignedIn, done: Option<Done>) -> Result<Response, WebError> {
     let person = who.session.person;
@@ -424,8 +441,7 @@ pub async fn add_person(
         .into());
     }
     let name = given("name", &f.name)?;
-    let code = new_token().map_err(|e| ServerError::Internal(e.to_string()))?;
-    let hash = token_hash(&code);
+    let (code, hash) = new_code()?;
     let whom = name.clone();
     state
         .with(move |s| {
@@ -438,15 +454,7 @@ pub async fn add_person(
         })
         .await?;
     let said = format!("{whom} was added.");
-    show(
-        &state,
-        &who,
-        Some(Done {
-            said,
-            code: Some((whom, code)),
-        }),
-    )
-    .await
+    show(&state, &who, Some(Done::with_code(said, whom, code))).await
 }
 
 #[derive(Deserialize)]
@@ -465,8 +473,7 @@ pub async fn reset_password(
     who.check_csrf(&f.csrf)?;
     let admin = who.session.person;
     let person: PersonId = parse("person", &id)?;
-    let code = new_token().map_err(|e| ServerError::Internal(e.to_string()))?;
-    let hash = token_hash(&code);
+    let (code, hash) = new_code()?;
     let whom = state
         .with(move |s| {
             administrator(s, admin)?;
@@ -482,15 +489,7 @@ pub async fn reset_password(
     let said = format!(
         "A one-time code was issued for {whom}; any earlier code of theirs no longer works."
     );
-    show(
-        &state,
-        &who,
-        Some(Done {
-            said,
-            code: Some((whom, code)),
-        }),
-    )
-    .await
+    show(&state, &who, Some(Done::with_code(said, whom, code))).await
 }
 
 #[derive(Deserialize)]
