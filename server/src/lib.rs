@@ -14,6 +14,7 @@ pub mod field;
 pub mod local_time;
 pub mod serving;
 pub mod sign_in_limit;
+pub mod sso;
 pub mod state;
 pub mod storage;
 pub mod transport;

@@ -78,10 +78,68 @@ enum Command {
         /// per line for a log shipper. What is logged is set by RUST_LOG.
         #[arg(long, env = "PRAXIS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
         log_format: LogFormat,
+        #[command(flatten)]
+        sso: SsoArgs,
     },
     /// People, teams, memberships and devices.
     #[command(subcommand)]
     Admin(Admin),
+}
+
+/// Single sign-on through an OpenID Connect provider (Microsoft Entra ID, or any other),
+/// beside passwords. Register Praxis with the provider as a web application whose
+/// redirect URI is <public-url>/sign-in/sso/callback.
+#[derive(clap::Args)]
+struct SsoArgs {
+    /// The provider's issuer URL, such as
+    /// https://login.microsoftonline.com/<tenant>/v2.0; its configuration is read from
+    /// <issuer>/.well-known/openid-configuration.
+    #[arg(
+        long,
+        env = "PRAXIS_OIDC_ISSUER",
+        requires_all = ["oidc_client_id", "oidc_client_secret", "public_url"]
+    )]
+    oidc_issuer: Option<String>,
+    /// The client id the provider registered for Praxis.
+    #[arg(long, env = "PRAXIS_OIDC_CLIENT_ID", requires = "oidc_issuer")]
+    oidc_client_id: Option<String>,
+    /// The client secret the provider gave Praxis; better in PRAXIS_OIDC_CLIENT_SECRET,
+    /// which keeps it out of the process list.
+    #[arg(
+        long,
+        env = "PRAXIS_OIDC_CLIENT_SECRET",
+        hide_env_values = true,
+        requires = "oidc_issuer"
+    )]
+    oidc_client_secret: Option<String>,
+    /// The ID token claim whose value is a person's Praxis username: email (refused
+    /// when the provider says it is not verified), preferred_username, sub, upn, or
+    /// any other string claim.
+    #[arg(long, env = "PRAXIS_OIDC_USERNAME_CLAIM", default_value = praxis_server::sso::DEFAULT_CLAIM)]
+    oidc_username_claim: String,
+    /// What the sign-in button calls the provider: "Sign in with <name>".
+    #[arg(
+        long,
+        env = "PRAXIS_OIDC_PROVIDER_NAME",
+        default_value = "your organisation's account"
+    )]
+    oidc_provider_name: String,
+    /// The address people reach this server at, such as https://praxis.example.org.
+    #[arg(long, env = "PRAXIS_PUBLIC_URL")]
+    public_url: Option<String>,
+}
+
+impl SsoArgs {
+    fn settings(self) -> Option<praxis_server::sso::SsoSettings> {
+        Some(praxis_server::sso::SsoSettings {
+            issuer: self.oidc_issuer?,
+            client_id: self.oidc_client_id?,
+            client_secret: self.oidc_client_secret?,
+            public_url: self.public_url?,
+            claim: self.oidc_username_claim,
+            provider_name: self.oidc_provider_name,
+        })
+    }
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -172,6 +230,7 @@ fn main() -> Result<()> {
             max_connections,
             header_timeout,
             log_format,
+            sso,
         } => {
             let filter = tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "praxis_server=info".into());
@@ -209,6 +268,7 @@ fn main() -> Result<()> {
                     connections: max_connections as usize,
                     header_read: std::time::Duration::from_secs(header_timeout),
                     local_time: time_zone,
+                    sso: sso.settings(),
                 },
             ))
         }

@@ -38,23 +38,36 @@ pub struct Options {
     pub header_read: Duration,
     /// The collaboratives' time zone, which the pages speak.
     pub local_time: crate::local_time::LocalTime,
+    /// Single sign-on through an OpenID Connect provider, beside passwords.
+    pub sso: Option<crate::sso::SsoSettings>,
 }
 
 /// Serves the API and pages on `options.addr` until the process is stopped.
 pub async fn serve(storage: Box<dyn Storage>, options: Options) -> anyhow::Result<()> {
+    // A provider set up wrongly stops the server here, saying what to fix.
+    let sso = match options.sso {
+        Some(settings) => Some(
+            crate::sso::Sso::connect(settings)
+                .await
+                .map_err(|e| anyhow::anyhow!("single sign-on: {e}"))?,
+        ),
+        None => None,
+    };
     let listener = tokio::net::TcpListener::bind(options.addr).await?;
     // Printed (not only logged) so scripts and tests learn the port of `--addr 127.0.0.1:0`.
     println!(
         "praxis-server listening on http://{}",
         listener.local_addr()?
     );
-    let app = app::router(
-        AppState::new(storage, options.token_days)
-            .with_session_hours(options.session_hours)
-            .with_behind_tls(options.behind_tls)
-            .with_trusted_proxies(options.trusted_proxies)
-            .with_local_time(options.local_time),
-    );
+    let mut state = AppState::new(storage, options.token_days)
+        .with_session_hours(options.session_hours)
+        .with_behind_tls(options.behind_tls)
+        .with_trusted_proxies(options.trusted_proxies)
+        .with_local_time(options.local_time);
+    if let Some(sso) = sso {
+        state = state.with_sso(sso);
+    }
+    let app = app::router(state);
     let open = Arc::new(Semaphore::new(options.connections.max(1)));
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder

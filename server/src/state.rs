@@ -4,6 +4,7 @@
 use crate::error::ServerError;
 use crate::local_time::LocalTime;
 use crate::sign_in_limit::SignInLimiter;
+use crate::sso::Sso;
 use crate::storage::Storage;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -17,6 +18,7 @@ pub struct AppState {
     behind_tls: bool,
     trusted_proxies: Arc<[IpAddr]>,
     local_time: LocalTime,
+    sso: Option<Arc<Sso>>,
 }
 
 /// How long a browser session (and the field app's device token) lasts unless
@@ -33,6 +35,7 @@ impl AppState {
             behind_tls: false,
             trusted_proxies: Arc::from([]),
             local_time: LocalTime::default(),
+            sso: None,
         }
     }
 
@@ -45,6 +48,17 @@ impl AppState {
 
     pub fn trusted_proxies(&self) -> Arc<[IpAddr]> {
         self.trusted_proxies.clone()
+    }
+
+    /// The same state signing people in through an OpenID Connect provider too.
+    pub fn with_sso(mut self, sso: Sso) -> Self {
+        self.sso = Some(Arc::new(sso));
+        self
+    }
+
+    /// Single sign-on, when the server is set up for it.
+    pub fn sso(&self) -> Option<&Sso> {
+        self.sso.as_deref()
     }
 
     /// The same state for a server reached over TLS (through a proxy that ends it):

@@ -4,7 +4,8 @@
 //! server's storage), valid records of every kind, receipts for a stream's changes,
 //! reading a store's files' bytes, summaries of timings, a browser without JavaScript
 //! (`web`), a headless Chromium on a desktop or a phone screen, a proxy that puts the
-//! network's faults between sync clients and the server, and seeded randomness that a
+//! network's faults between sync clients and the server, a real OpenID Connect
+//! provider (`oidc`), and seeded randomness that a
 //! failing run prints to replay. Test code only: it panics with a sentence when a
 //! fixture cannot be made.
 
@@ -13,6 +14,7 @@ pub mod clear_text;
 pub mod direct;
 pub mod faults;
 mod generator;
+pub mod oidc;
 mod project;
 pub mod proxy;
 mod receipts;

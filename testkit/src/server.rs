@@ -40,18 +40,24 @@ impl TestServer {
 
     /// Starts the server with extra `serve` options.
     pub fn start_with(data_dir: &Path, options: &[&str]) -> TestServer {
-        Self::spawn(data_dir, options, Stdio::null())
+        Self::spawn(data_dir, "127.0.0.1:0", options, Stdio::null())
+    }
+
+    /// Starts the server on `addr` (an address of 127.0.0.1 known beforehand, as a
+    /// provider's registered redirect URI needs), with extra `serve` options.
+    pub fn start_on(data_dir: &Path, addr: &str, options: &[&str]) -> TestServer {
+        Self::spawn(data_dir, addr, options, Stdio::null())
     }
 
     /// Starts the server with its error output shown on this process's, for benches,
     /// where an error the server logs must be seen.
     pub fn start_showing_errors(data_dir: &Path) -> TestServer {
-        Self::spawn(data_dir, &[], Stdio::inherit())
+        Self::spawn(data_dir, "127.0.0.1:0", &[], Stdio::inherit())
     }
 
-    fn spawn(data_dir: &Path, options: &[&str], stderr: Stdio) -> TestServer {
+    fn spawn(data_dir: &Path, addr: &str, options: &[&str], stderr: Stdio) -> TestServer {
         let mut child = Command::new(crate::binary("praxis-server"))
-            .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+            .args(["serve", "--addr", addr, "--data-dir"])
             .arg(data_dir)
             .args(options)
             .env("RUST_LOG", "warn")

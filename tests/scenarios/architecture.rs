@@ -29,7 +29,7 @@ const LAYERS: &[(&str, &[&[&str]])] = &[
     (
         "server",
         &[
-            &["credentials", "local_time"],
+            &["credentials", "local_time", "sso"],
             &["storage"],
             &["error"],
             &["sign_in_limit", "state"],

@@ -21,3 +21,4 @@ mod layout;
 mod openapi;
 mod quarantine;
 mod schedules;
+mod single_sign_on;

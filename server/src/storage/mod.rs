@@ -181,6 +181,17 @@ pub enum StreamView {
     Project(ProjectOverview),
 }
 
+/// A sign-in begun at the OpenID Connect provider, waiting for the browser to come
+/// back: what the answer is checked with, and where the person goes on to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SsoSignIn {
+    /// The SHA-256 of the cookie that binds the sign-in to the browser that began it.
+    pub browser_hash: String,
+    pub pkce_verifier: String,
+    pub nonce: String,
+    pub next: String,
+}
+
 /// A browser session as its cookie shows it.
 #[derive(Clone, Debug, Serialize)]
 pub struct WebSession {
@@ -377,6 +388,15 @@ pub trait Storage: Views + Send + Sync {
     ) -> Result<()>;
     /// The live session whose cookie token hashes to `token_hash`.
     fn session(&self, token_hash: &str) -> Result<Option<WebSession>>;
+    /// Remembers, for `minutes`, a sign-in begun at the OpenID Connect provider with
+    /// the state that hashes to `state_hash` (expired ones are forgotten meanwhile).
+    fn begin_sso_sign_in(&self, state_hash: &str, pending: &SsoSignIn, minutes: i64) -> Result<()>;
+    /// Takes the sign-in begun with the state that hashes to `state_hash`, once:
+    /// `None` when there is none, it was taken already, or it expired.
+    fn take_sso_sign_in(&self, state_hash: &str) -> Result<Option<SsoSignIn>>;
+    /// The person whose username is `username`, compared without regard to letter
+    /// case: their id and name (`None` when nobody, or more than one, has it).
+    fn person_by_username(&self, username: &str) -> Result<Option<(PersonId, String)>>;
     fn end_session(&self, token_hash: &str) -> Result<()>;
     /// Failed sign-ins for `key` (a username or a client address): how many, and
     /// milliseconds since the last.

@@ -24,6 +24,7 @@ mod reports;
 pub mod session;
 mod set_password;
 mod sign_in;
+mod sso;
 pub mod svg;
 mod teams_table;
 
@@ -97,6 +98,8 @@ pub fn routes() -> Router<AppState> {
         .route("/audit/streams/{id}/integrity", get(audit::integrity))
         .route("/audit/streams/{id}/bundle.tar", get(audit::bundle))
         .route("/sign-in", get(sign_in::form).post(sign_in::sign_in))
+        .route("/sign-in/sso", get(sso::begin))
+        .route("/sign-in/sso/callback", get(sso::callback))
         .route("/sign-out", post(sign_in::sign_out))
         .route("/collaboratives/{id}", get(dashboard::dashboard))
         .route(

@@ -24,7 +24,7 @@ pub struct Next {
 /// it starts with one `/`, and holds no backslash, no whitespace and no control
 /// character (a browser drops a tab or newline, and `/<TAB>/evil.example` becomes
 /// `//evil.example`, another site).
-fn safe_next(next: Option<&str>) -> String {
+pub(super) fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(n)
             if n.starts_with('/')
@@ -39,7 +39,22 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-fn sign_in_page(next: &str, token: &str, problem: Option<&str>, status: StatusCode) -> Response {
+/// The sign-in page: the provider's button when the server signs people in through
+/// one (see `web::sso`), and the password form.
+pub(super) fn sign_in_page(
+    state: &AppState,
+    next: &str,
+    token: &str,
+    problem: Option<&str>,
+    status: StatusCode,
+) -> Response {
+    let sso = state.sso().map(|s| s.provider_name().to_string());
+    let sso_href = format!(
+        "/sign-in/sso?{}",
+        form_urlencoded::Serializer::new(String::new())
+            .append_pair("next", next)
+            .finish()
+    );
     let markup = page(
         "Sign in",
         None,
@@ -47,6 +62,10 @@ fn sign_in_page(next: &str, token: &str, problem: Option<&str>, status: StatusCo
             h1 { "Sign in to Praxis" }
             @if let Some(p) = problem {
                 p.error role="alert" { (p) }
+            }
+            @if let Some(provider) = &sso {
+                p { a.button #sign-in-sso href=(sso_href) { "Sign in with " (provider) } }
+                h2 { "Or with a Praxis password" }
             }
             form.stacked method="post" action="/sign-in" {
                 input type="hidden" name="sign_in_token" value=(token);
@@ -66,9 +85,13 @@ fn sign_in_page(next: &str, token: &str, problem: Option<&str>, status: StatusCo
     response
 }
 
-pub async fn form(Query(q): Query<Next>) -> Result<Response, WebError> {
+pub async fn form(
+    State(state): State<AppState>,
+    Query(q): Query<Next>,
+) -> Result<Response, WebError> {
     let token = random_token()?;
     Ok(sign_in_page(
+        &state,
         &safe_next(q.next.as_deref()),
         &token,
         None,
@@ -97,6 +120,7 @@ pub async fn sign_in(
     let sent = cookie(&headers, SIGN_IN_COOKIE);
     if form.sign_in_token.is_empty() || sent.as_deref() != Some(form.sign_in_token.as_str()) {
         return Ok(sign_in_page(
+            &state,
             &next,
             &fresh,
             Some(
@@ -109,6 +133,7 @@ pub async fn sign_in(
         Ok((person, _)) => person,
         Err(e @ (ServerError::WrongCredentials | ServerError::RateLimited(_))) => {
             return Ok(sign_in_page(
+                &state,
                 &next,
                 &fresh,
                 Some(&e.to_string()),
@@ -117,13 +142,7 @@ pub async fn sign_in(
         }
         Err(e) => return Err(e.into()),
     };
-    let token = random_token()?;
-    let csrf = random_token()?;
-    let hash = token_hash(&token);
-    let hours = state.session_hours();
-    state
-        .with(move |s| Ok(s.start_session(person, &hash, &csrf, hours)?))
-        .await?;
+    let (token, hours) = start_session(&state, person).await?;
     let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, next)]).into_response();
     for value in [
         set_cookie(SESSION_COOKIE, &token, hours * 3600),
@@ -134,6 +153,22 @@ pub async fn sign_in(
         }
     }
     Ok(response)
+}
+
+/// Starts a browser session for `person`, however they signed in: the cookie's token
+/// and how many hours it lasts.
+pub(super) async fn start_session(
+    state: &AppState,
+    person: praxis_core::domain::ids::PersonId,
+) -> Result<(String, i64), WebError> {
+    let token = random_token()?;
+    let csrf = random_token()?;
+    let hash = token_hash(&token);
+    let hours = state.session_hours();
+    state
+        .with(move |s| Ok(s.start_session(person, &hash, &csrf, hours)?))
+        .await?;
+    Ok((token, hours))
 }
 
 #[derive(Deserialize)]

@@ -43,6 +43,7 @@ const SERVER_MIGRATIONS: &[&str] = &[
     include_str!("../005_sign_in_failures.sql"),
     include_str!("../006_quarantine.sql"),
     include_str!("../007_password_resets.sql"),
+    include_str!("../009_sso_sign_ins.sql"),
 ];
 
 /// Stream documents kept in memory at once, over all the stores (least recently used
@@ -414,6 +415,18 @@ impl Storage for SqliteStorage {
 
     fn session(&self, token_hash: &str) -> Result<Option<WebSession>> {
         self.read(|c| sessions::session(c, token_hash))
+    }
+
+    fn begin_sso_sign_in(&self, state_hash: &str, pending: &SsoSignIn, minutes: i64) -> Result<()> {
+        sessions::begin_sso_sign_in(&self.writers.tables(), state_hash, pending, minutes)
+    }
+
+    fn take_sso_sign_in(&self, state_hash: &str) -> Result<Option<SsoSignIn>> {
+        sessions::take_sso_sign_in(&self.writers.tables(), state_hash)
+    }
+
+    fn person_by_username(&self, username: &str) -> Result<Option<(PersonId, String)>> {
+        self.read(|c| people::person_by_username(c, username))
     }
 
     fn sign_in_failures(&self, key: &str) -> Result<Option<(u32, i64)>> {

@@ -308,6 +308,18 @@ pub fn active_memberships(conn: &Connection, person: PersonId) -> Result<Vec<Mem
 }
 
 /// The person's id, name and password hash.
+/// The one person whose username is `username` without regard to letter case.
+pub fn person_by_username(conn: &Connection, username: &str) -> Result<Option<(PersonId, String)>> {
+    let rows: Vec<(Vec<u8>, String)> = conn
+        .prepare_cached("SELECT id, name FROM people WHERE lower(username) = lower(?1) LIMIT 2")?
+        .query_map([username.trim()], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<std::result::Result<_, _>>()?;
+    match rows.as_slice() {
+        [(id, name)] => Ok(Some((PersonId(uuid_of(id)?), name.clone()))),
+        _ => Ok(None),
+    }
+}
+
 pub fn credentials(
     conn: &Connection,
     username: &str,

@@ -1,0 +1,212 @@
+//! Single sign-on through a real OpenID Connect provider (`oidc-provider`, certified,
+//! run by Node), in headless Chromium: a person signs in to the pages and to the field
+//! app through the provider and never types a Praxis password; an answer Praxis must
+//! not trust (an ID token issued to another application, for another sign-in, or
+//! expired) and a person Praxis does not know are each refused with what happened,
+//! and nothing is created: no person, no session, no device.
+
+use fantoccini::{Client, Locator};
+use praxis_core::domain::event::Scope;
+use praxis_core::domain::role::Role;
+use praxis_server::storage::{SqliteStorage, Storage, Views};
+use praxis_testkit::browser::{Driver, click_link, press, text_of, type_into, wait_for};
+use praxis_testkit::oidc::{Misbehaviour, PROVIDER_NAME, server_with_provider};
+use std::path::Path;
+
+/// What the server holds that a sign-in could create: people, devices, live sessions.
+fn held(data: &Path) -> (usize, usize, i64) {
+    let storage = SqliteStorage::open(data).unwrap();
+    let people = storage.people().unwrap().len();
+    let devices = storage.devices().unwrap().len();
+    drop(storage);
+    let db = rusqlite::Connection::open(data.join("praxis.sqlite3")).unwrap();
+    let sessions: i64 = db
+        .query_row("SELECT count(*) FROM sessions", [], |r| r.get(0))
+        .unwrap();
+    (people, devices, sessions)
+}
+
+/// From Praxis's sign-in page through the provider's own sign-in and consent pages,
+/// as `login`; ends wherever the provider sends the browser back to.
+async fn through_the_provider(client: &Client, login: &str) {
+    press(client, "#sign-in-sso").await;
+    type_into(client, "input[name=login]", login).await;
+    type_into(
+        client,
+        "input[name=password]",
+        "any password the provider takes",
+    )
+    .await;
+    press(client, "button[type=submit]").await;
+    // The provider asks once whether Praxis may have the person's email and profile.
+    wait_for(
+        client,
+        Locator::XPath("//button[@type='submit'][contains(., 'Continue')]"),
+    )
+    .await
+    .click()
+    .await
+    .unwrap();
+}
+
+async fn path_of(client: &Client) -> String {
+    client.current_url().await.unwrap().path().to_string()
+}
+
+/// A person of the demo signs in through the provider, on a desktop browser and then
+/// in the field app on a phone: the provider's `preferred_username` names them. No
+/// Praxis password is typed, and no one new is created.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_signs_in_through_the_provider_to_the_pages_and_the_field_app() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (_provider, server) = server_with_provider(
+        &data,
+        Misbehaviour::None,
+        &["--demo", "--oidc-username-claim", "preferred_username"],
+    );
+    let (people, _, _) = held(&data);
+    let driver = Driver::start().await;
+
+    let desktop = driver
+        .desktop(&dir.path().join("desktop"), 1280, 1024)
+        .await;
+    desktop.goto(&format!("{}/", server.url)).await.unwrap();
+    let button = text_of(&desktop, "#sign-in-sso").await;
+    assert_eq!(button, format!("Sign in with {PROVIDER_NAME}"));
+    through_the_provider(&desktop, "amira.hassan").await;
+    wait_for(
+        &desktop,
+        Locator::XPath("//h1[contains(., 'Your collaboratives and teams')]"),
+    )
+    .await;
+    let who = text_of(&desktop, ".who").await;
+    assert!(who.contains("Signed in as Amira Hassan"), "{who}");
+    assert_eq!(path_of(&desktop).await, "/");
+    // Signed in for the next page too: the session holds.
+    desktop
+        .goto(&format!("{}/field/", server.url))
+        .await
+        .unwrap();
+    wait_for(&desktop, Locator::Css("a.card")).await;
+    desktop.close().await;
+
+    // The field app on a phone: its sign-in link leads through the provider and back
+    // to the app, which enrols the phone and loads Amira's projects.
+    let phone = driver.phone(&dir.path().join("phone")).await;
+    phone.goto(&format!("{}/field/", server.url)).await.unwrap();
+    click_link(&phone, "Sign in").await;
+    through_the_provider(&phone, "amira.hassan").await;
+    wait_for(&phone, Locator::Css("a.card")).await;
+    assert_eq!(path_of(&phone).await, "/field/");
+    phone.close().await;
+
+    let (people_after, _, sessions) = held(&data);
+    assert_eq!(
+        people_after, people,
+        "signing in through the provider creates no person"
+    );
+    assert_eq!(sessions, 2, "one session for each browser that signed in");
+}
+
+/// Each answer Praxis must not trust is refused on the sign-in page, saying why, and
+/// creates nothing; then a person Praxis does not know is refused; then the same
+/// provider, behaving, signs in the person Praxis knows by their email.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn untrusted_answers_and_unknown_people_are_refused_and_create_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    {
+        let mut storage = SqliteStorage::open(&data).unwrap();
+        let collaborative = praxis_testkit::server::collaborative(&storage);
+        let team = storage
+            .add_team(collaborative, "Northside", "Northshire County Council")
+            .unwrap();
+        praxis_testkit::server::person(
+            &mut storage,
+            "asha.patel@council.example",
+            Role::Practitioner,
+            Scope::Team(team),
+        );
+    }
+    let before = held(&data);
+    let driver = Driver::start().await;
+
+    for (misbehaviour, said) in [
+        (
+            Misbehaviour::WrongAudience,
+            "its ID token was issued to another application, not to Praxis",
+        ),
+        (
+            Misbehaviour::WrongNonce,
+            "its ID token belongs to another sign-in (the nonce does not match)",
+        ),
+        (Misbehaviour::Expired, "its ID token has expired"),
+    ] {
+        let (_provider, server) = server_with_provider(&data, misbehaviour, &[]);
+        let browser = driver
+            .desktop(&dir.path().join(format!("{misbehaviour:?}")), 1280, 1024)
+            .await;
+        browser.goto(&format!("{}/", server.url)).await.unwrap();
+        through_the_provider(&browser, "asha.patel@council.example").await;
+        let problem = text_of(&browser, "p.error").await;
+        assert!(
+            problem.contains(said) && problem.contains("Nobody was signed in"),
+            "{misbehaviour:?}: {problem}"
+        );
+        // Still signed out: the home page sends the browser to sign in.
+        browser.goto(&format!("{}/", server.url)).await.unwrap();
+        wait_for(&browser, Locator::Css("#username")).await;
+        assert_eq!(path_of(&browser).await, "/sign-in");
+        browser.close().await;
+        drop(server);
+        assert_eq!(held(&data), before, "{misbehaviour:?} created nothing");
+    }
+
+    let (_provider, server) = server_with_provider(&data, Misbehaviour::None, &[]);
+    // Someone the provider knows but Praxis does not.
+    let stranger = driver
+        .desktop(&dir.path().join("stranger"), 1280, 1024)
+        .await;
+    stranger.goto(&format!("{}/", server.url)).await.unwrap();
+    through_the_provider(&stranger, "mallory@elsewhere.example").await;
+    let problem = text_of(&stranger, "p.error").await;
+    assert!(
+        problem.contains("as 'mallory@elsewhere.example', but nobody in Praxis has that username"),
+        "{problem}"
+    );
+    stranger.close().await;
+    assert_eq!(held(&data), before, "an unknown person created nothing");
+
+    // A sign-in answer this browser did not begin (or one used already) is refused.
+    let forged = reqwest::Client::new()
+        .get(format!(
+            "{}/sign-in/sso/callback?code=stolen&state=someone-elses",
+            server.url
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    assert!(
+        forged
+            .text()
+            .await
+            .unwrap()
+            .contains("This sign-in was not begun in this browser")
+    );
+    assert_eq!(held(&data), before, "a forged answer created nothing");
+
+    // The provider behaving: the person Praxis knows by their email is signed in.
+    let asha = driver.desktop(&dir.path().join("asha"), 1280, 1024).await;
+    asha.goto(&format!("{}/", server.url)).await.unwrap();
+    through_the_provider(&asha, "asha.patel@council.example").await;
+    wait_for(
+        &asha,
+        Locator::XPath("//h1[contains(., 'Your collaboratives and teams')]"),
+    )
+    .await;
+    asha.close().await;
+    let (people, devices, sessions) = held(&data);
+    assert_eq!((people, devices, sessions), (before.0, before.1, 1));
+}
