@@ -54,8 +54,9 @@ async fn path_of(client: &Client) -> String {
 }
 
 /// A person of the demo signs in through the provider, on a desktop browser and then
-/// in the field app on a phone: the provider's `preferred_username` names them. No
-/// Praxis password is typed, and no one new is created.
+/// in the field app on a phone, and the administrator to the administration page: the
+/// provider's `preferred_username` names them. No Praxis password is typed, and no one
+/// new is created.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_person_signs_in_through_the_provider_to_the_pages_and_the_field_app() {
     let dir = tempfile::tempdir().unwrap();
@@ -122,12 +123,17 @@ async fn untrusted_answers_and_unknown_people_are_refused_and_create_nothing() {
         let team = storage
             .add_team(collaborative, "Northside", "Northshire County Council")
             .unwrap();
-        praxis_testkit::server::person(
-            &mut storage,
+        for username in [
             "asha.patel@council.example",
-            Role::Practitioner,
-            Scope::Team(team),
-        );
+            "unverified.ben@council.example",
+        ] {
+            praxis_testkit::server::person(
+                &mut storage,
+                username,
+                Role::Practitioner,
+                Scope::Team(team),
+            );
+        }
     }
     let before = held(&data);
     let driver = Driver::start().await;
@@ -178,6 +184,20 @@ async fn untrusted_answers_and_unknown_people_are_refused_and_create_nothing() {
     stranger.close().await;
     assert_eq!(held(&data), before, "an unknown person created nothing");
 
+    // A person Praxis knows, but by an email address the provider never verified.
+    let unverified = driver
+        .desktop(&dir.path().join("unverified"), 1280, 1024)
+        .await;
+    unverified.goto(&format!("{}/", server.url)).await.unwrap();
+    through_the_provider(&unverified, "unverified.ben@council.example").await;
+    let problem = text_of(&unverified, "p.error").await;
+    assert!(
+        problem.contains("the provider says your email address is not verified"),
+        "{problem}"
+    );
+    unverified.close().await;
+    assert_eq!(held(&data), before, "an unverified email created nothing");
+
     // A sign-in answer this browser did not begin (or one used already) is refused.
     let forged = reqwest::Client::new()
         .get(format!(
@@ -209,4 +229,55 @@ async fn untrusted_answers_and_unknown_people_are_refused_and_create_nothing() {
     asha.close().await;
     let (people, devices, sessions) = held(&data);
     assert_eq!((people, devices, sessions), (before.0, before.1, 1));
+}
+
+/// A server set up for a provider it cannot use does not start, and says what to fix:
+/// settings missing, or an issuer that does not answer.
+#[test]
+fn a_server_set_up_wrongly_for_single_sign_on_says_what_to_fix_and_does_not_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let serve = |options: &[&str]| {
+        std::process::Command::new(praxis_testkit::binary("praxis-server"))
+            .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+            .arg(dir.path().join("data"))
+            .args(options)
+            .output()
+            .unwrap()
+    };
+    let without_address = serve(&[
+        "--oidc-issuer",
+        "http://127.0.0.1:9",
+        "--oidc-client-id",
+        "praxis",
+        "--oidc-client-secret",
+        "s",
+    ]);
+    assert!(!without_address.status.success());
+    let said = String::from_utf8_lossy(&without_address.stderr);
+    assert!(said.contains("--public-url"), "{said}");
+
+    let port = praxis_testkit::oidc::free_port().to_string();
+    let issuer = format!("http://127.0.0.1:{port}");
+    let unreachable = serve(&[
+        "--oidc-issuer",
+        &issuer,
+        "--oidc-client-id",
+        "praxis",
+        "--oidc-client-secret",
+        "s",
+        "--public-url",
+        "http://127.0.0.1:8080",
+    ]);
+    assert!(!unreachable.status.success());
+    let said = String::from_utf8_lossy(&unreachable.stderr);
+    assert!(
+        said.contains(&format!(
+            "single sign-on: the OpenID Connect provider at {issuer} could not be used"
+        )),
+        "{said}"
+    );
+    assert!(
+        !String::from_utf8_lossy(&unreachable.stdout).contains("listening"),
+        "it never listened"
+    );
 }

@@ -119,8 +119,28 @@ async fn show(state: &AppState, who: &SignedIn, done: Option<Done>) -> Result<Re
     Ok(html_page(page(
         "Administration",
         Some(&who.session),
-        content(&read, who, done.as_ref(), state.local_time()),
+        content(
+            &read,
+            who,
+            done.as_ref(),
+            state.local_time(),
+            sso_hint(state).as_deref(),
+        ),
     )))
+}
+
+/// What a username must be for a person to sign in through the provider, when the
+/// server signs people in through one.
+fn sso_hint(state: &AppState) -> Option<String> {
+    let sso = state.sso()?;
+    let what = match sso.claim() {
+        "email" => "their email address there (such as their work email)".to_string(),
+        claim => format!("the value of their '{claim}' claim there"),
+    };
+    Some(format!(
+        "People also sign in with {}: for that, the username is {what}. They can then sign in at once, without the code.",
+        sso.provider_name()
+    ))
 }
 
 fn scope_words(scope: &Scope, read: &AdminRead) -> String {
@@ -148,7 +168,13 @@ fn status_words(status: &DeviceStatus) -> String {
     }
 }
 
-fn content(read: &AdminRead, who: &SignedIn, done: Option<&Done>, local: &LocalTime) -> Markup {
+fn content(
+    read: &AdminRead,
+    who: &SignedIn,
+    done: Option<&Done>,
+    local: &LocalTime,
+    sso_hint: Option<&str>,
+) -> Markup {
     let names: HashMap<PersonId, &str> = read
         .people
         .iter()
@@ -238,6 +264,9 @@ fn content(read: &AdminRead, who: &SignedIn, done: Option<&Done>, local: &LocalT
                 (csrf_field(&who.session))
                 h3 { "Add a person" }
                 p.muted { "They set their own password with a one-time code shown once the person is added." }
+                @if let Some(hint) = sso_hint {
+                    p.muted #sso-username { (hint) }
+                }
                 label for="person-username" { "Username" }
                 input id="person-username" name="username" required autocomplete="off";
                 label for="person-name" { "Name" }
