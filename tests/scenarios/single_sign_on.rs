@@ -49,6 +49,23 @@ async fn through_the_provider(client: &Client, login: &str) {
     .unwrap();
 }
 
+/// Signs in through the provider as `login` in a new browser on `profile`, where Praxis
+/// refuses the answer: what the sign-in page says, once it is seen that the browser is
+/// still signed out.
+async fn refused(driver: &Driver, profile: &Path, server: &str, login: &str) -> String {
+    let browser = driver.desktop(profile, 1280, 1024).await;
+    browser.goto(&format!("{server}/")).await.unwrap();
+    through_the_provider(&browser, login).await;
+    let problem = text_of(&browser, "p.error").await;
+    assert!(problem.contains("Nobody was signed in"), "{problem}");
+    // Still signed out: the home page sends the browser to sign in.
+    browser.goto(&format!("{server}/")).await.unwrap();
+    wait_for(&browser, Locator::Css("#username")).await;
+    assert_eq!(path_of(&browser).await, "/sign-in");
+    browser.close().await;
+    problem
+}
+
 async fn path_of(client: &Client) -> String {
     client.current_url().await.unwrap().path().to_string()
 }
@@ -150,53 +167,31 @@ async fn untrusted_answers_and_unknown_people_are_refused_and_create_nothing() {
         (Misbehaviour::Expired, "its ID token has expired"),
     ] {
         let (_provider, server) = server_with_provider(&data, misbehaviour, &[]);
-        let browser = driver
-            .desktop(&dir.path().join(format!("{misbehaviour:?}")), 1280, 1024)
-            .await;
-        browser.goto(&format!("{}/", server.url)).await.unwrap();
-        through_the_provider(&browser, "asha.patel@council.example").await;
-        let problem = text_of(&browser, "p.error").await;
-        assert!(
-            problem.contains(said) && problem.contains("Nobody was signed in"),
-            "{misbehaviour:?}: {problem}"
-        );
-        // Still signed out: the home page sends the browser to sign in.
-        browser.goto(&format!("{}/", server.url)).await.unwrap();
-        wait_for(&browser, Locator::Css("#username")).await;
-        assert_eq!(path_of(&browser).await, "/sign-in");
-        browser.close().await;
+        let profile = dir.path().join(format!("{misbehaviour:?}"));
+        let problem = refused(&driver, &profile, &server.url, "asha.patel@council.example").await;
+        assert!(problem.contains(said), "{misbehaviour:?}: {problem}");
         drop(server);
         assert_eq!(held(&data), before, "{misbehaviour:?} created nothing");
     }
 
     let (_provider, server) = server_with_provider(&data, Misbehaviour::None, &[]);
-    // Someone the provider knows but Praxis does not.
-    let stranger = driver
-        .desktop(&dir.path().join("stranger"), 1280, 1024)
-        .await;
-    stranger.goto(&format!("{}/", server.url)).await.unwrap();
-    through_the_provider(&stranger, "mallory@elsewhere.example").await;
-    let problem = text_of(&stranger, "p.error").await;
-    assert!(
-        problem.contains("as 'mallory@elsewhere.example', but nobody in Praxis has that username"),
-        "{problem}"
-    );
-    stranger.close().await;
-    assert_eq!(held(&data), before, "an unknown person created nothing");
-
-    // A person Praxis knows, but by an email address the provider never verified.
-    let unverified = driver
-        .desktop(&dir.path().join("unverified"), 1280, 1024)
-        .await;
-    unverified.goto(&format!("{}/", server.url)).await.unwrap();
-    through_the_provider(&unverified, "unverified.ben@council.example").await;
-    let problem = text_of(&unverified, "p.error").await;
-    assert!(
-        problem.contains("the provider says your email address is not verified"),
-        "{problem}"
-    );
-    unverified.close().await;
-    assert_eq!(held(&data), before, "an unverified email created nothing");
+    for (who, login, said) in [
+        (
+            "someone the provider knows but Praxis does not",
+            "mallory@elsewhere.example",
+            "as 'mallory@elsewhere.example', but nobody in Praxis has that username",
+        ),
+        (
+            "a person Praxis knows, by an address the provider never verified",
+            "unverified.ben@council.example",
+            "the provider says your email address is not verified",
+        ),
+    ] {
+        let profile = dir.path().join(login);
+        let problem = refused(&driver, &profile, &server.url, login).await;
+        assert!(problem.contains(said), "{who}: {problem}");
+        assert_eq!(held(&data), before, "{who}: nothing created");
+    }
 
     // A sign-in answer this browser did not begin (or one used already) is refused.
     let forged = reqwest::Client::new()

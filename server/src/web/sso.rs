@@ -171,7 +171,7 @@ pub async fn callback(
             &state,
             &next,
             &format!(
-                "You signed in at {} as '{username}', but nobody in Praxis has that username. Ask your Praxis administrator to add you with the username '{username}'.",
+                "You signed in at {} as '{username}', but nobody in Praxis has that username. Nobody was signed in: ask your Praxis administrator to add you with the username '{username}'.",
                 sso.provider_name()
             ),
             StatusCode::FORBIDDEN,
