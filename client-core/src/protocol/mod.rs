@@ -8,6 +8,7 @@
 //! `Deserialize` type (`serde_json::Value`, say).
 
 pub mod audit;
+pub mod enrolment_code;
 pub mod field;
 
 use crate::domain::ids::{DeviceId, EventId, PersonId, StreamId};
