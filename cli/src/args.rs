@@ -139,8 +139,9 @@ pub struct EnrolArgs {
     #[arg(long, env = "PRAXIS_PASSWORD", hide_env_values = true)]
     pub password: Option<String>,
     /// A one-time enrolment code instead of a username and password: make one in Praxis
-    /// in your browser, under Enrol a device (/devices/enrol). It works once, for 10 minutes.
-    #[arg(long, value_name = "CODE", conflicts_with_all = ["username", "password"])]
+    /// in your browser, under Enrol a device (/devices/enrol). It works once, for 10
+    /// minutes. A password in PRAXIS_PASSWORD is then not used.
+    #[arg(long, value_name = "CODE", conflicts_with = "username")]
     pub code: Option<String>,
     /// What the office's list of devices will call this one; this computer's name if not given.
     #[arg(long)]

@@ -1,7 +1,8 @@
 //! `praxis enrol --code` against a real server: a code the person made in the browser
 //! enrols the terminal as theirs with no password typed, and it syncs; a refused code
 //! exits 2 saying where to make a new one, and leaves no store behind; a code with a
-//! username, or one that cannot be a code, is the command's input to correct.
+//! username or a password, or one that cannot be a code, is the command's input to
+//! correct.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use praxis_testkit::server::{PASSWORD, running};
@@ -80,6 +81,47 @@ fn a_code_with_a_username_or_that_cannot_be_a_code_is_refused_before_asking() {
         "{}",
         both.stderr
     );
+    // A password typed with a code is the input to correct (1); one kept in
+    // PRAXIS_PASSWORD for other enrolments is left unused.
+    let with_password = praxis(
+        d,
+        &store,
+        &[
+            "enrol",
+            "--server",
+            url,
+            "--code",
+            "7KQ2-M9XD-4HTR-B3WN",
+            "--password",
+            "x",
+        ],
+    );
+    assert_eq!(
+        with_password.code, 1,
+        "{}{}",
+        with_password.stdout, with_password.stderr
+    );
+    assert!(
+        with_password
+            .stderr
+            .contains("--code takes the place of --username and --password"),
+        "{}",
+        with_password.stderr
+    );
+    assert!(!store.exists());
+    let mut kept = crate::common::praxis(
+        d,
+        &store,
+        &["enrol", "--server", url, "--code", "7KQ2-M9XD-4HTR-B3WN"],
+    );
+    kept.env("PRAXIS_PASSWORD", PASSWORD);
+    let (code, _, stderr) = crate::common::run(kept);
+    assert_eq!(
+        code, 2,
+        "asked the server, which refused the code: {stderr}"
+    );
+    assert!(stderr.contains("/devices/enrol"), "{stderr}");
+
     let neither = praxis(d, &store, &["enrol", "--server", url]);
     assert_eq!(neither.code, 2, "{}{}", neither.stdout, neither.stderr);
     assert!(neither.stderr.contains("--username"), "{}", neither.stderr);

@@ -95,6 +95,14 @@ pub fn enrol(path: &std::path::Path, a: &EnrolArgs) -> Result<Output> {
 /// the password (from --password or PRAXIS_PASSWORD).
 fn credentials(a: &EnrolArgs) -> Result<Credentials> {
     if let Some(code) = &a.code {
+        // A password kept in PRAXIS_PASSWORD for other enrolments is left unused; one
+        // typed with the code is a mistake worth saying.
+        let kept = std::env::var("PRAXIS_PASSWORD").ok();
+        if a.password.is_some() && a.password != kept {
+            return Err(anyhow!(
+                "--code takes the place of --username and --password: give the code alone, or enrol with --username and your password instead."
+            ));
+        }
         return Ok(Credentials::EnrolmentCode(code.clone()));
     }
     let username = a.username.clone().unwrap_or_default();
