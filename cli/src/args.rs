@@ -132,12 +132,17 @@ pub struct EnrolArgs {
     /// The server's address, for example https://praxis.example.org.
     #[arg(long, value_name = "URL")]
     pub server: String,
-    /// Your username on the server.
-    #[arg(long)]
-    pub username: String,
+    /// Your username on the server (with your password), or give --code instead.
+    #[arg(long, required_unless_present = "code")]
+    pub username: Option<String>,
     /// Your password; better in PRAXIS_PASSWORD, which keeps it out of the shell history.
     #[arg(long, env = "PRAXIS_PASSWORD", hide_env_values = true)]
     pub password: Option<String>,
+    /// A one-time enrolment code instead of a username and password: make one in Praxis
+    /// in your browser, under Enrol a device (/devices/enrol). It works once, for 10
+    /// minutes. A password in PRAXIS_PASSWORD is then not used.
+    #[arg(long, value_name = "CODE", conflicts_with = "username")]
+    pub code: Option<String>,
     /// What the office's list of devices will call this one; this computer's name if not given.
     #[arg(long)]
     pub device_name: Option<String>,

@@ -9,7 +9,8 @@ pub enum Exit {
     Done,
     /// It failed; the message on stderr says what happened and what to do (1).
     Failed,
-    /// A rule of the store or of the server refused it, and nothing changed (2).
+    /// A rule of the store or of the server refused it, or the server refused an
+    /// enrolment code, and nothing changed (2).
     Refused,
     /// A sync ran, but some streams did not sync; the others did (3).
     SomeStreamsUnsynced,
@@ -46,8 +47,13 @@ impl Exit {
         use praxis_mobile::PraxisError;
         let store = error.downcast_ref::<StoreError>();
         let device = error.downcast_ref::<PraxisError>();
+        // A wrong, used or expired enrolment code is the server refusing it: nothing
+        // was enrolled, and a new code is made in the browser.
         if matches!(store, Some(StoreError::Refused(_)))
-            || matches!(device, Some(PraxisError::Refused(_)))
+            || matches!(
+                device,
+                Some(PraxisError::Refused(_) | PraxisError::WrongEnrolmentCode(_))
+            )
         {
             Exit::Refused
         } else if matches!(store, Some(StoreError::NotEncrypted(_)))

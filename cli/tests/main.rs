@@ -22,6 +22,7 @@ mod reports_and_decisions;
 mod audit;
 mod carry_over;
 mod crash;
+mod enrolment_code;
 mod held;
 mod names;
 mod store_key;

@@ -32,6 +32,10 @@ pub enum PraxisError {
     /// The server did not accept the username and password.
     #[error("{0}")]
     WrongPassword(String),
+    /// The server did not accept the enrolment code: wrong, used or expired. The
+    /// message says where to make a new one.
+    #[error("{0}")]
+    WrongEnrolmentCode(String),
     /// The record breaks a rule of the methodology; nothing was written. The message
     /// says what is wrong and how to put it right.
     #[error("{0}")]
@@ -100,12 +104,13 @@ impl From<SyncError> for PraxisError {
         let message = sentence(error.to_string());
         match error {
             SyncError::NotEnrolled => PraxisError::NotEnrolled(message),
-            SyncError::BadServerUrl(_) | SyncError::Missing(_) => {
-                PraxisError::InvalidInput(message)
-            }
+            SyncError::BadServerUrl(_)
+            | SyncError::Missing(_)
+            | SyncError::NotAnEnrolmentCode(_) => PraxisError::InvalidInput(message),
             SyncError::CarryOverAfterEnrolment => PraxisError::InvalidInput(message),
             SyncError::Unreachable { .. } | SyncError::Client(_) => PraxisError::Network(message),
             SyncError::WrongPassword => PraxisError::WrongPassword(message),
+            SyncError::WrongEnrolmentCode(_) => PraxisError::WrongEnrolmentCode(message),
             SyncError::Cancelled => PraxisError::Cancelled(message),
             SyncError::Revoked(_)
             | SyncError::Unauthorized(_)

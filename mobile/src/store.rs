@@ -4,7 +4,7 @@
 use crate::error::PraxisError;
 use praxis_core::domain::event::CollaborativeFounded;
 use praxis_core::store::{self as core, Store, StoreKey};
-use praxis_core::sync::{Enrolment, Server};
+use praxis_core::sync::{Credentials, Enrolment, Server};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -120,7 +120,22 @@ impl PraxisStore {
         password: String,
         device_name: String,
     ) -> Result<Identity, PraxisError> {
-        self.enrol_with(&server_url, &username, &password, &device_name)?;
+        let credentials = Credentials::Password { username, password };
+        self.enrol_with(&server_url, &credentials, &device_name)?;
+        self.identity()
+    }
+
+    /// Enrols this device with a one-time enrolment code instead of a password: the
+    /// person makes the code in Praxis in their browser (`/devices/enrol`), and it
+    /// works once, for a few minutes, in any case and with or without its dashes. A
+    /// wrong, used or expired code is `WrongEnrolmentCode`, and changes nothing.
+    pub fn enrol_with_code(
+        &self,
+        server_url: String,
+        code: String,
+        device_name: String,
+    ) -> Result<Identity, PraxisError> {
+        self.enrol_with(&server_url, &Credentials::EnrolmentCode(code), &device_name)?;
         self.identity()
     }
 
@@ -175,17 +190,17 @@ impl PraxisStore {
         Ok(core::encrypt_plain_store(path, key)?)
     }
 
-    /// For Rust callers (the terminal client): enrolment, as the client core tells it.
+    /// For Rust callers (the terminal client): enrolment proven by `credentials` (a
+    /// password or a one-time enrolment code), as the client core tells it.
     pub fn enrol_with(
         &self,
         server_url: &str,
-        username: &str,
-        password: &str,
+        credentials: &Credentials,
         device_name: &str,
     ) -> Result<Enrolment, PraxisError> {
         let _one_at_a_time = self.syncing();
         let server = Server::new(server_url)?;
-        Ok(server.enrol(self.shared(), username, password, device_name)?)
+        Ok(server.enrol(self.shared(), credentials, device_name)?)
     }
 
     /// For Rust callers (the terminal client): enrolment that carries over what was
@@ -195,12 +210,13 @@ impl PraxisStore {
     pub fn enrol_carrying_over_with(
         &self,
         server_url: &str,
-        [username, password, device_name]: [&str; 3],
+        credentials: &Credentials,
+        device_name: &str,
         team: Option<&str>,
     ) -> Result<Enrolment, PraxisError> {
         let _one_at_a_time = self.syncing();
         let server = Server::new(server_url)?;
-        Ok(server.enrol_carrying_over(self.shared(), [username, password, device_name], team)?)
+        Ok(server.enrol_carrying_over(self.shared(), credentials, device_name, team)?)
     }
 
     /// For Rust callers (the terminal client): reads the client core's views with the

@@ -20,7 +20,9 @@ use praxis_core::domain::ids::StreamId;
 use praxis_core::domain::record::StreamKind;
 use praxis_core::domain::role::Role;
 use praxis_core::store::{Store, queries};
-use praxis_core::sync::{NoProgress, PlannedStream, Retry, Server, StreamReport, SyncProgress};
+use praxis_core::sync::{
+    Credentials, NoProgress, PlannedStream, Retry, Server, StreamReport, SyncProgress,
+};
 use praxis_server::storage::{SqliteStorage, Storage};
 use praxis_testkit::server::{PASSWORD, TestServer, collaborative, person};
 use praxis_testkit::{record_generated, start_measured_project, tempdir};
@@ -138,7 +140,11 @@ impl Template {
             let mut store = Store::create(&phone_db, "Asha Patel").expect("a phone store");
             let client = client(&server.url);
             client
-                .enrol(&mut store, USERNAME, PASSWORD, "Asha's phone")
+                .enrol(
+                    &mut store,
+                    &Credentials::password(USERNAME, PASSWORD),
+                    "Asha's phone",
+                )
                 .expect("enrol");
             sync(&client, &mut store, &mut NoProgress);
             let project =

@@ -1,11 +1,15 @@
 //! The one check of a username and password that enrolment and browser sign-in share,
-//! under the sign-in rate limit. Hashing itself is `credentials`.
+//! and of a one-time enrolment code, each under the sign-in rate limit. Hashing itself
+//! is `credentials`.
 
 pub use crate::credentials::{hash_password, new_token, token_hash, verify_password};
 use crate::error::ServerError;
 use crate::sign_in_limit;
 use crate::state::AppState;
+use crate::storage::EnrolledByCode;
 use praxis_core::domain::ids::PersonId;
+use praxis_core::protocol::enrolment_code;
+use std::future::Future;
 use std::net::IpAddr;
 
 /// Checks a username and password, from `address` when it is known, under the
@@ -19,6 +23,74 @@ pub async fn verify_credentials(
     address: Option<IpAddr>,
 ) -> Result<(PersonId, String), ServerError> {
     let keys = sign_in_limit::keys(username, address);
+    let user = keys[0].0.clone();
+    let name = username.to_string();
+    let password = password.to_string();
+    let checked = limited(state, keys, Some(user), async move {
+        let turn = state.limiter().hashing()?;
+        let credentials = state.with(move |s| Ok(s.credentials(&name)?)).await?;
+        let verified = match credentials {
+            Some((person, name, hash)) => {
+                let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+                    .await
+                    .map_err(|e| ServerError::Internal(e.to_string()))?;
+                ok.then_some((person, name))
+            }
+            None => {
+                // As long as a real check, so a wrong username cannot be told apart.
+                let _ = tokio::task::spawn_blocking(move || hash_password(&password)).await;
+                None
+            }
+        };
+        drop(turn);
+        Ok(verified)
+    })
+    .await?;
+    checked.ok_or(ServerError::WrongCredentials)
+}
+
+/// Enrols a device named `device_name`, holding the token whose hash is `token_hash`,
+/// for the person whose one-time enrolment code `typed` is (in any case, with or
+/// without dashes), spending the code. A code that is wrong, used or expired is
+/// `WrongEnrolmentCode` and counts as a failed sign-in from `address`, so codes cannot
+/// be guessed in bulk; nothing is enrolled.
+pub async fn enrol_with_code(
+    state: &AppState,
+    typed: &str,
+    device_name: String,
+    token_hash: String,
+    address: Option<IpAddr>,
+) -> Result<EnrolledByCode, ServerError> {
+    let code_hash = enrolment_code::canonical(typed).map(|code| self::token_hash(&code));
+    let hours = state.token_days() * 24;
+    let enrolled = limited(
+        state,
+        sign_in_limit::address_keys(address),
+        None,
+        async move {
+            let Some(code_hash) = code_hash else {
+                return Ok(None);
+            };
+            state
+                .with(move |s| {
+                    Ok(s.enrol_device_with_code(&code_hash, &device_name, &token_hash, hours)?)
+                })
+                .await
+        },
+    )
+    .await?;
+    enrolled.ok_or(ServerError::WrongEnrolmentCode)
+}
+
+/// Runs `check` as one attempt counted against `keys` under the sign-in limits: held
+/// back while they are over their allowed failures; `None` from it is a failure,
+/// counted against every key, and anything else clears the count of `clear`.
+async fn limited<T>(
+    state: &AppState,
+    keys: Vec<(String, u32)>,
+    clear: Option<String>,
+    check: impl Future<Output = Result<Option<T>, ServerError>>,
+) -> Result<Option<T>, ServerError> {
     let lookup: Vec<String> = keys.iter().map(|(k, _)| k.clone()).collect();
     // A new attempt reads the stored count and takes its place in one turn, and a
     // finished one writes its failure and gives its place back in one turn: each new
@@ -32,49 +104,31 @@ pub async fn verify_credentials(
                 .collect::<Result<Vec<_>, ServerError>>()
         })
         .await?;
-    // The attempt is counted before the hash, and the hash waits for a turn.
+    // The attempt is counted before the check.
     let attempt = state.limiter().begin(&keys, &stored)?;
     drop(reserving);
-    let turn = state.limiter().hashing()?;
-    let name = username.to_string();
-    let credentials = state.with(move |s| Ok(s.credentials(&name)?)).await?;
-    let password = password.to_string();
-    let verified = match credentials {
-        Some((person, name, hash)) => {
-            let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-                .await
-                .map_err(|e| ServerError::Internal(e.to_string()))?;
-            ok.then_some((person, name))
-        }
-        None => {
-            // As long as a real check, so a wrong username cannot be told apart.
-            let _ = tokio::task::spawn_blocking(move || hash_password(&password)).await;
-            None
-        }
-    };
-    drop(turn);
-    let user = keys[0].0.clone();
+    let checked = check.await?;
     let all: Vec<String> = keys.into_iter().map(|(k, _)| k).collect();
     let forget = sign_in_limit::FORGET_AFTER.as_millis() as i64;
     let finishing = state.limiter().reserving.lock().await;
-    let outcome = match verified {
-        Some(found) => {
+    match (&checked, clear) {
+        (Some(_), Some(key)) => {
             state
-                .with(move |s| Ok(s.clear_sign_in_failures(&user)?))
+                .with(move |s| Ok(s.clear_sign_in_failures(&key)?))
                 .await?;
-            Ok(found)
         }
-        None => {
+        (Some(_), None) => {}
+        (None, _) if all.is_empty() => {}
+        (None, _) => {
             state
                 .with(move |s| Ok(s.fail_sign_in(&all, forget)?))
                 .await?;
-            Err(ServerError::WrongCredentials)
         }
-    };
+    }
     // Counted in the database now: the place held in memory goes.
     drop(attempt);
     drop(finishing);
-    outcome
+    Ok(checked)
 }
 
 /// The address a request came from, when the server knows it (it does for every

@@ -1,5 +1,6 @@
-//! Passwords (argon2id) and device tokens (random 256-bit, stored only as SHA-256):
-//! making and checking them. Knows nothing of people, storage or HTTP.
+//! Passwords (argon2id), device tokens (random 256-bit) and one-time enrolment codes
+//! (random 80-bit), the last two stored only as SHA-256: making and checking them.
+//! Knows nothing of people, storage or HTTP.
 
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use sha2::{Digest, Sha256};
@@ -30,6 +31,17 @@ pub fn new_token() -> Result<String, CredentialError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| CredentialError::NoRandomness(e.to_string()))?;
     Ok(format!("pxd_{}", hex::encode(bytes)))
+}
+
+/// How long an enrolment code works once it is made.
+pub const ENROLMENT_CODE_MINUTES: i64 = 10;
+
+/// A new one-time enrolment code: 80 random bits in its stored form (see
+/// `praxis_core::protocol::enrolment_code`), shown once, stored only as its hash.
+pub fn new_enrolment_code() -> Result<String, CredentialError> {
+    let mut bits = [0u8; 10];
+    getrandom::fill(&mut bits).map_err(|e| CredentialError::NoRandomness(e.to_string()))?;
+    Ok(praxis_core::protocol::enrolment_code::from_bits(bits))
 }
 
 pub fn token_hash(token: &str) -> String {

@@ -16,6 +16,11 @@ pub enum ServerError {
     SignInRequired,
     #[error("The username or password is wrong. Check them and try again.")]
     WrongCredentials,
+    #[error(
+        "That enrolment code is wrong, was used already or has expired: a code works once, for {} minutes. Sign in to Praxis in your browser, make a new code at /devices/enrol, and enrol with it straight away.",
+        crate::credentials::ENROLMENT_CODE_MINUTES
+    )]
+    WrongEnrolmentCode,
     #[error("Too many failed sign-ins. Wait {0} seconds, then try again.")]
     RateLimited(u64),
     #[error(
@@ -54,6 +59,7 @@ impl ServerError {
         match self {
             ServerError::SignInRequired => "sign_in_required",
             ServerError::WrongCredentials => "wrong_credentials",
+            ServerError::WrongEnrolmentCode => praxis_core::protocol::WRONG_ENROLMENT_CODE,
             ServerError::RateLimited(_) => "rate_limited",
             ServerError::DeviceRevoked { .. } => "device_revoked",
             ServerError::TokenExpired(_) => "token_expired",
@@ -74,6 +80,7 @@ impl ServerError {
         match self {
             ServerError::SignInRequired
             | ServerError::WrongCredentials
+            | ServerError::WrongEnrolmentCode
             | ServerError::DeviceRevoked { .. }
             | ServerError::TokenExpired(_) => StatusCode::UNAUTHORIZED,
             ServerError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,

@@ -49,13 +49,20 @@ impl Default for SignInLimiter {
     }
 }
 
-/// The keys an attempt counts against, each with how many it may fail.
+/// The keys a sign-in counts against, each with how many it may fail.
 pub fn keys(username: &str, address: Option<IpAddr>) -> Vec<(String, u32)> {
     let mut keys = vec![(format!("user:{}", username.to_lowercase()), USER_ALLOWED)];
-    if let Some(address) = address {
-        keys.push((format!("address:{address}"), ADDRESS_ALLOWED));
-    }
+    keys.extend(address_keys(address));
     keys
+}
+
+/// The keys an attempt with no username (an enrolment code) counts against: its
+/// client address, when it is known.
+pub fn address_keys(address: Option<IpAddr>) -> Vec<(String, u32)> {
+    address
+        .map(|a| (format!("address:{a}"), ADDRESS_ALLOWED))
+        .into_iter()
+        .collect()
 }
 
 /// How long a key must still wait, given its stored failures (count, milliseconds

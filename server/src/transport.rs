@@ -7,10 +7,11 @@ use crate::credentials::{new_token, token_hash, verify_password};
 use crate::error::ServerError;
 use crate::storage::{Device, DeviceStatus, Storage, StreamAccess};
 use praxis_core::domain::ids::StreamId;
+use praxis_core::protocol::enrolment_code;
 use praxis_core::replication::device_actor;
 use praxis_core::sync::{
-    EnrolReply, EnrolRequest, Failure, ListedStream, Refusal, RefusedEvent, StreamList, SyncReply,
-    Transport,
+    Credentials, EnrolReply, EnrolRequest, Failure, ListedStream, Refusal, RefusedEvent,
+    StreamList, SyncReply, Transport,
 };
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -56,22 +57,39 @@ impl<'a> InProcess<'a> {
         }
     }
 
-    fn enrol_device(&mut self, request: &EnrolRequest<'_>) -> Result<EnrolReply, ServerError> {
-        let (person, name, hash) = self
-            .storage
-            .credentials(request.username)?
-            .ok_or(ServerError::WrongCredentials)?;
-        if !verify_password(request.password, &hash) {
-            return Err(ServerError::WrongCredentials);
-        }
-        let device_name = crate::auth::device_name(request.device_name)?;
+    fn enrol_device(&mut self, request: &EnrolRequest) -> Result<EnrolReply, ServerError> {
+        let device_name = crate::auth::device_name(&request.device_name)?;
         let token = new_token()?;
-        let device = self.storage.enrol_device(
-            person,
-            &device_name,
-            &token_hash(&token),
-            self.token_days * 24,
-        )?;
+        let hours = self.token_days * 24;
+        let (person, name, device) = match &request.credentials {
+            Credentials::Password { username, password } => {
+                let (person, name, hash) = self
+                    .storage
+                    .credentials(username)?
+                    .ok_or(ServerError::WrongCredentials)?;
+                if !verify_password(password, &hash) {
+                    return Err(ServerError::WrongCredentials);
+                }
+                let device =
+                    self.storage
+                        .enrol_device(person, &device_name, &token_hash(&token), hours)?;
+                (person, name, device)
+            }
+            Credentials::EnrolmentCode(typed) => {
+                let code =
+                    enrolment_code::canonical(typed).ok_or(ServerError::WrongEnrolmentCode)?;
+                let enrolled = self
+                    .storage
+                    .enrol_device_with_code(
+                        &token_hash(&code),
+                        &device_name,
+                        &token_hash(&token),
+                        hours,
+                    )?
+                    .ok_or(ServerError::WrongEnrolmentCode)?;
+                (enrolled.person, enrolled.name, enrolled.device)
+            }
+        };
         self.device = self.storage.device_by_token(&token_hash(&token))?;
         Ok(EnrolReply {
             device_id: device,
@@ -89,7 +107,7 @@ impl Transport for InProcess<'_> {
         "this server"
     }
 
-    fn enrol(&mut self, request: &EnrolRequest<'_>) -> Result<EnrolReply, Failure> {
+    fn enrol(&mut self, request: &EnrolRequest) -> Result<EnrolReply, Failure> {
         self.enrol_device(request)
             .map_err(|e| Failure::from_enrolment_refusal(refusal(e)))
     }
@@ -171,7 +189,7 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
-    use crate::auth::hash_password;
+    use crate::auth::{hash_password, token_hash};
     use crate::storage::{SqliteStorage, Views};
     use praxis_core::domain::event::{CollaborativeFounded, Scope};
     use praxis_core::domain::role::Role;
@@ -205,8 +223,7 @@ mod tests {
             &mut phone,
             &mut wrong,
             Retry::never(),
-            "asha",
-            "guess",
+            &Credentials::password("asha", "guess"),
             "Phone",
         );
         assert!(
@@ -219,8 +236,7 @@ mod tests {
             &mut phone,
             &mut transport,
             Retry::never(),
-            "asha",
-            "a long password",
+            &Credentials::password("asha", "a long password"),
             "Asha's phone",
         )
         .unwrap();
@@ -246,5 +262,62 @@ mod tests {
                 .len(),
             storage.events(collaborative).unwrap().len()
         );
+    }
+
+    /// A code enrols one device, once, while it lasts; a newer code spends the older;
+    /// a refused code enrols nothing.
+    #[test]
+    fn an_enrolment_code_enrols_one_device_once_while_it_lasts() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = SqliteStorage::open(&dir.path().join("server")).unwrap();
+        let password = hash_password("a long password").unwrap();
+        let person = storage.add_person("asha", "Asha Patel", &password).unwrap();
+        let issue = |code: &str, minutes: i64| {
+            storage
+                .issue_enrolment_code(person, &token_hash(code), minutes)
+                .unwrap();
+        };
+        let try_code = |typed: &str| {
+            let mut phone = Store::create(
+                &dir.path().join(format!("{}.sqlite3", uuid::Uuid::now_v7())),
+                "phone",
+            )
+            .unwrap();
+            let mut transport = InProcess::enrolling(&storage, 30);
+            enrol(
+                &mut phone,
+                &mut transport,
+                Retry::never(),
+                &Credentials::EnrolmentCode(typed.into()),
+                "Asha's phone",
+            )
+        };
+        let devices = || storage.devices().unwrap().len();
+
+        issue("7KQ2M9XD4HTRB3WN", 10);
+        let enrolled = try_code("7kq2-m9xd-4htr-b3wn").unwrap();
+        assert_eq!(
+            (enrolled.person, enrolled.name.as_str()),
+            (person, "Asha Patel")
+        );
+        assert_eq!(devices(), 1);
+        let again = try_code("7KQ2-M9XD-4HTR-B3WN");
+        assert!(
+            matches!(&again, Err(SyncError::WrongEnrolmentCode(m)) if m.contains("/devices/enrol")),
+            "{again:?}"
+        );
+
+        issue("AAAABBBBCCCCDDDD", 10);
+        issue("EEEEFFFFGGGGHHHH", 10);
+        assert!(
+            try_code("AAAA-BBBB-CCCC-DDDD").is_err(),
+            "replaced by a newer code"
+        );
+        assert_eq!(devices(), 1, "a refused code enrols no device");
+        try_code("EEEE-FFFF-GGGG-HHHH").unwrap();
+        assert_eq!(devices(), 2);
+        issue("JJJJKKKKMMMMNNNN", 0);
+        assert!(try_code("JJJJ-KKKK-MMMM-NNNN").is_err(), "expired");
+        assert_eq!(devices(), 2, "an expired code enrols no device");
     }
 }

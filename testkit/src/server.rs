@@ -6,7 +6,7 @@ use praxis_core::domain::event::{CollaborativeFounded, ProjectStarted, Scope};
 use praxis_core::domain::ids::{EventId, StreamId};
 use praxis_core::domain::role::Role;
 use praxis_core::store::Store;
-use praxis_core::sync::{NoProgress, Retry, Server, StreamReport};
+use praxis_core::sync::{Credentials, NoProgress, Retry, Server, StreamReport};
 use praxis_server::auth::hash_password;
 use praxis_server::storage::{SqliteStorage, Storage};
 use std::io::{BufRead, BufReader};
@@ -298,8 +298,7 @@ impl Phone {
         server
             .enrol(
                 &mut store,
-                username,
-                PASSWORD,
+                &Credentials::password(username, PASSWORD),
                 &format!("{username}'s phone"),
             )
             .expect("enrol");

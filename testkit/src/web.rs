@@ -140,4 +140,22 @@ impl Web {
     pub fn csrf(&mut self) -> String {
         field(&self.get("/").body, "csrf")
     }
+
+    /// Makes a one-time enrolment code through the form on `/devices/enrol`, as the
+    /// signed-in person does: the code as the page shows it, and the page.
+    pub fn enrolment_code(&mut self) -> (String, Page) {
+        let form = self.get("/devices/enrol");
+        assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+        let csrf = field(&form.body, "csrf");
+        let issued = self.post("/devices/enrol", &[("csrf", &csrf)]);
+        assert_eq!(issued.status, StatusCode::OK, "{}", issued.body);
+        (shown_code(&issued.body), issued)
+    }
+}
+
+/// The enrolment code a page shows, as it shows it.
+pub fn shown_code(html: &str) -> String {
+    let marker = "data-enrolment-code>";
+    let start = html.find(marker).expect("the page shows an enrolment code") + marker.len();
+    html[start..start + html[start..].find('<').unwrap()].to_string()
 }

@@ -64,7 +64,7 @@ impl Transport for Recording {
         self.http.server()
     }
 
-    fn enrol(&mut self, request: &EnrolRequest<'_>) -> Result<EnrolReply, Failure> {
+    fn enrol(&mut self, request: &EnrolRequest) -> Result<EnrolReply, Failure> {
         self.http.enrol(request)
     }
 

@@ -17,7 +17,8 @@ use praxis_core::protocol::field::{
     FieldOutcome, FieldRecord, FieldRecords, FieldResult, FieldResults, FieldSnapshot,
 };
 use praxis_core::protocol::{
-    Enrolled, EnrolmentRequest, ErrorBody, PersonName, RefusedDetail, StreamEntry, StreamList,
+    Credentials, Enrolled, EnrolmentRequest, ErrorBody, PersonName, RefusedDetail, StreamEntry,
+    StreamList,
 };
 use praxis_testkit::server::{TestServer, fixture};
 use reqwest::blocking::Client;
@@ -495,17 +496,21 @@ fn every_documented_answer_has_exactly_the_fields_its_protocol_type_writes() {
         &serde_json::to_value(&error).unwrap(),
         "an error",
     );
-    let enrolment = EnrolmentRequest {
-        username: "asha".into(),
-        password: "secret".into(),
-        device_name: "Asha's phone".into(),
-    };
-    checker.check(
-        &doc["paths"]["/api/v1/devices"]["post"]["requestBody"]["content"]["application/json"]
-            ["schema"],
-        &serde_json::to_value(&enrolment).unwrap(),
-        "the enrolment request",
-    );
+    for credentials in [
+        Credentials::password("asha", "secret"),
+        Credentials::EnrolmentCode("7KQ2-M9XD-4HTR-B3WN".into()),
+    ] {
+        let enrolment = EnrolmentRequest {
+            credentials,
+            device_name: "Asha's phone".into(),
+        };
+        checker.check(
+            &doc["paths"]["/api/v1/devices"]["post"]["requestBody"]["content"]["application/json"]
+                ["schema"],
+            &serde_json::to_value(&enrolment).unwrap(),
+            "the enrolment request",
+        );
+    }
     field_app(&doc, &mut checker);
     checker.every_documented_field_written();
     assert!(checker.problems.is_empty(), "{:#?}", checker.problems);

@@ -5,7 +5,7 @@ use crate::device;
 use crate::render::{self, Output};
 use anyhow::{Result, anyhow};
 use praxis_core::store::{StoreError, StoreFile};
-use praxis_core::sync::Server;
+use praxis_core::sync::{Credentials, Server};
 use praxis_mobile::PraxisStore;
 use std::sync::atomic::AtomicBool;
 
@@ -52,17 +52,19 @@ pub fn encrypt(path: &std::path::Path) -> Result<Output> {
 /// Enrols the store, creating it first if there is none yet (the server says who
 /// its person is). A failed enrolment changes nothing, and leaves no new store behind.
 pub fn enrol(path: &std::path::Path, a: &EnrolArgs) -> Result<Output> {
-    let password = a.password.clone().filter(|p| !p.is_empty()).ok_or_else(|| {
-        anyhow!(
-            "Give your password with --password, or in PRAXIS_PASSWORD to keep it out of the shell history."
-        )
-    })?;
+    let credentials = credentials(a)?;
     Server::new(&a.server)?;
     let device_name = a.device_name.clone().unwrap_or_else(this_computer);
     let created = !path.exists();
     let (device, new_key_file) = if created {
         let (key, key_file) = device::new_key(path)?;
-        match PraxisStore::create_with_key(path, &a.username, &key) {
+        // The server names the person at enrolment; until then the store is the
+        // username's, or the device's when a code proves whose it is.
+        let name = match &credentials {
+            Credentials::Password { username, .. } => username.as_str(),
+            Credentials::EnrolmentCode(_) => device_name.as_str(),
+        };
+        match PraxisStore::create_with_key(path, name, &key) {
             Ok(device) => (device, key_file),
             Err(e) => {
                 remove_store(path, key_file.as_deref());
@@ -73,13 +75,9 @@ pub fn enrol(path: &std::path::Path, a: &EnrolArgs) -> Result<Output> {
         (device::open(path)?, None)
     };
     let enrolled = if a.carry_over {
-        device.enrol_carrying_over_with(
-            &a.server,
-            [&a.username, &password, &device_name],
-            a.team.as_deref(),
-        )
+        device.enrol_carrying_over_with(&a.server, &credentials, &device_name, a.team.as_deref())
     } else {
-        device.enrol_with(&a.server, &a.username, &password, &device_name)
+        device.enrol_with(&a.server, &credentials, &device_name)
     };
     match enrolled {
         Ok(enrolment) => render::enrolled(&enrolment, path),
@@ -91,6 +89,29 @@ pub fn enrol(path: &std::path::Path, a: &EnrolArgs) -> Result<Output> {
             Err(e.into())
         }
     }
+}
+
+/// How this device proves whose it is: a one-time enrolment code, or a username and
+/// the password (from --password or PRAXIS_PASSWORD).
+fn credentials(a: &EnrolArgs) -> Result<Credentials> {
+    if let Some(code) = &a.code {
+        // A password kept in PRAXIS_PASSWORD for other enrolments is left unused; one
+        // typed with the code is a mistake worth saying.
+        let kept = std::env::var("PRAXIS_PASSWORD").ok();
+        if a.password.is_some() && a.password != kept {
+            return Err(anyhow!(
+                "--code takes the place of --username and --password: give the code alone, or enrol with --username and your password instead."
+            ));
+        }
+        return Ok(Credentials::EnrolmentCode(code.clone()));
+    }
+    let username = a.username.clone().unwrap_or_default();
+    let password = a.password.clone().filter(|p| !p.is_empty()).ok_or_else(|| {
+        anyhow!(
+            "Give your password with --password, or in PRAXIS_PASSWORD to keep it out of the shell history; or enrol with --code and a one-time code made in Praxis in your browser."
+        )
+    })?;
+    Ok(Credentials::Password { username, password })
 }
 
 /// What to call this device when none is given: its host name.

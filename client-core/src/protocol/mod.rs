@@ -8,6 +8,7 @@
 //! `Deserialize` type (`serde_json::Value`, say).
 
 pub mod audit;
+pub mod enrolment_code;
 pub mod field;
 
 use crate::domain::ids::{DeviceId, EventId, PersonId, StreamId};
@@ -24,14 +25,96 @@ pub const SYNC_CONTENT_TYPE: &str = "application/octet-stream";
 pub const BUNDLE_CONTENT_TYPE: &str = "application/x-tar";
 /// How a device presents its token: `Authorization: Bearer <token>`.
 pub const BEARER_PREFIX: &str = "Bearer ";
+/// The error code of an enrolment refused for its code: wrong, used or expired.
+pub const WRONG_ENROLMENT_CODE: &str = "wrong_enrolment_code";
 
-/// `POST /api/v1/devices`: sign in and enrol this device.
+/// How a device proves, at enrolment, whose it is.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Credentials {
+    /// The person's username and password.
+    Password { username: String, password: String },
+    /// A one-time enrolment code the person made in the browser, signed in
+    /// (`/devices/enrol`): no password is typed on the device.
+    EnrolmentCode(String),
+}
+
+impl Credentials {
+    pub fn password(username: &str, password: &str) -> Credentials {
+        Credentials::Password {
+            username: username.to_string(),
+            password: password.to_string(),
+        }
+    }
+}
+
+/// Shows whose credentials they are, never the password or the code.
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Credentials::Password { username, .. } => f
+                .debug_struct("Password")
+                .field("username", username)
+                .finish_non_exhaustive(),
+            Credentials::EnrolmentCode(_) => f.write_str("EnrolmentCode(..)"),
+        }
+    }
+}
+
+/// `POST /api/v1/devices`: enrol this device, proving whose it is with a username and
+/// password (`{username, password, device_name}`) or with a one-time enrolment code
+/// (`{enrolment_code, device_name}`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "EnrolmentFields", into = "EnrolmentFields")]
 pub struct EnrolmentRequest {
-    pub username: String,
-    pub password: String,
+    pub credentials: Credentials,
     /// What the person calls the device, such as "Asha's phone".
     pub device_name: String,
+}
+
+/// An enrolment request's JSON: one way of proving whose the device is, never both.
+#[derive(Serialize, Deserialize)]
+struct EnrolmentFields {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    password: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    enrolment_code: Option<String>,
+    device_name: String,
+}
+
+impl TryFrom<EnrolmentFields> for EnrolmentRequest {
+    type Error = String;
+
+    fn try_from(f: EnrolmentFields) -> Result<Self, Self::Error> {
+        let credentials = match (f.username, f.password, f.enrolment_code) {
+            (Some(username), Some(password), None) => Credentials::Password { username, password },
+            (None, None, Some(code)) => Credentials::EnrolmentCode(code),
+            (_, _, Some(_)) => {
+                return Err("give an enrolment_code or a username and password, not both".into());
+            }
+            _ => return Err("give a username and password, or an enrolment_code".into()),
+        };
+        Ok(EnrolmentRequest {
+            credentials,
+            device_name: f.device_name,
+        })
+    }
+}
+
+impl From<EnrolmentRequest> for EnrolmentFields {
+    fn from(r: EnrolmentRequest) -> Self {
+        let (username, password, enrolment_code) = match r.credentials {
+            Credentials::Password { username, password } => (Some(username), Some(password), None),
+            Credentials::EnrolmentCode(code) => (None, None, Some(code)),
+        };
+        EnrolmentFields {
+            username,
+            password,
+            enrolment_code,
+            device_name: r.device_name,
+        }
+    }
 }
 
 /// The answer to an enrolment: the device the server made, its Automerge actor, and
@@ -206,5 +289,39 @@ mod tests {
         let new = serde_json::json!({ "streams": [], "people": [person.clone()] });
         let list: StreamList = serde_json::from_value(new).unwrap();
         assert_eq!(list.people, vec![person]);
+    }
+
+    #[test]
+    fn an_enrolment_is_proven_by_a_password_or_a_code_and_never_both() {
+        let by_password = serde_json::json!({
+            "username": "asha", "password": "secret", "device_name": "Asha's phone"
+        });
+        let request: EnrolmentRequest = serde_json::from_value(by_password.clone()).unwrap();
+        assert_eq!(request.credentials, Credentials::password("asha", "secret"));
+        assert_eq!(serde_json::to_value(&request).unwrap(), by_password);
+
+        let by_code = serde_json::json!({
+            "enrolment_code": "7KQ2-M9XD-4HTR-B3WN", "device_name": "Asha's phone"
+        });
+        let request: EnrolmentRequest = serde_json::from_value(by_code.clone()).unwrap();
+        assert_eq!(
+            request.credentials,
+            Credentials::EnrolmentCode("7KQ2-M9XD-4HTR-B3WN".into())
+        );
+        assert_eq!(serde_json::to_value(&request).unwrap(), by_code);
+
+        for wrong in [
+            serde_json::json!({ "username": "asha", "password": "secret", "enrolment_code": "X", "device_name": "p" }),
+            serde_json::json!({ "username": "asha", "device_name": "p" }),
+            serde_json::json!({ "device_name": "p" }),
+        ] {
+            let refused = serde_json::from_value::<EnrolmentRequest>(wrong.clone());
+            assert!(refused.is_err(), "{wrong}");
+        }
+        let shown = format!("{:?}", Credentials::password("asha", "secret"));
+        assert!(
+            shown.contains("asha") && !shown.contains("secret"),
+            "{shown}"
+        );
     }
 }

@@ -7,13 +7,8 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::protocol::{EVENTS_ACCEPTED, PersonName};
 
-/// What a device sends to enrol.
-#[derive(Serialize)]
-pub struct EnrolRequest<'a> {
-    pub username: &'a str,
-    pub password: &'a str,
-    pub device_name: &'a str,
-}
+/// What a device sends to enrol, and how it proves whose it is.
+pub use crate::protocol::{Credentials, EnrolmentRequest as EnrolRequest};
 
 /// The server's answer to an enrolment, as the protocol writes it.
 pub use crate::protocol::Enrolled as EnrolReply;

@@ -2,11 +2,11 @@
 //! on from the server's answer. Nothing in the store changes unless the answer is one
 //! this device can record under.
 
-use super::api::{EnrolReply, EnrolRequest};
+use super::api::{Credentials, EnrolReply, EnrolRequest};
 use super::error::SyncError;
 use super::{PEER, SERVER_SETTING, TOKEN_SETTING};
 use crate::domain::ids::{DeviceId, PersonId};
-use crate::protocol::TeamPlace;
+use crate::protocol::{TeamPlace, enrolment_code};
 use crate::store::Home;
 use crate::store::{Identity, Store, queries};
 use serde::Serialize;
@@ -67,25 +67,37 @@ fn home_of(teams: &[TeamPlace], wanted: Option<&str>) -> Home {
     }
 }
 
-/// The request, once each part is given.
-pub(crate) fn request<'a>(
-    username: &'a str,
-    password: &'a str,
-    device_name: &'a str,
-) -> Result<EnrolRequest<'a>, SyncError> {
-    for (what, value) in [
-        ("username", username),
-        ("password", password),
-        ("device name", device_name),
-    ] {
-        if value.trim().is_empty() {
-            return Err(SyncError::Missing(what));
+/// The request, once each part is given: a password's username trimmed, a code in
+/// its one stored form. Refused here, before anything is sent, when a part is empty or
+/// what was given as a code cannot be one.
+pub(crate) fn request(
+    credentials: &Credentials,
+    device_name: &str,
+) -> Result<EnrolRequest, SyncError> {
+    let credentials = match credentials {
+        Credentials::Password { username, password } => {
+            for (what, value) in [("username", username), ("password", password)] {
+                if value.trim().is_empty() {
+                    return Err(SyncError::Missing(what));
+                }
+            }
+            Credentials::password(username.trim(), password)
         }
+        Credentials::EnrolmentCode(typed) => {
+            if typed.trim().is_empty() {
+                return Err(SyncError::Missing("enrolment code"));
+            }
+            let code = enrolment_code::canonical(typed)
+                .ok_or_else(|| SyncError::NotAnEnrolmentCode(typed.trim().to_string()))?;
+            Credentials::EnrolmentCode(code)
+        }
+    };
+    if device_name.trim().is_empty() {
+        return Err(SyncError::Missing("device name"));
     }
     Ok(EnrolRequest {
-        username: username.trim(),
-        password,
-        device_name: device_name.trim(),
+        credentials,
+        device_name: device_name.trim().to_string(),
     })
 }
 

@@ -27,7 +27,7 @@ impl fmt::Display for Attempt {
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
     #[error(
-        "this device is not enrolled with a Praxis server yet: enrol first with `praxis enrol --server URL --username NAME`"
+        "this device is not enrolled with a Praxis server yet: enrol first with `praxis enrol --server URL --username NAME`, or with `--code CODE` and a code made in Praxis in your browser"
     )]
     NotEnrolled,
     #[error(
@@ -41,6 +41,11 @@ pub enum SyncError {
     #[error("the {0} is empty: give it to enrol this device")]
     Missing(&'static str),
     #[error(
+        "'{0}' is not an enrolment code: a code has 16 letters and digits, such as {example}; make one in Praxis in your browser, under Enrol a device (/devices/enrol), and give it as it is shown",
+        example = crate::protocol::enrolment_code::EXAMPLE
+    )]
+    NotAnEnrolmentCode(String),
+    #[error(
         "cannot reach the server at {url} ({detail}): you are offline or the server is down; your records are safe on this device, {attempt} again later"
     )]
     Unreachable {
@@ -52,6 +57,10 @@ pub enum SyncError {
         "the server did not accept that username and password: check them (capitals count) and enrol again"
     )]
     WrongPassword,
+    /// The server's own words: the code was wrong, used or expired, and where to make
+    /// a new one.
+    #[error("{0}")]
+    WrongEnrolmentCode(String),
     /// The server's own words: who revoked the device, and how to enrol it again.
     #[error("{0}")]
     Revoked(String),

@@ -4,7 +4,9 @@
 //! Pauses between tries sleep here, waking early when the sync is cancelled.
 
 use super::SERVER_SETTING;
-use super::api::{EVENTS_ACCEPTED, EnrolReply, EnrolRequest, ListedStream, StreamList, SyncReply};
+use super::api::{
+    Credentials, EVENTS_ACCEPTED, EnrolReply, EnrolRequest, ListedStream, StreamList, SyncReply,
+};
 use super::enrolment::{self, Enrolment};
 use super::error::{Attempt, SyncError};
 use super::progress::{NoProgress, RefusedEvent, StreamReport, SyncProgress};
@@ -84,24 +86,16 @@ impl Server {
         }
     }
 
-    /// Enrols this device (see `run::enrol`). The store is not held while the server
-    /// is asked.
+    /// Enrols this device (see `run::enrol`), proven by `credentials`. The store is
+    /// not held while the server is asked.
     pub fn enrol(
         &self,
         store: impl StoreAccess,
-        username: &str,
-        password: &str,
+        credentials: &Credentials,
         device_name: &str,
     ) -> Result<Enrolment, SyncError> {
         let mut transport = self.transport(None);
-        run::enrol(
-            store,
-            &mut transport,
-            self.retry,
-            username,
-            password,
-            device_name,
-        )
+        run::enrol(store, &mut transport, self.retry, credentials, device_name)
     }
 
     /// Enrols this device, carrying over what was recorded here before (see
@@ -109,7 +103,8 @@ impl Server {
     pub fn enrol_carrying_over(
         &self,
         store: impl StoreAccess,
-        [username, password, device_name]: [&str; 3],
+        credentials: &Credentials,
+        device_name: &str,
         team: Option<&str>,
     ) -> Result<Enrolment, SyncError> {
         let mut transport = self.transport(None);
@@ -117,7 +112,8 @@ impl Server {
             store,
             &mut transport,
             self.retry,
-            [username, password, device_name],
+            credentials,
+            device_name,
             team,
         )
     }
@@ -188,7 +184,7 @@ impl Transport for HttpTransport {
         &self.base
     }
 
-    fn enrol(&mut self, request: &EnrolRequest<'_>) -> Result<EnrolReply, Failure> {
+    fn enrol(&mut self, request: &EnrolRequest) -> Result<EnrolReply, Failure> {
         let reply = send(
             self.http
                 .post(format!("{}/api/v1/devices", self.base))

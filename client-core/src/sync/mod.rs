@@ -24,7 +24,8 @@ mod transport;
 mod run_tests;
 
 pub use api::{
-    EVENTS_ACCEPTED, EnrolReply, EnrolRequest, ListedStream, PersonName, StreamList, SyncReply,
+    Credentials, EVENTS_ACCEPTED, EnrolReply, EnrolRequest, ListedStream, PersonName, StreamList,
+    SyncReply,
 };
 pub use enrolment::{Enrolment, token};
 pub use error::{Attempt, SyncError};

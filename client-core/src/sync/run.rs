@@ -6,7 +6,7 @@
 //! the sync. The store is lent for each local step only, never across a request or a
 //! pause.
 
-use super::api::ListedStream;
+use super::api::{Credentials, ListedStream};
 use super::enrolment::{self, Enrolment};
 use super::error::{Attempt, SyncError};
 use super::plan::PlannedStream;
@@ -81,24 +81,18 @@ pub fn sync_stream<S: StoreAccess, T: Transport + ?Sized>(
     run.stream(&planned, 0, 1)
 }
 
-/// Enrols this device: signs in, then takes on the person and device the server made
-/// and saves the server and its token. Nothing in the store changes unless the server
-/// enrolled the device. A request that reached the server is not sent again.
+/// Enrols this device: proves whose it is (`credentials`: a password or a one-time
+/// enrolment code), then takes on the person and device the server made and saves the
+/// server and its token. Nothing in the store changes unless the server enrolled the
+/// device. A request that reached the server is not sent again.
 pub fn enrol<S: StoreAccess, T: Transport + ?Sized>(
     store: S,
     transport: &mut T,
     retry: Retry,
-    username: &str,
-    password: &str,
+    credentials: &Credentials,
     device_name: &str,
 ) -> Result<Enrolment, SyncError> {
-    enrol_as(
-        store,
-        transport,
-        retry,
-        [username, password, device_name],
-        None,
-    )
+    enrol_as(store, transport, retry, credentials, device_name, None)
 }
 
 /// Enrols this device as `enrol` does, carrying over what was recorded here before it
@@ -110,7 +104,8 @@ pub fn enrol_carrying_over<S: StoreAccess, T: Transport + ?Sized>(
     mut store: S,
     transport: &mut T,
     retry: Retry,
-    [username, password, device_name]: [&str; 3],
+    credentials: &Credentials,
+    device_name: &str,
     team: Option<&str>,
 ) -> Result<Enrolment, SyncError> {
     if store.with(|s| s.setting(super::SERVER_SETTING))?.is_some() {
@@ -120,7 +115,8 @@ pub fn enrol_carrying_over<S: StoreAccess, T: Transport + ?Sized>(
         store,
         transport,
         retry,
-        [username, password, device_name],
+        credentials,
+        device_name,
         Some(team),
     )
 }
@@ -129,10 +125,11 @@ fn enrol_as<S: StoreAccess, T: Transport + ?Sized>(
     store: S,
     transport: &mut T,
     retry: Retry,
-    [username, password, device_name]: [&str; 3],
+    credentials: &Credentials,
+    device_name: &str,
     carry_over: Option<Option<&str>>,
 ) -> Result<Enrolment, SyncError> {
-    let request = enrolment::request(username, password, device_name)?;
+    let request = enrolment::request(credentials, device_name)?;
     let cancel = AtomicBool::new(false);
     let mut run = Run {
         store,

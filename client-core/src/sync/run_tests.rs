@@ -87,9 +87,16 @@ impl Transport for Peer {
         "the peer"
     }
 
-    fn enrol(&mut self, _request: &EnrolRequest<'_>) -> Result<EnrolReply, Failure> {
+    fn enrol(&mut self, request: &EnrolRequest) -> Result<EnrolReply, Failure> {
+        self.note_request();
+        let code = match request.credentials {
+            Credentials::Password { .. } => "wrong_credentials",
+            Credentials::EnrolmentCode(_) => crate::protocol::WRONG_ENROLMENT_CODE,
+        };
         Err(Failure::from_enrolment_refusal(Refusal {
             status: 401,
+            code: code.into(),
+            message: "Make a new code at /devices/enrol.".into(),
             ..Refusal::default()
         }))
     }
@@ -136,6 +143,60 @@ fn busy() -> Failure {
 
 fn events(store: &Store, stream: StreamId) -> usize {
     queries::events(store.connection(), stream).unwrap().len()
+}
+
+#[test]
+fn an_enrolment_code_that_cannot_be_one_is_refused_before_anything_is_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, c, p) = device(&dir.path().join("device.sqlite3"), 0);
+    let mut peer = Peer::new(&dir.path().join("peer.sqlite3"), c, p);
+    let code = |c: &str| Credentials::EnrolmentCode(c.into());
+    let err = enrol(&mut store, &mut peer, Retry::never(), &code("  "), "phone").unwrap_err();
+    assert!(
+        matches!(err, SyncError::Missing("enrolment code")),
+        "{err:?}"
+    );
+    let err = enrol(
+        &mut store,
+        &mut peer,
+        Retry::never(),
+        &code("7KQ2-M9XD"),
+        "phone",
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, SyncError::NotAnEnrolmentCode(_))
+            && err.to_string().contains("16 letters and digits"),
+        "{err}"
+    );
+    assert_eq!(peer.requests, 0, "nothing was sent");
+
+    // A code of the right form is asked about once; its refusal is the server's words.
+    let err = enrol(
+        &mut store,
+        &mut peer,
+        Retry::never(),
+        &code("7kq2 m9xd 4htr b3wn"),
+        "phone",
+    )
+    .unwrap_err();
+    assert!(matches!(err, SyncError::WrongEnrolmentCode(_)), "{err:?}");
+    assert!(err.to_string().contains("/devices/enrol"), "{err}");
+    let err = enrol(
+        &mut store,
+        &mut peer,
+        Retry::never(),
+        &Credentials::password("asha", "wrong"),
+        "phone",
+    )
+    .unwrap_err();
+    assert!(matches!(err, SyncError::WrongPassword), "{err:?}");
+    assert_eq!(peer.requests, 2);
+    assert_eq!(
+        store.setting(SERVER_SETTING).unwrap(),
+        None,
+        "still not enrolled"
+    );
 }
 
 #[test]

@@ -8,6 +8,7 @@ use super::api::{EnrolReply, EnrolRequest, StreamList, SyncReply};
 use super::error::{Attempt, SyncError};
 use super::progress::{RefusedEvent, StreamFailure};
 use crate::domain::ids::StreamId;
+use crate::protocol::WRONG_ENROLMENT_CODE;
 use crate::store::{Store, StoreError};
 use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
@@ -18,8 +19,8 @@ use std::time::Duration;
 pub trait Transport {
     /// Where the server is, as a person would recognise it in a message.
     fn server(&self) -> &str;
-    /// Signs in and enrols this device.
-    fn enrol(&mut self, request: &EnrolRequest<'_>) -> Result<EnrolReply, Failure>;
+    /// Enrols this device, proven by a password or a one-time enrolment code.
+    fn enrol(&mut self, request: &EnrolRequest) -> Result<EnrolReply, Failure>;
     /// The streams the server lets this device see, and who may record in them.
     fn streams(&mut self) -> Result<StreamList, Failure>;
     /// Sends one stream's Automerge sync message and takes the server's answer.
@@ -127,10 +128,13 @@ impl Failure {
         }
     }
 
-    /// The same for an enrolment, where a refused password is the person's to fix, and
-    /// trying it again on our own would only lengthen a lock-out.
+    /// The same for an enrolment, where a refused password or code is the person's to
+    /// fix, and trying it again on our own would only lengthen a lock-out.
     pub fn from_enrolment_refusal(refusal: Refusal) -> Failure {
         match refusal.status {
+            401 if refusal.code == WRONG_ENROLMENT_CODE => {
+                Failure::Fatal(SyncError::WrongEnrolmentCode(refusal.message))
+            }
             401 => Failure::Fatal(SyncError::WrongPassword),
             429 => Failure::Fatal(SyncError::RateLimited {
                 attempt: Attempt::Enrol,
@@ -216,6 +220,10 @@ mod tests {
         assert!(matches!(
             Failure::from_enrolment_refusal(refusal(401, "wrong_credentials")),
             Failure::Fatal(SyncError::WrongPassword)
+        ));
+        assert!(matches!(
+            Failure::from_enrolment_refusal(refusal(401, WRONG_ENROLMENT_CODE)),
+            Failure::Fatal(SyncError::WrongEnrolmentCode(m)) if m == "why"
         ));
         assert!(matches!(
             Failure::from_enrolment_refusal(refusal(429, "rate_limited")),

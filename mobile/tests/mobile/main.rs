@@ -4,6 +4,7 @@
 //! `store_with_project` is the set-up the measure tests share.
 
 mod encryption;
+mod enrolment_code;
 mod evidence;
 mod reads_during_sync;
 mod records;

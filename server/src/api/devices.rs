@@ -1,9 +1,10 @@
-//! Enrolment (sign in, get a device and its token) and sync (a standard Automerge sync
+//! Enrolment (a password or a one-time enrolment code proves whose the device is; it
+//! gets a device and its token) and sync (a standard Automerge sync
 //! message up, the server's next one down).
 
 use super::auth::AuthDevice;
 use crate::access::Id;
-use crate::auth::{new_token, token_hash, verify_credentials};
+use crate::auth::{enrol_with_code, new_token, token_hash, verify_credentials};
 use crate::error::ServerError;
 use crate::state::AppState;
 use axum::Json;
@@ -12,7 +13,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use praxis_core::domain::ids::StreamId;
-use praxis_core::protocol::{EVENTS_ACCEPTED, Enrolled, EnrolmentRequest, SYNC_CONTENT_TYPE};
+use praxis_core::protocol::{
+    Credentials, EVENTS_ACCEPTED, Enrolled, EnrolmentRequest, SYNC_CONTENT_TYPE,
+};
 use praxis_core::replication::device_actor;
 
 pub async fn enrol(
@@ -22,21 +25,27 @@ pub async fn enrol(
 ) -> Result<Response, ServerError> {
     let enrolment: EnrolmentRequest = serde_json::from_slice(&body).map_err(|e| {
         ServerError::BadRequest(format!(
-            "Send JSON {{\"username\", \"password\", \"device_name\"}} ({e})."
+            "Send JSON {{\"username\", \"password\", \"device_name\"}}, or {{\"enrolment_code\", \"device_name\"}} with a code made at /devices/enrol ({e})."
         ))
     })?;
     let device_name = crate::auth::device_name(&enrolment.device_name)?;
-    let (person, name) =
-        verify_credentials(&state, &enrolment.username, &enrolment.password, address).await?;
     let token = new_token()?;
     let hash = token_hash(&token);
-    let days = state.token_days();
-    let (device, teams) = state
-        .with(move |s| {
-            let device = s.enrol_device(person, &device_name, &hash, days * 24)?;
-            Ok((device, s.teams_of(person)?))
-        })
-        .await?;
+    let hours = state.token_days() * 24;
+    let (person, name, device) = match enrolment.credentials {
+        Credentials::Password { username, password } => {
+            let (person, name) = verify_credentials(&state, &username, &password, address).await?;
+            let device = state
+                .with(move |s| Ok(s.enrol_device(person, &device_name, &hash, hours)?))
+                .await?;
+            (person, name, device)
+        }
+        Credentials::EnrolmentCode(code) => {
+            let enrolled = enrol_with_code(&state, &code, device_name, hash, address).await?;
+            (enrolled.person, enrolled.name, enrolled.device)
+        }
+    };
+    let teams = state.with(move |s| Ok(s.teams_of(person)?)).await?;
     let enrolled = Enrolled {
         device_id: device,
         actor_id: device_actor(device).to_hex_string(),

@@ -192,6 +192,15 @@ pub struct SsoSignIn {
     pub next: String,
 }
 
+/// A device enrolled with a one-time enrolment code: whose it is, and which it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnrolledByCode {
+    pub person: PersonId,
+    /// The person's name.
+    pub name: String,
+    pub device: DeviceId,
+}
+
 /// A browser session as its cookie shows it.
 #[derive(Clone, Debug, Serialize)]
 pub struct WebSession {
@@ -309,6 +318,24 @@ pub trait Storage: Views + Send + Sync {
     ) -> Result<PersonId>;
     /// The codes issued, newest first.
     fn password_resets(&self) -> Result<Vec<PasswordReset>>;
+    /// Issues `person` a one-time enrolment code (kept as its hash), valid for
+    /// `valid_minutes`; an earlier code of theirs not yet used is spent.
+    fn issue_enrolment_code(
+        &self,
+        person: PersonId,
+        code_hash: &str,
+        valid_minutes: i64,
+    ) -> Result<()>;
+    /// Enrols a device for the person whose enrolment code hashes to `code_hash`,
+    /// spending the code in the same transaction; `None`, with nothing written, when
+    /// no unused, unexpired code has that hash.
+    fn enrol_device_with_code(
+        &self,
+        code_hash: &str,
+        name: &str,
+        token_hash: &str,
+        valid_hours: i64,
+    ) -> Result<Option<EnrolledByCode>>;
     /// The organisation stream, of people, teams, memberships and devices.
     fn organisation_stream(&self) -> StreamId;
 

@@ -110,6 +110,8 @@ pub fn page(title: &str, who: Option<&WebSession>, content: Markup) -> Markup {
                         @if who.is_some() {
                             " "
                             a href="/field/" { "Field app" }
+                            " "
+                            a href="/devices/enrol" { "Enrol a device" }
                         }
                     }
                     @if let Some(who) = who {

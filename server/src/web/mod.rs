@@ -10,6 +10,7 @@ mod audit_timeline;
 mod board_report;
 mod cycle;
 mod dashboard;
+mod enrolment_code;
 mod export;
 mod forms;
 mod home;
@@ -63,6 +64,10 @@ pub fn routes() -> Router<AppState> {
             post(admin::revoke_membership),
         )
         .route("/admin/devices/{id}/revoke", post(admin::revoke_device))
+        .route(
+            "/devices/enrol",
+            get(enrolment_code::form).post(enrolment_code::issue),
+        )
         .route(
             "/set-password",
             get(set_password::set_password_form).post(set_password::set_password),

@@ -3,7 +3,7 @@
 //! with a message that says what to do.
 
 use praxis_core::store::Store;
-use praxis_core::sync::{NoProgress, Retry, Server, SyncError};
+use praxis_core::sync::{Credentials, NoProgress, Retry, Server, SyncError};
 use praxis_server::storage::{SqliteStorage, Storage};
 use praxis_testkit::server::{PASSWORD, Phone, TestServer, fixture};
 use reqwest::blocking::Client;
@@ -68,7 +68,11 @@ fn an_expired_token_and_a_revoked_phone_are_told_what_to_do() {
         let mut store = Store::create(&dir.path().join("expired.sqlite3"), "x").unwrap();
         let client = Server::new(&server.url).unwrap().with_retry(Retry::never());
         client
-            .enrol(&mut store, "practitioner-north", PASSWORD, "old phone")
+            .enrol(
+                &mut store,
+                &Credentials::password("practitioner-north", PASSWORD),
+                "old phone",
+            )
             .unwrap();
         let err = client
             .sync(&mut store, &mut NoProgress, &AtomicBool::new(false))

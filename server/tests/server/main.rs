@@ -9,6 +9,7 @@ mod credentials;
 mod data_dir;
 mod demo;
 mod edges;
+mod enrolment_code;
 mod field;
 mod floods;
 mod logs;

@@ -6,7 +6,7 @@
 
 use praxis_core::domain::ids::{EventId, StreamId};
 use praxis_core::store::{Store, StoreKey, queries};
-use praxis_core::sync::{NoProgress, Retry, Server, StreamReport, SyncError};
+use praxis_core::sync::{Credentials, NoProgress, Retry, Server, StreamReport, SyncError};
 use praxis_testkit::rng::Rng;
 use praxis_testkit::server::PASSWORD;
 use std::path::{Path, PathBuf};
@@ -50,7 +50,11 @@ impl Device {
         Server::new(url)
             .expect("url")
             .with_retry(Retry::never())
-            .enrol(&mut store, username, PASSWORD, "a phone under faults")
+            .enrol(
+                &mut store,
+                &Credentials::password(username, PASSWORD),
+                "a phone under faults",
+            )
             .expect("enrolled");
         Device {
             username: username.to_string(),

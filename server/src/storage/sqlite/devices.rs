@@ -74,6 +74,28 @@ pub fn enrol_device(
     token_hash: &str,
     valid_hours: i64,
 ) -> Result<DeviceId> {
+    enrol_device_and(
+        store,
+        organisation,
+        person,
+        name,
+        token_hash,
+        valid_hours,
+        |_, _| Ok(()),
+    )
+}
+
+/// Enrols a device as `enrol_device` does, and writes what `also` writes about it in
+/// the same transaction: all of it commits or none of it does.
+pub fn enrol_device_and(
+    store: &mut Store,
+    organisation: StreamId,
+    person: PersonId,
+    name: &str,
+    token_hash: &str,
+    valid_hours: i64,
+    also: impl FnOnce(&Connection, DeviceId) -> rusqlite::Result<()>,
+) -> Result<DeviceId> {
     let device = DeviceId::new();
     let event = Event::DeviceEnrolled {
         device,
@@ -87,6 +109,7 @@ pub fn enrol_device(
             "INSERT INTO devices (id, person, name, token_hash, enrolled_at, token_expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![blob(&device.0), blob(&person.0), name, token_hash, now, now + valid_hours * HOUR_MILLIS],
         )?;
+        also(tx, device)?;
         Ok(())
     })?;
     Ok(device)

@@ -7,6 +7,7 @@ mod access_log;
 mod audit_reads;
 mod columns;
 mod devices;
+mod enrolment_codes;
 mod field;
 mod files;
 mod password_resets;
@@ -43,6 +44,7 @@ const SERVER_MIGRATIONS: &[&str] = &[
     include_str!("../005_sign_in_failures.sql"),
     include_str!("../006_quarantine.sql"),
     include_str!("../007_password_resets.sql"),
+    include_str!("../008_enrolment_codes.sql"),
     include_str!("../009_sso_sign_ins.sql"),
 ];
 
@@ -336,6 +338,29 @@ impl Storage for SqliteStorage {
 
     fn password_resets(&self) -> Result<Vec<PasswordReset>> {
         self.read(password_resets::resets)
+    }
+
+    fn issue_enrolment_code(
+        &self,
+        person: PersonId,
+        code_hash: &str,
+        valid_minutes: i64,
+    ) -> Result<()> {
+        self.administer(|s, _| {
+            enrolment_codes::issue(s.connection(), person, code_hash, valid_minutes)
+        })
+    }
+
+    fn enrol_device_with_code(
+        &self,
+        code_hash: &str,
+        name: &str,
+        token_hash: &str,
+        valid_hours: i64,
+    ) -> Result<Option<EnrolledByCode>> {
+        self.administer(|s, o| {
+            enrolment_codes::enrol(s, o, code_hash, name, token_hash, valid_hours)
+        })
     }
 
     fn organisation_stream(&self) -> StreamId {
