@@ -14,6 +14,22 @@ async fn sign_in(client: &Client, server: &str, username: &str) {
     praxis_testkit::browser::sign_in(client, server, username, DEMO_PASSWORD).await;
 }
 
+/// Presses a form's button and waits for the page its answer brings (the old page
+/// gone, so nothing is read from it), which says what was done.
+async fn submit(client: &Client, css: &str) {
+    let old = wait_for(client, Locator::Css("html")).await;
+    press(client, css).await;
+    let started = std::time::Instant::now();
+    while old.tag_name().await.is_ok() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the form's answer did not replace the page within 30 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    wait_for(client, Locator::Css("[data-done]")).await;
+}
+
 async fn body_text(client: &Client) -> String {
     text_of(client, "main").await
 }
@@ -71,12 +87,11 @@ async fn an_administrator_manages_teams_people_roles_and_devices_in_the_browser(
         "Chosen with the carers' forum",
     )
     .await;
-    press(
+    submit(
         &client,
         "form[action='/admin/collaboratives'] button[type=submit]",
     )
     .await;
-    wait_for(&client, Locator::Css("[data-done]")).await;
     assert!(
         body_text(&client)
             .await
@@ -86,8 +101,7 @@ async fn an_administrator_manages_teams_people_roles_and_devices_in_the_browser(
     // A team.
     type_into(&client, "#team-name", "Eastside reablement team").await;
     type_into(&client, "#team-organisation", "Northshire County Council").await;
-    press(&client, "form[action='/admin/teams'] button[type=submit]").await;
-    wait_for(&client, Locator::Css("[data-done]")).await;
+    submit(&client, "form[action='/admin/teams'] button[type=submit]").await;
     assert!(
         body_text(&client)
             .await
@@ -97,7 +111,7 @@ async fn an_administrator_manages_teams_people_roles_and_devices_in_the_browser(
     // A person, with a one-time code to set their password.
     type_into(&client, "#person-username", "farah.ali").await;
     type_into(&client, "#person-name", "Farah Ali").await;
-    press(&client, "form[action='/admin/people'] button[type=submit]").await;
+    submit(&client, "form[action='/admin/people'] button[type=submit]").await;
     let code = wait_for(&client, Locator::Css("[data-done] code[data-code]"))
         .await
         .text()
@@ -146,7 +160,6 @@ async fn an_administrator_manages_teams_people_roles_and_devices_in_the_browser(
         "form[action='/admin/memberships'] button[type=submit]",
     )
     .await;
-    wait_for(&client, Locator::Css("[data-done]")).await;
     let row = text_of(&client, "tr[data-person='farah.ali']").await;
     assert!(
         row.contains("practitioner for Eastside reablement team"),
@@ -160,12 +173,11 @@ async fn an_administrator_manages_teams_people_roles_and_devices_in_the_browser(
         "Lost on a home visit",
     )
     .await;
-    press(
+    submit(
         &client,
         &format!("tr[data-device='{device}'] button[type=submit]"),
     )
     .await;
-    wait_for(&client, Locator::Css("[data-done]")).await;
     let row = text_of(&client, &format!("tr[data-device='{device}']")).await;
     assert!(
         row.contains("revoked") && row.contains("Lost on a home visit"),

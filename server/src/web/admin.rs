@@ -124,23 +124,9 @@ async fn show(state: &AppState, who: &SignedIn, done: Option<Done>) -> Result<Re
             who,
             done.as_ref(),
             state.local_time(),
-            sso_hint(state).as_deref(),
+            super::sso::username_hint(state).as_deref(),
         ),
     )))
-}
-
-/// What a username must be for a person to sign in through the provider, when the
-/// server signs people in through one.
-fn sso_hint(state: &AppState) -> Option<String> {
-    let sso = state.sso()?;
-    let what = match sso.claim() {
-        "email" => "their email address there (such as their work email)".to_string(),
-        claim => format!("the value of their '{claim}' claim there"),
-    };
-    Some(format!(
-        "People also sign in with {}: for that, the username is {what}. They can then sign in at once, without the code.",
-        sso.provider_name()
-    ))
 }
 
 fn scope_words(scope: &Scope, read: &AdminRead) -> String {

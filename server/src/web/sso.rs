@@ -233,3 +233,17 @@ fn refusal_page(
     }
     Ok(response)
 }
+
+/// What a username must be for a person to sign in through the provider, when the
+/// server signs people in through one.
+pub(super) fn username_hint(state: &AppState) -> Option<String> {
+    let sso = state.sso()?;
+    let what = match sso.claim() {
+        "email" => "their email address there (such as their work email)".to_string(),
+        claim => format!("the value of their '{claim}' claim there"),
+    };
+    Some(format!(
+        "People also sign in with {}: for that, the username is {what}. They can then sign in at once, without the code.",
+        sso.provider_name()
+    ))
+}
