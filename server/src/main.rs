@@ -78,6 +78,11 @@ enum Command {
         /// per line for a log shipper. What is logged is set by RUST_LOG.
         #[arg(long, env = "PRAXIS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
         log_format: LogFormat,
+        /// The address people reach this server at, such as https://praxis.example.org:
+        /// the enrolment page's commands name it, and single sign-on's provider sends
+        /// people back to it.
+        #[arg(long, env = "PRAXIS_PUBLIC_URL")]
+        public_url: Option<String>,
         #[command(flatten)]
         sso: SsoArgs,
     },
@@ -124,18 +129,15 @@ struct SsoArgs {
         default_value = "your organisation's account"
     )]
     oidc_provider_name: String,
-    /// The address people reach this server at, such as https://praxis.example.org.
-    #[arg(long, env = "PRAXIS_PUBLIC_URL")]
-    public_url: Option<String>,
 }
 
 impl SsoArgs {
-    fn settings(self) -> Option<praxis_server::sso::SsoSettings> {
+    fn settings(self, public_url: Option<String>) -> Option<praxis_server::sso::SsoSettings> {
         Some(praxis_server::sso::SsoSettings {
             issuer: self.oidc_issuer?,
             client_id: self.oidc_client_id?,
             client_secret: self.oidc_client_secret?,
-            public_url: self.public_url?,
+            public_url: public_url?,
             claim: self.oidc_username_claim,
             provider_name: self.oidc_provider_name,
         })
@@ -230,6 +232,7 @@ fn main() -> Result<()> {
             max_connections,
             header_timeout,
             log_format,
+            public_url,
             sso,
         } => {
             let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -268,7 +271,8 @@ fn main() -> Result<()> {
                     connections: max_connections as usize,
                     header_read: std::time::Duration::from_secs(header_timeout),
                     local_time: time_zone,
-                    sso: sso.settings(),
+                    sso: sso.settings(public_url.clone()),
+                    public_url,
                 },
             ))
         }

@@ -38,6 +38,8 @@ pub struct Options {
     pub header_read: Duration,
     /// The collaboratives' time zone, which the pages speak.
     pub local_time: crate::local_time::LocalTime,
+    /// The address people reach the server at, when given.
+    pub public_url: Option<String>,
     /// Single sign-on through an OpenID Connect provider, beside passwords.
     pub sso: Option<crate::sso::SsoSettings>,
 }
@@ -63,7 +65,8 @@ pub async fn serve(storage: Box<dyn Storage>, options: Options) -> anyhow::Resul
         .with_session_hours(options.session_hours)
         .with_behind_tls(options.behind_tls)
         .with_trusted_proxies(options.trusted_proxies)
-        .with_local_time(options.local_time);
+        .with_local_time(options.local_time)
+        .with_public_url(options.public_url);
     if let Some(sso) = sso {
         state = state.with_sso(sso);
     }

@@ -19,6 +19,7 @@ pub struct AppState {
     trusted_proxies: Arc<[IpAddr]>,
     local_time: LocalTime,
     sso: Option<Arc<Sso>>,
+    public_url: Option<Arc<str>>,
 }
 
 /// How long a browser session (and the field app's device token) lasts unless
@@ -36,6 +37,7 @@ impl AppState {
             trusted_proxies: Arc::from([]),
             local_time: LocalTime::default(),
             sso: None,
+            public_url: None,
         }
     }
 
@@ -48,6 +50,17 @@ impl AppState {
 
     pub fn trusted_proxies(&self) -> Arc<[IpAddr]> {
         self.trusted_proxies.clone()
+    }
+
+    /// The same state knowing the address people reach the server at.
+    pub fn with_public_url(mut self, url: Option<String>) -> Self {
+        self.public_url = url.map(|u| Arc::from(u.trim().trim_end_matches('/')));
+        self
+    }
+
+    /// The address people reach the server at (`serve --public-url`), when given.
+    pub fn public_url(&self) -> Option<&str> {
+        self.public_url.as_deref()
     }
 
     /// The same state signing people in through an OpenID Connect provider too.

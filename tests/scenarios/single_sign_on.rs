@@ -70,8 +70,9 @@ async fn path_of(client: &Client) -> String {
     client.current_url().await.unwrap().path().to_string()
 }
 
-/// A person of the demo signs in through the provider, on a desktop browser and then
-/// in the field app on a phone, and the administrator to the administration page: the
+/// A person of the demo signs in through the provider, on a desktop browser (where
+/// they make the one-time code that enrols their terminal client) and then in the
+/// field app on a phone, and the administrator to the administration page: the
 /// provider's `preferred_username` names them. No Praxis password is typed, and no one
 /// new is created.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -107,7 +108,60 @@ async fn a_person_signs_in_through_the_provider_to_the_pages_and_the_field_app()
         .await
         .unwrap();
     wait_for(&desktop, Locator::Css("a.card")).await;
+
+    // The terminal client, enrolled through the provider: a one-time code made in the
+    // signed-in browser, typed in the terminal; no password anywhere.
+    desktop
+        .goto(&format!("{}/devices/enrol", server.url))
+        .await
+        .unwrap();
+    press(
+        &desktop,
+        "form[action='/devices/enrol'] button[type=submit]",
+    )
+    .await;
+    let code = text_of(&desktop, "[data-enrolment-code]").await;
+    let shown = text_of(&desktop, "pre code").await;
+    assert_eq!(
+        shown,
+        format!("praxis enrol --server {} --code {code}", server.url),
+        "the page names the server by its public address"
+    );
     desktop.close().await;
+    let store = dir.path().join("terminal.sqlite3");
+    let terminal = |args: &[&str]| {
+        let out = std::process::Command::new(praxis_testkit::binary("praxis"))
+            .env_remove("PRAXIS_PASSWORD")
+            .env("XDG_DATA_HOME", dir.path().join("xdg"))
+            .arg("--store")
+            .arg(&store)
+            .args(args)
+            .output()
+            .unwrap();
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "praxis {args:?}: {said}");
+        said
+    };
+    let enrolled = terminal(&[
+        "enrol",
+        "--server",
+        &server.url,
+        "--code",
+        &code,
+        "--device-name",
+        "Amira's laptop",
+    ]);
+    assert!(enrolled.contains("Amira Hassan"), "{enrolled}");
+    let synced: serde_json::Value = serde_json::from_str(&terminal(&["--json", "sync"])).unwrap();
+    assert_eq!(synced["failed"], 0, "{synced}");
+    assert!(
+        synced["received_events"].as_u64().unwrap() > 0,
+        "Amira's teams' records came down to the terminal: {synced}"
+    );
 
     // The field app on a phone: its sign-in link leads through the provider and back
     // to the app, which enrols the phone and loads Amira's projects.

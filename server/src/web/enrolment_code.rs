@@ -23,9 +23,13 @@ pub struct CodeForm {
     csrf: String,
 }
 
-/// This server's address as the browser reached it, for the commands the page shows;
-/// a placeholder when the request does not name a plain host.
+/// This server's address for the commands the page shows: `serve --public-url` when
+/// it is set, else as the browser reached it; a placeholder when the request does not
+/// name a plain host.
 fn server_url(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(public) = state.public_url() {
+        return public.to_string();
+    }
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
