@@ -7,8 +7,9 @@
 //! (`web::sso`) keep what must be checked between the two and start the session.
 //!
 //! The provider's configuration and keys are read at start (a wrong issuer stops the
-//! server with what to fix) and again when they are older than `CONFIGURATION_AGE`,
-//! so a provider's new signing keys are taken up without a restart.
+//! server with what to fix), again when they are older than `CONFIGURATION_AGE`, and
+//! at once when an ID token's signature does not check out against those read, so a
+//! provider's new signing keys are taken up without a restart.
 
 use openidconnect::core::{CoreClient, CoreGenderClaim, CoreProviderMetadata, CoreResponseType};
 use openidconnect::{AdditionalClaims, OAuth2TokenResponse};
@@ -152,9 +153,14 @@ impl Sso {
 
     /// The client, with the provider's configuration read again when it is old.
     async fn client(&self) -> Result<Arc<Configured>, SsoError> {
+        self.client_read_within(CONFIGURATION_AGE).await
+    }
+
+    /// The client, with the provider's configuration read again when older than `age`.
+    async fn client_read_within(&self, age: Duration) -> Result<Arc<Configured>, SsoError> {
         if let Ok(held) = self.configured.lock()
             && let Some((read_at, client)) = held.as_ref()
-            && read_at.elapsed() < CONFIGURATION_AGE
+            && read_at.elapsed() < age
         {
             return Ok(client.clone());
         }
@@ -231,10 +237,21 @@ impl Sso {
         let id_token = tokens
             .id_token()
             .ok_or_else(|| SsoError::Refused("the provider sent no ID token".into()))?;
+        let nonce = Nonce::new(nonce.to_string());
         let verifier = client.id_token_verifier();
-        let claims = id_token
-            .claims(&verifier, &Nonce::new(nonce.to_string()))
-            .map_err(|e| SsoError::Refused(refusal(&e)))?;
+        let claims = match id_token.claims(&verifier, &nonce) {
+            Ok(claims) => claims.clone(),
+            // Signed with a key published since the keys were read: read them again,
+            // and check once more.
+            Err(ClaimsVerificationError::SignatureVerification(_)) => {
+                let fresh = self.client_read_within(Duration::ZERO).await?;
+                id_token
+                    .claims(&fresh.id_token_verifier(), &nonce)
+                    .map_err(|e| SsoError::Refused(refusal(&e)))?
+                    .clone()
+            }
+            Err(e) => return Err(SsoError::Refused(refusal(&e))),
+        };
         let claim = self.settings.claim.trim();
         // The ID token is checked, so its payload is the provider's word.
         let in_token = payload(&id_token.to_string()).unwrap_or_default();

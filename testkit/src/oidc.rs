@@ -47,6 +47,9 @@ fn provider_dir() -> PathBuf {
 /// The provider's process; killed when dropped.
 pub struct Provider {
     pub issuer: String,
+    port: u16,
+    redirect: String,
+    misbehaviour: Misbehaviour,
     child: Child,
 }
 
@@ -69,13 +72,24 @@ impl Provider {
     /// Starts the provider with Praxis registered to be sent back to `redirect`, and
     /// waits (at most 30 s) until it takes requests.
     pub fn start(redirect: &str, misbehaviour: Misbehaviour) -> Provider {
+        Self::start_on(free_port(), redirect, misbehaviour)
+    }
+
+    /// Stops the provider and starts it again at the same issuer: it signs with a new
+    /// key from now on, as when a provider rotates its keys.
+    pub fn restart(self) -> Provider {
+        let (port, redirect, misbehaviour) = (self.port, self.redirect.clone(), self.misbehaviour);
+        drop(self);
+        Self::start_on(port, &redirect, misbehaviour)
+    }
+
+    fn start_on(port: u16, redirect: &str, misbehaviour: Misbehaviour) -> Provider {
         let dir = provider_dir();
         assert!(
             dir.join("node_modules/oidc-provider").exists(),
             "the OpenID Connect provider for the single sign-on tests is not installed: run \
              `npm ci --prefix tests/oidc-provider` (scripts/test does)"
         );
-        let port = free_port();
         let mut child = Command::new("node")
             .current_dir(&dir)
             .arg("provider.mjs")
@@ -97,7 +111,13 @@ impl Provider {
             }
         });
         match rx.recv_timeout(Duration::from_secs(30)) {
-            Ok(issuer) => Provider { issuer, child },
+            Ok(issuer) => Provider {
+                issuer,
+                port,
+                redirect: redirect.to_string(),
+                misbehaviour,
+                child,
+            },
             Err(_) => {
                 let _ = child.kill();
                 let _ = child.wait();

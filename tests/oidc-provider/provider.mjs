@@ -8,11 +8,14 @@
 //   node provider.mjs --port 4100 --redirect http://127.0.0.1:8080/sign-in/sso/callback \
 //        [--misbehave wrong-audience|wrong-nonce|expired]
 //
+// Each start signs with a new key of its own.
+//
 // With --misbehave, the ID token the token endpoint answers with is replaced by one
 // the provider signs with its own keys but that a relying party must refuse: issued
 // to another client, for another sign-in's nonce, or expired an hour ago. Prints
 // "listening on <issuer>" once it takes requests.
 
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import Provider from 'oidc-provider';
 
 function option(name, fallback) {
@@ -36,6 +39,11 @@ if (!modes.includes(misbehave)) {
   process.exit(2);
 }
 const issuer = `http://127.0.0.1:${port}`;
+
+// A signing key of this process's own, as a provider's keys rotate: a provider started
+// again on the same port signs with a key Praxis has not seen yet.
+const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: randomUUID(), use: 'sig', alg: 'RS256' };
 
 function claimsOf(login) {
   return {
@@ -76,6 +84,7 @@ const provider = new Provider(issuer, {
   async findAccount(ctx, id) {
     return { accountId: id, async claims() { return claimsOf(id); } };
   },
+  jwks: { keys: [signingKey] },
   features: { devInteractions: { enabled: true } },
   cookies: { keys: ['praxis-test-provider-cookie-key'] },
 });

@@ -228,7 +228,7 @@ async fn untrusted_answers_and_unknown_people_are_refused_and_create_nothing() {
         assert_eq!(held(&data), before, "{misbehaviour:?} created nothing");
     }
 
-    let (_provider, server) = server_with_provider(&data, Misbehaviour::None, &[]);
+    let (provider, server) = server_with_provider(&data, Misbehaviour::None, &[]);
     for (who, login, said) in [
         (
             "someone the provider knows but Praxis does not",
@@ -266,18 +266,31 @@ async fn untrusted_answers_and_unknown_people_are_refused_and_create_nothing() {
     );
     assert_eq!(held(&data), before, "a forged answer created nothing");
 
-    // The provider behaving: the person Praxis knows by their email is signed in.
-    let asha = driver.desktop(&dir.path().join("asha"), 1280, 1024).await;
-    asha.goto(&format!("{}/", server.url)).await.unwrap();
-    through_the_provider(&asha, "asha.patel@council.example").await;
-    wait_for(
-        &asha,
-        Locator::XPath("//h1[contains(., 'Your collaboratives and teams')]"),
-    )
-    .await;
-    asha.close().await;
+    // The provider behaving: the person Praxis knows by their email is signed in;
+    // and again after the provider has begun signing with a new key, which the server
+    // has not read yet (its keys are read again when a signature needs one).
+    let provider = provider.restart();
+    for (profile, the_time) in [("asha", "first"), ("asha-after-new-key", "second")] {
+        let asha = driver.desktop(&dir.path().join(profile), 1280, 1024).await;
+        asha.goto(&format!("{}/", server.url)).await.unwrap();
+        through_the_provider(&asha, "asha.patel@council.example").await;
+        let home = asha
+            .wait()
+            .for_element(Locator::XPath(
+                "//h1[contains(., 'Your collaboratives and teams')] | //p[contains(@class, 'error')]",
+            ))
+            .await
+            .unwrap();
+        assert_eq!(
+            home.text().await.unwrap(),
+            "Your collaboratives and teams",
+            "signed in the {the_time} time"
+        );
+        asha.close().await;
+    }
+    drop(provider);
     let (people, devices, sessions) = held(&data);
-    assert_eq!((people, devices, sessions), (before.0, before.1, 1));
+    assert_eq!((people, devices, sessions), (before.0, before.1, 2));
 }
 
 /// A server set up for a provider it cannot use does not start, and says what to fix:
