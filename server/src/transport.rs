@@ -113,16 +113,22 @@ impl Transport for InProcess<'_> {
     }
 
     fn streams(&mut self) -> Result<StreamList, Failure> {
-        let (listed, people) = self
+        let (listed, heads, people) = self
             .device()
             .and_then(|device| {
                 let listed = self.storage.streams_for(device.person)?;
                 let people = self.storage.people_of(&listed)?;
-                Ok((listed, people))
+                let ids: Vec<StreamId> = listed.iter().map(|a| a.stream_id).collect();
+                let heads = self.storage.stream_heads(&ids)?;
+                Ok((listed, heads, people))
             })
             .map_err(|e| Failure::from_refusal(refusal(e)))?;
         Ok(StreamList {
-            streams: listed.iter().map(listed_stream).collect(),
+            streams: listed
+                .iter()
+                .zip(heads)
+                .map(|(s, heads)| listed_stream(s, heads))
+                .collect(),
             people,
         })
     }
@@ -145,7 +151,7 @@ impl Transport for InProcess<'_> {
 }
 
 /// A stream as the API lists it.
-fn listed_stream(s: &StreamAccess) -> ListedStream {
+fn listed_stream(s: &StreamAccess, heads: Vec<String>) -> ListedStream {
     ListedStream {
         stream_id: s.stream_id,
         kind: s.kind.name().to_string(),
@@ -158,6 +164,7 @@ fn listed_stream(s: &StreamAccess) -> ListedStream {
             .collect::<Vec<_>>()
             .join(","),
         read_only: s.read_only,
+        heads: Some(heads),
     }
 }
 

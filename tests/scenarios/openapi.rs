@@ -346,6 +346,7 @@ fn answers() -> Vec<(&'static str, &'static str, Value)> {
         role: "coordinator,auditor".into(),
         roles: vec!["coordinator".into(), "auditor".into()],
         read_only: false,
+        heads: full.then(|| vec!["ab12".into()]),
     };
     let mut answers = Vec::new();
     for full in [true, false] {

@@ -175,6 +175,11 @@ pub struct StreamEntry {
     pub roles: Vec<String>,
     /// True when none of the roles may record anything here.
     pub read_only: bool,
+    /// The heads of the server's document of the stream (hex change hashes, sorted):
+    /// a device holding the same heads holds the same document, and has nothing to
+    /// exchange for it. Missing from older servers' answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heads: Option<Vec<String>>,
 }
 
 /// Every error the server answers with: a code a program can match, a sentence for a
@@ -267,6 +272,7 @@ mod tests {
             role: "coordinator".into(),
             roles: vec!["coordinator".into()],
             read_only: false,
+            heads: None,
         };
         let json = serde_json::to_value(&entry).unwrap_or_default();
         assert_eq!(json["kind"], "collaborative");

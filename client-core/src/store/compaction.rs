@@ -22,7 +22,10 @@ pub(super) struct StoredChanges {
 }
 
 impl StoredChanges {
+    /// Before storing changes: the stream's heads are forgotten until the write that
+    /// stores them sets them again.
     pub(super) fn after(tx: &Connection, stream: StreamId) -> Result<Self, StoreError> {
+        super::heads::forget(tx, stream)?;
         let last = tx
             .prepare_cached("SELECT seq FROM changes WHERE stream = ?1 ORDER BY seq DESC LIMIT 1")?
             .query_row([uuid_blob(&stream.0)], |r| r.get(0))

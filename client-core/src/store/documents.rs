@@ -47,6 +47,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         match work(&tx, &mut self.clock, &mut document) {
             Ok(value) => {
+                super::heads::set(&tx, stream, &document.heads())?;
                 tx.commit()?;
                 self.put_document(stream, document, seen);
                 Ok(value)

@@ -9,6 +9,7 @@ mod compaction;
 mod documents;
 mod encrypt;
 mod error;
+mod heads;
 mod held;
 mod key;
 mod merging;

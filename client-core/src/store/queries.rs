@@ -573,3 +573,20 @@ pub fn project_detail(
         decisions,
     })
 }
+
+/// The heads of every stream whose heads are known (see `Store::heads`), by stream.
+pub fn known_heads(
+    conn: &Connection,
+) -> Result<std::collections::HashMap<StreamId, Vec<automerge::ChangeHash>>, StoreError> {
+    let mut statement =
+        conn.prepare_cached("SELECT id, heads FROM streams WHERE heads IS NOT NULL")?;
+    let rows = statement.query_map([], |r| {
+        Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?))
+    })?;
+    let mut known = std::collections::HashMap::new();
+    for row in rows {
+        let (id, heads) = row?;
+        known.insert(StreamId(blob_uuid(&id)?), super::heads::decode(&heads)?);
+    }
+    Ok(known)
+}

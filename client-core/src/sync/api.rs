@@ -28,6 +28,9 @@ pub struct ListedStream {
     pub role: String,
     #[serde(default)]
     pub read_only: bool,
+    /// The heads of the server's document (hex), when the server says them.
+    #[serde(default)]
+    pub heads: Option<Vec<String>>,
 }
 
 impl ListedStream {

@@ -23,6 +23,9 @@ pub struct PlannedStream {
     pub new_on_server: bool,
     /// The server lets this device read the stream but not record in it.
     pub read_only: bool,
+    /// The server listed the stream with the heads this device holds: the same
+    /// document on both sides, so nothing to exchange (see `Plan::make`).
+    pub alike: bool,
 }
 
 /// The plan, and the listed streams of a kind this build does not know.
@@ -49,6 +52,7 @@ pub(crate) fn plan(
                     add_here: !here.contains(&l.stream_id),
                     new_on_server: false,
                     read_only: l.read_only,
+                    alike: false,
                 }),
                 Some(_) => {}
                 None if first == StreamKind::Organisation => unknown.push(l.clone()),
@@ -72,6 +76,7 @@ pub(crate) fn plan(
                 add_here: false,
                 new_on_server: true,
                 read_only: false,
+                alike: false,
             }),
     );
     (planned, unknown)
@@ -89,6 +94,7 @@ mod tests {
             collaborative: None,
             role: "practitioner".into(),
             read_only: false,
+            heads: None,
         }
     }
 

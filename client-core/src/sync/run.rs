@@ -184,6 +184,17 @@ impl<S: StoreAccess, T: Transport + ?Sized> Run<'_, S, T> {
         let mut session = StreamSession::new(stream);
         self.store.with(|s| session.begin(s))?;
         self.progress.stream_started(stream, index, of);
+        if stream.alike {
+            let report = self
+                .store
+                .with(|s| {
+                    session.settle_alike(s)?;
+                    session.finish(s, Ok(()))
+                })
+                .map_err(|f| f.give_up(self.transport.server(), Attempt::Sync))?;
+            self.progress.stream_finished(&report);
+            return Ok(report);
+        }
         let mut retrying = Retrying {
             transport: &mut *self.transport,
             retry: self.retry,

@@ -39,6 +39,8 @@ struct Peer {
     device: Option<Arc<Mutex<Store>>>,
     held_during_a_request: bool,
     requests: usize,
+    /// Lists each stream with the heads of its document here, as the server does.
+    says_heads: bool,
 }
 
 impl Peer {
@@ -60,6 +62,7 @@ impl Peer {
                 collaborative: None,
                 role: "coordinator".into(),
                 read_only: false,
+                heads: None,
             }],
             people: Vec::new(),
             failures: HashMap::new(),
@@ -67,6 +70,7 @@ impl Peer {
             device: None,
             held_during_a_request: false,
             requests: 0,
+            says_heads: false,
         }
     }
 
@@ -103,8 +107,15 @@ impl Transport for Peer {
 
     fn streams(&mut self) -> Result<StreamList, Failure> {
         self.note_request();
+        let mut streams = self.listed.clone();
+        if self.says_heads {
+            for listed in &mut streams {
+                let heads = self.store.heads(listed.stream_id).unwrap();
+                listed.heads = Some(heads.iter().map(|h| h.to_string()).collect());
+            }
+        }
         Ok(StreamList {
-            streams: self.listed.clone(),
+            streams,
             people: self.people.clone(),
         })
     }
@@ -234,6 +245,46 @@ fn every_stream_settles_and_a_second_sync_has_nothing_to_send() {
     .unwrap();
     assert!(again.iter().all(|r| r.synced() && r.sent_events == 0));
     assert!(peer.pauses.is_empty());
+}
+
+/// With the heads of each stream in the list, a sync with nothing new is that one
+/// request; a stream whose heads differ (a record made here since) is the only one
+/// asked about, and what it brings arrives.
+#[test]
+fn streams_listed_with_the_heads_held_here_are_not_asked_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, c, p) = device(&dir.path().join("device.sqlite3"), 3);
+    let mut peer = Peer::new(&dir.path().join("peer.sqlite3"), c, p);
+    let cancel = AtomicBool::new(false);
+    let mut sync_now = |store: &mut Store, peer: &mut Peer| {
+        let before = peer.requests;
+        let reports = sync(store, peer, Retry::default(), &mut NoProgress, &cancel).unwrap();
+        assert!(reports.iter().all(|r| r.synced()), "{reports:?}");
+        (reports, peer.requests - before)
+    };
+    sync_now(&mut store, &mut peer);
+    let mut project = peer.listed[0].clone();
+    project.stream_id = p;
+    project.kind = "project".into();
+    project.collaborative = Some(c);
+    peer.listed.push(project);
+    peer.says_heads = true;
+
+    let (reports, requests) = sync_now(&mut store, &mut peer);
+    assert_eq!(requests, 1, "only the list of streams was asked for");
+    assert!(reports.iter().all(|r| r.rounds == 0), "{reports:?}");
+    assert_eq!(store.waiting_to_sync(PEER).unwrap(), 0);
+
+    store.record(p, observation("one more visit")).unwrap();
+    assert_eq!(store.waiting_to_sync(PEER).unwrap(), 1);
+    let (reports, requests) = sync_now(&mut store, &mut peer);
+    let rounds: Vec<_> = reports.iter().map(|r| (r.stream, r.rounds > 0)).collect();
+    assert_eq!(rounds, [(c, false), (p, true)], "only the project differed");
+    assert_eq!(requests as u32, 1 + reports[1].rounds);
+    assert_eq!(reports[1].sent_events, 1);
+    assert_eq!(events(&peer.store, p), events(&store, p));
+    assert_eq!(store.waiting_to_sync(PEER).unwrap(), 0);
+    assert_eq!(store.heads(p).unwrap(), peer.store.heads(p).unwrap());
 }
 
 #[test]

@@ -40,7 +40,22 @@ impl Plan {
         }
         let local = queries::streams(store.connection())?;
         let started_here = started_by(store, &local)?;
-        let (streams, unknown) = plan::plan(listed, &local, &started_here);
+        let (mut streams, unknown) = plan::plan(listed, &local, &started_here);
+        // One exchange told which streams differ: those listed with the heads held
+        // here are the same document on both sides.
+        for planned in streams
+            .iter_mut()
+            .filter(|p| !p.add_here && !p.new_on_server)
+        {
+            let listed_heads = listed
+                .iter()
+                .find(|l| l.stream_id == planned.stream)
+                .and_then(|l| l.heads.as_ref());
+            if let Some(theirs) = listed_heads {
+                let ours = store.heads(planned.stream)?;
+                planned.alike = same_heads(&ours, theirs);
+            }
+        }
         let unknown = unknown
             .iter()
             .map(|l| StreamReport {
@@ -76,8 +91,18 @@ impl Plan {
             add_here: false,
             new_on_server: false,
             read_only: false,
+            alike: false,
         })
     }
+}
+
+/// Whether the heads held here are those the server listed (hex, in any order).
+fn same_heads(ours: &[automerge::ChangeHash], theirs: &[String]) -> bool {
+    let mut ours: Vec<String> = ours.iter().map(|h| h.to_string()).collect();
+    let mut theirs: Vec<String> = theirs.iter().map(|h| h.to_ascii_lowercase()).collect();
+    ours.sort();
+    theirs.sort();
+    ours == theirs
 }
 
 /// The projects here that this store's person started: the ones the server takes in
@@ -148,6 +173,13 @@ impl StreamSession {
             store.add_stream(s.stream, s.kind, &s.name, s.collaborative)?;
         }
         Ok(())
+    }
+
+    /// Settles a stream the server listed with the heads held here, with no request:
+    /// the server is known to hold everything this device made in it.
+    pub fn settle_alike(&mut self, store: &mut Store) -> Result<(), StoreError> {
+        let heads = store.heads(self.stream.stream)?;
+        store.save_acknowledged(self.stream.stream, PEER, &heads)
     }
 
     /// Starts an attempt from the state saved for the server.

@@ -33,7 +33,7 @@ pub struct Feed {
     pub observations: Vec<FeedItem>,
 }
 
-fn entry(s: &StreamAccess) -> StreamEntry {
+fn entry(s: &StreamAccess, heads: Vec<String>) -> StreamEntry {
     let roles: Vec<String> = s.roles.iter().map(|r| r.name().to_string()).collect();
     StreamEntry {
         stream_id: s.stream_id,
@@ -44,6 +44,7 @@ fn entry(s: &StreamAccess) -> StreamEntry {
         role: roles.join(","),
         roles,
         read_only: s.read_only,
+        heads: Some(heads),
     }
 }
 
@@ -51,15 +52,21 @@ pub async fn list_streams(
     State(state): State<AppState>,
     AuthDevice(device): AuthDevice,
 ) -> Result<Json<StreamList>, ServerError> {
-    let (streams, people) = state
+    let (streams, heads, people) = state
         .with(move |s| {
             let streams = s.streams_for(device.person)?;
+            let ids: Vec<StreamId> = streams.iter().map(|a| a.stream_id).collect();
+            let heads = s.stream_heads(&ids)?;
             let people = s.people_of(&streams)?;
-            Ok((streams, people))
+            Ok((streams, heads, people))
         })
         .await?;
     Ok(Json(StreamList {
-        streams: streams.iter().map(entry).collect(),
+        streams: streams
+            .iter()
+            .zip(heads)
+            .map(|(s, heads)| entry(s, heads))
+            .collect(),
         people,
     }))
 }

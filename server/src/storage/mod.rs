@@ -341,6 +341,9 @@ pub trait Storage: Views + Send + Sync {
 
     // Streams.
     fn streams_for(&self, person: PersonId) -> Result<Vec<StreamAccess>>;
+    /// The heads of each of `streams`' documents, as hex change hashes (sorted): a
+    /// device holding the same heads holds the same document.
+    fn stream_heads(&self, streams: &[StreamId]) -> Result<Vec<Vec<String>>>;
     fn access(&self, person: PersonId, stream: StreamId) -> Result<Option<StreamAccess>>;
     /// The people who may record in `streams` (a membership of a collaborative or team
     /// they sit in, in force or ended, so past authors are named too), by name; every

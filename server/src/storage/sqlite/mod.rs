@@ -2,6 +2,9 @@
 //! praxis-core's store: Automerge changes, indexed events, views) and the server's
 //! own tables. Reads go to a pool of read-only connections (`readers`); writes to a
 //! few stores, one per group of streams (`writers`), so no lock is global.
+//!
+//! Long because it is the one implementation of `Views` and `Storage`: each method a
+//! few lines that hand the work to the file of its concern below.
 
 mod access_log;
 mod audit_reads;
@@ -375,6 +378,23 @@ impl Storage for SqliteStorage {
 
     fn streams_for(&self, person: PersonId) -> Result<Vec<StreamAccess>> {
         self.read(|c| streams::streams_for(c, person))
+    }
+
+    fn stream_heads(&self, streams: &[StreamId]) -> Result<Vec<Vec<String>>> {
+        // Kept in each stream's row; worked out (under the stream's lock) where not.
+        let known = self.read(|c| Ok(queries::known_heads(c)?))?;
+        streams
+            .iter()
+            .map(|stream| {
+                let heads = match known.get(stream) {
+                    Some(heads) => heads.clone(),
+                    None => self.writers.stream(*stream).heads(*stream)?,
+                };
+                let mut hex: Vec<String> = heads.iter().map(|h| h.to_string()).collect();
+                hex.sort();
+                Ok(hex)
+            })
+            .collect()
     }
 
     fn access(&self, person: PersonId, stream: StreamId) -> Result<Option<StreamAccess>> {
