@@ -336,11 +336,21 @@ pub async fn press(client: &Client, css: &str) {
         .unwrap_or_else(|e| panic!("pressing '{css}': {e}"));
 }
 
-/// The text of the element that `css` selects, once it is there.
+/// The text of the element that `css` selects, once it is there. An element the page
+/// replaced between finding and reading it (a page still arriving) is found again,
+/// for at most 30 s.
 pub async fn text_of(client: &Client, css: &str) -> String {
-    wait_for(client, Locator::Css(css))
-        .await
-        .text()
-        .await
-        .unwrap_or_else(|e| panic!("the text of '{css}': {e}"))
+    let started = std::time::Instant::now();
+    loop {
+        match wait_for(client, Locator::Css(css)).await.text().await {
+            Ok(text) => return text,
+            Err(fantoccini::error::CmdError::Standard(e))
+                if e.error == fantoccini::error::ErrorStatus::StaleElementReference
+                    && started.elapsed() < Duration::from_secs(30) =>
+            {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("the text of '{css}': {e}"),
+        }
+    }
 }
