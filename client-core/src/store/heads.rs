@@ -17,7 +17,7 @@ fn encode(heads: &[ChangeHash]) -> Vec<u8> {
 }
 
 pub(super) fn decode(bytes: &[u8]) -> Result<Vec<ChangeHash>, StoreError> {
-    if bytes.len() % 32 != 0 {
+    if !bytes.len().is_multiple_of(32) {
         return Err(StoreError::Corrupt(format!(
             "a stream's heads of {} bytes, not a multiple of 32",
             bytes.len()
