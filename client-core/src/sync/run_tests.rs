@@ -256,7 +256,7 @@ fn streams_listed_with_the_heads_held_here_are_not_asked_about() {
     let (mut store, c, p) = device(&dir.path().join("device.sqlite3"), 3);
     let mut peer = Peer::new(&dir.path().join("peer.sqlite3"), c, p);
     let cancel = AtomicBool::new(false);
-    let mut sync_now = |store: &mut Store, peer: &mut Peer| {
+    let sync_now = |store: &mut Store, peer: &mut Peer| {
         let before = peer.requests;
         let reports = sync(store, peer, Retry::default(), &mut NoProgress, &cancel).unwrap();
         assert!(reports.iter().all(|r| r.synced()), "{reports:?}");
