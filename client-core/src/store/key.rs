@@ -73,6 +73,30 @@ impl StoreKey {
         // only, so nothing can escape the literal.
         conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", self.to_hex()))
     }
+
+    /// A connection opened by `open` and keyed. SQLCipher's keying of a connection
+    /// (its codec context, with a fresh salt from its random generator for a new
+    /// file) has been seen to fail once in passing, with many stores being opened at
+    /// once on a loaded machine; a connection whose keying failed is left read-only,
+    /// so a new one is opened and keyed again, a few times at most.
+    pub(super) fn keyed(
+        &self,
+        open: impl Fn() -> Result<Connection, rusqlite::Error>,
+    ) -> Result<Connection, rusqlite::Error> {
+        let mut tries = 0;
+        loop {
+            let conn = open()?;
+            match self.apply(&conn) {
+                Ok(()) => return Ok(conn),
+                Err(_) if tries < 2 => {
+                    tries += 1;
+                    drop(conn);
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
 }
 
 /// A key is never printed, not even in a debug dump.

@@ -156,10 +156,10 @@ impl Store {
             std::fs::create_dir_all(dir)
                 .map_err(|e| StoreError::NotAStore(path.to_path_buf(), e.to_string()))?;
         }
-        let mut conn = Connection::open(path)?;
-        if let Some(key) = key {
-            key.apply(&conn)?;
-        }
+        let mut conn = match key {
+            Some(key) => key.keyed(|| Connection::open(path))?,
+            None => Connection::open(path)?,
+        };
         key::quiet_cipher_log(&conn)?;
         configure(&conn)?;
         schema::migrate(&mut conn)?;
@@ -203,14 +203,21 @@ impl Store {
         if !path.exists() {
             return Err(StoreError::NotFound(path.to_path_buf()));
         }
-        let mut conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| StoreError::NotAStore(path.to_path_buf(), e.to_string()))?;
-        if let Some(key) = key {
-            key.apply(&conn)?;
-        }
+        let open = || {
+            Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+        };
+        let opened =
+            open().map_err(|e| StoreError::NotAStore(path.to_path_buf(), e.to_string()))?;
+        let mut conn = match key {
+            Some(key) => {
+                drop(opened);
+                key.keyed(open)?
+            }
+            None => opened,
+        };
         key::quiet_cipher_log(&conn)?;
         // Look before touching: WAL mode is written into the file.
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
