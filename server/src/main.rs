@@ -178,9 +178,11 @@ enum Admin {
         username: String,
         #[arg(long)]
         name: String,
-        /// Their first password (or PRAXIS_NEW_PASSWORD).
-        #[arg(long, env = "PRAXIS_NEW_PASSWORD")]
-        password: String,
+        /// Their first password (or PRAXIS_NEW_PASSWORD). Without one they have no
+        /// password: they sign in through single sign-on, or set one with a one-time
+        /// code an administrator issues at /admin.
+        #[arg(long, env = "PRAXIS_NEW_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
     },
     /// Give a person a role for a team or a whole collaborative.
     Grant {
@@ -355,12 +357,24 @@ fn administer(storage: &SqliteStorage, admin: Admin) -> Result<()> {
             name,
             password,
         } => {
-            if password.len() < 8 {
-                bail!("The password is too short: give at least 8 characters.");
-            }
-            let hash = hash_password(&password).map_err(said)?;
+            let hash = match &password {
+                Some(p) if p.len() < 8 => {
+                    bail!("The password is too short: give at least 8 characters.")
+                }
+                Some(p) => hash_password(p).map_err(said)?,
+                // A password nobody knows: nobody signs in with one until they set it.
+                None => {
+                    let unusable = praxis_server::auth::new_token().map_err(said)?;
+                    hash_password(&unusable).map_err(said)?
+                }
+            };
             let id = storage.add_person(&username, &name, &hash).map_err(said)?;
             println!("Person created: {id} ({username})");
+            if password.is_none() {
+                println!(
+                    "{name} has no password: they sign in through single sign-on, or set a password with a one-time code an administrator issues at /admin."
+                );
+            }
         }
         Admin::Grant {
             username,

@@ -6,8 +6,6 @@
 //! and nothing is created: no person, no session, no device.
 
 use fantoccini::{Client, Locator};
-use praxis_core::domain::event::Scope;
-use praxis_core::domain::role::Role;
 use praxis_server::storage::{SqliteStorage, Storage, Views};
 use praxis_testkit::browser::{Driver, click_link, press, text_of, type_into, wait_for};
 use praxis_testkit::oidc::{Misbehaviour, PROVIDER_NAME, server_with_provider};
@@ -188,23 +186,58 @@ async fn a_person_signs_in_through_the_provider_to_the_pages_and_the_field_app()
 async fn untrusted_answers_and_unknown_people_are_refused_and_create_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    {
-        let mut storage = SqliteStorage::open(&data).unwrap();
-        let collaborative = praxis_testkit::server::collaborative(&storage);
-        let team = storage
-            .add_team(collaborative, "Northside", "Northshire County Council")
+    // Set up as an administrator would for single sign-on: people with their work
+    // email as username and no password.
+    let admin = |args: &[&str]| {
+        let out = std::process::Command::new(praxis_testkit::binary("praxis-server"))
+            .arg("admin")
+            .args(args)
+            .arg("--data-dir")
+            .arg(&data)
+            .env_remove("PRAXIS_NEW_PASSWORD")
+            .output()
             .unwrap();
-        for username in [
-            "asha.patel@council.example",
-            "unverified.ben@council.example",
-        ] {
-            praxis_testkit::server::person(
-                &mut storage,
-                username,
-                Role::Practitioner,
-                Scope::Team(team),
-            );
-        }
+        let said = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(
+            out.status.success(),
+            "admin {args:?}: {said}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        said
+    };
+    admin(&[
+        "create-collaborative",
+        "--name",
+        "Independence at home",
+        "--topic",
+        "Promoting independence",
+        "--chosen-with",
+        "The service users' forum",
+    ]);
+    admin(&[
+        "create-team",
+        "--collaborative",
+        "Independence at home",
+        "--name",
+        "Northside",
+        "--organisation",
+        "Northshire County Council",
+    ]);
+    for (username, name) in [
+        ("asha.patel@council.example", "Asha Patel"),
+        ("unverified.ben@council.example", "Ben Carter"),
+    ] {
+        let said = admin(&["create-person", "--username", username, "--name", name]);
+        assert!(said.contains(&format!("{name} has no password")), "{said}");
+        admin(&[
+            "grant",
+            "--username",
+            username,
+            "--role",
+            "practitioner",
+            "--team",
+            "Northside",
+        ]);
     }
     let before = held(&data);
     let driver = Driver::start().await;
