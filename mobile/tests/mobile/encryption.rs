@@ -397,19 +397,10 @@ fn a_person_can_use_praxis_offline_with_no_server() {
     );
 
     let error = store
-        .sync(std::sync::Arc::new(Silent), CancelToken::new())
+        .sync(std::sync::Arc::new(crate::Quiet), CancelToken::new())
         .err()
         .unwrap();
     assert!(matches!(error, PraxisError::NotEnrolled(_)), "{error:?}");
     assert!(error.to_string().contains("enrol"), "{error}");
     assert_eq!(store.waiting_to_sync().unwrap(), waiting);
-}
-
-struct Silent;
-
-impl SyncObserver for Silent {
-    fn planned(&self, _streams: u32) {}
-    fn stream_started(&self, _name: String, _index: u32, _of: u32) {}
-    fn retrying(&self, _reason: String, _delay_ms: u64) {}
-    fn stream_finished(&self, _result: StreamResult) {}
 }

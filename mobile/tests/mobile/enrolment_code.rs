@@ -3,21 +3,10 @@
 //! made in the browser, with no password typed on it, and syncs as them; a code used
 //! already is `WrongEnrolmentCode`, saying where to make a new one.
 
-use praxis_mobile::{
-    CancelToken, PraxisError, PraxisStore, StreamResult, SyncObserver, generate_key,
-};
+use praxis_mobile::{CancelToken, PraxisError, PraxisStore, generate_key};
 use praxis_testkit::server::{PASSWORD, running};
 use praxis_testkit::web::Web;
 use std::sync::Arc;
-
-struct Quiet;
-
-impl SyncObserver for Quiet {
-    fn planned(&self, _streams: u32) {}
-    fn stream_started(&self, _name: String, _index: u32, _of: u32) {}
-    fn retrying(&self, _reason: String, _delay_ms: u64) {}
-    fn stream_finished(&self, _result: StreamResult) {}
-}
 
 #[test]
 fn a_phone_enrols_with_a_code_from_the_browser_and_syncs_as_its_person() {
@@ -40,7 +29,9 @@ fn a_phone_enrols_with_a_code_from_the_browser_and_syncs_as_its_person() {
         .unwrap();
     assert_eq!(identity.name, "practitioner-north");
     assert_eq!(identity.server.as_deref(), Some(url.as_str()));
-    let results = asha.sync(Arc::new(Quiet), CancelToken::new()).unwrap();
+    let results = asha
+        .sync(Arc::new(crate::Quiet), CancelToken::new())
+        .unwrap();
     assert!(
         results
             .iter()

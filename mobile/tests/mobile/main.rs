@@ -11,6 +11,16 @@ mod records;
 mod signals;
 mod warnings;
 
+/// A sync observer that takes no notice: for tests that read the sync's answer.
+struct Quiet;
+
+impl praxis_mobile::SyncObserver for Quiet {
+    fn planned(&self, _streams: u32) {}
+    fn stream_started(&self, _name: String, _index: u32, _of: u32) {}
+    fn retrying(&self, _reason: String, _delay_ms: u64) {}
+    fn stream_finished(&self, _result: praxis_mobile::StreamResult) {}
+}
+
 /// A new store on disk with a collaborative and one project in it: the store, its
 /// directory (kept while the store is used) and the project's id.
 #[allow(clippy::unwrap_used)]

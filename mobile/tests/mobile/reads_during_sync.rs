@@ -5,7 +5,7 @@
 
 use axum::extract::Request;
 use axum::middleware::{self, Next};
-use praxis_mobile::{CancelToken, PraxisStore, StreamResult, SyncObserver, generate_key};
+use praxis_mobile::{CancelToken, PraxisStore, generate_key};
 use praxis_server::app::router;
 use praxis_server::demo::DEMO_PASSWORD;
 use praxis_server::state::AppState;
@@ -71,15 +71,6 @@ fn start_server(data_dir: &Path, hold: Arc<Hold>) -> String {
     url
 }
 
-struct Quiet;
-
-impl SyncObserver for Quiet {
-    fn planned(&self, _streams: u32) {}
-    fn stream_started(&self, _name: String, _index: u32, _of: u32) {}
-    fn retrying(&self, _reason: String, _delay_ms: u64) {}
-    fn stream_finished(&self, _result: StreamResult) {}
-}
-
 #[test]
 fn the_store_can_be_read_while_a_sync_waits_on_the_server() {
     let dir = tempfile::tempdir().unwrap();
@@ -110,7 +101,7 @@ fn the_store_can_be_read_while_a_sync_waits_on_the_server() {
 
     let syncing = {
         let phone = phone.clone();
-        std::thread::spawn(move || phone.sync(Arc::new(Quiet), CancelToken::new()))
+        std::thread::spawn(move || phone.sync(Arc::new(crate::Quiet), CancelToken::new()))
     };
     arrived.recv().expect("the sync sends a message");
     // The server holds its answer: the store must still be free for the app.
