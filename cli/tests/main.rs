@@ -25,6 +25,7 @@ mod crash;
 mod enrolment_code;
 mod held;
 mod names;
+mod nothing_new;
 mod store_key;
 mod store_upgrade;
 mod sync;
