@@ -74,8 +74,6 @@ impl AppState {
         self.sso.as_deref()
     }
 
-    /// The same state for a server reached over TLS (through a proxy that ends it):
-    /// answers then carry HSTS.
     /// The same state speaking the local time of `local_time`'s zone on its pages.
     pub fn with_local_time(mut self, local_time: LocalTime) -> Self {
         self.local_time = local_time;
@@ -87,6 +85,8 @@ impl AppState {
         &self.local_time
     }
 
+    /// The same state for a server reached over TLS (through a proxy that ends it):
+    /// answers then carry HSTS.
     pub fn with_behind_tls(mut self, behind_tls: bool) -> Self {
         self.behind_tls = behind_tls;
         self
