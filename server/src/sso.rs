@@ -35,8 +35,9 @@ const CONFIGURATION_AGE: Duration = Duration::from_secs(600);
 /// checked ID token.
 pub const DEFAULT_CLAIM: &str = "email";
 
-/// How the server signs people in through the provider.
-#[derive(Clone, Debug)]
+/// How the server signs people in through the provider. Not `Debug`: it holds the
+/// client secret, which is never printed.
+#[derive(Clone)]
 pub struct SsoSettings {
     /// The provider's issuer URL (its configuration is at
     /// `<issuer>/.well-known/openid-configuration`).
