@@ -41,6 +41,9 @@ pub enum ServerError {
     TooLarge(String),
     #[error("{0}")]
     Conflict(String),
+    /// Changes sent as a fast-forward that do not build on the stream's heads here.
+    #[error("{0}")]
+    NotAFastForward(String),
     #[error("{} of the changes were refused, so nothing of this sync was applied. Correct or withdraw those records on the device, then sync again.", .0.len())]
     ChangesRefused(Vec<RefusedChange>),
     /// Too much work of one kind at once (password hashes): try again shortly.
@@ -69,6 +72,7 @@ impl ServerError {
             ServerError::MethodNotAllowed(_) => "method_not_allowed",
             ServerError::TooLarge(_) => "too_large",
             ServerError::Conflict(_) => "conflict",
+            ServerError::NotAFastForward(_) => praxis_core::protocol::NOT_A_FAST_FORWARD,
             ServerError::ChangesRefused(_) => "changes_refused",
             ServerError::Busy(_) => "busy",
             ServerError::Unavailable(_) => "unavailable",
@@ -89,7 +93,7 @@ impl ServerError {
             ServerError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ServerError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ServerError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ServerError::Conflict(_) => StatusCode::CONFLICT,
+            ServerError::Conflict(_) | ServerError::NotAFastForward(_) => StatusCode::CONFLICT,
             ServerError::ChangesRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ServerError::Busy(_) | ServerError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ServerError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -102,6 +106,7 @@ impl From<StoreError> for ServerError {
         match e {
             StoreError::ChangesRefused(refused) => ServerError::ChangesRefused(refused),
             StoreError::BadSyncMessage(_)
+            | StoreError::BadChanges(_)
             | StoreError::Replication(_)
             | StoreError::BadEvent(_) => ServerError::BadRequest(e.to_string()),
             StoreError::Refused(r) => ServerError::BadRequest(r.to_string()),

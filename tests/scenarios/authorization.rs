@@ -11,7 +11,10 @@
 //! scratch copy of the caller's phone (local validation does not check roles). Each
 //! cell is checked by status and JSON `error` code, and by the server's event count for
 //! the stream: it grows by exactly the events sent when they are accepted, and does not
-//! change otherwise.
+//! change otherwise. The same events sent the fast way (`POST .../changes`, building
+//! on the stream's heads) must give what the sync gives, and the whole stream (`GET
+//! .../changes`) what reading the stream's view gives: a stream the caller may not
+//! read answers as one that does not exist.
 //!
 //! Long because the matrix is one table, read best beside the code that runs it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -109,6 +112,8 @@ const AUDIT_ROUTES: [&str; 7] = [
 ];
 const LIST_ROUTE: &str = "/api/v1/streams";
 const SYNC_ROUTE: &str = "/api/v1/streams/{stream_id}/sync";
+/// POST: changes building on the stream's heads; GET: the whole stream.
+const CHANGES_ROUTE: &str = "/api/v1/streams/{stream_id}/changes";
 const ENROL_ROUTE: &str = "/api/v1/devices";
 /// The field app's routes, in the order of `Row::field`: its snapshot, its records
 /// (an observation for N, sent with the caller's phone token), and its sign-out (which
@@ -324,6 +329,25 @@ impl Http {
         self.send(self.client.get(format!("{}{path}", self.base)), token)
     }
 
+    fn push(
+        &self,
+        stream: StreamId,
+        token: Option<&str>,
+        base: &[automerge::ChangeHash],
+        changes: Vec<u8>,
+    ) -> Answer {
+        let request = self
+            .client
+            .post(format!("{}/api/v1/streams/{stream}/changes", self.base))
+            .header("content-type", "application/octet-stream")
+            .header(
+                praxis_core::protocol::BASE_HEADS,
+                praxis_core::protocol::heads_text(base),
+            )
+            .body(changes);
+        self.send(request, token)
+    }
+
     fn sync(&self, stream: StreamId, token: Option<&str>, message: Vec<u8>) -> Answer {
         let request = self
             .client
@@ -522,7 +546,17 @@ fn message_with_changes(
     bytes
 }
 
+/// How a sync cell's events travel.
+#[derive(Clone, Copy, Debug)]
+enum Via {
+    /// A standard Automerge sync message to `SYNC_ROUTE`.
+    SyncMessage,
+    /// The changes alone to `CHANGES_ROUTE`, building on the stream's heads.
+    FastPath,
+}
+
 /// What a sync cell gave.
+#[allow(clippy::too_many_arguments)]
 fn sync_out(
     http: &Http,
     world: &World,
@@ -531,6 +565,7 @@ fn sync_out(
     identity: &Identity,
     token: Option<&str>,
     send: Send,
+    via: Via,
 ) -> Result<Out, String> {
     mirror.sync();
     let (stream, events) = world.message(send);
@@ -547,9 +582,21 @@ fn sync_out(
         .expect("events")
         .len()
         - recorded_before;
-    let message = message_with_changes(&mut store, &mut mirror.store, stream, sent);
     let before = http.event_count(stream, &mirror.token);
-    let answer = http.sync(stream, token, message);
+    let answer = match via {
+        Via::SyncMessage => {
+            let message = message_with_changes(&mut store, &mut mirror.store, stream, sent);
+            http.sync(stream, token, message)
+        }
+        Via::FastPath => {
+            let base = heads(&mut mirror.store, stream);
+            let changes = store
+                .changes_after(stream, &base)
+                .expect("changes")
+                .expect("the scratch copy holds the server's heads and more");
+            http.push(stream, token, &base, changes)
+        }
+    };
     let added = http.event_count(stream, &mirror.token) - before;
     let what = format!(
         "{} {} (accepted {:?}, {added} more events on the server)",
@@ -663,7 +710,7 @@ fn every_route_answers_every_role_as_the_matrix_says() {
     let covered: BTreeSet<String> = READ_ROUTES
         .iter()
         .chain(AUDIT_ROUTES.iter())
-        .chain([LIST_ROUTE, SYNC_ROUTE, ENROL_ROUTE].iter())
+        .chain([LIST_ROUTE, SYNC_ROUTE, CHANGES_ROUTE, ENROL_ROUTE].iter())
         .chain(FIELD_ROUTES.iter())
         .chain(PUBLIC_ROUTES.iter())
         .map(|r| r.to_string())
@@ -807,18 +854,48 @@ fn every_route_answers_every_role_as_the_matrix_says() {
             }
         }
 
-        for (send, expected) in SENDS.into_iter().zip(row.syncs) {
-            let got = sync_out(
-                &http,
-                &world,
-                dir.path(),
-                &mut mirror,
-                &identity,
-                token,
-                send,
-            );
+        for via in [Via::SyncMessage, Via::FastPath] {
+            for (send, expected) in SENDS.into_iter().zip(row.syncs) {
+                let got = sync_out(
+                    &http,
+                    &world,
+                    dir.path(),
+                    &mut mirror,
+                    &identity,
+                    token,
+                    send,
+                    via,
+                );
+                check(
+                    format!("{via:?} with {send:?}"),
+                    format!("{expected:?}"),
+                    shown(got),
+                );
+            }
+        }
+
+        // The whole stream answers as reading the stream's view does.
+        for (target, expected) in row.reads[0].into_iter().enumerate() {
+            let stream = world.stream(target);
+            let (answer, bytes) =
+                http.get_bytes(&format!("/api/v1/streams/{stream}/changes"), token);
+            let got = match (answer.status, bytes) {
+                (200, Some(bytes)) => {
+                    let loaded = praxis_core::replication::StreamDocument::load(&bytes, &[]);
+                    match loaded {
+                        Ok(document)
+                            if document.len() == http.event_count(stream, &mirror.token) =>
+                        {
+                            Ok(OK)
+                        }
+                        Ok(document) => Err(format!("a stream of {} events", document.len())),
+                        Err(e) => Err(format!("bytes that do not load: {e}")),
+                    }
+                }
+                _ => error_out(&answer).map_err(|_| format!("{} {}", answer.status, answer.json)),
+            };
             check(
-                format!("POST {SYNC_ROUTE} with {send:?}"),
+                format!("GET {CHANGES_ROUTE} on {}", ["C", "N", "S"][target]),
                 format!("{expected:?}"),
                 shown(got),
             );
@@ -853,7 +930,8 @@ fn every_route_answers_every_role_as_the_matrix_says() {
         MATRIX.len()
             * (1 + READ_ROUTES.len() * 3
                 + AUDIT_ROUTES.len() * 3
-                + SENDS.len()
+                + SENDS.len() * 2
+                + 3
                 + FIELD_ROUTES.len()
                 + 1)
             + 2

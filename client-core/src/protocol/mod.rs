@@ -23,6 +23,35 @@ pub const MANIFEST_DIGEST: &str = "x-praxis-manifest-sha256";
 pub const SYNC_CONTENT_TYPE: &str = "application/octet-stream";
 /// Content type of an audit bundle.
 pub const BUNDLE_CONTENT_TYPE: &str = "application/x-tar";
+/// Request header of changes sent as a fast-forward (`POST /api/v1/streams/{id}/changes`):
+/// the stream's heads on the server that they build on, as the stream list gave them.
+pub const BASE_HEADS: &str = "x-praxis-base-heads";
+/// Response header: a stream's heads on the server, after changes were taken or as
+/// the whole stream sent stands.
+pub const HEADS: &str = "x-praxis-heads";
+/// The error code of changes that do not build on the stream's heads on the server
+/// (`409`): nothing was taken, and the stream syncs through Automerge sync messages.
+pub const NOT_A_FAST_FORWARD: &str = "not_a_fast_forward";
+
+/// Heads as a header carries them: hex hashes, comma-separated, sorted.
+pub fn heads_text(heads: &[automerge::ChangeHash]) -> String {
+    let mut text: Vec<String> = heads.iter().map(|h| h.to_string()).collect();
+    text.sort();
+    text.join(",")
+}
+
+/// Heads read back from `heads_text`; what is wrong, in a sentence, if they are not.
+pub fn parse_heads(text: &str) -> Result<Vec<automerge::ChangeHash>, String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .map(|h| {
+            h.parse()
+                .map_err(|_| format!("'{h}' is not a change hash (64 hexadecimal digits)"))
+        })
+        .collect()
+}
+
 /// How a device presents its token: `Authorization: Bearer <token>`.
 pub const BEARER_PREFIX: &str = "Bearer ";
 /// The error code of an enrolment refused for its code: wrong, used or expired.

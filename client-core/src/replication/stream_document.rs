@@ -365,32 +365,67 @@ impl StreamDocument {
 
     fn describe_since(&mut self, before: &[ChangeHash]) -> Vec<IncomingChange> {
         let added = self.doc.get_changes(before);
-        let list = self.list.to_string();
-        let mut incoming = Vec::with_capacity(added.len());
-        for change in added {
-            let expanded = change.decode();
-            let mut events = Vec::new();
-            let mut foreign_ops = 0;
-            for op in &expanded.operations {
-                let on_list = op.obj.to_string() == list;
-                match (&op.action, op.insert, on_list) {
-                    (automerge::legacy::OpType::Put(ScalarValue::Bytes(b)), true, true) => {
-                        events.push(b.clone())
-                    }
-                    _ => foreign_ops += 1,
+        let list = match self.list.clone() {
+            ObjId::Id(counter, actor, _) => legacy::ObjectId::Id(legacy::OpId(counter, actor)),
+            ObjId::Root => legacy::ObjectId::Root,
+        };
+        added
+            .iter()
+            .map(|change| IncomingChange::of(change, &list))
+            .collect()
+    }
+
+    /// Whether the document holds every change named.
+    pub fn holds(&self, hashes: &[ChangeHash]) -> bool {
+        hashes
+            .iter()
+            .all(|h| self.doc.get_change_by_hash(h).is_some())
+    }
+
+    /// The heads of a stream's genesis: those of a replica that holds none of its
+    /// events.
+    pub fn genesis_heads(stream: StreamId) -> Result<Vec<ChangeHash>, ReplicationError> {
+        Ok(Self::genesis(stream)?.heads())
+    }
+
+    /// Describes changes not applied here, each as it would arrive: the same for every
+    /// replica of `stream`, whose event list the genesis made.
+    pub fn describe(
+        stream: StreamId,
+        changes: &[Change],
+    ) -> Result<Vec<IncomingChange>, ReplicationError> {
+        let list = Self::genesis(stream)?.list_id()?;
+        Ok(changes
+            .iter()
+            .map(|change| IncomingChange::of(change, &list))
+            .collect())
+    }
+}
+
+impl IncomingChange {
+    /// A change with the events it appends to `list`, the event list.
+    fn of(change: &Change, list: &legacy::ObjectId) -> IncomingChange {
+        let expanded = change.decode();
+        let mut events = Vec::new();
+        let mut foreign_ops = 0;
+        for op in &expanded.operations {
+            let on_list = op.obj == *list;
+            match (&op.action, op.insert, on_list) {
+                (automerge::legacy::OpType::Put(ScalarValue::Bytes(b)), true, true) => {
+                    events.push(b.clone())
                 }
+                _ => foreign_ops += 1,
             }
-            incoming.push(IncomingChange {
-                hash: change.hash(),
-                actor: change.actor_id().clone(),
-                message: change.message().map(str::to_string),
-                time: change.timestamp(),
-                raw: change.raw_bytes().to_vec(),
-                events,
-                foreign_ops,
-            });
         }
-        incoming
+        IncomingChange {
+            hash: change.hash(),
+            actor: change.actor_id().clone(),
+            message: change.message().map(str::to_string),
+            time: change.timestamp(),
+            raw: change.raw_bytes().to_vec(),
+            events,
+            foreign_ops,
+        }
     }
 }
 

@@ -60,6 +60,10 @@ pub enum StoreError {
     WrongStream { expected: StreamId, found: StreamId },
     #[error("{} of the incoming changes were refused; nothing was merged: {}", .0.len(), .0.iter().map(|r| r.reason.as_str()).collect::<Vec<_>>().join("; "))]
     ChangesRefused(Vec<super::RefusedChange>),
+    #[error(
+        "the changes sent cannot be read ({0}). Send Automerge changes one after another, each whole, as `praxis sync` does."
+    )]
+    BadChanges(String),
     #[error("the sync message cannot be read ({0}). Send a standard Automerge sync message.")]
     BadSyncMessage(String),
     #[error(

@@ -171,7 +171,20 @@ pub(super) fn merge_in<'g>(
     clock: &mut Hlc,
     stream: StreamId,
     incoming: &[IncomingChange],
+    gate: Option<&mut (dyn Gate + 'g)>,
+) -> Result<Merged, StoreError> {
+    merge_in_kept(tx, clock, stream, incoming, gate, true)
+}
+
+/// As `merge_in`; with `keep_changes` false the changes are not stored as rows (the
+/// caller stores the document that holds them).
+pub(super) fn merge_in_kept<'g>(
+    tx: &Transaction,
+    clock: &mut Hlc,
+    stream: StreamId,
+    incoming: &[IncomingChange],
     mut gate: Option<&mut (dyn Gate + 'g)>,
+    keep_changes: bool,
 ) -> Result<Merged, StoreError> {
     let (last_hlc, last_id): (i64, Vec<u8>) = tx
         .query_row(
@@ -337,8 +350,10 @@ pub(super) fn merge_in<'g>(
     drop(views);
     // Only changes the document did not have arrive here, so none is stored already.
     let mut changes = StoredChanges::after(tx, stream)?;
-    for change in incoming {
-        changes.insert(tx, &change.hash, &change.raw)?;
+    if keep_changes {
+        for change in incoming {
+            changes.insert(tx, &change.hash, &change.raw)?;
+        }
     }
     let rebuilt = (!in_order && added > 0) || changes_held;
     if rebuilt {
@@ -354,7 +369,11 @@ pub(super) fn merge_in<'g>(
         stream,
         summary.as_deref(),
         newest,
-        incoming.len() as i64,
+        if keep_changes {
+            incoming.len() as i64
+        } else {
+            0
+        },
     )?;
     Ok(Merged {
         changes: incoming.len(),

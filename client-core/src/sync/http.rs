@@ -9,12 +9,16 @@ use super::api::{
 };
 use super::enrolment::{self, Enrolment};
 use super::error::{Attempt, SyncError};
-use super::progress::{NoProgress, RefusedEvent, StreamReport, SyncProgress};
+use super::progress::{NoProgress, RefusedEvent, StreamFailure, StreamReport, SyncProgress};
 use super::retry::Retry;
 use super::run::{self, Retrying};
-use super::transport::{Failure, Refusal, StoreAccess, Transient, Transport};
+use super::transport::{Failure, Pushed, Refusal, StoreAccess, Transient, Transport};
 use crate::domain::ids::StreamId;
-use crate::store::Store;
+use crate::protocol::{
+    BASE_HEADS, HEADS, NOT_A_FAST_FORWARD, SYNC_CONTENT_TYPE, heads_text, parse_heads,
+};
+use crate::store::{Store, WholeStream};
+use automerge::ChangeHash;
 use reqwest::StatusCode;
 use reqwest::blocking::{Client, RequestBuilder, Response};
 use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER};
@@ -227,6 +231,49 @@ impl Transport for HttpTransport {
         Ok(SyncReply { message, accepted })
     }
 
+    fn push(
+        &mut self,
+        stream: StreamId,
+        base: &[ChangeHash],
+        changes: Vec<u8>,
+    ) -> Result<Option<Pushed>, Failure> {
+        let request = self
+            .http
+            .post(format!("{}/api/v1/streams/{stream}/changes", self.base))
+            .header(CONTENT_TYPE, SYNC_CONTENT_TYPE)
+            .header(BASE_HEADS, heads_text(base))
+            .body(changes);
+        let reply = send(self.authorised(request)?)?;
+        if let Some(not_taken) = reply.not_offered() {
+            return not_taken;
+        }
+        let accepted = reply
+            .headers
+            .get(EVENTS_ACCEPTED)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0);
+        Ok(Some(Pushed {
+            accepted,
+            heads: reply.heads()?,
+        }))
+    }
+
+    fn pull(&mut self, stream: StreamId) -> Result<Option<WholeStream>, Failure> {
+        let request = self
+            .http
+            .get(format!("{}/api/v1/streams/{stream}/changes", self.base));
+        let reply = send(self.authorised(request)?)?;
+        if let Some(not_taken) = reply.not_offered() {
+            return not_taken;
+        }
+        let heads = reply.heads()?;
+        Ok(Some(WholeStream {
+            bytes: reply.body,
+            heads,
+        }))
+    }
+
     /// Sleeps for `delay`, waking early to return `false` if `cancel` is set.
     fn pause(&mut self, delay: Duration, cancel: &AtomicBool) -> bool {
         let until = Instant::now() + delay;
@@ -250,6 +297,44 @@ struct Reply {
 }
 
 impl Reply {
+    /// For a fast-path route: `Some(Ok(None))` when the server did not take the fast
+    /// path (it moved on, or is older and has no such route), `Some(Err(..))` when it
+    /// refused, `None` when it answered.
+    fn not_offered<T>(&self) -> Option<Result<Option<T>, Failure>> {
+        if self.status.is_success() {
+            return None;
+        }
+        let refusal = self.refusal();
+        let moved_on = self.status == StatusCode::CONFLICT && refusal.code == NOT_A_FAST_FORWARD;
+        let no_route = matches!(
+            self.status,
+            StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED
+        );
+        Some(if moved_on || no_route {
+            Ok(None)
+        } else {
+            Err(Failure::from_refusal(refusal))
+        })
+    }
+
+    /// The stream's heads the answer names.
+    fn heads(&self) -> Result<Vec<ChangeHash>, Failure> {
+        let text = self
+            .headers
+            .get(HEADS)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        parse_heads(text).map_err(|why| {
+            Failure::Refused(StreamFailure::new(
+                Some(self.status.as_u16()),
+                "bad_reply",
+                format!(
+                    "the server's answer names the stream's heads in a form this Praxis cannot read ({why}): update Praxis, or tell your administrator"
+                ),
+            ))
+        })
+    }
+
     /// What an unsuccessful answer says, from its JSON error body and headers.
     fn refusal(&self) -> Refusal {
         let error: ApiError = serde_json::from_slice(&self.body).unwrap_or_default();

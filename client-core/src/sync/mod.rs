@@ -36,7 +36,7 @@ pub use progress::{NoProgress, RefusedEvent, StreamFailure, StreamReport, SyncPr
 pub use retry::Retry;
 pub use run::{enrol, enrol_carrying_over, streams, sync, sync_stream};
 pub use session::{Next, Plan, StreamSession};
-pub use transport::{Failure, Refusal, StoreAccess, Transient, Transport};
+pub use transport::{Failure, Pushed, Refusal, StoreAccess, Transient, Transport};
 
 /// The name this device's sync states with its server are saved under.
 pub const PEER: &str = "server";

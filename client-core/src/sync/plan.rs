@@ -26,6 +26,10 @@ pub struct PlannedStream {
     /// The server listed the stream with the heads this device holds: the same
     /// document on both sides, so nothing to exchange (see `Plan::make`).
     pub alike: bool,
+    /// The stream's heads on the server, when known: as listed, or the genesis's for
+    /// a project the server does not know yet. What a fast-forward builds on.
+    #[serde(skip)]
+    pub base: Option<Vec<automerge::ChangeHash>>,
 }
 
 /// The plan, and the listed streams of a kind this build does not know.
@@ -53,6 +57,7 @@ pub(crate) fn plan(
                     new_on_server: false,
                     read_only: l.read_only,
                     alike: false,
+                    base: None,
                 }),
                 Some(_) => {}
                 None if first == StreamKind::Organisation => unknown.push(l.clone()),
@@ -77,6 +82,7 @@ pub(crate) fn plan(
                 new_on_server: true,
                 read_only: false,
                 alike: false,
+                base: None,
             }),
     );
     (planned, unknown)

@@ -203,9 +203,18 @@ impl<S: StoreAccess, T: Transport + ?Sized> Run<'_, S, T> {
         };
         let store = &mut self.store;
         let cancel = self.cancel;
-        let outcome = retrying.run(Some(stream), true, |transport, progress| {
-            exchange(store, transport, &mut session, progress, cancel)
-        });
+        let outcome = retrying
+            .run(Some(stream), true, |transport, progress| {
+                fast_path(store, transport, &mut session, progress)
+            })
+            .and_then(|settled| {
+                if settled {
+                    return Ok(());
+                }
+                retrying.run(Some(stream), true, |transport, progress| {
+                    exchange(store, transport, &mut session, progress, cancel)
+                })
+            });
         let report = self
             .store
             .with(|s| session.finish(s, outcome))
@@ -228,6 +237,40 @@ impl<S: StoreAccess, T: Transport + ?Sized> Run<'_, S, T> {
         }
         .run(stream, resend, attempt)
     }
+}
+
+/// The two common cases at once, before any sync message (`store::fast_path`): a
+/// device that holds none of the stream takes it whole; a device that holds all the
+/// server has of it and more sends what the server lacks in one request. True when
+/// that settled the stream; false when the stream is to sync through sync messages
+/// (the server's heads are not known, or the server moved on or offers neither).
+fn fast_path<S: StoreAccess, T: Transport + ?Sized>(
+    store: &mut S,
+    transport: &mut T,
+    session: &mut StreamSession,
+    progress: &mut dyn SyncProgress,
+) -> Result<bool, Failure> {
+    let Some(base) = session.stream().base.clone() else {
+        return Ok(false);
+    };
+    let id = session.stream().stream;
+    if store.with(|s| session.holds_nothing(s))? {
+        let Some(whole) = transport.pull(id)? else {
+            return Ok(false);
+        };
+        store.with(|s| session.take_whole(s, &whole))?;
+        progress.round_done(session.stream(), session.report());
+        return Ok(true);
+    }
+    let Some(changes) = store.with(|s| s.changes_after(id, &base))? else {
+        return Ok(false);
+    };
+    let Some(pushed) = transport.push(id, &base, changes)? else {
+        return Ok(false);
+    };
+    let settled = store.with(|s| session.took_push(s, &pushed))?;
+    progress.round_done(session.stream(), session.report());
+    Ok(settled)
 }
 
 /// Messages up and answers in for one stream until neither side has anything to

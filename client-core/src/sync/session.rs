@@ -8,12 +8,14 @@
 use super::api::{ListedStream, SyncReply};
 use super::plan::{self, PlannedStream};
 use super::progress::{StreamFailure, StreamReport};
-use super::transport::{Failure, Transient};
+use super::transport::{Failure, Pushed, Transient};
 use super::{MAX_ROUNDS, PEER};
 use crate::domain::ids::StreamId;
 use crate::domain::record::StreamKind;
 use crate::domain::role::Role;
-use crate::store::{Store, StoreError, queries};
+use crate::replication::ReplicationError;
+use crate::replication::StreamDocument;
+use crate::store::{Store, StoreError, WholeStream, queries};
 use automerge::ChangeHash;
 use automerge::sync::State;
 use std::collections::HashSet;
@@ -54,7 +56,12 @@ impl Plan {
             if let Some(theirs) = listed_heads {
                 let ours = store.heads(planned.stream)?;
                 planned.alike = same_heads(&ours, theirs);
+                planned.base = crate::protocol::parse_heads(&theirs.join(",")).ok();
             }
+        }
+        // A project the server does not know yet: it holds the genesis alone.
+        for planned in streams.iter_mut().filter(|p| p.new_on_server) {
+            planned.base = Some(StreamDocument::genesis_heads(planned.stream)?);
         }
         let unknown = unknown
             .iter()
@@ -92,6 +99,7 @@ impl Plan {
             new_on_server: false,
             read_only: false,
             alike: false,
+            base: None,
         })
     }
 }
@@ -180,6 +188,48 @@ impl StreamSession {
     pub fn settle_alike(&mut self, store: &mut Store) -> Result<(), StoreError> {
         let heads = store.heads(self.stream.stream)?;
         store.save_acknowledged(self.stream.stream, PEER, &heads)
+    }
+
+    /// Whether this device holds none of the stream's events: then the whole stream
+    /// can come at once (`take_whole`).
+    pub fn holds_nothing(&self, store: &Store) -> Result<bool, StoreError> {
+        Ok(!self.stream.new_on_server
+            && queries::summary(store.connection(), self.stream.stream)?.events == 0)
+    }
+
+    /// Takes the whole stream the server sent, for a device that held none of it.
+    pub fn take_whole(&mut self, store: &mut Store, whole: &WholeStream) -> Result<(), Failure> {
+        let id = self.stream.stream;
+        let merged = store.take_whole(id, whole).map_err(|e| match e {
+            StoreError::BadChanges(why) | StoreError::Replication(ReplicationError::Corrupt(why)) => {
+                Failure::Refused(StreamFailure::new(
+                    None,
+                    "bad_reply",
+                    format!(
+                        "the server sent the stream in a form this Praxis cannot read ({why}): update Praxis, or tell your administrator"
+                    ),
+                ))
+            }
+            other => Failure::Local(other),
+        })?;
+        self.rounds += 1;
+        self.report.rounds += 1;
+        self.report.received_events += merged.events;
+        store.save_acknowledged(id, PEER, &whole.heads)?;
+        Ok(())
+    }
+
+    /// Notes what the server took of the changes this device sent as a
+    /// fast-forward; true when the server now holds the stream as this device does.
+    pub fn took_push(&mut self, store: &mut Store, pushed: &Pushed) -> Result<bool, Failure> {
+        let id = self.stream.stream;
+        self.rounds += 1;
+        self.report.rounds += 1;
+        self.report.sent_events += pushed.accepted;
+        store.save_acknowledged(id, PEER, &pushed.heads)?;
+        let ours = store.heads(id)?;
+        let theirs: Vec<String> = pushed.heads.iter().map(|h| h.to_string()).collect();
+        Ok(same_heads(&ours, &theirs))
     }
 
     /// Starts an attempt from the state saved for the server.

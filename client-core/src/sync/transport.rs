@@ -9,7 +9,8 @@ use super::error::{Attempt, SyncError};
 use super::progress::{RefusedEvent, StreamFailure};
 use crate::domain::ids::StreamId;
 use crate::protocol::WRONG_ENROLMENT_CODE;
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, WholeStream};
+use automerge::ChangeHash;
 use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
@@ -25,9 +26,35 @@ pub trait Transport {
     fn streams(&mut self) -> Result<StreamList, Failure>;
     /// Sends one stream's Automerge sync message and takes the server's answer.
     fn sync(&mut self, stream: StreamId, message: Vec<u8>) -> Result<SyncReply, Failure>;
+    /// Sends changes (Automerge chunks one after another) that build on `base`, the
+    /// stream's heads on the server as listed. `None` when the server did not take
+    /// them as a fast-forward (its heads moved, or it offers no such route): nothing
+    /// was taken, and the stream syncs through sync messages.
+    fn push(
+        &mut self,
+        _stream: StreamId,
+        _base: &[ChangeHash],
+        _changes: Vec<u8>,
+    ) -> Result<Option<Pushed>, Failure> {
+        Ok(None)
+    }
+    /// The whole stream as the server holds it, for a device that holds none of it;
+    /// `None` when the server offers no such route.
+    fn pull(&mut self, _stream: StreamId) -> Result<Option<WholeStream>, Failure> {
+        Ok(None)
+    }
     /// Waits `delay` before a request is tried again; `false` when `cancel` was set
     /// meanwhile. A transport that never fails in passing need not wait at all.
     fn pause(&mut self, delay: Duration, cancel: &AtomicBool) -> bool;
+}
+
+/// What the server took of changes sent as a fast-forward.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pushed {
+    /// The events it accepted.
+    pub accepted: usize,
+    /// The stream's heads on the server now.
+    pub heads: Vec<ChangeHash>,
 }
 
 /// The store, lent for one local step (make a message, apply an answer, save a

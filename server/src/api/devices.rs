@@ -1,12 +1,14 @@
 //! Enrolment (a password or a one-time enrolment code proves whose the device is; it
 //! gets a device and its token) and sync (a standard Automerge sync
-//! message up, the server's next one down).
+//! message up, the server's next one down; or the fast path: changes that build on
+//! the listed heads up at once, or the whole stream down at once).
 
 use super::auth::AuthDevice;
 use crate::access::Id;
 use crate::auth::{enrol_with_code, new_token, token_hash, verify_credentials};
 use crate::error::ServerError;
 use crate::state::AppState;
+use crate::storage::Pushed;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -14,7 +16,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use praxis_core::domain::ids::StreamId;
 use praxis_core::protocol::{
-    Credentials, EVENTS_ACCEPTED, Enrolled, EnrolmentRequest, SYNC_CONTENT_TYPE,
+    BASE_HEADS, Credentials, EVENTS_ACCEPTED, Enrolled, EnrolmentRequest, HEADS, SYNC_CONTENT_TYPE,
+    heads_text, parse_heads,
 };
 use praxis_core::replication::device_actor;
 
@@ -64,11 +67,7 @@ pub async fn sync_stream(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ServerError> {
-    if device.field_app {
-        return Err(ServerError::Forbidden(
-            "This device is the field app, which keeps no replica: it sends its records to /api/v1/field/records, never sync messages.".into(),
-        ));
-    }
+    replica_keeper(&device)?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -102,4 +101,98 @@ pub async fn sync_stream(
             .into_response(),
         None => (StatusCode::NO_CONTENT, [(events_accepted, accepted)]).into_response(),
     })
+}
+
+/// Changes a device made after the stream's heads as the server listed them
+/// (`x-praxis-base-heads`), as Automerge chunks one after another: taken at once, with
+/// a receipt each, or `409 not_a_fast_forward` when the stream moved on (nothing is
+/// taken; the device syncs through sync messages).
+pub async fn push_changes(
+    State(state): State<AppState>,
+    AuthDevice(device): AuthDevice,
+    Id(stream, ..): Id<StreamId>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ServerError> {
+    replica_keeper(&device)?;
+    let base = headers
+        .get(BASE_HEADS)
+        .ok_or_else(|| {
+            ServerError::BadRequest(format!(
+                "Name the stream's heads the changes build on in the {BASE_HEADS} header, as the stream list gives them."
+            ))
+        })?
+        .to_str()
+        .map_err(|_| ServerError::BadRequest(format!("The {BASE_HEADS} header is not text.")))
+        .and_then(|text| {
+            parse_heads(text).map_err(|why| {
+                ServerError::BadRequest(format!("The {BASE_HEADS} header cannot be read: {why}."))
+            })
+        })?;
+    if body.is_empty() {
+        return Err(ServerError::BadRequest(
+            "The body is empty: send the Automerge changes, one after another.".into(),
+        ));
+    }
+    let pushed = state
+        .with(move |s| Ok(s.push(&device, stream, &base, &body)?))
+        .await?;
+    match pushed {
+        Pushed::Taken(merged, heads) => Ok((
+            StatusCode::OK,
+            [
+                (
+                    header::HeaderName::from_static(EVENTS_ACCEPTED),
+                    HeaderValue::from(merged.events as u64),
+                ),
+                (header::HeaderName::from_static(HEADS), heads_value(&heads)?),
+            ],
+        )
+            .into_response()),
+        Pushed::NotAFastForward(why) => Err(ServerError::NotAFastForward(format!(
+            "Nothing was taken: {why}. Sync the stream through sync messages (POST /api/v1/streams/{stream}/sync)."
+        ))),
+    }
+}
+
+/// The whole stream as the server stores it, as Automerge chunks one after another
+/// (a document any Automerge implementation loads), its heads in `x-praxis-heads`.
+pub async fn whole_stream(
+    State(state): State<AppState>,
+    AuthDevice(device): AuthDevice,
+    Id(stream, ..): Id<StreamId>,
+) -> Result<Response, ServerError> {
+    replica_keeper(&device)?;
+    let whole = state
+        .with(move |s| Ok(s.whole_stream(&device, stream)?))
+        .await?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(SYNC_CONTENT_TYPE),
+            ),
+            (
+                header::HeaderName::from_static(HEADS),
+                heads_value(&whole.heads)?,
+            ),
+        ],
+        whole.bytes,
+    )
+        .into_response())
+}
+
+/// The field app keeps no replica: it never syncs a stream.
+fn replica_keeper(device: &crate::storage::Device) -> Result<(), ServerError> {
+    if device.field_app {
+        return Err(ServerError::Forbidden(
+            "This device is the field app, which keeps no replica: it sends its records to /api/v1/field/records, never sync messages.".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn heads_value(heads: &[automerge::ChangeHash]) -> Result<HeaderValue, ServerError> {
+    HeaderValue::from_str(&heads_text(heads))
+        .map_err(|e| ServerError::Internal(format!("the stream's heads as a header: {e}")))
 }

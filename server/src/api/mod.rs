@@ -33,6 +33,10 @@ pub const OPENAPI: &str = include_str!("openapi.json");
 pub fn routes() -> Router<AppState> {
     let sync = Router::new()
         .route("/streams/{stream_id}/sync", post(devices::sync_stream))
+        .route(
+            "/streams/{stream_id}/changes",
+            post(devices::push_changes).get(devices::whole_stream),
+        )
         .layer(DefaultBodyLimit::max(MAX_SYNC_BODY));
     let field = Router::new()
         .route("/field/records", post(field::take_records))

@@ -169,6 +169,14 @@ pub struct AccessEntry {
     pub record: Option<EventId>,
 }
 
+/// What became of changes a device sent as a fast-forward.
+pub enum Pushed {
+    /// Taken: what was merged, and the stream's heads now.
+    Taken(praxis_core::store::Merged, Vec<automerge::ChangeHash>),
+    /// Not a fast-forward of the stream as the server holds it: nothing was taken.
+    NotAFastForward(String),
+}
+
 pub struct SyncReply {
     /// The server's next message, or `None` when it has nothing more to say.
     pub message: Option<Vec<u8>>,
@@ -398,6 +406,22 @@ pub trait Storage: Views + Send + Sync {
     }
     /// Receives a device's sync message for a stream and answers with the next one.
     fn sync(&self, device: &Device, stream: StreamId, message: &[u8]) -> Result<SyncReply>;
+    /// Takes changes (Automerge chunks) a device made after `base`, the stream's heads
+    /// as the server listed them, without Automerge's sync protocol.
+    fn push(
+        &self,
+        device: &Device,
+        stream: StreamId,
+        base: &[automerge::ChangeHash],
+        changes: &[u8],
+    ) -> Result<Pushed>;
+    /// The whole stream as stored (its document and the changes after it, as
+    /// Automerge chunks) with its heads, for a device whose person may read it.
+    fn whole_stream(
+        &self,
+        device: &Device,
+        stream: StreamId,
+    ) -> Result<praxis_core::store::WholeStream>;
     /// Takes records the field app made on `device` (which keeps no replica), with
     /// the ids and times it gave them: one result per record, in the order given, each
     /// recorded, already held, or refused on its own.

@@ -406,6 +406,26 @@ impl Storage for SqliteStorage {
         streams::sync(&mut store, self.organisation, device, stream, message)
     }
 
+    fn push(
+        &self,
+        device: &Device,
+        stream: StreamId,
+        base: &[automerge::ChangeHash],
+        changes: &[u8],
+    ) -> Result<Pushed> {
+        let mut store = self.writers.stream(stream);
+        streams::push(&mut store, self.organisation, device, stream, base, changes)
+    }
+
+    fn whole_stream(
+        &self,
+        device: &Device,
+        stream: StreamId,
+    ) -> Result<praxis_core::store::WholeStream> {
+        let mut store = self.writers.stream(stream);
+        streams::whole(&mut store, self.organisation, device, stream)
+    }
+
     fn take_field_records(
         &self,
         device: &Device,

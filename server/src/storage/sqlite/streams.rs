@@ -5,12 +5,13 @@
 use super::columns::{blob, uuid_of};
 use super::people::{active_memberships, collaboratives, teams};
 use crate::storage::gate::DeviceGate;
-use crate::storage::{Device, Result, StorageError, StreamAccess, SyncReply, Team};
+use crate::storage::{Device, Pushed, Result, StorageError, StreamAccess, SyncReply, Team};
+use automerge::ChangeHash;
 use praxis_core::domain::access::{Access, Held, Place, access};
 use praxis_core::domain::event::Scope;
 use praxis_core::domain::ids::{EventId, PersonId, StreamId};
 use praxis_core::domain::record::StreamKind;
-use praxis_core::store::{Store, carries_changes, queries};
+use praxis_core::store::{FastForward, Merged, Store, WholeStream, carries_changes, queries};
 use rusqlite::{Connection, OptionalExtension};
 
 /// The memberships `person` holds now, each with the collaborative it lies in. A team
@@ -134,6 +135,80 @@ pub fn access_to(
     Ok(access(&held, place).map(|a| stream_access(stream, place, name, a)))
 }
 
+/// Whether `device` may write to `stream` by sync, and what its gate needs: refused
+/// for the organisation stream and for a stream the server holds that the device's
+/// person may not read. A stream the server does not hold is a project the device
+/// started (the gate checks that its person may).
+struct Writing {
+    access: Option<StreamAccess>,
+    known: bool,
+    teams: Vec<Team>,
+    held: Vec<Held>,
+}
+
+fn writing(
+    store: &Store,
+    organisation: StreamId,
+    device: &Device,
+    stream: StreamId,
+) -> Result<Writing> {
+    if stream == organisation {
+        return Err(StorageError::NotAllowed(
+            "The organisation stream is not synced to devices.".into(),
+        ));
+    }
+    let conn = store.connection();
+    let access = access_to(conn, device.person, stream)?;
+    let known = queries::stream_info(conn, stream).is_ok();
+    if known && access.is_none() {
+        return Err(not_yours());
+    }
+    let teams = teams(conn)?;
+    let held = held(conn, device.person, &teams)?;
+    Ok(Writing {
+        access,
+        known,
+        teams,
+        held,
+    })
+}
+
+fn not_yours() -> StorageError {
+    StorageError::NotAllowed(
+        "This stream belongs to a team or collaborative you are not a member of, so it is not synced to you.".into(),
+    )
+}
+
+impl Writing {
+    /// The gate every change from the device goes through, fresh for each attempt.
+    fn gate<'a>(&self, store: &Store, device: &'a Device, stream: StreamId) -> DeviceGate<'a> {
+        DeviceGate {
+            device,
+            stream,
+            access: self.access.as_ref().map(|a| a.decision()),
+            held: self.held.clone(),
+            teams: self.teams.clone(),
+            new_project: None,
+            received_at: store.wall_now(),
+            admitted: 0,
+            holds: true,
+        }
+    }
+}
+
+fn log_held(stream: StreamId, device: &Device, merged: &Merged) {
+    for h in &merged.held {
+        tracing::warn!(
+            stream = %stream,
+            device = %device.id,
+            event = %h.event,
+            kind = %h.kind,
+            reason = %h.reason,
+            "held back an event"
+        );
+    }
+}
+
 /// Receives a device's sync message for a stream and answers with the next one, on
 /// the stream's store (its lock held by the caller for the whole round). A round is
 /// one write transaction: the changes with their receipts, the state both sides
@@ -146,43 +221,20 @@ pub fn sync(
     stream: StreamId,
     message: &[u8],
 ) -> Result<SyncReply> {
-    if stream == organisation {
-        return Err(StorageError::NotAllowed(
-            "The organisation stream is not synced to devices.".into(),
-        ));
-    }
-    let conn = store.connection();
-    let access = access_to(conn, device.person, stream)?;
-    let known = queries::stream_info(conn, stream).is_ok();
-    if known && access.is_none() {
-        return Err(StorageError::NotAllowed(
-            "This stream belongs to a team or collaborative you are not a member of, so it is not synced to you.".into(),
-        ));
-    }
+    let writing = writing(store, organisation, device, stream)?;
+    let known = writing.known;
     if !known && !carries_changes(message)? {
         return Ok(SyncReply {
             message: Store::answer_for_unknown(stream, message)?,
             accepted_events: 0,
         });
     }
-    let teams = teams(conn)?;
-    let held = held(conn, device.person, &teams)?;
     if !known {
         store.add_stream(stream, StreamKind::Project, "new project", None)?;
     }
     let peer = device.id.to_string();
     let mut state = store.sync_state(stream, &peer)?;
-    let mut gate = DeviceGate {
-        device,
-        stream,
-        access: access.map(|a| a.decision()),
-        held,
-        teams,
-        new_project: None,
-        received_at: store.wall_now(),
-        admitted: 0,
-        holds: true,
-    };
+    let mut gate = writing.gate(store, device, stream);
     let merged = match store.receive_sync_message_from(
         stream,
         &peer,
@@ -198,16 +250,7 @@ pub fn sync(
             return Err(e.into());
         }
     };
-    for h in &merged.held {
-        tracing::warn!(
-            stream = %stream,
-            device = %device.id,
-            event = %h.event,
-            kind = %h.kind,
-            reason = %h.reason,
-            "held back an event"
-        );
-    }
+    log_held(stream, device, &merged);
     let outgoing = store.generate_sync_message(stream, &mut state)?;
     if !known && merged.events == 0 {
         // Its changes could not be applied yet (one they depend on is still to come):
@@ -218,4 +261,71 @@ pub fn sync(
         message: outgoing.filter(|o| !o.in_sync).map(|o| o.bytes),
         accepted_events: merged.events,
     })
+}
+
+/// Takes changes a device sent as a fast-forward of `base`, the stream's heads as the
+/// server listed them (`praxis_core::store::FastForward`), through the same gate as a
+/// sync, with their receipts, in one transaction, on the stream's store (its lock
+/// held by the caller). `NotAFastForward` when the stream moved on or a change builds
+/// on one not among `base`: nothing was written, and the device syncs through sync
+/// messages.
+pub fn push(
+    store: &mut Store,
+    organisation: StreamId,
+    device: &Device,
+    stream: StreamId,
+    base: &[ChangeHash],
+    changes: &[u8],
+) -> Result<Pushed> {
+    let writing = writing(store, organisation, device, stream)?;
+    let known = writing.known;
+    if !known {
+        store.add_stream(stream, StreamKind::Project, "new project", None)?;
+    }
+    let mut gate = writing.gate(store, device, stream);
+    let taken = match store.take_fast_forward(stream, base, changes, Some(&mut gate)) {
+        Ok(FastForward::HoldsBack) => {
+            // Held events are named by the server's own event, made on the document.
+            let mut gate = writing.gate(store, device, stream);
+            store
+                .take_changes(stream, changes, Some(&mut gate))
+                .map(|(merged, heads)| Pushed::Taken(merged, heads))
+        }
+        Ok(FastForward::Taken(merged, heads)) => Ok(Pushed::Taken(merged, heads)),
+        Ok(FastForward::NotAFastForward(why)) => Ok(Pushed::NotAFastForward(why)),
+        Err(e) => Err(e),
+    };
+    let taken = match taken {
+        Ok(t) => t,
+        Err(e) => {
+            if !known {
+                store.remove_stream_if_empty(stream)?;
+            }
+            return Err(e.into());
+        }
+    };
+    match &taken {
+        Pushed::Taken(merged, _) => log_held(stream, device, merged),
+        Pushed::NotAFastForward(_) if !known => {
+            store.remove_stream_if_empty(stream)?;
+        }
+        Pushed::NotAFastForward(_) => {}
+    }
+    Ok(taken)
+}
+
+/// The whole stream as the server stores it, for a device whose person may read it.
+/// A stream they may not read answers as one that does not exist.
+pub fn whole(
+    store: &mut Store,
+    organisation: StreamId,
+    device: &Device,
+    stream: StreamId,
+) -> Result<WholeStream> {
+    if stream == organisation || access_to(store.connection(), device.person, stream)?.is_none() {
+        return Err(StorageError::NotFound(format!(
+            "There is no stream {stream} you may sync. GET /api/v1/streams lists those you may."
+        )));
+    }
+    Ok(store.whole_stream(stream)?)
 }
