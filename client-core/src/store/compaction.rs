@@ -13,6 +13,21 @@ impl Store {
         self.put_document(stream, document, seen);
         Ok(())
     }
+
+    /// Compacts the stream when enough changes wait beside its saved document (what
+    /// a fast-forward leaves: its changes stored, the document not loaded), and then
+    /// drops the document from memory. True when it compacted.
+    pub fn compact_if_due(&mut self, stream: StreamId) -> Result<bool, StoreError> {
+        let events = queries::summary(&self.conn, stream)?.events as usize;
+        if !compaction_due(pending_changes(&self.conn, stream)?, events) {
+            return Ok(false);
+        }
+        let (mut document, _) = self.take_document(stream)?;
+        let tx = self.conn.transaction()?;
+        compact_in(&tx, stream, &mut document)?;
+        tx.commit()?;
+        Ok(true)
+    }
 }
 
 /// Stores changes after those of the stream stored already, in order.

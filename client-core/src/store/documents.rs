@@ -109,6 +109,14 @@ impl Store {
         Ok(changes)
     }
 
+    /// Every event's bytes, in the order of the stream's document.
+    pub fn document_events(&mut self, stream: StreamId) -> Result<Vec<Vec<u8>>, StoreError> {
+        let (document, seen) = self.take_document(stream)?;
+        let events = document.events();
+        self.put_document(stream, document, seen);
+        Ok(events)
+    }
+
     /// The stream's whole Automerge document, compacted.
     pub fn save_document(&mut self, stream: StreamId) -> Result<Vec<u8>, StoreError> {
         let (mut document, seen) = self.take_document(stream)?;

@@ -52,6 +52,9 @@ fn parse_all(bytes: &[u8]) -> Result<Vec<automerge::Change>, StoreError> {
         .collect()
 }
 
+/// Changes merged at a time in a fast-forward.
+const SLICE: usize = 1_000;
+
 fn sorted(heads: &[ChangeHash]) -> Vec<ChangeHash> {
     let mut heads = heads.to_vec();
     heads.sort();
@@ -125,11 +128,20 @@ impl Store {
             .filter(|h| !depended.contains(h))
             .copied()
             .collect();
-        let incoming = StreamDocument::describe(stream, &changes)?;
         let before = self.clock;
         let outcome = (|| {
             let tx = self.conn.transaction()?;
-            let merged = merge_in(&tx, &mut self.clock, stream, &incoming, gate.as_deref_mut())?;
+            // Slice by slice, so what a slice's events take in memory is given back
+            // before the next: one transaction still, all or nothing.
+            let mut merged = Merged::default();
+            for slice in changes.chunks(SLICE) {
+                let incoming = StreamDocument::describe(stream, slice)?;
+                let these = merge_in(&tx, &mut self.clock, stream, &incoming, gate.as_deref_mut())?;
+                merged.changes += these.changes;
+                merged.events += these.events;
+                merged.rebuilt |= these.rebuilt;
+                merged.held.extend(these.held);
+            }
             if !merged.held.is_empty() {
                 // Rolled back: a held event needs the document to name it.
                 return Ok(None);

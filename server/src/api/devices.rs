@@ -138,17 +138,28 @@ pub async fn push_changes(
         .with(move |s| Ok(s.push(&device, stream, &base, &body)?))
         .await?;
     match pushed {
-        Pushed::Taken(merged, heads) => Ok((
-            StatusCode::OK,
-            [
-                (
-                    header::HeaderName::from_static(EVENTS_ACCEPTED),
-                    HeaderValue::from(merged.events as u64),
-                ),
-                (header::HeaderName::from_static(HEADS), heads_value(&heads)?),
-            ],
-        )
-            .into_response()),
+        Pushed::Taken(merged, heads) => {
+            // The changes are stored as rows; folding them into the stored document
+            // waits for no one.
+            let later = state.clone();
+            tokio::spawn(async move {
+                let compacted = later.with(move |s| Ok(s.compact_if_due(stream)?)).await;
+                if let Err(e) = compacted {
+                    tracing::warn!(stream = %stream, error = %e, "compacting a stream failed");
+                }
+            });
+            Ok((
+                StatusCode::OK,
+                [
+                    (
+                        header::HeaderName::from_static(EVENTS_ACCEPTED),
+                        HeaderValue::from(merged.events as u64),
+                    ),
+                    (header::HeaderName::from_static(HEADS), heads_value(&heads)?),
+                ],
+            )
+                .into_response())
+        }
         Pushed::NotAFastForward(why) => Err(ServerError::NotAFastForward(format!(
             "Nothing was taken: {why}. Sync the stream through sync messages (POST /api/v1/streams/{stream}/sync)."
         ))),

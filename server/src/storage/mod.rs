@@ -415,6 +415,9 @@ pub trait Storage: Views + Send + Sync {
         base: &[automerge::ChangeHash],
         changes: &[u8],
     ) -> Result<Pushed>;
+    /// Compacts the stream's stored document when enough changes wait beside it (after
+    /// a fast-forward, off the request's path). True when it compacted.
+    fn compact_if_due(&self, stream: StreamId) -> Result<bool>;
     /// The whole stream as stored (its document and the changes after it, as
     /// Automerge chunks) with its heads, for a device whose person may read it.
     fn whole_stream(

@@ -417,6 +417,10 @@ impl Storage for SqliteStorage {
         streams::push(&mut store, self.organisation, device, stream, base, changes)
     }
 
+    fn compact_if_due(&self, stream: StreamId) -> Result<bool> {
+        Ok(self.writers.stream(stream).compact_if_due(stream)?)
+    }
+
     fn whole_stream(
         &self,
         device: &Device,

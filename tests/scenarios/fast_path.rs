@@ -1,0 +1,507 @@
+//! Sync's fast path against a real server: a phone's offline backlog goes up in one
+//! request and a new device takes a stream whole, with the guarantees of the sync
+//! through sync messages (every event once, one receipt each, the same views), and a
+//! stream whose heads moved falls back to sync messages. Bad input at the fast path's
+//! route is refused with a clear error and changes nothing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use praxis_core::domain::event::*;
+use praxis_core::domain::ids::StreamId;
+use praxis_core::protocol::{BASE_HEADS, heads_text};
+use praxis_core::replication::chunks;
+use praxis_core::store::{Store, queries};
+use praxis_core::sync::StreamReport;
+use praxis_testkit::server::{Phone, TestServer, fixture, start_project};
+use reqwest::StatusCode;
+use reqwest::blocking::Client;
+use std::collections::BTreeSet;
+use time::macros::date;
+
+fn observation(text: &str) -> Event {
+    Event::ObservationRecorded(Observation {
+        kind: ObservationKind::Observation,
+        cycle: None,
+        subject: Some("P-0413".into()),
+        observed_on: date!(2026 - 11 - 20),
+        text: text.into(),
+    })
+}
+
+fn report(reports: &[StreamReport], stream: StreamId) -> &StreamReport {
+    reports
+        .iter()
+        .find(|r| r.stream == stream)
+        .unwrap_or_else(|| panic!("no report for {stream}: {reports:?}"))
+}
+
+fn event_ids(store: &Store, stream: StreamId) -> BTreeSet<String> {
+    queries::events(store.connection(), stream)
+        .unwrap()
+        .iter()
+        .map(|e| e.id.to_string())
+        .collect()
+}
+
+fn server_event_ids(server: &TestServer, stream: StreamId, token: &str) -> BTreeSet<String> {
+    let events = server.get_json(&format!("/api/v1/streams/{stream}/events"), token);
+    events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The change hashes of the stream's receipts, one per accepted change.
+fn receipted(server: &TestServer, stream: StreamId, token: &str) -> Vec<String> {
+    let receipts = server.get_json(&format!("/api/v1/streams/{stream}/receipts"), token);
+    receipts["receipts"]
+        .as_array()
+        .unwrap_or_else(|| panic!("receipts: {receipts}"))
+        .iter()
+        .map(|r| r["change_hash"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn push(
+    server: &TestServer,
+    stream: StreamId,
+    token: &str,
+    base: Option<&str>,
+    body: Vec<u8>,
+) -> (StatusCode, serde_json::Value) {
+    let mut request = Client::new()
+        .post(format!("{}/api/v1/streams/{stream}/changes", server.url))
+        .bearer_auth(token)
+        .header("content-type", "application/octet-stream")
+        .body(body);
+    if let Some(base) = base {
+        request = request.header(BASE_HEADS, base);
+    }
+    let response = request.send().expect("the server answers");
+    let status = response.status();
+    let json = response.json().unwrap_or(serde_json::Value::Null);
+    (status, json)
+}
+
+#[test]
+fn a_backlog_goes_up_in_one_request_and_a_new_device_takes_the_stream_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let fx = fixture(&data);
+    let server = TestServer::start(&data);
+    let mut phone = Phone::enrol(dir.path(), &server.url, "practitioner-north");
+    phone.sync();
+
+    // Offline: a new project with 300 observations, and one for the collaborative's
+    // stream the phone may not write to is not made; the collaborative stays alike.
+    let project = start_project(&mut phone.store, fx.collaborative, "Northside");
+    for i in 0..300 {
+        phone
+            .store
+            .record(project, observation(&format!("Visit {i}")))
+            .unwrap();
+    }
+    let recorded = event_ids(&phone.store, project);
+    assert_eq!(recorded.len(), 301);
+    let reports = phone.sync();
+    let sent = report(&reports, project);
+    assert!(sent.synced(), "{sent:?}");
+    assert_eq!(
+        (sent.sent_events, sent.rounds, sent.new_on_server),
+        (301, 1, true),
+        "the new project went up in one request: {sent:?}"
+    );
+    assert_eq!(report(&reports, fx.collaborative).rounds, 0);
+    assert_eq!(server_event_ids(&server, project, &phone.token), recorded);
+    let receipts = receipted(&server, project, &phone.token);
+    assert_eq!(receipts.len(), 301, "one receipt per change");
+    assert_eq!(
+        receipts.iter().collect::<BTreeSet<_>>().len(),
+        301,
+        "no change receipted twice"
+    );
+
+    // More offline work on the stream the server now knows: one request again, and
+    // nothing exchanged at all on the next sync.
+    for i in 0..5 {
+        phone
+            .store
+            .record(project, observation(&format!("Later visit {i}")))
+            .unwrap();
+    }
+    let reports = phone.sync();
+    let more = report(&reports, project);
+    assert_eq!((more.sent_events, more.rounds), (5, 1), "{more:?}");
+    assert_eq!(report(&phone.sync(), project).rounds, 0);
+    assert_eq!(phone.store.waiting_to_sync("server").unwrap(), 0);
+
+    // A new device of the coordinator takes the stream whole, in one request.
+    let mut laptop = Phone::enrol(dir.path(), &server.url, "coordinator");
+    let reports = laptop.sync();
+    let taken = report(&reports, project);
+    assert!(taken.synced(), "{taken:?}");
+    assert_eq!((taken.received_events, taken.rounds), (306, 1), "{taken:?}");
+    let everything = event_ids(&phone.store, project);
+    assert_eq!(event_ids(&laptop.store, project), everything);
+    assert_eq!(server_event_ids(&server, project, &phone.token), everything);
+    // The same views on both devices and the server.
+    let view = |store: &Store| {
+        serde_json::to_value(queries::project_overview(store.connection(), project).unwrap())
+            .unwrap()
+    };
+    assert_eq!(view(&laptop.store), view(&phone.store));
+    let on_server = server.get_json(&format!("/api/v1/streams/{project}"), &phone.token);
+    assert_eq!(on_server["Project"], view(&phone.store), "{on_server}");
+
+    // The laptop records, the phone takes it through sync messages or the fast path
+    // alike, and everything settles.
+    laptop
+        .store
+        .record(project, observation("A coordinator's visit"))
+        .unwrap();
+    laptop.sync();
+    let reports = phone.sync();
+    assert_eq!(report(&reports, project).received_events, 1);
+    assert_eq!(
+        event_ids(&phone.store, project),
+        event_ids(&laptop.store, project)
+    );
+    assert_eq!(report(&laptop.sync(), project).rounds, 0);
+}
+
+#[test]
+fn a_stream_that_moved_on_meanwhile_syncs_through_sync_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let fx = fixture(&data);
+    let server = TestServer::start(&data);
+    let mut first = Phone::enrol(dir.path(), &server.url, "practitioner-north");
+    first.sync();
+    let project = start_project(&mut first.store, fx.collaborative, "Northside");
+    first.store.record(project, observation("first")).unwrap();
+    first.sync();
+    let mut second = Phone::enrol(dir.path(), &server.url, "practitioner2-north");
+    second.sync();
+
+    // Both record offline; the second syncs first, so the first no longer holds the
+    // heads the server lists, and its changes are no fast-forward.
+    for i in 0..20 {
+        first
+            .store
+            .record(project, observation(&format!("first's visit {i}")))
+            .unwrap();
+        second
+            .store
+            .record(project, observation(&format!("second's visit {i}")))
+            .unwrap();
+    }
+    second.sync();
+    let reports = first.sync();
+    let r = report(&reports, project);
+    assert!(r.synced(), "{r:?}");
+    assert_eq!((r.sent_events, r.received_events), (20, 20), "{r:?}");
+    assert!(r.rounds > 1, "through sync messages: {r:?}");
+
+    // A push built on heads the server no longer has is refused whole, and names why.
+    let stale = first.store.heads(project).unwrap();
+    second.store.record(project, observation("late")).unwrap();
+    second.sync();
+    first
+        .store
+        .record(project, observation("on stale heads"))
+        .unwrap();
+    let changes = first.store.changes_after(project, &stale).unwrap().unwrap();
+    let before = server.events_in(project, &first.token);
+    let (status, body) = push(
+        &server,
+        project,
+        &first.token,
+        Some(&heads_text(&stale)),
+        changes,
+    );
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"], "not_a_fast_forward");
+    assert!(
+        body["message"].as_str().unwrap().contains("/sync"),
+        "{body}"
+    );
+    assert_eq!(server.events_in(project, &first.token), before);
+
+    second.sync();
+    first.sync();
+    second.sync();
+    assert_eq!(
+        event_ids(&first.store, project),
+        event_ids(&second.store, project)
+    );
+    assert_eq!(
+        server_event_ids(&server, project, &first.token),
+        event_ids(&first.store, project)
+    );
+}
+
+#[test]
+fn bad_input_at_the_fast_path_is_refused_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let fx = fixture(&data);
+    let server = TestServer::start(&data);
+    let mut phone = Phone::enrol(dir.path(), &server.url, "practitioner-north");
+    phone.sync();
+    let project = start_project(&mut phone.store, fx.collaborative, "Northside");
+    phone.store.record(project, observation("first")).unwrap();
+    phone.sync();
+    let base = phone.store.heads(project).unwrap();
+    phone.store.record(project, observation("second")).unwrap();
+    phone.store.record(project, observation("third")).unwrap();
+    let changes = phone.store.changes_after(project, &base).unwrap().unwrap();
+    let parts: Vec<Vec<u8>> = chunks::split(&changes)
+        .unwrap()
+        .into_iter()
+        .map(<[u8]>::to_vec)
+        .collect();
+    assert_eq!(parts.len(), 2);
+    let base_text = heads_text(&base);
+    let before = server.events_in(project, &phone.token);
+    let receipts_before = receipted(&server, project, &phone.token).len();
+
+    let refused =
+        |status: StatusCode, code: &str, says: &str, answer: (StatusCode, serde_json::Value)| {
+            assert_eq!(answer.0, status, "{}", answer.1);
+            assert_eq!(answer.1["error"], code, "{}", answer.1);
+            assert!(
+                answer.1["message"].as_str().unwrap().contains(says),
+                "'{says}' in {}",
+                answer.1
+            );
+        };
+    let bad = StatusCode::BAD_REQUEST;
+    refused(
+        bad,
+        "bad_request",
+        "Automerge changes",
+        push(
+            &server,
+            project,
+            &phone.token,
+            Some(&base_text),
+            b"not changes".to_vec(),
+        ),
+    );
+    refused(
+        bad,
+        "bad_request",
+        "more than were sent",
+        push(
+            &server,
+            project,
+            &phone.token,
+            Some(&base_text),
+            changes[..changes.len() - 3].to_vec(),
+        ),
+    );
+    refused(
+        bad,
+        "bad_request",
+        "x-praxis-base-heads",
+        push(&server, project, &phone.token, None, changes.clone()),
+    );
+    refused(
+        bad,
+        "bad_request",
+        "change hash",
+        push(
+            &server,
+            project,
+            &phone.token,
+            Some("not-a-hash"),
+            changes.clone(),
+        ),
+    );
+    refused(
+        bad,
+        "bad_request",
+        "body is empty",
+        push(&server, project, &phone.token, Some(&base_text), Vec::new()),
+    );
+    // The second change alone builds on the first, which the server does not hold.
+    refused(
+        StatusCode::CONFLICT,
+        "not_a_fast_forward",
+        "does not hold",
+        push(
+            &server,
+            project,
+            &phone.token,
+            Some(&base_text),
+            parts[1].clone(),
+        ),
+    );
+    // Changes built on heads that are not the server's.
+    let genesis = praxis_core::replication::StreamDocument::genesis_heads(project).unwrap();
+    refused(
+        StatusCode::CONFLICT,
+        "not_a_fast_forward",
+        "has changed",
+        push(
+            &server,
+            project,
+            &phone.token,
+            Some(&heads_text(&genesis)),
+            changes.clone(),
+        ),
+    );
+    // Another person's device may not send them.
+    let other = Phone::enrol(dir.path(), &server.url, "practitioner-south");
+    refused(
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        "not a member",
+        push(
+            &server,
+            project,
+            &other.token,
+            Some(&base_text),
+            changes.clone(),
+        ),
+    );
+    let oversized = push(
+        &server,
+        project,
+        &phone.token,
+        Some(&base_text),
+        vec![0x85; 65 * 1024 * 1024],
+    );
+    assert_eq!(oversized.0, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(server.events_in(project, &phone.token), before);
+
+    // Taken once; the same changes again are refused, and nothing is receipted twice.
+    let (status, body) = push(
+        &server,
+        project,
+        &phone.token,
+        Some(&base_text),
+        changes.clone(),
+    );
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(server.events_in(project, &phone.token), before + 2);
+    let now = heads_text(&phone.store.heads(project).unwrap());
+    refused(
+        StatusCode::CONFLICT,
+        "not_a_fast_forward",
+        "may hold already",
+        push(&server, project, &phone.token, Some(&now), parts[1].clone()),
+    );
+    refused(
+        StatusCode::CONFLICT,
+        "not_a_fast_forward",
+        "holds already",
+        push(&server, project, &phone.token, Some(&now), parts[0].clone()),
+    );
+    assert_eq!(server.events_in(project, &phone.token), before + 2);
+    assert_eq!(
+        receipted(&server, project, &phone.token).len(),
+        receipts_before + 2
+    );
+
+    // A stream one may not read answers as one that does not exist.
+    let whole = |token: &str, stream: StreamId| {
+        let response = Client::new()
+            .get(format!("{}/api/v1/streams/{stream}/changes", server.url))
+            .bearer_auth(token)
+            .send()
+            .unwrap();
+        let status = response.status();
+        let json: serde_json::Value = response.json().unwrap_or_default();
+        (
+            status,
+            json["message"]
+                .as_str()
+                .unwrap_or("")
+                .replace(&stream.to_string(), "…"),
+        )
+    };
+    let hidden = whole(&other.token, project);
+    let nowhere = whole(&other.token, StreamId(uuid::Uuid::now_v7()));
+    assert_eq!(hidden.0, StatusCode::NOT_FOUND);
+    assert_eq!(hidden, nowhere, "no stream's existence shows");
+
+    // The phone's own sync goes on as before.
+    let reports = phone.sync();
+    assert!(reports.iter().all(|r| r.synced()), "{reports:?}");
+    assert_eq!(report(&reports, project).rounds, 0);
+}
+
+/// What the foreign peer (`tests/automerge-peer/peer.mjs`) printed.
+#[derive(serde::Deserialize, Debug)]
+struct Foreign {
+    rounds: usize,
+    /// Each event's length in bytes, in list order, as synced and as loaded.
+    synced: Vec<usize>,
+    synced_heads: Vec<String>,
+    loaded: Vec<usize>,
+    loaded_heads: Vec<String>,
+    listed_heads: Vec<String>,
+}
+
+#[test]
+fn a_foreign_automerge_peer_syncs_one_stream_through_the_per_stream_route() {
+    let peer = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("automerge-peer");
+    assert!(
+        peer.join("node_modules/@automerge/automerge").is_dir(),
+        "the foreign Automerge peer is not installed: run `npm ci --prefix tests/automerge-peer` (scripts/test does)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let fx = fixture(&data);
+    let server = TestServer::start(&data);
+    let mut phone = Phone::enrol(dir.path(), &server.url, "practitioner-north");
+    phone.sync();
+    let project = start_project(&mut phone.store, fx.collaborative, "Northside");
+    for i in 0..40 {
+        phone
+            .store
+            .record(project, observation(&format!("Visit {i}")))
+            .unwrap();
+    }
+    phone.sync();
+    let reader = Phone::enrol(dir.path(), &server.url, "coordinator");
+
+    let output = std::process::Command::new("node")
+        .arg(peer.join("peer.mjs"))
+        .args([&server.url, &reader.token, &project.to_string()])
+        .output()
+        .expect("node runs (scripts/test installs Node.js)");
+    assert!(
+        output.status.success(),
+        "the foreign peer failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let foreign: Foreign = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stdout)));
+
+    // Every event, in the phone's order, byte for byte in length; the same heads.
+    let events: Vec<usize> = phone
+        .store
+        .document_events(project)
+        .unwrap()
+        .iter()
+        .map(Vec::len)
+        .collect();
+    assert_eq!(events.len(), 41);
+    assert_eq!(foreign.synced, events, "{foreign:?}");
+    assert_eq!(foreign.loaded, events, "{foreign:?}");
+    let mut heads: Vec<String> = phone
+        .store
+        .heads(project)
+        .unwrap()
+        .iter()
+        .map(|h| h.to_string())
+        .collect();
+    heads.sort();
+    assert_eq!(foreign.synced_heads, heads);
+    assert_eq!(foreign.loaded_heads, heads);
+    assert_eq!(foreign.listed_heads, heads);
+    assert!(foreign.rounds >= 1);
+}
