@@ -201,6 +201,8 @@ struct Figures {
     pull: Duration,
     server_bytes: u64,
     device_bytes: u64,
+    /// The server's bytes in each table's columns (indexes and pages aside).
+    tables: Vec<(&'static str, u64)>,
 }
 
 fn run_once(template: &Template) -> Figures {
@@ -231,7 +233,9 @@ fn run_once(template: &Template) -> Figures {
     let sent: usize = reports.iter().map(|r| r.sent_events).sum();
     assert_eq!(sent, template.events, "every offline event was sent");
     drop(phone);
-    let server_bytes = directory_bytes(&data);
+    // Durable when acknowledged; the server then compacts what it took. The new
+    // device comes once the data directory is quiet, as automerge-repo's bench waits.
+    wait_until_quiet(&data);
 
     let start = Instant::now();
     let mut device = Store::create(&dir.path().join("new-device.sqlite3"), COORDINATOR)
@@ -260,6 +264,10 @@ fn run_once(template: &Template) -> Figures {
     drop(device);
     let device_bytes = database_bytes(&device_path);
     drop(server);
+    // Opening and closing the data checkpoints and removes the write-ahead log.
+    drop(SqliteStorage::open(&data).expect("reopen the server's storage"));
+    let server_bytes = directory_bytes(&data);
+    let tables = where_the_bytes_go(&data.join("praxis.sqlite3"));
     Figures {
         upload,
         idle_mib,
@@ -268,7 +276,51 @@ fn run_once(template: &Template) -> Figures {
         pull,
         server_bytes,
         device_bytes,
+        tables,
     }
+}
+
+/// Waits until the directory's size has not changed for 300 ms (at most 20 s).
+fn wait_until_quiet(dir: &Path) {
+    let start = Instant::now();
+    let mut last = directory_bytes(dir);
+    let mut since = Instant::now();
+    while since.elapsed() < Duration::from_millis(300) && start.elapsed() < Duration::from_secs(20)
+    {
+        std::thread::sleep(Duration::from_millis(50));
+        let now = directory_bytes(dir);
+        if now != last {
+            last = now;
+            since = Instant::now();
+        }
+    }
+}
+
+/// What each of the server's tables holds, in bytes of its columns.
+fn where_the_bytes_go(database: &Path) -> Vec<(&'static str, u64)> {
+    let conn = rusqlite::Connection::open(database).expect("open the server's database");
+    [
+        ("Automerge documents", "SELECT sum(length(bytes)) FROM documents"),
+        ("Automerge changes", "SELECT sum(length(hash) + length(bytes) + 24) FROM changes"),
+        (
+            "events",
+            "SELECT sum(length(bytes) + length(id) + length(author) + length(device) + length(kind) + 32) FROM events",
+        ),
+        (
+            "views (records)",
+            "SELECT sum(length(body) + length(id) + length(kind) + 32) FROM records",
+        ),
+        (
+            "receipts",
+            "SELECT sum(length(change_hash) + length(events) + length(device) + 32) FROM receipts",
+        ),
+    ]
+    .into_iter()
+    .map(|(name, sql)| {
+        let bytes: Option<i64> = conn.query_row(sql, [], |r| r.get(0)).expect(sql);
+        (name, bytes.unwrap_or(0) as u64)
+    })
+    .collect()
 }
 
 fn median<T: Copy + PartialOrd>(values: impl Iterator<Item = T>) -> T {
@@ -298,9 +350,20 @@ fn workload(name: &str, projects: usize, each: usize, runs: usize) {
     );
     println!("  a new device: enrolment {enrol:>9.1?}, then its first sync {pull:>9.1?}");
     println!(
-        "  on disk per event: server {:.0} bytes (its whole data directory), new device {:.0} bytes",
+        "  on disk per event: server {:.0} bytes (its data directory, checkpointed), new device {:.0} bytes",
         median(figures.iter().map(|f| f.server_bytes)) as f64 / events,
         median(figures.iter().map(|f| f.device_bytes)) as f64 / events,
     );
+    if let Some(last) = figures.last() {
+        let parts: Vec<String> = last
+            .tables
+            .iter()
+            .map(|(name, bytes)| format!("{name} {:.0}", *bytes as f64 / events))
+            .collect();
+        println!(
+            "  the server's bytes per event by table (columns only; indexes and pages besides): {}",
+            parts.join(", ")
+        );
+    }
     println!();
 }

@@ -43,14 +43,41 @@ fn parse_all(bytes: &[u8]) -> Result<Vec<automerge::Change>, StoreError> {
     if parts.is_empty() {
         return Err(StoreError::BadChanges("there are no changes in it".into()));
     }
-    parts
-        .iter()
-        .enumerate()
-        .map(|(i, part)| {
-            parse_change(part).map_err(|e| StoreError::BadChanges(format!("change {}: {e}", i + 1)))
-        })
-        .collect()
+    let parse = |offset: usize, parts: &[&[u8]]| -> Result<Vec<automerge::Change>, StoreError> {
+        parts
+            .iter()
+            .enumerate()
+            .map(|(i, part)| {
+                parse_change(part)
+                    .map_err(|e| StoreError::BadChanges(format!("change {}: {e}", offset + i + 1)))
+            })
+            .collect()
+    };
+    // Parsing checks each change's hash: a large batch is parsed on every core.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cores < 2 || parts.len() < PARALLEL_FROM {
+        return parse(0, &parts);
+    }
+    let share = parts.len().div_ceil(cores);
+    std::thread::scope(|scope| {
+        let running: Vec<_> = parts
+            .chunks(share)
+            .enumerate()
+            .map(|(i, chunk)| scope.spawn(move || parse(i * share, chunk)))
+            .collect();
+        let mut changes = Vec::with_capacity(parts.len());
+        for thread in running {
+            let parsed = thread
+                .join()
+                .map_err(|_| StoreError::BadChanges("a change could not be parsed".into()))??;
+            changes.extend(parsed);
+        }
+        Ok(changes)
+    })
 }
+
+/// Batches from this many changes are parsed on several cores.
+const PARALLEL_FROM: usize = 2_000;
 
 /// Changes merged at a time in a fast-forward.
 const SLICE: usize = 1_000;

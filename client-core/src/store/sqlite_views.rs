@@ -154,4 +154,13 @@ impl Views for SqliteViews<'_> {
         self.summary = Some(summary);
         self.summary_dirty = true;
     }
+
+    /// Lent, not copied: the fold gives it back with `put_summary` before anything
+    /// reads it again.
+    fn take_summary(&mut self) -> StreamSummary {
+        self.cached_summary();
+        self.summary
+            .take()
+            .unwrap_or_else(|| StreamSummary::new(self.stream))
+    }
 }

@@ -45,18 +45,18 @@ impl Plan {
         let (mut streams, unknown) = plan::plan(listed, &local, &started_here);
         // One exchange told which streams differ: those listed with the heads held
         // here are the same document on both sides.
-        for planned in streams
-            .iter_mut()
-            .filter(|p| !p.add_here && !p.new_on_server)
-        {
+        for planned in streams.iter_mut().filter(|p| !p.new_on_server) {
             let listed_heads = listed
                 .iter()
                 .find(|l| l.stream_id == planned.stream)
                 .and_then(|l| l.heads.as_ref());
             if let Some(theirs) = listed_heads {
-                let ours = store.heads(planned.stream)?;
-                planned.alike = same_heads(&ours, theirs);
                 planned.base = crate::protocol::parse_heads(&theirs.join(",")).ok();
+                // A stream added here by this sync holds nothing yet.
+                if !planned.add_here {
+                    let ours = store.heads(planned.stream)?;
+                    planned.alike = same_heads(&ours, theirs);
+                }
             }
         }
         // A project the server does not know yet: it holds the genesis alone.
