@@ -2,7 +2,7 @@
 //! `magic (4 bytes) · checksum (4) · type (1) · length (LEB128) · data`. Bytes that are
 //! several chunks one after another are what `AutoCommit::load` reads, in this or any
 //! other Automerge implementation: the form a whole stream and a batch of changes
-//! travel in (`sync::fast_path`). Here they are only split and joined; what each chunk
+//! travel in (the fast path of `sync::run`). Here they are only split and joined; what each chunk
 //! holds is Automerge's to check.
 
 /// The first bytes of every Automerge chunk.

@@ -1,5 +1,5 @@
 //! The two common cases of a sync, taken without Automerge's sync protocol (see
-//! `sync::fast_path`):
+//! `sync::run`, its fast path):
 //!
 //! - **A fast-forward**: one replica holds everything the other has and more (a phone
 //!   back with work recorded offline). Its changes after the other's heads travel at
