@@ -1,6 +1,7 @@
 //! A phone app reads its store while a sync waits on the server: the real server
-//! (seeded with the demo) on 127.0.0.1 holds its answer to the first sync message
-//! until the test has read the store through `PraxisStore`, then answers.
+//! (seeded with the demo) on 127.0.0.1 holds its answer to the first request of a
+//! stream's sync (a sync message, or the fast path's changes) until the test has read
+//! the store through `PraxisStore`, then answers.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use axum::extract::Request;
@@ -19,7 +20,7 @@ use tokio::sync::oneshot;
 /// What happened, in order, on the server and in the test.
 type Log = Arc<Mutex<Vec<&'static str>>>;
 
-/// The server holds the first sync message it gets until it is released.
+/// The server holds the first request of a stream's sync it gets until it is released.
 struct Hold {
     arrived: Mutex<mpsc::Sender<()>>,
     release: Mutex<Option<oneshot::Receiver<()>>>,
@@ -39,7 +40,8 @@ fn start_server(data_dir: &Path, hold: Arc<Hold>) -> String {
         move |request: Request, next: Next| {
             let hold = hold.clone();
             async move {
-                let release = if request.uri().path().ends_with("/sync") {
+                let path = request.uri().path();
+                let release = if path.ends_with("/sync") || path.ends_with("/changes") {
                     hold.release.lock().unwrap().take()
                 } else {
                     None
