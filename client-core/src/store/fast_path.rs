@@ -111,8 +111,10 @@ impl Store {
     /// Takes changes (Automerge chunks one after another) that another replica made
     /// after `base`, this replica's heads as it last saw them, through `gate` as a
     /// sync would: all or nothing, each event checked, folded and stored with its
-    /// change in one transaction. The stream's document is not loaded: each change
-    /// must build on `base` or on changes before it in the batch.
+    /// change in one transaction. The stream's document is not loaded (unless a change
+    /// builds on one found neither among the heads nor among the stored changes): each
+    /// change must build on `base`, on changes before it in the batch, or on changes
+    /// the stream holds.
     pub fn take_fast_forward(
         &mut self,
         stream: StreamId,
