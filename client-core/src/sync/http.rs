@@ -219,13 +219,7 @@ impl Transport for HttpTransport {
         if !reply.status.is_success() {
             return Err(Failure::from_refusal(reply.refusal()));
         }
-        // Missing means the server took nothing new: counting is its job, not a guess.
-        let accepted = reply
-            .headers
-            .get(EVENTS_ACCEPTED)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or(0);
+        let accepted = reply.accepted();
         let message = (reply.status != StatusCode::NO_CONTENT && !reply.body.is_empty())
             .then_some(reply.body);
         Ok(SyncReply { message, accepted })
@@ -247,14 +241,8 @@ impl Transport for HttpTransport {
         if let Some(not_taken) = reply.not_offered() {
             return not_taken;
         }
-        let accepted = reply
-            .headers
-            .get(EVENTS_ACCEPTED)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or(0);
         Ok(Some(Pushed {
-            accepted,
+            accepted: reply.accepted(),
             heads: reply.heads()?,
         }))
     }
@@ -315,6 +303,16 @@ impl Reply {
         } else {
             Err(Failure::from_refusal(refusal))
         })
+    }
+
+    /// The events the server says it accepted. Missing means it took nothing new:
+    /// counting is its job, not a guess.
+    fn accepted(&self) -> usize {
+        self.headers
+            .get(EVENTS_ACCEPTED)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0)
     }
 
     /// The stream's heads the answer names.
