@@ -19,6 +19,7 @@ mod field;
 mod field_app;
 mod hostile;
 mod layout;
+mod many_streams;
 mod openapi;
 mod quarantine;
 mod schedules;

@@ -28,8 +28,8 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 const PRACTITIONER: usize = 0;
-const COORDINATOR: usize = 2;
-const DEVICES: usize = 3;
+pub(crate) const COORDINATOR: usize = 2;
+pub(crate) const DEVICES: usize = 3;
 
 /// Events held back over every case of the run, for the run's summary.
 static HELD: AtomicUsize = AtomicUsize::new(0);
@@ -92,7 +92,7 @@ fn step() -> impl Strategy<Value = Step> {
 }
 
 /// One case's collaborative and team, and its people's usernames.
-fn collaborative(data: &Path, case: usize) -> (StreamId, [String; DEVICES]) {
+pub(crate) fn collaborative(data: &Path, case: usize) -> (StreamId, [String; DEVICES]) {
     let mut storage = SqliteStorage::open(data).expect("storage");
     let collaborative = storage
         .add_collaborative(CollaborativeFounded {
