@@ -197,6 +197,8 @@ struct Figures {
     upload: Duration,
     idle_mib: f64,
     peak_mib: f64,
+    /// The peak until the server went quiet, having compacted what it took.
+    compacted_peak_mib: f64,
     enrol: Duration,
     pull: Duration,
     server_bytes: u64,
@@ -236,6 +238,7 @@ fn run_once(template: &Template) -> Figures {
     // Durable when acknowledged; the server then compacts what it took. The new
     // device comes once the data directory is quiet, as automerge-repo's bench waits.
     wait_until_quiet(&data);
+    let compacted_peak_mib = memory(pid, "VmHWM:");
 
     let start = Instant::now();
     let mut device = Store::create(&dir.path().join("new-device.sqlite3"), COORDINATOR)
@@ -272,6 +275,7 @@ fn run_once(template: &Template) -> Figures {
         upload,
         idle_mib,
         peak_mib,
+        compacted_peak_mib,
         enrol,
         pull,
         server_bytes,
@@ -344,9 +348,10 @@ fn workload(name: &str, projects: usize, each: usize, runs: usize) {
         events / upload.as_secs_f64()
     );
     println!(
-        "  server memory: idle {:.0} MiB, peak while taking the upload {:.0} MiB",
+        "  server memory: idle {:.0} MiB, peak while taking the upload {:.0} MiB, and until it has compacted what it took {:.0} MiB",
         median(figures.iter().map(|f| f.idle_mib)),
         median(figures.iter().map(|f| f.peak_mib)),
+        median(figures.iter().map(|f| f.compacted_peak_mib)),
     );
     println!("  a new device: enrolment {enrol:>9.1?}, then its first sync {pull:>9.1?}");
     println!(

@@ -15,19 +15,75 @@ impl Store {
     }
 
     /// Compacts the stream when enough changes wait beside its saved document (what
-    /// a fast-forward leaves: its changes stored, the document not loaded), and then
-    /// drops the document from memory. True when it compacted.
-    pub fn compact_if_due(&mut self, stream: StreamId) -> Result<bool, StoreError> {
+    /// a fast-forward leaves: its changes stored, the document not loaded). True when
+    /// it compacted. The document is made a step at a time (`compact_step`), so
+    /// memory stays bounded by what one step holds however many changes wait, and it
+    /// is not kept in memory afterwards; `between` runs after each step.
+    pub fn compact_if_due(
+        &mut self,
+        stream: StreamId,
+        between: &mut dyn FnMut(),
+    ) -> Result<bool, StoreError> {
         let events = queries::summary(&self.conn, stream)?.events as usize;
         if !compaction_due(pending_changes(&self.conn, stream)?, events) {
             return Ok(false);
         }
-        let (mut document, _) = self.take_document(stream)?;
-        let tx = self.conn.transaction()?;
-        compact_in(&tx, stream, &mut document)?;
-        tx.commit()?;
-        Ok(true)
+        let mut compacted = false;
+        while self.compact_step(stream)? > 0 {
+            compacted = true;
+            between();
+        }
+        Ok(compacted)
     }
+
+    /// Folds the first `COMPACT_STEP` changes stored beside the stream's saved
+    /// document into it, in one transaction, without the document kept in memory;
+    /// gives how many it folded (none when none wait, or when the result would not
+    /// load back with the heads it had: then the stream keeps loading from its last
+    /// save and the changes after it).
+    pub fn compact_step(&mut self, stream: StreamId) -> Result<usize, StoreError> {
+        let key = uuid_blob(&stream.0);
+        let tx = self.conn.transaction()?;
+        let saved: Vec<u8> = tx
+            .prepare_cached("SELECT bytes FROM documents WHERE stream = ?1")?
+            .query_row([&key], |r| r.get(0))
+            .optional()?
+            .ok_or(StoreError::UnknownStream(stream))?;
+        let rows: Vec<(i64, Vec<u8>)> = tx
+            .prepare_cached(
+                "SELECT seq, bytes FROM changes WHERE stream = ?1 ORDER BY seq LIMIT ?2",
+            )?
+            .query_map(params![&key, COMPACT_STEP], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        let Some(&(last, _)) = rows.last() else {
+            return Ok(0);
+        };
+        let changes: Vec<&[u8]> = rows.iter().map(|(_, b)| b.as_slice()).collect();
+        let mut document = StreamDocument::load(&saved, &changes)?;
+        let heads = sorted_heads(&mut document);
+        let saved = document.save();
+        drop(document);
+        let loads_back = StreamDocument::load(&saved, &[]).map(|mut d| sorted_heads(&mut d));
+        if loads_back.ok() != Some(heads) {
+            return Ok(0);
+        }
+        tx.prepare_cached("UPDATE documents SET bytes = ?1 WHERE stream = ?2")?
+            .execute(params![saved, &key])?;
+        tx.prepare_cached("DELETE FROM changes WHERE stream = ?1 AND seq <= ?2")?
+            .execute(params![&key, last])?;
+        tx.prepare_cached(
+            "UPDATE streams SET pending_changes = max(0, pending_changes - ?1) WHERE id = ?2",
+        )?
+        .execute(params![rows.len() as i64, &key])?;
+        tx.commit()?;
+        Ok(rows.len())
+    }
+}
+
+fn sorted_heads(document: &mut StreamDocument) -> Vec<automerge::ChangeHash> {
+    let mut heads = document.heads();
+    heads.sort();
+    heads
 }
 
 /// Stores changes after those of the stream stored already, in order.
@@ -102,6 +158,11 @@ pub(super) fn compact_in(
     let Ok(saved) = document.save_checked() else {
         return Ok(());
     };
+    write_compacted(tx, stream, &saved)
+}
+
+/// The stream's document saved as `saved`, which holds every change stored beside it.
+fn write_compacted(tx: &Connection, stream: StreamId, saved: &[u8]) -> Result<(), StoreError> {
     tx.execute(
         "UPDATE documents SET bytes = ?1 WHERE stream = ?2",
         params![saved, uuid_blob(&stream.0)],

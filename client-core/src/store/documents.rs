@@ -77,20 +77,7 @@ impl Store {
                 return Ok((doc, now));
             }
         }
-        let saved: Vec<u8> = self
-            .conn
-            .prepare_cached("SELECT bytes FROM documents WHERE stream = ?1")?
-            .query_row([uuid_blob(&stream.0)], |r| r.get(0))
-            .optional()?
-            .ok_or(StoreError::UnknownStream(stream))?;
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT bytes FROM changes WHERE stream = ?1 ORDER BY seq")?;
-        let changes: Vec<Vec<u8>> = stmt
-            .query_map([uuid_blob(&stream.0)], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        let refs: Vec<&[u8]> = changes.iter().map(Vec::as_slice).collect();
-        Ok((StreamDocument::load(&saved, &refs)?, now))
+        Ok((load_document(&self.conn, stream)?, now))
     }
 
     /// Every Automerge change of the stream after `heads` (all for no heads), as bytes.
@@ -124,4 +111,23 @@ impl Store {
         self.put_document(stream, document, seen);
         Ok(saved)
     }
+}
+
+/// The stream's document as stored: its saved bytes and the changes stored after them.
+pub(super) fn load_document(
+    conn: &Connection,
+    stream: StreamId,
+) -> Result<StreamDocument, StoreError> {
+    let saved: Vec<u8> = conn
+        .prepare_cached("SELECT bytes FROM documents WHERE stream = ?1")?
+        .query_row([uuid_blob(&stream.0)], |r| r.get(0))
+        .optional()?
+        .ok_or(StoreError::UnknownStream(stream))?;
+    let mut stmt =
+        conn.prepare_cached("SELECT bytes FROM changes WHERE stream = ?1 ORDER BY seq")?;
+    let changes: Vec<Vec<u8>> = stmt
+        .query_map([uuid_blob(&stream.0)], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let refs: Vec<&[u8]> = changes.iter().map(Vec::as_slice).collect();
+    Ok(StreamDocument::load(&saved, &refs)?)
 }

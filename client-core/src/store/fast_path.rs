@@ -39,10 +39,20 @@ pub struct WholeStream {
 
 /// Changes sent as Automerge chunks one after another, each parsed.
 fn parse_all(bytes: &[u8]) -> Result<Vec<automerge::Change>, StoreError> {
+    parse_parts(0, &split(bytes)?)
+}
+
+/// The chunks of a batch of changes, not yet parsed; at least one.
+fn split(bytes: &[u8]) -> Result<Vec<&[u8]>, StoreError> {
     let parts = chunks::split(bytes).map_err(StoreError::BadChanges)?;
     if parts.is_empty() {
         return Err(StoreError::BadChanges("there are no changes in it".into()));
     }
+    Ok(parts)
+}
+
+/// Parses changes, `offset` being how many came before them in their batch.
+fn parse_parts(offset: usize, parts: &[&[u8]]) -> Result<Vec<automerge::Change>, StoreError> {
     let parse = |offset: usize, parts: &[&[u8]]| -> Result<Vec<automerge::Change>, StoreError> {
         parts
             .iter()
@@ -53,17 +63,17 @@ fn parse_all(bytes: &[u8]) -> Result<Vec<automerge::Change>, StoreError> {
             })
             .collect()
     };
-    // Parsing checks each change's hash: a large batch is parsed on every core.
+    // Parsing checks each change's hash: many changes are parsed on every core.
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     if cores < 2 || parts.len() < PARALLEL_FROM {
-        return parse(0, &parts);
+        return parse(offset, parts);
     }
     let share = parts.len().div_ceil(cores);
     std::thread::scope(|scope| {
         let running: Vec<_> = parts
             .chunks(share)
             .enumerate()
-            .map(|(i, chunk)| scope.spawn(move || parse(i * share, chunk)))
+            .map(|(i, chunk)| scope.spawn(move || parse(offset + i * share, chunk)))
             .collect();
         let mut changes = Vec::with_capacity(parts.len());
         for thread in running {
@@ -77,10 +87,33 @@ fn parse_all(bytes: &[u8]) -> Result<Vec<automerge::Change>, StoreError> {
 }
 
 /// Batches from this many changes are parsed on several cores.
-const PARALLEL_FROM: usize = 2_000;
+const PARALLEL_FROM: usize = 500;
 
-/// Changes merged at a time in a fast-forward.
+/// Changes parsed, checked and merged at a time in a fast-forward, so that memory
+/// holds one slice's parsed changes and events however large the batch.
 const SLICE: usize = 1_000;
+
+/// The first of `hashes` the stream does not hold: looked for among its stored
+/// changes, and the rest in its document.
+fn not_held(
+    tx: &Connection,
+    stream: StreamId,
+    mut hashes: Vec<ChangeHash>,
+) -> Result<Option<ChangeHash>, StoreError> {
+    if hashes.is_empty() {
+        return Ok(None);
+    }
+    let stored: HashSet<Vec<u8>> = tx
+        .prepare_cached("SELECT hash FROM changes WHERE stream = ?1")?
+        .query_map([uuid_blob(&stream.0)], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    hashes.retain(|h| !stored.contains(h.0.as_slice()));
+    if hashes.is_empty() {
+        return Ok(None);
+    }
+    let document = documents::load_document(tx, stream)?;
+    Ok(hashes.into_iter().find(|h| !document.holds(&[*h])))
+}
 
 fn sorted(heads: &[ChangeHash]) -> Vec<ChangeHash> {
     let mut heads = heads.to_vec();
@@ -122,7 +155,7 @@ impl Store {
         bytes: &[u8],
         mut gate: Option<&mut dyn Gate>,
     ) -> Result<FastForward, StoreError> {
-        let changes = parse_all(bytes)?;
+        let parts = split(bytes)?;
         let heads = self.heads(stream)?;
         if sorted(&heads) != sorted(base) {
             return Ok(FastForward::NotAFastForward(
@@ -134,37 +167,34 @@ impl Store {
         // in the document.
         let mut known: HashSet<ChangeHash> = heads.iter().copied().collect();
         let mut depended: HashSet<ChangeHash> = HashSet::new();
-        let mut elsewhere: Vec<ChangeHash> = Vec::new();
-        for change in &changes {
-            // Every change but the genesis builds on another; the genesis is here.
-            if change.deps().is_empty() || known.contains(&change.hash()) {
-                return Ok(FastForward::NotAFastForward(format!(
-                    "change {} is one the stream may hold already",
-                    change.hash()
-                )));
-            }
-            elsewhere.extend(change.deps().iter().filter(|d| !known.contains(d)));
-            depended.extend(change.deps().iter().copied());
-            known.insert(change.hash());
-        }
-        if let Some(missing) = self.not_held(stream, elsewhere)? {
-            return Ok(FastForward::NotAFastForward(format!(
-                "a change builds on {missing}, which the stream does not hold"
-            )));
-        }
-        let after: Vec<ChangeHash> = known
-            .iter()
-            .filter(|h| !depended.contains(h))
-            .copied()
-            .collect();
         let before = self.clock;
         let outcome = (|| {
             let tx = self.conn.transaction()?;
-            // Slice by slice, so what a slice's events take in memory is given back
-            // before the next: one transaction still, all or nothing.
+            // Slice by slice, so what a slice's changes and events take in memory is
+            // given back before the next: one transaction still, all or nothing.
             let mut merged = Merged::default();
-            for slice in changes.chunks(SLICE) {
-                let incoming = StreamDocument::describe(stream, slice)?;
+            for (n, slice) in parts.chunks(SLICE).enumerate() {
+                let changes = parse_parts(n * SLICE, slice)?;
+                let mut elsewhere: Vec<ChangeHash> = Vec::new();
+                for change in &changes {
+                    // Every change but the genesis builds on another; the genesis is here.
+                    if change.deps().is_empty() || known.contains(&change.hash()) {
+                        return Ok(Some(Err(format!(
+                            "change {} is one the stream may hold already",
+                            change.hash()
+                        ))));
+                    }
+                    elsewhere.extend(change.deps().iter().filter(|d| !known.contains(d)));
+                    depended.extend(change.deps().iter().copied());
+                    known.insert(change.hash());
+                }
+                if let Some(missing) = not_held(&tx, stream, elsewhere)? {
+                    return Ok(Some(Err(format!(
+                        "a change builds on {missing}, which the stream does not hold"
+                    ))));
+                }
+                let incoming = StreamDocument::describe(stream, &changes)?;
+                drop(changes);
                 let these = merge_in(&tx, &mut self.clock, stream, &incoming, gate.as_deref_mut())?;
                 merged.changes += these.changes;
                 merged.events += these.events;
@@ -175,25 +205,30 @@ impl Store {
                 // Rolled back: a held event needs the document to name it.
                 return Ok(None);
             }
-            if merged.events != changes.len() {
+            if merged.events != parts.len() {
                 // Rolled back: an event (and so its change) is here already.
                 return Ok(Some(Err(
                     "a change carries an event the stream holds already".to_string(),
                 )));
             }
+            let after: Vec<ChangeHash> = known
+                .iter()
+                .filter(|h| !depended.contains(h))
+                .copied()
+                .collect();
             heads::set(&tx, stream, &after)?;
             if let Some(g) = gate.as_deref_mut() {
                 g.round(&tx)?;
             }
             tx.commit()?;
-            Ok::<_, StoreError>(Some(Ok(merged)))
+            Ok::<_, StoreError>(Some(Ok((merged, after))))
         })();
         match outcome {
             Ok(Some(Err(why))) => {
                 self.clock = before;
                 Ok(FastForward::NotAFastForward(why))
             }
-            Ok(Some(Ok(merged))) => {
+            Ok(Some(Ok((merged, after)))) => {
                 // A document in memory no longer has the stream's heads.
                 self.documents.remove(&stream);
                 Ok(FastForward::Taken(merged, after))
@@ -207,31 +242,6 @@ impl Store {
                 Err(e)
             }
         }
-    }
-
-    /// The first of `hashes` the stream does not hold: looked for among its stored
-    /// changes, and the rest in its document.
-    fn not_held(
-        &mut self,
-        stream: StreamId,
-        mut hashes: Vec<ChangeHash>,
-    ) -> Result<Option<ChangeHash>, StoreError> {
-        if hashes.is_empty() {
-            return Ok(None);
-        }
-        let stored: HashSet<Vec<u8>> = self
-            .conn
-            .prepare_cached("SELECT hash FROM changes WHERE stream = ?1")?
-            .query_map([uuid_blob(&stream.0)], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        hashes.retain(|h| !stored.contains(h.0.as_slice()));
-        if hashes.is_empty() {
-            return Ok(None);
-        }
-        let (document, seen) = self.take_document(stream)?;
-        let missing = hashes.into_iter().find(|h| !document.holds(&[*h]));
-        self.put_document(stream, document, seen);
-        Ok(missing)
     }
 
     /// Takes changes (Automerge chunks one after another) through the stream's

@@ -64,6 +64,8 @@ const VIEWS_VERSION: i64 = 2;
 /// Compact a stream's document once this many changes wait beside it, or a quarter
 /// of its events, whichever is more (amortised O(1) per event).
 const COMPACT_AFTER: i64 = 1000;
+/// Changes applied at a time when a stream is compacted without its document in memory.
+const COMPACT_STEP: i64 = 1_000;
 
 /// Who uses this store, on which device.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

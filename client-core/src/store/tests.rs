@@ -341,3 +341,119 @@ fn the_clock_stays_ahead_of_every_event_any_process_folded() {
     let later = reopened.record(p, observation("Later")).unwrap();
     assert!(later.at > after.at);
 }
+
+/// A store that holds the collaborative and an empty project `p` of `from`, and the
+/// changes of `p` after its genesis as `from` holds them.
+fn replica_of(from: &mut Store, dir: &Path, c: StreamId, p: StreamId) -> (Store, Vec<Vec<u8>>) {
+    let mut replica = Store::create(&dir.join("r.sqlite3"), "Rui Gomez").unwrap();
+    replica
+        .add_stream(c, StreamKind::Collaborative, "collaborative", None)
+        .unwrap();
+    replica
+        .merge_changes(c, &from.changes_since(c, &[]).unwrap())
+        .unwrap();
+    replica
+        .add_stream(p, StreamKind::Project, "project", Some(c))
+        .unwrap();
+    let genesis = replica.heads(p).unwrap();
+    let changes = from.changes_since(p, &genesis).unwrap();
+    (replica, changes)
+}
+
+#[test]
+fn a_large_fast_forward_is_stored_as_rows_then_compacted_a_step_at_a_time() {
+    use super::FastForward;
+    use crate::replication::chunks;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, c, p) = store_with_project(&dir.path().join("s.sqlite3"));
+    let batch = (0..2_400)
+        .map(|i| observation(&format!("Visit {i}")))
+        .collect();
+    store.record_all(p, batch).unwrap();
+    let (mut replica, changes) = replica_of(&mut store, dir.path(), c, p);
+    assert_eq!(changes.len(), 2_401, "the project's start and the visits");
+    let base = replica.heads(p).unwrap();
+    let bytes = chunks::join(changes.iter().map(Vec::as_slice));
+    let taken = replica.take_fast_forward(p, &base, &bytes, None).unwrap();
+    let FastForward::Taken(merged, heads) = taken else {
+        panic!("not taken: {taken:?}");
+    };
+    assert_eq!(merged.events, 2_401);
+    let mut expected = store.heads(p).unwrap();
+    expected.sort();
+    let mut heads = heads;
+    heads.sort();
+    assert_eq!(heads, expected, "the heads follow from the batch");
+    assert_eq!(stored_changes(&replica, p), (2_401, 2_401), "kept as rows");
+
+    let mut steps = 0;
+    assert!(replica.compact_if_due(p, &mut || steps += 1).unwrap());
+    assert_eq!(steps, 3, "a thousand changes a step");
+    assert_eq!(
+        stored_changes(&replica, p),
+        (0, 0),
+        "all in the document now"
+    );
+    let mut after = replica.heads(p).unwrap();
+    after.sort();
+    assert_eq!(after, expected, "compaction changes no head");
+    assert!(!replica.compact_if_due(p, &mut || steps += 1).unwrap());
+    assert_eq!(steps, 3, "nothing was due");
+
+    // On disk: a fresh process loads a document with every change, and the same
+    // events and views as the store they came from.
+    let path = replica.path().to_path_buf();
+    drop(replica);
+    let mut reopened = Store::open(&path).unwrap();
+    let mut all = reopened.changes_since(p, &[]).unwrap();
+    let mut theirs = store.changes_since(p, &[]).unwrap();
+    all.sort();
+    theirs.sort();
+    assert_eq!(all, theirs);
+    assert_eq!(
+        queries::events(reopened.connection(), p).unwrap(),
+        queries::events(store.connection(), p).unwrap()
+    );
+    assert_eq!(
+        queries::all_records(reopened.connection(), p).unwrap(),
+        queries::all_records(store.connection(), p).unwrap()
+    );
+}
+
+#[test]
+fn a_fast_forward_with_a_gap_in_a_later_slice_takes_nothing() {
+    use super::FastForward;
+    use crate::replication::chunks;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, c, p) = store_with_project(&dir.path().join("s.sqlite3"));
+    let batch = (0..2_400)
+        .map(|i| observation(&format!("Visit {i}")))
+        .collect();
+    store.record_all(p, batch).unwrap();
+    let (mut replica, full) = replica_of(&mut store, dir.path(), c, p);
+    // The slices before the gap are taken in the transaction, then rolled back.
+    let mut changes = full.clone();
+    changes.remove(1_800);
+    let base = replica.heads(p).unwrap();
+    let bytes = chunks::join(changes.iter().map(Vec::as_slice));
+    let taken = replica.take_fast_forward(p, &base, &bytes, None).unwrap();
+    let FastForward::NotAFastForward(why) = taken else {
+        panic!("taken: {taken:?}");
+    };
+    assert!(why.contains("which the stream does not hold"), "{why}");
+    assert_eq!(stored_changes(&replica, p), (0, 0));
+    assert!(queries::events(replica.connection(), p).unwrap().is_empty());
+    assert_eq!(replica.heads(p).unwrap(), base);
+    // A change sent twice in one batch, in a later slice, is refused the same way.
+    let mut twice: Vec<&[u8]> = full.iter().map(Vec::as_slice).collect();
+    twice.push(twice[1_500]);
+    let taken = replica
+        .take_fast_forward(p, &base, &chunks::join(twice), None)
+        .unwrap();
+    let FastForward::NotAFastForward(why) = taken else {
+        panic!("taken: {taken:?}");
+    };
+    assert!(why.contains("may hold already"), "{why}");
+    assert_eq!(stored_changes(&replica, p), (0, 0));
+    assert!(queries::events(replica.connection(), p).unwrap().is_empty());
+}

@@ -13,6 +13,7 @@ mod devices;
 mod enrolment_codes;
 mod field;
 mod files;
+mod memory;
 mod password_resets;
 mod people;
 mod readers;
@@ -54,6 +55,9 @@ const SERVER_MIGRATIONS: &[&str] = &[
 /// Stream documents kept in memory at once, over all the stores (least recently used
 /// go first).
 pub const DOCUMENTS_IN_MEMORY: usize = 64;
+
+/// Bytes of changes from which taking them is followed by handing memory back.
+const LARGE_BATCH: usize = 1024 * 1024;
 
 pub struct SqliteStorage {
     writers: Writers,
@@ -414,11 +418,18 @@ impl Storage for SqliteStorage {
         changes: &[u8],
     ) -> Result<Pushed> {
         let mut store = self.writers.stream(stream);
-        streams::push(&mut store, self.organisation, device, stream, base, changes)
+        let pushed = streams::push(&mut store, self.organisation, device, stream, base, changes);
+        if changes.len() >= LARGE_BATCH {
+            memory::give_back();
+        }
+        pushed
     }
 
     fn compact_if_due(&self, stream: StreamId) -> Result<bool> {
-        Ok(self.writers.stream(stream).compact_if_due(stream)?)
+        Ok(self
+            .writers
+            .stream(stream)
+            .compact_if_due(stream, &mut memory::give_back)?)
     }
 
     fn whole_stream(

@@ -21,6 +21,9 @@ use std::sync::{Mutex, MutexGuard};
 /// How many stream locks (each a store with its own connection and documents).
 pub const STREAM_LOCKS: usize = 8;
 
+/// Each stream store's page cache, in KiB.
+const WRITER_CACHE_KIB: i64 = 4 * 1024;
+
 pub struct Writers {
     streams: Vec<Mutex<Store>>,
     tables: Mutex<Connection>,
@@ -44,6 +47,12 @@ impl Writers {
         let mut streams = Vec::with_capacity(STREAM_LOCKS);
         for mut store in stores {
             store.set_document_capacity(per_lock);
+            // A stream's writes are one transaction each: a batch larger than the
+            // cache spills its pages to the log before it commits, which costs the
+            // server no time, and eight connections' caches stay small.
+            store
+                .connection()
+                .pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
             store.set_wall_clock(wall.clone());
             store.lock_for_writing_first()?;
             streams.push(Mutex::new(store));
