@@ -1,13 +1,17 @@
 //! What every request handler shares: the storage (run on the blocking pool), the
-//! sign-in rate limit and how long device tokens and browser sessions last. It knows nothing of routes.
+//! sign-in rate limit, how long device tokens and browser sessions last, and the
+//! worker that compacts streams after the fast path. It knows nothing of routes.
 
 use crate::error::ServerError;
 use crate::local_time::LocalTime;
 use crate::sign_in_limit::SignInLimiter;
 use crate::sso::Sso;
 use crate::storage::Storage;
+use praxis_core::domain::ids::StreamId;
+use std::collections::VecDeque;
 use std::net::IpAddr;
 use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, channel};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -20,6 +24,7 @@ pub struct AppState {
     local_time: LocalTime,
     sso: Option<Arc<Sso>>,
     public_url: Option<Arc<str>>,
+    compactor: Sender<StreamId>,
 }
 
 /// How long a browser session (and the field app's device token) lasts unless
@@ -28,8 +33,10 @@ pub const SESSION_HOURS: i64 = 10;
 
 impl AppState {
     pub fn new(storage: Box<dyn Storage>, token_days: i64) -> Self {
+        let storage: Arc<dyn Storage> = Arc::from(storage);
         AppState {
-            storage: Arc::from(storage),
+            compactor: compactor(storage.clone()),
+            storage,
             limiter: Arc::new(SignInLimiter::default()),
             token_days,
             session_hours: SESSION_HOURS,
@@ -117,6 +124,14 @@ impl AppState {
         self.token_days
     }
 
+    /// Has the stream compacted, if due, by the one worker that compacts, after the
+    /// streams asked for before it: compactions run one at a time, beside the
+    /// requests, never several at once on the few cores a server has.
+    pub fn compact_later(&self, stream: StreamId) {
+        // The worker ends only with the state: a send cannot fail while it runs.
+        let _ = self.compactor.send(stream);
+    }
+
     /// Runs `f` with the storage on the blocking pool. No lock is taken here: the
     /// storage lets reads and syncs of different streams run at once.
     pub async fn with<T: Send + 'static>(
@@ -127,5 +142,32 @@ impl AppState {
         tokio::task::spawn_blocking(move || f(storage.as_ref()))
             .await
             .map_err(|e| ServerError::Internal(format!("a worker stopped: {e}")))?
+    }
+}
+
+/// Starts the worker that compacts the streams sent to it, each once however often it
+/// was sent while waiting, in the order first sent; it ends when every sender is gone.
+fn compactor(storage: Arc<dyn Storage>) -> Sender<StreamId> {
+    let (send, receive) = channel();
+    let started = std::thread::Builder::new()
+        .name("compactor".into())
+        .spawn(move || compact_as_sent(storage.as_ref(), &receive));
+    if let Err(e) = started {
+        tracing::warn!(error = %e, "the compacting worker did not start: streams stay as stored");
+    }
+    send
+}
+
+fn compact_as_sent(storage: &dyn Storage, receive: &Receiver<StreamId>) {
+    let mut waiting: VecDeque<StreamId> = VecDeque::new();
+    while let Some(stream) = waiting.pop_front().or_else(|| receive.recv().ok()) {
+        for more in receive.try_iter() {
+            if more != stream && !waiting.contains(&more) {
+                waiting.push_back(more);
+            }
+        }
+        if let Err(e) = storage.compact_if_due(stream) {
+            tracing::warn!(stream = %stream, error = %e, "compacting a stream failed");
+        }
     }
 }

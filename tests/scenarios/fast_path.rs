@@ -170,6 +170,89 @@ fn a_backlog_goes_up_in_one_request_and_a_new_device_takes_the_stream_whole() {
     assert_eq!(report(&laptop.sync(), project).rounds, 0);
 }
 
+/// The changes the server keeps as rows beside the stream's saved document, read
+/// from its data directory while it runs.
+fn rows_beside_the_document(data: &std::path::Path, stream: StreamId) -> i64 {
+    let conn = rusqlite::Connection::open_with_flags(
+        data.join("praxis.sqlite3"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    let (rows, saved): (i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM changes WHERE stream = ?1),
+                    (SELECT length(bytes) FROM documents WHERE stream = ?1)",
+            [stream.as_uuid().as_bytes().as_slice()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    // The saved document is the genesis alone (a few hundred bytes) until compacted.
+    assert!(
+        rows > 0 || saved > 4_000,
+        "{rows} rows, a {saved}-byte document"
+    );
+    rows
+}
+
+#[test]
+fn the_server_compacts_a_large_backlog_after_answering_and_serves_it_whole_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let fx = fixture(&data);
+    let server = TestServer::start(&data);
+    let mut phone = Phone::enrol(dir.path(), &server.url, "practitioner-north");
+    phone.sync();
+    let project = start_project(&mut phone.store, fx.collaborative, "Northside");
+    let batch = (0..2_300)
+        .map(|i| observation(&format!("Visit {i}")))
+        .collect();
+    phone.store.record_all(project, batch).unwrap();
+    let reports = phone.sync();
+    assert_eq!(report(&reports, project).rounds, 1);
+
+    // Taken as rows, then folded into the document a step at a time by the server's
+    // compacting worker, after the answer.
+    let started = std::time::Instant::now();
+    while rows_beside_the_document(&data, project) > 0 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the server did not compact the stream: {} changes still beside its document",
+            rows_beside_the_document(&data, project)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let mut laptop = Phone::enrol(dir.path(), &server.url, "coordinator");
+    let taken = laptop.sync();
+    let taken = report(&taken, project);
+    assert_eq!(
+        (taken.received_events, taken.rounds),
+        (2_301, 1),
+        "{taken:?}"
+    );
+    assert_eq!(
+        event_ids(&laptop.store, project),
+        event_ids(&phone.store, project)
+    );
+    assert_eq!(receipted(&server, project, &phone.token).len(), 2_301);
+    // A sync through sync messages loads the compacted document and agrees with it.
+    laptop
+        .store
+        .record(project, observation("A coordinator's visit"))
+        .unwrap();
+    phone
+        .store
+        .record(project, observation("A practitioner's visit"))
+        .unwrap();
+    laptop.sync();
+    phone.sync();
+    laptop.sync();
+    assert_eq!(
+        event_ids(&laptop.store, project),
+        event_ids(&phone.store, project)
+    );
+    assert_eq!(event_ids(&phone.store, project).len(), 2_303);
+}
+
 #[test]
 fn a_stream_that_moved_on_meanwhile_syncs_through_sync_messages() {
     let dir = tempfile::tempdir().unwrap();

@@ -141,13 +141,7 @@ pub async fn push_changes(
         Pushed::Taken(merged, heads) => {
             // The changes are stored as rows; folding them into the stored document
             // waits for no one.
-            let later = state.clone();
-            tokio::spawn(async move {
-                let compacted = later.with(move |s| Ok(s.compact_if_due(stream)?)).await;
-                if let Err(e) = compacted {
-                    tracing::warn!(stream = %stream, error = %e, "compacting a stream failed");
-                }
-            });
+            state.compact_later(stream);
             Ok((
                 StatusCode::OK,
                 [
