@@ -13,6 +13,9 @@
 //! of its own. Printed: each figure's median over the runs (`BACKLOG_RUNS`, default
 //! 5; the second workload runs a third as often, at least once), and the bytes on
 //! disk per event on each side. `BACKLOG_ONLY=10k` or `=100x2000` runs one workload.
+//! `BACKLOG_ONLY=1000x2000` runs only a third (once): a phone uploads 1,000 projects ×
+//! 2,000 observations, and the server's memory is read once it is quiet (target: a
+//! server with 1,000 streams of 2,000 events, all synced once, holds ≤ 256 MiB).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use praxis_core::domain::event::Event;
@@ -45,6 +48,10 @@ fn main() {
             10_000,
             runs,
         );
+    }
+    // Not run unless asked for: its template alone takes minutes and gigabytes.
+    if only == "1000x2000" {
+        memory_held(1_000, 2_000);
     }
     if only.is_empty() || only == "100x2000" {
         workload(
@@ -370,5 +377,55 @@ fn workload(name: &str, projects: usize, each: usize, runs: usize) {
             parts.join(", ")
         );
     }
+    println!();
+}
+
+/// The server's memory with 1,000 streams of 2,000 events, all synced once.
+fn memory_held(projects: usize, each: usize) {
+    let template = Template::make(projects, each);
+    let dir = tempdir();
+    let data = dir.path().join("data");
+    copy_files(&template.data, &data);
+    let phone_path = dir.path().join("phone.sqlite3");
+    for suffix in ["", "-wal"] {
+        let from = PathBuf::from(format!("{}{suffix}", template.phone.display()));
+        if from.exists() {
+            std::fs::copy(&from, format!("{}{suffix}", phone_path.display())).expect("copy");
+        }
+    }
+    let server = TestServer::start_showing_errors(&data);
+    let pid = server.pid().expect("the server runs");
+    let client = Server::new(&server.url)
+        .expect("the server's address")
+        .with_retry(Retry::never());
+    let mut phone = Store::open(&phone_path).expect("open the phone's copy");
+    let idle = memory(pid, "VmRSS:");
+    let start = Instant::now();
+    let reports = sync(&client, &mut phone);
+    let upload = start.elapsed();
+    let sent: usize = reports.iter().map(|r| r.sent_events).sum();
+    assert_eq!(sent, template.events, "every offline event was sent");
+    let at_answer = memory(pid, "VmHWM:");
+    wait_until_quiet(&data);
+    // Once more, with nothing new: every stream is listed and settles alike.
+    let start = Instant::now();
+    let reports = sync(&client, &mut phone);
+    let again = start.elapsed();
+    assert!(reports.iter().all(|r| r.rounds == 0), "nothing new");
+    println!();
+    println!("{projects} new projects × {each} offline observations (1 run):");
+    println!(
+        "  upload {upload:.1?} ({:.0} events/s); a sync with nothing new after it {again:.1?}",
+        template.events as f64 / upload.as_secs_f64()
+    );
+    println!(
+        "  server memory: idle {idle:.0} MiB; peak until the upload was answered {at_answer:.0} MiB, until it was compacted {:.0} MiB; held once quiet {:.0} MiB",
+        memory(pid, "VmHWM:"),
+        memory(pid, "VmRSS:")
+    );
+    println!(
+        "  on disk per event: server {:.0} bytes",
+        directory_bytes(&data) as f64 / template.events as f64
+    );
     println!();
 }

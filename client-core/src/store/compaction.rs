@@ -33,6 +33,14 @@ impl Store {
             compacted = true;
             between();
         }
+        if compacted {
+            // The pages the changes' rows held go back to the file system (in a store
+            // made with incremental auto-vacuum; in an older one they are reused).
+            // The pragma frees a page each time it is stepped.
+            let mut vacuum = self.conn.prepare("PRAGMA incremental_vacuum")?;
+            let mut freed = vacuum.query([])?;
+            while freed.next()?.is_some() {}
+        }
         Ok(compacted)
     }
 

@@ -165,6 +165,9 @@ impl Store {
             None => Connection::open(path)?,
         };
         key::quiet_cipher_log(&conn)?;
+        // Pages freed when a stream is compacted go back to the file system
+        // (`compact_if_due`), not kept in the file: set before any table is made.
+        conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
         configure(&conn)?;
         schema::migrate(&mut conn)?;
         let identity = Identity {
