@@ -7,7 +7,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use praxis_core::domain::envelope::Envelope;
-use praxis_core::store::{decode_record, encode_record};
+use praxis_core::store::decode_stored;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(envelope) = Envelope::decode(data) {
@@ -35,13 +35,13 @@ fuzz_target!(|data: &[u8]| {
             (envelope.recorded_at, envelope.schema, envelope.kind_name())
         );
     }
-    if let Ok(record) = decode_record(data) {
-        let encoded = encode_record(&record);
-        let again = decode_record(&encoded).unwrap_or_else(|e| {
+    if let Ok(record) = decode_stored(data) {
+        let encoded = record.encode();
+        let again = decode_stored(&encoded).unwrap_or_else(|e| {
             panic!("a record that decoded does not decode once encoded again: {e}")
         });
         assert_eq!(
-            encode_record(&again),
+            again.encode(),
             encoded,
             "a record encodes differently after a round trip"
         );

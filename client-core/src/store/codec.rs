@@ -2,7 +2,11 @@
 //! error on bad bytes, never panics.
 
 use super::StoreError;
-use crate::domain::record::Record;
+use crate::domain::envelope::Stamp;
+use crate::domain::event::{Event, EventKind};
+use crate::domain::ids::EventId;
+use crate::domain::record::{Detail, HistoryEntry, Record};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 pub fn uuid_blob(id: &Uuid) -> &[u8] {
@@ -14,19 +18,130 @@ pub fn blob_uuid(bytes: &[u8]) -> Result<Uuid, StoreError> {
         .map_err(|e| StoreError::Corrupt(format!("an id of {} bytes: {e}", bytes.len())))
 }
 
+/// A record as the `records` table keeps it. A record nothing has changed since its
+/// event (most records: observations, measurements) is kept without its content and
+/// its one history entry's stamp and kind, which the event and the record's own
+/// stamp hold: the event's text is not kept a second time in the views.
+#[derive(Serialize)]
+enum StoredRef<'a> {
+    Whole(&'a Record),
+    AsRecorded {
+        id: EventId,
+        kind: EventKind,
+        parent: Option<EventId>,
+        created: &'a Stamp,
+        what: &'a str,
+        detail: &'a Detail,
+    },
+}
+
+/// A stored record as read back (see `StoredRef`); `into_record` completes it.
+#[derive(Debug, PartialEq, Deserialize)]
+pub enum StoredRecord {
+    Whole(Record),
+    AsRecorded {
+        id: EventId,
+        kind: EventKind,
+        parent: Option<EventId>,
+        created: Stamp,
+        what: String,
+        detail: Detail,
+    },
+}
+
+impl<'a> StoredRef<'a> {
+    fn of(record: &'a Record) -> StoredRef<'a> {
+        match record.history.as_slice() {
+            // Only a correction changes a record's content, and it adds to its history.
+            [first]
+                if !record.withdrawn
+                    && first.stamp == record.created
+                    && first.kind == record.kind =>
+            {
+                StoredRef::AsRecorded {
+                    id: record.id,
+                    kind: record.kind,
+                    parent: record.parent,
+                    created: &record.created,
+                    what: &first.what,
+                    detail: &record.detail,
+                }
+            }
+            _ => StoredRef::Whole(record),
+        }
+    }
+}
+
+impl StoredRecord {
+    /// Encoded again, as it was read.
+    pub fn encode(&self) -> Vec<u8> {
+        let stored = match self {
+            StoredRecord::Whole(record) => StoredRef::Whole(record),
+            StoredRecord::AsRecorded {
+                id,
+                kind,
+                parent,
+                created,
+                what,
+                detail,
+            } => StoredRef::AsRecorded {
+                id: *id,
+                kind: *kind,
+                parent: *parent,
+                created,
+                what,
+                detail,
+            },
+        };
+        postcard::to_stdvec(&stored).unwrap_or_default()
+    }
+
+    /// The record, its content taken from its event (by `content`) when it was kept
+    /// without it.
+    pub fn into_record(
+        self,
+        content: impl FnOnce(EventId) -> Result<Event, StoreError>,
+    ) -> Result<Record, StoreError> {
+        Ok(match self {
+            StoredRecord::Whole(record) => record,
+            StoredRecord::AsRecorded {
+                id,
+                kind,
+                parent,
+                created,
+                what,
+                detail,
+            } => Record {
+                id,
+                kind,
+                parent,
+                created,
+                content: content(id)?,
+                withdrawn: false,
+                history: vec![HistoryEntry {
+                    stamp: created,
+                    kind,
+                    what,
+                }],
+                detail,
+            },
+        })
+    }
+}
+
 pub fn encode_record(record: &Record) -> Vec<u8> {
-    postcard::to_stdvec(record).unwrap_or_default()
+    postcard::to_stdvec(&StoredRef::of(record)).unwrap_or_default()
 }
 
 /// Encodes a record into `buffer`, replacing what it held (to compare many without
 /// allocating for each).
 pub fn encode_record_into(record: &Record, buffer: &mut Vec<u8>) {
     buffer.clear();
-    if let Ok(bytes) = postcard::to_extend(record, std::mem::take(buffer)) {
+    if let Ok(bytes) = postcard::to_extend(&StoredRef::of(record), std::mem::take(buffer)) {
         *buffer = bytes;
     }
 }
 
-pub fn decode_record(bytes: &[u8]) -> Result<Record, StoreError> {
+pub fn decode_stored(bytes: &[u8]) -> Result<StoredRecord, StoreError> {
     postcard::from_bytes(bytes).map_err(|e| StoreError::Corrupt(format!("a stored record: {e}")))
 }

@@ -27,7 +27,7 @@ pub(crate) mod tests;
 mod upgrade_tests;
 
 pub use carry_over::{CarriedOver, Home};
-pub use codec::{decode_record, encode_record};
+pub use codec::{StoredRecord, decode_stored, encode_record};
 pub use encrypt::{Encrypted, StoreFile, encrypt_plain_store, encrypting_path, inspect};
 pub use error::StoreError;
 pub use fast_path::{FastForward, WholeStream};
@@ -58,8 +58,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Bump when the fold or the stored views change, so views are rebuilt from the
-/// events on open. 2: the summary tallies each measure's measurements.
-const VIEWS_VERSION: i64 = 2;
+/// events on open. 2: the summary tallies each measure's measurements. 3: a record
+/// nothing changed since its event is kept without the event's content.
+const VIEWS_VERSION: i64 = 3;
 
 /// Compact a stream's document once this many changes wait beside it, or a quarter
 /// of its events, whichever is more (amortised O(1) per event).

@@ -2,9 +2,9 @@
 //! read only the rows a view needs.
 
 use super::StoreError;
-use super::codec::{blob_uuid, decode_record, uuid_blob};
+use super::codec::{blob_uuid, decode_stored, uuid_blob};
 pub use super::person_names::person_names;
-use crate::domain::envelope::Envelope;
+use crate::domain::envelope::{Body, Envelope};
 use crate::domain::event::Event;
 use crate::domain::event::EventKind;
 use crate::domain::ids::{EventId, StreamId};
@@ -81,7 +81,21 @@ pub fn record(conn: &Connection, id: EventId) -> Result<Option<Record>, StoreErr
         .prepare_cached("SELECT body FROM records WHERE id = ?1")?
         .query_row([uuid_blob(&id.0)], |r| r.get(0))
         .optional()?;
-    body.map(|b| decode_record(&b)).transpose()
+    body.map(|b| read_record(conn, &b)).transpose()
+}
+
+/// A record as the views keep it, whole: its content read from its event when it is
+/// kept without it (`codec::StoredRecord`).
+pub(crate) fn read_record(conn: &Connection, body: &[u8]) -> Result<Record, StoreError> {
+    decode_stored(body)?.into_record(|id| match event(conn, id)? {
+        Some(Envelope {
+            body: Body::Known(content),
+            ..
+        }) => Ok(content),
+        _ => Err(StoreError::Corrupt(format!(
+            "the record {id} is kept without its content, and its event is missing or unreadable"
+        ))),
+    })
 }
 
 fn records_where(
@@ -93,7 +107,7 @@ fn records_where(
     let bodies = stmt
         .query_map(args, |r| r.get::<_, Vec<u8>>(0))?
         .collect::<Result<Vec<_>, _>>()?;
-    bodies.iter().map(|b| decode_record(b)).collect()
+    bodies.iter().map(|b| read_record(conn, b)).collect()
 }
 
 /// Records of one kind in a stream, oldest first.
@@ -305,7 +319,7 @@ pub fn feed(conn: &Connection, stream: StreamId, limit: u32) -> Result<Vec<FeedI
             )?
             .collect::<Result<Vec<_>, _>>()?;
         for body in &bodies {
-            if let Some(item) = views::feed_item(&decode_record(body)?) {
+            if let Some(item) = views::feed_item(&read_record(conn, body)?) {
                 items.push(item);
             }
         }

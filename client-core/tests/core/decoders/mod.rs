@@ -8,7 +8,7 @@ use praxis_core::domain::envelope::{Body, DecodeError, Envelope, MAX_EVENT_BYTES
 use praxis_core::domain::event::{Event, EventKind, Observation, ObservationKind};
 use praxis_core::domain::ids::{DeviceId, StreamId};
 use praxis_core::replication::{ReplicationError, StreamDocument};
-use praxis_core::store::{Store, StoreError, decode_record, queries};
+use praxis_core::store::{Store, StoreError, StoredRecord, decode_stored, queries};
 use proptest::prelude::*;
 use std::path::Path;
 
