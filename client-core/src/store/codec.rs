@@ -37,6 +37,8 @@ enum StoredRef<'a> {
 
 /// A stored record as read back (see `StoredRef`); `into_record` completes it.
 #[derive(Debug, PartialEq, Deserialize)]
+// Read one at a time and turned into a record at once: its size does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum StoredRecord {
     Whole(Record),
     AsRecorded {
