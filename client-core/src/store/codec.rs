@@ -2,10 +2,11 @@
 //! error on bad bytes, never panics.
 
 use super::StoreError;
-use crate::domain::envelope::Stamp;
+use crate::domain::envelope::{Body, Envelope, Stamp};
 use crate::domain::event::{Event, EventKind};
 use crate::domain::ids::EventId;
 use crate::domain::record::{Detail, HistoryEntry, Record};
+use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -146,4 +147,24 @@ pub fn encode_record_into(record: &Record, buffer: &mut Vec<u8>) {
 
 pub fn decode_stored(bytes: &[u8]) -> Result<StoredRecord, StoreError> {
     postcard::from_bytes(bytes).map_err(|e| StoreError::Corrupt(format!("a stored record: {e}")))
+}
+
+/// A record as the views keep it, whole: its content read from its event when it is
+/// kept without it (`StoredRecord`).
+pub fn read_record(conn: &Connection, body: &[u8]) -> Result<Record, StoreError> {
+    decode_stored(body)?.into_record(|id| {
+        let event: Option<Vec<u8>> = conn
+            .prepare_cached("SELECT bytes FROM events WHERE id = ?1")?
+            .query_row([uuid_blob(&id.0)], |r| r.get(0))
+            .optional()?;
+        match event.map(|bytes| Envelope::decode(&bytes)) {
+            Some(Ok(Envelope {
+                body: Body::Known(content),
+                ..
+            })) => Ok(content),
+            _ => Err(StoreError::Corrupt(format!(
+                "the record {id} is kept without its content, and its event is missing or unreadable"
+            ))),
+        }
+    })
 }

@@ -2,9 +2,9 @@
 //! read only the rows a view needs.
 
 use super::StoreError;
-use super::codec::{blob_uuid, decode_stored, uuid_blob};
+use super::codec::{blob_uuid, read_record, uuid_blob};
 pub use super::person_names::person_names;
-use crate::domain::envelope::{Body, Envelope};
+use crate::domain::envelope::Envelope;
 use crate::domain::event::Event;
 use crate::domain::event::EventKind;
 use crate::domain::ids::{EventId, StreamId};
@@ -82,20 +82,6 @@ pub fn record(conn: &Connection, id: EventId) -> Result<Option<Record>, StoreErr
         .query_row([uuid_blob(&id.0)], |r| r.get(0))
         .optional()?;
     body.map(|b| read_record(conn, &b)).transpose()
-}
-
-/// A record as the views keep it, whole: its content read from its event when it is
-/// kept without it (`codec::StoredRecord`).
-pub(crate) fn read_record(conn: &Connection, body: &[u8]) -> Result<Record, StoreError> {
-    decode_stored(body)?.into_record(|id| match event(conn, id)? {
-        Some(Envelope {
-            body: Body::Known(content),
-            ..
-        }) => Ok(content),
-        _ => Err(StoreError::Corrupt(format!(
-            "the record {id} is kept without its content, and its event is missing or unreadable"
-        ))),
-    })
 }
 
 fn records_where(
