@@ -193,3 +193,54 @@ fn assert_same_streams(a: &mut Store, b: &mut Store, streams: [StreamId; 2]) {
         );
     }
 }
+
+#[test]
+fn records_kept_whole_by_views_version_2_are_kept_again_without_their_events_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = dir.path().join("now.sqlite3");
+    let (mut current, c, p) = current_store(&now);
+    let records = queries::all_records(current.connection(), p).unwrap();
+    let old = dir.path().join("old.sqlite3");
+    current
+        .connection()
+        .execute("VACUUM INTO ?1", [old.to_str().unwrap()])
+        .unwrap();
+    {
+        // Every record as views version 2 kept it: the record whole.
+        let conn = Connection::open(&old).unwrap();
+        for record in queries::all_records(&conn, c)
+            .unwrap()
+            .into_iter()
+            .chain(records.iter().cloned())
+        {
+            conn.execute(
+                "UPDATE records SET body = ?1 WHERE id = ?2",
+                rusqlite::params![
+                    postcard::to_stdvec(&record).unwrap(),
+                    record.id.0.as_bytes().as_slice()
+                ],
+            )
+            .unwrap();
+        }
+        conn.execute(
+            "UPDATE meta SET value = ?1 WHERE key = 'views_version'",
+            [2_i64.to_be_bytes()],
+        )
+        .unwrap();
+    }
+    let smaller = |path: &Path| -> i64 {
+        Connection::open(path)
+            .unwrap()
+            .query_row("SELECT sum(length(body)) FROM records", [], |r| r.get(0))
+            .unwrap()
+    };
+    let whole = smaller(&old);
+    let mut upgraded = Store::open(&old).unwrap();
+    assert_same_streams(&mut current, &mut upgraded, [c, p]);
+    drop(upgraded);
+    assert!(
+        smaller(&old) * 3 < whole * 2,
+        "the observations' records no longer carry their text: {} bytes, {whole} before",
+        smaller(&old)
+    );
+}
