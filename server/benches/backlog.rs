@@ -137,6 +137,16 @@ fn copy_files(from: &Path, to: &Path) {
     }
 }
 
+/// Copies a store's file and its write-ahead log, if any.
+fn copy_store(from: &Path, to: &Path) {
+    for suffix in ["", "-wal"] {
+        let from = PathBuf::from(format!("{}{suffix}", from.display()));
+        if from.exists() {
+            std::fs::copy(&from, format!("{}{suffix}", to.display())).expect("copy");
+        }
+    }
+}
+
 /// Bytes of a file and of its write-ahead log and shared memory, if any.
 fn database_bytes(path: &Path) -> u64 {
     ["", "-wal", "-shm"]
@@ -219,12 +229,7 @@ fn run_once(template: &Template) -> Figures {
     let data = dir.path().join("data");
     copy_files(&template.data, &data);
     let phone_path = dir.path().join("phone.sqlite3");
-    for suffix in ["", "-wal"] {
-        let from = PathBuf::from(format!("{}{suffix}", template.phone.display()));
-        if from.exists() {
-            std::fs::copy(&from, format!("{}{suffix}", phone_path.display())).expect("copy");
-        }
-    }
+    copy_store(&template.phone, &phone_path);
     let server = TestServer::start_showing_errors(&data);
     let pid = server.pid().expect("the server runs");
     let client = Server::new(&server.url)
@@ -387,12 +392,7 @@ fn memory_held(projects: usize, each: usize) {
     let data = dir.path().join("data");
     copy_files(&template.data, &data);
     let phone_path = dir.path().join("phone.sqlite3");
-    for suffix in ["", "-wal"] {
-        let from = PathBuf::from(format!("{}{suffix}", template.phone.display()));
-        if from.exists() {
-            std::fs::copy(&from, format!("{}{suffix}", phone_path.display())).expect("copy");
-        }
-    }
+    copy_store(&template.phone, &phone_path);
     let server = TestServer::start_showing_errors(&data);
     let pid = server.pid().expect("the server runs");
     let client = Server::new(&server.url)

@@ -29,6 +29,9 @@ use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
+mod http;
+use http::{Answer, ENROL_ROUTE, Http};
+
 /// Who calls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Who {
@@ -114,7 +117,6 @@ const LIST_ROUTE: &str = "/api/v1/streams";
 const SYNC_ROUTE: &str = "/api/v1/streams/{stream_id}/sync";
 /// POST: changes building on the stream's heads; GET: the whole stream.
 const CHANGES_ROUTE: &str = "/api/v1/streams/{stream_id}/changes";
-const ENROL_ROUTE: &str = "/api/v1/devices";
 /// The field app's routes, in the order of `Row::field`: its snapshot, its records
 /// (an observation for N, sent with the caller's phone token), and its sign-out (which
 /// `POST`s last, in `FIELD_LAST`). A phone keeps a replica, so it may read a snapshot
@@ -267,127 +269,6 @@ impl World {
             Send::DecisionInN => (self.n, vec![decision(self.n_report)]),
             Send::ObservationInS => (self.s, vec![observation("Neighbour helped")]),
         }
-    }
-}
-
-struct Http {
-    client: reqwest::blocking::Client,
-    base: String,
-}
-
-struct Answer {
-    status: u16,
-    json: Value,
-    accepted: Option<usize>,
-}
-
-impl Http {
-    fn send(&self, request: reqwest::blocking::RequestBuilder, token: Option<&str>) -> Answer {
-        let request = match token {
-            Some(t) => request.bearer_auth(t),
-            None => request,
-        };
-        let response = request.send().expect("the server answers");
-        let status = response.status().as_u16();
-        let accepted = response
-            .headers()
-            .get(praxis_server::api::EVENTS_ACCEPTED)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse().ok());
-        let bytes = response.bytes().expect("a body");
-        let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Answer {
-            status,
-            json,
-            accepted,
-        }
-    }
-
-    /// A GET whose body may not be JSON: the answer, and the body when it is not.
-    fn get_bytes(&self, path: &str, token: Option<&str>) -> (Answer, Option<Vec<u8>>) {
-        let request = self.client.get(format!("{}{path}", self.base));
-        let request = match token {
-            Some(t) => request.bearer_auth(t),
-            None => request,
-        };
-        let response = request.send().expect("the server answers");
-        let status = response.status().as_u16();
-        let bytes = response.bytes().expect("a body").to_vec();
-        let json: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        let raw = json.is_null().then_some(bytes);
-        (
-            Answer {
-                status,
-                json,
-                accepted: None,
-            },
-            raw,
-        )
-    }
-
-    fn get(&self, path: &str, token: Option<&str>) -> Answer {
-        self.send(self.client.get(format!("{}{path}", self.base)), token)
-    }
-
-    fn push(
-        &self,
-        stream: StreamId,
-        token: Option<&str>,
-        base: &[automerge::ChangeHash],
-        changes: Vec<u8>,
-    ) -> Answer {
-        let request = self
-            .client
-            .post(format!("{}/api/v1/streams/{stream}/changes", self.base))
-            .header("content-type", "application/octet-stream")
-            .header(
-                praxis_core::protocol::BASE_HEADS,
-                praxis_core::protocol::heads_text(base),
-            )
-            .body(changes);
-        self.send(request, token)
-    }
-
-    fn sync(&self, stream: StreamId, token: Option<&str>, message: Vec<u8>) -> Answer {
-        let request = self
-            .client
-            .post(format!("{}/api/v1/streams/{stream}/sync", self.base))
-            .header("content-type", "application/octet-stream")
-            .body(message);
-        self.send(request, token)
-    }
-
-    fn enrol(&self, username: &str, password: &str) -> Answer {
-        let body = serde_json::json!({
-            "username": username,
-            "password": password,
-            "device_name": "A device from the matrix",
-        });
-        self.send(
-            self.client
-                .post(format!("{}{ENROL_ROUTE}", self.base))
-                .json(&body),
-            None,
-        )
-    }
-
-    /// How many events the server holds in the stream, as an all-seeing reader sees.
-    /// The events the server's `Quarantined` events in the stream hold back.
-    fn held_back(&self, stream: StreamId, token: &str) -> Vec<String> {
-        let answer = self.get(&format!("/api/v1/streams/{stream}/events"), Some(token));
-        assert_eq!(answer.status, 200, "reading events: {}", answer.json);
-        answer.json["events"]
-            .as_array()
-            .expect("events")
-            .iter()
-            .filter_map(|e| e["body"]["Quarantined"]["held"].as_str().map(String::from))
-            .collect()
-    }
-
-    fn event_count(&self, stream: StreamId, token: &str) -> usize {
-        let answer = self.get(&format!("/api/v1/streams/{stream}/events"), Some(token));
-        assert_eq!(answer.status, 200, "counting events: {}", answer.json);
-        answer.json["events"].as_array().expect("events").len()
     }
 }
 

@@ -16,14 +16,13 @@
 //! One server runs for the whole property; every case gets its own collaborative,
 //! team and people (those of `schedules`), so cases do not see each other's streams.
 
-use crate::schedules::{COORDINATOR, DEVICES, collaborative};
+use crate::schedules::{COORDINATOR, DEVICES, collaborative, run_schedules};
 use praxis_core::domain::ids::{EventId, StreamId};
 use praxis_core::store::queries;
 use praxis_core::sync::StreamReport;
-use praxis_server::storage::SqliteStorage;
 use praxis_testkit::server::{Phone, TestServer};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::TestCaseError;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -304,31 +303,12 @@ fn run_case(
 
 #[test]
 fn any_schedule_across_many_streams_asks_only_about_the_streams_that_differ() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let data = dir.path().join("data");
-    SqliteStorage::open(&data).expect("a data directory");
-    let server = TestServer::start(&data);
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(10);
-    let mut runner = TestRunner::new(Config {
-        cases,
-        max_shrink_iters: 64,
-        failure_persistence: None,
-        ..Config::default()
-    });
-    let case = AtomicUsize::new(0);
-    let result = runner.run(&proptest::collection::vec(step(), 4..40), |steps| {
-        let n = case.fetch_add(1, Ordering::Relaxed);
-        run_case(&server, dir.path(), n, &steps)
-    });
-    if let Err(e) = result {
-        panic!("{e}");
-    }
+    let cases = run_schedules(
+        proptest::collection::vec(step(), 4..40),
+        |server, dir, n, steps| run_case(server, dir, n, steps),
+    );
     println!(
-        "{} schedules: {} streams settled without a request, {} in one request",
-        case.load(Ordering::Relaxed),
+        "{cases} schedules: {} streams settled without a request, {} in one request",
         SETTLED_WITHOUT_ASKING.load(Ordering::Relaxed),
         IN_ONE_REQUEST.load(Ordering::Relaxed)
     );

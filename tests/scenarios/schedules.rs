@@ -404,8 +404,12 @@ fn run_case(
     Ok(())
 }
 
-#[test]
-fn any_schedule_of_offline_records_and_syncs_converges_without_loss_or_duplicates() {
+/// Runs `case` on schedules of `steps` (`PROPTEST_CASES` of them, 10 unless set),
+/// every case against one server in a data directory of its own; gives how many ran.
+pub(crate) fn run_schedules<S: Strategy>(
+    steps: S,
+    case: impl Fn(&TestServer, &Path, usize, &S::Value) -> Result<(), TestCaseError>,
+) -> usize {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("data");
     SqliteStorage::open(&data).expect("a data directory");
@@ -420,17 +424,29 @@ fn any_schedule_of_offline_records_and_syncs_converges_without_loss_or_duplicate
         failure_persistence: None,
         ..Config::default()
     });
-    let case = AtomicUsize::new(0);
-    let result = runner.run(&proptest::collection::vec(step(), 4..32), |steps| {
-        let n = case.fetch_add(1, Ordering::Relaxed);
-        run_case(&server, dir.path(), n, &steps)
+    let n = AtomicUsize::new(0);
+    let result = runner.run(&steps, |steps| {
+        case(
+            &server,
+            dir.path(),
+            n.fetch_add(1, Ordering::Relaxed),
+            &steps,
+        )
     });
     if let Err(e) = result {
         panic!("{e}");
     }
+    n.load(Ordering::Relaxed)
+}
+
+#[test]
+fn any_schedule_of_offline_records_and_syncs_converges_without_loss_or_duplicates() {
+    let cases = run_schedules(
+        proptest::collection::vec(step(), 4..32),
+        |server, dir, n, steps| run_case(server, dir, n, steps),
+    );
     println!(
-        "{} schedules, {} events held back, none lost, none blocked",
-        case.load(Ordering::Relaxed),
+        "{cases} schedules, {} events held back, none lost, none blocked",
         HELD.load(Ordering::Relaxed)
     );
 }

@@ -37,7 +37,7 @@ enum StoredRef<'a> {
 }
 
 /// A stored record as read back (see `StoredRef`); `into_record` completes it.
-#[derive(Debug, PartialEq, Deserialize)]
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
 // Read one at a time and turned into a record at once: its size does not matter.
 #[allow(clippy::large_enum_variant)]
 pub enum StoredRecord {
@@ -76,27 +76,9 @@ impl<'a> StoredRef<'a> {
 }
 
 impl StoredRecord {
-    /// Encoded again, as it was read.
+    /// Encoded again, as it was read (the same layout as `StoredRef`).
     pub fn encode(&self) -> Vec<u8> {
-        let stored = match self {
-            StoredRecord::Whole(record) => StoredRef::Whole(record),
-            StoredRecord::AsRecorded {
-                id,
-                kind,
-                parent,
-                created,
-                what,
-                detail,
-            } => StoredRef::AsRecorded {
-                id: *id,
-                kind: *kind,
-                parent: *parent,
-                created,
-                what,
-                detail,
-            },
-        };
-        postcard::to_stdvec(&stored).unwrap_or_default()
+        postcard::to_stdvec(self).unwrap_or_default()
     }
 
     /// The record, its content taken from its event (by `content`) when it was kept

@@ -360,17 +360,24 @@ fn replica_of(from: &mut Store, dir: &Path, c: StreamId, p: StreamId) -> (Store,
     (replica, changes)
 }
 
+/// A store with a project of 2,401 events (its start and 2,400 visits), the project
+/// `p`, a replica that holds none of it yet, and the changes it lacks.
+fn project_of_2_401_and_a_replica(dir: &Path) -> (Store, StreamId, Store, Vec<Vec<u8>>) {
+    let (mut store, c, p) = store_with_project(&dir.join("s.sqlite3"));
+    let batch = (0..2_400)
+        .map(|i| observation(&format!("Visit {i}")))
+        .collect();
+    store.record_all(p, batch).unwrap();
+    let (replica, changes) = replica_of(&mut store, dir, c, p);
+    (store, p, replica, changes)
+}
+
 #[test]
 fn a_large_fast_forward_is_stored_as_rows_then_compacted_a_step_at_a_time() {
     use super::FastForward;
     use crate::replication::chunks;
     let dir = tempfile::tempdir().unwrap();
-    let (mut store, c, p) = store_with_project(&dir.path().join("s.sqlite3"));
-    let batch = (0..2_400)
-        .map(|i| observation(&format!("Visit {i}")))
-        .collect();
-    store.record_all(p, batch).unwrap();
-    let (mut replica, changes) = replica_of(&mut store, dir.path(), c, p);
+    let (mut store, p, mut replica, changes) = project_of_2_401_and_a_replica(dir.path());
     assert_eq!(changes.len(), 2_401, "the project's start and the visits");
     let base = replica.heads(p).unwrap();
     let bytes = chunks::join(changes.iter().map(Vec::as_slice));
@@ -425,12 +432,7 @@ fn a_fast_forward_with_a_gap_in_a_later_slice_takes_nothing() {
     use super::FastForward;
     use crate::replication::chunks;
     let dir = tempfile::tempdir().unwrap();
-    let (mut store, c, p) = store_with_project(&dir.path().join("s.sqlite3"));
-    let batch = (0..2_400)
-        .map(|i| observation(&format!("Visit {i}")))
-        .collect();
-    store.record_all(p, batch).unwrap();
-    let (mut replica, full) = replica_of(&mut store, dir.path(), c, p);
+    let (_store, p, mut replica, full) = project_of_2_401_and_a_replica(dir.path());
     // The slices before the gap are taken in the transaction, then rolled back.
     let mut changes = full.clone();
     changes.remove(1_800);
