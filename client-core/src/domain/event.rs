@@ -8,6 +8,7 @@
 pub use super::event_kind::EventKind;
 use super::ids::{DeviceId, EventId, PersonId, StreamId};
 use super::role::Role;
+use super::sealing::SealedObservation;
 use serde::{Deserialize, Serialize};
 use time::Date;
 
@@ -185,6 +186,82 @@ pub enum Event {
         first_recorded: super::hlc::Hlc,
         last_recorded: super::hlc::Hlc,
     },
+
+    // ---- personal content sealed, erasable by key (schema 5) ----
+    /// An observation or case material whose text and subject reference are sealed
+    /// under a data key (`sealing.rs`); every device records observations so. Its kind
+    /// is an observation's: it is the same record, stored so it can be erased.
+    ObservationSealed(SealedObservation),
+    /// A data protection officer erased personal content: the data keys named were
+    /// destroyed on the server, in the transaction that recorded this, and every device
+    /// destroys its copies at its next sync. Names the keys and the streams whose records
+    /// they sealed, never the person or the content. Recorded by the server only, in the
+    /// organisation stream.
+    DataErased {
+        keys: Vec<super::ids::DataKeyId>,
+        streams: Vec<StreamId>,
+        reason: String,
+        legal_basis: LegalBasis,
+    },
+}
+
+/// Why personal content may be erased (UK GDPR): the grounds of article 17(1), and the
+/// end of a retention period (storage limitation, article 5(1)(e)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum LegalBasis {
+    /// Art. 17(1)(a): no longer necessary for the purpose it was collected for.
+    NoLongerNecessary,
+    /// Art. 17(1)(b): consent withdrawn, and no other lawful ground.
+    ConsentWithdrawn,
+    /// Art. 17(1)(c): the person objected, and no overriding legitimate grounds.
+    Objection,
+    /// Art. 17(1)(d): processed unlawfully.
+    UnlawfullyProcessed,
+    /// Art. 17(1)(e): erasure required by a legal obligation.
+    LegalObligation,
+    /// Art. 5(1)(e): the retention period for the record's kind has ended.
+    RetentionEnded,
+}
+
+impl LegalBasis {
+    pub const ALL: [LegalBasis; 6] = [
+        LegalBasis::NoLongerNecessary,
+        LegalBasis::ConsentWithdrawn,
+        LegalBasis::Objection,
+        LegalBasis::UnlawfullyProcessed,
+        LegalBasis::LegalObligation,
+        LegalBasis::RetentionEnded,
+    ];
+
+    /// The name the API, the CLI and the forms use.
+    pub fn name(&self) -> &'static str {
+        match self {
+            LegalBasis::NoLongerNecessary => "no-longer-necessary",
+            LegalBasis::ConsentWithdrawn => "consent-withdrawn",
+            LegalBasis::Objection => "objection",
+            LegalBasis::UnlawfullyProcessed => "unlawfully-processed",
+            LegalBasis::LegalObligation => "legal-obligation",
+            LegalBasis::RetentionEnded => "retention-ended",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<LegalBasis> {
+        LegalBasis::ALL.into_iter().find(|b| b.name() == name)
+    }
+
+    /// In words, with the article it rests on.
+    pub fn words(&self) -> &'static str {
+        match self {
+            LegalBasis::NoLongerNecessary => {
+                "no longer necessary for the purpose it was collected for (UK GDPR art. 17(1)(a))"
+            }
+            LegalBasis::ConsentWithdrawn => "consent withdrawn (art. 17(1)(b))",
+            LegalBasis::Objection => "the person objected (art. 17(1)(c))",
+            LegalBasis::UnlawfullyProcessed => "processed unlawfully (art. 17(1)(d))",
+            LegalBasis::LegalObligation => "a legal obligation to erase (art. 17(1)(e))",
+            LegalBasis::RetentionEnded => "its retention period ended (art. 5(1)(e))",
+        }
+    }
 }
 
 impl Event {
@@ -226,11 +303,15 @@ impl Event {
             Event::ExpectationStated { .. } => EventKind::ExpectationStated,
             Event::BaselineSet { .. } => EventKind::BaselineSet,
             Event::WorkCarriedOver { .. } => EventKind::WorkCarriedOver,
+            Event::ObservationSealed(_) => EventKind::ObservationRecorded,
+            Event::DataErased { .. } => EventKind::DataErased,
         }
     }
 
     /// The schema version that first had this event: the quarantine's events are
     /// schema 2, the evidence's schema 3, work carried over at enrolment schema 4,
+    /// sealed content and erasure schema 5 (so is a correction carrying a sealed
+    /// observation, and a data protection officer's membership),
     /// every other kind schema 1, so a build that
     /// reads only an older schema keeps the new kinds as unknown events instead of
     /// failing on them.
@@ -243,6 +324,16 @@ impl Event {
             | Event::ExpectationStated { .. }
             | Event::BaselineSet { .. } => 3,
             Event::WorkCarriedOver { .. } => 4,
+            Event::ObservationSealed(_)
+            | Event::DataErased { .. }
+            | Event::Correction {
+                replacement: Some(Replacement::SealedObservation(_)),
+                ..
+            }
+            | Event::MembershipGranted {
+                role: Role::DataProtectionOfficer,
+                ..
+            } => 5,
             _ => 1,
         }
     }
@@ -626,6 +717,8 @@ pub enum Replacement {
         rationale: String,
         rests_on: Vec<EventId>,
     },
+    /// An observation corrected, its new text and subject sealed (schema 5).
+    SealedObservation(SealedObservation),
 }
 
 impl Event {
@@ -648,7 +741,13 @@ impl Event {
                 cycle: *cycle,
                 study,
             },
-            (Event::ObservationRecorded(_), R::Observation(x)) => Event::ObservationRecorded(x),
+            (Event::ObservationRecorded(_) | Event::ObservationSealed(_), R::Observation(x)) => {
+                Event::ObservationRecorded(x)
+            }
+            (
+                Event::ObservationRecorded(_) | Event::ObservationSealed(_),
+                R::SealedObservation(x),
+            ) => Event::ObservationSealed(x),
             (Event::ActionPlanEntryAdded(_), R::ActionPlanEntry(x)) => {
                 Event::ActionPlanEntryAdded(x)
             }
@@ -709,6 +808,7 @@ impl Event {
             Event::MeasurementRecorded(m) => Some(m.measure),
             Event::CycleDone { cycle, .. } | Event::CycleStudied { cycle, .. } => Some(*cycle),
             Event::ObservationRecorded(o) => o.cycle,
+            Event::ObservationSealed(o) => o.cycle,
             Event::CoordinatorScoreGiven { report, .. } | Event::ScoreSuggested { report, .. } => {
                 Some(*report)
             }

@@ -43,10 +43,11 @@ pub enum EventKind {
     ExpectationStated,
     BaselineSet,
     WorkCarriedOver,
+    DataErased,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 36] = [
+    pub const ALL: [EventKind; 37] = [
         EventKind::CollaborativeFounded,
         EventKind::ScheduleSet,
         EventKind::ProgressScaleAdopted,
@@ -83,6 +84,7 @@ impl EventKind {
         EventKind::ExpectationStated,
         EventKind::BaselineSet,
         EventKind::WorkCarriedOver,
+        EventKind::DataErased,
     ];
 
     /// Kinds only the server records, in its organisation stream.
@@ -96,6 +98,7 @@ impl EventKind {
                 | EventKind::MembershipRevoked
                 | EventKind::DeviceEnrolled
                 | EventKind::DeviceRevoked
+                | EventKind::DataErased
         )
     }
 
@@ -149,6 +152,7 @@ impl EventKind {
             EventKind::ExpectationStated => "expectation-stated",
             EventKind::BaselineSet => "baseline-set",
             EventKind::WorkCarriedOver => "work-carried-over",
+            EventKind::DataErased => "data-erased",
         }
     }
 

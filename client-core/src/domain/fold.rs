@@ -423,10 +423,29 @@ pub fn apply(views: &mut impl Views, envelope: &Envelope) {
                 format!("device revoked: {reason}"),
             ));
         }
+        Event::DataErased {
+            keys,
+            reason,
+            legal_basis,
+            ..
+        } => {
+            views.put(new_record(
+                Detail::Plain,
+                format!(
+                    "personal content under {} erased ({}): {reason}",
+                    match keys.len() {
+                        1 => "1 data key".to_string(),
+                        n => format!("{n} data keys"),
+                    },
+                    legal_basis.words()
+                ),
+            ));
+        }
         Event::ChangePackageItemAdded(_)
         | Event::MeasurementRecorded(_)
         | Event::ChangeIdeaProposed(_)
         | Event::ObservationRecorded(_)
+        | Event::ObservationSealed(_)
         | Event::ActionPlanEntryAdded(_)
         | Event::LearningLogEntryAdded(_)
         | Event::ManagerDecisionRecorded { .. }

@@ -75,3 +75,7 @@ id_type!(
     /// A device (phone, terminal) that records on a person's behalf.
     DeviceId
 );
+id_type!(
+    /// A data key: personal content is sealed under one, and erasing destroys it.
+    DataKeyId
+);

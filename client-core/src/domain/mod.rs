@@ -20,6 +20,7 @@ pub mod recording_warnings;
 pub mod register;
 pub mod role;
 pub mod score_evidence;
+pub mod sealing;
 pub mod summary;
 pub mod validation;
 pub mod views;

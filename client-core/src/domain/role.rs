@@ -12,16 +12,21 @@ pub enum Role {
     SeniorManager,
     Auditor,
     Administrator,
+    /// Erases personal content (with a reason and a legal basis), places and lifts
+    /// legal holds, answers subject access requests. Reads no stream's records by
+    /// the role (schema 5).
+    DataProtectionOfficer,
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [
+    pub const ALL: [Role; 7] = [
         Role::Practitioner,
         Role::Advisor,
         Role::Coordinator,
         Role::SeniorManager,
         Role::Auditor,
         Role::Administrator,
+        Role::DataProtectionOfficer,
     ];
 
     pub fn name(&self) -> &'static str {
@@ -32,6 +37,7 @@ impl Role {
             Role::SeniorManager => "senior-manager",
             Role::Auditor => "auditor",
             Role::Administrator => "administrator",
+            Role::DataProtectionOfficer => "data-protection-officer",
         }
     }
 
@@ -91,14 +97,15 @@ impl Role {
                         | K::QuarantineWithdrawn
                 )
             }
-            Role::Auditor | Role::Administrator => false,
+            Role::Auditor | Role::Administrator | Role::DataProtectionOfficer => false,
         }
     }
 
     /// Whether the role may read streams at all (everyone but administrators, whose
-    /// job is people and devices, not records).
+    /// job is people and devices, not records, and data protection officers, who act
+    /// on personal content by its reference without reading the teams' work).
     pub fn may_read(&self) -> bool {
-        !matches!(self, Role::Administrator)
+        !matches!(self, Role::Administrator | Role::DataProtectionOfficer)
     }
 }
 

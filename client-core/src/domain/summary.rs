@@ -49,6 +49,7 @@ impl EventKind {
             EventKind::ExpectationStated => "Prediction made checkable",
             EventKind::BaselineSet => "Baseline length set",
             EventKind::WorkCarriedOver => "Work carried over from before enrolment",
+            EventKind::DataErased => "Personal content erased",
         }
     }
 }

@@ -283,6 +283,7 @@ fn carry_over_in(
             stream,
             &mut document,
             vec![explanation],
+            None,
         )?;
         carried.events += envelopes.len();
         carried.explanations.extend(batch.recorded);

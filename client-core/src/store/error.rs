@@ -72,6 +72,10 @@ pub enum StoreError {
     Corrupt(String),
     #[error(transparent)]
     Replication(#[from] ReplicationError),
+    #[error(
+        "the master key given is not the one this data directory's data keys were wrapped under. Start the server with the master key it was first started with (--master-key-file or PRAXIS_MASTER_KEY); nothing was changed."
+    )]
+    WrongMasterKey,
     #[error("the local database failed: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }

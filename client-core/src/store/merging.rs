@@ -405,7 +405,7 @@ pub(super) fn hold_in(
             reason: h.reason.clone(),
         })
         .collect();
-    record_in(tx, clock, identity, stream, document, events)?;
+    record_in(tx, clock, identity, stream, document, events, None)?;
     Ok(())
 }
 

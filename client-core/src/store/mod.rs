@@ -19,6 +19,7 @@ pub mod queries;
 mod recording;
 mod rows;
 mod schema;
+mod sealing;
 mod sqlite_views;
 mod syncing;
 #[cfg(test)]
@@ -34,6 +35,10 @@ pub use fast_path::{FastForward, WholeStream};
 pub use held::{HeldRecord, held_back};
 pub use key::StoreKey;
 pub use merging::{Gate, NotAdmitted, RefusedChange};
+pub use sealing::{
+    KeyChange, KeyRefused, Keyring, PlainKey, configure_sealing, erase_key, key_changes,
+    keys_of_subject, open_event, open_record,
+};
 pub use syncing::carries_changes;
 
 use crate::domain::envelope::{Envelope, SCHEMA_VERSION};
@@ -119,6 +124,8 @@ pub struct Store {
     documents: HashMap<StreamId, (StreamDocument, u64, i64)>,
     document_capacity: usize,
     uses: u64,
+    /// What this store's data keys are wrapped under (`sealing.rs`).
+    keyring: std::sync::Arc<sealing::Keyring>,
 }
 
 /// A `data_version` no store reports: a document put with it is checked when next taken.
@@ -183,6 +190,7 @@ impl Store {
         set_meta(&tx, "clock", &Hlc::ZERO.sort_key().to_be_bytes())?;
         set_meta(&tx, "views_version", &VIEWS_VERSION.to_be_bytes())?;
         tx.commit()?;
+        let keyring = keyring_of(&conn)?;
         Ok(Store {
             conn,
             path: path.to_path_buf(),
@@ -192,6 +200,7 @@ impl Store {
             documents: HashMap::new(),
             document_capacity: DEFAULT_DOCUMENT_CAPACITY,
             uses: 0,
+            keyring,
         })
     }
 
@@ -253,6 +262,7 @@ impl Store {
         // (see `read_clock`); it is no longer written.
         let clock = Hlc::from_sort_key(meta_i64(&conn, "clock")?).observe(read_clock(&conn)?);
         let views_version = meta_i64(&conn, "views_version")?;
+        let keyring = keyring_of(&conn)?;
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
@@ -266,6 +276,7 @@ impl Store {
             documents: HashMap::new(),
             document_capacity: DEFAULT_DOCUMENT_CAPACITY,
             uses: 0,
+            keyring,
         };
         if views_version != VIEWS_VERSION {
             store.rebuild_all_views()?;
@@ -453,8 +464,29 @@ fn unreadable(path: &Path, keyed: bool, error: rusqlite::Error) -> StoreError {
     }
 }
 
+/// The store's own keyring, from the secret in its `meta` (made on first use), set up
+/// on `conn` to open sealed content.
+fn keyring_of(conn: &Connection) -> Result<std::sync::Arc<sealing::Keyring>, StoreError> {
+    let secret: [u8; 32] = match get_meta(conn, "sealing_secret") {
+        Ok(bytes) => bytes
+            .try_into()
+            .map_err(|_| StoreError::Corrupt("the store's sealing secret is damaged".into()))?,
+        Err(_) => {
+            let secret = sealing::Keyring::new_secret()?;
+            set_meta(conn, "sealing_secret", &secret)?;
+            secret
+        }
+    };
+    let keyring = std::sync::Arc::new(sealing::Keyring::from_secret(&secret));
+    sealing::configure_sealing(conn, keyring.clone())?;
+    Ok(keyring)
+}
+
 fn configure(conn: &Connection) -> Result<(), rusqlite::Error> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
+    // What is deleted or overwritten (an erased data key) is zeroed in the file, not
+    // left in a free page.
+    conn.pragma_update(None, "secure_delete", "ON")?;
     // FULL: a record the CLI reported as saved survives a power cut, not just a kill.
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;

@@ -351,7 +351,10 @@ pub fn history(conn: &Connection, id: EventId) -> Result<Option<RecordHistory>, 
     let Some(rec) = record(conn, subject)? else {
         return Ok(None);
     };
-    let original = event(conn, subject)?.and_then(|e| e.event().cloned());
+    let original = event(conn, subject)?
+        .and_then(|e| e.event().cloned())
+        .map(|e| super::sealing::open_event(conn, e))
+        .transpose()?;
     Ok(Some(views::record_history(&rec, original)))
 }
 

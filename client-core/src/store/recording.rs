@@ -40,6 +40,7 @@ impl Store {
             stream,
             &mut document,
             vec![event],
+            Some(&self.keyring),
         );
         match result {
             Ok(batch) => {
@@ -97,8 +98,17 @@ impl Store {
     ) -> Result<Vec<Recorded>, StoreError> {
         let (document, seen) = self.take_document(stream)?;
         let wall = self.wall.now();
+        let keyring = self.keyring.clone();
         self.write_with(stream, document, seen, |tx, clock, document| {
-            let batch = record_in(tx, (clock, wall), identity, stream, document, events)?;
+            let batch = record_in(
+                tx,
+                (clock, wall),
+                identity,
+                stream,
+                document,
+                events,
+                Some(&keyring),
+            )?;
             also(tx, &batch.recorded, &batch.hashes)?;
             maybe_compact(tx, stream, document)?;
             Ok(batch.asked_for())
@@ -215,7 +225,8 @@ impl LazyContext {
     }
 }
 
-/// Validates, appends and folds events, inside the caller's transaction.
+/// Validates, appends and folds events, inside the caller's transaction. With a
+/// keyring, personal content is sealed once validated (`sealing::seal_event`).
 pub(super) fn record_in(
     tx: &Transaction,
     (clock, wall): (&mut Hlc, u64),
@@ -223,6 +234,7 @@ pub(super) fn record_in(
     stream: StreamId,
     document: &mut StreamDocument,
     events: Vec<Event>,
+    keyring: Option<&sealing::Keyring>,
 ) -> Result<Batch, StoreError> {
     let roles = stream_roles(tx, stream)?;
     // Another process may have recorded since this one last looked at the clock.
@@ -293,6 +305,10 @@ pub(super) fn record_in(
                 refusal
             }
         })?;
+        let event = match keyring {
+            Some(keyring) => sealing::seal_event(tx, keyring, stream, event, wall as i64)?,
+            None => event,
+        };
         *clock = Hlc::tick(*clock, wall);
         let envelope = Envelope::new(stream, identity.person, identity.device, *clock, event);
         let bytes = envelope.encode();

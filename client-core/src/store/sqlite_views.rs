@@ -2,7 +2,7 @@
 //! touched in memory, and writes it back in the caller's transaction.
 
 use super::StoreError;
-use super::codec::{encode_record, read_record, uuid_blob};
+use super::codec::{encode_record, read_kept_record, uuid_blob};
 use crate::domain::fold::Views;
 use crate::domain::ids::{EventId, StreamId};
 use crate::domain::record::{Record, StreamSummary};
@@ -86,7 +86,7 @@ impl<'c> SqliteViews<'c> {
                 r.get(0)
             })
             .optional()?;
-        body.map(|b| read_record(self.conn, &b)).transpose()
+        body.map(|b| read_kept_record(self.conn, &b)).transpose()
     }
 }
 

@@ -174,6 +174,7 @@ fn a_plain_store_from_schema_version_2_is_encrypted_with_the_same_events_views_a
 /// The two stores hold the same events, records, summaries and documents of `streams`.
 fn assert_same_streams(a: &mut Store, b: &mut Store, streams: [StreamId; 2]) {
     for stream in streams {
+        super::tests::share_keys(a, b, stream);
         let (x, y) = (a.connection(), b.connection());
         assert_eq!(
             queries::events(x, stream).unwrap(),

@@ -68,11 +68,22 @@ fn every_kind_of_correction_encodes_as_pinned() {
             reason: "Entered against the wrong record".into(),
             replacement,
         };
-        let envelope = envelope(0x400 + i as u128, Body::Known(event), 1);
+        let schema = event.schema();
+        let envelope = envelope(0x400 + i as u128, Body::Known(event), schema);
         assert_eq!(Envelope::decode(&envelope.encode()).as_ref(), Ok(&envelope));
         out.push_str(&format!("---- correction {i}\n{}\n\n", describe(&envelope)));
     }
     insta::assert_snapshot!("every-kind-of-correction", out);
+}
+
+#[test]
+fn a_sealed_observation_encodes_as_pinned() {
+    let event = Event::ObservationSealed(samples::sealed_observation());
+    assert_eq!(event.schema(), 5);
+    assert_eq!(event.kind(), EventKind::ObservationRecorded);
+    let envelope = envelope(0x600, Body::Known(event), 5);
+    assert_eq!(Envelope::decode(&envelope.encode()).as_ref(), Ok(&envelope));
+    insta::assert_snapshot!("observation-sealed", describe(&envelope));
 }
 
 /// An event written by a newer Praxis: a schema after this build's, a body it cannot
@@ -129,6 +140,7 @@ fn each_kind_is_written_under_the_schema_that_first_had_it() {
             | EventKind::QuarantineWithdrawn => 2,
             EventKind::ScoreSuggested | EventKind::ExpectationStated | EventKind::BaselineSet => 3,
             EventKind::WorkCarriedOver => 4,
+            EventKind::DataErased => 5,
             _ => 1,
         };
         assert_eq!(new.schema, schema, "{kind:?}");

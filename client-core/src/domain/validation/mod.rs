@@ -226,6 +226,19 @@ fn check(
             required("reason", reason)?;
         }
         Event::DeviceRevoked { reason, .. } => required("reason", reason)?,
+        Event::DataErased { keys, reason, .. } => {
+            required("reason for the erasure", reason)?;
+            if keys.is_empty() {
+                return refuse("The erasure names no data key.", "Name what is erased.");
+            }
+        }
+        // Its content is sealed: only what stands in the clear is checked here; the
+        // device checked the rest before sealing it, and the server opens it to check.
+        Event::ObservationSealed(o) => {
+            if let Some(cycle) = o.cycle {
+                existing_cycle(views, cycle, "observation linked to a cycle")?;
+            }
+        }
         Event::CollaborativeFounded(c) => {
             required("collaborative's name", &c.name)?;
             required("topic", &c.topic)?;

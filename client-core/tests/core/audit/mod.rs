@@ -9,11 +9,11 @@ use crate::common::*;
 use praxis_core::audit::bundle::{self, Finding, StreamContent};
 use praxis_core::audit::change_graph::ChangeGraph;
 use praxis_core::domain::as_it_stood::StreamAsItStood;
-use praxis_core::domain::envelope::Envelope;
+use praxis_core::domain::envelope::{Body, Envelope};
 use praxis_core::domain::event::*;
 use praxis_core::domain::ids::{EventId, StreamId};
 use praxis_core::domain::record::StreamKind;
-use praxis_core::store::{Store, queries};
+use praxis_core::store::{Store, key_changes, open_event, queries};
 use std::collections::HashSet;
 use std::io::Read;
 
@@ -27,9 +27,17 @@ struct Team {
     measure: EventId,
 }
 
+/// `from`'s changes of `stream` merged into `to`, with the keys that open them, as a
+/// sync gives them.
 fn share(from: &mut Store, to: &mut Store, stream: StreamId) {
     let changes = from.changes_since(stream, &[]).unwrap();
+    give_keys(from, to, stream);
     to.merge_changes(stream, &changes).unwrap();
+}
+
+fn give_keys(from: &Store, to: &mut Store, stream: StreamId) {
+    let keys = key_changes(from.connection(), stream, 0).unwrap();
+    to.take_key_changes(&keys).unwrap();
 }
 
 /// Two practitioners' devices working on one project, apart and together: charters
@@ -178,21 +186,30 @@ fn project_founding(store: &Store, project: StreamId) -> EventId {
         .unwrap()
 }
 
-fn events_of(changes: &[Vec<u8>]) -> Vec<Envelope> {
+/// The events the changes carry, their sealed content opened with the keys `keys`
+/// holds (device b, which holds every key of the team's project).
+fn events_of(changes: &[Vec<u8>], keys: &Store) -> Vec<Envelope> {
     ChangeGraph::from_changes(changes)
         .unwrap()
         .events()
         .cloned()
+        .map(|mut e| {
+            if let Body::Known(event) = e.body {
+                e.body = Body::Known(open_event(keys.connection(), event).unwrap());
+            }
+            e
+        })
         .collect()
 }
 
 /// A fresh replica holding exactly `changes` of the project, and the collaborative
-/// whole (`collaborative`: its id and changes).
+/// whole (`collaborative`: its id and changes), with the project's keys `keys` holds.
 fn replica(
     dir: &std::path::Path,
     project: StreamId,
     changes: &[Vec<u8>],
     collaborative: (StreamId, &[Vec<u8>]),
+    keys: &Store,
 ) -> Store {
     let mut store = Store::create(
         &dir.join(format!("replica-{}.sqlite3", uuid::Uuid::now_v7())),
@@ -208,6 +225,7 @@ fn replica(
         .add_stream(project, StreamKind::Project, "p", Some(c))
         .unwrap();
     store.merge_changes(project, changes).unwrap();
+    give_keys(keys, &mut store, project);
     store
 }
 
@@ -296,21 +314,27 @@ fn the_view_as_it_stood_equals_a_replica_that_held_exactly_those_events() {
     let changes = t.b.changes_since(t.project, &[]).unwrap();
     assert_eq!(changes.len(), 19, "genesis and 18 events");
     let founded = t.a.changes_since(t.collaborative, &[]).unwrap();
-    let whole = StreamAsItStood::fold(t.collaborative, &events_of(&founded));
+    let whole = StreamAsItStood::fold(t.collaborative, &events_of(&founded, &t.b));
     for k in 0..=changes.len() {
         let prefix = &changes[..k];
-        let folded = StreamAsItStood::fold(t.project, &events_of(prefix));
-        let store = replica(dir.path(), t.project, prefix, (t.collaborative, &founded));
+        let folded = StreamAsItStood::fold(t.project, &events_of(prefix, &t.b));
+        let store = replica(
+            dir.path(),
+            t.project,
+            prefix,
+            (t.collaborative, &founded),
+            &t.b,
+        );
         let at = format!("after {k} changes");
         assert_same_views(&store, &folded, t.project, &at);
         assert_same_dashboard(&store, &whole, &folded, &at);
     }
     // The whole stream, as both devices show it now.
-    let all = StreamAsItStood::fold(t.project, &events_of(&changes));
+    let all = StreamAsItStood::fold(t.project, &events_of(&changes, &t.b));
     assert_same_views(&t.b, &all, t.project, "on device b");
     let on_a = t.a.changes_since(t.project, &[]).unwrap();
     assert_eq!(on_a.len(), 18);
-    let a_held = StreamAsItStood::fold(t.project, &events_of(&on_a));
+    let a_held = StreamAsItStood::fold(t.project, &events_of(&on_a, &t.b));
     assert_same_views(&t.a, &a_held, t.project, "on device a");
     // The chart as it stood carries the chart rules' reading.
     let chart = all.measure_chart(t.measure).unwrap();
@@ -329,7 +353,7 @@ fn what_an_author_had_seen_is_the_causal_past_of_their_change() {
     let changes = t.b.changes_since(t.project, &[]).unwrap();
     let founded = t.a.changes_since(t.collaborative, &[]).unwrap();
     let graph = ChangeGraph::from_changes(&changes).unwrap();
-    let events: Vec<Envelope> = graph.events().cloned().collect();
+    let events: Vec<Envelope> = events_of(&changes, &t.b);
     let mut checked = 0;
     for e in &events {
         let seen = graph.seen_by(e.id).unwrap();
@@ -342,7 +366,13 @@ fn what_an_author_had_seen_is_the_causal_past_of_their_change() {
             .filter(|(n, _)| n.events.is_empty() || n.events.iter().any(|x| seen.contains(&x.id)))
             .map(|(_, c)| c.clone())
             .collect();
-        let store = replica(dir.path(), t.project, &held, (t.collaborative, &founded));
+        let store = replica(
+            dir.path(),
+            t.project,
+            &held,
+            (t.collaborative, &founded),
+            &t.b,
+        );
         let folded =
             StreamAsItStood::fold(t.project, events.iter().filter(|x| seen.contains(&x.id)));
         assert_same_views(&store, &folded, t.project, &format!("as {} saw it", e.id));

@@ -6,8 +6,9 @@
 use praxis_core::domain::envelope::{Body, Envelope};
 use praxis_core::domain::event::*;
 use praxis_core::domain::hlc::Hlc;
-use praxis_core::domain::ids::{DeviceId, EventId, PersonId, StreamId};
+use praxis_core::domain::ids::{DataKeyId, DeviceId, EventId, PersonId, StreamId};
 use praxis_core::domain::role::Role;
+use praxis_core::domain::sealing::{Sealed, SealedObservation};
 use time::macros::date;
 use uuid::Uuid;
 
@@ -136,6 +137,21 @@ pub fn observation() -> Observation {
         subject: Some(text("P-0413")),
         observed_on: date!(2026 - 02 - 03),
         text: text("Wanted to keep cooking; agreed a plan for the hob"),
+    }
+}
+
+/// An observation sealed under a data key: fixed bytes, so its encoding can be pinned
+/// (a real seal draws a random nonce).
+pub fn sealed_observation() -> SealedObservation {
+    SealedObservation {
+        kind: ObservationKind::CaseMaterial,
+        cycle: Some(event_id(CYCLE)),
+        observed_on: date!(2026 - 02 - 03),
+        content: Sealed {
+            key: DataKeyId(Uuid::from_u128(0x5c)),
+            nonce: [0x24; 24],
+            ciphertext: (0u8..72).map(|b| b.wrapping_mul(37)).collect(),
+        },
     }
 }
 
@@ -381,6 +397,12 @@ pub fn sample_event(kind: EventKind) -> Event {
                 counter: 3,
             },
         },
+        EventKind::DataErased => Event::DataErased {
+            keys: vec![DataKeyId(Uuid::from_u128(0x5c))],
+            streams: vec![STREAM],
+            reason: text("The person asked; no care is provided to them any more"),
+            legal_basis: LegalBasis::NoLongerNecessary,
+        },
     }
 }
 
@@ -407,6 +429,7 @@ pub fn sample_replacements() -> Vec<Option<Replacement>> {
             rationale: text("Tested in one team only"),
             rests_on: vec![event_id(REPORT)],
         }),
+        Some(Replacement::SealedObservation(sealed_observation())),
     ];
     // Exhaustive, so a new kind of replacement does not compile until it is listed.
     let position = |r: &Option<Replacement>| match r {
@@ -423,6 +446,7 @@ pub fn sample_replacements() -> Vec<Option<Replacement>> {
         Some(Replacement::MonthlyReport(_)) => 10,
         Some(Replacement::CoordinatorScore { .. }) => 11,
         Some(Replacement::ManagerDecision { .. }) => 12,
+        Some(Replacement::SealedObservation(_)) => 13,
     };
     assert!(
         all.iter().enumerate().all(|(i, r)| position(r) == i),

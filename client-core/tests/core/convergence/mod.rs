@@ -10,7 +10,7 @@ use praxis_core::domain::event::*;
 use praxis_core::domain::fold::MemoryViews;
 use praxis_core::domain::ids::{EventId, StreamId};
 use praxis_core::domain::record::{Detail, Record, StreamKind, StreamSummary};
-use praxis_core::store::{Store, queries};
+use praxis_core::store::{Store, key_changes, open_record, queries};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -244,6 +244,9 @@ impl Replicas {
                     changes.truncate(keep);
                 }
             }
+            // The keys go with the changes, as a sync's key exchange gives them.
+            let keys = key_changes(self.stores[from].connection(), stream, 0).map_err(fail)?;
+            self.stores[to].take_key_changes(&keys).map_err(fail)?;
             let merged = self.stores[to]
                 .merge_changes(stream, &changes)
                 .map_err(|e| fail(format!("merging {from} into {to}: {e}")))?;

@@ -91,7 +91,12 @@ fn check_converged(replicas: &mut Replicas, coverage: &mut Coverage) -> Result<(
 
         let events = queries::events(store.connection(), p).map_err(fail)?;
         let folded = MemoryViews::fold_all(p, &events);
-        let folded_records: Vec<Record> = folded.records.values().cloned().collect();
+        let folded_records: Vec<Record> = folded
+            .records
+            .values()
+            .map(|r| open_record(store.connection(), r.clone()))
+            .collect::<Result<_, _>>()
+            .map_err(fail)?;
         same_records(&records, &folded_records, i, "a fold of its events")?;
         same(
             &summary,

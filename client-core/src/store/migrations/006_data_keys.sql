@@ -1,0 +1,28 @@
+-- The data keys personal content is sealed under (see `domain::sealing`). A key is
+-- kept wrapped: sealed under the store's own wrapping key (a device's, kept in `meta`
+-- inside its encrypted file; the server's master key, kept outside its data directory).
+-- Erasing a key sets `wrapped` to NULL (with `secure_delete` on, the bytes are zeroed)
+-- and keeps when and why. `subject` is a keyed hash of the person's reference, so a
+-- store can find a person's keys without keeping the reference itself in the clear;
+-- NULL for a record's own key. `seq` orders changes to the keys, so a device asks only
+-- for what changed since it last asked, stream by stream.
+CREATE TABLE data_keys (
+    id         BLOB PRIMARY KEY,
+    stream     BLOB NOT NULL,
+    subject    BLOB,
+    wrapped    BLOB,
+    made_at    INTEGER NOT NULL,
+    erased_at  INTEGER,
+    erasure    TEXT,
+    sent       INTEGER NOT NULL DEFAULT 1,
+    seq        INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX data_keys_by_stream ON data_keys(stream, seq);
+CREATE INDEX data_keys_by_subject ON data_keys(subject) WHERE subject IS NOT NULL;
+CREATE INDEX data_keys_to_send ON data_keys(sent) WHERE sent = 0;
+
+-- On a device: the last change to each stream's keys it has taken from the server.
+CREATE TABLE key_cursors (
+    stream  BLOB PRIMARY KEY,
+    seq     INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
