@@ -18,6 +18,8 @@ use std::process::Command;
 use time::macros::date;
 
 const SECRET: &str = "Mr K's daughter keeps the spare key under the green pot";
+/// What a plain store keeps in the clear (an observation's text is sealed even there).
+const TOPIC: &str = "Independence where health-and-safety worries get in the way";
 const OBSERVATIONS: usize = 40;
 /// Where the old store says it syncs: nothing listens there, so a sync says it cannot
 /// reach it (and not that the device is not enrolled).
@@ -69,7 +71,7 @@ fn plain_store(path: &Path, observations: usize) -> Recorded {
     let collaborative = store
         .found_collaborative(CollaborativeFounded {
             name: "Promoting independence".into(),
-            topic: "Independence where health-and-safety worries get in the way".into(),
+            topic: TOPIC.into(),
             chosen_with: "Two workshops with people who use services".into(),
         })
         .unwrap();
@@ -157,8 +159,8 @@ fn a_plain_store_is_refused_then_encrypted_in_place_keeping_every_record() {
     let recorded = plain_store(&store, OBSERVATIONS);
     let before = directory(dir.path());
     assert!(
-        contains(&before[&store], SECRET),
-        "the plain store holds the text"
+        contains(&before[&store], TOPIC) && !contains(&before[&store], SECRET),
+        "the plain store holds its clear text, and the observation only sealed"
     );
 
     // Refused, with what to run, and nothing changes: without a key file, with one in
@@ -213,6 +215,7 @@ fn a_plain_store_is_refused_then_encrypted_in_place_keeping_every_record() {
         }
         for text in [
             SECRET,
+            TOPIC,
             "Ann Coordinator",
             "token-from-before",
             "SQLite format 3",

@@ -44,6 +44,9 @@ pub enum ServerError {
     /// Changes sent as a fast-forward that do not build on the stream's heads here.
     #[error("{0}")]
     NotAFastForward(String),
+    /// A data key offered that an erasure destroyed.
+    #[error("{0}")]
+    KeyErased(String),
     #[error("{} of the changes were refused, so nothing of this sync was applied. Correct or withdraw those records on the device, then sync again.", .0.len())]
     ChangesRefused(Vec<RefusedChange>),
     /// Too much work of one kind at once (password hashes): try again shortly.
@@ -73,6 +76,7 @@ impl ServerError {
             ServerError::TooLarge(_) => "too_large",
             ServerError::Conflict(_) => "conflict",
             ServerError::NotAFastForward(_) => praxis_core::protocol::NOT_A_FAST_FORWARD,
+            ServerError::KeyErased(_) => praxis_core::protocol::KEY_ERASED,
             ServerError::ChangesRefused(_) => "changes_refused",
             ServerError::Busy(_) => "busy",
             ServerError::Unavailable(_) => "unavailable",
@@ -93,7 +97,9 @@ impl ServerError {
             ServerError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ServerError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ServerError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ServerError::Conflict(_) | ServerError::NotAFastForward(_) => StatusCode::CONFLICT,
+            ServerError::Conflict(_)
+            | ServerError::NotAFastForward(_)
+            | ServerError::KeyErased(_) => StatusCode::CONFLICT,
             ServerError::ChangesRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ServerError::Busy(_) | ServerError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ServerError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -126,6 +132,8 @@ impl From<StorageError> for ServerError {
             StorageError::NotFound(m) => ServerError::NotFound(m),
             StorageError::Conflict(m) => ServerError::Conflict(m),
             StorageError::NotAllowed(m) => ServerError::Forbidden(m),
+            StorageError::BadInput(m) => ServerError::BadRequest(m),
+            StorageError::KeyErased(m) => ServerError::KeyErased(m),
             StorageError::DeviceRevoked { at, reason } => ServerError::DeviceRevoked { at, reason },
             StorageError::Store(e) => e.into(),
             StorageError::Database(e) => ServerError::Internal(e.to_string()),

@@ -7,7 +7,7 @@ use praxis_core::domain::hlc::WallClock;
 use praxis_core::domain::printable::one_line;
 use praxis_core::domain::role::Role;
 use praxis_server::auth::hash_password;
-use praxis_server::storage::{SqliteStorage, Storage, Views};
+use praxis_server::storage::{MasterKey, SqliteStorage, Storage, Views};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -32,6 +32,11 @@ struct Cli {
         default_value = "./praxis-data"
     )]
     data_dir: PathBuf,
+    /// The file holding the master key the data keys are wrapped under (64 hexadecimal
+    /// digits; made, mode 0600, when missing). Keep it outside the data directory.
+    /// Without this or PRAXIS_MASTER_KEY, `master.key` in the data directory is used.
+    #[arg(long, global = true, env = "PRAXIS_MASTER_KEY_FILE")]
+    master_key_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -188,7 +193,8 @@ enum Admin {
     Grant {
         #[arg(long)]
         username: String,
-        /// practitioner, advisor, coordinator, senior-manager, auditor or administrator.
+        /// practitioner, advisor, coordinator, senior-manager, auditor, administrator or
+        /// data-protection-officer (for a whole collaborative).
         #[arg(long)]
         role: String,
         /// A team's id or name.
@@ -254,9 +260,13 @@ fn main() -> Result<()> {
             } else {
                 WallClock::system()
             };
-            let mut storage =
-                SqliteStorage::open_with_clock(&cli.data_dir, story.clone()).map_err(said)?;
+            let master = master_key(&cli.master_key_file);
+            let mut storage = SqliteStorage::open_with_key(&cli.data_dir, story.clone(), &master)
+                .map_err(said)?;
             warn_about_permissions(&cli.data_dir);
+            if let Some(warning) = master.warning(&cli.data_dir) {
+                tracing::warn!("{warning}");
+            }
             if demo {
                 praxis_server::demo::seed(&mut storage, &story)
                     .map_err(|e| anyhow!("seeding the demo: {e}"))?;
@@ -279,10 +289,25 @@ fn main() -> Result<()> {
             ))
         }
         Command::Admin(admin) => {
-            let storage = SqliteStorage::open(&cli.data_dir).map_err(said)?;
+            let storage = SqliteStorage::open_with_key(
+                &cli.data_dir,
+                WallClock::system(),
+                &master_key(&cli.master_key_file),
+            )
+            .map_err(said)?;
             warn_about_permissions(&cli.data_dir);
             administer(&storage, admin)
         }
+    }
+}
+
+/// Where the master key comes from: `PRAXIS_MASTER_KEY` (the key itself), else
+/// `--master-key-file`, else the data directory.
+fn master_key(file: &Option<PathBuf>) -> MasterKey {
+    match (std::env::var("PRAXIS_MASTER_KEY"), file) {
+        (Ok(key), _) if !key.trim().is_empty() => MasterKey::Given(key),
+        (_, Some(file)) => MasterKey::File(file.clone()),
+        _ => MasterKey::InDataDir,
     }
 }
 
@@ -383,7 +408,7 @@ fn administer(storage: &SqliteStorage, admin: Admin) -> Result<()> {
             collaborative: c,
         } => {
             let role = Role::from_name(&role).with_context(|| {
-                format!("'{role}' is not a role: use practitioner, advisor, coordinator, senior-manager, auditor or administrator")
+                format!("'{role}' is not a role: use practitioner, advisor, coordinator, senior-manager, auditor, administrator or data-protection-officer")
             })?;
             let (person, _, _) = storage
                 .credentials(&username)

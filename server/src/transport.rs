@@ -8,6 +8,7 @@ use crate::error::ServerError;
 use crate::storage::{Device, DeviceStatus, Storage, StreamAccess};
 use praxis_core::domain::ids::StreamId;
 use praxis_core::protocol::enrolment_code;
+use praxis_core::protocol::keys::{KeysAnswer, KeysRequest};
 use praxis_core::replication::device_actor;
 use praxis_core::sync::{
     Credentials, EnrolReply, EnrolRequest, Failure, ListedStream, Refusal, RefusedEvent,
@@ -142,6 +143,13 @@ impl Transport for InProcess<'_> {
             message: reply.message,
             accepted: reply.accepted_events,
         })
+    }
+
+    fn keys(&mut self, request: &KeysRequest) -> Result<Option<KeysAnswer>, Failure> {
+        self.device()
+            .and_then(|device| Ok(self.storage.exchange_keys(&device, request)?))
+            .map(Some)
+            .map_err(|e| Failure::from_refusal(refusal(e)))
     }
 
     /// Storage in this process does not fail in passing: no wait is needed.

@@ -126,6 +126,12 @@ const FIELD_ROUTES: [&str; 3] = [
     "/api/v1/field/records",
     "/api/v1/field/sign-out",
 ];
+/// The key exchange: asked for N's and S's keys (in `Row::keys`), it lists the changes
+/// to the keys of a stream the caller may read, and none of another.
+const KEYS_ROUTE: &str = "/api/v1/keys";
+/// A data protection officer's erasure of P-0413 (every observation in the matrix is
+/// about P-0413), in `Row::erase`.
+const ERASURE_ROUTE: &str = "/api/v1/subjects/{reference}/erasure";
 /// Routes that answer anyone.
 const PUBLIC_ROUTES: [&str; 2] = ["/healthz", "/api/openapi.json"];
 
@@ -174,25 +180,31 @@ struct Row {
     audit: [Out; 3],
     /// FIELD_ROUTES, in order: snapshot, records, sign-out.
     field: [Out; 3],
+    /// KEYS_ROUTE for [N, S]: `Ok` when the stream's keys are listed, `NotFound` when
+    /// the answer lists none of them (a stream the caller may not read).
+    keys: [Out; 2],
+    /// ERASURE_ROUTE for P-0413.
+    erase: Out,
 }
 
 #[rustfmt::skip]
 const MATRIX: &[Row] = &[
     //                                                            view          events        receipts      feed          history       cycle         measure       chart         dashboard     detail                    C pkg N obs N cycle N obs+score N decision S obs
-    Row { who: P("practitioner-north"),   listed: "C:read N:write",          reads: [[OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [NF,OK,NF], [NF,OK,NF], [NF,OK,NF], [OK,NF,NF], [NF,OK,NF]], syncs: [HLD, ACC, ACC, HLD, HLD, FB], enrol: NEW, audit: [FB,FB,NF], field: [OK,FB,FB] },
-    Row { who: P("advisor-north"),        listed: "C:read N:write",          reads: [[OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [NF,OK,NF], [NF,OK,NF], [NF,OK,NF], [OK,NF,NF], [NF,OK,NF]], syncs: [HLD, ACC, ACC, HLD, HLD, FB], enrol: NEW, audit: [FB,FB,NF], field: [OK,FB,FB] },
-    Row { who: P("coordinator-north"),    listed: "C:read N:write",          reads: [[OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [NF,OK,NF], [NF,OK,NF], [NF,OK,NF], [OK,NF,NF], [NF,OK,NF]], syncs: [HLD, ACC, ACC, ACC, HLD, FB], enrol: NEW, audit: [FB,FB,NF], field: [OK,FB,FB] },
-    Row { who: P("senior-manager-north"), listed: "C:read N:write",          reads: [[OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [NF,OK,NF], [NF,OK,NF], [NF,OK,NF], [OK,NF,NF], [NF,OK,NF]], syncs: [HLD, ACC, HLD, HLD, ACC, FB], enrol: NEW, audit: [FB,FB,NF], field: [OK,FB,FB] },
-    Row { who: P("auditor-north"),        listed: "C:read N:read",           reads: [[OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [NF,OK,NF], [NF,OK,NF], [NF,OK,NF], [OK,NF,NF], [NF,OK,NF]], syncs: [REF, REF, REF, REF, REF, FB], enrol: NEW, audit: [OK,OK,NF], field: [OK,FB,FB] },
-    Row { who: P("administrator-north"),  listed: "",                        reads: [[NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [NF,NF,NF], field: [OK,FB,FB] },
-    Row { who: P("coordinator"),          listed: "C:write N:write S:write", reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK], [NF,OK,OK], [OK,NF,NF], [NF,OK,OK]], syncs: [ACC, ACC, ACC, ACC, HLD, ACC], enrol: NEW, audit: [FB,FB,FB], field: [OK,FB,FB] },
-    Row { who: P("manager"),              listed: "C:write N:write S:write", reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK], [NF,OK,OK], [OK,NF,NF], [NF,OK,OK]], syncs: [HLD, ACC, HLD, HLD, ACC, ACC], enrol: NEW, audit: [FB,FB,FB], field: [OK,FB,FB] },
-    Row { who: P("auditor"),              listed: "C:read N:read S:read",    reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK], [NF,OK,OK], [OK,NF,NF], [NF,OK,OK]], syncs: [REF, REF, REF, REF, REF, REF], enrol: NEW, audit: [OK,OK,OK], field: [OK,FB,FB] },
-    Row { who: P("administrator"),        listed: "",                        reads: [[NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [NF,NF,NF], field: [OK,FB,FB] },
-    Row { who: P("outsider"),             listed: "",                        reads: [[NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [NF,NF,NF], field: [OK,FB,FB] },
-    Row { who: NoToken,                   listed: "401 sign_in_required",    reads: [[SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI]], syncs: [SI,  SI,  SI,  SI,  SI,  SI], enrol: BAD, audit: [SI,SI,SI], field: [SI,SI,SI] },
-    Row { who: UnknownToken,              listed: "401 sign_in_required",    reads: [[SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI]], syncs: [SI,  SI,  SI,  SI,  SI,  SI], enrol: BAD, audit: [SI,SI,SI], field: [SI,SI,SI] },
-    Row { who: Revoked,                   listed: "401 device_revoked",      reads: [[RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV]], syncs: [RV,  RV,  RV,  RV,  RV,  RV], enrol: NEW, audit: [RV,RV,RV], field: [RV,RV,RV] },
+    Row { who: P("practitioner-north"),   listed: "C:read N:write",          reads: [[OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [NF,OK,NF], [NF,OK,NF], [NF,OK,NF], [OK,NF,NF], [NF,OK,NF]], syncs: [HLD, ACC, ACC, HLD, HLD, FB], enrol: NEW, audit: [FB,FB,NF], field: [OK,FB,FB], keys: [OK,NF], erase: FB },
+    Row { who: P("advisor-north"),        listed: "C:read N:write",          reads: [[OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [NF,OK,NF], [NF,OK,NF], [NF,OK,NF], [OK,NF,NF], [NF,OK,NF]], syncs: [HLD, ACC, ACC, HLD, HLD, FB], enrol: NEW, audit: [FB,FB,NF], field: [OK,FB,FB], keys: [OK,NF], erase: FB },
+    Row { who: P("coordinator-north"),    listed: "C:read N:write",          reads: [[OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [NF,OK,NF], [NF,OK,NF], [NF,OK,NF], [OK,NF,NF], [NF,OK,NF]], syncs: [HLD, ACC, ACC, ACC, HLD, FB], enrol: NEW, audit: [FB,FB,NF], field: [OK,FB,FB], keys: [OK,NF], erase: FB },
+    Row { who: P("senior-manager-north"), listed: "C:read N:write",          reads: [[OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [NF,OK,NF], [NF,OK,NF], [NF,OK,NF], [OK,NF,NF], [NF,OK,NF]], syncs: [HLD, ACC, HLD, HLD, ACC, FB], enrol: NEW, audit: [FB,FB,NF], field: [OK,FB,FB], keys: [OK,NF], erase: FB },
+    Row { who: P("auditor-north"),        listed: "C:read N:read",           reads: [[OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [NF,OK,NF], [NF,OK,NF], [NF,OK,NF], [OK,NF,NF], [NF,OK,NF]], syncs: [REF, REF, REF, REF, REF, FB], enrol: NEW, audit: [OK,OK,NF], field: [OK,FB,FB], keys: [OK,NF], erase: FB },
+    Row { who: P("administrator-north"),  listed: "",                        reads: [[NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [NF,NF,NF], field: [OK,FB,FB], keys: [NF,NF], erase: FB },
+    Row { who: P("coordinator"),          listed: "C:write N:write S:write", reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK], [NF,OK,OK], [OK,NF,NF], [NF,OK,OK]], syncs: [ACC, ACC, ACC, ACC, HLD, ACC], enrol: NEW, audit: [FB,FB,FB], field: [OK,FB,FB], keys: [OK,OK], erase: FB },
+    Row { who: P("manager"),              listed: "C:write N:write S:write", reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK], [NF,OK,OK], [OK,NF,NF], [NF,OK,OK]], syncs: [HLD, ACC, HLD, HLD, ACC, ACC], enrol: NEW, audit: [FB,FB,FB], field: [OK,FB,FB], keys: [OK,OK], erase: FB },
+    Row { who: P("auditor"),              listed: "C:read N:read S:read",    reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK], [NF,OK,OK], [OK,NF,NF], [NF,OK,OK]], syncs: [REF, REF, REF, REF, REF, REF], enrol: NEW, audit: [OK,OK,OK], field: [OK,FB,FB], keys: [OK,OK], erase: FB },
+    Row { who: P("administrator"),        listed: "",                        reads: [[NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [NF,NF,NF], field: [OK,FB,FB], keys: [NF,NF], erase: FB },
+    Row { who: P("outsider"),             listed: "",                        reads: [[NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [NF,NF,NF], field: [OK,FB,FB], keys: [NF,NF], erase: FB },
+    Row { who: P("data-protection-officer"), listed: "",                     reads: [[NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [NF,NF,NF], field: [OK,FB,FB], keys: [NF,NF], erase: OK },
+    Row { who: NoToken,                   listed: "401 sign_in_required",    reads: [[SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI]], syncs: [SI,  SI,  SI,  SI,  SI,  SI], enrol: BAD, audit: [SI,SI,SI], field: [SI,SI,SI], keys: [SI,SI], erase: SI },
+    Row { who: UnknownToken,              listed: "401 sign_in_required",    reads: [[SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI]], syncs: [SI,  SI,  SI,  SI,  SI,  SI], enrol: BAD, audit: [SI,SI,SI], field: [SI,SI,SI], keys: [SI,SI], erase: SI },
+    Row { who: Revoked,                   listed: "401 device_revoked",      reads: [[RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV]], syncs: [RV,  RV,  RV,  RV,  RV,  RV], enrol: NEW, audit: [RV,RV,RV], field: [RV,RV,RV], keys: [RV,RV], erase: RV },
 ];
 
 /// The records the matrix reads and refers to.
@@ -464,6 +476,7 @@ fn sync_out(
         .len()
         - recorded_before;
     let before = http.event_count(stream, &mirror.token);
+    http.give_keys(&store, token);
     let answer = match via {
         Via::SyncMessage => {
             let message = message_with_changes(&mut store, &mut mirror.store, stream, sent);
@@ -556,6 +569,41 @@ fn field_out(http: &Http, world: &World, route: &str, token: Option<&str>) -> Re
 }
 
 /// What an enrolment cell gave.
+/// What the key exchange gave for `stream`: its keys listed, or none of them.
+fn keys_out(http: &Http, stream: StreamId, token: Option<&str>) -> Result<Out, String> {
+    let answer = http.send(
+        http.client
+            .post(format!("{}{KEYS_ROUTE}", http.base))
+            .json(&serde_json::json!({"streams": [{"stream": stream, "since": 0}]})),
+        token,
+    );
+    if answer.status != 200 {
+        return error_out(&answer);
+    }
+    let changes = answer.json["changes"]
+        .as_array()
+        .ok_or_else(|| format!("200 but no changes: {}", answer.json))?;
+    if changes.iter().any(|c| c["stream"] != stream.to_string()) {
+        return Err(format!("keys of another stream: {}", answer.json));
+    }
+    Ok(if changes.is_empty() { NF } else { OK })
+}
+
+/// What an erasure of P-0413 gave: `Ok` when it destroyed its keys.
+fn erase_out(http: &Http, token: Option<&str>) -> Result<Out, String> {
+    let answer = http.send(
+        http.client
+            .post(format!("{}/api/v1/subjects/P-0413/erasure", http.base))
+            .json(&serde_json::json!({"reason": "The person asked", "legal_basis": "objection"})),
+        token,
+    );
+    match answer.status {
+        200 if answer.json["keys"].as_u64().is_some_and(|k| k > 0) => Ok(OK),
+        200 => Err(format!("200 but nothing erased: {}", answer.json)),
+        _ => error_out(&answer),
+    }
+}
+
 fn enrol_out(http: &Http, who: Who) -> Result<Out, String> {
     let answer = match who {
         P(username) => http.enrol(username, PASSWORD),
@@ -591,7 +639,17 @@ fn every_route_answers_every_role_as_the_matrix_says() {
     let covered: BTreeSet<String> = READ_ROUTES
         .iter()
         .chain(AUDIT_ROUTES.iter())
-        .chain([LIST_ROUTE, SYNC_ROUTE, CHANGES_ROUTE, ENROL_ROUTE].iter())
+        .chain(
+            [
+                LIST_ROUTE,
+                SYNC_ROUTE,
+                CHANGES_ROUTE,
+                ENROL_ROUTE,
+                KEYS_ROUTE,
+                ERASURE_ROUTE,
+            ]
+            .iter(),
+        )
         .chain(FIELD_ROUTES.iter())
         .chain(PUBLIC_ROUTES.iter())
         .map(|r| r.to_string())
@@ -608,6 +666,12 @@ fn every_route_answers_every_role_as_the_matrix_says() {
             "administrator-north",
             Role::Administrator,
             Scope::Team(fx.north),
+        );
+        person(
+            &mut storage,
+            "data-protection-officer",
+            Role::DataProtectionOfficer,
+            Scope::Collaborative(fx.collaborative),
         );
     }
     let server = TestServer::start(&data);
@@ -791,6 +855,21 @@ fn every_route_answers_every_role_as_the_matrix_says() {
             );
         }
 
+        for (target, expected) in row.keys.into_iter().enumerate() {
+            let got = keys_out(&http, world.stream(target + 1), token);
+            check(
+                format!("POST {KEYS_ROUTE} for {}", ["N", "S"][target]),
+                format!("{expected:?}"),
+                shown(got),
+            );
+        }
+        let got = erase_out(&http, token);
+        check(
+            format!("POST {ERASURE_ROUTE}"),
+            format!("{:?}", row.erase),
+            shown(got),
+        );
+
         let got = enrol_out(&http, row.who);
         check(
             format!("POST {ENROL_ROUTE}"),
@@ -814,6 +893,8 @@ fn every_route_answers_every_role_as_the_matrix_says() {
                 + SENDS.len() * 2
                 + 3
                 + FIELD_ROUTES.len()
+                + 2
+                + 1
                 + 1)
             + 2
     );

@@ -277,7 +277,11 @@ fn a_bloom_filter_false_positive_does_not_stall_a_new_projects_first_sync() {
     let mut found = None;
     for _ in 0..5_000 {
         let project = start_project(&mut scratch, setup.fixture.collaborative, "Northside");
-        scratch.record(project, observation("first")).unwrap();
+        // A plan, not an observation: an observation is sealed under a key the scratch
+        // store keeps, and only the changes move to the phone here.
+        scratch
+            .record(project, Event::CyclePlanned(cycle_plan("first")))
+            .unwrap();
         let genesis = StreamDocument::genesis(project).unwrap().heads();
         let changes = scratch.changes_since(project, &genesis).unwrap();
         let started = automerge::Change::try_from(changes[0].as_slice())

@@ -6,6 +6,7 @@
 use praxis_core::domain::event::*;
 use praxis_core::domain::ids::{DeviceId, PersonId, StreamId};
 use praxis_core::domain::record::StreamKind;
+use praxis_core::protocol::keys::{KeysAnswer, KeysRequest};
 use praxis_core::store::{Identity, Store, queries};
 use praxis_core::sync::{
     EnrolReply, EnrolRequest, Failure, HttpTransport, NoProgress, Retry, Server, StreamList,
@@ -78,6 +79,10 @@ impl Transport for Recording {
             self.carrying = Some(message);
         }
         Ok(reply)
+    }
+
+    fn keys(&mut self, request: &KeysRequest) -> Result<Option<KeysAnswer>, Failure> {
+        self.http.keys(request)
     }
 
     fn pause(&mut self, delay: Duration, cancel: &AtomicBool) -> bool {

@@ -13,6 +13,7 @@ mod authorization;
 mod bindings;
 mod browser;
 mod crash;
+mod erasure;
 mod fast_path;
 mod faults;
 mod field;

@@ -32,6 +32,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/devices"),
     ("get", "/api/v1/streams"),
     ("post", "/api/v1/streams/{stream_id}/sync"),
+    ("post", "/api/v1/keys"),
+    ("post", "/api/v1/subjects/{reference}/erasure"),
     ("post", "/api/v1/streams/{stream_id}/changes"),
     ("get", "/api/v1/streams/{stream_id}/changes"),
     ("get", "/api/v1/streams/{stream_id}"),

@@ -6,9 +6,10 @@
 //! version reads as one diff.
 
 pub use super::event_kind::EventKind;
+use super::ids::DataKeyId;
 use super::ids::{DeviceId, EventId, PersonId, StreamId};
 use super::role::Role;
-use super::sealing::SealedObservation;
+use super::sealing::{DataKey, SealError, Sealed};
 use serde::{Deserialize, Serialize};
 use time::Date;
 
@@ -195,8 +196,9 @@ pub enum Event {
     /// A data protection officer erased personal content: the data keys named were
     /// destroyed on the server, in the transaction that recorded this, and every device
     /// destroys its copies at its next sync. Names the keys and the streams whose records
-    /// they sealed, never the person or the content. Recorded by the server only, in the
-    /// organisation stream.
+    /// they sealed, never the person or the content. Recorded by the server only (the
+    /// officer its author), in the stream of the collaborative the streams belong to,
+    /// where its auditors and teams see it.
     DataErased {
         keys: Vec<super::ids::DataKeyId>,
         streams: Vec<StreamId>,
@@ -826,4 +828,72 @@ pub enum Scope {
     Collaborative(StreamId),
     /// One team (known by the id of its `TeamAdded` event) and its projects.
     Team(EventId),
+}
+
+/// The personal part of an observation: what is sealed.
+#[derive(Serialize, Deserialize)]
+struct ObservationContent {
+    subject: Option<String>,
+    text: String,
+}
+
+/// An observation or case material whose text and subject reference are sealed. What
+/// it is, the cycle it belongs to and the day it was observed stay in the clear: they
+/// place the record in the history and say nothing about a person.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SealedObservation {
+    pub kind: ObservationKind,
+    pub cycle: Option<EventId>,
+    pub observed_on: Date,
+    pub content: Sealed,
+}
+
+impl SealedObservation {
+    pub fn seal(
+        observation: &Observation,
+        key_id: DataKeyId,
+        key: &DataKey,
+    ) -> Result<SealedObservation, SealError> {
+        Ok(SealedObservation {
+            kind: observation.kind,
+            cycle: observation.cycle,
+            observed_on: observation.observed_on,
+            content: Sealed::seal(
+                key_id,
+                key,
+                &ObservationContent {
+                    subject: observation.subject.clone(),
+                    text: observation.text.clone(),
+                },
+            )?,
+        })
+    }
+
+    pub fn key(&self) -> DataKeyId {
+        self.content.key
+    }
+
+    /// The observation as recorded, opened with its key.
+    pub fn open(&self, key: &DataKey) -> Result<Observation, SealError> {
+        let content: ObservationContent = self.content.open(key)?;
+        Ok(Observation {
+            kind: self.kind,
+            cycle: self.cycle,
+            subject: content.subject,
+            observed_on: self.observed_on,
+            text: content.text,
+        })
+    }
+
+    /// The observation as every reader shows it once its key is destroyed (or when the
+    /// key is not held here): `in_place` stands where its text was; no subject.
+    pub fn without_content(&self, in_place: String) -> Observation {
+        Observation {
+            kind: self.kind,
+            cycle: self.cycle,
+            subject: None,
+            observed_on: self.observed_on,
+            text: in_place,
+        }
+    }
 }

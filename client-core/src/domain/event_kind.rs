@@ -98,14 +98,13 @@ impl EventKind {
                 | EventKind::MembershipRevoked
                 | EventKind::DeviceEnrolled
                 | EventKind::DeviceRevoked
-                | EventKind::DataErased
         )
     }
 
     /// Kinds only the server records, in the streams of the work: a device that sends
     /// one is not believed.
     pub fn is_servers_own(&self) -> bool {
-        matches!(self, EventKind::Quarantined)
+        matches!(self, EventKind::Quarantined | EventKind::DataErased)
     }
 
     /// Kinds that change which events the views leave out: folding one rebuilds the

@@ -10,6 +10,7 @@
 pub mod audit;
 pub mod enrolment_code;
 pub mod field;
+pub mod keys;
 
 use crate::domain::ids::{DeviceId, EventId, PersonId, StreamId};
 use crate::domain::record::StreamKind;
@@ -51,6 +52,9 @@ pub fn parse_heads(text: &str) -> Result<Vec<automerge::ChangeHash>, String> {
         })
         .collect()
 }
+
+/// The error code of a data key offered that an erasure destroyed (`409`).
+pub const KEY_ERASED: &str = "key_erased";
 
 /// How a device presents its token: `Authorization: Bearer <token>`.
 pub const BEARER_PREFIX: &str = "Bearer ";

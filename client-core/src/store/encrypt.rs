@@ -24,6 +24,8 @@ const DEVICE_TABLES: &[&str] = &[
     "events",
     "records",
     "sync_states",
+    "data_keys",
+    "key_cursors",
 ];
 
 /// What the file at a store's path is, judged without a key and without writing to it.

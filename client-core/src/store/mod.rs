@@ -6,6 +6,7 @@
 mod carry_over;
 mod codec;
 mod compaction;
+mod data_keys;
 mod documents;
 mod encrypt;
 mod error;
@@ -13,6 +14,7 @@ mod fast_path;
 mod heads;
 mod held;
 mod key;
+mod keyring;
 mod merging;
 mod person_names;
 pub mod queries;
@@ -29,16 +31,15 @@ mod upgrade_tests;
 
 pub use carry_over::{CarriedOver, Home};
 pub use codec::{StoredRecord, decode_stored, encode_record};
+pub use data_keys::{KeyChange, KeyRefused, PlainKey, erase_key, key_changes, keys_of_subject};
 pub use encrypt::{Encrypted, StoreFile, encrypt_plain_store, encrypting_path, inspect};
 pub use error::StoreError;
 pub use fast_path::{FastForward, WholeStream};
 pub use held::{HeldRecord, held_back};
 pub use key::StoreKey;
+pub use keyring::{Keyring, configure_sealing};
 pub use merging::{Gate, NotAdmitted, RefusedChange};
-pub use sealing::{
-    KeyChange, KeyRefused, Keyring, PlainKey, configure_sealing, erase_key, key_changes,
-    keys_of_subject, open_event, open_record,
-};
+pub use sealing::{open_envelope, open_event, open_record, sealed_in, unsealable};
 pub use syncing::carries_changes;
 
 use crate::domain::envelope::{Envelope, SCHEMA_VERSION};
@@ -125,7 +126,7 @@ pub struct Store {
     document_capacity: usize,
     uses: u64,
     /// What this store's data keys are wrapped under (`sealing.rs`).
-    keyring: std::sync::Arc<sealing::Keyring>,
+    keyring: std::sync::Arc<keyring::Keyring>,
 }
 
 /// A `data_version` no store reports: a document put with it is checked when next taken.
@@ -466,19 +467,19 @@ fn unreadable(path: &Path, keyed: bool, error: rusqlite::Error) -> StoreError {
 
 /// The store's own keyring, from the secret in its `meta` (made on first use), set up
 /// on `conn` to open sealed content.
-fn keyring_of(conn: &Connection) -> Result<std::sync::Arc<sealing::Keyring>, StoreError> {
+fn keyring_of(conn: &Connection) -> Result<std::sync::Arc<keyring::Keyring>, StoreError> {
     let secret: [u8; 32] = match get_meta(conn, "sealing_secret") {
         Ok(bytes) => bytes
             .try_into()
             .map_err(|_| StoreError::Corrupt("the store's sealing secret is damaged".into()))?,
         Err(_) => {
-            let secret = sealing::Keyring::new_secret()?;
+            let secret = keyring::Keyring::new_secret()?;
             set_meta(conn, "sealing_secret", &secret)?;
             secret
         }
     };
-    let keyring = std::sync::Arc::new(sealing::Keyring::from_secret(&secret));
-    sealing::configure_sealing(conn, keyring.clone())?;
+    let keyring = std::sync::Arc::new(keyring::Keyring::from_secret(&secret));
+    keyring::configure_sealing(conn, keyring.clone())?;
     Ok(keyring)
 }
 

@@ -234,7 +234,7 @@ pub(super) fn record_in(
     stream: StreamId,
     document: &mut StreamDocument,
     events: Vec<Event>,
-    keyring: Option<&sealing::Keyring>,
+    keyring: Option<&keyring::Keyring>,
 ) -> Result<Batch, StoreError> {
     let roles = stream_roles(tx, stream)?;
     // Another process may have recorded since this one last looked at the clock.

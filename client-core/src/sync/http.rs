@@ -14,6 +14,7 @@ use super::retry::Retry;
 use super::run::{self, Retrying};
 use super::transport::{Failure, Pushed, Refusal, StoreAccess, Transient, Transport};
 use crate::domain::ids::StreamId;
+use crate::protocol::keys::{KeysAnswer, KeysRequest};
 use crate::protocol::{
     BASE_HEADS, HEADS, NOT_A_FAST_FORWARD, SYNC_CONTENT_TYPE, heads_text, parse_heads,
 };
@@ -260,6 +261,18 @@ impl Transport for HttpTransport {
             bytes: reply.body,
             heads,
         }))
+    }
+
+    fn keys(&mut self, request: &KeysRequest) -> Result<Option<KeysAnswer>, Failure> {
+        let request = self
+            .http
+            .post(format!("{}/api/v1/keys", self.base))
+            .json(request);
+        let reply = send(self.authorised(request)?)?;
+        if let Some(not_taken) = reply.not_offered() {
+            return not_taken;
+        }
+        parse(&reply.body, "the key exchange's answer").map(Some)
     }
 
     /// Sleeps for `delay`, waking early to return `false` if `cancel` is set.

@@ -15,6 +15,8 @@ use super::retry::Retry;
 use super::session::{Next, Plan, StreamSession};
 use super::transport::{Failure, StoreAccess, Transport};
 use crate::domain::ids::StreamId;
+use crate::protocol::keys::{KeyCursor, KeyUpdate, KeysRequest, OfferedKey};
+use crate::store::StoreError;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Syncs every stream this device shares with the server. Streams the server lists
@@ -50,6 +52,8 @@ pub fn sync<S: StoreAccess, T: Transport + ?Sized>(
         Plan::make(s, &listed.streams)
     })?;
     run.progress.planned(&plan.streams);
+    let streams: Vec<StreamId> = plan.streams.iter().map(|p| p.stream).collect();
+    run.exchange_keys(&streams)?;
     let mut reports = plan.unknown;
     for (index, stream) in plan.streams.iter().enumerate() {
         if cancel.load(Ordering::Relaxed) {
@@ -78,6 +82,7 @@ pub fn sync_stream<S: StoreAccess, T: Transport + ?Sized>(
     };
     let planned = run.store.with(|s| Plan::one(s, stream))?;
     run.progress.planned(std::slice::from_ref(&planned));
+    run.exchange_keys(&[stream])?;
     run.stream(&planned, 0, 1)
 }
 
@@ -221,6 +226,47 @@ impl<S: StoreAccess, T: Transport + ?Sized> Run<'_, S, T> {
             .map_err(|f| f.give_up(self.transport.server(), Attempt::Sync))?;
         self.progress.stream_finished(&report);
         Ok(report)
+    }
+
+    /// Gives the server the data keys made here, and takes the changes to the keys of
+    /// `streams` since this device last asked: keys to hold, keys erased (destroyed
+    /// here in the same step). First in every sync, so the server holds the key of
+    /// every sealed change it is sent. A server without the exchange is synced as
+    /// before.
+    fn exchange_keys(&mut self, streams: &[StreamId]) -> Result<(), SyncError> {
+        let request = self.store.with(|s| -> Result<KeysRequest, StoreError> {
+            Ok(KeysRequest {
+                made: s.keys_to_send()?.iter().map(OfferedKey::of).collect(),
+                streams: streams
+                    .iter()
+                    .map(|&stream| {
+                        Ok(KeyCursor {
+                            stream,
+                            since: s.key_cursor(stream)?,
+                        })
+                    })
+                    .collect::<Result<_, StoreError>>()?,
+            })
+        })?;
+        let answer = self
+            .retrying(None, true, |t, _| t.keys(&request))
+            .map_err(|f| f.give_up(self.transport.server(), Attempt::Sync))?;
+        let Some(answer) = answer else {
+            return Ok(());
+        };
+        let changes = answer
+            .changes
+            .iter()
+            .map(KeyUpdate::change)
+            .collect::<Result<Vec<_>, String>>()
+            .map_err(|e| SyncError::Protocol(format!("the key exchange's answer: {e}")))?;
+        let sent: Vec<_> = request.made.iter().map(|k| k.id).collect();
+        self.store.with(|s| -> Result<(), StoreError> {
+            s.keys_sent(&sent)?;
+            s.take_key_changes(&changes)?;
+            Ok(())
+        })?;
+        Ok(())
     }
 
     fn retrying<R>(

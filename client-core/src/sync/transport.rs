@@ -9,6 +9,7 @@ use super::error::{Attempt, SyncError};
 use super::progress::{RefusedEvent, StreamFailure};
 use crate::domain::ids::StreamId;
 use crate::protocol::WRONG_ENROLMENT_CODE;
+use crate::protocol::keys::{KeysAnswer, KeysRequest};
 use crate::store::{Store, StoreError, WholeStream};
 use automerge::ChangeHash;
 use std::sync::Mutex;
@@ -41,6 +42,12 @@ pub trait Transport {
     /// The whole stream as the server holds it, for a device that holds none of it;
     /// `None` when the server offers no such route.
     fn pull(&mut self, _stream: StreamId) -> Result<Option<WholeStream>, Failure> {
+        Ok(None)
+    }
+    /// Gives the server the data keys made here and takes the changes to the keys of
+    /// the streams asked about (`protocol::keys`); `None` when the server offers no
+    /// key exchange.
+    fn keys(&mut self, _request: &KeysRequest) -> Result<Option<KeysAnswer>, Failure> {
         Ok(None)
     }
     /// Waits `delay` before a request is tried again; `false` when `cancel` was set

@@ -10,4 +10,5 @@ mod convergence;
 mod decoders;
 mod encoding_snapshots;
 mod evidence;
+mod sealing;
 mod store;

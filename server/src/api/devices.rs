@@ -15,6 +15,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use praxis_core::domain::ids::StreamId;
+use praxis_core::protocol::keys::KeysRequest;
 use praxis_core::protocol::{
     BASE_HEADS, Credentials, EVENTS_ACCEPTED, Enrolled, EnrolmentRequest, HEADS, SYNC_CONTENT_TYPE,
     heads_text, parse_heads,
@@ -200,4 +201,23 @@ fn replica_keeper(device: &crate::storage::Device) -> Result<(), ServerError> {
 fn heads_value(heads: &[automerge::ChangeHash]) -> Result<HeaderValue, ServerError> {
     HeaderValue::from_str(&heads_text(heads))
         .map_err(|e| ServerError::Internal(format!("the stream's heads as a header: {e}")))
+}
+
+/// The key exchange (`protocol::keys`): the data keys a device made, taken; the changes
+/// to the keys of the streams it asks about that its person may read, given.
+pub async fn exchange_keys(
+    State(state): State<AppState>,
+    AuthDevice(device): AuthDevice,
+    body: Bytes,
+) -> Result<Response, ServerError> {
+    replica_keeper(&device)?;
+    let request: KeysRequest = serde_json::from_slice(&body).map_err(|e| {
+        ServerError::BadRequest(format!(
+            "Send JSON {{\"made\": [{{\"id\", \"stream\", \"subject\", \"key\", \"made_at\"}}], \"streams\": [{{\"stream\", \"since\"}}]}} as `praxis sync` does ({e})."
+        ))
+    })?;
+    let answer = state
+        .with(move |s| Ok(s.exchange_keys(&device, &request)?))
+        .await?;
+    Ok(Json(answer).into_response())
 }

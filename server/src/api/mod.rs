@@ -6,6 +6,7 @@
 
 mod audit;
 mod auth;
+mod data_protection;
 mod devices;
 mod field;
 mod reads;
@@ -33,6 +34,7 @@ pub const OPENAPI: &str = include_str!("openapi.json");
 pub fn routes() -> Router<AppState> {
     let sync = Router::new()
         .route("/streams/{stream_id}/sync", post(devices::sync_stream))
+        .route("/keys", post(devices::exchange_keys))
         .route(
             "/streams/{stream_id}/changes",
             post(devices::push_changes).get(devices::whole_stream),
@@ -72,6 +74,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/audit/streams/{stream_id}/integrity",
             get(audit::integrity),
+        )
+        .route(
+            "/subjects/{reference}/erasure",
+            post(data_protection::erase_subject),
         )
         .route("/field/snapshot", get(field::snapshot))
         .route("/field/sign-out", post(field::sign_out))

@@ -254,6 +254,7 @@ pub fn replica_as_it_stood(
             .collect();
         let info = storage.stream_info(stream)?;
         replica.hold(stream, info.kind, &info.name, info.collaborative, &kept)?;
+        replica.hold_keys(&storage.stream_keys(stream)?)?;
     }
     Ok((point, limit.at, replica))
 }

@@ -51,7 +51,8 @@ pub const DEMO_TEAMS: &[(&str, &str)] = &[
 ];
 
 /// The demo people: (username, name, role as `Role::name` spells it). Memberships:
-/// the coordinator, the auditor and the administrator cover the whole collaborative;
+/// the coordinator, the auditor, the administrator and the data protection officer
+/// cover the whole collaborative;
 /// Amira Hassan, Ben Carter (practitioners) and Grace Mensah (senior manager) the
 /// Northside team; Dev Patel (practitioner), Chloe Evans (advisor) and Henry Walsh
 /// (senior manager) the Riverside team.
@@ -65,6 +66,7 @@ pub const DEMO_PEOPLE: &[(&str, &str, &str)] = &[
     ("henry.walsh", "Henry Walsh", "senior-manager"),
     ("irene.novak", "Irene Novak", "auditor"),
     ("jordan.lee", "Jordan Lee", "administrator"),
+    ("kate.obi", "Kate Obi", "data-protection-officer"),
 ];
 
 /// Which team each team member belongs to (an index into [`DEMO_TEAMS`]); everyone

@@ -14,6 +14,12 @@ pub enum StorageError {
     /// The person or device may not do this.
     #[error("{0}")]
     NotAllowed(String),
+    /// What was sent cannot be taken as it is (a key that is not one, no reason given).
+    #[error("{0}")]
+    BadInput(String),
+    /// A data key offered was destroyed by an erasure: it cannot be used again.
+    #[error("{0}")]
+    KeyErased(String),
     /// The device was revoked; `at` is when, as text.
     #[error("the device was revoked on {at} ({reason})")]
     DeviceRevoked { at: String, reason: String },

@@ -84,6 +84,25 @@ impl Gate for DeviceGate<'_> {
                 reason: h.reason.clone(),
             }]));
         }
+        let mut unsealable = Vec::new();
+        for change in changes {
+            for bytes in &change.events {
+                let envelope = Envelope::decode(bytes)?;
+                if let Some(event) = envelope.event()
+                    && let Some(reason) = praxis_core::store::unsealable(tx, event)?
+                {
+                    unsealable.push(RefusedChange {
+                        change: change.hash.to_string(),
+                        event: Some(envelope.id),
+                        kind: Some(envelope.kind_name().to_string()),
+                        reason: format!("The {} cannot be taken: {reason}.", envelope.kind_name()),
+                    });
+                }
+            }
+        }
+        if !unsealable.is_empty() {
+            return Err(StoreError::ChangesRefused(unsealable));
+        }
         for change in changes {
             let events = change
                 .events

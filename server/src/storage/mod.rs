@@ -9,8 +9,8 @@ mod sqlite;
 
 pub use error::{Result, StorageError};
 pub use sqlite::{
-    DOCUMENTS_IN_MEMORY, READERS, Replica, STREAM_LOCKS, SqliteStorage, permission_warnings,
-    timestamp,
+    DOCUMENTS_IN_MEMORY, MasterKey, READERS, Replica, STREAM_LOCKS, SqliteStorage,
+    permission_warnings, timestamp,
 };
 
 use praxis_core::domain::dashboard::Dashboard;
@@ -40,6 +40,19 @@ pub struct PasswordReset {
     pub issued_at: i64,
     pub expires_at: i64,
     pub used_at: Option<i64>,
+}
+
+/// What an erasure did.
+#[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq)]
+pub struct Erasure {
+    /// The `DataErased` events recorded, one in each collaborative's stream.
+    pub events: Vec<EventId>,
+    /// How many data keys were destroyed.
+    pub keys: usize,
+    /// The streams whose records they sealed.
+    pub streams: Vec<StreamId>,
+    /// When (milliseconds since the epoch).
+    pub erased_at: i64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -406,6 +419,22 @@ pub trait Storage: Views + Send + Sync {
     }
     /// Receives a device's sync message for a stream and answers with the next one.
     fn sync(&self, device: &Device, stream: StreamId, message: &[u8]) -> Result<SyncReply>;
+    /// Takes the data keys a device made and gives the changes to the keys of the
+    /// streams asked about that its person may read (`protocol::keys`).
+    fn exchange_keys(
+        &self,
+        device: &Device,
+        request: &praxis_core::protocol::keys::KeysRequest,
+    ) -> Result<praxis_core::protocol::keys::KeysAnswer>;
+    /// Erases the personal content about `reference` in the streams `officer` is data
+    /// protection officer for: its keys destroyed, the erasure recorded.
+    fn erase_subject(
+        &self,
+        officer: PersonId,
+        reference: &str,
+        reason: &str,
+        legal_basis: praxis_core::domain::event::LegalBasis,
+    ) -> Result<Erasure>;
     /// Takes changes (Automerge chunks) a device made after `base`, the stream's heads
     /// as the server listed them, without Automerge's sync protocol.
     fn push(
@@ -498,6 +527,8 @@ pub trait Storage: Views + Send + Sync {
     fn access_log(&self, streams: &[StreamId]) -> Result<Vec<AccessEntry>>;
     /// Every change of the stream's Automerge document, in causal order, as bytes.
     fn stream_changes(&self, stream: StreamId) -> Result<Vec<Vec<u8>>>;
+    /// The keys of a stream's sealed content as they stand (held or erased).
+    fn stream_keys(&self, stream: StreamId) -> Result<Vec<(i64, praxis_core::store::KeyChange)>>;
     /// The stream's receipt log as the audit bundle holds it (times in milliseconds).
     fn receipt_log(
         &self,

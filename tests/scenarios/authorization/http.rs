@@ -65,6 +65,30 @@ impl Http {
         )
     }
 
+    /// Gives the server the data keys `store` made, as a device's sync does before it
+    /// sends changes (the answer does not matter: a cell's sync says what it says).
+    pub fn give_keys(&self, store: &praxis_core::store::Store, token: Option<&str>) {
+        let made: Vec<_> = store
+            .keys_to_send()
+            .expect("keys")
+            .iter()
+            .map(praxis_core::protocol::keys::OfferedKey::of)
+            .collect();
+        if made.is_empty() {
+            return;
+        }
+        let request = praxis_core::protocol::keys::KeysRequest {
+            made,
+            streams: Vec::new(),
+        };
+        self.send(
+            self.client
+                .post(format!("{}/api/v1/keys", self.base))
+                .json(&request),
+            token,
+        );
+    }
+
     pub fn get(&self, path: &str, token: Option<&str>) -> Answer {
         self.send(self.client.get(format!("{}{path}", self.base)), token)
     }

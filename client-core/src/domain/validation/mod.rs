@@ -164,7 +164,8 @@ fn check(
         (
             Event::ScheduleSet { .. }
             | Event::ProgressScaleAdopted(_)
-            | Event::ChangePackageItemAdded(_),
+            | Event::ChangePackageItemAdded(_)
+            | Event::DataErased { .. },
             Some(StreamKind::Project),
         ) => {
             return refuse(
@@ -187,7 +188,8 @@ fn check(
         (
             Event::ScheduleSet { .. }
             | Event::ProgressScaleAdopted(_)
-            | Event::ChangePackageItemAdded(_),
+            | Event::ChangePackageItemAdded(_)
+            | Event::DataErased { .. },
             Some(StreamKind::Collaborative),
         ) => {}
         (_, Some(StreamKind::Collaborative)) => {

@@ -8,7 +8,7 @@ use praxis_core::domain::event::*;
 use praxis_core::domain::hlc::Hlc;
 use praxis_core::domain::ids::{DataKeyId, DeviceId, EventId, PersonId, StreamId};
 use praxis_core::domain::role::Role;
-use praxis_core::domain::sealing::{Sealed, SealedObservation};
+use praxis_core::domain::sealing::Sealed;
 use time::macros::date;
 use uuid::Uuid;
 

@@ -9,10 +9,12 @@
 mod access_log;
 mod audit_reads;
 mod columns;
+mod data_keys;
 mod devices;
 mod enrolment_codes;
 mod field;
 mod files;
+mod master_key;
 mod memory;
 mod password_resets;
 mod people;
@@ -26,6 +28,7 @@ mod writers;
 
 pub use columns::timestamp;
 pub use files::permission_warnings;
+pub use master_key::MasterKey;
 pub use readers::READERS;
 pub use replica::Replica;
 pub use writers::STREAM_LOCKS;
@@ -60,6 +63,8 @@ pub const DOCUMENTS_IN_MEMORY: usize = 64;
 const LARGE_BATCH: usize = 1024 * 1024;
 
 pub struct SqliteStorage {
+    /// What the data keys are wrapped under (the master key's).
+    keyring: std::sync::Arc<praxis_core::store::Keyring>,
     writers: Writers,
     readers: Readers,
     organisation: StreamId,
@@ -97,6 +102,16 @@ impl SqliteStorage {
     /// system clock, but for the demo's seed, whose story clock stamps the records and
     /// receipts of its months of work until the story ends (`WallClock::end_story`).
     pub fn open_with_clock(data_dir: &Path, wall: WallClock) -> Result<SqliteStorage> {
+        SqliteStorage::open_with_key(data_dir, wall, &MasterKey::InDataDir)
+    }
+
+    /// Opens the data directory with its data keys wrapped under `master` (see
+    /// `master_key.rs`); refused when the directory's keys were wrapped under another.
+    pub fn open_with_key(
+        data_dir: &Path,
+        wall: WallClock,
+        master: &MasterKey,
+    ) -> Result<SqliteStorage> {
         let unusable = |what: &Path, e: std::io::Error| {
             StorageError::Unusable(format!("cannot set up {}: {e}", what.display()))
         };
@@ -113,6 +128,8 @@ impl SqliteStorage {
             store
         };
         store.set_wall_clock(wall.clone());
+        let secret = master.secret(data_dir)?;
+        store.use_master_key(&secret)?;
         migrate(store.connection())?;
         let organisation = match store.setting("organisation_stream")? {
             Some(id) => StreamId(
@@ -127,8 +144,9 @@ impl SqliteStorage {
         };
         let server_device = store.identity().device;
         Ok(SqliteStorage {
-            writers: Writers::open(&path, store, DOCUMENTS_IN_MEMORY, &wall)?,
-            readers: Readers::new(&path),
+            keyring: store.keyring(),
+            readers: Readers::new(&path, store.keyring()),
+            writers: Writers::open(&path, store, DOCUMENTS_IN_MEMORY, &wall, &secret)?,
             organisation,
             server_device,
         })
@@ -410,6 +428,61 @@ impl Storage for SqliteStorage {
         streams::sync(&mut store, self.organisation, device, stream, message)
     }
 
+    fn exchange_keys(
+        &self,
+        device: &Device,
+        request: &praxis_core::protocol::keys::KeysRequest,
+    ) -> Result<praxis_core::protocol::keys::KeysAnswer> {
+        let keys = data_keys::offered(request)?;
+        if !keys.is_empty() {
+            self.administer(|s, _| data_keys::take(s, &keys))?;
+        }
+        self.read(|c| data_keys::changes(c, device.person, request))
+    }
+
+    fn erase_subject(
+        &self,
+        officer: PersonId,
+        reference: &str,
+        reason: &str,
+        legal_basis: praxis_core::domain::event::LegalBasis,
+    ) -> Result<Erasure> {
+        let name = self
+            .read(people::people)?
+            .into_iter()
+            .find(|p| p.id == officer)
+            .map(|p| p.name)
+            .unwrap_or_default();
+        let tag = self.keyring.tag(reference);
+        let plan = self.read(|c| data_keys::erasure_plan(c, officer, &tag, reference, reason))?;
+        let mut erasure = Erasure {
+            events: Vec::new(),
+            keys: 0,
+            streams: Vec::new(),
+            erased_at: 0,
+        };
+        // One transaction per collaborative: its erasure recorded in its stream, with
+        // the keys of its streams destroyed.
+        for (collaborative, keys) in plan {
+            let mut store = self.writers.stream(collaborative);
+            let officer = (officer, name.clone());
+            let (event, streams) = data_keys::erase(
+                &mut store,
+                collaborative,
+                &officer,
+                &keys,
+                reason,
+                legal_basis,
+            )?;
+            erasure.erased_at = store.wall_now();
+            erasure.events.push(event);
+            erasure.keys += keys.len();
+            erasure.streams.extend(streams);
+        }
+        tracing::info!(keys = erasure.keys, "personal content erased");
+        Ok(erasure)
+    }
+
     fn push(
         &self,
         device: &Device,
@@ -636,7 +709,17 @@ impl Storage for SqliteStorage {
     }
 
     fn envelopes(&self, stream: StreamId) -> Result<Vec<praxis_core::domain::envelope::Envelope>> {
-        self.read(|c| Ok(queries::events(c, stream)?))
+        // As auditors read them: sealed content opened, or said to be erased.
+        self.read(|c| {
+            queries::events(c, stream)?
+                .into_iter()
+                .map(|e| Ok(praxis_core::store::open_envelope(c, e)?))
+                .collect()
+        })
+    }
+
+    fn stream_keys(&self, stream: StreamId) -> Result<Vec<(i64, praxis_core::store::KeyChange)>> {
+        self.read(|c| Ok(praxis_core::store::key_changes(c, stream, 0)?))
     }
 
     fn stream_info(&self, stream: StreamId) -> Result<queries::StreamInfo> {

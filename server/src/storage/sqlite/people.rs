@@ -120,6 +120,11 @@ pub fn grant(
             "There is no person {person}."
         )));
     }
+    if role == Role::DataProtectionOfficer && matches!(scope, Scope::Team(_)) {
+        return Err(StorageError::BadInput(
+            "A data protection officer acts for a whole collaborative: grant the role with --collaborative, not --team.".into(),
+        ));
+    }
     let (collaborative, team) = match scope {
         Scope::Collaborative(c) => {
             if !collaboratives(conn)?.iter().any(|(x, _)| *x == c) {

@@ -3,9 +3,10 @@
 //! another, such as an `admin` command) and neither waits for writers nor holds them up.
 
 use crate::storage::{Result, StorageError};
-use praxis_core::store::configure_statements;
+use praxis_core::store::{Keyring, configure_sealing, configure_statements};
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -14,6 +15,8 @@ pub const READERS: usize = 8;
 
 pub struct Readers {
     path: PathBuf,
+    /// Opens sealed content on every read connection (the master key's).
+    keyring: Arc<Keyring>,
     pool: Mutex<Pool>,
     freed: Condvar,
 }
@@ -39,9 +42,10 @@ impl Drop for Lent<'_> {
 }
 
 impl Readers {
-    pub fn new(path: &Path) -> Readers {
+    pub fn new(path: &Path, keyring: Arc<Keyring>) -> Readers {
         Readers {
             path: path.to_path_buf(),
+            keyring,
             pool: Mutex::new(Pool {
                 idle: Vec::new(),
                 open: 0,
@@ -63,6 +67,7 @@ impl Readers {
         conn.busy_timeout(Duration::from_secs(5))?;
         conn.pragma_update(None, "cache_size", -16 * 1024)?;
         configure_statements(&conn)?;
+        configure_sealing(&conn, self.keyring.clone())?;
         conn.pragma_update(None, "mmap_size", 256 * 1024 * 1024)?;
         Ok(conn)
     }

@@ -27,19 +27,24 @@ pub fn stream_view(conn: &Connection, stream: StreamId) -> Result<StreamView> {
     }
 }
 
+/// A stream's events, sealed content opened (or said to be erased) as every reader
+/// shows it.
 pub fn events(conn: &Connection, stream: StreamId) -> Result<Vec<EventView>> {
-    Ok(queries::events(conn, stream)?
+    queries::events(conn, stream)?
         .into_iter()
-        .map(|e| EventView {
-            id: e.id,
-            kind: e.kind_name().to_string(),
-            author: e.author,
-            device: e.device,
-            recorded_at: timestamp(e.recorded_at.millis as i64),
-            schema: e.schema,
-            body: e.event().cloned(),
+        .map(|e| {
+            let e = praxis_core::store::open_envelope(conn, e)?;
+            Ok(EventView {
+                id: e.id,
+                kind: e.kind_name().to_string(),
+                author: e.author,
+                device: e.device,
+                recorded_at: timestamp(e.recorded_at.millis as i64),
+                schema: e.schema,
+                body: e.event().cloned(),
+            })
         })
-        .collect())
+        .collect()
 }
 
 pub fn stream_of(conn: &Connection, record: EventId) -> Result<Option<StreamId>> {

@@ -13,7 +13,7 @@ use praxis_core::domain::score_evidence::SuggestedScore;
 use praxis_core::domain::views::{
     CycleView, FeedItem, MeasureSeries, ProjectDetail, RecordHistory,
 };
-use praxis_core::store::{HeldRecord, Store, queries};
+use praxis_core::store::{HeldRecord, KeyChange, Store, queries};
 
 pub struct Replica {
     store: Store,
@@ -44,6 +44,13 @@ impl Replica {
         self.store.add_stream(stream, kind, name, collaborative)?;
         self.store.merge_changes(stream, changes)?;
         self.streams.push((stream, kind, collaborative));
+        Ok(())
+    }
+
+    /// Takes the keys of a stream's sealed content, as the server holds them now: an
+    /// erased key stays erased in what stood before the erasure too.
+    pub fn hold_keys(&mut self, keys: &[(i64, KeyChange)]) -> Result<()> {
+        self.store.take_key_changes(keys)?;
         Ok(())
     }
 

@@ -45,6 +45,20 @@ fn project_streams(conn: &Connection) -> Result<Vec<(StreamId, EventId)>> {
         .collect()
 }
 
+/// The project streams of `collaborative`.
+pub fn projects_of(conn: &Connection, collaborative: StreamId) -> Result<Vec<StreamId>> {
+    let teams = teams(conn)?;
+    Ok(project_streams(conn)?
+        .into_iter()
+        .filter(|(_, team)| {
+            teams
+                .iter()
+                .any(|t| t.id == *team && t.collaborative == collaborative)
+        })
+        .map(|(stream, _)| stream)
+        .collect())
+}
+
 fn stream_access(stream: StreamId, place: Place, name: String, access: Access) -> StreamAccess {
     let (kind, collaborative, team) = match place {
         Place::Collaborative(_) => (StreamKind::Collaborative, None, None),

@@ -13,7 +13,7 @@
 use crate::storage::Result;
 use praxis_core::domain::hlc::WallClock;
 use praxis_core::domain::ids::StreamId;
-use praxis_core::store::{Store, wait_for_write_lock};
+use praxis_core::store::{Store, configure_sealing, wait_for_write_lock};
 use rusqlite::Connection;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
@@ -38,11 +38,21 @@ fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Writers {
     /// Opens the stores on `path`, the first of them `first` (already migrated).
-    pub fn open(path: &Path, first: Store, documents: usize, wall: &WallClock) -> Result<Writers> {
+    /// Each store wraps its data keys under the master key `secret`.
+    pub fn open(
+        path: &Path,
+        first: Store,
+        documents: usize,
+        wall: &WallClock,
+        secret: &[u8; 32],
+    ) -> Result<Writers> {
         let per_lock = documents.div_ceil(STREAM_LOCKS).max(1);
+        let keyring = first.keyring();
         let mut stores = vec![first];
         for _ in 1..STREAM_LOCKS {
-            stores.push(Store::open(path)?);
+            let mut store = Store::open(path)?;
+            store.use_master_key(secret)?;
+            stores.push(store);
         }
         let mut streams = Vec::with_capacity(STREAM_LOCKS);
         for mut store in stores {
@@ -61,6 +71,8 @@ impl Writers {
         tables.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         tables.busy_handler(Some(wait_for_write_lock))?;
         tables.pragma_update(None, "foreign_keys", "ON")?;
+        tables.pragma_update(None, "secure_delete", "ON")?;
+        configure_sealing(&tables, keyring)?;
         Ok(Writers {
             streams,
             tables: Mutex::new(tables),

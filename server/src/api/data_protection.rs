@@ -1,0 +1,59 @@
+//! The data protection officer's routes: erasing a person's content by their
+//! pseudonymous reference (`POST /api/v1/subjects/{reference}/erasure`).
+
+use super::auth::AuthDevice;
+use crate::error::ServerError;
+use crate::state::AppState;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use praxis_core::domain::event::LegalBasis;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct ErasureRequest {
+    reason: String,
+    legal_basis: String,
+}
+
+/// The words listing every legal basis's name, for a refusal.
+fn bases() -> String {
+    LegalBasis::ALL
+        .iter()
+        .map(|b| b.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub async fn erase_subject(
+    State(state): State<AppState>,
+    AuthDevice(device): AuthDevice,
+    Path(reference): Path<String>,
+    body: Bytes,
+) -> Result<Response, ServerError> {
+    let request: ErasureRequest = serde_json::from_slice(&body).map_err(|e| {
+        ServerError::BadRequest(format!(
+            "Send JSON {{\"reason\", \"legal_basis\"}}, the legal basis one of {} ({e}).",
+            bases()
+        ))
+    })?;
+    let legal_basis = LegalBasis::from_name(request.legal_basis.trim()).ok_or_else(|| {
+        ServerError::BadRequest(format!(
+            "'{}' is not a legal basis for erasure: give one of {}.",
+            request.legal_basis,
+            bases()
+        ))
+    })?;
+    if !praxis_core::domain::validation::pseudonymous(reference.trim()) {
+        return Err(ServerError::BadRequest(format!(
+            "'{reference}' is not a pseudonymous reference such as P-0413: Praxis refers to people only so."
+        )));
+    }
+    let erasure = state
+        .with(move |s| {
+            Ok(s.erase_subject(device.person, &reference, &request.reason, legal_basis)?)
+        })
+        .await?;
+    Ok(Json(erasure).into_response())
+}

@@ -1,0 +1,170 @@
+//! The server's key registry: the data keys of every stream, wrapped under the master
+//! key (praxis-core's `data_keys` table, beside the streams). Devices give the keys
+//! they made and take the keys of the streams they may read (`offered`, `take`,
+//! `changes`); a data protection officer erases a person's content by destroying their
+//! keys (`erasure_plan`, `erase`).
+
+use super::people::memberships;
+use super::streams;
+use crate::storage::{Result, StorageError};
+use praxis_core::domain::event::{Event, LegalBasis};
+use praxis_core::domain::ids::{DataKeyId, EventId, PersonId, StreamId};
+use praxis_core::domain::role::Role;
+use praxis_core::protocol::keys::{KeyUpdate, KeysAnswer, KeysRequest};
+use praxis_core::store::{
+    Identity, KeyRefused, PlainKey, Store, erase_key, key_changes, keys_of_subject,
+};
+use rusqlite::Connection;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// The keys offered, checked: each a key, for a pseudonymous reference or none. A
+/// device may give keys for any stream: a key opens nothing by itself, only the events
+/// sealed under it, which reach a stream only through the gate; and a device whose role
+/// ended while it was offline must still give the keys of what it recorded, so the
+/// server can hold those records back instead of refusing them.
+pub fn offered(request: &KeysRequest) -> Result<Vec<PlainKey>> {
+    let mut keys = Vec::with_capacity(request.made.len());
+    for offered in &request.made {
+        let key = offered.plain().map_err(|e| {
+            StorageError::BadInput(format!("The key {} cannot be taken: {e}.", offered.id))
+        })?;
+        if let Some(subject) = &key.subject
+            && !praxis_core::domain::validation::pseudonymous(subject)
+        {
+            return Err(StorageError::BadInput(format!(
+                "The key {} names '{subject}', which is not a pseudonymous reference such as P-0413.",
+                key.id
+            )));
+        }
+        keys.push(key);
+    }
+    Ok(keys)
+}
+
+/// Takes the offered keys (all or none).
+pub fn take(store: &mut Store, keys: &[PlainKey]) -> Result<()> {
+    store.offer_keys(keys).map_err(|e| match e {
+        KeyRefused::Erased(..) => StorageError::KeyErased(e.to_string()),
+        KeyRefused::Conflicting(_) => StorageError::Conflict(e.to_string()),
+        KeyRefused::Store(m) => StorageError::Corrupt(m),
+    })
+}
+
+/// The changes to the keys of the streams asked about that the person may read, after
+/// each stream's cursor.
+pub fn changes(conn: &Connection, person: PersonId, request: &KeysRequest) -> Result<KeysAnswer> {
+    let readable: BTreeSet<StreamId> = streams::streams_for(conn, person)?
+        .into_iter()
+        .map(|a| a.stream_id)
+        .collect();
+    let mut changes = Vec::new();
+    for cursor in request
+        .streams
+        .iter()
+        .filter(|c| readable.contains(&c.stream))
+    {
+        for (seq, change) in key_changes(conn, cursor.stream, cursor.since)? {
+            changes.push(KeyUpdate::of(seq, &change));
+        }
+    }
+    Ok(KeysAnswer {
+        taken: request.made.len(),
+        changes,
+    })
+}
+
+/// The collaboratives a data protection officer acts for, each with its streams (its
+/// own and its projects').
+fn officer_streams(conn: &Connection, officer: PersonId) -> Result<HashMap<StreamId, StreamId>> {
+    let collaboratives: Vec<StreamId> = memberships(conn)?
+        .into_iter()
+        .filter(|m| m.person == officer && m.role == Role::DataProtectionOfficer && !m.revoked())
+        .filter_map(|m| match m.scope {
+            praxis_core::domain::event::Scope::Collaborative(c) => Some(c),
+            praxis_core::domain::event::Scope::Team(_) => None,
+        })
+        .collect();
+    if collaboratives.is_empty() {
+        return Err(StorageError::NotAllowed(
+            "Only a data protection officer may erase personal content. An administrator grants the role with `praxis-server admin grant --role data-protection-officer --collaborative …`.".into(),
+        ));
+    }
+    let mut streams = HashMap::new();
+    for c in collaboratives {
+        streams.insert(c, c);
+        for project in streams::projects_of(conn, c)? {
+            streams.insert(project, c);
+        }
+    }
+    Ok(streams)
+}
+
+/// What erasing the person `tag` names (`Keyring::tag`) destroys, for `officer`: their
+/// unerased keys in the streams the officer acts for, by collaborative. Refused for
+/// anyone else, and when there is nothing to erase.
+pub fn erasure_plan(
+    conn: &Connection,
+    officer: PersonId,
+    tag: &[u8],
+    reference: &str,
+    reason: &str,
+) -> Result<BTreeMap<StreamId, Vec<(DataKeyId, StreamId)>>> {
+    let streams = officer_streams(conn, officer)?;
+    if reason.trim().is_empty() {
+        return Err(StorageError::BadInput(
+            "Say why the content is erased: the reason is kept with the erasure.".into(),
+        ));
+    }
+    let mut plan: BTreeMap<StreamId, Vec<(DataKeyId, StreamId)>> = BTreeMap::new();
+    for (key, stream) in keys_of_subject(conn, tag)? {
+        if let Some(collaborative) = streams.get(&stream) {
+            plan.entry(*collaborative).or_default().push((key, stream));
+        }
+    }
+    if plan.is_empty() {
+        return Err(StorageError::NotFound(format!(
+            "No personal content about {reference} is held in the streams you are data protection officer for (or it was erased already). Check the reference."
+        )));
+    }
+    Ok(plan)
+}
+
+/// Destroys `keys` (of streams of `collaborative`) and records the erasure in the
+/// collaborative's stream, its author the officer, in one transaction; then empties the
+/// log of the pages that held them.
+pub fn erase(
+    store: &mut Store,
+    collaborative: StreamId,
+    officer: &(PersonId, String),
+    keys: &[(DataKeyId, StreamId)],
+    reason: &str,
+    legal_basis: LegalBasis,
+) -> Result<(EventId, Vec<StreamId>)> {
+    let streams: Vec<StreamId> = keys
+        .iter()
+        .map(|(_, s)| *s)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let reason = reason.trim().to_string();
+    let event = Event::DataErased {
+        keys: keys.iter().map(|(k, _)| *k).collect(),
+        streams: streams.clone(),
+        reason: reason.clone(),
+        legal_basis,
+    };
+    let identity = Identity {
+        person: officer.0,
+        name: officer.1.clone(),
+        device: store.identity().device,
+    };
+    let now = store.wall_now();
+    let recorded = store.record_as(&identity, collaborative, vec![event], |tx, _, _| {
+        for (key, stream) in keys {
+            erase_key(tx, *key, *stream, now, &reason)?;
+        }
+        Ok(())
+    })?;
+    store.empty_log();
+    Ok((recorded[0].id, streams))
+}
