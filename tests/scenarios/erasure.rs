@@ -12,7 +12,8 @@ use praxis_core::domain::event::*;
 use praxis_core::domain::ids::StreamId;
 use praxis_core::store::{Store, queries};
 use praxis_testkit::clear_text::contains;
-use praxis_testkit::server::{Phone, TestServer, fixture, start_project};
+use praxis_testkit::server::{PASSWORD, Phone, TestServer, fixture, start_project};
+use praxis_testkit::web::{Web, field};
 use reqwest::StatusCode;
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
@@ -419,4 +420,52 @@ fn an_erased_person_is_erased_everywhere_and_the_history_still_verifies() {
         .unwrap_or_else(|| panic!("{timeline}"));
     assert_eq!(entries.len(), 1, "{timeline:#}");
     assert!(!timeline.to_string().contains("P-0413"), "{timeline}");
+
+    // In the browser: the officer's page erases P-0099; a coordinator may not use it.
+    let mut office = Web::sign_in_as(&server.url, "coordinator-north", PASSWORD);
+    assert_eq!(office.get("/data-protection").status, StatusCode::FORBIDDEN);
+    let mut officer = Web::sign_in_as(&server.url, "dpo", PASSWORD);
+    let page = officer.get("/data-protection");
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert_eq!(
+        page.body.matches("data-erasure=").count(),
+        1,
+        "{}",
+        page.body
+    );
+    let csrf = field(&page.body, "csrf");
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("reference", "P-0099"),
+        ("legal_basis", "consent-withdrawn"),
+        ("reason", "Withdrew consent at the review"),
+    ];
+    let refused = officer.post(
+        "/data-protection/erasures",
+        &[("csrf", "stale"), form[1], form[2], form[3]],
+    );
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    assert!(
+        server_texts(&server, project, &coordinator.token)
+            .iter()
+            .any(|t| t == ABOUT_P0099)
+    );
+    let done = officer.post("/data-protection/erasures", &form);
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert!(done.body.contains("data-erased=\"1\""), "{}", done.body);
+    assert_eq!(
+        done.body.matches("data-erasure=").count(),
+        2,
+        "{}",
+        done.body
+    );
+    let on_server = server_texts(&server, project, &coordinator.token);
+    assert!(
+        on_server.iter().all(|t| t.starts_with("erased on ")),
+        "{on_server:?}"
+    );
+    assert!(
+        on_server.iter().any(|t| t.contains("Withdrew consent")),
+        "{on_server:?}"
+    );
 }

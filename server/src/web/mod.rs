@@ -10,6 +10,7 @@ mod audit_timeline;
 mod board_report;
 mod cycle;
 mod dashboard;
+mod data_protection;
 mod enrolment_code;
 mod export;
 mod forms;
@@ -72,6 +73,8 @@ pub fn routes() -> Router<AppState> {
             "/set-password",
             get(set_password::set_password_form).post(set_password::set_password),
         )
+        .route("/data-protection", get(data_protection::index))
+        .route("/data-protection/erasures", post(data_protection::erase))
         .route("/audit", get(audit::index))
         .route("/audit/access", get(audit::access))
         .route(

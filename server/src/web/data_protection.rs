@@ -1,0 +1,198 @@
+//! The data protection officer's page (`/data-protection`): erase the personal content
+//! about a person, by their pseudonymous reference, with a reason and a legal basis,
+//! through the same storage call as `POST /api/v1/subjects/{reference}/erasure`; and
+//! the erasures recorded in the collaboratives the officer acts for. It shows no
+//! record's content: the officer acts on references, not on the teams' work.
+
+use super::layout::{csrf_field, page};
+use super::{SignedIn, WebError, html_page};
+use crate::error::ServerError;
+use crate::local_time::LocalTime;
+use crate::state::AppState;
+use crate::storage::{Erasure, Storage};
+use axum::Form;
+use axum::extract::State;
+use axum::extract::rejection::FormRejection;
+use axum::response::Response;
+use maud::{Markup, html};
+use praxis_core::domain::envelope::Envelope;
+use praxis_core::domain::event::{Event, LegalBasis, Scope};
+use praxis_core::domain::ids::{PersonId, StreamId};
+use praxis_core::domain::role::Role;
+use serde::Deserialize;
+
+/// The collaboratives `person` is data protection officer for, with their names;
+/// refused for anyone else.
+fn officer_of(
+    storage: &dyn Storage,
+    person: PersonId,
+) -> Result<Vec<(StreamId, String)>, ServerError> {
+    let ids: Vec<StreamId> = storage
+        .memberships()?
+        .into_iter()
+        .filter(|m| m.person == person && m.role == Role::DataProtectionOfficer && !m.revoked())
+        .filter_map(|m| match m.scope {
+            Scope::Collaborative(c) => Some(c),
+            Scope::Team(_) => None,
+        })
+        .collect();
+    if ids.is_empty() {
+        return Err(ServerError::Forbidden(
+            "This page is for data protection officers. An administrator grants the role with `praxis-server admin grant --role data-protection-officer --collaborative …`.".into(),
+        ));
+    }
+    Ok(storage
+        .collaboratives()?
+        .into_iter()
+        .filter(|(c, _)| ids.contains(c))
+        .collect())
+}
+
+/// The erasures recorded in the officer's collaboratives, newest first.
+fn erasures(
+    storage: &dyn Storage,
+    collaboratives: &[(StreamId, String)],
+) -> Result<Vec<Envelope>, ServerError> {
+    let mut found = Vec::new();
+    for (c, _) in collaboratives {
+        found.extend(
+            storage
+                .envelopes(*c)?
+                .into_iter()
+                .filter(|e| matches!(e.event(), Some(Event::DataErased { .. }))),
+        );
+    }
+    found.sort_by_key(|e| std::cmp::Reverse(e.order_key()));
+    Ok(found)
+}
+
+async fn show(
+    state: &AppState,
+    who: &SignedIn,
+    done: Option<Erasure>,
+) -> Result<Response, WebError> {
+    let person = who.session.person;
+    let (collaboratives, erased) = state
+        .with(move |s| {
+            let collaboratives = officer_of(s, person)?;
+            let erased = erasures(s, &collaboratives)?;
+            Ok((collaboratives, erased))
+        })
+        .await?;
+    Ok(html_page(page(
+        "Data protection",
+        Some(&who.session),
+        content(
+            who,
+            &collaboratives,
+            &erased,
+            done.as_ref(),
+            state.local_time(),
+        ),
+    )))
+}
+
+fn content(
+    who: &SignedIn,
+    collaboratives: &[(StreamId, String)],
+    erased: &[Envelope],
+    done: Option<&Erasure>,
+    local: &LocalTime,
+) -> Markup {
+    html! {
+        h1 { "Data protection" }
+        p { "You are data protection officer for "
+            (collaboratives.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>().join(", ")) "." }
+        @if let Some(d) = done {
+            div.notice role="status" data-erased=(d.keys) {
+                p { "Erased: " (d.keys) " data " (if d.keys == 1 { "key" } else { "keys" })
+                    " destroyed, in " (d.streams.len()) " " (if d.streams.len() == 1 { "stream" } else { "streams" })
+                    ". Every device destroys its copies at its next sync; every page already shows the content as erased." }
+            }
+        }
+        form.stacked method="post" action="/data-protection/erasures" {
+            (csrf_field(&who.session))
+            h2 { "Erase a person's content" }
+            p { "Everything recorded about the person in these collaboratives' streams becomes unreadable everywhere at once: the history keeps its shape, its hashes and this decision, never the content." }
+            label for="reference" { "The person's pseudonymous reference" }
+            input id="reference" name="reference" required placeholder="P-0413";
+            label for="legal-basis" { "Legal basis" }
+            select id="legal-basis" name="legal_basis" required {
+                @for b in LegalBasis::ALL {
+                    @if b != LegalBasis::RetentionEnded {
+                        option value=(b.name()) { (b.words()) }
+                    }
+                }
+            }
+            label for="reason" { "Reason (kept with the erasure, and shown where the content was)" }
+            input id="reason" name="reason" required;
+            button type="submit" { "Erase" }
+        }
+        section aria-labelledby="erasures-heading" {
+            h2 id="erasures-heading" { "Erasures recorded" }
+            @if erased.is_empty() {
+                p { "None yet." }
+            } @else {
+                table {
+                    thead { tr { th { "When" } th { "Keys" } th { "Streams" } th { "Legal basis" } th { "Reason" } } }
+                    tbody { @for e in erased {
+                        @if let Some(Event::DataErased { keys, streams, reason, legal_basis }) = e.event() {
+                            tr data-erasure=(e.id) {
+                                td { (local.text(e.recorded_at.millis as i64)) }
+                                td { (keys.len()) }
+                                td { (streams.len()) }
+                                td { (legal_basis.words()) }
+                                td { (reason) }
+                            }
+                        }
+                    } }
+                }
+            }
+        }
+    }
+}
+
+/// `GET /data-protection`
+pub async fn index(State(state): State<AppState>, who: SignedIn) -> Result<Response, WebError> {
+    show(&state, &who, None).await
+}
+
+#[derive(Deserialize)]
+pub struct ErasureForm {
+    csrf: String,
+    reference: String,
+    legal_basis: String,
+    reason: String,
+}
+
+/// `POST /data-protection/erasures`
+pub async fn erase(
+    State(state): State<AppState>,
+    who: SignedIn,
+    form: Result<Form<ErasureForm>, FormRejection>,
+) -> Result<Response, WebError> {
+    let Form(f) = form.map_err(|e| {
+        ServerError::BadRequest(format!(
+            "The form could not be read: {e}. Open the page again."
+        ))
+    })?;
+    who.check_csrf(&f.csrf)?;
+    let legal_basis = LegalBasis::from_name(f.legal_basis.trim()).ok_or_else(|| {
+        ServerError::BadRequest(format!(
+            "'{}' is not a legal basis; choose one from the list.",
+            f.legal_basis
+        ))
+    })?;
+    let reference = f.reference.trim().to_string();
+    if !praxis_core::domain::validation::pseudonymous(&reference) {
+        return Err(ServerError::BadRequest(format!(
+            "'{reference}' is not a pseudonymous reference such as P-0413: Praxis refers to people only so."
+        ))
+        .into());
+    }
+    let person = who.session.person;
+    let done = state
+        .with(move |s| Ok(s.erase_subject(person, &reference, &f.reason, legal_basis)?))
+        .await?;
+    show(&state, &who, Some(done)).await
+}
