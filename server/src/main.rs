@@ -43,6 +43,16 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Everything held about a person, by their pseudonymous reference (a subject
+    /// access request): written to DIR as REFERENCE.json and REFERENCE.html (a page to
+    /// print), and to the access log.
+    SubjectAccess {
+        /// The person's pseudonymous reference, such as P-0413.
+        reference: String,
+        /// The directory to write into (made when missing).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Serve the API.
     Serve {
         #[arg(long, env = "PRAXIS_ADDR", default_value = "127.0.0.1:8080")]
@@ -288,6 +298,15 @@ fn main() -> Result<()> {
                 },
             ))
         }
+        Command::SubjectAccess { reference, out } => {
+            let storage = SqliteStorage::open_with_key(
+                &cli.data_dir,
+                WallClock::system(),
+                &master_key(&cli.master_key_file),
+            )
+            .map_err(said)?;
+            subject_access(&storage, &reference, &out)
+        }
         Command::Admin(admin) => {
             let storage = SqliteStorage::open_with_key(
                 &cli.data_dir,
@@ -309,6 +328,46 @@ fn master_key(file: &Option<PathBuf>) -> MasterKey {
         (_, Some(file)) => MasterKey::File(file.clone()),
         _ => MasterKey::InDataDir,
     }
+}
+
+/// Writes everything held about `reference` into `out`, as JSON and as a printable page.
+fn subject_access(storage: &SqliteStorage, reference: &str, out: &std::path::Path) -> Result<()> {
+    let reference = reference.trim();
+    if !praxis_core::domain::validation::pseudonymous(reference) {
+        bail!(
+            "'{reference}' is not a pseudonymous reference such as P-0413: Praxis refers to people only so."
+        );
+    }
+    let access = storage
+        .subject_access(
+            None,
+            praxis_server::storage::SubjectReader::Server,
+            "praxis-server subject-access",
+            reference,
+        )
+        .map_err(said)?;
+    std::fs::create_dir_all(out).with_context(|| format!("making {}", out.display()))?;
+    let json = out.join(format!("{reference}.json"));
+    let html = out.join(format!("{reference}.html"));
+    std::fs::write(&json, serde_json::to_vec_pretty(&access)?)
+        .with_context(|| format!("writing {}", json.display()))?;
+    std::fs::write(
+        &html,
+        praxis_server::web::subject_access_page(&access).into_string(),
+    )
+    .with_context(|| format!("writing {}", html.display()))?;
+    println!(
+        "{} {} about {reference}: {} and {}",
+        access.records.len(),
+        if access.records.len() == 1 {
+            "record"
+        } else {
+            "records"
+        },
+        json.display(),
+        html.display()
+    );
+    Ok(())
 }
 
 /// Says, on standard error, what in the data directory others may read, and the fix.

@@ -132,6 +132,9 @@ const KEYS_ROUTE: &str = "/api/v1/keys";
 /// A data protection officer's erasure of P-0413 (every observation in the matrix is
 /// about P-0413), in `Row::erase`.
 const ERASURE_ROUTE: &str = "/api/v1/subjects/{reference}/erasure";
+/// A data protection officer's subject access request for P-0413, in `Row::subject`
+/// (asked before the erasure).
+const SUBJECT_ROUTE: &str = "/api/v1/subjects/{reference}";
 /// Routes that answer anyone.
 const PUBLIC_ROUTES: [&str; 2] = ["/healthz", "/api/openapi.json"];
 
@@ -183,6 +186,8 @@ struct Row {
     /// KEYS_ROUTE for [N, S]: `Ok` when the stream's keys are listed, `NotFound` when
     /// the answer lists none of them (a stream the caller may not read).
     keys: [Out; 2],
+    /// SUBJECT_ROUTE for P-0413.
+    subject: Out,
     /// ERASURE_ROUTE for P-0413.
     erase: Out,
 }
@@ -190,21 +195,21 @@ struct Row {
 #[rustfmt::skip]
 const MATRIX: &[Row] = &[
     //                                                            view          events        receipts      feed          history       cycle         measure       chart         dashboard     detail                    C pkg N obs N cycle N obs+score N decision S obs
-    Row { who: P("practitioner-north"),   listed: "C:read N:write",          reads: [[OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [NF,OK,NF], [NF,OK,NF], [NF,OK,NF], [OK,NF,NF], [NF,OK,NF]], syncs: [HLD, ACC, ACC, HLD, HLD, FB], enrol: NEW, audit: [FB,FB,NF], field: [OK,FB,FB], keys: [OK,NF], erase: FB },
-    Row { who: P("advisor-north"),        listed: "C:read N:write",          reads: [[OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [NF,OK,NF], [NF,OK,NF], [NF,OK,NF], [OK,NF,NF], [NF,OK,NF]], syncs: [HLD, ACC, ACC, HLD, HLD, FB], enrol: NEW, audit: [FB,FB,NF], field: [OK,FB,FB], keys: [OK,NF], erase: FB },
-    Row { who: P("coordinator-north"),    listed: "C:read N:write",          reads: [[OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [NF,OK,NF], [NF,OK,NF], [NF,OK,NF], [OK,NF,NF], [NF,OK,NF]], syncs: [HLD, ACC, ACC, ACC, HLD, FB], enrol: NEW, audit: [FB,FB,NF], field: [OK,FB,FB], keys: [OK,NF], erase: FB },
-    Row { who: P("senior-manager-north"), listed: "C:read N:write",          reads: [[OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [NF,OK,NF], [NF,OK,NF], [NF,OK,NF], [OK,NF,NF], [NF,OK,NF]], syncs: [HLD, ACC, HLD, HLD, ACC, FB], enrol: NEW, audit: [FB,FB,NF], field: [OK,FB,FB], keys: [OK,NF], erase: FB },
-    Row { who: P("auditor-north"),        listed: "C:read N:read",           reads: [[OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [NF,OK,NF], [NF,OK,NF], [NF,OK,NF], [OK,NF,NF], [NF,OK,NF]], syncs: [REF, REF, REF, REF, REF, FB], enrol: NEW, audit: [OK,OK,NF], field: [OK,FB,FB], keys: [OK,NF], erase: FB },
-    Row { who: P("administrator-north"),  listed: "",                        reads: [[NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [NF,NF,NF], field: [OK,FB,FB], keys: [NF,NF], erase: FB },
-    Row { who: P("coordinator"),          listed: "C:write N:write S:write", reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK], [NF,OK,OK], [OK,NF,NF], [NF,OK,OK]], syncs: [ACC, ACC, ACC, ACC, HLD, ACC], enrol: NEW, audit: [FB,FB,FB], field: [OK,FB,FB], keys: [OK,OK], erase: FB },
-    Row { who: P("manager"),              listed: "C:write N:write S:write", reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK], [NF,OK,OK], [OK,NF,NF], [NF,OK,OK]], syncs: [HLD, ACC, HLD, HLD, ACC, ACC], enrol: NEW, audit: [FB,FB,FB], field: [OK,FB,FB], keys: [OK,OK], erase: FB },
-    Row { who: P("auditor"),              listed: "C:read N:read S:read",    reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK], [NF,OK,OK], [OK,NF,NF], [NF,OK,OK]], syncs: [REF, REF, REF, REF, REF, REF], enrol: NEW, audit: [OK,OK,OK], field: [OK,FB,FB], keys: [OK,OK], erase: FB },
-    Row { who: P("administrator"),        listed: "",                        reads: [[NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [NF,NF,NF], field: [OK,FB,FB], keys: [NF,NF], erase: FB },
-    Row { who: P("outsider"),             listed: "",                        reads: [[NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [NF,NF,NF], field: [OK,FB,FB], keys: [NF,NF], erase: FB },
-    Row { who: P("data-protection-officer"), listed: "",                     reads: [[NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [NF,NF,NF], field: [OK,FB,FB], keys: [NF,NF], erase: OK },
-    Row { who: NoToken,                   listed: "401 sign_in_required",    reads: [[SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI]], syncs: [SI,  SI,  SI,  SI,  SI,  SI], enrol: BAD, audit: [SI,SI,SI], field: [SI,SI,SI], keys: [SI,SI], erase: SI },
-    Row { who: UnknownToken,              listed: "401 sign_in_required",    reads: [[SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI]], syncs: [SI,  SI,  SI,  SI,  SI,  SI], enrol: BAD, audit: [SI,SI,SI], field: [SI,SI,SI], keys: [SI,SI], erase: SI },
-    Row { who: Revoked,                   listed: "401 device_revoked",      reads: [[RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV]], syncs: [RV,  RV,  RV,  RV,  RV,  RV], enrol: NEW, audit: [RV,RV,RV], field: [RV,RV,RV], keys: [RV,RV], erase: RV },
+    Row { who: P("practitioner-north"),   listed: "C:read N:write",          reads: [[OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [NF,OK,NF], [NF,OK,NF], [NF,OK,NF], [OK,NF,NF], [NF,OK,NF]], syncs: [HLD, ACC, ACC, HLD, HLD, FB], enrol: NEW, audit: [FB,FB,NF], field: [OK,FB,FB], keys: [OK,NF], subject: FB, erase: FB },
+    Row { who: P("advisor-north"),        listed: "C:read N:write",          reads: [[OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [NF,OK,NF], [NF,OK,NF], [NF,OK,NF], [OK,NF,NF], [NF,OK,NF]], syncs: [HLD, ACC, ACC, HLD, HLD, FB], enrol: NEW, audit: [FB,FB,NF], field: [OK,FB,FB], keys: [OK,NF], subject: FB, erase: FB },
+    Row { who: P("coordinator-north"),    listed: "C:read N:write",          reads: [[OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [NF,OK,NF], [NF,OK,NF], [NF,OK,NF], [OK,NF,NF], [NF,OK,NF]], syncs: [HLD, ACC, ACC, ACC, HLD, FB], enrol: NEW, audit: [FB,FB,NF], field: [OK,FB,FB], keys: [OK,NF], subject: FB, erase: FB },
+    Row { who: P("senior-manager-north"), listed: "C:read N:write",          reads: [[OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [NF,OK,NF], [NF,OK,NF], [NF,OK,NF], [OK,NF,NF], [NF,OK,NF]], syncs: [HLD, ACC, HLD, HLD, ACC, FB], enrol: NEW, audit: [FB,FB,NF], field: [OK,FB,FB], keys: [OK,NF], subject: FB, erase: FB },
+    Row { who: P("auditor-north"),        listed: "C:read N:read",           reads: [[OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [NF,OK,NF], [NF,OK,NF], [NF,OK,NF], [OK,NF,NF], [NF,OK,NF]], syncs: [REF, REF, REF, REF, REF, FB], enrol: NEW, audit: [OK,OK,NF], field: [OK,FB,FB], keys: [OK,NF], subject: FB, erase: FB },
+    Row { who: P("administrator-north"),  listed: "",                        reads: [[NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [NF,NF,NF], field: [OK,FB,FB], keys: [NF,NF], subject: FB, erase: FB },
+    Row { who: P("coordinator"),          listed: "C:write N:write S:write", reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK], [NF,OK,OK], [OK,NF,NF], [NF,OK,OK]], syncs: [ACC, ACC, ACC, ACC, HLD, ACC], enrol: NEW, audit: [FB,FB,FB], field: [OK,FB,FB], keys: [OK,OK], subject: FB, erase: FB },
+    Row { who: P("manager"),              listed: "C:write N:write S:write", reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK], [NF,OK,OK], [OK,NF,NF], [NF,OK,OK]], syncs: [HLD, ACC, HLD, HLD, ACC, ACC], enrol: NEW, audit: [FB,FB,FB], field: [OK,FB,FB], keys: [OK,OK], subject: FB, erase: FB },
+    Row { who: P("auditor"),              listed: "C:read N:read S:read",    reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK], [NF,OK,OK], [OK,NF,NF], [NF,OK,OK]], syncs: [REF, REF, REF, REF, REF, REF], enrol: NEW, audit: [OK,OK,OK], field: [OK,FB,FB], keys: [OK,OK], subject: FB, erase: FB },
+    Row { who: P("administrator"),        listed: "",                        reads: [[NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [NF,NF,NF], field: [OK,FB,FB], keys: [NF,NF], subject: FB, erase: FB },
+    Row { who: P("outsider"),             listed: "",                        reads: [[NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [NF,NF,NF], field: [OK,FB,FB], keys: [NF,NF], subject: FB, erase: FB },
+    Row { who: P("data-protection-officer"), listed: "",                     reads: [[NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [NF,NF,NF], field: [OK,FB,FB], keys: [NF,NF], subject: OK, erase: OK },
+    Row { who: NoToken,                   listed: "401 sign_in_required",    reads: [[SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI]], syncs: [SI,  SI,  SI,  SI,  SI,  SI], enrol: BAD, audit: [SI,SI,SI], field: [SI,SI,SI], keys: [SI,SI], subject: SI, erase: SI },
+    Row { who: UnknownToken,              listed: "401 sign_in_required",    reads: [[SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI]], syncs: [SI,  SI,  SI,  SI,  SI,  SI], enrol: BAD, audit: [SI,SI,SI], field: [SI,SI,SI], keys: [SI,SI], subject: SI, erase: SI },
+    Row { who: Revoked,                   listed: "401 device_revoked",      reads: [[RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV]], syncs: [RV,  RV,  RV,  RV,  RV,  RV], enrol: NEW, audit: [RV,RV,RV], field: [RV,RV,RV], keys: [RV,RV], subject: RV, erase: RV },
 ];
 
 /// The records the matrix reads and refers to.
@@ -589,6 +594,30 @@ fn keys_out(http: &Http, stream: StreamId, token: Option<&str>) -> Result<Out, S
     Ok(if changes.is_empty() { NF } else { OK })
 }
 
+/// What a subject access request for P-0413 gave: `Ok` when it lists records of both
+/// teams' projects, each about P-0413's observations.
+fn subject_out(http: &Http, token: Option<&str>) -> Result<Out, String> {
+    let answer = http.get("/api/v1/subjects/P-0413", token);
+    if answer.status != 200 {
+        return error_out(&answer);
+    }
+    let records = answer.json["records"]
+        .as_array()
+        .ok_or_else(|| format!("200 but no records: {}", answer.json))?;
+    let streams: BTreeSet<&str> = records
+        .iter()
+        .filter_map(|r| r["stream"].as_str())
+        .collect();
+    if answer.json["reference"] == "P-0413" && streams.len() == 2 {
+        Ok(OK)
+    } else {
+        Err(format!(
+            "200 but not both projects' records: {}",
+            answer.json
+        ))
+    }
+}
+
 /// What an erasure of P-0413 gave: `Ok` when it destroyed its keys.
 fn erase_out(http: &Http, token: Option<&str>) -> Result<Out, String> {
     let answer = http.send(
@@ -647,6 +676,7 @@ fn every_route_answers_every_role_as_the_matrix_says() {
                 ENROL_ROUTE,
                 KEYS_ROUTE,
                 ERASURE_ROUTE,
+                SUBJECT_ROUTE,
             ]
             .iter(),
         )
@@ -863,6 +893,12 @@ fn every_route_answers_every_role_as_the_matrix_says() {
                 shown(got),
             );
         }
+        let got = subject_out(&http, token);
+        check(
+            format!("GET {SUBJECT_ROUTE}"),
+            format!("{:?}", row.subject),
+            shown(got),
+        );
         let got = erase_out(&http, token);
         check(
             format!("POST {ERASURE_ROUTE}"),
@@ -894,7 +930,7 @@ fn every_route_answers_every_role_as_the_matrix_says() {
                 + 3
                 + FIELD_ROUTES.len()
                 + 2
-                + 1
+                + 2
                 + 1)
             + 2
     );

@@ -469,3 +469,130 @@ fn an_erased_person_is_erased_everywhere_and_the_history_still_verifies() {
         "{on_server:?}"
     );
 }
+
+#[test]
+fn a_subject_access_export_is_complete_across_teams_and_logged() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let fx = fixture(&data);
+    {
+        let mut storage = praxis_server::storage::SqliteStorage::open(&data).unwrap();
+        praxis_testkit::server::person(
+            &mut storage,
+            "dpo",
+            praxis_core::domain::role::Role::DataProtectionOfficer,
+            praxis_core::domain::event::Scope::Collaborative(fx.collaborative),
+        );
+    }
+    let server = TestServer::start(&data);
+    // Both teams record about P-0413; Northside also about someone else.
+    let mut north = Phone::enrol(dir.path(), &server.url, "practitioner-north");
+    let mut south = Phone::enrol(dir.path(), &server.url, "practitioner-south");
+    north.sync();
+    south.sync();
+    let n = start_project(&mut north.store, fx.collaborative, "Northside");
+    let s = start_project(&mut south.store, fx.collaborative, "Southside");
+    for text in ABOUT_P0413 {
+        north.store.record(n, observation("P-0413", text)).unwrap();
+    }
+    north
+        .store
+        .record(n, observation("P-0099", ABOUT_P0099))
+        .unwrap();
+    let south_text = "Moved to the ground-floor flat; the stairs are no longer a worry";
+    south
+        .store
+        .record(s, observation("P-0413", south_text))
+        .unwrap();
+    north.try_sync().unwrap();
+    south.try_sync().unwrap();
+
+    // Only the officer may ask; an unknown person is a clear 404.
+    let subject = |token: &str, reference: &str| {
+        let response = server.get(&format!("/api/v1/subjects/{reference}"), token);
+        let status = response.status();
+        (status, response.json::<Value>().unwrap_or(Value::Null))
+    };
+    let (status, body) = subject(&north.token, "P-0413");
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let dpo = Phone::enrol(dir.path(), &server.url, "dpo");
+    let (status, body) = subject(&dpo.token, "P-9999");
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let (status, body) = subject(&dpo.token, "Mrs Dlamini");
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+
+    // Complete: every record about P-0413 in both teams' projects, and nothing else.
+    let (status, export) = subject(&dpo.token, "P-0413");
+    assert_eq!(status, StatusCode::OK, "{export}");
+    let records = export["records"].as_array().unwrap();
+    let mut texts: Vec<&str> = records
+        .iter()
+        .map(|r| r["text"].as_str().unwrap())
+        .collect();
+    texts.sort();
+    let mut expected = vec![ABOUT_P0413[0], ABOUT_P0413[1], south_text];
+    expected.sort();
+    assert_eq!(texts, expected, "{export:#}");
+    let streams: std::collections::BTreeSet<&str> = records
+        .iter()
+        .map(|r| r["stream"].as_str().unwrap())
+        .collect();
+    assert_eq!(streams.len(), 2);
+    assert!(
+        records
+            .iter()
+            .all(|r| r["recorded_by"] != "" && r["kind"] == "case material")
+    );
+
+    // The same from the server's command, as JSON and a printable page.
+    let out = dir.path().join("exports");
+    let run = Command::new(praxis_testkit::binary("praxis-server"))
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["subject-access", "P-0413", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let said =
+        String::from_utf8_lossy(&run.stdout).to_string() + &String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{said}");
+    assert!(said.contains("3 records about P-0413"), "{said}");
+    let json: Value =
+        serde_json::from_slice(&std::fs::read(out.join("P-0413.json")).unwrap()).unwrap();
+    assert_eq!(json["records"].as_array().unwrap().len(), 3, "{json:#}");
+    let page = std::fs::read_to_string(out.join("P-0413.html")).unwrap();
+    assert!(page.contains(south_text) && page.contains("Everything held about P-0413"));
+    assert!(!page.contains(ABOUT_P0099));
+
+    // And in the browser.
+    let mut officer = Web::sign_in_as(&server.url, "dpo", PASSWORD);
+    let shown = officer.get("/data-protection/subject-access?reference=P-0413");
+    assert_eq!(shown.status, StatusCode::OK, "{}", shown.body);
+    assert_eq!(
+        shown.body.matches("data-record=").count(),
+        3,
+        "{}",
+        shown.body
+    );
+
+    // Each export is in the access log: the API's, the command's and the browser's.
+    let auditor = Phone::enrol(dir.path(), &server.url, "auditor");
+    let log = server.get_json(&format!("/api/v1/audit/access?stream={s}"), &auditor.token);
+    let routes: Vec<&str> = log["entries"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{log}"))
+        .iter()
+        .filter_map(|e| e["route"].as_str())
+        .collect();
+    for route in [
+        "/api/v1/subjects/{reference}",
+        "praxis-server subject-access",
+        "/data-protection/subject-access",
+    ] {
+        assert_eq!(
+            routes.iter().filter(|r| **r == route).count(),
+            1,
+            "{route}: {log:#}"
+        );
+    }
+}

@@ -33,6 +33,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/streams"),
     ("post", "/api/v1/streams/{stream_id}/sync"),
     ("post", "/api/v1/keys"),
+    ("get", "/api/v1/subjects/{reference}"),
     ("post", "/api/v1/subjects/{reference}/erasure"),
     ("post", "/api/v1/streams/{stream_id}/changes"),
     ("get", "/api/v1/streams/{stream_id}/changes"),

@@ -1,9 +1,12 @@
-//! The data protection officer's routes: erasing a person's content by their
-//! pseudonymous reference (`POST /api/v1/subjects/{reference}/erasure`).
+//! The data protection officer's routes, by a person's pseudonymous reference:
+//! everything held about them (`GET /api/v1/subjects/{reference}`, a subject access
+//! request; each record given is written to the access log), and erasing it
+//! (`POST /api/v1/subjects/{reference}/erasure`).
 
 use super::auth::AuthDevice;
 use crate::error::ServerError;
 use crate::state::AppState;
+use crate::storage::SubjectReader;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -26,6 +29,37 @@ fn bases() -> String {
         .join(", ")
 }
 
+fn reference_of(reference: &str) -> Result<String, ServerError> {
+    let reference = reference.trim();
+    if !praxis_core::domain::validation::pseudonymous(reference) {
+        return Err(ServerError::BadRequest(format!(
+            "'{reference}' is not a pseudonymous reference such as P-0413: Praxis refers to people only so."
+        )));
+    }
+    Ok(reference.to_string())
+}
+
+/// The route a subject access request is logged under.
+pub const SUBJECT_ROUTE: &str = "/api/v1/subjects/{reference}";
+
+pub async fn subject_access(
+    State(state): State<AppState>,
+    AuthDevice(device): AuthDevice,
+    Path(reference): Path<String>,
+) -> Result<Response, ServerError> {
+    let reference = reference_of(&reference)?;
+    let access = state
+        .with(move |s| {
+            let reader = SubjectReader::Device {
+                person: device.person,
+                device: device.id,
+            };
+            Ok(s.subject_access(Some(device.person), reader, SUBJECT_ROUTE, &reference)?)
+        })
+        .await?;
+    Ok(Json(access).into_response())
+}
+
 pub async fn erase_subject(
     State(state): State<AppState>,
     AuthDevice(device): AuthDevice,
@@ -45,11 +79,7 @@ pub async fn erase_subject(
             bases()
         ))
     })?;
-    if !praxis_core::domain::validation::pseudonymous(reference.trim()) {
-        return Err(ServerError::BadRequest(format!(
-            "'{reference}' is not a pseudonymous reference such as P-0413: Praxis refers to people only so."
-        )));
-    }
+    let reference = reference_of(&reference)?;
     let erasure = state
         .with(move |s| {
             Ok(s.erase_subject(device.person, &reference, &request.reason, legal_basis)?)

@@ -76,6 +76,10 @@ pub fn routes() -> Router<AppState> {
             get(audit::integrity),
         )
         .route(
+            "/subjects/{reference}",
+            get(data_protection::subject_access),
+        )
+        .route(
             "/subjects/{reference}/erasure",
             post(data_protection::erase_subject),
         )

@@ -55,6 +55,45 @@ pub struct Erasure {
     pub erased_at: i64,
 }
 
+/// Everything held about a person, by their pseudonymous reference: each record sealed
+/// under their keys, as it now stands (a subject access request, UK GDPR art. 15).
+#[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq)]
+pub struct SubjectAccess {
+    pub reference: String,
+    /// When it was produced (RFC 3339).
+    pub produced_at: String,
+    pub records: Vec<SubjectRecord>,
+}
+
+/// Who reads a subject access export, for the access log.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum SubjectReader {
+    /// A person's enrolled device (the API).
+    Device { person: PersonId, device: DeviceId },
+    /// A person signed in to the browser.
+    Browser(PersonId),
+    /// The server's operator (`praxis-server subject-access`), logged as the server.
+    Server,
+}
+
+/// One record about the person.
+#[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq)]
+pub struct SubjectRecord {
+    pub stream: StreamId,
+    pub stream_name: String,
+    pub record: EventId,
+    /// "observation" or "case material".
+    pub kind: String,
+    pub observed_on: String,
+    /// When it was recorded (RFC 3339) and by whom.
+    pub recorded_at: String,
+    pub recorded_by: String,
+    /// Its text as it now stands (after any correction).
+    pub text: String,
+    pub corrected: bool,
+    pub withdrawn: bool,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Team {
     pub id: EventId,
@@ -426,6 +465,17 @@ pub trait Storage: Views + Send + Sync {
         device: &Device,
         request: &praxis_core::protocol::keys::KeysRequest,
     ) -> Result<praxis_core::protocol::keys::KeysAnswer>;
+    /// Everything held about `reference`: in the streams of the collaboratives `officer`
+    /// is data protection officer for, or, with no officer (the server's own
+    /// `subject-access` command), in every stream. Each record given is written to the
+    /// access log under `route`, as read by `reader` (a person on a device).
+    fn subject_access(
+        &self,
+        officer: Option<PersonId>,
+        reader: SubjectReader,
+        route: &str,
+        reference: &str,
+    ) -> Result<SubjectAccess>;
     /// Erases the personal content about `reference` in the streams `officer` is data
     /// protection officer for: its keys destroyed, the erasure recorded.
     fn erase_subject(

@@ -1,20 +1,22 @@
 //! The data protection officer's page (`/data-protection`): erase the personal content
 //! about a person, by their pseudonymous reference, with a reason and a legal basis,
-//! through the same storage call as `POST /api/v1/subjects/{reference}/erasure`; and
-//! the erasures recorded in the collaboratives the officer acts for. It shows no
-//! record's content: the officer acts on references, not on the teams' work.
+//! through the same storage call as `POST /api/v1/subjects/{reference}/erasure`; the
+//! erasures recorded in the collaboratives the officer acts for; and a subject access
+//! request, answered with the printable page of everything held about the person
+//! (`subject_access_page`, which `praxis-server subject-access` writes too). Apart from
+//! that answer, it shows no record's content.
 
 use super::layout::{csrf_field, page};
 use super::{SignedIn, WebError, html_page};
 use crate::error::ServerError;
 use crate::local_time::LocalTime;
 use crate::state::AppState;
-use crate::storage::{Erasure, Storage};
+use crate::storage::{Erasure, Storage, SubjectAccess, SubjectReader};
 use axum::Form;
-use axum::extract::State;
 use axum::extract::rejection::FormRejection;
+use axum::extract::{Query, State};
 use axum::response::Response;
-use maud::{Markup, html};
+use maud::{DOCTYPE, Markup, html};
 use praxis_core::domain::envelope::Envelope;
 use praxis_core::domain::event::{Event, LegalBasis, Scope};
 use praxis_core::domain::ids::{PersonId, StreamId};
@@ -128,6 +130,13 @@ fn content(
             input id="reason" name="reason" required;
             button type="submit" { "Erase" }
         }
+        form.stacked method="get" action="/data-protection/subject-access" {
+            h2 { "Subject access" }
+            p { "Everything held about a person, as a page to print or save. Each export is written to the access log." }
+            label for="access-reference" { "The person's pseudonymous reference" }
+            input id="access-reference" name="reference" required placeholder="P-0413";
+            button type="submit" { "Export" }
+        }
         section aria-labelledby="erasures-heading" {
             h2 id="erasures-heading" { "Erasures recorded" }
             @if erased.is_empty() {
@@ -155,6 +164,71 @@ fn content(
 /// `GET /data-protection`
 pub async fn index(State(state): State<AppState>, who: SignedIn) -> Result<Response, WebError> {
     show(&state, &who, None).await
+}
+
+/// Everything held about a person, as a printable page of its own.
+pub fn subject_access_page(access: &SubjectAccess) -> Markup {
+    let title = format!("Everything held about {}", access.reference);
+    html! {
+        (DOCTYPE)
+        html lang="en-GB" {
+            head {
+                meta charset="utf-8";
+                title { (title) }
+                style { "body{font-family:sans-serif;max-width:50rem;margin:1rem auto}table{border-collapse:collapse;width:100%}td,th{border:1px solid #999;padding:.3rem;vertical-align:top;text-align:left}" }
+            }
+            body {
+                h1 { (title) }
+                p { "Produced " (access.produced_at) " by Praxis, in answer to a subject access request (UK GDPR art. 15). "
+                    (access.records.len()) " " (if access.records.len() == 1 { "record" } else { "records" }) "." }
+                table {
+                    thead { tr { th { "Recorded" } th { "By" } th { "Where" } th { "What" } th { "Observed on" } th { "Text" } } }
+                    tbody { @for r in &access.records {
+                        tr data-record=(r.record) {
+                            td { (r.recorded_at) }
+                            td { (r.recorded_by) }
+                            td { (r.stream_name) }
+                            td { (r.kind) @if r.corrected { " (corrected)" } @if r.withdrawn { " (withdrawn)" } }
+                            td { (r.observed_on) }
+                            td { (r.text) }
+                        }
+                    } }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AccessQuery {
+    reference: String,
+}
+
+/// `GET /data-protection/subject-access?reference=P-0413`
+pub async fn subject_access(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Query(q): Query<AccessQuery>,
+) -> Result<Response, WebError> {
+    let reference = q.reference.trim().to_string();
+    if !praxis_core::domain::validation::pseudonymous(&reference) {
+        return Err(ServerError::BadRequest(format!(
+            "'{reference}' is not a pseudonymous reference such as P-0413: Praxis refers to people only so."
+        ))
+        .into());
+    }
+    let person = who.session.person;
+    let access = state
+        .with(move |s| {
+            Ok(s.subject_access(
+                Some(person),
+                SubjectReader::Browser(person),
+                "/data-protection/subject-access",
+                &reference,
+            )?)
+        })
+        .await?;
+    Ok(html_page(subject_access_page(&access)))
 }
 
 #[derive(Deserialize)]

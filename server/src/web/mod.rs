@@ -11,6 +11,7 @@ mod board_report;
 mod cycle;
 mod dashboard;
 mod data_protection;
+pub use data_protection::subject_access_page;
 mod enrolment_code;
 mod export;
 mod forms;
@@ -75,6 +76,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/data-protection", get(data_protection::index))
         .route("/data-protection/erasures", post(data_protection::erase))
+        .route(
+            "/data-protection/subject-access",
+            get(data_protection::subject_access),
+        )
         .route("/audit", get(audit::index))
         .route("/audit/access", get(audit::access))
         .route(

@@ -4,15 +4,17 @@
 //! `changes`); a data protection officer erases a person's content by destroying their
 //! keys (`erasure_plan`, `erase`).
 
+use super::columns::timestamp;
 use super::people::memberships;
 use super::streams;
-use crate::storage::{Result, StorageError};
-use praxis_core::domain::event::{Event, LegalBasis};
+use crate::storage::{Result, StorageError, SubjectRecord};
+use praxis_core::domain::event::{Event, LegalBasis, ObservationKind};
 use praxis_core::domain::ids::{DataKeyId, EventId, PersonId, StreamId};
 use praxis_core::domain::role::Role;
 use praxis_core::protocol::keys::{KeyUpdate, KeysAnswer, KeysRequest};
 use praxis_core::store::{
-    Identity, KeyRefused, PlainKey, Store, erase_key, key_changes, keys_of_subject,
+    Identity, KeyRefused, PlainKey, Store, erase_key, key_changes, keys_of_subject, queries,
+    sealed_in,
 };
 use rusqlite::Connection;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -75,7 +77,10 @@ pub fn changes(conn: &Connection, person: PersonId, request: &KeysRequest) -> Re
 
 /// The collaboratives a data protection officer acts for, each with its streams (its
 /// own and its projects').
-fn officer_streams(conn: &Connection, officer: PersonId) -> Result<HashMap<StreamId, StreamId>> {
+pub fn officer_streams(
+    conn: &Connection,
+    officer: PersonId,
+) -> Result<HashMap<StreamId, StreamId>> {
     let collaboratives: Vec<StreamId> = memberships(conn)?
         .into_iter()
         .filter(|m| m.person == officer && m.role == Role::DataProtectionOfficer && !m.revoked())
@@ -167,4 +172,66 @@ pub fn erase(
     })?;
     store.empty_log();
     Ok((recorded[0].id, streams))
+}
+
+/// The records sealed under `keys` (each with its stream), as they now stand: a new
+/// observation's record, and the record a sealed correction corrects.
+pub fn subject_records(
+    conn: &Connection,
+    keys: &[(DataKeyId, StreamId)],
+    names: &HashMap<PersonId, String>,
+) -> Result<Vec<SubjectRecord>> {
+    let streams: BTreeSet<StreamId> = keys.iter().map(|(_, s)| *s).collect();
+    let wanted: BTreeSet<DataKeyId> = keys.iter().map(|(k, _)| *k).collect();
+    let mut records = Vec::new();
+    for stream in streams {
+        let info = queries::stream_info(conn, stream)?;
+        let mut ids = Vec::new();
+        for envelope in queries::events(conn, stream)? {
+            let Some(event) = envelope.event() else {
+                continue;
+            };
+            let Some(sealed) = sealed_in(event) else {
+                continue;
+            };
+            if !wanted.contains(&sealed.key()) {
+                continue;
+            }
+            let id = match event {
+                Event::Correction { corrects, .. } => *corrects,
+                _ => envelope.id,
+            };
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        for id in ids {
+            let Some(record) = queries::record(conn, id)? else {
+                continue;
+            };
+            let Event::ObservationRecorded(o) = &record.content else {
+                continue;
+            };
+            records.push(SubjectRecord {
+                stream,
+                stream_name: info.name.clone(),
+                record: id,
+                kind: match o.kind {
+                    ObservationKind::Observation => "observation",
+                    ObservationKind::CaseMaterial => "case material",
+                }
+                .into(),
+                observed_on: o.observed_on.to_string(),
+                recorded_at: timestamp(record.created.at.millis as i64),
+                recorded_by: names
+                    .get(&record.created.author)
+                    .cloned()
+                    .unwrap_or_else(|| record.created.author.to_string()),
+                text: o.text.clone(),
+                corrected: record.history.len() > 1,
+                withdrawn: record.withdrawn,
+            });
+        }
+    }
+    Ok(records)
 }

@@ -37,7 +37,7 @@ use super::receipts;
 use super::*;
 use praxis_core::domain::event::Event;
 use praxis_core::domain::hlc::WallClock;
-use praxis_core::store::{Identity, Store, queries};
+use praxis_core::store::{Identity, Store, keys_of_subject, queries};
 use readers::Readers;
 use rusqlite::Connection;
 use std::path::Path;
@@ -438,6 +438,54 @@ impl Storage for SqliteStorage {
             self.administer(|s, _| data_keys::take(s, &keys))?;
         }
         self.read(|c| data_keys::changes(c, device.person, request))
+    }
+
+    fn subject_access(
+        &self,
+        officer: Option<PersonId>,
+        reader: SubjectReader,
+        route: &str,
+        reference: &str,
+    ) -> Result<SubjectAccess> {
+        let reference = reference.trim();
+        let tag = self.keyring.tag(reference);
+        let (records, reads) = self.read(|c| {
+            let within = officer
+                .map(|o| data_keys::officer_streams(c, o))
+                .transpose()?;
+            let keys: Vec<_> = keys_of_subject(c, &tag)?
+                .into_iter()
+                .filter(|(_, s)| within.as_ref().is_none_or(|w| w.contains_key(s)))
+                .collect();
+            if keys.is_empty() {
+                return Err(StorageError::NotFound(format!(
+                    "No personal content about {reference} is held{} (or it was erased). Check the reference.",
+                    if officer.is_some() { " in the streams you are data protection officer for" } else { "" }
+                )));
+            }
+            let names = people::people(c)?.into_iter().map(|p| (p.id, p.name)).collect();
+            let records = data_keys::subject_records(c, &keys, &names)?;
+            let reads: Vec<(StreamId, Option<EventId>)> =
+                records.iter().map(|r| (r.stream, Some(r.record))).collect();
+            Ok((records, reads))
+        })?;
+        let (person, device) = match reader {
+            SubjectReader::Device { person, device } => (person, device),
+            SubjectReader::Browser(person) => (
+                person,
+                self.administer(|s, o| devices::browser_device_id(s, o, person))?,
+            ),
+            SubjectReader::Server => (
+                self.writers.stream(self.organisation).identity().person,
+                self.server_device,
+            ),
+        };
+        access_log::append(&self.writers.tables(), person, device, route, &reads)?;
+        Ok(SubjectAccess {
+            reference: reference.to_string(),
+            produced_at: timestamp(columns::now_millis()),
+            records,
+        })
     }
 
     fn erase_subject(
