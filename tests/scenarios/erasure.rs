@@ -8,8 +8,11 @@
 //! Refusals change nothing: an erasure by someone without the role, of an unknown
 //! person, with no legal basis; a device that offers a destroyed key again.
 
+use praxis_core::domain::envelope::Envelope;
 use praxis_core::domain::event::*;
-use praxis_core::domain::ids::StreamId;
+use praxis_core::domain::hlc::Hlc;
+use praxis_core::domain::ids::{EventId, StreamId};
+use praxis_core::replication::StreamDocument;
 use praxis_core::store::{Store, queries};
 use praxis_testkit::clear_text::contains;
 use praxis_testkit::server::{PASSWORD, Phone, TestServer, fixture, start_project};
@@ -595,4 +598,94 @@ fn a_subject_access_export_is_complete_across_teams_and_logged() {
             "{route}: {log:#}"
         );
     }
+}
+
+/// A change as a release before sealing made it: a plain schema 1 observation, appended
+/// to the stream's document by the phone's own actor.
+fn recorded_before_sealing(
+    phone: &mut Phone,
+    stream: StreamId,
+    subject: &str,
+    text: &str,
+) -> EventId {
+    let changes = phone.store.changes_since(stream, &[]).unwrap();
+    let refs: Vec<&[u8]> = changes.iter().map(Vec::as_slice).collect();
+    let mut document =
+        StreamDocument::load(&StreamDocument::genesis(stream).unwrap().save(), &refs).unwrap();
+    let me = phone.store.identity().clone();
+    let at = Hlc::tick(Hlc::ZERO, praxis_core::domain::hlc::wall_millis_now());
+    let envelope = Envelope::new(stream, me.person, me.device, at, observation(subject, text));
+    assert_eq!(
+        envelope.schema, 1,
+        "an observation of a release before sealing"
+    );
+    let (_, change) = document
+        .append(me.device, envelope.kind_name(), 0, &envelope.encode())
+        .unwrap();
+    phone.store.merge_changes(stream, &[change]).unwrap();
+    envelope.id
+}
+
+#[test]
+fn observations_recorded_before_sealing_stay_readable_and_are_listed_as_not_erasable_by_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let fx = fixture(&data);
+    {
+        let mut storage = praxis_server::storage::SqliteStorage::open(&data).unwrap();
+        praxis_testkit::server::person(
+            &mut storage,
+            "dpo",
+            praxis_core::domain::role::Role::DataProtectionOfficer,
+            praxis_core::domain::event::Scope::Collaborative(fx.collaborative),
+        );
+    }
+    let server = TestServer::start(&data);
+    let mut phone = Phone::enrol(dir.path(), &server.url, "practitioner-north");
+    phone.sync();
+    let project = start_project(&mut phone.store, fx.collaborative, "Northside");
+    phone.try_sync().unwrap();
+    let old = recorded_before_sealing(&mut phone, project, "P-0500", "Recorded by last year's app");
+    phone
+        .store
+        .record(project, observation("P-0501", "Recorded now"))
+        .unwrap();
+    phone.try_sync().unwrap();
+
+    // Both are read as they were recorded.
+    let coordinator = Phone::enrol(dir.path(), &server.url, "coordinator-north");
+    let texts = server_texts(&server, project, &coordinator.token);
+    assert!(
+        texts.iter().any(|t| t == "Recorded by last year's app"),
+        "{texts:?}"
+    );
+    assert!(texts.iter().any(|t| t == "Recorded now"), "{texts:?}");
+
+    // The audit lists the old one as not erasable by key, and only it.
+    let auditor = Phone::enrol(dir.path(), &server.url, "auditor");
+    let integrity = server.get_json(
+        &format!("/api/v1/audit/streams/{project}/integrity"),
+        &auditor.token,
+    );
+    assert_eq!(integrity["intact"], true, "{integrity:#}");
+    assert_eq!(
+        integrity["recorded_before_sealing"],
+        json!([old]),
+        "{integrity:#}"
+    );
+
+    // An erasure reaches what was sealed, and says plainly that nothing is sealed for
+    // the person recorded before sealing.
+    let dpo = Phone::enrol(dir.path(), &server.url, "dpo");
+    let basis = json!({"reason": "asked", "legal_basis": "objection"});
+    let (status, body) = erase(&server, &dpo.token, "P-0500", basis.clone());
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let (status, body) = erase(&server, &dpo.token, "P-0501", basis);
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let texts = server_texts(&server, project, &coordinator.token);
+    assert!(
+        texts.iter().any(|t| t == "Recorded by last year's app"),
+        "{texts:?}"
+    );
+    assert!(!texts.iter().any(|t| t == "Recorded now"), "{texts:?}");
 }

@@ -416,6 +416,7 @@ fn answers() -> Vec<(&'static str, &'static str, Value)> {
                     intact: full,
                     problems: vec!["change ab12 has no receipt".into()],
                     verification: json!({"streams": []}),
+                    recorded_before_sealing: vec![EventId::new()],
                 }),
             ),
             (

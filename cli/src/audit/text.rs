@@ -118,6 +118,14 @@ pub fn integrity<F>(integrity: &Integrity<F>) -> String {
         format!("Stream {}: its history is NOT intact:", integrity.stream)
     }];
     text.extend(integrity.problems.iter().map(|p| format!("  - {p}")));
+    if !integrity.recorded_before_sealing.is_empty() {
+        let n = integrity.recorded_before_sealing.len();
+        text.push(format!(
+            "{n} {} recorded before sealing: in the clear in the history, so erasure by key cannot reach {}.",
+            if n == 1 { "observation" } else { "observations" },
+            if n == 1 { "it" } else { "them" }
+        ));
+    }
     text.join("\n")
 }
 
@@ -194,6 +202,7 @@ mod tests {
             intact: false,
             problems: vec!["receipt 3 is missing".into()],
             verification: (),
+            recorded_before_sealing: Vec::new(),
         };
         assert_eq!(
             integrity(&broken),

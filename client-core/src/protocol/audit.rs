@@ -178,6 +178,10 @@ pub struct Integrity<F = Verification> {
     pub intact: bool,
     pub problems: Vec<String>,
     pub verification: F,
+    /// Records whose personal content was recorded before sealing (schema 4 and
+    /// earlier): in the clear in the history, so an erasure by key cannot reach them.
+    #[serde(default)]
+    pub recorded_before_sealing: Vec<EventId>,
 }
 
 /// A point in a stream's history.

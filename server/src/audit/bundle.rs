@@ -7,6 +7,8 @@ use crate::storage::{Storage, StreamAccess};
 use praxis_core::audit::bundle::{self, StreamContent, Verification};
 use praxis_core::audit::change_graph::ChangeGraph;
 use praxis_core::dates::timestamp;
+use praxis_core::domain::event::{Event, Replacement};
+use praxis_core::domain::ids::{EventId, StreamId};
 use praxis_core::protocol::audit::Integrity;
 use std::collections::HashSet;
 
@@ -28,6 +30,25 @@ pub fn export(storage: &dyn Storage, streams: &[StreamAccess]) -> Result<(Vec<u8
     let digest =
         bundle::manifest_sha256(&manifest).map_err(|e| ServerError::Internal(e.to_string()))?;
     Ok((bytes, digest))
+}
+
+/// The events that carry personal content in the clear: observations (and corrections
+/// of them) recorded before sealing, by schema 4 and earlier. Sealed ones are schema 5
+/// (read back opened, they are observations too, but under their own schema).
+fn recorded_before_sealing(storage: &dyn Storage, stream: StreamId) -> Result<Vec<EventId>> {
+    Ok(storage
+        .envelopes(stream)?
+        .into_iter()
+        .filter(|e| e.schema < 5)
+        .filter(|e| match e.event() {
+            Some(Event::ObservationRecorded(_)) => true,
+            Some(Event::Correction { replacement, .. }) => {
+                matches!(replacement, Some(Replacement::Observation(_)))
+            }
+            _ => false,
+        })
+        .map(|e| e.id)
+        .collect())
 }
 
 /// Checks a stream's history as the server holds it: its change graph and receipt log
@@ -73,5 +94,6 @@ pub fn integrity(storage: &dyn Storage, access: &StreamAccess) -> Result<Integri
         intact: problems.is_empty(),
         problems,
         verification,
+        recorded_before_sealing: recorded_before_sealing(storage, access.stream_id)?,
     })
 }
