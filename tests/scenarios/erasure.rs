@@ -28,6 +28,7 @@ const ABOUT_P0413: [&str; 2] = [
     "Mrs Dlamini said her son collects her pension on Thursdays",
     "Case conference notes: the neighbour at number 12 holds the spare key",
 ];
+const OFFLINE_ABOUT_P0413: &str = "Mrs Dlamini's daughter rang about the pension";
 const ABOUT_P0099: &str = "Mr Osei walked to the shop with the support worker";
 
 fn observation(subject: &str, text: &str) -> Event {
@@ -289,6 +290,16 @@ fn an_erased_person_is_erased_everywhere_and_the_history_still_verifies() {
     let refused = server.get(&format!("/api/v1/streams/{project}/events"), &dpo.token);
     assert_eq!(refused.status(), StatusCode::NOT_FOUND);
 
+    // Another practitioner starts a project offline and records about P-0413 in it,
+    // under a key their phone makes: it reaches the server only after the erasure.
+    let mut second = Phone::enrol(dir.path(), &server.url, "practitioner2-north");
+    second.sync();
+    let offline_project = start_project(&mut second.store, fx.collaborative, "Northside");
+    second
+        .store
+        .record(offline_project, observation("P-0413", OFFLINE_ABOUT_P0413))
+        .unwrap();
+
     // 3. The data protection officer erases P-0413 while the phone is offline.
     let (status, body) = erase(&server, &dpo.token, "P-0413", erasure);
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -338,6 +349,16 @@ fn an_erased_person_is_erased_everywhere_and_the_history_still_verifies() {
         assert!(shown.iter().any(|t| t == ABOUT_P0099), "{shown:?}");
     }
 
+    // The key made offline before the erasure is erased as it arrives.
+    second.try_sync().unwrap();
+    for shown in [
+        texts(&second.store, offline_project),
+        server_texts(&server, offline_project, &second.token),
+    ] {
+        assert_eq!(shown.len(), 1, "{shown:?}");
+        assert!(shown[0].starts_with("erased on "), "{shown:?}");
+    }
+
     // A device that keeps using the destroyed key is refused, and nothing changes.
     let destroyed = held
         .iter()
@@ -380,6 +401,12 @@ fn an_erased_person_is_erased_everywhere_and_the_history_still_verifies() {
         }
     }
     written.push((bundle_file, bundle.clone()));
+    for suffix in ["", "-wal"] {
+        let path = PathBuf::from(format!("{}{suffix}", second.store.path().display()));
+        if let Ok(bytes) = std::fs::read(&path) {
+            written.push((path, bytes));
+        }
+    }
     let wrapped_after: Vec<Vec<u8>> = [
         wrapped_keys(&data.join("praxis.sqlite3")),
         wrapped_keys(phone.store.path()),
@@ -396,7 +423,7 @@ fn an_erased_person_is_erased_everywhere_and_the_history_still_verifies() {
         "one copy each on the server and two devices"
     );
     for (file, bytes) in &written {
-        for text in ABOUT_P0413 {
+        for text in ABOUT_P0413.iter().chain([&OFFLINE_ABOUT_P0413]) {
             assert!(!contains(bytes, text), "{} holds '{text}'", file.display());
         }
         assert!(
@@ -423,6 +450,26 @@ fn an_erased_person_is_erased_everywhere_and_the_history_still_verifies() {
         .unwrap_or_else(|| panic!("{timeline}"));
     assert_eq!(entries.len(), 1, "{timeline:#}");
     assert!(!timeline.to_string().contains("P-0413"), "{timeline}");
+    // An erasure is a decision the auditor replays, with who made it and why.
+    let decisions = server.get_json(
+        &format!("/api/v1/audit/streams/{}/decisions", fx.collaborative),
+        &auditor.token,
+    );
+    let erasures: Vec<&Value> = decisions["decisions"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{decisions}"))
+        .iter()
+        .filter(|d| d["kind"] == "data-erased")
+        .collect();
+    assert_eq!(erasures.len(), 1, "{decisions:#}");
+    assert_eq!(erasures[0]["author"]["name"], "Kate Obi", "{decisions:#}");
+    assert!(
+        erasures[0]["title"]
+            .as_str()
+            .unwrap()
+            .contains("The person asked"),
+        "{decisions:#}"
+    );
 
     // In the browser: the officer's page erases P-0099; a coordinator may not use it.
     let mut office = Web::sign_in_as(&server.url, "coordinator-north", PASSWORD);

@@ -230,6 +230,21 @@ impl Store {
             match held {
                 None => {
                     let tag = k.subject.as_deref().map(|s| self.keyring.tag(s));
+                    // Made before its person's content was erased: erased with it.
+                    let erased: Option<(i64, String)> = match &tag {
+                        Some(tag) => tx
+                            .prepare_cached(
+                                "SELECT erased_at, erasure FROM erased_subjects WHERE subject = ?1",
+                            )?
+                            .query_row([tag], |r| Ok((r.get(0)?, r.get(1)?)))
+                            .optional()?
+                            .filter(|(at, _)| k.made_at <= *at),
+                        None => None,
+                    };
+                    if let Some((at, reason)) = erased {
+                        erase_key(&tx, k.id, k.stream, at, &reason)?;
+                        continue;
+                    }
                     tx.prepare_cached(&format!(
                         "INSERT INTO data_keys (id, stream, subject, wrapped, made_at, sent, seq)
                          VALUES (?1, ?2, ?3, ?4, ?5, 1, {NEXT_SEQ})"
@@ -308,6 +323,22 @@ pub fn erase_key(
             Ok(0)
         }
     }
+}
+
+/// Notes that the content of the person `tag` names was erased at `at` (why:
+/// `reason`), so a key made for them before then and given later is erased on arrival.
+pub fn note_subject_erased(
+    tx: &Connection,
+    tag: &[u8],
+    at: i64,
+    reason: &str,
+) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO erased_subjects (subject, erased_at, erasure) VALUES (?1, ?2, ?3)
+         ON CONFLICT (subject) DO UPDATE SET erased_at = excluded.erased_at, erasure = excluded.erasure",
+    )?
+    .execute(params![tag, at, reason])?;
+    Ok(())
 }
 
 /// Changes to `stream`'s keys after `since`, in order, with each change's number.

@@ -31,7 +31,9 @@ mod upgrade_tests;
 
 pub use carry_over::{CarriedOver, Home};
 pub use codec::{StoredRecord, decode_stored, encode_record};
-pub use data_keys::{KeyChange, KeyRefused, PlainKey, erase_key, key_changes, keys_of_subject};
+pub use data_keys::{
+    KeyChange, KeyRefused, PlainKey, erase_key, key_changes, keys_of_subject, note_subject_erased,
+};
 pub use encrypt::{Encrypted, StoreFile, encrypt_plain_store, encrypting_path, inspect};
 pub use error::StoreError;
 pub use fast_path::{FastForward, WholeStream};

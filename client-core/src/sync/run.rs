@@ -61,6 +61,11 @@ pub fn sync<S: StoreAccess, T: Transport + ?Sized>(
         }
         reports.push(run.stream(stream, index, plan.streams.len())?);
     }
+    // A project started here is the server's only now: the keys of what was recorded
+    // in it (an erasure that reached one while this device was offline) come now.
+    if plan.streams.iter().any(|p| p.new_on_server) {
+        run.exchange_keys(&streams)?;
+    }
     Ok(reports)
 }
 

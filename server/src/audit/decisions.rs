@@ -16,11 +16,12 @@ use praxis_core::protocol::audit::{
 };
 
 /// The kinds of event that are decisions an auditor replays.
-pub const DECISIONS: [EventKind; 4] = [
+pub const DECISIONS: [EventKind; 5] = [
     EventKind::CycleActed,
     EventKind::CoordinatorScoreGiven,
     EventKind::ManagerDecisionRecorded,
     EventKind::Resolution,
+    EventKind::DataErased,
 ];
 
 /// What the maker of a decision had seen when making it, and what existed elsewhere
@@ -123,6 +124,19 @@ fn summary_of(event: &Event) -> String {
         Event::ObservationRecorded(o) => o.text.clone(),
         Event::CyclePlanned(p) => p.objective.clone(),
         Event::ManagerDecisionRecorded { decision, .. } => decision.clone(),
+        Event::DataErased {
+            keys,
+            reason,
+            legal_basis,
+            ..
+        } => format!(
+            "personal content under {} erased, {}: {reason}",
+            match keys.len() {
+                1 => "1 data key".to_string(),
+                n => format!("{n} data keys"),
+            },
+            legal_basis.words()
+        ),
         Event::MeasurementRecorded(m) => format!("{} for {}", m.value.plotted(), m.period_end),
         other => other.kind().name().to_string(),
     }

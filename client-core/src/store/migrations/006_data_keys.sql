@@ -26,3 +26,12 @@ CREATE TABLE key_cursors (
     stream  BLOB PRIMARY KEY,
     seq     INTEGER NOT NULL
 ) STRICT, WITHOUT ROWID;
+
+-- On a server: the people whose content was erased, by the keyed hash of their
+-- reference, with when and why. A key a device made offline for such a person before
+-- the erasure, and gives the server after it, is taken as erased at once.
+CREATE TABLE erased_subjects (
+    subject    BLOB PRIMARY KEY,
+    erased_at  INTEGER NOT NULL,
+    erasure    TEXT NOT NULL
+) STRICT, WITHOUT ROWID;

@@ -13,8 +13,8 @@ use praxis_core::domain::ids::{DataKeyId, EventId, PersonId, StreamId};
 use praxis_core::domain::role::Role;
 use praxis_core::protocol::keys::{KeyUpdate, KeysAnswer, KeysRequest};
 use praxis_core::store::{
-    Identity, KeyRefused, PlainKey, Store, erase_key, key_changes, keys_of_subject, queries,
-    sealed_in,
+    Identity, KeyRefused, PlainKey, Store, erase_key, key_changes, keys_of_subject,
+    note_subject_erased, queries, sealed_in,
 };
 use rusqlite::Connection;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -141,7 +141,7 @@ pub fn erase(
     store: &mut Store,
     collaborative: StreamId,
     officer: &(PersonId, String),
-    keys: &[(DataKeyId, StreamId)],
+    (tag, keys): (&[u8], &[(DataKeyId, StreamId)]),
     reason: &str,
     legal_basis: LegalBasis,
 ) -> Result<(EventId, Vec<StreamId>)> {
@@ -168,6 +168,7 @@ pub fn erase(
         for (key, stream) in keys {
             erase_key(tx, *key, *stream, now, &reason)?;
         }
+        note_subject_erased(tx, tag, now, &reason)?;
         Ok(())
     })?;
     store.empty_log();

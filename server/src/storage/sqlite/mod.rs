@@ -518,7 +518,7 @@ impl Storage for SqliteStorage {
                 &mut store,
                 collaborative,
                 &officer,
-                &keys,
+                (&tag, &keys),
                 reason,
                 legal_basis,
             )?;
