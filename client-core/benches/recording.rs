@@ -138,6 +138,11 @@ fn record_one_event(c: &mut Criterion) {
             .encode()
     };
     let mut measurements = project_with_history();
+    // Observations about the few people of one practitioner's caseload: each person's
+    // key, once made, is used again.
+    let mut caseload = project_with_history();
+    let mut caseload_times = Vec::new();
+    let mut caseload_count = 0usize;
     let mut bare = Bare::new(&bytes);
 
     let mut group = c.benchmark_group("record one event durably");
@@ -163,6 +168,34 @@ fn record_one_event(c: &mut Criterion) {
             )
         })
     });
+    group.bench_function(
+        "observation about one of a caseload of 30, Store::record",
+        |b| {
+            b.iter_custom(|iters| {
+                let Project {
+                    store,
+                    stream,
+                    generator,
+                    ..
+                } = &mut caseload;
+                time_each(
+                    &mut caseload_times,
+                    iters,
+                    || match generator.observation() {
+                        praxis_core::domain::event::Event::ObservationRecorded(mut o) => {
+                            caseload_count += 1;
+                            o.subject = Some(format!("C-{:02}", caseload_count % 30));
+                            praxis_core::domain::event::Event::ObservationRecorded(o)
+                        }
+                        other => other,
+                    },
+                    |event| {
+                        black_box(store.record(*stream, event).expect("record"));
+                    },
+                )
+            })
+        },
+    );
     group.bench_function("measurement, Store::record", |b| {
         b.iter_custom(|iters| {
             let Project {
@@ -197,6 +230,7 @@ fn record_one_event(c: &mut Criterion) {
     );
     let bare_median = line("bare insert", &mut bare_times);
     let observation = line("record an observation", &mut observation_times);
+    line("record one about a caseload of 30", &mut caseload_times);
     let measurement = line("record a measurement", &mut measurement_times);
     verdict("observation", observation, bare_median);
     verdict("measurement", measurement, bare_median);

@@ -67,6 +67,8 @@ impl From<rusqlite::Error> for KeyRefused {
 /// A key already held: its stream, wrapped key (NULL once erased), when erased.
 type HeldRow = (Vec<u8>, Option<Vec<u8>>, Option<i64>);
 
+/// The number of the next change to the keys (`seq` is the rowid: found at the end of
+/// the table, not by a scan).
 const NEXT_SEQ: &str = "(SELECT coalesce(max(seq), 0) + 1 FROM data_keys)";
 
 pub(super) fn key_id(bytes: &[u8]) -> Result<DataKeyId, StoreError> {

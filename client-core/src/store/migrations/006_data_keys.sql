@@ -4,22 +4,23 @@
 -- Erasing a key sets `wrapped` to NULL (with `secure_delete` on, the bytes are zeroed)
 -- and keeps when and why. `subject` is a keyed hash of the person's reference, so a
 -- store can find a person's keys without keeping the reference itself in the clear;
--- NULL for a record's own key. `seq` orders changes to the keys, so a device asks only
--- for what changed since it last asked, stream by stream.
+-- NULL for a record's own key. `seq` (the rowid: a new key, or an erased one, takes
+-- the next) orders changes to the keys, so a device asks only for what changed since
+-- it last asked, stream by stream (a server indexes them so, `010_data_keys.sql`; a
+-- device, which only ever asks, keeps no such index to write as each key is made).
+-- Keys not yet sent are found by a scan at sync, for the same reason.
 CREATE TABLE data_keys (
-    id         BLOB PRIMARY KEY,
+    seq        INTEGER PRIMARY KEY,
+    id         BLOB NOT NULL UNIQUE,
     stream     BLOB NOT NULL,
     subject    BLOB,
     wrapped    BLOB,
     made_at    INTEGER NOT NULL,
     erased_at  INTEGER,
     erasure    TEXT,
-    sent       INTEGER NOT NULL DEFAULT 1,
-    seq        INTEGER NOT NULL
-) STRICT, WITHOUT ROWID;
-CREATE INDEX data_keys_by_stream ON data_keys(stream, seq);
-CREATE INDEX data_keys_by_subject ON data_keys(subject) WHERE subject IS NOT NULL;
-CREATE INDEX data_keys_to_send ON data_keys(sent) WHERE sent = 0;
+    sent       INTEGER NOT NULL DEFAULT 1
+) STRICT;
+CREATE INDEX data_keys_by_subject ON data_keys(subject, stream) WHERE subject IS NOT NULL;
 
 -- On a device: the last change to each stream's keys it has taken from the server.
 CREATE TABLE key_cursors (

@@ -53,6 +53,7 @@ const SERVER_MIGRATIONS: &[&str] = &[
     include_str!("../007_password_resets.sql"),
     include_str!("../008_enrolment_codes.sql"),
     include_str!("../009_sso_sign_ins.sql"),
+    include_str!("../010_data_keys.sql"),
 ];
 
 /// Stream documents kept in memory at once, over all the stores (least recently used
