@@ -15,7 +15,7 @@ use praxis_core::domain::ids::{EventId, StreamId};
 use praxis_core::replication::StreamDocument;
 use praxis_core::store::{Store, queries};
 use praxis_testkit::clear_text::contains;
-use praxis_testkit::server::{PASSWORD, Phone, TestServer, fixture, start_project};
+use praxis_testkit::server::{Fixture, PASSWORD, Phone, TestServer, fixture, start_project};
 use praxis_testkit::web::{Web, field};
 use reqwest::StatusCode;
 use reqwest::blocking::Client;
@@ -251,40 +251,30 @@ fn an_erased_person_is_erased_everywhere_and_the_history_still_verifies() {
     // Refusals, each changing nothing.
     let dpo = Phone::enrol(dir.path(), &server.url, "dpo");
     let erasure = json!({"reason": "The person asked; no care is provided to them", "legal_basis": "no-longer-necessary"});
-    let (status, body) = erase(&server, &coordinator.token, "P-0413", erasure.clone());
-    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
-    assert!(
-        body["message"]
-            .as_str()
-            .unwrap()
-            .contains("data protection officer"),
-        "{body}"
-    );
-    let (status, body) = erase(&server, &dpo.token, "P-9999", erasure.clone());
-    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
-    let (status, body) = erase(
-        &server,
-        &dpo.token,
+    let refused = |token: &str, reference: &str, body: Value, status: StatusCode| {
+        let (got, answer) = erase(&server, token, reference, body);
+        assert_eq!(got, status, "{reference}: {answer}");
+        answer["message"].as_str().unwrap_or_default().to_string()
+    };
+    let said = refused(
+        &coordinator.token,
         "P-0413",
-        json!({"reason": "asked", "legal_basis": "because"}),
+        erasure.clone(),
+        StatusCode::FORBIDDEN,
     );
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    assert!(
-        body["message"]
-            .as_str()
-            .unwrap()
-            .contains("no-longer-necessary"),
-        "{body}"
-    );
-    let (status, body) = erase(&server, &dpo.token, "Mrs Dlamini", erasure.clone());
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    let (status, body) = erase(
-        &server,
+    assert!(said.contains("data protection officer"), "{said}");
+    refused(&dpo.token, "P-9999", erasure.clone(), StatusCode::NOT_FOUND);
+    let made_up = json!({"reason": "asked", "legal_basis": "because"});
+    let said = refused(&dpo.token, "P-0413", made_up, StatusCode::BAD_REQUEST);
+    assert!(said.contains("no-longer-necessary"), "{said}");
+    refused(
         &dpo.token,
-        "P-0413",
-        json!({"reason": " ", "legal_basis": "objection"}),
+        "Mrs Dlamini",
+        erasure.clone(),
+        StatusCode::BAD_REQUEST,
     );
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let no_reason = json!({"reason": " ", "legal_basis": "objection"});
+    refused(&dpo.token, "P-0413", no_reason, StatusCode::BAD_REQUEST);
     assert_eq!(server_texts(&server, project, &coordinator.token).len(), 3);
     // The officer reads no team's records.
     let refused = server.get(&format!("/api/v1/streams/{project}/events"), &dpo.token);
@@ -520,8 +510,8 @@ fn an_erased_person_is_erased_everywhere_and_the_history_still_verifies() {
     );
 }
 
-#[test]
-fn a_subject_access_export_is_complete_across_teams_and_logged() {
+/// The fixture, with `dpo` the collaborative's data protection officer, served.
+fn with_an_officer() -> (tempfile::TempDir, Fixture, TestServer) {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let fx = fixture(&data);
@@ -535,6 +525,13 @@ fn a_subject_access_export_is_complete_across_teams_and_logged() {
         );
     }
     let server = TestServer::start(&data);
+    (dir, fx, server)
+}
+
+#[test]
+fn a_subject_access_export_is_complete_across_teams_and_logged() {
+    let (dir, fx, server) = with_an_officer();
+    let data = dir.path().join("data");
     // Both teams record about P-0413; Northside also about someone else.
     let mut north = Phone::enrol(dir.path(), &server.url, "practitioner-north");
     let mut south = Phone::enrol(dir.path(), &server.url, "practitioner-south");
@@ -675,19 +672,7 @@ fn recorded_before_sealing(
 
 #[test]
 fn observations_recorded_before_sealing_stay_readable_and_are_listed_as_not_erasable_by_key() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let fx = fixture(&data);
-    {
-        let mut storage = praxis_server::storage::SqliteStorage::open(&data).unwrap();
-        praxis_testkit::server::person(
-            &mut storage,
-            "dpo",
-            praxis_core::domain::role::Role::DataProtectionOfficer,
-            praxis_core::domain::event::Scope::Collaborative(fx.collaborative),
-        );
-    }
-    let server = TestServer::start(&data);
+    let (dir, fx, server) = with_an_officer();
     let mut phone = Phone::enrol(dir.path(), &server.url, "practitioner-north");
     phone.sync();
     let project = start_project(&mut phone.store, fx.collaborative, "Northside");

@@ -81,6 +81,31 @@ pub(super) fn day_of(millis: i64) -> String {
         .unwrap_or_else(|_| "an unknown day".into())
 }
 
+/// Holds `key`, wrapped under `keyring` (`sent`: whether the server has it); a key held
+/// already is left as it is.
+fn hold_key(
+    tx: &Connection,
+    keyring: &Keyring,
+    key: &PlainKey,
+    sent: bool,
+) -> Result<(), StoreError> {
+    let tag = key.subject.as_deref().map(|s| keyring.tag(s));
+    tx.prepare_cached(&format!(
+        "INSERT INTO data_keys (id, stream, subject, wrapped, made_at, sent, seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, {NEXT_SEQ})
+         ON CONFLICT (id) DO NOTHING"
+    ))?
+    .execute(params![
+        uuid_blob(&key.id.0),
+        uuid_blob(&key.stream.0),
+        tag,
+        keyring.wrap(key.id, &key.key, key.subject.as_deref())?,
+        key.made_at,
+        sent
+    ])?;
+    Ok(())
+}
+
 /// The key for `subject` in `stream` (a new one when there is none, or none unerased),
 /// or a new key of its own for a record about no named person.
 pub(super) fn key_for(
@@ -107,19 +132,15 @@ pub(super) fn key_for(
             return Ok((id, keyring.unwrap(id, &wrapped)?.0));
         }
     }
-    let id = DataKeyId::new();
-    let key = DataKey::generate()?;
-    tx.prepare_cached(&format!(
-        "INSERT INTO data_keys (id, stream, subject, wrapped, made_at, sent, seq)
-         VALUES (?1, ?2, ?3, ?4, ?5, 0, {NEXT_SEQ})"
-    ))?
-    .execute(params![
-        uuid_blob(&id.0),
-        uuid_blob(&stream.0),
-        tag,
-        keyring.wrap(id, &key, subject)?,
-        now
-    ])?;
+    let made = PlainKey {
+        id: DataKeyId::new(),
+        stream,
+        subject: subject.map(str::to_string),
+        key: DataKey::generate()?,
+        made_at: now,
+    };
+    hold_key(tx, keyring, &made, false)?;
+    let (id, key) = (made.id, made.key);
     Ok((id, key))
 }
 
@@ -185,19 +206,7 @@ impl Store {
         for (seq, change) in changes {
             match change {
                 KeyChange::Held(k) => {
-                    let tag = k.subject.as_deref().map(|s| self.keyring.tag(s));
-                    tx.prepare_cached(&format!(
-                        "INSERT INTO data_keys (id, stream, subject, wrapped, made_at, sent, seq)
-                         VALUES (?1, ?2, ?3, ?4, ?5, 1, {NEXT_SEQ})
-                         ON CONFLICT (id) DO NOTHING"
-                    ))?
-                    .execute(params![
-                        uuid_blob(&k.id.0),
-                        uuid_blob(&k.stream.0),
-                        tag,
-                        self.keyring.wrap(k.id, &k.key, k.subject.as_deref())?,
-                        k.made_at
-                    ])?;
+                    hold_key(&tx, &self.keyring, k, true)?;
                     note_cursor(&tx, k.stream, *seq)?;
                 }
                 KeyChange::Erased {
@@ -247,17 +256,7 @@ impl Store {
                         erase_key(&tx, k.id, k.stream, at, &reason)?;
                         continue;
                     }
-                    tx.prepare_cached(&format!(
-                        "INSERT INTO data_keys (id, stream, subject, wrapped, made_at, sent, seq)
-                         VALUES (?1, ?2, ?3, ?4, ?5, 1, {NEXT_SEQ})"
-                    ))?
-                    .execute(params![
-                        uuid_blob(&k.id.0),
-                        uuid_blob(&k.stream.0),
-                        tag,
-                        self.keyring.wrap(k.id, &k.key, k.subject.as_deref())?,
-                        k.made_at
-                    ])?;
+                    hold_key(&tx, &self.keyring, k, true)?;
                 }
                 Some((_, None, at)) => {
                     return Err(KeyRefused::Erased(k.id, day_of(at.unwrap_or(0))));
