@@ -132,6 +132,9 @@ const KEYS_ROUTE: &str = "/api/v1/keys";
 /// A data protection officer's erasure of P-0413 (every observation in the matrix is
 /// about P-0413), in `Row::erase`.
 const ERASURE_ROUTE: &str = "/api/v1/subjects/{reference}/erasure";
+/// A data protection officer's erasure of N's observation about no named person, in
+/// `Row::erase_record`.
+const RECORD_ERASURE_ROUTE: &str = "/api/v1/records/{id}/erasure";
 /// A data protection officer's subject access request for P-0413, in `Row::subject`
 /// (asked before the erasure).
 const SUBJECT_ROUTE: &str = "/api/v1/subjects/{reference}";
@@ -190,26 +193,28 @@ struct Row {
     subject: Out,
     /// ERASURE_ROUTE for P-0413.
     erase: Out,
+    /// RECORD_ERASURE_ROUTE for N's note about no named person.
+    erase_record: Out,
 }
 
 #[rustfmt::skip]
 const MATRIX: &[Row] = &[
     //                                                            view          events        receipts      feed          history       cycle         measure       chart         dashboard     detail                    C pkg N obs N cycle N obs+score N decision S obs
-    Row { who: P("practitioner-north"),   listed: "C:read N:write",          reads: [[OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [NF,OK,NF], [NF,OK,NF], [NF,OK,NF], [OK,NF,NF], [NF,OK,NF]], syncs: [HLD, ACC, ACC, HLD, HLD, FB], enrol: NEW, audit: [FB,FB,NF], field: [OK,FB,FB], keys: [OK,NF], subject: FB, erase: FB },
-    Row { who: P("advisor-north"),        listed: "C:read N:write",          reads: [[OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [NF,OK,NF], [NF,OK,NF], [NF,OK,NF], [OK,NF,NF], [NF,OK,NF]], syncs: [HLD, ACC, ACC, HLD, HLD, FB], enrol: NEW, audit: [FB,FB,NF], field: [OK,FB,FB], keys: [OK,NF], subject: FB, erase: FB },
-    Row { who: P("coordinator-north"),    listed: "C:read N:write",          reads: [[OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [NF,OK,NF], [NF,OK,NF], [NF,OK,NF], [OK,NF,NF], [NF,OK,NF]], syncs: [HLD, ACC, ACC, ACC, HLD, FB], enrol: NEW, audit: [FB,FB,NF], field: [OK,FB,FB], keys: [OK,NF], subject: FB, erase: FB },
-    Row { who: P("senior-manager-north"), listed: "C:read N:write",          reads: [[OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [NF,OK,NF], [NF,OK,NF], [NF,OK,NF], [OK,NF,NF], [NF,OK,NF]], syncs: [HLD, ACC, HLD, HLD, ACC, FB], enrol: NEW, audit: [FB,FB,NF], field: [OK,FB,FB], keys: [OK,NF], subject: FB, erase: FB },
-    Row { who: P("auditor-north"),        listed: "C:read N:read",           reads: [[OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [NF,OK,NF], [NF,OK,NF], [NF,OK,NF], [OK,NF,NF], [NF,OK,NF]], syncs: [REF, REF, REF, REF, REF, FB], enrol: NEW, audit: [OK,OK,NF], field: [OK,FB,FB], keys: [OK,NF], subject: FB, erase: FB },
-    Row { who: P("administrator-north"),  listed: "",                        reads: [[NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [NF,NF,NF], field: [OK,FB,FB], keys: [NF,NF], subject: FB, erase: FB },
-    Row { who: P("coordinator"),          listed: "C:write N:write S:write", reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK], [NF,OK,OK], [OK,NF,NF], [NF,OK,OK]], syncs: [ACC, ACC, ACC, ACC, HLD, ACC], enrol: NEW, audit: [FB,FB,FB], field: [OK,FB,FB], keys: [OK,OK], subject: FB, erase: FB },
-    Row { who: P("manager"),              listed: "C:write N:write S:write", reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK], [NF,OK,OK], [OK,NF,NF], [NF,OK,OK]], syncs: [HLD, ACC, HLD, HLD, ACC, ACC], enrol: NEW, audit: [FB,FB,FB], field: [OK,FB,FB], keys: [OK,OK], subject: FB, erase: FB },
-    Row { who: P("auditor"),              listed: "C:read N:read S:read",    reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK], [NF,OK,OK], [OK,NF,NF], [NF,OK,OK]], syncs: [REF, REF, REF, REF, REF, REF], enrol: NEW, audit: [OK,OK,OK], field: [OK,FB,FB], keys: [OK,OK], subject: FB, erase: FB },
-    Row { who: P("administrator"),        listed: "",                        reads: [[NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [NF,NF,NF], field: [OK,FB,FB], keys: [NF,NF], subject: FB, erase: FB },
-    Row { who: P("outsider"),             listed: "",                        reads: [[NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [NF,NF,NF], field: [OK,FB,FB], keys: [NF,NF], subject: FB, erase: FB },
-    Row { who: P("data-protection-officer"), listed: "",                     reads: [[NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [NF,NF,NF], field: [OK,FB,FB], keys: [NF,NF], subject: OK, erase: OK },
-    Row { who: NoToken,                   listed: "401 sign_in_required",    reads: [[SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI]], syncs: [SI,  SI,  SI,  SI,  SI,  SI], enrol: BAD, audit: [SI,SI,SI], field: [SI,SI,SI], keys: [SI,SI], subject: SI, erase: SI },
-    Row { who: UnknownToken,              listed: "401 sign_in_required",    reads: [[SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI]], syncs: [SI,  SI,  SI,  SI,  SI,  SI], enrol: BAD, audit: [SI,SI,SI], field: [SI,SI,SI], keys: [SI,SI], subject: SI, erase: SI },
-    Row { who: Revoked,                   listed: "401 device_revoked",      reads: [[RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV]], syncs: [RV,  RV,  RV,  RV,  RV,  RV], enrol: NEW, audit: [RV,RV,RV], field: [RV,RV,RV], keys: [RV,RV], subject: RV, erase: RV },
+    Row { who: P("practitioner-north"),   listed: "C:read N:write",          reads: [[OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [NF,OK,NF], [NF,OK,NF], [NF,OK,NF], [OK,NF,NF], [NF,OK,NF]], syncs: [HLD, ACC, ACC, HLD, HLD, FB], enrol: NEW, audit: [FB,FB,NF], field: [OK,FB,FB], keys: [OK,NF], subject: FB, erase: FB, erase_record: FB },
+    Row { who: P("advisor-north"),        listed: "C:read N:write",          reads: [[OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [NF,OK,NF], [NF,OK,NF], [NF,OK,NF], [OK,NF,NF], [NF,OK,NF]], syncs: [HLD, ACC, ACC, HLD, HLD, FB], enrol: NEW, audit: [FB,FB,NF], field: [OK,FB,FB], keys: [OK,NF], subject: FB, erase: FB, erase_record: FB },
+    Row { who: P("coordinator-north"),    listed: "C:read N:write",          reads: [[OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [NF,OK,NF], [NF,OK,NF], [NF,OK,NF], [OK,NF,NF], [NF,OK,NF]], syncs: [HLD, ACC, ACC, ACC, HLD, FB], enrol: NEW, audit: [FB,FB,NF], field: [OK,FB,FB], keys: [OK,NF], subject: FB, erase: FB, erase_record: FB },
+    Row { who: P("senior-manager-north"), listed: "C:read N:write",          reads: [[OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [NF,OK,NF], [NF,OK,NF], [NF,OK,NF], [OK,NF,NF], [NF,OK,NF]], syncs: [HLD, ACC, HLD, HLD, ACC, FB], enrol: NEW, audit: [FB,FB,NF], field: [OK,FB,FB], keys: [OK,NF], subject: FB, erase: FB, erase_record: FB },
+    Row { who: P("auditor-north"),        listed: "C:read N:read",           reads: [[OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [NF,OK,NF], [NF,OK,NF], [NF,OK,NF], [OK,NF,NF], [NF,OK,NF]], syncs: [REF, REF, REF, REF, REF, FB], enrol: NEW, audit: [OK,OK,NF], field: [OK,FB,FB], keys: [OK,NF], subject: FB, erase: FB, erase_record: FB },
+    Row { who: P("administrator-north"),  listed: "",                        reads: [[NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [NF,NF,NF], field: [OK,FB,FB], keys: [NF,NF], subject: FB, erase: FB, erase_record: FB },
+    Row { who: P("coordinator"),          listed: "C:write N:write S:write", reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK], [NF,OK,OK], [OK,NF,NF], [NF,OK,OK]], syncs: [ACC, ACC, ACC, ACC, HLD, ACC], enrol: NEW, audit: [FB,FB,FB], field: [OK,FB,FB], keys: [OK,OK], subject: FB, erase: FB, erase_record: FB },
+    Row { who: P("manager"),              listed: "C:write N:write S:write", reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK], [NF,OK,OK], [OK,NF,NF], [NF,OK,OK]], syncs: [HLD, ACC, HLD, HLD, ACC, ACC], enrol: NEW, audit: [FB,FB,FB], field: [OK,FB,FB], keys: [OK,OK], subject: FB, erase: FB, erase_record: FB },
+    Row { who: P("auditor"),              listed: "C:read N:read S:read",    reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK], [NF,OK,OK], [OK,NF,NF], [NF,OK,OK]], syncs: [REF, REF, REF, REF, REF, REF], enrol: NEW, audit: [OK,OK,OK], field: [OK,FB,FB], keys: [OK,OK], subject: FB, erase: FB, erase_record: FB },
+    Row { who: P("administrator"),        listed: "",                        reads: [[NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [NF,NF,NF], field: [OK,FB,FB], keys: [NF,NF], subject: FB, erase: FB, erase_record: FB },
+    Row { who: P("outsider"),             listed: "",                        reads: [[NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [NF,NF,NF], field: [OK,FB,FB], keys: [NF,NF], subject: FB, erase: FB, erase_record: FB },
+    Row { who: P("data-protection-officer"), listed: "",                     reads: [[NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [NF,NF,NF], field: [OK,FB,FB], keys: [NF,NF], subject: OK, erase: OK, erase_record: OK },
+    Row { who: NoToken,                   listed: "401 sign_in_required",    reads: [[SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI]], syncs: [SI,  SI,  SI,  SI,  SI,  SI], enrol: BAD, audit: [SI,SI,SI], field: [SI,SI,SI], keys: [SI,SI], subject: SI, erase: SI, erase_record: SI },
+    Row { who: UnknownToken,              listed: "401 sign_in_required",    reads: [[SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI]], syncs: [SI,  SI,  SI,  SI,  SI,  SI], enrol: BAD, audit: [SI,SI,SI], field: [SI,SI,SI], keys: [SI,SI], subject: SI, erase: SI, erase_record: SI },
+    Row { who: Revoked,                   listed: "401 device_revoked",      reads: [[RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV]], syncs: [RV,  RV,  RV,  RV,  RV,  RV], enrol: NEW, audit: [RV,RV,RV], field: [RV,RV,RV], keys: [RV,RV], subject: RV, erase: RV, erase_record: RV },
 ];
 
 /// The records the matrix reads and refers to.
@@ -221,6 +226,8 @@ struct World {
     n_cycle: EventId,
     n_measure: EventId,
     n_report: EventId,
+    /// An observation in N about no named person, sealed under a key of its own.
+    n_note: EventId,
     s_cycle: EventId,
     s_measure: EventId,
 }
@@ -618,6 +625,21 @@ fn subject_out(http: &Http, token: Option<&str>) -> Result<Out, String> {
     }
 }
 
+/// What an erasure of one record gave: `Ok` when it destroyed its key.
+fn erase_record_out(http: &Http, record: EventId, token: Option<&str>) -> Result<Out, String> {
+    let answer = http.send(
+        http.client
+            .post(format!("{}/api/v1/records/{record}/erasure", http.base))
+            .json(&serde_json::json!({"reason": "Recorded by mistake", "legal_basis": "unlawfully-processed"})),
+        token,
+    );
+    match answer.status {
+        200 if answer.json["keys"].as_u64() == Some(1) => Ok(OK),
+        200 => Err(format!("200 but not one key erased: {}", answer.json)),
+        _ => error_out(&answer),
+    }
+}
+
 /// What an erasure of P-0413 gave: `Ok` when it destroyed its keys.
 fn erase_out(http: &Http, token: Option<&str>) -> Result<Out, String> {
     let answer = http.send(
@@ -677,6 +699,7 @@ fn every_route_answers_every_role_as_the_matrix_says() {
                 KEYS_ROUTE,
                 ERASURE_ROUTE,
                 SUBJECT_ROUTE,
+                RECORD_ERASURE_ROUTE,
             ]
             .iter(),
         )
@@ -734,12 +757,21 @@ fn every_route_answers_every_role_as_the_matrix_says() {
         let measure = record(praxis_testkit::records::measure("Visits with a plan"));
         let report = record(praxis_testkit::records::report());
         record(praxis_testkit::records::observation("First visit"));
+        let note = record(Event::ObservationRecorded(
+            praxis_core::domain::event::Observation {
+                subject: None,
+                ..match praxis_testkit::records::observation("The team's room was cold") {
+                    Event::ObservationRecorded(o) => o,
+                    _ => unreachable!("an observation"),
+                }
+            },
+        ));
         let reports = phone.sync();
         assert!(reports.iter().all(|r| r.synced()), "{reports:?}");
-        (stream, cycle, measure, report)
+        (stream, cycle, measure, report, note)
     };
-    let (n, n_cycle, n_measure, n_report) = project(&mut north, "Northside");
-    let (s, s_cycle, s_measure, _) = project(&mut south, "Southside");
+    let (n, n_cycle, n_measure, n_report, n_note) = project(&mut north, "Northside");
+    let (s, s_cycle, s_measure, _, _) = project(&mut south, "Southside");
     mirror.sync();
     let world = World {
         c: fx.collaborative,
@@ -749,6 +781,7 @@ fn every_route_answers_every_role_as_the_matrix_says() {
         n_cycle,
         n_measure,
         n_report,
+        n_note,
         s_cycle,
         s_measure,
     };
@@ -905,6 +938,12 @@ fn every_route_answers_every_role_as_the_matrix_says() {
             format!("{:?}", row.erase),
             shown(got),
         );
+        let got = erase_record_out(&http, world.n_note, token);
+        check(
+            format!("POST {RECORD_ERASURE_ROUTE}"),
+            format!("{:?}", row.erase_record),
+            shown(got),
+        );
 
         let got = enrol_out(&http, row.who);
         check(
@@ -930,7 +969,7 @@ fn every_route_answers_every_role_as_the_matrix_says() {
                 + 3
                 + FIELD_ROUTES.len()
                 + 2
-                + 2
+                + 3
                 + 1)
             + 2
     );

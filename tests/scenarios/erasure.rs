@@ -721,3 +721,132 @@ fn observations_recorded_before_sealing_stay_readable_and_are_listed_as_not_eras
     );
     assert!(!texts.iter().any(|t| t == "Recorded now"), "{texts:?}");
 }
+
+#[test]
+fn a_record_about_no_named_person_is_erased_alone() {
+    let (dir, fx, server) = with_an_officer();
+    let mut phone = Phone::enrol(dir.path(), &server.url, "practitioner-north");
+    phone.sync();
+    let project = start_project(&mut phone.store, fx.collaborative, "Northside");
+    let note = |text: &str| {
+        Event::ObservationRecorded(Observation {
+            kind: ObservationKind::Observation,
+            cycle: None,
+            subject: None,
+            observed_on: date!(2026 - 11 - 20),
+            text: text.into(),
+        })
+    };
+    let wrong = phone
+        .store
+        .record(project, note("Wrote the neighbour's name here by mistake"))
+        .unwrap()
+        .id;
+    let kept = phone
+        .store
+        .record(project, note("The team room was cold"))
+        .unwrap()
+        .id;
+    let named = phone
+        .store
+        .record(project, observation("P-0413", ABOUT_P0413[0]))
+        .unwrap()
+        .id;
+    phone.try_sync().unwrap();
+    let dpo = Phone::enrol(dir.path(), &server.url, "dpo");
+    let erase_record = |token: &str, record: &str| {
+        let response = Client::new()
+            .post(format!("{}/api/v1/records/{record}/erasure", server.url))
+            .bearer_auth(token)
+            .json(&json!({"reason": "Named a neighbour", "legal_basis": "unlawfully-processed"}))
+            .send()
+            .unwrap();
+        let status = response.status();
+        (status, response.json::<Value>().unwrap_or(Value::Null))
+    };
+
+    // Refused, changing nothing: not an officer; a record about a named person (the
+    // person is what is erased); no such record; not an id.
+    let (status, body) = erase_record(&phone.token, &wrong.to_string());
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, body) = erase_record(&dpo.token, &named.to_string());
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("Erase the person"),
+        "{body}"
+    );
+    let (status, body) = erase_record(&dpo.token, &EventId::new().to_string());
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let (status, body) = erase_record(&dpo.token, "not-an-id");
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("is not a record id"),
+        "{body}"
+    );
+    let coordinator = Phone::enrol(dir.path(), &server.url, "coordinator-north");
+    assert_eq!(
+        server_texts(&server, project, &coordinator.token)
+            .iter()
+            .filter(|t| t.starts_with("erased"))
+            .count(),
+        0
+    );
+
+    // Erased alone, and once.
+    let (status, body) = erase_record(&dpo.token, &wrong.to_string());
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["keys"], 1, "{body}");
+    let (status, body) = erase_record(&dpo.token, &wrong.to_string());
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let texts = server_texts(&server, project, &coordinator.token);
+    assert_eq!(
+        texts.iter().filter(|t| t.starts_with("erased on ")).count(),
+        1,
+        "{texts:?}"
+    );
+    assert!(
+        texts.iter().any(|t| t == "The team room was cold"),
+        "{texts:?}"
+    );
+    assert!(texts.iter().any(|t| t == ABOUT_P0413[0]), "{texts:?}");
+    phone.try_sync().unwrap();
+    let record = queries::record(phone.store.connection(), wrong)
+        .unwrap()
+        .unwrap();
+    assert!(
+        matches!(&record.content, Event::ObservationRecorded(o) if o.text.starts_with("erased on "))
+    );
+    let record = queries::record(phone.store.connection(), kept)
+        .unwrap()
+        .unwrap();
+    assert!(
+        matches!(&record.content, Event::ObservationRecorded(o) if o.text == "The team room was cold")
+    );
+
+    // In the browser, the officer erases the other note.
+    let mut officer = Web::sign_in_as(&server.url, "dpo", PASSWORD);
+    let page = officer.get("/data-protection");
+    let csrf = field(&page.body, "csrf");
+    let done = officer.post(
+        "/data-protection/record-erasures",
+        &[
+            ("csrf", csrf.as_str()),
+            ("record", &kept.to_string()),
+            ("legal_basis", "no-longer-necessary"),
+            ("reason", "Not needed"),
+        ],
+    );
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    let texts = server_texts(&server, project, &coordinator.token);
+    assert_eq!(
+        texts.iter().filter(|t| t.starts_with("erased on ")).count(),
+        2,
+        "{texts:?}"
+    );
+}

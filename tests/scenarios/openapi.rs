@@ -34,6 +34,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/streams/{stream_id}/sync"),
     ("post", "/api/v1/keys"),
     ("get", "/api/v1/subjects/{reference}"),
+    ("post", "/api/v1/records/{id}/erasure"),
     ("post", "/api/v1/subjects/{reference}/erasure"),
     ("post", "/api/v1/streams/{stream_id}/changes"),
     ("get", "/api/v1/streams/{stream_id}/changes"),

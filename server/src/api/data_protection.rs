@@ -1,9 +1,11 @@
 //! The data protection officer's routes, by a person's pseudonymous reference:
 //! everything held about them (`GET /api/v1/subjects/{reference}`, a subject access
 //! request; each record given is written to the access log), and erasing it
-//! (`POST /api/v1/subjects/{reference}/erasure`).
+//! (`POST /api/v1/subjects/{reference}/erasure`); and erasing one record about no
+//! named person (`POST /api/v1/records/{id}/erasure`).
 
 use super::auth::AuthDevice;
+use crate::access::Id;
 use crate::error::ServerError;
 use crate::state::AppState;
 use crate::storage::SubjectReader;
@@ -12,6 +14,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use praxis_core::domain::event::LegalBasis;
+use praxis_core::domain::ids::EventId;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -60,13 +63,24 @@ pub async fn subject_access(
     Ok(Json(access).into_response())
 }
 
-pub async fn erase_subject(
+/// `POST /api/v1/records/{id}/erasure`: one record's content, sealed under keys of its
+/// own (a record about no named person).
+pub async fn erase_record(
     State(state): State<AppState>,
     AuthDevice(device): AuthDevice,
-    Path(reference): Path<String>,
+    Id(record, ..): Id<EventId>,
     body: Bytes,
 ) -> Result<Response, ServerError> {
-    let request: ErasureRequest = serde_json::from_slice(&body).map_err(|e| {
+    let (reason, legal_basis) = erasure_request(&body)?;
+    let erasure = state
+        .with(move |s| Ok(s.erase_record(device.person, record, &reason, legal_basis)?))
+        .await?;
+    Ok(Json(erasure).into_response())
+}
+
+/// The reason and legal basis an erasure is asked with.
+fn erasure_request(body: &[u8]) -> Result<(String, LegalBasis), ServerError> {
+    let request: ErasureRequest = serde_json::from_slice(body).map_err(|e| {
         ServerError::BadRequest(format!(
             "Send JSON {{\"reason\", \"legal_basis\"}}, the legal basis one of {} ({e}).",
             bases()
@@ -79,11 +93,19 @@ pub async fn erase_subject(
             bases()
         ))
     })?;
+    Ok((request.reason, legal_basis))
+}
+
+pub async fn erase_subject(
+    State(state): State<AppState>,
+    AuthDevice(device): AuthDevice,
+    Path(reference): Path<String>,
+    body: Bytes,
+) -> Result<Response, ServerError> {
+    let (reason, legal_basis) = erasure_request(&body)?;
     let reference = reference_of(&reference)?;
     let erasure = state
-        .with(move |s| {
-            Ok(s.erase_subject(device.person, &reference, &request.reason, legal_basis)?)
-        })
+        .with(move |s| Ok(s.erase_subject(device.person, &reference, &reason, legal_basis)?))
         .await?;
     Ok(Json(erasure).into_response())
 }

@@ -83,6 +83,7 @@ pub fn routes() -> Router<AppState> {
             "/subjects/{reference}/erasure",
             post(data_protection::erase_subject),
         )
+        .route("/records/{id}/erasure", post(data_protection::erase_record))
         .route("/field/snapshot", get(field::snapshot))
         .route("/field/sign-out", post(field::sign_out))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))

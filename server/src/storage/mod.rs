@@ -476,6 +476,15 @@ pub trait Storage: Views + Send + Sync {
         route: &str,
         reference: &str,
     ) -> Result<SubjectAccess>;
+    /// Erases one record's content (a record about no named person, sealed under keys
+    /// of its own), in a stream `officer` is data protection officer for.
+    fn erase_record(
+        &self,
+        officer: PersonId,
+        record: EventId,
+        reason: &str,
+        legal_basis: praxis_core::domain::event::LegalBasis,
+    ) -> Result<Erasure>;
     /// Erases the personal content about `reference` in the streams `officer` is data
     /// protection officer for: its keys destroyed, the erasure recorded.
     fn erase_subject(

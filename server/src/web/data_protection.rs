@@ -19,7 +19,7 @@ use axum::response::Response;
 use maud::{DOCTYPE, Markup, html};
 use praxis_core::domain::envelope::Envelope;
 use praxis_core::domain::event::{Event, LegalBasis, Scope};
-use praxis_core::domain::ids::{PersonId, StreamId};
+use praxis_core::domain::ids::{EventId, PersonId, StreamId};
 use praxis_core::domain::role::Role;
 use serde::Deserialize;
 
@@ -130,6 +130,24 @@ fn content(
             input id="reason" name="reason" required;
             button type="submit" { "Erase" }
         }
+        form.stacked method="post" action="/data-protection/record-erasures" {
+            (csrf_field(&who.session))
+            h2 { "Erase one record" }
+            p { "A record about no named person has a key of its own, and can be erased alone. A record about a named person shares their key: erase the person." }
+            label for="record" { "The record's id" }
+            input id="record" name="record" required;
+            label for="record-legal-basis" { "Legal basis" }
+            select id="record-legal-basis" name="legal_basis" required {
+                @for b in LegalBasis::ALL {
+                    @if b != LegalBasis::RetentionEnded {
+                        option value=(b.name()) { (b.words()) }
+                    }
+                }
+            }
+            label for="record-reason" { "Reason" }
+            input id="record-reason" name="reason" required;
+            button type="submit" { "Erase the record" }
+        }
         form.stacked method="get" action="/data-protection/subject-access" {
             h2 { "Subject access" }
             p { "Everything held about a person, as a page to print or save. Each export is written to the access log." }
@@ -232,6 +250,48 @@ pub async fn subject_access(
 }
 
 #[derive(Deserialize)]
+pub struct RecordErasureForm {
+    csrf: String,
+    record: String,
+    legal_basis: String,
+    reason: String,
+}
+
+/// `POST /data-protection/record-erasures`
+pub async fn erase_record(
+    State(state): State<AppState>,
+    who: SignedIn,
+    form: Result<Form<RecordErasureForm>, FormRejection>,
+) -> Result<Response, WebError> {
+    let Form(f) = form.map_err(|e| {
+        ServerError::BadRequest(format!(
+            "The form could not be read: {e}. Open the page again."
+        ))
+    })?;
+    who.check_csrf(&f.csrf)?;
+    let legal_basis = legal_basis(&f.legal_basis)?;
+    let record: EventId = f.record.trim().parse().map_err(|_| {
+        ServerError::BadRequest(format!(
+            "'{}' is not a record's id: copy it from the record's page.",
+            f.record.trim()
+        ))
+    })?;
+    let person = who.session.person;
+    let done = state
+        .with(move |s| Ok(s.erase_record(person, record, &f.reason, legal_basis)?))
+        .await?;
+    show(&state, &who, Some(done)).await
+}
+
+fn legal_basis(name: &str) -> Result<LegalBasis, ServerError> {
+    LegalBasis::from_name(name.trim()).ok_or_else(|| {
+        ServerError::BadRequest(format!(
+            "'{name}' is not a legal basis; choose one from the list."
+        ))
+    })
+}
+
+#[derive(Deserialize)]
 pub struct ErasureForm {
     csrf: String,
     reference: String,
@@ -251,12 +311,7 @@ pub async fn erase(
         ))
     })?;
     who.check_csrf(&f.csrf)?;
-    let legal_basis = LegalBasis::from_name(f.legal_basis.trim()).ok_or_else(|| {
-        ServerError::BadRequest(format!(
-            "'{}' is not a legal basis; choose one from the list.",
-            f.legal_basis
-        ))
-    })?;
+    let legal_basis = legal_basis(&f.legal_basis)?;
     let reference = f.reference.trim().to_string();
     if !praxis_core::domain::validation::pseudonymous(&reference) {
         return Err(ServerError::BadRequest(format!(

@@ -77,6 +77,10 @@ pub fn routes() -> Router<AppState> {
         .route("/data-protection", get(data_protection::index))
         .route("/data-protection/erasures", post(data_protection::erase))
         .route(
+            "/data-protection/record-erasures",
+            post(data_protection::erase_record),
+        )
+        .route(
             "/data-protection/subject-access",
             get(data_protection::subject_access),
         )

@@ -16,7 +16,7 @@ use praxis_core::store::{
     Identity, KeyRefused, PlainKey, Store, erase_key, key_changes, keys_of_subject,
     note_subject_erased, queries, sealed_in,
 };
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The keys offered, checked: each a key, for a pseudonymous reference or none. A
@@ -141,7 +141,7 @@ pub fn erase(
     store: &mut Store,
     collaborative: StreamId,
     officer: &(PersonId, String),
-    (tag, keys): (&[u8], &[(DataKeyId, StreamId)]),
+    (tag, keys): (Option<&[u8]>, &[(DataKeyId, StreamId)]),
     reason: &str,
     legal_basis: LegalBasis,
 ) -> Result<(EventId, Vec<StreamId>)> {
@@ -168,11 +168,78 @@ pub fn erase(
         for (key, stream) in keys {
             erase_key(tx, *key, *stream, now, &reason)?;
         }
-        note_subject_erased(tx, tag, now, &reason)?;
+        if let Some(tag) = tag {
+            note_subject_erased(tx, tag, now, &reason)?;
+        }
         Ok(())
     })?;
     store.empty_log();
     Ok((recorded[0].id, streams))
+}
+
+/// What erasing one record destroys, for `officer`: the keys of its own that seal it
+/// and its corrections, with its collaborative. Refused for anyone else; a record in
+/// a stream they do not act for is one that does not exist. A record about a named
+/// person shares that person's key in the stream: it is the person who is erased.
+pub fn record_erasure_plan(
+    conn: &Connection,
+    officer: PersonId,
+    record: EventId,
+    reason: &str,
+) -> Result<(StreamId, Vec<(DataKeyId, StreamId)>)> {
+    let streams = officer_streams(conn, officer)?;
+    if reason.trim().is_empty() {
+        return Err(StorageError::BadInput(
+            "Say why the content is erased: the reason is kept with the erasure.".into(),
+        ));
+    }
+    let not_here = || {
+        StorageError::NotFound(format!(
+            "There is no record {record} in the streams you are data protection officer for."
+        ))
+    };
+    let envelope = queries::event(conn, record)?.ok_or_else(not_here)?;
+    let collaborative = *streams.get(&envelope.stream).ok_or_else(not_here)?;
+    let Some(first) = envelope.event().and_then(sealed_in) else {
+        return Err(StorageError::BadInput(format!(
+            "Record {record} holds no sealed content: it is not an observation, or it was recorded before sealing, in the clear, and erasure by key cannot reach it."
+        )));
+    };
+    let mut keys = vec![(first.key(), envelope.stream)];
+    for other in queries::events(conn, envelope.stream)? {
+        if let Some(Event::Correction { corrects, .. }) = other.event()
+            && *corrects == record
+            && let Some(sealed) = other.event().and_then(sealed_in)
+        {
+            keys.push((sealed.key(), envelope.stream));
+        }
+    }
+    let mut held = Vec::new();
+    for (key, stream) in keys {
+        let row: Option<(bool, bool)> = conn
+            .prepare_cached(
+                "SELECT subject IS NOT NULL, wrapped IS NOT NULL FROM data_keys WHERE id = ?1",
+            )?
+            .query_row([key.as_uuid().as_bytes().as_slice()], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        match row {
+            Some((true, _)) => {
+                return Err(StorageError::BadInput(format!(
+                    "Record {record} is about a named person: it is sealed under their key, with their other records in the stream. Erase the person, by their reference."
+                )));
+            }
+            Some((false, true)) => held.push((key, stream)),
+            _ => {}
+        }
+    }
+    if held.is_empty() {
+        return Err(StorageError::NotFound(format!(
+            "Record {record} was erased already."
+        )));
+    }
+    Ok((collaborative, held))
 }
 
 /// The records sealed under `keys` (each with its stream), as they now stand: a new

@@ -441,6 +441,39 @@ impl Storage for SqliteStorage {
         self.read(|c| data_keys::changes(c, device.person, request))
     }
 
+    fn erase_record(
+        &self,
+        officer: PersonId,
+        record: EventId,
+        reason: &str,
+        legal_basis: praxis_core::domain::event::LegalBasis,
+    ) -> Result<Erasure> {
+        let name = self
+            .read(people::people)?
+            .into_iter()
+            .find(|p| p.id == officer)
+            .map(|p| p.name)
+            .unwrap_or_default();
+        let (collaborative, keys) =
+            self.read(|c| data_keys::record_erasure_plan(c, officer, record, reason))?;
+        let mut store = self.writers.stream(collaborative);
+        let (event, streams) = data_keys::erase(
+            &mut store,
+            collaborative,
+            &(officer, name),
+            (None, &keys),
+            reason,
+            legal_basis,
+        )?;
+        tracing::info!(keys = keys.len(), "a record's personal content erased");
+        Ok(Erasure {
+            events: vec![event],
+            keys: keys.len(),
+            streams,
+            erased_at: store.wall_now(),
+        })
+    }
+
     fn subject_access(
         &self,
         officer: Option<PersonId>,
@@ -519,7 +552,7 @@ impl Storage for SqliteStorage {
                 &mut store,
                 collaborative,
                 &officer,
-                (&tag, &keys),
+                (Some(&tag), &keys),
                 reason,
                 legal_basis,
             )?;
