@@ -13,6 +13,7 @@ mod authorization;
 mod bindings;
 mod browser;
 mod crash;
+mod data_protection;
 mod erasure;
 mod fast_path;
 mod faults;

@@ -2,11 +2,13 @@
 //! (one file, with the streams beside the server's own tables) is the default.
 //! Storage speaks in `StorageError`; what a status is, it does not know.
 
+mod data_protection;
 mod error;
 mod gate;
 mod receipts;
 mod sqlite;
 
+pub use data_protection::{Erasure, SubjectAccess, SubjectReader, SubjectRecord};
 pub use error::{Result, StorageError};
 pub use sqlite::{
     DOCUMENTS_IN_MEMORY, MasterKey, READERS, Replica, STREAM_LOCKS, SqliteStorage,
@@ -40,58 +42,6 @@ pub struct PasswordReset {
     pub issued_at: i64,
     pub expires_at: i64,
     pub used_at: Option<i64>,
-}
-
-/// What an erasure did.
-#[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq)]
-pub struct Erasure {
-    /// The `DataErased` events recorded, one in each collaborative's stream.
-    pub events: Vec<EventId>,
-    /// How many data keys were destroyed.
-    pub keys: usize,
-    /// The streams whose records they sealed.
-    pub streams: Vec<StreamId>,
-    /// When (milliseconds since the epoch).
-    pub erased_at: i64,
-}
-
-/// Everything held about a person, by their pseudonymous reference: each record sealed
-/// under their keys, as it now stands (a subject access request, UK GDPR art. 15).
-#[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq)]
-pub struct SubjectAccess {
-    pub reference: String,
-    /// When it was produced (RFC 3339).
-    pub produced_at: String,
-    pub records: Vec<SubjectRecord>,
-}
-
-/// Who reads a subject access export, for the access log.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum SubjectReader {
-    /// A person's enrolled device (the API).
-    Device { person: PersonId, device: DeviceId },
-    /// A person signed in to the browser.
-    Browser(PersonId),
-    /// The server's operator (`praxis-server subject-access`), logged as the server.
-    Server,
-}
-
-/// One record about the person.
-#[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq)]
-pub struct SubjectRecord {
-    pub stream: StreamId,
-    pub stream_name: String,
-    pub record: EventId,
-    /// "observation" or "case material".
-    pub kind: String,
-    pub observed_on: String,
-    /// When it was recorded (RFC 3339) and by whom.
-    pub recorded_at: String,
-    pub recorded_by: String,
-    /// Its text as it now stands (after any correction).
-    pub text: String,
-    pub corrected: bool,
-    pub withdrawn: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
