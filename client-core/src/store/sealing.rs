@@ -8,6 +8,7 @@ use super::keyring::{Keyring, split_opened};
 use super::*;
 use crate::domain::envelope::Body;
 use crate::domain::event::{Observation, Replacement, SealedObservation};
+use crate::domain::ids::EventId;
 use crate::domain::record::Record;
 
 /// A key as a read finds it: opened (NULL once erased), when and why erased.
@@ -32,13 +33,40 @@ pub(super) fn seal_event(
             corrects,
             reason,
             replacement: Some(Replacement::Observation(o)),
-        } => Event::Correction {
-            corrects,
-            reason,
-            replacement: Some(Replacement::SealedObservation(seal(&o)?)),
-        },
+        } => {
+            if let Some(day) = erased_on(tx, corrects)? {
+                return Err(crate::domain::validation::Refusal {
+                    problem: format!(
+                        "This observation's content was erased on {day}: there is nothing left to correct."
+                    ),
+                    fix: "Record a new observation if something needs saying, or withdraw this one."
+                        .into(),
+                }
+                .into());
+            }
+            Event::Correction {
+                corrects,
+                reason,
+                replacement: Some(Replacement::SealedObservation(seal(&o)?)),
+            }
+        }
         other => other,
     })
+}
+
+/// The day the content of `record` (as the views keep it, sealed) was erased, if it was.
+fn erased_on(tx: &Connection, record: EventId) -> Result<Option<String>, StoreError> {
+    let Some(kept) = queries::record_kept(tx, record)? else {
+        return Ok(None);
+    };
+    let Some(sealed) = sealed_in(&kept.content) else {
+        return Ok(None);
+    };
+    let at: Option<Option<i64>> = tx
+        .prepare_cached("SELECT erased_at FROM data_keys WHERE id = ?1 AND wrapped IS NULL")?
+        .query_row([uuid_blob(&sealed.key().0)], |r| r.get(0))
+        .optional()?;
+    Ok(at.map(|at| day_of(at.unwrap_or(0))))
 }
 
 /// `event` as readers show it: sealed content opened with its key, or, when the key was

@@ -468,3 +468,56 @@ fn a_fast_forward_with_a_gap_in_a_later_slice_takes_nothing() {
     assert_eq!(stored_changes(&replica, p), (0, 0));
     assert!(queries::events(replica.connection(), p).unwrap().is_empty());
 }
+
+#[test]
+fn a_corrected_observation_stays_sealed_and_an_erased_one_cannot_be_corrected() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, _, p) = store_with_project(&dir.path().join("s.sqlite3"));
+    let first = store.record(p, observation("First words")).unwrap().id;
+    let correct = |id, text: &str| Event::Correction {
+        corrects: id,
+        reason: "A typing slip".into(),
+        replacement: Some(Replacement::Observation(Observation {
+            kind: ObservationKind::Observation,
+            cycle: None,
+            subject: Some("P-0001".into()),
+            observed_on: date!(2026 - 02 - 03),
+            text: text.into(),
+        })),
+    };
+    store.record(p, correct(first, "Corrected words")).unwrap();
+    let shown = queries::record(store.connection(), first).unwrap().unwrap();
+    assert!(matches!(&shown.content, Event::ObservationRecorded(o) if o.text == "Corrected words"));
+    let kept = queries::record_kept(store.connection(), first)
+        .unwrap()
+        .unwrap();
+    assert!(
+        matches!(kept.content, Event::ObservationSealed(_)),
+        "the views keep the correction sealed: {:?}",
+        kept.content
+    );
+
+    // The person's key erased (as a sync brings an erasure), a correction is refused.
+    let keys = super::key_changes(store.connection(), p, 0).unwrap();
+    let erased: Vec<_> = keys
+        .iter()
+        .map(|(seq, k)| {
+            (
+                seq + 100,
+                super::KeyChange::Erased {
+                    id: k.id(),
+                    stream: p,
+                    at: 1_796_000_000_000,
+                    reason: "The person asked".into(),
+                },
+            )
+        })
+        .collect();
+    assert_eq!(store.take_key_changes(&erased).unwrap(), 1);
+    let refused = store.record(p, correct(first, "Words again")).unwrap_err();
+    assert!(refused.to_string().contains("was erased on"), "{refused}");
+    let shown = queries::record(store.connection(), first).unwrap().unwrap();
+    assert!(
+        matches!(&shown.content, Event::ObservationRecorded(o) if o.text.starts_with("erased on ") && o.text.contains("The person asked"))
+    );
+}
