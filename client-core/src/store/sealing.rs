@@ -69,6 +69,20 @@ fn erased_on(tx: &Connection, record: EventId) -> Result<Option<String>, StoreEr
     Ok(at.map(|at| day_of(at.unwrap_or(0))))
 }
 
+impl Store {
+    /// `event` sealed as recording would seal it, in `stream`, for a server taking a
+    /// record made elsewhere in the clear (the field app's, over TLS): the key made
+    /// (or found) is kept at once.
+    pub fn seal(&self, stream: StreamId, event: Event) -> Result<Event, StoreError> {
+        let keyring = self.keyring.clone();
+        let now = self.wall_now();
+        let tx = self.conn.unchecked_transaction()?;
+        let sealed = seal_event(&tx, &keyring, stream, event, now)?;
+        tx.commit()?;
+        Ok(sealed)
+    }
+}
+
 /// `event` as readers show it: sealed content opened with its key, or, when the key was
 /// erased or is not held here, the words saying so in its place.
 pub fn open_event(conn: &Connection, event: Event) -> Result<Event, StoreError> {

@@ -275,3 +275,55 @@ fn a_browser_enrols_sends_its_records_once_and_reads_its_snapshot() {
     let after = send(&setup, &token, json!({"records": []}).to_string());
     assert_eq!(after.status(), 401);
 }
+
+#[test]
+fn an_observation_from_the_field_app_is_sealed_on_the_server_and_reaches_phones_openable() {
+    let setup = running();
+    let mut phone = setup.enrol("practitioner-north");
+    phone.sync();
+    let north = start_project(&mut phone.store, setup.fixture.collaborative, "Northside");
+    phone.sync();
+    let storage = SqliteStorage::open(&setup.server.data_dir).unwrap();
+    let (cookie, csrf) = session(&storage, "practitioner-north");
+    let token = enrol(&setup, &cookie, &csrf, None).token;
+    let text = "Mr Adeyemi asked for his daughter to join the next visit";
+    let record = observation(north, "P-0777", text);
+    let id = record.id;
+    let answer = send(
+        &setup,
+        &token,
+        serde_json::to_string(&FieldRecords {
+            records: vec![record],
+        })
+        .unwrap(),
+    );
+    assert_eq!(answer.status(), 200);
+    let results: FieldResults = answer.json().unwrap();
+    assert!(
+        results.results[0].outcome == FieldOutcome::Recorded,
+        "{:?}",
+        results.results[0]
+    );
+
+    // Sealed as a phone would have sealed it: schema 5, no text in the server's files.
+    let event = storage
+        .events(north)
+        .unwrap()
+        .into_iter()
+        .find(|e| e.id == id)
+        .unwrap();
+    assert_eq!(event.schema, 5);
+    assert!(matches!(&event.body, Some(Event::ObservationRecorded(o)) if o.text == text));
+    drop(storage);
+    for entry in std::fs::read_dir(&setup.server.data_dir).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        assert!(!bytes.windows(text.len()).any(|w| w == text.as_bytes()));
+    }
+
+    // A phone takes the key with the record, and reads it.
+    phone.sync();
+    let shown = praxis_core::store::queries::record(phone.store.connection(), id)
+        .unwrap()
+        .unwrap();
+    assert!(matches!(&shown.content, Event::ObservationRecorded(o) if o.text == text));
+}

@@ -111,14 +111,16 @@ pub fn take(
             );
             continue;
         }
+        // Sealed here, as a phone seals what it records: the field app keeps no keys.
+        let event = store.seal(stream, record.event)?;
         let envelope = Envelope {
             id: record.id,
             stream,
             author: device.person,
             device: device.id,
             recorded_at: record.recorded_at,
-            schema: record.event.schema(),
-            body: Body::Known(record.event),
+            schema: event.schema(),
+            body: Body::Known(event),
         };
         if envelope.encode().len() > MAX_EVENT_BYTES {
             results[i] = Some(refused(
