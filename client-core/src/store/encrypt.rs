@@ -26,6 +26,7 @@ const DEVICE_TABLES: &[&str] = &[
     "sync_states",
     "data_keys",
     "key_cursors",
+    "erased_subjects",
 ];
 
 /// What the file at a store's path is, judged without a key and without writing to it.
