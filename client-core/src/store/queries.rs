@@ -84,16 +84,6 @@ pub fn record(conn: &Connection, id: EventId) -> Result<Option<Record>, StoreErr
     body.map(|b| read_record(conn, &b)).transpose()
 }
 
-/// A record as the views keep it, its content still sealed (see `codec::read_kept_record`).
-pub fn record_kept(conn: &Connection, id: EventId) -> Result<Option<Record>, StoreError> {
-    let body: Option<Vec<u8>> = conn
-        .prepare_cached("SELECT body FROM records WHERE id = ?1")?
-        .query_row([uuid_blob(&id.0)], |r| r.get(0))
-        .optional()?;
-    body.map(|b| super::codec::read_kept_record(conn, &b))
-        .transpose()
-}
-
 fn records_where(
     conn: &Connection,
     sql: &str,

@@ -54,9 +54,19 @@ pub(super) fn seal_event(
     })
 }
 
+/// A record as the views keep it, its content still sealed (see `codec::read_kept_record`).
+pub(super) fn record_kept(conn: &Connection, id: EventId) -> Result<Option<Record>, StoreError> {
+    let body: Option<Vec<u8>> = conn
+        .prepare_cached("SELECT body FROM records WHERE id = ?1")?
+        .query_row([uuid_blob(&id.0)], |r| r.get(0))
+        .optional()?;
+    body.map(|b| super::codec::read_kept_record(conn, &b))
+        .transpose()
+}
+
 /// The day the content of `record` (as the views keep it, sealed) was erased, if it was.
 fn erased_on(tx: &Connection, record: EventId) -> Result<Option<String>, StoreError> {
-    let Some(kept) = queries::record_kept(tx, record)? else {
+    let Some(kept) = record_kept(tx, record)? else {
         return Ok(None);
     };
     let Some(sealed) = sealed_in(&kept.content) else {

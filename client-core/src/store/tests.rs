@@ -488,7 +488,7 @@ fn a_corrected_observation_stays_sealed_and_an_erased_one_cannot_be_corrected() 
     store.record(p, correct(first, "Corrected words")).unwrap();
     let shown = queries::record(store.connection(), first).unwrap().unwrap();
     assert!(matches!(&shown.content, Event::ObservationRecorded(o) if o.text == "Corrected words"));
-    let kept = queries::record_kept(store.connection(), first)
+    let kept = super::sealing::record_kept(store.connection(), first)
         .unwrap()
         .unwrap();
     assert!(
