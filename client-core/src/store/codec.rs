@@ -131,14 +131,6 @@ pub fn decode_stored(bytes: &[u8]) -> Result<StoredRecord, StoreError> {
     postcard::from_bytes(bytes).map_err(|e| StoreError::Corrupt(format!("a stored record: {e}")))
 }
 
-/// A record as readers show it: as the views keep it (`read_kept_record`), its sealed
-/// content opened with its key, or the words saying it was erased.
-pub fn read_record(conn: &Connection, body: &[u8]) -> Result<Record, StoreError> {
-    let mut record = read_kept_record(conn, body)?;
-    record.content = super::sealing::open_event(conn, record.content)?;
-    Ok(record)
-}
-
 /// A record as the views keep it, whole, its content still sealed: what the fold reads
 /// and writes back. Its content is read from its event when it is kept without it
 /// (`StoredRecord`).

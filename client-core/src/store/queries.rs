@@ -2,8 +2,9 @@
 //! read only the rows a view needs.
 
 use super::StoreError;
-use super::codec::{blob_uuid, read_record, uuid_blob};
+use super::codec::{blob_uuid, uuid_blob};
 pub use super::person_names::person_names;
+use super::sealing::read_record;
 use crate::domain::envelope::Envelope;
 use crate::domain::event::Event;
 use crate::domain::event::EventKind;

@@ -93,6 +93,14 @@ impl Store {
     }
 }
 
+/// A record as readers show it: as the views keep it (`codec::read_kept_record`), its
+/// sealed content opened with its key, or the words saying it was erased.
+pub(super) fn read_record(conn: &Connection, body: &[u8]) -> Result<Record, StoreError> {
+    let mut record = super::codec::read_kept_record(conn, body)?;
+    record.content = open_event(conn, record.content)?;
+    Ok(record)
+}
+
 /// `event` as readers show it: sealed content opened with its key, or, when the key was
 /// erased or is not held here, the words saying so in its place.
 pub fn open_event(conn: &Connection, event: Event) -> Result<Event, StoreError> {
