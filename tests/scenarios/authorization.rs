@@ -16,7 +16,9 @@
 //! .../changes`) what reading the stream's view gives: a stream the caller may not
 //! read answers as one that does not exist.
 //!
-//! Long because the matrix is one table, read best beside the code that runs it.
+//! Long because the matrix is one table, read best beside the code that runs it: each
+//! column's outcome function reads the matrix's `Out` and `World`, so a module of its
+//! own would import this one back.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use praxis_core::domain::event::{Event, Scope};

@@ -153,6 +153,16 @@ impl SqliteStorage {
         })
     }
 
+    /// The name of `person`, who records an erasure (empty for one not known).
+    fn person_name(&self, person: PersonId) -> Result<String> {
+        Ok(self
+            .read(people::people)?
+            .into_iter()
+            .find(|p| p.id == person)
+            .map(|p| p.name)
+            .unwrap_or_default())
+    }
+
     pub fn organisation(&self) -> StreamId {
         self.organisation
     }
@@ -448,12 +458,7 @@ impl Storage for SqliteStorage {
         reason: &str,
         legal_basis: praxis_core::domain::event::LegalBasis,
     ) -> Result<Erasure> {
-        let name = self
-            .read(people::people)?
-            .into_iter()
-            .find(|p| p.id == officer)
-            .map(|p| p.name)
-            .unwrap_or_default();
+        let name = self.person_name(officer)?;
         let (collaborative, keys) =
             self.read(|c| data_keys::record_erasure_plan(c, officer, record, reason))?;
         let mut store = self.writers.stream(collaborative);
@@ -529,12 +534,7 @@ impl Storage for SqliteStorage {
         reason: &str,
         legal_basis: praxis_core::domain::event::LegalBasis,
     ) -> Result<Erasure> {
-        let name = self
-            .read(people::people)?
-            .into_iter()
-            .find(|p| p.id == officer)
-            .map(|p| p.name)
-            .unwrap_or_default();
+        let name = self.person_name(officer)?;
         let tag = self.keyring.tag(reference);
         let plan = self.read(|c| data_keys::erasure_plan(c, officer, &tag, reference, reason))?;
         let mut erasure = Erasure {
