@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 /// The newest schema version of [`Event`] this build reads and writes. Each event is
 /// written under the version that first had its kind (`Event::schema`), so older
 /// builds read every kind they know.
-pub const SCHEMA_VERSION: u16 = 5;
+pub const SCHEMA_VERSION: u16 = 6;
 
 /// Events larger than this are refused: they are not something a person typed.
 pub const MAX_EVENT_BYTES: usize = 256 * 1024;

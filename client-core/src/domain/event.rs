@@ -8,6 +8,7 @@
 pub use super::event_kind::EventKind;
 use super::ids::DataKeyId;
 use super::ids::{DeviceId, EventId, PersonId, StreamId};
+pub use super::legal_basis::LegalBasis;
 use super::role::Role;
 use super::sealing::{DataKey, SealError, Sealed};
 use serde::{Deserialize, Serialize};
@@ -205,65 +206,41 @@ pub enum Event {
         reason: String,
         legal_basis: LegalBasis,
     },
+
+    // ---- a collaborative's stream: retention and legal holds (schema 6) ----
+    /// How long the sealed content of each kind of record is kept after a project
+    /// closes. Single-valued per collaborative: a new schedule names the one it
+    /// replaces. Recorded by the server only, its author the data protection officer.
+    RetentionScheduleSet {
+        replaces: Vec<EventId>,
+        periods: Vec<RetentionPeriod>,
+        reason: String,
+    },
+    /// A legal hold (an inquiry, a complaint, litigation): nothing it covers is erased,
+    /// by a retention run or by an officer, until it is lifted. The hold is known by
+    /// this event's id. Recorded by the server only.
+    LegalHoldPlaced { covers: HoldCovers, reason: String },
+    /// A legal hold ends. Recorded by the server only.
+    LegalHoldLifted { hold: EventId, reason: String },
 }
 
-/// Why personal content may be erased (UK GDPR): the grounds of article 17(1), and the
-/// end of a retention period (storage limitation, article 5(1)(e)).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum LegalBasis {
-    /// Art. 17(1)(a): no longer necessary for the purpose it was collected for.
-    NoLongerNecessary,
-    /// Art. 17(1)(b): consent withdrawn, and no other lawful ground.
-    ConsentWithdrawn,
-    /// Art. 17(1)(c): the person objected, and no overriding legitimate grounds.
-    Objection,
-    /// Art. 17(1)(d): processed unlawfully.
-    UnlawfullyProcessed,
-    /// Art. 17(1)(e): erasure required by a legal obligation.
-    LegalObligation,
-    /// Art. 5(1)(e): the retention period for the record's kind has ended.
-    RetentionEnded,
+/// How long one kind of record's sealed content is kept: `years` after the project it
+/// belongs to closes. A kind the schedule does not name is kept.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetentionPeriod {
+    pub kind: ObservationKind,
+    pub years: u16,
 }
 
-impl LegalBasis {
-    pub const ALL: [LegalBasis; 6] = [
-        LegalBasis::NoLongerNecessary,
-        LegalBasis::ConsentWithdrawn,
-        LegalBasis::Objection,
-        LegalBasis::UnlawfullyProcessed,
-        LegalBasis::LegalObligation,
-        LegalBasis::RetentionEnded,
-    ];
-
-    /// The name the API, the CLI and the forms use.
-    pub fn name(&self) -> &'static str {
-        match self {
-            LegalBasis::NoLongerNecessary => "no-longer-necessary",
-            LegalBasis::ConsentWithdrawn => "consent-withdrawn",
-            LegalBasis::Objection => "objection",
-            LegalBasis::UnlawfullyProcessed => "unlawfully-processed",
-            LegalBasis::LegalObligation => "legal-obligation",
-            LegalBasis::RetentionEnded => "retention-ended",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<LegalBasis> {
-        LegalBasis::ALL.into_iter().find(|b| b.name() == name)
-    }
-
-    /// In words, with the article it rests on.
-    pub fn words(&self) -> &'static str {
-        match self {
-            LegalBasis::NoLongerNecessary => {
-                "no longer necessary for the purpose it was collected for (UK GDPR art. 17(1)(a))"
-            }
-            LegalBasis::ConsentWithdrawn => "consent withdrawn (art. 17(1)(b))",
-            LegalBasis::Objection => "the person objected (art. 17(1)(c))",
-            LegalBasis::UnlawfullyProcessed => "processed unlawfully (art. 17(1)(d))",
-            LegalBasis::LegalObligation => "a legal obligation to erase (art. 17(1)(e))",
-            LegalBasis::RetentionEnded => "its retention period ended (art. 5(1)(e))",
-        }
-    }
+/// What a legal hold covers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HoldCovers {
+    /// Everything about one person, in every stream of the collaborative: named by the
+    /// server's keyed hash of their reference (hex), never by the reference itself,
+    /// which an erasure after the hold is lifted must be able to forget.
+    Person { tag: String },
+    /// Everything sealed in one team's project.
+    Project(StreamId),
 }
 
 impl Event {
@@ -307,14 +284,17 @@ impl Event {
             Event::WorkCarriedOver { .. } => EventKind::WorkCarriedOver,
             Event::ObservationSealed(_) => EventKind::ObservationRecorded,
             Event::DataErased { .. } => EventKind::DataErased,
+            Event::RetentionScheduleSet { .. } => EventKind::RetentionScheduleSet,
+            Event::LegalHoldPlaced { .. } => EventKind::LegalHoldPlaced,
+            Event::LegalHoldLifted { .. } => EventKind::LegalHoldLifted,
         }
     }
 
     /// The schema version that first had this event: the quarantine's events are
     /// schema 2, the evidence's schema 3, work carried over at enrolment schema 4,
     /// sealed content and erasure schema 5 (so is a correction carrying a sealed
-    /// observation, and a data protection officer's membership),
-    /// every other kind schema 1, so a build that
+    /// observation, and a data protection officer's membership), retention and legal
+    /// holds schema 6, every other kind schema 1, so a build that
     /// reads only an older schema keeps the new kinds as unknown events instead of
     /// failing on them.
     pub fn schema(&self) -> u16 {
@@ -336,6 +316,9 @@ impl Event {
                 role: Role::DataProtectionOfficer,
                 ..
             } => 5,
+            Event::RetentionScheduleSet { .. }
+            | Event::LegalHoldPlaced { .. }
+            | Event::LegalHoldLifted { .. } => 6,
             _ => 1,
         }
     }
@@ -649,7 +632,7 @@ pub struct Act {
     pub next_step: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ObservationKind {
     Observation,
     CaseMaterial,
@@ -846,6 +829,20 @@ pub struct SealedObservation {
     pub cycle: Option<EventId>,
     pub observed_on: Date,
     pub content: Sealed,
+}
+
+impl Event {
+    /// The sealed observation this event carries: a new one, or a correction's.
+    pub fn sealed(&self) -> Option<&SealedObservation> {
+        match self {
+            Event::ObservationSealed(o)
+            | Event::Correction {
+                replacement: Some(Replacement::SealedObservation(o)),
+                ..
+            } => Some(o),
+            _ => None,
+        }
+    }
 }
 
 impl SealedObservation {

@@ -44,10 +44,13 @@ pub enum EventKind {
     BaselineSet,
     WorkCarriedOver,
     DataErased,
+    RetentionScheduleSet,
+    LegalHoldPlaced,
+    LegalHoldLifted,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 37] = [
+    pub const ALL: [EventKind; 40] = [
         EventKind::CollaborativeFounded,
         EventKind::ScheduleSet,
         EventKind::ProgressScaleAdopted,
@@ -85,6 +88,9 @@ impl EventKind {
         EventKind::BaselineSet,
         EventKind::WorkCarriedOver,
         EventKind::DataErased,
+        EventKind::RetentionScheduleSet,
+        EventKind::LegalHoldPlaced,
+        EventKind::LegalHoldLifted,
     ];
 
     /// Kinds only the server records, in its organisation stream.
@@ -104,7 +110,14 @@ impl EventKind {
     /// Kinds only the server records, in the streams of the work: a device that sends
     /// one is not believed.
     pub fn is_servers_own(&self) -> bool {
-        matches!(self, EventKind::Quarantined | EventKind::DataErased)
+        matches!(
+            self,
+            EventKind::Quarantined
+                | EventKind::DataErased
+                | EventKind::RetentionScheduleSet
+                | EventKind::LegalHoldPlaced
+                | EventKind::LegalHoldLifted
+        )
     }
 
     /// Kinds that change which events the views leave out: folding one rebuilds the
@@ -152,6 +165,9 @@ impl EventKind {
             EventKind::BaselineSet => "baseline-set",
             EventKind::WorkCarriedOver => "work-carried-over",
             EventKind::DataErased => "data-erased",
+            EventKind::RetentionScheduleSet => "retention-schedule-set",
+            EventKind::LegalHoldPlaced => "legal-hold-placed",
+            EventKind::LegalHoldLifted => "legal-hold-lifted",
         }
     }
 

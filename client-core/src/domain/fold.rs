@@ -7,7 +7,7 @@
 //! the kinds themselves stand side by side in `event.rs`.
 
 use super::envelope::{Envelope, Stamp};
-use super::event::{Event, EventKind, Replacement};
+use super::event::{Event, EventKind, HoldCovers, Replacement};
 use super::ids::{EventId, StreamId};
 use super::record::{
     Conflict, Detail, HistoryEntry, Record, SeriesKey, Settlement, StreamKind, StreamSummary,
@@ -440,6 +440,44 @@ pub fn apply(views: &mut impl Views, envelope: &Envelope) {
                     legal_basis.words()
                 ),
             ));
+        }
+        Event::RetentionScheduleSet { periods, .. } => {
+            let periods: Vec<String> = periods
+                .iter()
+                .map(|p| format!("{} {} years", p.kind.words(), p.years))
+                .collect();
+            views.put(new_record(
+                Detail::Plain,
+                format!(
+                    "retention schedule set: {} after the project closes",
+                    periods.join(", ")
+                ),
+            ));
+        }
+        Event::LegalHoldPlaced { covers, reason } => {
+            views.put(new_record(
+                Detail::Plain,
+                format!(
+                    "legal hold placed on {}: {reason}",
+                    match covers {
+                        HoldCovers::Person { .. } => "a person's content".to_string(),
+                        HoldCovers::Project(stream) => format!("project {}", stream.short()),
+                    }
+                ),
+            ));
+        }
+        Event::LegalHoldLifted { hold, reason } => {
+            let what = format!("legal hold lifted: {reason}");
+            update(
+                views,
+                &mut summary,
+                Some(*hold),
+                stamp,
+                event.kind(),
+                &what,
+                |_| {},
+            );
+            views.update(*hold, |r| r.withdrawn = true);
         }
         Event::ChangePackageItemAdded(_)
         | Event::MeasurementRecorded(_)

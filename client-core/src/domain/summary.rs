@@ -50,6 +50,9 @@ impl EventKind {
             EventKind::BaselineSet => "Baseline length set",
             EventKind::WorkCarriedOver => "Work carried over from before enrolment",
             EventKind::DataErased => "Personal content erased",
+            EventKind::RetentionScheduleSet => "Retention schedule set",
+            EventKind::LegalHoldPlaced => "Legal hold placed",
+            EventKind::LegalHoldLifted => "Legal hold lifted",
         }
     }
 }

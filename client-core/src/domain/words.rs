@@ -2,7 +2,7 @@
 //! "a very small test", "adopt", "outcome", "higher is better". One place, so the web
 //! pages, the CSVs and the terminal say the same and never print an internal name.
 
-use super::event::{Decision, Direction, Frequency, MeasureKind, TestScale};
+use super::event::{Decision, Direction, Frequency, MeasureKind, ObservationKind, TestScale};
 
 impl TestScale {
     pub fn words(self) -> &'static str {
@@ -42,6 +42,29 @@ impl Direction {
             Direction::HigherIsBetter => "higher is better",
             Direction::LowerIsBetter => "lower is better",
         }
+    }
+}
+
+impl ObservationKind {
+    pub fn words(self) -> &'static str {
+        match self {
+            ObservationKind::Observation => "observations",
+            ObservationKind::CaseMaterial => "case material",
+        }
+    }
+
+    /// The name the API and the forms use.
+    pub fn name(self) -> &'static str {
+        match self {
+            ObservationKind::Observation => "observation",
+            ObservationKind::CaseMaterial => "case-material",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<ObservationKind> {
+        [ObservationKind::Observation, ObservationKind::CaseMaterial]
+            .into_iter()
+            .find(|k| k.name() == name)
     }
 }
 

@@ -409,3 +409,23 @@ pub fn keys_of_subject(
     }
     Ok(keys)
 }
+
+/// The keys of `stream` not erased, each with the keyed hash of the reference of the
+/// person it is for (none for a record's own key).
+pub fn held_keys(
+    conn: &Connection,
+    stream: StreamId,
+) -> Result<Vec<(DataKeyId, Option<Vec<u8>>)>, StoreError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT id, subject FROM data_keys WHERE stream = ?1 AND wrapped IS NOT NULL ORDER BY seq",
+    )?;
+    let rows = statement.query_map([uuid_blob(&stream.0)], |r| {
+        Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Option<Vec<u8>>>(1)?))
+    })?;
+    let mut keys = Vec::new();
+    for row in rows {
+        let (id, subject) = row?;
+        keys.push((key_id(&id)?, subject));
+    }
+    Ok(keys)
+}

@@ -32,7 +32,8 @@ mod upgrade_tests;
 pub use carry_over::{CarriedOver, Home};
 pub use codec::{StoredRecord, decode_stored, encode_record};
 pub use data_keys::{
-    KeyChange, KeyRefused, PlainKey, erase_key, key_changes, keys_of_subject, note_subject_erased,
+    KeyChange, KeyRefused, PlainKey, erase_key, held_keys, key_changes, keys_of_subject,
+    note_subject_erased,
 };
 pub use encrypt::{Encrypted, StoreFile, encrypt_plain_store, encrypting_path, inspect};
 pub use error::StoreError;

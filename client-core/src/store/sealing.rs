@@ -135,14 +135,7 @@ pub fn open_event(conn: &Connection, event: Event) -> Result<Event, StoreError> 
 /// The sealed observation `event` carries, if any (new, or as a correction's
 /// replacement).
 pub fn sealed_in(event: &Event) -> Option<&SealedObservation> {
-    match event {
-        Event::ObservationSealed(o)
-        | Event::Correction {
-            replacement: Some(Replacement::SealedObservation(o)),
-            ..
-        } => Some(o),
-        _ => None,
-    }
+    event.sealed()
 }
 
 /// Why a store holding keys (a server) cannot take `event` as sealed, if it cannot: its

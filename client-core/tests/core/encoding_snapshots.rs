@@ -141,6 +141,9 @@ fn each_kind_is_written_under_the_schema_that_first_had_it() {
             EventKind::ScoreSuggested | EventKind::ExpectationStated | EventKind::BaselineSet => 3,
             EventKind::WorkCarriedOver => 4,
             EventKind::DataErased => 5,
+            EventKind::RetentionScheduleSet
+            | EventKind::LegalHoldPlaced
+            | EventKind::LegalHoldLifted => 6,
             _ => 1,
         };
         assert_eq!(new.schema, schema, "{kind:?}");

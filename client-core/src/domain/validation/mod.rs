@@ -165,7 +165,10 @@ fn check(
             Event::ScheduleSet { .. }
             | Event::ProgressScaleAdopted(_)
             | Event::ChangePackageItemAdded(_)
-            | Event::DataErased { .. },
+            | Event::DataErased { .. }
+            | Event::RetentionScheduleSet { .. }
+            | Event::LegalHoldPlaced { .. }
+            | Event::LegalHoldLifted { .. },
             Some(StreamKind::Project),
         ) => {
             return refuse(
@@ -189,7 +192,10 @@ fn check(
             Event::ScheduleSet { .. }
             | Event::ProgressScaleAdopted(_)
             | Event::ChangePackageItemAdded(_)
-            | Event::DataErased { .. },
+            | Event::DataErased { .. }
+            | Event::RetentionScheduleSet { .. }
+            | Event::LegalHoldPlaced { .. }
+            | Event::LegalHoldLifted { .. },
             Some(StreamKind::Collaborative),
         ) => {}
         (_, Some(StreamKind::Collaborative)) => {
@@ -233,6 +239,46 @@ fn check(
             if keys.is_empty() {
                 return refuse("The erasure names no data key.", "Name what is erased.");
             }
+        }
+        Event::RetentionScheduleSet {
+            replaces,
+            periods,
+            reason,
+        } => {
+            required("reason for the schedule", reason)?;
+            retention_periods(periods)?;
+            for replaced in replaces {
+                existing(
+                    views,
+                    *replaced,
+                    "retention schedule",
+                    EventKind::RetentionScheduleSet,
+                )?;
+            }
+        }
+        Event::LegalHoldPlaced { covers, reason } => {
+            required("reason for the legal hold", reason)?;
+            if let HoldCovers::Person { tag } = covers
+                && (tag.len() != 64 || !tag.bytes().all(|b| b.is_ascii_hexdigit()))
+            {
+                return refuse(
+                    "A legal hold on a person names them by the server's keyed hash of their reference.",
+                    "Place the hold through the server, by the person's reference.",
+                );
+            }
+        }
+        Event::LegalHoldLifted { hold, reason } => {
+            required("reason for lifting the hold", reason)?;
+            if let Some(r) = views.record(*hold)
+                && r.kind == EventKind::LegalHoldPlaced
+                && r.withdrawn
+            {
+                return refuse(
+                    format!("The legal hold {} was lifted already.", hold.short()),
+                    "Nothing to do: it no longer stops any erasure.",
+                );
+            }
+            existing(views, *hold, "legal hold", EventKind::LegalHoldPlaced)?;
         }
         // Its content is sealed: only what stands in the clear is checked here; the
         // device checked the rest before sealing it, and the server opens it to check.
@@ -605,6 +651,37 @@ fn up_to_date(mode: Mode, what: &str, state: Option<(Vec<EventId>, bool)>) -> Re
             "Look at the current version and make the change again.",
         ),
     }
+}
+
+/// Longest retention period a schedule may set, in years.
+pub const LONGEST_RETENTION: u16 = 150;
+
+/// A retention schedule names each kind once, each for 1 to 150 years.
+fn retention_periods(periods: &[RetentionPeriod]) -> Result<(), Refusal> {
+    if periods.is_empty() {
+        return refuse(
+            "The retention schedule names no kind of record.",
+            "Give a period for observations, case material or both.",
+        );
+    }
+    for (i, period) in periods.iter().enumerate() {
+        if periods[..i].iter().any(|p| p.kind == period.kind) {
+            return refuse(
+                format!("The schedule names {} twice.", period.kind.words()),
+                "Give each kind of record one period.",
+            );
+        }
+        if !(1..=LONGEST_RETENTION).contains(&period.years) {
+            return refuse(
+                format!(
+                    "{} years is not a retention period Praxis keeps.",
+                    period.years
+                ),
+                format!("Give a whole number of years from 1 to {LONGEST_RETENTION}."),
+            );
+        }
+    }
+    Ok(())
 }
 
 fn existing(

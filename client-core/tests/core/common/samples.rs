@@ -403,6 +403,28 @@ pub fn sample_event(kind: EventKind) -> Event {
             reason: text("The person asked; no care is provided to them any more"),
             legal_basis: LegalBasis::NoLongerNecessary,
         },
+        EventKind::RetentionScheduleSet => Event::RetentionScheduleSet {
+            replaces: vec![],
+            periods: vec![
+                RetentionPeriod {
+                    kind: ObservationKind::Observation,
+                    years: 8,
+                },
+                RetentionPeriod {
+                    kind: ObservationKind::CaseMaterial,
+                    years: 8,
+                },
+            ],
+            reason: text("The council's records retention policy, adult social care"),
+        },
+        EventKind::LegalHoldPlaced => Event::LegalHoldPlaced {
+            covers: HoldCovers::Project(STREAM),
+            reason: text("Safeguarding adults review under way"),
+        },
+        EventKind::LegalHoldLifted => Event::LegalHoldLifted {
+            hold: EventId(Uuid::from_u128(0x5d)),
+            reason: text("The review has reported"),
+        },
     }
 }
 
