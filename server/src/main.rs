@@ -53,6 +53,9 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Retention: erase what has passed its period, or list it first.
+    #[command(subcommand)]
+    Retention(RetentionCommand),
     /// Serve the API.
     Serve {
         #[arg(long, env = "PRAXIS_ADDR", default_value = "127.0.0.1:8080")]
@@ -236,6 +239,20 @@ enum Admin {
     },
 }
 
+#[derive(Subcommand)]
+enum RetentionCommand {
+    /// Erase the sealed content whose retention period has ended and that no legal
+    /// hold covers, recording each erasure (`serve` does this once a day).
+    Run {
+        /// List what would be erased, and what holds keep, and erase nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// With --dry-run: list as of this day (YYYY-MM-DD), to see what is coming.
+        #[arg(long, requires = "dry_run")]
+        as_of: Option<String>,
+    },
+}
+
 fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
@@ -306,6 +323,26 @@ fn main() -> Result<()> {
             )
             .map_err(said)?;
             subject_access(&storage, &reference, &out)
+        }
+        Command::Retention(RetentionCommand::Run { dry_run, as_of }) => {
+            let storage = SqliteStorage::open_with_key(
+                &cli.data_dir,
+                WallClock::system(),
+                &master_key(&cli.master_key_file),
+            )
+            .map_err(said)?;
+            let day = praxis_server::api::day(as_of.as_deref()).map_err(|e| anyhow!("{e}"))?;
+            let reports = storage.retention(None, day).map_err(said)?;
+            if !dry_run {
+                storage.run_retention(day).map_err(said)?;
+            }
+            for report in &reports {
+                print!("{}", report.listing(!dry_run));
+            }
+            if reports.is_empty() {
+                println!("There is no collaborative yet.");
+            }
+            Ok(())
         }
         Command::Admin(admin) => {
             let storage = SqliteStorage::open_with_key(

@@ -70,6 +70,7 @@ pub async fn serve(storage: Box<dyn Storage>, options: Options) -> anyhow::Resul
     if let Some(sso) = sso {
         state = state.with_sso(sso);
     }
+    tokio::spawn(retain_daily(state.clone()));
     let app = app::router(state);
     let open = Arc::new(Semaphore::new(options.connections.max(1)));
     let mut builder = auto::Builder::new(TokioExecutor::new());
@@ -117,4 +118,29 @@ pub async fn serve(storage: Box<dyn Storage>, options: Options) -> anyhow::Resul
         _ = tokio::time::sleep(STOPPING) => {}
     }
     Ok(())
+}
+
+/// Erases, at start and then once a day, the sealed content whose retention period has
+/// ended and that no legal hold covers (`praxis-server retention run`).
+async fn retain_daily(state: AppState) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(24 * 60 * 60));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        let today = praxis_core::dates::today();
+        match state.with(move |s| Ok(s.run_retention(today)?)).await {
+            Ok(erasures) => {
+                for erasure in erasures {
+                    tracing::info!(
+                        keys = erasure.keys,
+                        streams = erasure.streams.len(),
+                        "retention: content past its period erased"
+                    );
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "the retention run failed: it runs again tomorrow")
+            }
+        }
+    }
 }

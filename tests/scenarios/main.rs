@@ -24,5 +24,6 @@ mod layout;
 mod many_streams;
 mod openapi;
 mod quarantine;
+mod retention;
 mod schedules;
 mod single_sign_on;

@@ -129,12 +129,19 @@ impl Retention {
     }
 }
 
-/// What a project's events say about its sealed content: the kinds sealed under each
+/// What a project's events say about its sealed content: what is sealed under each
 /// key, and the latest day an observation of it was made.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProjectContent {
-    pub keys: BTreeMap<DataKeyId, BTreeSet<ObservationKind>>,
+    pub keys: BTreeMap<DataKeyId, SealedUnder>,
     pub last_observed: Option<Date>,
+}
+
+/// The records sealed under one key: their kinds, and how many (corrections count).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SealedUnder {
+    pub kinds: BTreeSet<ObservationKind>,
+    pub records: usize,
 }
 
 impl ProjectContent {
@@ -150,11 +157,9 @@ impl ProjectContent {
             };
             content.last_observed = content.last_observed.max(observed);
             if let Some(sealed) = event.sealed() {
-                content
-                    .keys
-                    .entry(sealed.key())
-                    .or_default()
-                    .insert(sealed.kind);
+                let under = content.keys.entry(sealed.key()).or_default();
+                under.kinds.insert(sealed.kind);
+                under.records += 1;
             }
         }
         content

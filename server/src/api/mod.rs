@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`: enrolment and sync (`devices`), the field app's
-//! records and snapshot (`field`), the read API (`reads`) and the auditor's routes (`audit`). Answers are `praxis_core::protocol`
+//! records and snapshot (`field`), the read API (`reads`), the auditor's routes (`audit`) and
+//! the data protection officer's (`data_protection`, `retention`). Answers are `praxis_core::protocol`
 //! types or the views themselves, serialized straight from them. Every read goes
 //! through `access`, which checks the caller's memberships and writes the access log;
 //! storage work runs on the blocking pool. It knows nothing of the web pages.
@@ -10,6 +11,7 @@ mod data_protection;
 mod devices;
 mod field;
 mod reads;
+mod retention;
 
 pub use auth::AuthDevice;
 pub use praxis_core::protocol::{EVENTS_ACCEPTED, MANIFEST_DIGEST};
@@ -18,6 +20,8 @@ use crate::state::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
+
+pub use retention::{day, hold_on, periods};
 
 /// Largest sync message: a first sync of a big stream sends the whole document
 /// (about 1 MB per 10,000 events).
@@ -84,6 +88,15 @@ pub fn routes() -> Router<AppState> {
             post(data_protection::erase_subject),
         )
         .route("/records/{id}/erasure", post(data_protection::erase_record))
+        .route(
+            "/collaboratives/{stream_id}/retention",
+            get(retention::report).put(retention::set_schedule),
+        )
+        .route(
+            "/collaboratives/{stream_id}/legal-holds",
+            post(retention::place_hold),
+        )
+        .route("/legal-holds/{id}/lift", post(retention::lift_hold))
         .route("/field/snapshot", get(field::snapshot))
         .route("/field/sign-out", post(field::sign_out))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))

@@ -16,12 +16,15 @@ use praxis_core::protocol::audit::{
 };
 
 /// The kinds of event that are decisions an auditor replays.
-pub const DECISIONS: [EventKind; 5] = [
+pub const DECISIONS: [EventKind; 8] = [
     EventKind::CycleActed,
     EventKind::CoordinatorScoreGiven,
     EventKind::ManagerDecisionRecorded,
     EventKind::Resolution,
     EventKind::DataErased,
+    EventKind::RetentionScheduleSet,
+    EventKind::LegalHoldPlaced,
+    EventKind::LegalHoldLifted,
 ];
 
 /// What the maker of a decision had seen when making it, and what existed elsewhere
@@ -138,6 +141,11 @@ fn summary_of(event: &Event) -> String {
             legal_basis.words()
         ),
         Event::MeasurementRecorded(m) => format!("{} for {}", m.value.plotted(), m.period_end),
+        Event::RetentionScheduleSet { reason, .. }
+        | Event::LegalHoldPlaced { reason, .. }
+        | Event::LegalHoldLifted { reason, .. } => {
+            format!("{}: {reason}", event.kind().words())
+        }
         other => other.kind().name().to_string(),
     }
 }

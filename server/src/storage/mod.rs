@@ -8,7 +8,10 @@ mod gate;
 mod receipts;
 mod sqlite;
 
-pub use data_protection::{Erasure, SubjectAccess, SubjectReader, SubjectRecord};
+pub use data_protection::{
+    DueKey, Erasure, HoldOn, HoldShown, PeriodShown, RetentionReport, ScheduleShown, SubjectAccess,
+    SubjectReader, SubjectRecord,
+};
 pub use error::{Result, StorageError};
 pub use sqlite::{
     DOCUMENTS_IN_MEMORY, MasterKey, READERS, Replica, STREAM_LOCKS, SqliteStorage,
@@ -444,6 +447,35 @@ pub trait Storage: Views + Send + Sync {
         reason: &str,
         legal_basis: praxis_core::domain::event::LegalBasis,
     ) -> Result<Erasure>;
+    /// Sets `collaborative`'s retention schedule, for its data protection officer.
+    fn set_retention(
+        &self,
+        officer: PersonId,
+        collaborative: StreamId,
+        periods: Vec<praxis_core::domain::event::RetentionPeriod>,
+        reason: &str,
+    ) -> Result<EventId>;
+    /// Places a legal hold in `collaborative`, for its data protection officer.
+    fn place_hold(
+        &self,
+        officer: PersonId,
+        collaborative: StreamId,
+        on: HoldOn,
+        reason: &str,
+    ) -> Result<EventId>;
+    /// Lifts a legal hold, for a data protection officer of its collaborative.
+    fn lift_hold(&self, officer: PersonId, hold: EventId, reason: &str) -> Result<EventId>;
+    /// The retention of the collaboratives `officer` acts for (every one, with none),
+    /// and what is due on `as_of`: what a run that day would erase, and what a hold
+    /// keeps.
+    fn retention(
+        &self,
+        officer: Option<PersonId>,
+        as_of: time::Date,
+    ) -> Result<Vec<RetentionReport>>;
+    /// Erases, through the path an officer's erasure takes, the content whose period
+    /// ended by `today` and that no hold covers: one recorded erasure per collaborative.
+    fn run_retention(&self, today: time::Date) -> Result<Vec<Erasure>>;
     /// Takes changes (Automerge chunks) a device made after `base`, the stream's heads
     /// as the server listed them, without Automerge's sync protocol.
     fn push(

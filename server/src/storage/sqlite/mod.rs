@@ -21,6 +21,7 @@ mod people;
 mod readers;
 mod reads;
 mod replica;
+mod retention;
 mod sessions;
 mod sign_in_failures;
 mod streams;
@@ -459,9 +460,13 @@ impl Storage for SqliteStorage {
         legal_basis: praxis_core::domain::event::LegalBasis,
     ) -> Result<Erasure> {
         let name = self.person_name(officer)?;
-        let (collaborative, keys) =
-            self.read(|c| data_keys::record_erasure_plan(c, officer, record, reason))?;
+        let (collaborative, keys) = self.read(|c| {
+            let plan = data_keys::record_erasure_plan(c, officer, record, reason)?;
+            retention::refuse_if_held(c, plan.0, &plan.1)?;
+            Ok(plan)
+        })?;
         let mut store = self.writers.stream(collaborative);
+        self.read(|c| retention::refuse_if_held(c, collaborative, &keys))?;
         let (event, streams) = data_keys::erase(
             &mut store,
             collaborative,
@@ -536,7 +541,13 @@ impl Storage for SqliteStorage {
     ) -> Result<Erasure> {
         let name = self.person_name(officer)?;
         let tag = self.keyring.tag(reference);
-        let plan = self.read(|c| data_keys::erasure_plan(c, officer, &tag, reference, reason))?;
+        let plan = self.read(|c| {
+            let plan = data_keys::erasure_plan(c, officer, &tag, reference, reason)?;
+            for (collaborative, keys) in &plan {
+                retention::refuse_if_held(c, *collaborative, keys)?;
+            }
+            Ok(plan)
+        })?;
         let mut erasure = Erasure {
             events: Vec::new(),
             keys: 0,
@@ -547,6 +558,7 @@ impl Storage for SqliteStorage {
         // the keys of its streams destroyed.
         for (collaborative, keys) in plan {
             let mut store = self.writers.stream(collaborative);
+            self.read(|c| retention::refuse_if_held(c, collaborative, &keys))?;
             let officer = (officer, name.clone());
             let (event, streams) = data_keys::erase(
                 &mut store,
@@ -563,6 +575,83 @@ impl Storage for SqliteStorage {
         }
         tracing::info!(keys = erasure.keys, "personal content erased");
         Ok(erasure)
+    }
+
+    fn set_retention(
+        &self,
+        officer: PersonId,
+        collaborative: StreamId,
+        periods: Vec<praxis_core::domain::event::RetentionPeriod>,
+        reason: &str,
+    ) -> Result<EventId> {
+        let event =
+            self.read(|c| retention::schedule_event(c, officer, collaborative, periods, reason))?;
+        let name = self.person_name(officer)?;
+        let store = &mut self.writers.stream(collaborative);
+        retention::record(store, collaborative, (officer, name), event)
+    }
+
+    fn place_hold(
+        &self,
+        officer: PersonId,
+        collaborative: StreamId,
+        on: HoldOn,
+        reason: &str,
+    ) -> Result<EventId> {
+        let tag = match &on {
+            HoldOn::Person(reference) => Some(self.keyring.tag(reference)),
+            HoldOn::Project(_) => None,
+        };
+        let event =
+            self.read(|c| retention::hold_event(c, officer, collaborative, (&on, tag), reason))?;
+        let name = self.person_name(officer)?;
+        let store = &mut self.writers.stream(collaborative);
+        retention::record(store, collaborative, (officer, name), event)
+    }
+
+    fn lift_hold(&self, officer: PersonId, hold: EventId, reason: &str) -> Result<EventId> {
+        let (collaborative, event) =
+            self.read(|c| retention::lift_event(c, officer, hold, reason))?;
+        let name = self.person_name(officer)?;
+        let store = &mut self.writers.stream(collaborative);
+        retention::record(store, collaborative, (officer, name), event)
+    }
+
+    fn retention(
+        &self,
+        officer: Option<PersonId>,
+        as_of: time::Date,
+    ) -> Result<Vec<RetentionReport>> {
+        self.read(|c| retention::reports(c, officer, as_of))
+    }
+
+    fn run_retention(&self, today: time::Date) -> Result<Vec<Erasure>> {
+        let mut erasures = Vec::new();
+        for planned in self.read(|c| retention::run_plan(c, today, None))? {
+            // Holds are recorded under this lock: worked out again while it is held,
+            // the plan cannot miss one placed since.
+            let mut store = self.writers.stream(planned.collaborative);
+            let only = Some(planned.collaborative);
+            let Some(plan) = self.read(|c| retention::run_plan(c, today, only))?.pop() else {
+                continue;
+            };
+            let (event, streams) = data_keys::erase(
+                &mut store,
+                plan.collaborative,
+                &plan.set_by,
+                (None, &plan.keys),
+                &plan.reason,
+                praxis_core::domain::event::LegalBasis::RetentionEnded,
+            )?;
+            tracing::info!(keys = plan.keys.len(), "retention: personal content erased");
+            erasures.push(Erasure {
+                events: vec![event],
+                keys: plan.keys.len(),
+                streams,
+                erased_at: store.wall_now(),
+            });
+        }
+        Ok(erasures)
     }
 
     fn push(
