@@ -140,6 +140,14 @@ const RECORD_ERASURE_ROUTE: &str = "/api/v1/records/{id}/erasure";
 /// A data protection officer's subject access request for P-0413, in `Row::subject`
 /// (asked before the erasure).
 const SUBJECT_ROUTE: &str = "/api/v1/subjects/{reference}";
+/// A data protection officer's retention routes, in `Row::retention`: the schedule and
+/// what is due (GET), setting it (PUT), placing a hold on P-0999 (who has no records,
+/// so the erasures stay free), and lifting the hold `World::hold`.
+const RETENTION_ROUTES: [&str; 3] = [
+    "/api/v1/collaboratives/{stream_id}/retention",
+    "/api/v1/collaboratives/{stream_id}/legal-holds",
+    "/api/v1/legal-holds/{id}/lift",
+];
 /// Routes that answer anyone.
 const PUBLIC_ROUTES: [&str; 2] = ["/healthz", "/api/openapi.json"];
 
@@ -197,26 +205,28 @@ struct Row {
     erase: Out,
     /// RECORD_ERASURE_ROUTE for N's note about no named person.
     erase_record: Out,
+    /// RETENTION_ROUTES: GET and PUT the schedule, place a hold, lift one.
+    retention: [Out; 4],
 }
 
 #[rustfmt::skip]
 const MATRIX: &[Row] = &[
     //                                                            view          events        receipts      feed          history       cycle         measure       chart         dashboard     detail                    C pkg N obs N cycle N obs+score N decision S obs
-    Row { who: P("practitioner-north"),   listed: "C:read N:write",          reads: [[OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [NF,OK,NF], [NF,OK,NF], [NF,OK,NF], [OK,NF,NF], [NF,OK,NF]], syncs: [HLD, ACC, ACC, HLD, HLD, FB], enrol: NEW, audit: [FB,FB,NF], field: [OK,FB,FB], keys: [OK,NF], subject: FB, erase: FB, erase_record: FB },
-    Row { who: P("advisor-north"),        listed: "C:read N:write",          reads: [[OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [NF,OK,NF], [NF,OK,NF], [NF,OK,NF], [OK,NF,NF], [NF,OK,NF]], syncs: [HLD, ACC, ACC, HLD, HLD, FB], enrol: NEW, audit: [FB,FB,NF], field: [OK,FB,FB], keys: [OK,NF], subject: FB, erase: FB, erase_record: FB },
-    Row { who: P("coordinator-north"),    listed: "C:read N:write",          reads: [[OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [NF,OK,NF], [NF,OK,NF], [NF,OK,NF], [OK,NF,NF], [NF,OK,NF]], syncs: [HLD, ACC, ACC, ACC, HLD, FB], enrol: NEW, audit: [FB,FB,NF], field: [OK,FB,FB], keys: [OK,NF], subject: FB, erase: FB, erase_record: FB },
-    Row { who: P("senior-manager-north"), listed: "C:read N:write",          reads: [[OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [NF,OK,NF], [NF,OK,NF], [NF,OK,NF], [OK,NF,NF], [NF,OK,NF]], syncs: [HLD, ACC, HLD, HLD, ACC, FB], enrol: NEW, audit: [FB,FB,NF], field: [OK,FB,FB], keys: [OK,NF], subject: FB, erase: FB, erase_record: FB },
-    Row { who: P("auditor-north"),        listed: "C:read N:read",           reads: [[OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [NF,OK,NF], [NF,OK,NF], [NF,OK,NF], [OK,NF,NF], [NF,OK,NF]], syncs: [REF, REF, REF, REF, REF, FB], enrol: NEW, audit: [OK,OK,NF], field: [OK,FB,FB], keys: [OK,NF], subject: FB, erase: FB, erase_record: FB },
-    Row { who: P("administrator-north"),  listed: "",                        reads: [[NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [NF,NF,NF], field: [OK,FB,FB], keys: [NF,NF], subject: FB, erase: FB, erase_record: FB },
-    Row { who: P("coordinator"),          listed: "C:write N:write S:write", reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK], [NF,OK,OK], [OK,NF,NF], [NF,OK,OK]], syncs: [ACC, ACC, ACC, ACC, HLD, ACC], enrol: NEW, audit: [FB,FB,FB], field: [OK,FB,FB], keys: [OK,OK], subject: FB, erase: FB, erase_record: FB },
-    Row { who: P("manager"),              listed: "C:write N:write S:write", reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK], [NF,OK,OK], [OK,NF,NF], [NF,OK,OK]], syncs: [HLD, ACC, HLD, HLD, ACC, ACC], enrol: NEW, audit: [FB,FB,FB], field: [OK,FB,FB], keys: [OK,OK], subject: FB, erase: FB, erase_record: FB },
-    Row { who: P("auditor"),              listed: "C:read N:read S:read",    reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK], [NF,OK,OK], [OK,NF,NF], [NF,OK,OK]], syncs: [REF, REF, REF, REF, REF, REF], enrol: NEW, audit: [OK,OK,OK], field: [OK,FB,FB], keys: [OK,OK], subject: FB, erase: FB, erase_record: FB },
-    Row { who: P("administrator"),        listed: "",                        reads: [[NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [NF,NF,NF], field: [OK,FB,FB], keys: [NF,NF], subject: FB, erase: FB, erase_record: FB },
-    Row { who: P("outsider"),             listed: "",                        reads: [[NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [NF,NF,NF], field: [OK,FB,FB], keys: [NF,NF], subject: FB, erase: FB, erase_record: FB },
-    Row { who: P("data-protection-officer"), listed: "",                     reads: [[NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [NF,NF,NF], field: [OK,FB,FB], keys: [NF,NF], subject: OK, erase: OK, erase_record: OK },
-    Row { who: NoToken,                   listed: "401 sign_in_required",    reads: [[SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI]], syncs: [SI,  SI,  SI,  SI,  SI,  SI], enrol: BAD, audit: [SI,SI,SI], field: [SI,SI,SI], keys: [SI,SI], subject: SI, erase: SI, erase_record: SI },
-    Row { who: UnknownToken,              listed: "401 sign_in_required",    reads: [[SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI]], syncs: [SI,  SI,  SI,  SI,  SI,  SI], enrol: BAD, audit: [SI,SI,SI], field: [SI,SI,SI], keys: [SI,SI], subject: SI, erase: SI, erase_record: SI },
-    Row { who: Revoked,                   listed: "401 device_revoked",      reads: [[RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV]], syncs: [RV,  RV,  RV,  RV,  RV,  RV], enrol: NEW, audit: [RV,RV,RV], field: [RV,RV,RV], keys: [RV,RV], subject: RV, erase: RV, erase_record: RV },
+    Row { who: P("practitioner-north"),   listed: "C:read N:write",          reads: [[OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [NF,OK,NF], [NF,OK,NF], [NF,OK,NF], [OK,NF,NF], [NF,OK,NF]], syncs: [HLD, ACC, ACC, HLD, HLD, FB], enrol: NEW, audit: [FB,FB,NF], field: [OK,FB,FB], keys: [OK,NF], subject: FB, erase: FB, erase_record: FB, retention: [FB,FB,FB,FB] },
+    Row { who: P("advisor-north"),        listed: "C:read N:write",          reads: [[OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [NF,OK,NF], [NF,OK,NF], [NF,OK,NF], [OK,NF,NF], [NF,OK,NF]], syncs: [HLD, ACC, ACC, HLD, HLD, FB], enrol: NEW, audit: [FB,FB,NF], field: [OK,FB,FB], keys: [OK,NF], subject: FB, erase: FB, erase_record: FB, retention: [FB,FB,FB,FB] },
+    Row { who: P("coordinator-north"),    listed: "C:read N:write",          reads: [[OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [NF,OK,NF], [NF,OK,NF], [NF,OK,NF], [OK,NF,NF], [NF,OK,NF]], syncs: [HLD, ACC, ACC, ACC, HLD, FB], enrol: NEW, audit: [FB,FB,NF], field: [OK,FB,FB], keys: [OK,NF], subject: FB, erase: FB, erase_record: FB, retention: [FB,FB,FB,FB] },
+    Row { who: P("senior-manager-north"), listed: "C:read N:write",          reads: [[OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [NF,OK,NF], [NF,OK,NF], [NF,OK,NF], [OK,NF,NF], [NF,OK,NF]], syncs: [HLD, ACC, HLD, HLD, ACC, FB], enrol: NEW, audit: [FB,FB,NF], field: [OK,FB,FB], keys: [OK,NF], subject: FB, erase: FB, erase_record: FB, retention: [FB,FB,FB,FB] },
+    Row { who: P("auditor-north"),        listed: "C:read N:read",           reads: [[OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [OK,OK,NF], [NF,OK,NF], [NF,OK,NF], [NF,OK,NF], [OK,NF,NF], [NF,OK,NF]], syncs: [REF, REF, REF, REF, REF, FB], enrol: NEW, audit: [OK,OK,NF], field: [OK,FB,FB], keys: [OK,NF], subject: FB, erase: FB, erase_record: FB, retention: [FB,FB,FB,FB] },
+    Row { who: P("administrator-north"),  listed: "",                        reads: [[NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [NF,NF,NF], field: [OK,FB,FB], keys: [NF,NF], subject: FB, erase: FB, erase_record: FB, retention: [FB,FB,FB,FB] },
+    Row { who: P("coordinator"),          listed: "C:write N:write S:write", reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK], [NF,OK,OK], [OK,NF,NF], [NF,OK,OK]], syncs: [ACC, ACC, ACC, ACC, HLD, ACC], enrol: NEW, audit: [FB,FB,FB], field: [OK,FB,FB], keys: [OK,OK], subject: FB, erase: FB, erase_record: FB, retention: [FB,FB,FB,FB] },
+    Row { who: P("manager"),              listed: "C:write N:write S:write", reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK], [NF,OK,OK], [OK,NF,NF], [NF,OK,OK]], syncs: [HLD, ACC, HLD, HLD, ACC, ACC], enrol: NEW, audit: [FB,FB,FB], field: [OK,FB,FB], keys: [OK,OK], subject: FB, erase: FB, erase_record: FB, retention: [FB,FB,FB,FB] },
+    Row { who: P("auditor"),              listed: "C:read N:read S:read",    reads: [[OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [OK,OK,OK], [NF,OK,OK], [NF,OK,OK], [NF,OK,OK], [OK,NF,NF], [NF,OK,OK]], syncs: [REF, REF, REF, REF, REF, REF], enrol: NEW, audit: [OK,OK,OK], field: [OK,FB,FB], keys: [OK,OK], subject: FB, erase: FB, erase_record: FB, retention: [FB,FB,FB,FB] },
+    Row { who: P("administrator"),        listed: "",                        reads: [[NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [NF,NF,NF], field: [OK,FB,FB], keys: [NF,NF], subject: FB, erase: FB, erase_record: FB, retention: [FB,FB,FB,FB] },
+    Row { who: P("outsider"),             listed: "",                        reads: [[NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [NF,NF,NF], field: [OK,FB,FB], keys: [NF,NF], subject: FB, erase: FB, erase_record: FB, retention: [FB,FB,FB,FB] },
+    Row { who: P("data-protection-officer"), listed: "",                     reads: [[NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF], [NF,NF,NF]], syncs: [FB,  FB,  FB,  FB,  FB,  FB], enrol: NEW, audit: [NF,NF,NF], field: [OK,FB,FB], keys: [NF,NF], subject: OK, erase: OK, erase_record: OK, retention: [OK,OK,OK,OK] },
+    Row { who: NoToken,                   listed: "401 sign_in_required",    reads: [[SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI]], syncs: [SI,  SI,  SI,  SI,  SI,  SI], enrol: BAD, audit: [SI,SI,SI], field: [SI,SI,SI], keys: [SI,SI], subject: SI, erase: SI, erase_record: SI, retention: [SI,SI,SI,SI] },
+    Row { who: UnknownToken,              listed: "401 sign_in_required",    reads: [[SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI], [SI,SI,SI]], syncs: [SI,  SI,  SI,  SI,  SI,  SI], enrol: BAD, audit: [SI,SI,SI], field: [SI,SI,SI], keys: [SI,SI], subject: SI, erase: SI, erase_record: SI, retention: [SI,SI,SI,SI] },
+    Row { who: Revoked,                   listed: "401 device_revoked",      reads: [[RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV], [RV,RV,RV]], syncs: [RV,  RV,  RV,  RV,  RV,  RV], enrol: NEW, audit: [RV,RV,RV], field: [RV,RV,RV], keys: [RV,RV], subject: RV, erase: RV, erase_record: RV, retention: [RV,RV,RV,RV] },
 ];
 
 /// The records the matrix reads and refers to.
@@ -230,6 +240,8 @@ struct World {
     n_report: EventId,
     /// An observation in N about no named person, sealed under a key of its own.
     n_note: EventId,
+    /// A legal hold on P-0999, placed by the officer.
+    hold: EventId,
     s_cycle: EventId,
     s_measure: EventId,
 }
@@ -657,6 +669,48 @@ fn erase_out(http: &Http, token: Option<&str>) -> Result<Out, String> {
     }
 }
 
+/// What a retention route gave (`which`: the schedule read, set; a hold placed, the
+/// world's hold lifted): `Ok` when it did that.
+fn retention_out(
+    http: &Http,
+    world: &World,
+    which: usize,
+    token: Option<&str>,
+) -> Result<Out, String> {
+    let c = world.c;
+    let url = |path: String| format!("{}{path}", http.base);
+    let answer = match which {
+        0 => http.get(&format!("/api/v1/collaboratives/{c}/retention"), token),
+        1 => http.send(
+            http.client.put(url(format!("/api/v1/collaboratives/{c}/retention"))).json(
+                &serde_json::json!({"periods": [{"kind": "observation", "years": 8}], "reason": "Policy"}),
+            ),
+            token,
+        ),
+        2 => http.send(
+            http.client.post(url(format!("/api/v1/collaboratives/{c}/legal-holds")))
+                .json(&serde_json::json!({"reference": "P-0999", "reason": "A complaint"})),
+            token,
+        ),
+        _ => http.send(
+            http.client.post(url(format!("/api/v1/legal-holds/{}/lift", world.hold)))
+                .json(&serde_json::json!({"reason": "The inquiry reported"})),
+            token,
+        ),
+    };
+    let done = match which {
+        0 => answer.json["collaborative"] == c.to_string(),
+        1 => answer.json["schedule"].is_string(),
+        2 => answer.json["hold"].is_string(),
+        _ => answer.json["lifted"].is_string(),
+    };
+    match answer.status {
+        200 if done => Ok(OK),
+        200 => Err(format!("200 but not done: {}", answer.json)),
+        _ => error_out(&answer),
+    }
+}
+
 fn enrol_out(http: &Http, who: Who) -> Result<Out, String> {
     let answer = match who {
         P(username) => http.enrol(username, PASSWORD),
@@ -705,6 +759,7 @@ fn every_route_answers_every_role_as_the_matrix_says() {
             ]
             .iter(),
         )
+        .chain(RETENTION_ROUTES.iter())
         .chain(FIELD_ROUTES.iter())
         .chain(PUBLIC_ROUTES.iter())
         .map(|r| r.to_string())
@@ -775,6 +830,17 @@ fn every_route_answers_every_role_as_the_matrix_says() {
     let (n, n_cycle, n_measure, n_report, n_note) = project(&mut north, "Northside");
     let (s, s_cycle, s_measure, _, _) = project(&mut south, "Southside");
     mirror.sync();
+    let hold = {
+        let storage = SqliteStorage::open(&data).expect("storage");
+        let (officer, _) = storage
+            .person_by_username("data-protection-officer")
+            .expect("officer")
+            .expect("officer");
+        let on = praxis_server::storage::HoldOn::Person("P-0999".into());
+        storage
+            .place_hold(officer, fx.collaborative, on, "An inquiry")
+            .expect("hold")
+    };
     let world = World {
         c: fx.collaborative,
         n,
@@ -784,6 +850,7 @@ fn every_route_answers_every_role_as_the_matrix_says() {
         n_measure,
         n_report,
         n_note,
+        hold,
         s_cycle,
         s_measure,
     };
@@ -947,6 +1014,16 @@ fn every_route_answers_every_role_as_the_matrix_says() {
             shown(got),
         );
 
+        for (which, expected) in row.retention.into_iter().enumerate() {
+            let got = retention_out(&http, &world, which, token);
+            let route = RETENTION_ROUTES[which.saturating_sub(1)];
+            check(
+                format!("{} {route}", ["GET", "PUT", "POST", "POST"][which]),
+                format!("{expected:?}"),
+                shown(got),
+            );
+        }
+
         let got = enrol_out(&http, row.who);
         check(
             format!("POST {ENROL_ROUTE}"),
@@ -972,6 +1049,7 @@ fn every_route_answers_every_role_as_the_matrix_says() {
                 + FIELD_ROUTES.len()
                 + 2
                 + 3
+                + 4
                 + 1)
             + 2
     );

@@ -36,6 +36,10 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/subjects/{reference}"),
     ("post", "/api/v1/records/{id}/erasure"),
     ("post", "/api/v1/subjects/{reference}/erasure"),
+    ("get", "/api/v1/collaboratives/{stream_id}/retention"),
+    ("put", "/api/v1/collaboratives/{stream_id}/retention"),
+    ("post", "/api/v1/collaboratives/{stream_id}/legal-holds"),
+    ("post", "/api/v1/legal-holds/{id}/lift"),
     ("post", "/api/v1/streams/{stream_id}/changes"),
     ("get", "/api/v1/streams/{stream_id}/changes"),
     ("get", "/api/v1/streams/{stream_id}"),
@@ -96,6 +100,7 @@ fn the_openapi_document_describes_exactly_the_routes_the_server_has() {
         );
         let request = match *method {
             "get" => Client::new().get(&url),
+            "put" => Client::new().put(&url),
             _ => Client::new().post(&url),
         };
         let response = request.send().unwrap();

@@ -410,12 +410,12 @@ pub fn keys_of_subject(
     Ok(keys)
 }
 
-/// The keys of `stream` not erased, each with the keyed hash of the reference of the
-/// person it is for (none for a record's own key).
-pub fn held_keys(
-    conn: &Connection,
-    stream: StreamId,
-) -> Result<Vec<(DataKeyId, Option<Vec<u8>>)>, StoreError> {
+/// A key, with the keyed hash of the reference of the person it is for (none for a
+/// record's own key).
+pub type KeyOfSubject = (DataKeyId, Option<Vec<u8>>);
+
+/// The keys of `stream` not erased.
+pub fn held_keys(conn: &Connection, stream: StreamId) -> Result<Vec<KeyOfSubject>, StoreError> {
     let mut statement = conn.prepare_cached(
         "SELECT id, subject FROM data_keys WHERE stream = ?1 AND wrapped IS NOT NULL ORDER BY seq",
     )?;
