@@ -345,3 +345,97 @@ fn serve_runs_retention_when_it_starts_and_a_project_hold_keeps_the_project() {
     let south = server_texts(&server, c.south, &coordinator.token);
     assert_eq!(south, [ABOUT_P0300], "the held project keeps its content");
 }
+
+#[test]
+fn the_officer_sets_the_schedule_and_places_and_lifts_holds_in_the_browser() {
+    use praxis_testkit::web::{Web, field};
+    let c = collaborative_of_2015();
+    let mut office = Web::sign_in_as(
+        &c.server.url,
+        "coordinator",
+        praxis_testkit::server::PASSWORD,
+    );
+    assert_eq!(
+        office.get("/data-protection/retention").status,
+        StatusCode::FORBIDDEN
+    );
+    let mut officer = Web::sign_in_as(&c.server.url, "dpo", praxis_testkit::server::PASSWORD);
+    let page = officer.get("/data-protection/retention");
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains("data-schedule=\"none\""),
+        "{}",
+        page.body
+    );
+    let csrf = field(&page.body, "csrf");
+    let collaborative = c.fx.collaborative.to_string();
+
+    // A schedule that makes no sense is refused, and nothing is set.
+    let refused = officer.post(
+        "/data-protection/retention/schedule",
+        &[
+            ("csrf", &csrf),
+            ("collaborative", &collaborative),
+            ("case_material_years", "eight"),
+            ("reason", "Policy"),
+        ],
+    );
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    let set = officer.post(
+        "/data-protection/retention/schedule",
+        &[
+            ("csrf", &csrf),
+            ("collaborative", &collaborative),
+            ("case_material_years", "8"),
+            ("reason", "Northshire's policy"),
+        ],
+    );
+    assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+    assert!(
+        set.body
+            .contains("case-material 8 years after the project closes"),
+        "{}",
+        set.body
+    );
+    assert_eq!(set.body.matches("data-due=").count(), 3, "{}", set.body);
+
+    // A hold on Southside's project, chosen from the list.
+    let south = c.south.to_string();
+    let held = officer.post(
+        "/data-protection/retention/holds",
+        &[
+            ("csrf", &csrf),
+            ("collaborative", &collaborative),
+            ("reference", ""),
+            ("project", &south),
+            ("reason", "Safeguarding adults review"),
+        ],
+    );
+    assert_eq!(held.status, StatusCode::OK, "{}", held.body);
+    assert_eq!(held.body.matches("data-held=").count(), 1, "{}", held.body);
+    let hold = held
+        .body
+        .split("data-hold=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    // As of a day before the periods end, nothing is due.
+    let early = officer.get("/data-protection/retention?as_of=2020-01-01");
+    assert_eq!(early.body.matches("data-due=").count(), 0, "{}", early.body);
+
+    let lifted = officer.post(
+        &format!("/data-protection/retention/holds/{hold}/lift"),
+        &[("csrf", &csrf), ("reason", "The review reported")],
+    );
+    assert_eq!(lifted.status, StatusCode::OK, "{}", lifted.body);
+    assert_eq!(
+        lifted.body.matches("data-held=").count(),
+        0,
+        "{}",
+        lifted.body
+    );
+    assert!(lifted.body.contains("None in force."), "{}", lifted.body);
+}

@@ -75,6 +75,8 @@ pub struct RetentionReport {
     pub as_of: String,
     pub schedule: Option<ScheduleShown>,
     pub holds: Vec<HoldShown>,
+    /// The collaborative's projects, each with its name (what a hold may cover).
+    pub projects: Vec<(StreamId, String)>,
     /// Each key whose period has ended: erased by a run unless `held_by` names a hold.
     pub due: Vec<DueKey>,
 }

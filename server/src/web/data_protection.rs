@@ -25,7 +25,7 @@ use serde::Deserialize;
 
 /// The collaboratives `person` is data protection officer for, with their names;
 /// refused for anyone else.
-fn officer_of(
+pub(super) fn officer_of(
     storage: &dyn Storage,
     person: PersonId,
 ) -> Result<Vec<(StreamId, String)>, ServerError> {
@@ -105,6 +105,7 @@ fn content(
         h1 { "Data protection" }
         p { "You are data protection officer for "
             (collaboratives.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>().join(", ")) "." }
+        p { a href="/data-protection/retention" { "Retention schedules and legal holds" } }
         @if let Some(d) = done {
             div.notice role="status" data-erased=(d.keys) {
                 p { "Erased: " (d.keys) " data " (if d.keys == 1 { "key" } else { "keys" })

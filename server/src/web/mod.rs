@@ -24,6 +24,7 @@ mod people;
 mod project;
 mod queue;
 mod reports;
+mod retention;
 pub mod session;
 mod set_password;
 mod sign_in;
@@ -83,6 +84,19 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/data-protection/subject-access",
             get(data_protection::subject_access),
+        )
+        .route("/data-protection/retention", get(retention::index))
+        .route(
+            "/data-protection/retention/schedule",
+            post(retention::set_schedule),
+        )
+        .route(
+            "/data-protection/retention/holds",
+            post(retention::place_hold),
+        )
+        .route(
+            "/data-protection/retention/holds/{id}/lift",
+            post(retention::lift_hold),
         )
         .route("/audit", get(audit::index))
         .route("/audit/access", get(audit::access))

@@ -184,8 +184,12 @@ pub fn report(
         });
     }
     let mut due = Vec::new();
+    let mut projects = Vec::new();
+    for project in streams::projects_of(conn, collaborative)? {
+        projects.push((project, stream_name(project)?));
+    }
     if let Some(schedule) = &retention.schedule {
-        for project in streams::projects_of(conn, collaborative)? {
+        for &(project, _) in &projects {
             let held = held_keys(conn, project)?;
             if held.is_empty() {
                 continue;
@@ -237,6 +241,7 @@ pub fn report(
             reason: s.reason.clone(),
         }),
         holds,
+        projects,
         due,
     })
 }
