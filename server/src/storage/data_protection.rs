@@ -5,7 +5,7 @@ use praxis_core::domain::ids::{DataKeyId, DeviceId, EventId, PersonId, StreamId}
 use serde::{Deserialize, Serialize};
 
 /// What an erasure did.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Erasure {
     /// The `DataErased` events recorded, one in each collaborative's stream.
     pub events: Vec<EventId>,
@@ -15,6 +15,16 @@ pub struct Erasure {
     pub streams: Vec<StreamId>,
     /// When (milliseconds since the epoch).
     pub erased_at: i64,
+}
+
+impl Erasure {
+    /// Adds another collaborative's erasure to this one.
+    pub fn merge(&mut self, other: Erasure) {
+        self.events.extend(other.events);
+        self.keys += other.keys;
+        self.streams.extend(other.streams);
+        self.erased_at = self.erased_at.max(other.erased_at);
+    }
 }
 
 /// Everything held about a person, by their pseudonymous reference: each record sealed

@@ -7,7 +7,7 @@
 use super::columns::timestamp;
 use super::people::memberships;
 use super::streams;
-use crate::storage::{Result, StorageError, SubjectRecord};
+use crate::storage::{Erasure, Result, StorageError, SubjectRecord};
 use praxis_core::domain::event::{Event, LegalBasis, ObservationKind};
 use praxis_core::domain::ids::{DataKeyId, EventId, PersonId, StreamId};
 use praxis_core::domain::role::Role;
@@ -144,7 +144,7 @@ pub fn erase(
     (tag, keys): (Option<&[u8]>, &[(DataKeyId, StreamId)]),
     reason: &str,
     legal_basis: LegalBasis,
-) -> Result<(EventId, Vec<StreamId>)> {
+) -> Result<Erasure> {
     let streams: Vec<StreamId> = keys
         .iter()
         .map(|(_, s)| *s)
@@ -174,7 +174,12 @@ pub fn erase(
         Ok(())
     })?;
     store.empty_log();
-    Ok((recorded[0].id, streams))
+    Ok(Erasure {
+        events: vec![recorded[0].id],
+        keys: keys.len(),
+        streams,
+        erased_at: store.wall_now(),
+    })
 }
 
 /// What erasing one record destroys, for `officer`: the keys of its own that seal it

@@ -174,6 +174,18 @@ impl SqliteStorage {
         self.readers.read(f)
     }
 
+    /// Records `event` in `collaborative`'s stream, its author the officer.
+    fn record_for_officer(
+        &self,
+        officer: PersonId,
+        collaborative: StreamId,
+        event: Event,
+    ) -> Result<EventId> {
+        let name = self.person_name(officer)?;
+        let store = &mut self.writers.stream(collaborative);
+        retention::record(store, collaborative, (officer, name), event)
+    }
+
     fn administer<T>(&self, f: impl FnOnce(&mut Store, StreamId) -> Result<T>) -> Result<T> {
         f(
             &mut self.writers.stream(self.organisation),
@@ -467,21 +479,17 @@ impl Storage for SqliteStorage {
         })?;
         let mut store = self.writers.stream(collaborative);
         self.read(|c| retention::refuse_if_held(c, collaborative, &keys))?;
-        let (event, streams) = data_keys::erase(
+        let officer = (officer, name);
+        let erasure = data_keys::erase(
             &mut store,
             collaborative,
-            &(officer, name),
+            &officer,
             (None, &keys),
             reason,
             legal_basis,
         )?;
-        tracing::info!(keys = keys.len(), "a record's personal content erased");
-        Ok(Erasure {
-            events: vec![event],
-            keys: keys.len(),
-            streams,
-            erased_at: store.wall_now(),
-        })
+        tracing::info!(keys = erasure.keys, "a record's personal content erased");
+        Ok(erasure)
     }
 
     fn subject_access(
@@ -548,30 +556,22 @@ impl Storage for SqliteStorage {
             }
             Ok(plan)
         })?;
-        let mut erasure = Erasure {
-            events: Vec::new(),
-            keys: 0,
-            streams: Vec::new(),
-            erased_at: 0,
-        };
+        let mut erasure = Erasure::default();
         // One transaction per collaborative: its erasure recorded in its stream, with
         // the keys of its streams destroyed.
         for (collaborative, keys) in plan {
             let mut store = self.writers.stream(collaborative);
             self.read(|c| retention::refuse_if_held(c, collaborative, &keys))?;
             let officer = (officer, name.clone());
-            let (event, streams) = data_keys::erase(
+            let keys = (Some(tag.as_slice()), keys.as_slice());
+            erasure.merge(data_keys::erase(
                 &mut store,
                 collaborative,
                 &officer,
-                (Some(&tag), &keys),
+                keys,
                 reason,
                 legal_basis,
-            )?;
-            erasure.erased_at = store.wall_now();
-            erasure.events.push(event);
-            erasure.keys += keys.len();
-            erasure.streams.extend(streams);
+            )?);
         }
         tracing::info!(keys = erasure.keys, "personal content erased");
         Ok(erasure)
@@ -586,9 +586,7 @@ impl Storage for SqliteStorage {
     ) -> Result<EventId> {
         let event =
             self.read(|c| retention::schedule_event(c, officer, collaborative, periods, reason))?;
-        let name = self.person_name(officer)?;
-        let store = &mut self.writers.stream(collaborative);
-        retention::record(store, collaborative, (officer, name), event)
+        self.record_for_officer(officer, collaborative, event)
     }
 
     fn place_hold(
@@ -604,17 +602,13 @@ impl Storage for SqliteStorage {
         };
         let event =
             self.read(|c| retention::hold_event(c, officer, collaborative, (&on, tag), reason))?;
-        let name = self.person_name(officer)?;
-        let store = &mut self.writers.stream(collaborative);
-        retention::record(store, collaborative, (officer, name), event)
+        self.record_for_officer(officer, collaborative, event)
     }
 
     fn lift_hold(&self, officer: PersonId, hold: EventId, reason: &str) -> Result<EventId> {
         let (collaborative, event) =
             self.read(|c| retention::lift_event(c, officer, hold, reason))?;
-        let name = self.person_name(officer)?;
-        let store = &mut self.writers.stream(collaborative);
-        retention::record(store, collaborative, (officer, name), event)
+        self.record_for_officer(officer, collaborative, event)
     }
 
     fn retention(
@@ -635,21 +629,18 @@ impl Storage for SqliteStorage {
             let Some(plan) = self.read(|c| retention::run_plan(c, today, only))?.pop() else {
                 continue;
             };
-            let (event, streams) = data_keys::erase(
+            let basis = praxis_core::domain::event::LegalBasis::RetentionEnded;
+            let keys = (None, plan.keys.as_slice());
+            let erasure = data_keys::erase(
                 &mut store,
                 plan.collaborative,
                 &plan.set_by,
-                (None, &plan.keys),
+                keys,
                 &plan.reason,
-                praxis_core::domain::event::LegalBasis::RetentionEnded,
+                basis,
             )?;
-            tracing::info!(keys = plan.keys.len(), "retention: personal content erased");
-            erasures.push(Erasure {
-                events: vec![event],
-                keys: plan.keys.len(),
-                streams,
-                erased_at: store.wall_now(),
-            });
+            tracing::info!(keys = erasure.keys, "retention: personal content erased");
+            erasures.push(erasure);
         }
         Ok(erasures)
     }
