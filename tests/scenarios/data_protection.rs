@@ -358,3 +358,105 @@ fn a_record_about_no_named_person_is_erased_alone() {
         "{texts:?}"
     );
 }
+
+const ABOUT_THE_TEST: &str = "Mr Adeyemi's son stayed for the whole talk about the stairs";
+
+#[test]
+fn a_dos_free_text_is_sealed_everywhere_and_erased_alone() {
+    let (dir, fx, server) = with_an_officer();
+    let data = dir.path().join("data");
+    let mut phone = Phone::enrol(dir.path(), &server.url, "practitioner-north");
+    phone.sync();
+    let project = start_project(&mut phone.store, fx.collaborative, "Northside");
+    let objective = "Try the conversation guide on the ward round";
+    let cycle = phone
+        .store
+        .record(project, praxis_testkit::records::plan(objective))
+        .unwrap()
+        .id;
+    let done = match praxis_testkit::records::done(cycle) {
+        Event::CycleDone { cycle, mut done } => {
+            done.observations = ABOUT_THE_TEST.into();
+            Event::CycleDone { cycle, done }
+        }
+        other => other,
+    };
+    let done = phone.store.record(project, done).unwrap().id;
+    phone.try_sync().unwrap();
+
+    // The coordinator reads the Do as written.
+    let coordinator = Phone::enrol(dir.path(), &server.url, "coordinator-north");
+    let shown = |server: &TestServer| {
+        server
+            .get_json(&format!("/api/v1/cycles/{cycle}"), &coordinator.token)
+            .to_string()
+    };
+    assert!(
+        shown(&server).contains(ABOUT_THE_TEST),
+        "{}",
+        shown(&server)
+    );
+    // No file of the server holds it in the clear; the plan's objective, which is not
+    // sealed, is found by the same search.
+    let server_files = || praxis_testkit::clear_text::with_bytes(walk(&data));
+    let files = server_files();
+    assert!(
+        files
+            .iter()
+            .any(|(_, b)| praxis_testkit::clear_text::contains(b, objective))
+    );
+    for (file, bytes) in &files {
+        assert!(
+            !praxis_testkit::clear_text::contains(bytes, ABOUT_THE_TEST),
+            "{} holds the Do's text",
+            file.display()
+        );
+    }
+
+    // Only the officer erases it, alone: the Do names no person.
+    let erase_record = |token: &str| {
+        let response = Client::new()
+            .post(format!("{}/api/v1/records/{done}/erasure", server.url))
+            .bearer_auth(token)
+            .json(&json!({"reason": "Names a relative", "legal_basis": "unlawfully-processed"}))
+            .send()
+            .unwrap();
+        let status = response.status();
+        (status, response.json::<Value>().unwrap_or(Value::Null))
+    };
+    let (status, body) = erase_record(&coordinator.token);
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let dpo = Phone::enrol(dir.path(), &server.url, "dpo");
+    let (status, body) = erase_record(&dpo.token);
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["keys"], 1, "{body}");
+    let after = shown(&server);
+    assert!(!after.contains(ABOUT_THE_TEST), "{after}");
+    assert!(
+        after.contains("erased on ") && after.contains("Names a relative"),
+        "{after}"
+    );
+    assert!(after.contains("A. Lee"), "when and by whom stay: {after}");
+
+    // The phone destroys its copy at its next sync.
+    phone.try_sync().unwrap();
+    let view = queries::cycle(phone.store.connection(), cycle)
+        .unwrap()
+        .unwrap();
+    let on_phone = format!("{view:?}");
+    assert!(!on_phone.contains(ABOUT_THE_TEST), "{on_phone}");
+    assert!(on_phone.contains("erased on "), "{on_phone}");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}

@@ -9,6 +9,10 @@ pub use super::event_kind::EventKind;
 use super::ids::DataKeyId;
 use super::ids::{DeviceId, EventId, PersonId, StreamId};
 pub use super::legal_basis::LegalBasis;
+pub use super::measure::{
+    Direction, Frequency, MeasureDefinition, MeasureKind, MeasureUnit, Measurement,
+    MeasurementValue,
+};
 use super::role::Role;
 use super::sealing::{DataKey, SealError, Sealed};
 use serde::{Deserialize, Serialize};
@@ -222,6 +226,13 @@ pub enum Event {
     LegalHoldPlaced { covers: HoldCovers, reason: String },
     /// A legal hold ends. Recorded by the server only.
     LegalHoldLifted { hold: EventId, reason: String },
+
+    // ---- a project's stream: the Do step sealed (schema 6) ----
+    /// The Do step of a cycle, what the practitioner wrote about carrying out the test
+    /// with people (what they observed, the problems, the surprises, the data gathered)
+    /// sealed under a key of its own; when and by whom stay in the clear. Its kind is
+    /// the Do's: every device records the Do so.
+    CycleDoneSealed { cycle: EventId, done: SealedDo },
 }
 
 /// How long one kind of record's sealed content is kept: `years` after the project it
@@ -287,6 +298,7 @@ impl Event {
             Event::RetentionScheduleSet { .. } => EventKind::RetentionScheduleSet,
             Event::LegalHoldPlaced { .. } => EventKind::LegalHoldPlaced,
             Event::LegalHoldLifted { .. } => EventKind::LegalHoldLifted,
+            Event::CycleDoneSealed { .. } => EventKind::CycleDone,
         }
     }
 
@@ -318,7 +330,12 @@ impl Event {
             } => 5,
             Event::RetentionScheduleSet { .. }
             | Event::LegalHoldPlaced { .. }
-            | Event::LegalHoldLifted { .. } => 6,
+            | Event::LegalHoldLifted { .. }
+            | Event::CycleDoneSealed { .. }
+            | Event::Correction {
+                replacement: Some(Replacement::SealedDo(_)),
+                ..
+            } => 6,
             _ => 1,
         }
     }
@@ -437,85 +454,6 @@ pub struct Charter {
     pub senior_leader: String,
     pub day_to_day_lead: String,
     pub members: Vec<String>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum MeasureKind {
-    Outcome,
-    Process,
-    Balancing,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum MeasureUnit {
-    /// A value in a unit ("days", "visits").
-    Unit(String),
-    /// A proportion: numerator out of denominator.
-    Ratio {
-        numerator: String,
-        denominator: String,
-    },
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Direction {
-    HigherIsBetter,
-    LowerIsBetter,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Frequency {
-    Daily,
-    Weekly,
-    Fortnightly,
-    Monthly,
-    Quarterly,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct MeasureDefinition {
-    pub name: String,
-    pub kind: MeasureKind,
-    pub operational_definition: String,
-    pub unit: MeasureUnit,
-    pub direction: Direction,
-    pub target: Option<f64>,
-    pub frequency: Frequency,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum MeasurementValue {
-    Value(f64),
-    Ratio { numerator: f64, denominator: f64 },
-}
-
-impl MeasurementValue {
-    /// The plotted value: a ratio as a percentage.
-    pub fn plotted(&self) -> f64 {
-        match self {
-            MeasurementValue::Value(v) => *v,
-            MeasurementValue::Ratio {
-                numerator,
-                denominator,
-            } => {
-                if *denominator == 0.0 {
-                    0.0
-                } else {
-                    100.0 * numerator / denominator
-                }
-            }
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Measurement {
-    pub measure: EventId,
-    /// The first and last day of the period measured.
-    pub period_start: Date,
-    pub period_end: Date,
-    pub value: MeasurementValue,
-    pub note: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -704,6 +642,8 @@ pub enum Replacement {
     },
     /// An observation corrected, its new text and subject sealed (schema 5).
     SealedObservation(SealedObservation),
+    /// A Do corrected, its new free text sealed (schema 6).
+    SealedDo(SealedDo),
 }
 
 impl Event {
@@ -718,7 +658,17 @@ impl Event {
             (Event::MeasurementRecorded(_), R::Measurement(x)) => Event::MeasurementRecorded(x),
             (Event::ChangeIdeaProposed(_), R::ChangeIdea(x)) => Event::ChangeIdeaProposed(x),
             (Event::CyclePlanned(_), R::Plan(x)) => Event::CyclePlanned(x),
-            (Event::CycleDone { cycle, .. }, R::Do(done)) => Event::CycleDone {
+            (
+                Event::CycleDone { cycle, .. } | Event::CycleDoneSealed { cycle, .. },
+                R::Do(done),
+            ) => Event::CycleDone {
+                cycle: *cycle,
+                done,
+            },
+            (
+                Event::CycleDone { cycle, .. } | Event::CycleDoneSealed { cycle, .. },
+                R::SealedDo(done),
+            ) => Event::CycleDoneSealed {
                 cycle: *cycle,
                 done,
             },
@@ -791,7 +741,9 @@ impl Event {
     pub fn parent(&self) -> Option<EventId> {
         match self {
             Event::MeasurementRecorded(m) => Some(m.measure),
-            Event::CycleDone { cycle, .. } | Event::CycleStudied { cycle, .. } => Some(*cycle),
+            Event::CycleDone { cycle, .. }
+            | Event::CycleDoneSealed { cycle, .. }
+            | Event::CycleStudied { cycle, .. } => Some(*cycle),
             Event::ObservationRecorded(o) => o.cycle,
             Event::ObservationSealed(o) => o.cycle,
             Event::CoordinatorScoreGiven { report, .. } | Event::ScoreSuggested { report, .. } => {
@@ -832,6 +784,19 @@ pub struct SealedObservation {
 }
 
 impl Event {
+    /// The key of the sealed content this event carries (a new record's, or a
+    /// correction's), if it carries any.
+    pub fn sealed_key(&self) -> Option<DataKeyId> {
+        match self {
+            Event::CycleDoneSealed { done, .. }
+            | Event::Correction {
+                replacement: Some(Replacement::SealedDo(done)),
+                ..
+            } => Some(done.content.key),
+            _ => self.sealed().map(|o| o.key()),
+        }
+    }
+
     /// The sealed observation this event carries: a new one, or a correction's.
     pub fn sealed(&self) -> Option<&SealedObservation> {
         match self {
@@ -891,6 +856,69 @@ impl SealedObservation {
             subject: None,
             observed_on: self.observed_on,
             text: in_place,
+        }
+    }
+}
+
+/// The free text of a Do: what is sealed.
+#[derive(Serialize, Deserialize)]
+struct DoContent {
+    observations: String,
+    problems: String,
+    surprises: String,
+    data_gathered: String,
+}
+
+/// A cycle's Do whose free text is sealed. When it was carried out and by whom (a
+/// member of the team) stay in the clear: they place it in the cycle's history.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SealedDo {
+    pub carried_out_on: Date,
+    pub carried_out_by: String,
+    pub content: Sealed,
+}
+
+impl SealedDo {
+    pub fn seal(done: &Do, key_id: DataKeyId, key: &DataKey) -> Result<SealedDo, SealError> {
+        Ok(SealedDo {
+            carried_out_on: done.carried_out_on,
+            carried_out_by: done.carried_out_by.clone(),
+            content: Sealed::seal(
+                key_id,
+                key,
+                &DoContent {
+                    observations: done.observations.clone(),
+                    problems: done.problems.clone(),
+                    surprises: done.surprises.clone(),
+                    data_gathered: done.data_gathered.clone(),
+                },
+            )?,
+        })
+    }
+
+    /// The Do as recorded, opened with its key.
+    pub fn open(&self, key: &DataKey) -> Result<Do, SealError> {
+        let content: DoContent = self.content.open(key)?;
+        Ok(Do {
+            carried_out_on: self.carried_out_on,
+            carried_out_by: self.carried_out_by.clone(),
+            observations: content.observations,
+            problems: content.problems,
+            surprises: content.surprises,
+            data_gathered: content.data_gathered,
+        })
+    }
+
+    /// The Do as readers show it once its key is destroyed: `in_place` stands where
+    /// what was observed was; the rest is empty.
+    pub fn without_content(&self, in_place: String) -> Do {
+        Do {
+            carried_out_on: self.carried_out_on,
+            carried_out_by: self.carried_out_by.clone(),
+            observations: in_place,
+            problems: String::new(),
+            surprises: String::new(),
+            data_gathered: String::new(),
         }
     }
 }

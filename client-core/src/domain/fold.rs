@@ -7,7 +7,7 @@
 //! the kinds themselves stand side by side in `event.rs`.
 
 use super::envelope::{Envelope, Stamp};
-use super::event::{Event, EventKind, HoldCovers, Replacement};
+use super::event::{Do, Event, EventKind, HoldCovers, Replacement, SealedDo};
 use super::ids::{EventId, StreamId};
 use super::record::{
     Conflict, Detail, HistoryEntry, Record, SeriesKey, Settlement, StreamKind, StreamSummary,
@@ -289,12 +289,26 @@ pub fn apply(views: &mut impl Views, envelope: &Envelope) {
                 });
             }
         }
-        Event::CycleDone { cycle, done } => {
+        Event::CycleDone {
+            cycle,
+            done:
+                Do {
+                    carried_out_on: on,
+                    carried_out_by: by,
+                    ..
+                },
+        }
+        | Event::CycleDoneSealed {
+            cycle,
+            done:
+                SealedDo {
+                    carried_out_on: on,
+                    carried_out_by: by,
+                    ..
+                },
+        } => {
             views.put(new_record(Detail::Plain, "Do recorded".to_string()));
-            let what = format!(
-                "Do recorded: carried out on {} by {}",
-                done.carried_out_on, done.carried_out_by
-            );
+            let what = format!("Do recorded: carried out on {on} by {by}");
             update(
                 views,
                 &mut summary,

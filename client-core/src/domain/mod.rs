@@ -12,6 +12,7 @@ pub mod fold;
 pub mod hlc;
 pub mod ids;
 pub mod legal_basis;
+pub mod measure;
 pub mod measure_chart;
 pub mod prediction_check;
 pub mod printable;

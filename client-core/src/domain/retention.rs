@@ -8,7 +8,8 @@
 //! erasure when every kind of record sealed under it has passed its period after that
 //! day: the key is the unit that can be destroyed, and a person's key in a project
 //! seals all their records there, so the longest period of those kinds decides. A key
-//! sealing a kind the schedule does not name is kept.
+//! sealing a kind the schedule does not name is kept. A Do's sealed free text (what was
+//! observed while carrying out a test) is kept as observations are.
 
 use super::envelope::Envelope;
 use super::event::{Event, HoldCovers, ObservationKind, RetentionPeriod};
@@ -156,9 +157,13 @@ impl ProjectContent {
                 _ => event.sealed().map(|s| s.observed_on),
             };
             content.last_observed = content.last_observed.max(observed);
-            if let Some(sealed) = event.sealed() {
-                let under = content.keys.entry(sealed.key()).or_default();
-                under.kinds.insert(sealed.kind);
+            // A Do's sealed free text is kept as observations are.
+            let kind = event
+                .sealed()
+                .map_or(ObservationKind::Observation, |s| s.kind);
+            if let Some(key) = event.sealed_key() {
+                let under = content.keys.entry(key).or_default();
+                under.kinds.insert(kind);
                 under.records += 1;
             }
         }

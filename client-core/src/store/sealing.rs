@@ -7,9 +7,11 @@ use super::data_keys::{day_of, key_for};
 use super::keyring::{Keyring, split_opened};
 use super::*;
 use crate::domain::envelope::Body;
-use crate::domain::event::{Observation, Replacement, SealedObservation};
+use crate::domain::event::{Do, Observation, Replacement, SealedDo, SealedObservation};
+use crate::domain::ids::DataKeyId;
 use crate::domain::ids::EventId;
 use crate::domain::record::Record;
+use crate::domain::sealing::DataKey;
 
 /// A key as a read finds it: opened (NULL once erased), when and why erased.
 type KeyRow = (Option<Vec<u8>>, Option<i64>, Option<String>);
@@ -27,27 +29,53 @@ pub(super) fn seal_event(
         let (id, key) = key_for(tx, keyring, stream, o.subject.as_deref(), now)?;
         Ok(SealedObservation::seal(o, id, &key)?)
     };
+    // A Do names no person: its free text has a key of its own.
+    let seal_do = |d: &Do| -> Result<SealedDo, StoreError> {
+        let (id, key) = key_for(tx, keyring, stream, None, now)?;
+        Ok(SealedDo::seal(d, id, &key)?)
+    };
+    let not_erased = |corrects: EventId, what: &str| -> Result<(), StoreError> {
+        match erased_on(tx, corrects)? {
+            None => Ok(()),
+            Some(day) => Err(crate::domain::validation::Refusal {
+                problem: format!(
+                    "This {what}'s content was erased on {day}: there is nothing left to correct."
+                ),
+                fix: format!(
+                    "Record a new {what} if something needs saying, or withdraw this one."
+                ),
+            }
+            .into()),
+        }
+    };
     Ok(match event {
         Event::ObservationRecorded(o) => Event::ObservationSealed(seal(&o)?),
+        Event::CycleDone { cycle, done } => Event::CycleDoneSealed {
+            cycle,
+            done: seal_do(&done)?,
+        },
         Event::Correction {
             corrects,
             reason,
             replacement: Some(Replacement::Observation(o)),
         } => {
-            if let Some(day) = erased_on(tx, corrects)? {
-                return Err(crate::domain::validation::Refusal {
-                    problem: format!(
-                        "This observation's content was erased on {day}: there is nothing left to correct."
-                    ),
-                    fix: "Record a new observation if something needs saying, or withdraw this one."
-                        .into(),
-                }
-                .into());
-            }
+            not_erased(corrects, "observation")?;
             Event::Correction {
                 corrects,
                 reason,
                 replacement: Some(Replacement::SealedObservation(seal(&o)?)),
+            }
+        }
+        Event::Correction {
+            corrects,
+            reason,
+            replacement: Some(Replacement::Do(d)),
+        } => {
+            not_erased(corrects, "Do")?;
+            Event::Correction {
+                corrects,
+                reason,
+                replacement: Some(Replacement::SealedDo(seal_do(&d)?)),
             }
         }
         other => other,
@@ -69,12 +97,12 @@ fn erased_on(tx: &Connection, record: EventId) -> Result<Option<String>, StoreEr
     let Some(kept) = record_kept(tx, record)? else {
         return Ok(None);
     };
-    let Some(sealed) = sealed_in(&kept.content) else {
+    let Some(key) = kept.content.sealed_key() else {
         return Ok(None);
     };
     let at: Option<Option<i64>> = tx
         .prepare_cached("SELECT erased_at FROM data_keys WHERE id = ?1 AND wrapped IS NULL")?
-        .query_row([uuid_blob(&sealed.key().0)], |r| r.get(0))
+        .query_row([uuid_blob(&key.0)], |r| r.get(0))
         .optional()?;
     Ok(at.map(|at| day_of(at.unwrap_or(0))))
 }
@@ -101,35 +129,56 @@ pub(super) fn read_record(conn: &Connection, body: &[u8]) -> Result<Record, Stor
     Ok(record)
 }
 
-/// `event` as readers show it: sealed content opened with its key, or, when the key was
-/// erased or is not held here, the words saying so in its place.
-pub fn open_event(conn: &Connection, event: Event) -> Result<Event, StoreError> {
-    let Event::ObservationSealed(sealed) = &event else {
-        return Ok(event);
-    };
+/// A sealed record's key as a reader finds it.
+enum Found {
+    Opened(DataKey),
+    /// Erased, or not held here: the words that stand in place of the content.
+    Gone(String),
+}
+
+fn find_key(conn: &Connection, key: DataKeyId) -> Result<Found, StoreError> {
     let found: Option<KeyRow> = conn
         .prepare_cached(
             "SELECT praxis_open_key(id, wrapped), erased_at, erasure FROM data_keys WHERE id = ?1",
         )?
-        .query_row([uuid_blob(&sealed.key().0)], |r| {
+        .query_row([uuid_blob(&key.0)], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })
         .optional()?;
-    let observation = match found {
-        Some((Some(plain), _, _)) => {
-            let (key, _) = split_opened(&plain)?;
-            sealed.open(&key).unwrap_or_else(|e| {
-                sealed.without_content(format!("sealed content that does not open ({e})"))
-            })
-        }
-        Some((None, at, reason)) => sealed.without_content(format!(
+    Ok(match found {
+        Some((Some(plain), _, _)) => Found::Opened(split_opened(&plain)?.0),
+        Some((None, at, reason)) => Found::Gone(format!(
             "erased on {} ({})",
             at.map(day_of).unwrap_or_else(|| "an unknown day".into()),
             reason.unwrap_or_default()
         )),
-        None => sealed.without_content("sealed under a key not held here".into()),
-    };
-    Ok(Event::ObservationRecorded(observation))
+        None => Found::Gone("sealed under a key not held here".into()),
+    })
+}
+
+/// `event` as readers show it: sealed content opened with its key, or, when the key was
+/// erased or is not held here, the words saying so in its place.
+pub fn open_event(conn: &Connection, event: Event) -> Result<Event, StoreError> {
+    Ok(match &event {
+        Event::ObservationSealed(sealed) => {
+            Event::ObservationRecorded(match find_key(conn, sealed.key())? {
+                Found::Opened(key) => sealed.open(&key).unwrap_or_else(|e| {
+                    sealed.without_content(format!("sealed content that does not open ({e})"))
+                }),
+                Found::Gone(words) => sealed.without_content(words),
+            })
+        }
+        Event::CycleDoneSealed { cycle, done } => Event::CycleDone {
+            cycle: *cycle,
+            done: match find_key(conn, done.content.key)? {
+                Found::Opened(key) => done.open(&key).unwrap_or_else(|e| {
+                    done.without_content(format!("sealed content that does not open ({e})"))
+                }),
+                Found::Gone(words) => done.without_content(words),
+            },
+        },
+        _ => event,
+    })
 }
 
 /// The sealed observation `event` carries, if any (new, or as a correction's
@@ -142,10 +191,9 @@ pub fn sealed_in(event: &Event) -> Option<&SealedObservation> {
 /// key is not held here, or its content, opened, is not what a device may record. A
 /// key erased here takes it as it is: nothing of it can be read anywhere.
 pub fn unsealable(conn: &Connection, event: &Event) -> Result<Option<String>, StoreError> {
-    let Some(sealed) = sealed_in(event) else {
+    let Some(key) = event.sealed_key() else {
         return Ok(None);
     };
-    let key = sealed.key();
     let found: Option<Option<Vec<u8>>> = conn
         .prepare_cached("SELECT praxis_open_key(id, wrapped) FROM data_keys WHERE id = ?1")?
         .query_row([uuid_blob(&key.0)], |r| r.get(0))
@@ -160,19 +208,38 @@ pub fn unsealable(conn: &Connection, event: &Event) -> Result<Option<String>, St
         Some(Some(plain)) => plain,
     };
     let (key, _) = split_opened(&plain)?;
-    let observation = match sealed.open(&key) {
-        Ok(o) => o,
-        Err(e) => return Ok(Some(format!("its sealed content does not open: {e}"))),
+    let does_not_open = |e: crate::domain::sealing::SealError| {
+        Ok(Some(format!("its sealed content does not open: {e}")))
     };
-    if observation.text.trim().is_empty() {
-        return Ok(Some("the observation's text is empty".into()));
+    if let Some(sealed) = event.sealed() {
+        let observation = match sealed.open(&key) {
+            Ok(o) => o,
+            Err(e) => return does_not_open(e),
+        };
+        if observation.text.trim().is_empty() {
+            return Ok(Some("the observation's text is empty".into()));
+        }
+        if let Some(subject) = &observation.subject
+            && !crate::domain::validation::pseudonymous(subject)
+        {
+            return Ok(Some(format!(
+                "'{subject}' is not a pseudonymous reference such as P-0413"
+            )));
+        }
     }
-    if let Some(subject) = &observation.subject
-        && !crate::domain::validation::pseudonymous(subject)
+    if let Event::CycleDoneSealed { done, .. }
+    | Event::Correction {
+        replacement: Some(Replacement::SealedDo(done)),
+        ..
+    } = event
     {
-        return Ok(Some(format!(
-            "'{subject}' is not a pseudonymous reference such as P-0413"
-        )));
+        let done = match done.open(&key) {
+            Ok(d) => d,
+            Err(e) => return does_not_open(e),
+        };
+        if done.observations.trim().is_empty() {
+            return Ok(Some("the Do's observations are empty".into()));
+        }
     }
     Ok(None)
 }

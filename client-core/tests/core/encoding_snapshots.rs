@@ -86,6 +86,19 @@ fn a_sealed_observation_encodes_as_pinned() {
     insta::assert_snapshot!("observation-sealed", describe(&envelope));
 }
 
+#[test]
+fn a_sealed_do_encodes_as_pinned() {
+    let event = Event::CycleDoneSealed {
+        cycle: samples::event_id(0x201),
+        done: samples::sealed_do(),
+    };
+    assert_eq!(event.schema(), 6);
+    assert_eq!(event.kind(), EventKind::CycleDone);
+    let envelope = envelope(0x601, Body::Known(event), 6);
+    assert_eq!(Envelope::decode(&envelope.encode()).as_ref(), Ok(&envelope));
+    insta::assert_snapshot!("cycle-done-sealed", describe(&envelope));
+}
+
 /// An event written by a newer Praxis: a schema after this build's, a body it cannot
 /// read.
 fn newer_envelope(n: u128, at: Hlc) -> Envelope {

@@ -449,6 +449,11 @@ fn check(
             existing_cycle(views, *cycle, "Do")?;
             self::done(done)?;
         }
+        // Its free text is sealed: the server opens it to check it (`unsealable`).
+        Event::CycleDoneSealed { cycle, done } => {
+            existing_cycle(views, *cycle, "Do")?;
+            required("name of who carried it out", &done.carried_out_by)?;
+        }
         Event::CycleStudied { cycle, study } => {
             let record = existing_cycle(views, *cycle, "Study")?;
             if matches!(&record.detail, Detail::Cycle { dos, .. } if dos.is_empty()) {

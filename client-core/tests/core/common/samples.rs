@@ -155,6 +155,18 @@ pub fn sealed_observation() -> SealedObservation {
     }
 }
 
+pub fn sealed_do() -> SealedDo {
+    SealedDo {
+        carried_out_on: date!(2026 - 02 - 04),
+        carried_out_by: text("S. Patel"),
+        content: Sealed {
+            key: DataKeyId(Uuid::from_u128(0x5e)),
+            nonce: [0x42; 24],
+            ciphertext: (0u8..96).map(|b| b.wrapping_mul(41)).collect(),
+        },
+    }
+}
+
 pub fn action_plan_entry() -> ActionPlanEntry {
     ActionPlanEntry {
         where_are_we_now: text("20% of assessments have a plan"),
@@ -452,6 +464,7 @@ pub fn sample_replacements() -> Vec<Option<Replacement>> {
             rests_on: vec![event_id(REPORT)],
         }),
         Some(Replacement::SealedObservation(sealed_observation())),
+        Some(Replacement::SealedDo(sealed_do())),
     ];
     // Exhaustive, so a new kind of replacement does not compile until it is listed.
     let position = |r: &Option<Replacement>| match r {
@@ -469,6 +482,7 @@ pub fn sample_replacements() -> Vec<Option<Replacement>> {
         Some(Replacement::CoordinatorScore { .. }) => 11,
         Some(Replacement::ManagerDecision { .. }) => 12,
         Some(Replacement::SealedObservation(_)) => 13,
+        Some(Replacement::SealedDo(_)) => 14,
     };
     assert!(
         all.iter().enumerate().all(|(i, r)| position(r) == i),

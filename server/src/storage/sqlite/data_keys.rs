@@ -205,18 +205,18 @@ pub fn record_erasure_plan(
     };
     let envelope = queries::event(conn, record)?.ok_or_else(not_here)?;
     let collaborative = *streams.get(&envelope.stream).ok_or_else(not_here)?;
-    let Some(first) = envelope.event().and_then(sealed_in) else {
+    let Some(first) = envelope.event().and_then(Event::sealed_key) else {
         return Err(StorageError::BadInput(format!(
-            "Record {record} holds no sealed content: it is not an observation, or it was recorded before sealing, in the clear, and erasure by key cannot reach it."
+            "Record {record} holds no sealed content: it is not an observation or a Do, or it was recorded before sealing, in the clear, and erasure by key cannot reach it."
         )));
     };
-    let mut keys = vec![(first.key(), envelope.stream)];
+    let mut keys = vec![(first, envelope.stream)];
     for other in queries::events(conn, envelope.stream)? {
         if let Some(Event::Correction { corrects, .. }) = other.event()
             && *corrects == record
-            && let Some(sealed) = other.event().and_then(sealed_in)
+            && let Some(key) = other.event().and_then(Event::sealed_key)
         {
-            keys.push((sealed.key(), envelope.stream));
+            keys.push((key, envelope.stream));
         }
     }
     let mut held = Vec::new();
