@@ -1,6 +1,8 @@
 //! Recording: one event made durable through `Store::record`, against a bare SQLite
 //! insert of the same bytes with the same pragmas (the floor set by the disk), and a
-//! bulk import through `Store::record_all`.
+//! bulk import through `Store::record_all`. An observation is sealed as it is
+//! recorded: the sealing alone (its person's key found, the content sealed) is timed
+//! apart (`Store::seal`), for observations about one of a caseload of 30 people.
 //!
 //! Targets: recording one event, median ≤ 2 ms and within 3× the bare insert; bulk
 //! import ≥ 20,000 events/s.
@@ -196,6 +198,34 @@ fn record_one_event(c: &mut Criterion) {
             })
         },
     );
+    // The sealing alone (the key found, the content sealed), as recording does it.
+    let mut sealing_times = Vec::new();
+    let mut sealed_count = 0usize;
+    group.bench_function("sealing alone, one of a caseload of 30, Store::seal", |b| {
+        b.iter_custom(|iters| {
+            let Project {
+                store,
+                stream,
+                generator,
+                ..
+            } = &mut caseload;
+            time_each(
+                &mut sealing_times,
+                iters,
+                || match generator.observation() {
+                    praxis_core::domain::event::Event::ObservationRecorded(mut o) => {
+                        sealed_count += 1;
+                        o.subject = Some(format!("C-{:02}", sealed_count % 30));
+                        praxis_core::domain::event::Event::ObservationRecorded(o)
+                    }
+                    other => other,
+                },
+                |event| {
+                    black_box(store.seal(*stream, event).expect("seal"));
+                },
+            )
+        })
+    });
     group.bench_function("measurement, Store::record", |b| {
         b.iter_custom(|iters| {
             let Project {
@@ -230,7 +260,12 @@ fn record_one_event(c: &mut Criterion) {
     );
     let bare_median = line("bare insert", &mut bare_times);
     let observation = line("record an observation", &mut observation_times);
-    line("record one about a caseload of 30", &mut caseload_times);
+    if !caseload_times.is_empty() {
+        line("record one about a caseload of 30", &mut caseload_times);
+    }
+    if !sealing_times.is_empty() {
+        line("of which sealing it", &mut sealing_times);
+    }
     let measurement = line("record a measurement", &mut measurement_times);
     verdict("observation", observation, bare_median);
     verdict("measurement", measurement, bare_median);
