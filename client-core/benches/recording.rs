@@ -121,6 +121,22 @@ fn verdict(what: &str, record: Duration, bare: Duration) {
     );
 }
 
+/// An observation about one of a practitioner's caseload of 30 people, in turn: each
+/// person's key, once made, is used again.
+fn about_one_of_30(
+    generator: &mut praxis_testkit::Generator,
+    count: &mut usize,
+) -> praxis_core::domain::event::Event {
+    match generator.observation() {
+        praxis_core::domain::event::Event::ObservationRecorded(mut o) => {
+            *count += 1;
+            o.subject = Some(format!("C-{:02}", *count % 30));
+            praxis_core::domain::event::Event::ObservationRecorded(o)
+        }
+        other => other,
+    }
+}
+
 fn record_one_event(c: &mut Criterion) {
     let mut observation_times = Vec::new();
     let mut measurement_times = Vec::new();
@@ -183,14 +199,7 @@ fn record_one_event(c: &mut Criterion) {
                 time_each(
                     &mut caseload_times,
                     iters,
-                    || match generator.observation() {
-                        praxis_core::domain::event::Event::ObservationRecorded(mut o) => {
-                            caseload_count += 1;
-                            o.subject = Some(format!("C-{:02}", caseload_count % 30));
-                            praxis_core::domain::event::Event::ObservationRecorded(o)
-                        }
-                        other => other,
-                    },
+                    || about_one_of_30(generator, &mut caseload_count),
                     |event| {
                         black_box(store.record(*stream, event).expect("record"));
                     },
@@ -212,14 +221,7 @@ fn record_one_event(c: &mut Criterion) {
             time_each(
                 &mut sealing_times,
                 iters,
-                || match generator.observation() {
-                    praxis_core::domain::event::Event::ObservationRecorded(mut o) => {
-                        sealed_count += 1;
-                        o.subject = Some(format!("C-{:02}", sealed_count % 30));
-                        praxis_core::domain::event::Event::ObservationRecorded(o)
-                    }
-                    other => other,
-                },
+                || about_one_of_30(generator, &mut sealed_count),
                 |event| {
                     black_box(store.seal(*stream, event).expect("seal"));
                 },

@@ -19,7 +19,7 @@ use std::process::Command;
 use time::macros::date;
 
 /// The fixture, with `dpo` the collaborative's data protection officer, served.
-fn with_an_officer() -> (tempfile::TempDir, Fixture, TestServer) {
+pub(crate) fn with_an_officer() -> (tempfile::TempDir, Fixture, TestServer) {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let fx = fixture(&data);

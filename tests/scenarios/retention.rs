@@ -9,7 +9,7 @@
 use crate::erasure::{erase, server_texts};
 use praxis_core::domain::event::*;
 use praxis_core::domain::ids::StreamId;
-use praxis_testkit::server::{Fixture, Phone, TestServer, fixture, start_project};
+use praxis_testkit::server::{Fixture, Phone, TestServer, start_project};
 use reqwest::StatusCode;
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
@@ -75,19 +75,7 @@ struct Collaborative {
 /// after the projects closed has passed): about P-0413 and P-0200 in Northside's,
 /// about P-0300 in Southside's.
 fn collaborative_of_2015() -> Collaborative {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let fx = fixture(&data);
-    {
-        let mut storage = praxis_server::storage::SqliteStorage::open(&data).unwrap();
-        praxis_testkit::server::person(
-            &mut storage,
-            "dpo",
-            praxis_core::domain::role::Role::DataProtectionOfficer,
-            Scope::Collaborative(fx.collaborative),
-        );
-    }
-    let server = TestServer::start(&data);
+    let (dir, fx, server) = crate::data_protection::with_an_officer();
     let mut north = Phone::enrol(dir.path(), &server.url, "practitioner-north");
     let mut south = Phone::enrol(dir.path(), &server.url, "practitioner-south");
     north.sync();
