@@ -27,7 +27,7 @@ use crate::auth::hash_password;
 use crate::error::ServerError;
 use crate::storage::{SqliteStorage, Storage};
 use phone::Phone;
-use praxis_core::domain::event::{CollaborativeFounded, Scope};
+use praxis_core::domain::event::{CollaborativeFounded, ObservationKind, RetentionPeriod, Scope};
 use praxis_core::domain::hlc::WallClock;
 use praxis_core::domain::ids::{EventId, PersonId, StreamId};
 use praxis_core::domain::role::Role;
@@ -306,6 +306,18 @@ impl Seeder<'_> {
         // ---- the coordinator sets up the collaborative, in the prework ----
         self.at(STORY_STARTS + 1, 10 * 60, &mut [])?;
         let made = self.collaborative(&mut sam, collaborative)?;
+        // The data protection officer sets the councils' retention schedule.
+        let &(kate, _) = people
+            .get("kate.obi")
+            .ok_or_else(|| internal("the retention schedule", "no person kate.obi"))?;
+        let eight_years = [ObservationKind::Observation, ObservationKind::CaseMaterial]
+            .map(|kind| RetentionPeriod { kind, years: 8 });
+        self.storage.set_retention(
+            kate,
+            collaborative,
+            eight_years.to_vec(),
+            "Both councils keep adult social care records 8 years after the work ends",
+        )?;
 
         // ---- Northside: Amira and Ben, with one conflict ----
         let north = self.northside(&mut amira, &mut ben, &made)?;

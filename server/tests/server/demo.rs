@@ -128,6 +128,16 @@ fn the_demo_is_a_living_collaborative_seeded_through_devices_and_only_once() {
         .collect();
     assert_eq!(practitioners_per_team.len(), 2);
     assert!(practitioners_per_team.iter().all(|n| *n >= 1));
+    // The data protection officer's retention schedule stands, and nothing of the
+    // story is due yet.
+    let kate = people.iter().find(|p| p.username == "kate.obi").unwrap();
+    let today = time::OffsetDateTime::now_utc().date();
+    let retention = storage.retention(Some(kate.id), today).unwrap();
+    assert_eq!(retention.len(), 1);
+    let schedule = retention[0].schedule.as_ref().expect("a schedule");
+    assert_eq!(schedule.set_by, "Kate Obi");
+    assert_eq!(schedule.periods.len(), 2);
+    assert!(retention[0].due.is_empty(), "{retention:?}");
     assert!(practitioners_per_team.iter().any(|n| *n >= 2));
 
     // ---- the collaborative: two teams of two organisations, schedule, package ----
