@@ -18,7 +18,8 @@
 //!
 //! Long because the matrix is one table, read best beside the code that runs it: each
 //! column's outcome function reads the matrix's `Out` and `World`, so a module of its
-//! own would import this one back.
+//! own would import this one back. Its plain HTTP helpers live in `authorization/http.rs`;
+//! every line left here is a cell, a column's outcome or the world they run against.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use praxis_core::domain::event::{Event, Scope};

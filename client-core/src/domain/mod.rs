@@ -4,6 +4,7 @@
 pub mod access;
 pub mod as_it_stood;
 pub mod charts;
+pub mod collaborative;
 pub mod dashboard;
 pub mod envelope;
 pub mod event;
