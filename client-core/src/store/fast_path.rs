@@ -313,10 +313,13 @@ impl Store {
                 "the stream's bytes do not have the heads sent with them".into(),
             ));
         }
-        let genesis = StreamDocument::genesis_heads(stream)?;
-        let incoming = document.changes_since(&genesis);
-        let incoming = StreamDocument::describe(stream, &incoming)?;
-        let saved = document.save();
+        let incoming = document.whole_events(stream)?;
+        // A stream the server holds compacted comes as one saved document, kept as it
+        // came (it loaded, with the heads sent); otherwise saved again, compacted.
+        let saved = match chunks::split(&whole.bytes) {
+            Ok(parts) if parts.len() == 1 => whole.bytes.clone(),
+            _ => document.save(),
+        };
         let seen = self.data_version()?;
         self.write_with(stream, document, seen, |tx, clock, _| {
             let merged = merge_in_kept(tx, clock, stream, &incoming, None, false)?;
