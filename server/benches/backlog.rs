@@ -16,6 +16,8 @@
 //! `BACKLOG_ONLY=1000x2000` runs only a third (once): a phone uploads 1,000 projects ×
 //! 2,000 observations, and the server's memory is read once it is quiet (target: a
 //! server with 1,000 streams of 2,000 events, all synced once, holds ≤ 256 MiB).
+//! The observations are about a caseload of 30 people; `BACKLOG_PEOPLE=10000` makes
+//! each of 10,000 about a person of its own, so a data key goes up with every event.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use praxis_core::domain::event::Event;
@@ -73,8 +75,24 @@ struct Template {
     _dir: TempDir,
 }
 
+/// `n` observations about a practitioner's caseload: `BACKLOG_PEOPLE` people (30 by
+/// default), in turn. Each person's data key in a project is made with their first
+/// record there, so this sets how many keys go up with the events.
 fn observations(generator: &mut Generator, n: usize) -> Vec<Event> {
-    (0..n).map(|_| generator.observation()).collect()
+    let people: usize = std::env::var("BACKLOG_PEOPLE")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(30)
+        .max(1);
+    (0..n)
+        .map(|i| match generator.observation() {
+            Event::ObservationRecorded(mut o) => {
+                o.subject = Some(format!("P-{:04}", i % people));
+                Event::ObservationRecorded(o)
+            }
+            other => other,
+        })
+        .collect()
 }
 
 impl Template {
@@ -296,13 +314,32 @@ fn run_once(template: &Template) -> Figures {
     }
 }
 
-/// Waits until the directory's size has not changed for 300 ms (at most 20 s).
+/// Waits until the server has compacted every stream it took (no stream has changes
+/// left outside its document), then until the directory's size has not changed for
+/// 300 ms (at most 60 s in all). A compaction step can take longer than that pause
+/// without writing, so the size alone would call a server quiet that is not.
 fn wait_until_quiet(dir: &Path) {
     let start = Instant::now();
+    let limit = Duration::from_secs(60);
+    let conn = rusqlite::Connection::open_with_flags(
+        dir.join("praxis.sqlite3"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .expect("open the server's database");
+    let pending = || -> i64 {
+        conn.query_row(
+            "SELECT coalesce(sum(pending_changes), 0) FROM streams",
+            [],
+            |r| r.get(0),
+        )
+        .expect("read the streams' pending changes")
+    };
+    while pending() > 0 && start.elapsed() < limit {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let mut last = directory_bytes(dir);
     let mut since = Instant::now();
-    while since.elapsed() < Duration::from_millis(300) && start.elapsed() < Duration::from_secs(20)
-    {
+    while since.elapsed() < Duration::from_millis(300) && start.elapsed() < limit {
         std::thread::sleep(Duration::from_millis(50));
         let now = directory_bytes(dir);
         if now != last {

@@ -2,7 +2,11 @@
 //! request and a new device takes a stream whole, with the guarantees of the sync
 //! through sync messages (every event once, one receipt each, the same views), and a
 //! stream whose heads moved falls back to sync messages. Bad input at the fast path's
-//! route is refused with a clear error and changes nothing.
+//! route is refused with a clear error and changes nothing, and so is a sealed change
+//! whose key the server does not hold.
+//!
+//! Long because each scenario builds its own server, phone and offline work, and they
+//! share the raw requests at the top.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use praxis_core::domain::event::*;
@@ -587,4 +591,69 @@ fn a_foreign_automerge_peer_syncs_one_stream_through_the_per_stream_route() {
     assert_eq!(foreign.loaded_heads, heads);
     assert_eq!(foreign.listed_heads, heads);
     assert!(foreign.rounds >= 1);
+}
+
+#[test]
+fn sealed_changes_whose_keys_the_server_does_not_hold_are_refused_then_taken_once_it_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let fx = fixture(&data);
+    let server = TestServer::start(&data);
+    let mut phone = Phone::enrol(dir.path(), &server.url, "practitioner-north");
+    phone.sync();
+    let project = start_project(&mut phone.store, fx.collaborative, "Northside");
+    phone.store.record(project, observation("first")).unwrap();
+    phone.sync();
+    let base = phone.store.heads(project).unwrap();
+    // Offline: two more about P-0413, whose key the server holds, and two about
+    // P-0999, whose key is made here and not yet given.
+    let about = |subject: &str, text: &str| match observation(text) {
+        Event::ObservationRecorded(mut o) => {
+            o.subject = Some(subject.into());
+            Event::ObservationRecorded(o)
+        }
+        other => other,
+    };
+    for (subject, text) in [
+        ("P-0413", "second"),
+        ("P-0999", "third"),
+        ("P-0413", "fourth"),
+        ("P-0999", "fifth"),
+    ] {
+        phone.store.record(project, about(subject, text)).unwrap();
+    }
+    let changes = phone.store.changes_after(project, &base).unwrap().unwrap();
+    let before = server_event_ids(&server, project, &phone.token);
+
+    // Sent without the key exchange a sync begins with: both changes under the new
+    // key are named, and nothing of the batch is taken.
+    let (status, answer) = push(
+        &server,
+        project,
+        &phone.token,
+        Some(&heads_text(&base)),
+        changes,
+    );
+    assert!(status.is_client_error(), "{status}: {answer}");
+    let text = answer.to_string();
+    assert_eq!(
+        text.matches("which the server does not hold").count(),
+        2,
+        "{answer}"
+    );
+    assert_eq!(server_event_ids(&server, project, &phone.token), before);
+
+    // A sync gives the key first; then all four are taken, each opened by the server
+    // under its person's key.
+    let reports = phone.sync();
+    assert!(report(&reports, project).synced(), "{reports:?}");
+    assert_eq!(
+        server_event_ids(&server, project, &phone.token),
+        event_ids(&phone.store, project)
+    );
+    let events = server.get_json(&format!("/api/v1/streams/{project}/events"), &phone.token);
+    let shown = events.to_string();
+    for text in ["first", "second", "third", "fourth", "fifth"] {
+        assert!(shown.contains(&format!("\"{text}\"")), "{text} in {shown}");
+    }
 }

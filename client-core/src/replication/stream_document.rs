@@ -4,6 +4,10 @@
 //! list made by an actor derived from the stream id at time 0), so documents created
 //! independently on two devices share the list and merge. Appends insert at an index
 //! this type tracks, because `length()` walks the list and would make recording O(n).
+//!
+//! Long because its tests (a third of the file) make documents in every way a replica
+//! does (appends, batches, merges, foreign changes) and check each way of reading them
+//! against the others, which needs the document's private parts.
 
 use super::error::ReplicationError;
 use super::guarded::{guarded, parse_change};
@@ -639,10 +643,13 @@ mod tests {
         );
     }
 
+    /// A change made to a document's Automerge document and its event list directly.
+    type ForeignChange<'a> = dyn Fn(&mut AutoCommit, &ObjId) + 'a;
+
     #[test]
     fn a_whole_stream_with_any_other_change_is_refused_naming_it() {
         let stream = StreamId::new();
-        let made = |change: &dyn Fn(&mut AutoCommit, &ObjId)| {
+        let made = |change: &ForeignChange<'_>| {
             let mut document = StreamDocument::genesis(stream).unwrap();
             document.append_all(DeviceId::new(), batch(0..3)).unwrap();
             change(&mut document.doc, &document.list.clone());
@@ -651,7 +658,7 @@ mod tests {
             document
         };
         let bytes = |n: usize| ScalarValue::Bytes(event(n));
-        let cases: [(&str, &dyn Fn(&mut AutoCommit, &ObjId)); 6] = [
+        let cases: [(&str, &ForeignChange<'_>); 6] = [
             ("a deletion", &|d, list| d.delete(list, 1).unwrap()),
             ("an overwrite", &|d, list| d.put(list, 0, bytes(9)).unwrap()),
             ("two events in one change", &|d, list| {

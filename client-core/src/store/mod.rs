@@ -42,7 +42,7 @@ pub use held::{HeldRecord, held_back};
 pub use key::StoreKey;
 pub use keyring::{Keyring, configure_sealing};
 pub use merging::{Gate, NotAdmitted, RefusedChange};
-pub use sealing::{open_envelope, open_event, open_record, sealed_in, unsealable};
+pub use sealing::{Unsealer, open_envelope, open_event, open_record, sealed_in};
 pub use syncing::carries_changes;
 
 use crate::domain::envelope::{Envelope, SCHEMA_VERSION};

@@ -85,11 +85,12 @@ impl Gate for DeviceGate<'_> {
             }]));
         }
         let mut unsealable = Vec::new();
+        let mut unsealer = praxis_core::store::Unsealer::default();
         for change in changes {
             for bytes in &change.events {
                 let envelope = Envelope::decode(bytes)?;
                 if let Some(event) = envelope.event()
-                    && let Some(reason) = praxis_core::store::unsealable(tx, event)?
+                    && let Some(reason) = unsealer.unsealable(tx, event)?
                 {
                     unsealable.push(RefusedChange {
                         change: change.hash.to_string(),

@@ -449,7 +449,7 @@ fn check(
             existing_cycle(views, *cycle, "Do")?;
             self::done(done)?;
         }
-        // Its free text is sealed: the server opens it to check it (`unsealable`).
+        // Its free text is sealed: the server opens it to check it (`Unsealer::unsealable`).
         Event::CycleDoneSealed { cycle, done } => {
             existing_cycle(views, *cycle, "Do")?;
             required("name of who carried it out", &done.carried_out_by)?;
