@@ -88,6 +88,32 @@ fn push(
     (status, json)
 }
 
+/// A server, and a phone whose new project holds one observation, synced.
+struct Synced {
+    dir: tempfile::TempDir,
+    server: TestServer,
+    phone: Phone,
+    project: StreamId,
+}
+
+fn one_observation_synced() -> Synced {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let fx = fixture(&data);
+    let server = TestServer::start(&data);
+    let mut phone = Phone::enrol(dir.path(), &server.url, "practitioner-north");
+    phone.sync();
+    let project = start_project(&mut phone.store, fx.collaborative, "Northside");
+    phone.store.record(project, observation("first")).unwrap();
+    phone.sync();
+    Synced {
+        dir,
+        server,
+        phone,
+        project,
+    }
+}
+
 #[test]
 fn a_backlog_goes_up_in_one_request_and_a_new_device_takes_the_stream_whole() {
     let dir = tempfile::tempdir().unwrap();
@@ -259,15 +285,12 @@ fn the_server_compacts_a_large_backlog_after_answering_and_serves_it_whole_after
 
 #[test]
 fn a_stream_that_moved_on_meanwhile_syncs_through_sync_messages() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let fx = fixture(&data);
-    let server = TestServer::start(&data);
-    let mut first = Phone::enrol(dir.path(), &server.url, "practitioner-north");
-    first.sync();
-    let project = start_project(&mut first.store, fx.collaborative, "Northside");
-    first.store.record(project, observation("first")).unwrap();
-    first.sync();
+    let Synced {
+        dir,
+        server,
+        phone: mut first,
+        project,
+    } = one_observation_synced();
     let mut second = Phone::enrol(dir.path(), &server.url, "practitioner2-north");
     second.sync();
 
@@ -330,15 +353,12 @@ fn a_stream_that_moved_on_meanwhile_syncs_through_sync_messages() {
 
 #[test]
 fn bad_input_at_the_fast_path_is_refused_and_changes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let fx = fixture(&data);
-    let server = TestServer::start(&data);
-    let mut phone = Phone::enrol(dir.path(), &server.url, "practitioner-north");
-    phone.sync();
-    let project = start_project(&mut phone.store, fx.collaborative, "Northside");
-    phone.store.record(project, observation("first")).unwrap();
-    phone.sync();
+    let Synced {
+        dir,
+        server,
+        mut phone,
+        project,
+    } = one_observation_synced();
     let base = phone.store.heads(project).unwrap();
     phone.store.record(project, observation("second")).unwrap();
     phone.store.record(project, observation("third")).unwrap();
@@ -595,15 +615,12 @@ fn a_foreign_automerge_peer_syncs_one_stream_through_the_per_stream_route() {
 
 #[test]
 fn sealed_changes_whose_keys_the_server_does_not_hold_are_refused_then_taken_once_it_does() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let fx = fixture(&data);
-    let server = TestServer::start(&data);
-    let mut phone = Phone::enrol(dir.path(), &server.url, "practitioner-north");
-    phone.sync();
-    let project = start_project(&mut phone.store, fx.collaborative, "Northside");
-    phone.store.record(project, observation("first")).unwrap();
-    phone.sync();
+    let Synced {
+        dir: _dir,
+        server,
+        mut phone,
+        project,
+    } = one_observation_synced();
     let base = phone.store.heads(project).unwrap();
     // Offline: two more about P-0413, whose key the server holds, and two about
     // P-0999, whose key is made here and not yet given.
