@@ -16,10 +16,11 @@
 //! .../changes`) what reading the stream's view gives: a stream the caller may not
 //! read answers as one that does not exist.
 //!
-//! Long because the matrix is one table, read best beside the code that runs it: each
-//! column's outcome function reads the matrix's `Out` and `World`, so a module of its
-//! own would import this one back. Its plain HTTP helpers live in `authorization/http.rs`;
-//! every line left here is a cell, a column's outcome or the world they run against.
+//! Long because the matrix is one table, read best beside the code that runs it: the
+//! columns that need the matrix's `World` stay here. What a cell gives (`Out`) is in
+//! `authorization/outcome.rs`, the plain HTTP helpers in `authorization/http.rs`, and
+//! the data protection columns, which need only a route and a token, in
+//! `authorization/data_protection.rs`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use praxis_core::domain::event::{Event, Scope};
@@ -32,8 +33,15 @@ use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
+mod data_protection;
 mod http;
+mod outcome;
+use data_protection::{
+    ERASURE_ROUTE, KEYS_ROUTE, RECORD_ERASURE_ROUTE, RETENTION_ROUTES, SUBJECT_ROUTE, erase_out,
+    erase_record_out, keys_out, retention_out, subject_out,
+};
 use http::{Answer, ENROL_ROUTE, Http};
+use outcome::*;
 
 /// Who calls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,48 +56,6 @@ enum Who {
     Revoked,
 }
 use Who::*;
-
-/// What one cell gives.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Out {
-    /// 200 with the resource asked for.
-    Ok,
-    /// 404 `not_found`: not a resource of that kind, or in a stream the caller may
-    /// not read: the same answer as for an id that does not exist.
-    NotFound,
-    /// 403 `forbidden`, and for a sync nothing applied.
-    Forbidden,
-    /// 401 `sign_in_required`, and for a sync nothing applied.
-    SignIn,
-    /// 401 `device_revoked`, and for a sync nothing applied.
-    DeviceRevoked,
-    /// Sync: a 2xx answer, `x-praxis-events-accepted` counting every event sent, and
-    /// the server holding exactly that many more events in the stream.
-    Accepted,
-    /// Sync: 422 `changes_refused` naming the event that may not be recorded, and the
-    /// server holding no more events than before (nothing of the message applied):
-    /// what a person who may only read the stream sends.
-    Refused,
-    /// Sync: a 2xx answer counting every event sent, the last held back: the server
-    /// holds every event sent and its own `Quarantined` naming the last, whose record
-    /// no view shows (its history answers 404).
-    Held,
-    /// Enrolment: 201 with a token that works.
-    Created,
-    /// Enrolment: 401 `wrong_credentials`.
-    WrongCredentials,
-}
-
-const OK: Out = Out::Ok;
-const NF: Out = Out::NotFound;
-const FB: Out = Out::Forbidden;
-const SI: Out = Out::SignIn;
-const RV: Out = Out::DeviceRevoked;
-const ACC: Out = Out::Accepted;
-const REF: Out = Out::Refused;
-const HLD: Out = Out::Held;
-const NEW: Out = Out::Created;
-const BAD: Out = Out::WrongCredentials;
 
 /// GET routes read per stream, in the order of `Row::reads`. Record routes read C's
 /// change-package item, and N's and S's cycle (history, cycle) or measure (measure).
@@ -128,26 +94,6 @@ const FIELD_ROUTES: [&str; 3] = [
     "/api/v1/field/snapshot",
     "/api/v1/field/records",
     "/api/v1/field/sign-out",
-];
-/// The key exchange: asked for N's and S's keys (in `Row::keys`), it lists the changes
-/// to the keys of a stream the caller may read, and none of another.
-const KEYS_ROUTE: &str = "/api/v1/keys";
-/// A data protection officer's erasure of P-0413 (every observation in the matrix is
-/// about P-0413), in `Row::erase`.
-const ERASURE_ROUTE: &str = "/api/v1/subjects/{reference}/erasure";
-/// A data protection officer's erasure of N's observation about no named person, in
-/// `Row::erase_record`.
-const RECORD_ERASURE_ROUTE: &str = "/api/v1/records/{id}/erasure";
-/// A data protection officer's subject access request for P-0413, in `Row::subject`
-/// (asked before the erasure).
-const SUBJECT_ROUTE: &str = "/api/v1/subjects/{reference}";
-/// A data protection officer's retention routes, in `Row::retention`: the schedule and
-/// what is due (GET), setting it (PUT), placing a hold on P-0999 (who has no records,
-/// so the erasures stay free), and lifting the hold `World::hold`.
-const RETENTION_ROUTES: [&str; 3] = [
-    "/api/v1/collaboratives/{stream_id}/retention",
-    "/api/v1/collaboratives/{stream_id}/legal-holds",
-    "/api/v1/legal-holds/{id}/lift",
 ];
 /// Routes that answer anyone.
 const PUBLIC_ROUTES: [&str; 2] = ["/healthz", "/api/openapi.json"];
@@ -308,19 +254,6 @@ impl World {
             Send::DecisionInN => (self.n, vec![decision(self.n_report)]),
             Send::ObservationInS => (self.s, vec![observation("Neighbour helped")]),
         }
-    }
-}
-
-/// An error answer as the `Out` it stands for, or what it was instead.
-fn error_out(answer: &Answer) -> Result<Out, String> {
-    let code = answer.json["error"].as_str().unwrap_or("");
-    match (answer.status, code) {
-        (404, "not_found") => Ok(NF),
-        (403, "forbidden") => Ok(FB),
-        (401, "sign_in_required") => Ok(SI),
-        (401, "device_revoked") => Ok(RV),
-        (401, "wrong_credentials") => Ok(BAD),
-        _ => Err(format!("{} {}", answer.status, answer.json)),
     }
 }
 
@@ -596,122 +529,6 @@ fn field_out(http: &Http, world: &World, route: &str, token: Option<&str>) -> Re
 }
 
 /// What an enrolment cell gave.
-/// What the key exchange gave for `stream`: its keys listed, or none of them.
-fn keys_out(http: &Http, stream: StreamId, token: Option<&str>) -> Result<Out, String> {
-    let answer = http.send(
-        http.client
-            .post(format!("{}{KEYS_ROUTE}", http.base))
-            .json(&serde_json::json!({"streams": [{"stream": stream, "since": 0}]})),
-        token,
-    );
-    if answer.status != 200 {
-        return error_out(&answer);
-    }
-    let changes = answer.json["changes"]
-        .as_array()
-        .ok_or_else(|| format!("200 but no changes: {}", answer.json))?;
-    if changes.iter().any(|c| c["stream"] != stream.to_string()) {
-        return Err(format!("keys of another stream: {}", answer.json));
-    }
-    Ok(if changes.is_empty() { NF } else { OK })
-}
-
-/// What a subject access request for P-0413 gave: `Ok` when it lists records of both
-/// teams' projects, each about P-0413's observations.
-fn subject_out(http: &Http, token: Option<&str>) -> Result<Out, String> {
-    let answer = http.get("/api/v1/subjects/P-0413", token);
-    if answer.status != 200 {
-        return error_out(&answer);
-    }
-    let records = answer.json["records"]
-        .as_array()
-        .ok_or_else(|| format!("200 but no records: {}", answer.json))?;
-    let streams: BTreeSet<&str> = records
-        .iter()
-        .filter_map(|r| r["stream"].as_str())
-        .collect();
-    if answer.json["reference"] == "P-0413" && streams.len() == 2 {
-        Ok(OK)
-    } else {
-        Err(format!(
-            "200 but not both projects' records: {}",
-            answer.json
-        ))
-    }
-}
-
-/// What an erasure of one record gave: `Ok` when it destroyed its key.
-fn erase_record_out(http: &Http, record: EventId, token: Option<&str>) -> Result<Out, String> {
-    let answer = http.send(
-        http.client
-            .post(format!("{}/api/v1/records/{record}/erasure", http.base))
-            .json(&serde_json::json!({"reason": "Recorded by mistake", "legal_basis": "unlawfully-processed"})),
-        token,
-    );
-    match answer.status {
-        200 if answer.json["keys"].as_u64() == Some(1) => Ok(OK),
-        200 => Err(format!("200 but not one key erased: {}", answer.json)),
-        _ => error_out(&answer),
-    }
-}
-
-/// What an erasure of P-0413 gave: `Ok` when it destroyed its keys.
-fn erase_out(http: &Http, token: Option<&str>) -> Result<Out, String> {
-    let answer = http.send(
-        http.client
-            .post(format!("{}/api/v1/subjects/P-0413/erasure", http.base))
-            .json(&serde_json::json!({"reason": "The person asked", "legal_basis": "objection"})),
-        token,
-    );
-    match answer.status {
-        200 if answer.json["keys"].as_u64().is_some_and(|k| k > 0) => Ok(OK),
-        200 => Err(format!("200 but nothing erased: {}", answer.json)),
-        _ => error_out(&answer),
-    }
-}
-
-/// What a retention route gave (`which`: the schedule read, set; a hold placed, the
-/// world's hold lifted): `Ok` when it did that.
-fn retention_out(
-    http: &Http,
-    world: &World,
-    which: usize,
-    token: Option<&str>,
-) -> Result<Out, String> {
-    let c = world.c;
-    let url = |path: String| format!("{}{path}", http.base);
-    let answer = match which {
-        0 => http.get(&format!("/api/v1/collaboratives/{c}/retention"), token),
-        1 => http.send(
-            http.client.put(url(format!("/api/v1/collaboratives/{c}/retention"))).json(
-                &serde_json::json!({"periods": [{"kind": "observation", "years": 8}], "reason": "Policy"}),
-            ),
-            token,
-        ),
-        2 => http.send(
-            http.client.post(url(format!("/api/v1/collaboratives/{c}/legal-holds")))
-                .json(&serde_json::json!({"reference": "P-0999", "reason": "A complaint"})),
-            token,
-        ),
-        _ => http.send(
-            http.client.post(url(format!("/api/v1/legal-holds/{}/lift", world.hold)))
-                .json(&serde_json::json!({"reason": "The inquiry reported"})),
-            token,
-        ),
-    };
-    let done = match which {
-        0 => answer.json["collaborative"] == c.to_string(),
-        1 => answer.json["schedule"].is_string(),
-        2 => answer.json["hold"].is_string(),
-        _ => answer.json["lifted"].is_string(),
-    };
-    match answer.status {
-        200 if done => Ok(OK),
-        200 => Err(format!("200 but not done: {}", answer.json)),
-        _ => error_out(&answer),
-    }
-}
-
 fn enrol_out(http: &Http, who: Who) -> Result<Out, String> {
     let answer = match who {
         P(username) => http.enrol(username, PASSWORD),
@@ -1016,7 +833,7 @@ fn every_route_answers_every_role_as_the_matrix_says() {
         );
 
         for (which, expected) in row.retention.into_iter().enumerate() {
-            let got = retention_out(&http, &world, which, token);
+            let got = retention_out(&http, (world.c, world.hold), which, token);
             let route = RETENTION_ROUTES[which.saturating_sub(1)];
             check(
                 format!("{} {route}", ["GET", "PUT", "POST", "POST"][which]),

@@ -88,6 +88,32 @@ fn push(
     (status, json)
 }
 
+/// A server, and practitioner-north's phone, enrolled and synced once.
+struct Enrolled {
+    dir: tempfile::TempDir,
+    /// The server's data directory.
+    data: std::path::PathBuf,
+    server: TestServer,
+    phone: Phone,
+    collaborative: StreamId,
+}
+
+fn enrolled() -> Enrolled {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let collaborative = fixture(&data).collaborative;
+    let server = TestServer::start(&data);
+    let mut phone = Phone::enrol(dir.path(), &server.url, "practitioner-north");
+    phone.sync();
+    Enrolled {
+        dir,
+        data,
+        server,
+        phone,
+        collaborative,
+    }
+}
+
 /// A server, and a phone whose new project holds one observation, synced.
 struct Synced {
     dir: tempfile::TempDir,
@@ -97,13 +123,14 @@ struct Synced {
 }
 
 fn one_observation_synced() -> Synced {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let fx = fixture(&data);
-    let server = TestServer::start(&data);
-    let mut phone = Phone::enrol(dir.path(), &server.url, "practitioner-north");
-    phone.sync();
-    let project = start_project(&mut phone.store, fx.collaborative, "Northside");
+    let Enrolled {
+        dir,
+        server,
+        mut phone,
+        collaborative,
+        ..
+    } = enrolled();
+    let project = start_project(&mut phone.store, collaborative, "Northside");
     phone.store.record(project, observation("first")).unwrap();
     phone.sync();
     Synced {
@@ -116,16 +143,17 @@ fn one_observation_synced() -> Synced {
 
 #[test]
 fn a_backlog_goes_up_in_one_request_and_a_new_device_takes_the_stream_whole() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let fx = fixture(&data);
-    let server = TestServer::start(&data);
-    let mut phone = Phone::enrol(dir.path(), &server.url, "practitioner-north");
-    phone.sync();
+    let Enrolled {
+        dir,
+        data: _,
+        server,
+        mut phone,
+        collaborative,
+    } = enrolled();
 
     // Offline: a new project with 300 observations, and one for the collaborative's
     // stream the phone may not write to is not made; the collaborative stays alike.
-    let project = start_project(&mut phone.store, fx.collaborative, "Northside");
+    let project = start_project(&mut phone.store, collaborative, "Northside");
     for i in 0..300 {
         phone
             .store
@@ -142,7 +170,7 @@ fn a_backlog_goes_up_in_one_request_and_a_new_device_takes_the_stream_whole() {
         (301, 1, true),
         "the new project went up in one request: {sent:?}"
     );
-    assert_eq!(report(&reports, fx.collaborative).rounds, 0);
+    assert_eq!(report(&reports, collaborative).rounds, 0);
     assert_eq!(server_event_ids(&server, project, &phone.token), recorded);
     let receipts = receipted(&server, project, &phone.token);
     assert_eq!(receipts.len(), 301, "one receipt per change");
@@ -226,13 +254,14 @@ fn rows_beside_the_document(data: &std::path::Path, stream: StreamId) -> i64 {
 
 #[test]
 fn the_server_compacts_a_large_backlog_after_answering_and_serves_it_whole_after() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let fx = fixture(&data);
-    let server = TestServer::start(&data);
-    let mut phone = Phone::enrol(dir.path(), &server.url, "practitioner-north");
-    phone.sync();
-    let project = start_project(&mut phone.store, fx.collaborative, "Northside");
+    let Enrolled {
+        dir,
+        data,
+        server,
+        mut phone,
+        collaborative,
+    } = enrolled();
+    let project = start_project(&mut phone.store, collaborative, "Northside");
     let batch = (0..2_300)
         .map(|i| observation(&format!("Visit {i}")))
         .collect();
@@ -559,13 +588,14 @@ fn a_foreign_automerge_peer_syncs_one_stream_through_the_per_stream_route() {
         peer.join("node_modules/@automerge/automerge").is_dir(),
         "the foreign Automerge peer is not installed: run `npm ci --prefix tests/automerge-peer` (scripts/test does)"
     );
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let fx = fixture(&data);
-    let server = TestServer::start(&data);
-    let mut phone = Phone::enrol(dir.path(), &server.url, "practitioner-north");
-    phone.sync();
-    let project = start_project(&mut phone.store, fx.collaborative, "Northside");
+    let Enrolled {
+        dir,
+        data: _,
+        server,
+        mut phone,
+        collaborative,
+    } = enrolled();
+    let project = start_project(&mut phone.store, collaborative, "Northside");
     for i in 0..40 {
         phone
             .store
