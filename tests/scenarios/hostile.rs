@@ -202,6 +202,56 @@ fn malformed_truncated_oversized_and_mislabelled_messages_are_refused() {
 }
 
 #[test]
+fn a_bundle_or_a_compressed_change_in_a_sync_message_is_refused_unread() {
+    // Automerge expands both without a bound: a few hundred bytes of bundle can claim
+    // gigabytes. No Praxis replica sends them, so the server refuses them unread.
+    let dir = tempfile::tempdir().unwrap();
+    let (server, mut phone, project, _) = setup(dir.path());
+    let before = server.events_in(project, &phone.token);
+    let heads = phone.store.heads(project).unwrap();
+    phone
+        .store
+        .record(
+            project,
+            observation("a long observation ".repeat(20).as_str()),
+        )
+        .unwrap();
+    let new = phone.store.changes_since(project, &heads).unwrap();
+    let mut change = automerge::Change::try_from(new[0].as_slice()).unwrap();
+    let all = phone.store.changes_since(project, &[]).unwrap().concat();
+    let bundle = automerge::AutoCommit::load(&all)
+        .unwrap()
+        .bundle([change.hash()])
+        .unwrap()
+        .bytes()
+        .to_vec();
+    let compressed = change.bytes().to_vec();
+    let mut state = phone.store.sync_state(project, "server").unwrap();
+    let hello = phone
+        .store
+        .generate_sync_message(project, &mut state)
+        .unwrap()
+        .unwrap();
+    for (foreign, named) in [(bundle, "bundle"), (compressed, "compressed change")] {
+        let mut message = automerge::sync::Message::decode(&hello.bytes).unwrap();
+        message.changes = vec![foreign].into();
+        let response = post(&server, project, &phone.token, message.encode());
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{named}");
+        let body: serde_json::Value = response.json().unwrap();
+        assert!(
+            body["message"].as_str().unwrap().contains(named),
+            "{named}: {body}"
+        );
+    }
+    assert_eq!(server.events_in(project, &phone.token), before);
+    assert_still_serving(&server);
+    // The same observation, as the phone sends it, is taken.
+    let reports = phone.sync();
+    assert!(reports.iter().all(|r| r.synced()), "{reports:?}");
+    assert_eq!(server.events_in(project, &phone.token), before + 1);
+}
+
+#[test]
 fn a_replayed_message_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let (server, mut phone, project, _) = setup(dir.path());

@@ -9,8 +9,9 @@
 //! does (appends, batches, merges, foreign changes) and check each way of reading them
 //! against the others, which needs the document's private parts.
 
+use super::chunks;
 use super::error::ReplicationError;
-use super::guarded::{guarded, parse_change};
+use super::guarded::{guarded, load_document, parse_change};
 use super::tail::Tail;
 use crate::domain::ids::{DeviceId, StreamId};
 use automerge::sync::{self, SyncDoc};
@@ -78,8 +79,7 @@ impl StreamDocument {
         if total > MAX_DOCUMENT_BYTES {
             return Err(ReplicationError::Oversized(total));
         }
-        let mut doc = guarded("a saved document", || AutoCommit::load(saved))
-            .map_err(ReplicationError::Corrupt)?;
+        let mut doc = load_document(saved).map_err(ReplicationError::Corrupt)?;
         // Each saved change is parsed first: `load_incremental` would skip bad bytes.
         let parsed = changes
             .iter()
@@ -418,6 +418,9 @@ impl StreamDocument {
         state: &mut sync::State,
         message: sync::Message,
     ) -> Result<Vec<IncomingChange>, ReplicationError> {
+        for change in message.changes.iter() {
+            chunks::admit(change).map_err(ReplicationError::BadChange)?;
+        }
         let before = self.doc.get_heads();
         self.tail = None;
         guarded("the sync message", || {
