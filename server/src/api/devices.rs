@@ -68,6 +68,7 @@ pub async fn sync_stream(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ServerError> {
+    let _syncing = state.syncing();
     replica_keeper(&device)?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -115,6 +116,7 @@ pub async fn push_changes(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ServerError> {
+    let _syncing = state.syncing();
     replica_keeper(&device)?;
     let base = headers
         .get(BASE_HEADS)
@@ -168,6 +170,7 @@ pub async fn whole_stream(
     AuthDevice(device): AuthDevice,
     Id(stream, ..): Id<StreamId>,
 ) -> Result<Response, ServerError> {
+    let _syncing = state.syncing();
     replica_keeper(&device)?;
     let whole = state
         .with(move |s| Ok(s.whole_stream(&device, stream)?))
@@ -210,6 +213,7 @@ pub async fn exchange_keys(
     AuthDevice(device): AuthDevice,
     body: Bytes,
 ) -> Result<Response, ServerError> {
+    let _syncing = state.syncing();
     replica_keeper(&device)?;
     let request: KeysRequest = serde_json::from_slice(&body).map_err(|e| {
         ServerError::BadRequest(format!(

@@ -62,7 +62,7 @@ const SERVER_MIGRATIONS: &[&str] = &[
 pub const DOCUMENTS_IN_MEMORY: usize = 64;
 
 /// Bytes of changes from which taking them is followed by handing memory back.
-const LARGE_BATCH: usize = 1024 * 1024;
+const LARGE_BATCH: usize = 64 * 1024;
 
 pub struct SqliteStorage {
     /// What the data keys are wrapped under (the master key's).
