@@ -137,6 +137,16 @@ fn replica(
     store
 }
 
+/// The sync message the store would send the server next about `stream`.
+fn first_message(store: &mut Store, stream: StreamId) -> Vec<u8> {
+    let mut state = store.sync_state(stream, "server").unwrap();
+    store
+        .generate_sync_message(stream, &mut state)
+        .unwrap()
+        .unwrap()
+        .bytes
+}
+
 fn assert_still_serving(server: &TestServer) {
     let health = Client::new()
         .get(format!("{}/healthz", server.url))
@@ -170,14 +180,9 @@ fn malformed_truncated_oversized_and_mislabelled_messages_are_refused() {
 
     // A real message with changes, cut short.
     phone.store.record(project, observation("second")).unwrap();
-    let mut state = phone.store.sync_state(project, "server").unwrap();
-    let hello = phone
-        .store
-        .generate_sync_message(project, &mut state)
-        .unwrap()
-        .unwrap();
-    for cut in [1, hello.bytes.len() / 2, hello.bytes.len() - 1] {
-        let response = post(&server, project, &phone.token, hello.bytes[..cut].to_vec());
+    let hello = first_message(&mut phone.store, project);
+    for cut in [1, hello.len() / 2, hello.len() - 1] {
+        let response = post(&server, project, &phone.token, hello[..cut].to_vec());
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "cut at {cut}");
     }
 
@@ -185,7 +190,7 @@ fn malformed_truncated_oversized_and_mislabelled_messages_are_refused() {
         .post(format!("{}/api/v1/streams/{project}/sync", server.url))
         .bearer_auth(&phone.token)
         .header("content-type", "application/json")
-        .body(hello.bytes.clone())
+        .body(hello.clone())
         .send()
         .unwrap();
     assert_eq!(wrong_type.status(), StatusCode::BAD_REQUEST);
@@ -226,14 +231,9 @@ fn a_bundle_or_a_compressed_change_in_a_sync_message_is_refused_unread() {
         .bytes()
         .to_vec();
     let compressed = change.bytes().to_vec();
-    let mut state = phone.store.sync_state(project, "server").unwrap();
-    let hello = phone
-        .store
-        .generate_sync_message(project, &mut state)
-        .unwrap()
-        .unwrap();
+    let hello = first_message(&mut phone.store, project);
     for (foreign, named) in [(bundle, "bundle"), (compressed, "compressed change")] {
-        let mut message = automerge::sync::Message::decode(&hello.bytes).unwrap();
+        let mut message = automerge::sync::Message::decode(&hello).unwrap();
         message.changes = vec![foreign].into();
         let response = post(&server, project, &phone.token, message.encode());
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{named}");

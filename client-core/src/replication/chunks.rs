@@ -115,8 +115,9 @@ mod tests {
     use crate::domain::ids::{DeviceId, StreamId};
     use crate::replication::StreamDocument;
 
-    #[test]
-    fn a_saved_document_and_changes_split_back_into_what_was_joined() {
+    /// A stream's genesis saved, and its document after `events` events of 300 bytes
+    /// were appended to it (each a change of its own), with the genesis heads.
+    fn saved_then_appended(events: i64) -> (Vec<u8>, StreamDocument, Vec<automerge::ChangeHash>) {
         let stream = StreamId(uuid::Uuid::now_v7());
         let mut document = StreamDocument::genesis(stream).unwrap();
         let genesis = document.heads();
@@ -124,11 +125,17 @@ mod tests {
         document
             .append_all(
                 DeviceId(uuid::Uuid::now_v7()),
-                (0..3)
+                (0..events)
                     .map(|i| ("observation", i, vec![i as u8; 300]))
                     .collect(),
             )
             .unwrap();
+        (saved, document, genesis)
+    }
+
+    #[test]
+    fn a_saved_document_and_changes_split_back_into_what_was_joined() {
+        let (saved, mut document, genesis) = saved_then_appended(3);
         let changes: Vec<Vec<u8>> = document
             .changes_since(&genesis)
             .iter()
@@ -164,18 +171,7 @@ mod tests {
 
     #[test]
     fn bundles_and_compressed_changes_are_refused_before_automerge_reads_them() {
-        let stream = StreamId(uuid::Uuid::now_v7());
-        let mut document = StreamDocument::genesis(stream).unwrap();
-        let genesis = document.heads();
-        let saved = document.save();
-        document
-            .append_all(
-                DeviceId(uuid::Uuid::now_v7()),
-                (0..2)
-                    .map(|i| ("observation", i, vec![i as u8; 300]))
-                    .collect(),
-            )
-            .unwrap();
+        let (saved, mut document, genesis) = saved_then_appended(2);
         let mut changes = document.changes_since(&genesis);
         let hashes: Vec<_> = changes.iter().map(automerge::Change::hash).collect();
         let raw: Vec<Vec<u8>> = changes.iter().map(|c| c.raw_bytes().to_vec()).collect();
