@@ -114,6 +114,18 @@ fn enrolled() -> Enrolled {
     }
 }
 
+/// A new project on the phone, recorded offline: `visits` observations, one by one.
+fn project_with_visits(phone: &mut Phone, collaborative: StreamId, visits: usize) -> StreamId {
+    let project = start_project(&mut phone.store, collaborative, "Northside");
+    for i in 0..visits {
+        phone
+            .store
+            .record(project, observation(&format!("Visit {i}")))
+            .unwrap();
+    }
+    project
+}
+
 /// A server, and a phone whose new project holds one observation, synced.
 struct Synced {
     dir: tempfile::TempDir,
@@ -153,13 +165,7 @@ fn a_backlog_goes_up_in_one_request_and_a_new_device_takes_the_stream_whole() {
 
     // Offline: a new project with 300 observations, and one for the collaborative's
     // stream the phone may not write to is not made; the collaborative stays alike.
-    let project = start_project(&mut phone.store, collaborative, "Northside");
-    for i in 0..300 {
-        phone
-            .store
-            .record(project, observation(&format!("Visit {i}")))
-            .unwrap();
-    }
+    let project = project_with_visits(&mut phone, collaborative, 300);
     let recorded = event_ids(&phone.store, project);
     assert_eq!(recorded.len(), 301);
     let reports = phone.sync();
@@ -595,13 +601,7 @@ fn a_foreign_automerge_peer_syncs_one_stream_through_the_per_stream_route() {
         mut phone,
         collaborative,
     } = enrolled();
-    let project = start_project(&mut phone.store, collaborative, "Northside");
-    for i in 0..40 {
-        phone
-            .store
-            .record(project, observation(&format!("Visit {i}")))
-            .unwrap();
-    }
+    let project = project_with_visits(&mut phone, collaborative, 40);
     phone.sync();
     let reader = Phone::enrol(dir.path(), &server.url, "coordinator");
 
