@@ -3,6 +3,7 @@
 //! is kept wrapped under the store's keyring (`keyring.rs`).
 
 use super::keyring::{Keyring, split_opened};
+use super::subject_keys::Known;
 use super::*;
 use crate::domain::ids::DataKeyId;
 use crate::domain::sealing::DataKey;
@@ -67,9 +68,16 @@ impl From<rusqlite::Error> for KeyRefused {
 /// A key already held: its stream, wrapped key (NULL once erased), when erased.
 type HeldRow = (Vec<u8>, Option<Vec<u8>>, Option<i64>);
 
-/// The number of the next change to the keys (`seq` is the rowid: found at the end of
-/// the table, not by a scan).
-const NEXT_SEQ: &str = "(SELECT coalesce(max(seq), 0) + 1 FROM data_keys)";
+/// The number of the next change to the keys of the stream `?2`, for a store that
+/// tells others of its keys (a server: found by its index on stream and number); a
+/// device numbers none, and keeps no such index to write as each key is made.
+fn next_seq(numbered: bool) -> &'static str {
+    if numbered {
+        "(SELECT coalesce(max(seq), 0) + 1 FROM data_keys WHERE stream = ?2)"
+    } else {
+        "NULL"
+    }
+}
 
 pub(super) fn key_id(bytes: &[u8]) -> Result<DataKeyId, StoreError> {
     Ok(DataKeyId(blob_uuid(bytes)?))
@@ -92,8 +100,9 @@ fn hold_key(
     let tag = key.subject.as_deref().map(|s| keyring.tag(s));
     tx.prepare_cached(&format!(
         "INSERT INTO data_keys (id, stream, subject, wrapped, made_at, sent, seq)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, {NEXT_SEQ})
-         ON CONFLICT (id) DO NOTHING"
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, {})
+         ON CONFLICT (id) DO NOTHING",
+        next_seq(keyring.numbers_changes())
     ))?
     .execute(params![
         uuid_blob(&key.id.0),
@@ -107,7 +116,9 @@ fn hold_key(
 }
 
 /// The key for `subject` in `stream` (a new one when there is none, or none unerased),
-/// or a new key of its own for a record about no named person.
+/// or a new key of its own for a record about no named person. A person's key is
+/// found in the keyring's memory of the stream's keys (`subject_keys.rs`), read whole
+/// the first time, and used once this transaction finds it still held.
 pub(super) fn key_for(
     tx: &Connection,
     keyring: &Keyring,
@@ -117,19 +128,19 @@ pub(super) fn key_for(
 ) -> Result<(DataKeyId, DataKey), StoreError> {
     let tag = subject.map(|s| keyring.tag(s));
     if let Some(tag) = &tag {
-        let held: Option<(Vec<u8>, Vec<u8>)> = tx
-            .prepare_cached(
-                "SELECT id, wrapped FROM data_keys
-                 WHERE subject = ?1 AND stream = ?2 AND wrapped IS NOT NULL
-                 ORDER BY made_at DESC LIMIT 1",
-            )?
-            .query_row(params![tag, uuid_blob(&stream.0)], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .optional()?;
-        if let Some((id, wrapped)) = held {
-            let id = key_id(&id)?;
-            return Ok((id, keyring.unwrap(id, &wrapped)?.0));
+        for _ in 0..2 {
+            match keyring.subjects.known(stream, tag) {
+                Known::Unread => read_subject_keys(tx, keyring, stream)?,
+                Known::NoKey => break,
+                Known::Key(id, key) => {
+                    if still_held(tx, id)? {
+                        return Ok((id, key));
+                    }
+                    // Erased since, or made in a transaction that did not commit: the
+                    // person may have another key.
+                    keyring.subjects.forget(stream);
+                }
+            }
         }
     }
     let made = PlainKey {
@@ -140,8 +151,50 @@ pub(super) fn key_for(
         made_at: now,
     };
     hold_key(tx, keyring, &made, false)?;
-    let (id, key) = (made.id, made.key);
-    Ok((id, key))
+    if let Some(tag) = tag {
+        keyring
+            .subjects
+            .made(stream, tag, made.id, made.key.clone());
+    }
+    Ok((made.id, made.key))
+}
+
+/// Reads the stream's unerased keys for people into the keyring's memory (the latest
+/// made for each person).
+fn read_subject_keys(
+    tx: &Connection,
+    keyring: &Keyring,
+    stream: StreamId,
+) -> Result<(), StoreError> {
+    let mut statement = tx.prepare_cached(
+        "SELECT id, subject, wrapped FROM data_keys
+         WHERE stream = ?1 AND subject IS NOT NULL AND wrapped IS NOT NULL
+         ORDER BY made_at",
+    )?;
+    let rows = statement.query_map([uuid_blob(&stream.0)], |r| {
+        Ok((
+            r.get::<_, Vec<u8>>(0)?,
+            r.get::<_, Vec<u8>>(1)?,
+            r.get::<_, Vec<u8>>(2)?,
+        ))
+    })?;
+    let mut keys = Vec::new();
+    for row in rows {
+        let (id, tag, wrapped) = row?;
+        let id = key_id(&id)?;
+        keys.push((tag, id, keyring.unwrap(id, &wrapped)?.0));
+    }
+    keyring.subjects.read(stream, keys);
+    Ok(())
+}
+
+/// Whether the key is held here and not erased.
+fn still_held(tx: &Connection, id: DataKeyId) -> Result<bool, StoreError> {
+    Ok(tx
+        .prepare_cached("SELECT 1 FROM data_keys WHERE id = ?1 AND wrapped IS NOT NULL")?
+        .query_row([uuid_blob(&id.0)], |_| Ok(()))
+        .optional()?
+        .is_some())
 }
 
 impl Store {
@@ -208,6 +261,7 @@ impl Store {
                 KeyChange::Held(k) => {
                     hold_key(&tx, &self.keyring, k, true)?;
                     note_cursor(&tx, k.stream, *seq)?;
+                    self.keyring.subjects.forget(k.stream);
                 }
                 KeyChange::Erased {
                     id,
@@ -215,8 +269,16 @@ impl Store {
                     at,
                     reason,
                 } => {
-                    destroyed += erase_key(&tx, *id, *stream, *at, reason)?;
+                    destroyed += destroy_key(
+                        &tx,
+                        *id,
+                        *stream,
+                        *at,
+                        reason,
+                        self.keyring.numbers_changes(),
+                    )?;
                     note_cursor(&tx, *stream, *seq)?;
+                    self.keyring.subjects.forget(*stream);
                 }
             }
         }
@@ -253,10 +315,18 @@ impl Store {
                         None => None,
                     };
                     if let Some((at, reason)) = erased {
-                        erase_key(&tx, k.id, k.stream, at, &reason)?;
+                        destroy_key(
+                            &tx,
+                            k.id,
+                            k.stream,
+                            at,
+                            &reason,
+                            self.keyring.numbers_changes(),
+                        )?;
                         continue;
                     }
                     hold_key(&tx, &self.keyring, k, true)?;
+                    self.keyring.subjects.forget(k.stream);
                 }
                 Some((_, None, at)) => {
                     return Err(KeyRefused::Erased(k.id, day_of(at.unwrap_or(0))));
@@ -293,13 +363,27 @@ fn note_cursor(tx: &Connection, stream: StreamId, seq: i64) -> Result<(), StoreE
 }
 
 /// Destroys a data key, keeping when and why (a row for it if there was none, so a key
-/// that arrives later is known as erased). Gives 1 when key material was destroyed.
+/// that arrives later is known as erased), as a server does: numbered as a change to
+/// the stream's keys, for the devices to hear of. Gives 1 when key material was
+/// destroyed.
 pub fn erase_key(
     tx: &Connection,
     id: DataKeyId,
     stream: StreamId,
     at: i64,
     reason: &str,
+) -> Result<usize, StoreError> {
+    destroy_key(tx, id, stream, at, reason, true)
+}
+
+/// `erase_key`, numbered as a change or not (`next_seq`).
+fn destroy_key(
+    tx: &Connection,
+    id: DataKeyId,
+    stream: StreamId,
+    at: i64,
+    reason: &str,
+    numbered: bool,
 ) -> Result<usize, StoreError> {
     let held: Option<bool> = tx
         .prepare_cached("SELECT wrapped IS NOT NULL FROM data_keys WHERE id = ?1")?
@@ -309,16 +393,18 @@ pub fn erase_key(
         Some(false) => Ok(0),
         Some(true) => {
             tx.prepare_cached(&format!(
-                "UPDATE data_keys SET wrapped = NULL, subject = NULL, erased_at = ?2, erasure = ?3,
-                 seq = {NEXT_SEQ} WHERE id = ?1"
+                "UPDATE data_keys SET wrapped = NULL, subject = NULL, erased_at = ?3, erasure = ?4,
+                 seq = {} WHERE id = ?1",
+                next_seq(numbered)
             ))?
-            .execute(params![uuid_blob(&id.0), at, reason])?;
+            .execute(params![uuid_blob(&id.0), uuid_blob(&stream.0), at, reason])?;
             Ok(1)
         }
         None => {
             tx.prepare_cached(&format!(
                 "INSERT INTO data_keys (id, stream, subject, wrapped, made_at, erased_at, erasure, sent, seq)
-                 VALUES (?1, ?2, NULL, NULL, ?3, ?3, ?4, 1, {NEXT_SEQ})"
+                 VALUES (?1, ?2, NULL, NULL, ?3, ?3, ?4, 1, {})",
+                next_seq(numbered)
             ))?
             .execute(params![uuid_blob(&id.0), uuid_blob(&stream.0), at, reason])?;
             Ok(0)
@@ -342,15 +428,16 @@ pub fn note_subject_erased(
     Ok(())
 }
 
-/// Changes to `stream`'s keys after `since`, in order, with each change's number.
+/// Changes to `stream`'s keys after `since`, in order, with each change's number (a
+/// store that numbers none, a device, gives all it holds, numbered 0).
 pub fn key_changes(
     conn: &Connection,
     stream: StreamId,
     since: i64,
 ) -> Result<Vec<(i64, KeyChange)>, StoreError> {
     let mut statement = conn.prepare_cached(
-        "SELECT id, seq, praxis_open_key(id, wrapped), made_at, erased_at, erasure
-         FROM data_keys WHERE stream = ?1 AND seq > ?2 ORDER BY seq",
+        "SELECT id, coalesce(seq, 0), praxis_open_key(id, wrapped), made_at, erased_at, erasure
+         FROM data_keys WHERE stream = ?1 AND (seq > ?2 OR seq IS NULL) ORDER BY seq",
     )?;
     let rows = statement.query_map(params![uuid_blob(&stream.0), since], |r| {
         Ok((

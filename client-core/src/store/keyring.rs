@@ -22,6 +22,11 @@ impl From<SealError> for StoreError {
 pub struct Keyring {
     wrapping: DataKey,
     tagging: [u8; 32],
+    /// The keys opened for people's records, by stream (`subject_keys.rs`).
+    pub(super) subjects: super::subject_keys::SubjectKeys,
+    /// Whether each change to the keys is numbered, for others to ask what changed
+    /// since (a server's master key); a device's keys are not.
+    numbers_changes: bool,
 }
 
 fn derive(purpose: &str, secret: &[u8; 32]) -> [u8; 32] {
@@ -41,7 +46,21 @@ impl Keyring {
             wrapping: DataKey::from_bytes(&derive("praxis data key wrapping", secret))
                 .unwrap_or_else(|_| unreachable!("32 bytes")),
             tagging: derive("praxis subject reference", secret),
+            subjects: Default::default(),
+            numbers_changes: false,
         }
+    }
+
+    /// A server's keyring, from its master key: it numbers each change to the keys.
+    pub fn from_master_key(secret: &[u8; 32]) -> Keyring {
+        Keyring {
+            numbers_changes: true,
+            ..Keyring::from_secret(secret)
+        }
+    }
+
+    pub(super) fn numbers_changes(&self) -> bool {
+        self.numbers_changes
     }
 
     /// A new random secret.
@@ -142,7 +161,7 @@ impl Store {
     /// on this connection and on `also` (read connections). Refused when the store's keys
     /// were wrapped under another master key.
     pub fn use_master_key(&mut self, secret: &[u8; 32]) -> Result<(), StoreError> {
-        let keyring = Keyring::from_secret(secret);
+        let keyring = Keyring::from_master_key(secret);
         match self.setting("master_key_check")? {
             Some(check) if !keyring.checks(&check) => {
                 return Err(StoreError::WrongMasterKey);

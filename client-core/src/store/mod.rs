@@ -14,6 +14,8 @@ mod fast_path;
 mod heads;
 mod held;
 mod key;
+#[cfg(test)]
+mod key_tests;
 mod keyring;
 mod merging;
 mod person_names;
@@ -23,6 +25,7 @@ mod rows;
 mod schema;
 mod sealing;
 mod sqlite_views;
+mod subject_keys;
 mod syncing;
 #[cfg(test)]
 pub(crate) mod tests;

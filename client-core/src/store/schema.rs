@@ -10,6 +10,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/004_fewer_index_pages.sql"),
     include_str!("migrations/005_stream_heads.sql"),
     include_str!("migrations/006_data_keys.sql"),
+    include_str!("migrations/007_subject_keys_in_memory.sql"),
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

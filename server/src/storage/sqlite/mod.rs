@@ -55,6 +55,7 @@ const SERVER_MIGRATIONS: &[&str] = &[
     include_str!("../008_enrolment_codes.sql"),
     include_str!("../009_sso_sign_ins.sql"),
     include_str!("../010_data_keys.sql"),
+    include_str!("../011_data_keys_by_subject.sql"),
 ];
 
 /// Stream documents kept in memory at once, over all the stores (least recently used
