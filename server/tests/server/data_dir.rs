@@ -67,3 +67,73 @@ fn admin_lists_show_control_characters_escaped() {
     );
     assert_eq!(shown.lines().filter(|l| l.contains("forged")).count(), 1);
 }
+
+/// A data directory whose keys were kept as schema 6 kept them (a rowid table indexed
+/// by id and by person) is upgraded in place: every key and its number kept, one
+/// B-tree by id, and the server's indexes by stream and by person made again.
+#[test]
+fn keys_kept_before_schema_7_keep_their_numbers_and_the_servers_indexes() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    drop(SqliteStorage::open(&data).unwrap());
+    let conn = rusqlite::Connection::open(data.join("praxis.sqlite3")).unwrap();
+    conn.execute_batch(
+        "DROP TABLE data_keys;
+         CREATE TABLE data_keys (
+             seq        INTEGER PRIMARY KEY,
+             id         BLOB NOT NULL UNIQUE,
+             stream     BLOB NOT NULL,
+             subject    BLOB,
+             wrapped    BLOB,
+             made_at    INTEGER NOT NULL,
+             erased_at  INTEGER,
+             erasure    TEXT,
+             sent       INTEGER NOT NULL DEFAULT 1
+         ) STRICT;
+         CREATE INDEX data_keys_by_subject ON data_keys(subject, stream) WHERE subject IS NOT NULL;
+         CREATE INDEX data_keys_by_stream ON data_keys(stream, seq);
+         INSERT INTO data_keys (seq, id, stream, subject, wrapped, made_at, erased_at, erasure)
+         VALUES (4, x'01', x'aa', x'f0', x'0102', 10, NULL, NULL),
+                (9, x'02', x'aa', NULL, NULL, 11, 12, 'The person asked');
+         PRAGMA user_version = 6;
+         DELETE FROM server_schema WHERE version > 10;",
+    )
+    .unwrap();
+    drop(conn);
+
+    drop(SqliteStorage::open(&data).unwrap());
+    let conn = rusqlite::Connection::open(data.join("praxis.sqlite3")).unwrap();
+    let keys: Vec<(Vec<u8>, Option<i64>, Option<String>)> = conn
+        .prepare("SELECT id, seq, erasure FROM data_keys ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        keys,
+        vec![
+            (vec![1], Some(4), None),
+            (vec![2], Some(9), Some("The person asked".into()))
+        ]
+    );
+    let table: String = conn
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE name = 'data_keys'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(table.contains("WITHOUT ROWID"), "{table}");
+    let indexes: Vec<String> = conn
+        .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'data_keys'
+             AND name NOT LIKE 'sqlite_autoindex%' ORDER BY name",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(indexes, ["data_keys_by_stream", "data_keys_by_subject"]);
+}
