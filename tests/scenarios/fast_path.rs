@@ -704,3 +704,55 @@ fn sealed_changes_whose_keys_the_server_does_not_hold_are_refused_then_taken_onc
         assert!(shown.contains(&format!("\"{text}\"")), "{text} in {shown}");
     }
 }
+
+/// A new device takes each stream whole, the next asked for while it takes the one
+/// before (`Transport::pull_ahead`), through a network that drops, cuts, resets and
+/// repeats requests: a pull that fails is tried again on its own, and every stream
+/// arrives once, whole.
+#[test]
+fn a_new_device_pulls_the_next_stream_while_taking_one_through_a_faulty_network() {
+    use praxis_core::sync::{Retry, Server};
+    use praxis_testkit::faults::{FaultProxy, Faults};
+    let Enrolled {
+        dir,
+        data: _,
+        server,
+        mut phone,
+        collaborative,
+    } = enrolled();
+    let projects: Vec<StreamId> = (0..5)
+        .map(|n| project_with_visits(&mut phone, collaborative, 20 + n))
+        .collect();
+    phone.sync();
+
+    let proxy = FaultProxy::start(&server.url);
+    let mut laptop = Phone::enrol(dir.path(), &server.url, "coordinator");
+    laptop.server = Server::new(proxy.url()).unwrap().with_retry(Retry {
+        tries: 10,
+        first_delay: std::time::Duration::from_millis(10),
+        max_delay: std::time::Duration::from_millis(100),
+    });
+    proxy.set_faults(Some(Faults {
+        // With this seed, four streams arrive pulled ahead and the fifth's pull
+        // fails on the way: it is tried again on its own, and so is the sixth.
+        seed: 1,
+        permille: 100,
+    }));
+    let reports = laptop.sync();
+    proxy.set_faults(None);
+    assert!(!proxy.met().is_empty(), "the network met no fault");
+    for project in &projects {
+        let taken = report(&reports, *project);
+        assert!(taken.synced(), "{taken:?}");
+        assert_eq!(
+            event_ids(&laptop.store, *project),
+            event_ids(&phone.store, *project),
+            "every event of {project} once"
+        );
+    }
+    // Taken whole: nothing is left to exchange.
+    let again = laptop.sync();
+    for project in &projects {
+        assert_eq!(report(&again, *project).rounds, 0);
+    }
+}

@@ -88,6 +88,7 @@ impl Server {
             base: self.base.clone(),
             http: self.http.clone(),
             token,
+            ahead: None,
         }
     }
 
@@ -159,11 +160,46 @@ impl Server {
     }
 }
 
-/// The server's HTTP API, one request per call.
+/// The server's HTTP API, one request per call (but whole streams asked for ahead,
+/// `Transport::pull_ahead`).
 pub struct HttpTransport {
     base: String,
     http: Client,
     token: Option<String>,
+    ahead: Option<Ahead>,
+}
+
+/// A pulled whole stream, or why not, as the thread pulling ahead hands it over.
+type PulledAhead = (StreamId, Result<Option<WholeStream>, Failure>);
+
+/// Whole streams pulled one after another on a thread of their own, in the order the
+/// sync will take them, so the server reads the next while this device takes the one
+/// before. At most one waits here pulled; dropped, the thread stops after the request
+/// it is making.
+struct Ahead {
+    pulled: std::sync::mpsc::Receiver<PulledAhead>,
+}
+
+/// GETs a whole stream: `None` when the server offers no such route.
+fn pull_whole(
+    http: &Client,
+    base: &str,
+    token: Option<&str>,
+    stream: StreamId,
+) -> Result<Option<WholeStream>, Failure> {
+    let token = token.ok_or(Failure::Fatal(SyncError::NotEnrolled))?;
+    let request = http
+        .get(format!("{base}/api/v1/streams/{stream}/changes"))
+        .bearer_auth(token);
+    let reply = send(request)?;
+    if let Some(not_taken) = reply.not_offered() {
+        return not_taken;
+    }
+    let heads = reply.heads()?;
+    Ok(Some(WholeStream {
+        bytes: reply.body,
+        heads,
+    }))
 }
 
 impl HttpTransport {
@@ -249,18 +285,29 @@ impl Transport for HttpTransport {
     }
 
     fn pull(&mut self, stream: StreamId) -> Result<Option<WholeStream>, Failure> {
-        let request = self
-            .http
-            .get(format!("{}/api/v1/streams/{stream}/changes", self.base));
-        let reply = send(self.authorised(request)?)?;
-        if let Some(not_taken) = reply.not_offered() {
-            return not_taken;
+        if let Some(ahead) = &self.ahead {
+            match ahead.pulled.recv() {
+                Ok((pulled, result)) if pulled == stream => return result,
+                // Asked out of the order given (a stream tried again), or the thread
+                // is gone: every stream from now on is pulled when asked for.
+                _ => self.ahead = None,
+            }
         }
-        let heads = reply.heads()?;
-        Ok(Some(WholeStream {
-            bytes: reply.body,
-            heads,
-        }))
+        pull_whole(&self.http, &self.base, self.token.as_deref(), stream)
+    }
+
+    fn pull_ahead(&mut self, streams: Vec<StreamId>) {
+        let (give, pulled) = std::sync::mpsc::sync_channel(0);
+        let (http, base, token) = (self.http.clone(), self.base.clone(), self.token.clone());
+        std::thread::spawn(move || {
+            for stream in streams {
+                let result = pull_whole(&http, &base, token.as_deref(), stream);
+                if give.send((stream, result)).is_err() {
+                    return;
+                }
+            }
+        });
+        self.ahead = Some(Ahead { pulled });
     }
 
     fn keys(&mut self, request: &KeysRequest) -> Result<Option<KeysAnswer>, Failure> {

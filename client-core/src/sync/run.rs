@@ -54,6 +54,17 @@ pub fn sync<S: StoreAccess, T: Transport + ?Sized>(
     run.progress.planned(&plan.streams);
     let streams: Vec<StreamId> = plan.streams.iter().map(|p| p.stream).collect();
     run.exchange_keys(&streams)?;
+    // The streams new here are taken whole, one after another: each is asked for
+    // while the one before is taken (`fast_path`).
+    let whole: Vec<StreamId> = plan
+        .streams
+        .iter()
+        .filter(|p| p.add_here && p.base.is_some() && !p.alike)
+        .map(|p| p.stream)
+        .collect();
+    if whole.len() > 1 {
+        run.transport.pull_ahead(whole);
+    }
     let mut reports = plan.unknown;
     for (index, stream) in plan.streams.iter().enumerate() {
         if cancel.load(Ordering::Relaxed) {

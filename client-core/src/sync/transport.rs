@@ -44,6 +44,10 @@ pub trait Transport {
     fn pull(&mut self, _stream: StreamId) -> Result<Option<WholeStream>, Failure> {
         Ok(None)
     }
+    /// Told, before the streams sync, which of them this device will take whole
+    /// (`pull`), in order: a transport may ask for each while the one before is taken.
+    /// A stream asked for out of that order is pulled when asked for.
+    fn pull_ahead(&mut self, _streams: Vec<StreamId>) {}
     /// Gives the server the data keys made here and takes the changes to the keys of
     /// the streams asked about (`protocol::keys`); `None` when the server offers no
     /// key exchange.
