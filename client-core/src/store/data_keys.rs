@@ -128,7 +128,8 @@ pub(super) fn key_for(
 ) -> Result<(DataKeyId, DataKey), StoreError> {
     let tag = subject.map(|s| keyring.tag(s));
     if let Some(tag) = &tag {
-        for _ in 0..2 {
+        // At most: a key found gone, the stream read again, the key found there.
+        for _ in 0..3 {
             match keyring.subjects.known(stream, tag) {
                 Known::Unread => read_subject_keys(tx, keyring, stream)?,
                 Known::NoKey => break,
