@@ -90,14 +90,15 @@ pub(super) fn day_of(millis: i64) -> String {
 }
 
 /// Holds `key`, wrapped under `keyring` (`sent`: whether the server has it); a key held
-/// already is left as it is.
+/// already is left as it is. `tag`: its person's (`Keyring::tag`), as the caller has
+/// it.
 fn hold_key(
     tx: &Connection,
     keyring: &Keyring,
     key: &PlainKey,
+    tag: Option<&[u8]>,
     sent: bool,
 ) -> Result<(), StoreError> {
-    let tag = key.subject.as_deref().map(|s| keyring.tag(s));
     tx.prepare_cached(&format!(
         "INSERT INTO data_keys (id, stream, subject, wrapped, made_at, sent, seq)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, {})
@@ -151,7 +152,7 @@ pub(super) fn key_for(
         key: DataKey::generate()?,
         made_at: now,
     };
-    hold_key(tx, keyring, &made, false)?;
+    hold_key(tx, keyring, &made, tag.as_deref(), false)?;
     if let Some(tag) = tag {
         keyring
             .subjects
@@ -260,7 +261,8 @@ impl Store {
         for (seq, change) in changes {
             match change {
                 KeyChange::Held(k) => {
-                    hold_key(&tx, &self.keyring, k, true)?;
+                    let tag = k.subject.as_deref().map(|s| self.keyring.tag(s));
+                    hold_key(&tx, &self.keyring, k, tag.as_deref(), true)?;
                     note_cursor(&tx, k.stream, *seq)?;
                     self.keyring.subjects.forget(k.stream);
                 }
@@ -326,7 +328,7 @@ impl Store {
                         )?;
                         continue;
                     }
-                    hold_key(&tx, &self.keyring, k, true)?;
+                    hold_key(&tx, &self.keyring, k, tag.as_deref(), true)?;
                     self.keyring.subjects.forget(k.stream);
                 }
                 Some((_, None, at)) => {

@@ -166,18 +166,22 @@ pub struct HttpTransport {
     base: String,
     http: Client,
     token: Option<String>,
-    ahead: Option<Ahead>,
+    /// Whole streams pulled one after another on a thread of their own, in the order
+    /// the sync will take them, so the server reads the next while this device takes
+    /// the one before. At most one waits pulled; dropped, the thread stops after the
+    /// request it is making.
+    ahead: Option<std::sync::mpsc::Receiver<PulledAhead>>,
 }
 
 /// A pulled whole stream, or why not, as the thread pulling ahead hands it over.
 type PulledAhead = (StreamId, Result<Option<WholeStream>, Failure>);
 
-/// Whole streams pulled one after another on a thread of their own, in the order the
-/// sync will take them, so the server reads the next while this device takes the one
-/// before. At most one waits here pulled; dropped, the thread stops after the request
-/// it is making.
-struct Ahead {
-    pulled: std::sync::mpsc::Receiver<PulledAhead>,
+/// `request` with the device's token; refused before sending when there is none.
+fn authorised(request: RequestBuilder, token: Option<&str>) -> Result<RequestBuilder, Failure> {
+    match token {
+        Some(token) => Ok(request.bearer_auth(token)),
+        None => Err(Failure::Fatal(SyncError::NotEnrolled)),
+    }
 }
 
 /// GETs a whole stream: `None` when the server offers no such route.
@@ -187,11 +191,8 @@ fn pull_whole(
     token: Option<&str>,
     stream: StreamId,
 ) -> Result<Option<WholeStream>, Failure> {
-    let token = token.ok_or(Failure::Fatal(SyncError::NotEnrolled))?;
-    let request = http
-        .get(format!("{base}/api/v1/streams/{stream}/changes"))
-        .bearer_auth(token);
-    let reply = send(request)?;
+    let request = http.get(format!("{base}/api/v1/streams/{stream}/changes"));
+    let reply = send(authorised(request, token)?)?;
     if let Some(not_taken) = reply.not_offered() {
         return not_taken;
     }
@@ -204,10 +205,7 @@ fn pull_whole(
 
 impl HttpTransport {
     fn authorised(&self, request: RequestBuilder) -> Result<RequestBuilder, Failure> {
-        match &self.token {
-            Some(token) => Ok(request.bearer_auth(token)),
-            None => Err(Failure::Fatal(SyncError::NotEnrolled)),
-        }
+        authorised(request, self.token.as_deref())
     }
 
     /// A GET of the read API (`path` with its query), as bytes.
@@ -286,7 +284,7 @@ impl Transport for HttpTransport {
 
     fn pull(&mut self, stream: StreamId) -> Result<Option<WholeStream>, Failure> {
         if let Some(ahead) = &self.ahead {
-            match ahead.pulled.recv() {
+            match ahead.recv() {
                 Ok((pulled, result)) if pulled == stream => return result,
                 // Asked out of the order given (a stream tried again), or the thread
                 // is gone: every stream from now on is pulled when asked for.
@@ -307,7 +305,7 @@ impl Transport for HttpTransport {
                 }
             }
         });
-        self.ahead = Some(Ahead { pulled });
+        self.ahead = Some(pulled);
     }
 
     fn keys(&mut self, request: &KeysRequest) -> Result<Option<KeysAnswer>, Failure> {
