@@ -139,6 +139,8 @@ impl From<StorageError> for ServerError {
             StorageError::Database(e) => ServerError::Internal(e.to_string()),
             e @ StorageError::Corrupt(_) => ServerError::Internal(e.to_string()),
             StorageError::Unusable(m) => ServerError::Internal(m),
+            StorageError::Unreachable(m) => ServerError::Unavailable(m),
+            e @ StorageError::Postgres(_) => ServerError::Internal(e.to_string()),
         }
     }
 }

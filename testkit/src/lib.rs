@@ -5,7 +5,7 @@
 //! reading a store's files' bytes, summaries of timings, a browser without JavaScript
 //! (`web`), a headless Chromium on a desktop or a phone screen, a proxy that puts the
 //! network's faults between sync clients and the server, a real OpenID Connect
-//! provider (`oidc`), and seeded randomness that a
+//! provider (`oidc`), a throwaway PostgreSQL cluster (`postgres`), and seeded randomness that a
 //! failing run prints to replay. Test code only: it panics with a sentence when a
 //! fixture cannot be made.
 
@@ -15,6 +15,7 @@ pub mod direct;
 pub mod faults;
 mod generator;
 pub mod oidc;
+pub mod postgres;
 mod project;
 pub mod proxy;
 mod receipts;

@@ -34,6 +34,62 @@ pub enum StorageError {
     /// The data directory cannot be used.
     #[error("{0}")]
     Unusable(String),
+    /// The database server cannot be reached now (down, restarting, the network):
+    /// nothing was changed, and the same request may be made again.
+    #[error("{0}")]
+    Unreachable(String),
+    /// The database server refused or failed a statement.
+    #[error("the database failed: {0}")]
+    Postgres(String),
+}
+
+/// A PostgreSQL error in storage's words: one that lost the connection is the
+/// database being unreachable; any other is a failure.
+impl From<postgres::Error> for StorageError {
+    fn from(e: postgres::Error) -> Self {
+        if unreachable(&e) {
+            StorageError::Unreachable(format!(
+                "The database cannot be reached ({e}). Nothing was changed; try again shortly."
+            ))
+        } else if let Some(db) = e.as_db_error() {
+            let mut message = db.message().to_string();
+            if let Some(detail) = db.detail() {
+                message = format!("{message} ({detail})");
+            }
+            StorageError::Postgres(message)
+        } else {
+            StorageError::Postgres(e.to_string())
+        }
+    }
+}
+
+/// Whether `e` says the database cannot be reached, rather than that it refused or
+/// failed a statement: the connection closed or failed at the socket, or the server
+/// is shutting down, starting, or refusing connections (SQLSTATE classes 08 and 57P).
+fn unreachable(e: &postgres::Error) -> bool {
+    if e.is_closed() {
+        return true;
+    }
+    if let Some(code) = e.code() {
+        let code = code.code();
+        return code.starts_with("08") || code.starts_with("57P");
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if s.is::<std::io::Error>() {
+            return true;
+        }
+        source = s.source();
+    }
+    false
+}
+
+impl From<r2d2::Error> for StorageError {
+    fn from(e: r2d2::Error) -> Self {
+        StorageError::Unreachable(format!(
+            "The database cannot be reached ({e}). Nothing was changed; try again shortly."
+        ))
+    }
 }
 
 pub type Result<T> = std::result::Result<T, StorageError>;

@@ -5,6 +5,7 @@
 mod data_protection;
 mod error;
 mod gate;
+pub mod pg;
 mod receipts;
 mod sqlite;
 

@@ -8,7 +8,7 @@
 
 mod access_log;
 mod audit_reads;
-mod columns;
+pub(super) mod columns;
 mod data_keys;
 mod devices;
 mod enrolment_codes;

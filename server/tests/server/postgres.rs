@@ -1,0 +1,249 @@
+//! PostgreSQL as the store of record: its schema, brought up to date once however
+//! many instances start at once; what every instance shares at once (sessions,
+//! sign-ins, failed sign-ins, the access log), seen alike through two pools as
+//! through two instances; and a database that goes away and comes back.
+#![allow(clippy::unwrap_used)]
+
+use praxis_core::domain::ids::{DeviceId, EventId, PersonId, StreamId};
+use praxis_server::storage::pg::{self, Database};
+use praxis_server::storage::{SsoSignIn, StorageError};
+use praxis_testkit::postgres::{Postgres, database};
+use uuid::Uuid;
+
+fn person(db: &Database, username: &str) -> PersonId {
+    let id = Uuid::now_v7();
+    db.run(|c| {
+        c.execute(
+            "INSERT INTO people (id, username, name, password_hash) VALUES ($1, $2, $3, 'x')",
+            &[&id, &username, &format!("{username}'s name")],
+        )?;
+        Ok(())
+    })
+    .unwrap();
+    PersonId(id)
+}
+
+#[test]
+fn instances_starting_at_once_bring_the_schema_up_to_date_once() {
+    let url = database();
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || Database::open(&url).map(|d| d.schema_version()))
+        })
+        .collect();
+    for h in handles {
+        assert_eq!(h.join().unwrap().unwrap().unwrap(), 1);
+    }
+    let db = Database::open(&url).unwrap();
+    let applied: i64 = db
+        .run(|c| {
+            Ok(c.query_one("SELECT count(*) FROM praxis_schema", &[])?
+                .get(0))
+        })
+        .unwrap();
+    assert_eq!(applied, 1);
+}
+
+#[test]
+fn a_database_written_by_a_newer_server_is_refused_and_left_alone() {
+    let url = database();
+    let db = Database::open(&url).unwrap();
+    db.run(|c| {
+        c.execute("INSERT INTO praxis_schema (version) VALUES (99)", &[])?;
+        Ok(())
+    })
+    .unwrap();
+    let Err(StorageError::Unusable(message)) = Database::open(&url) else {
+        panic!("a newer schema is refused");
+    };
+    assert!(
+        message.contains("newer praxis-server (schema 99)"),
+        "{message}"
+    );
+    assert_eq!(db.schema_version().unwrap(), 99);
+}
+
+#[test]
+fn an_address_that_is_not_one_or_a_database_that_is_not_there_says_what_to_do() {
+    let Err(StorageError::Unusable(message)) = Database::open("mysql://somewhere") else {
+        panic!("not a PostgreSQL address");
+    };
+    assert!(message.contains("not a PostgreSQL address"), "{message}");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let Err(StorageError::Unreachable(message)) =
+        Database::open(&format!("postgres://praxis:secret@127.0.0.1:{port}/praxis"))
+    else {
+        panic!("nothing listens there");
+    };
+    assert!(
+        message.contains(&format!("127.0.0.1:{port}/praxis")),
+        "{message}"
+    );
+    assert!(!message.contains("secret"), "never the password: {message}");
+}
+
+#[test]
+fn two_instances_share_sessions_sign_ins_and_failed_sign_ins() {
+    let url = database();
+    let (a, b) = (Database::open(&url).unwrap(), Database::open(&url).unwrap());
+    let ada = person(&a, "ada");
+
+    a.run(|c| pg::start_session(c, ada, "token-hash", "csrf", 8))
+        .unwrap();
+    let seen = b.run(|c| pg::session(c, "token-hash")).unwrap().unwrap();
+    assert_eq!(
+        (seen.person, seen.username.as_str(), seen.csrf.as_str()),
+        (ada, "ada", "csrf")
+    );
+    b.run(|c| pg::end_session(c, "token-hash")).unwrap();
+    assert!(a.run(|c| pg::session(c, "token-hash")).unwrap().is_none());
+
+    // A failure counted on one instance counts on the other.
+    let keys = vec!["user:ada".to_string(), "address:127.0.0.1".to_string()];
+    a.run(|c| pg::fail_sign_in(c, &keys, 60_000)).unwrap();
+    b.run(|c| pg::fail_sign_in(c, &keys, 60_000)).unwrap();
+    assert_eq!(
+        a.run(|c| pg::sign_in_failures(c, "user:ada"))
+            .unwrap()
+            .unwrap()
+            .0,
+        2
+    );
+    // One older than the window starts again.
+    b.run(|c| pg::fail_sign_in(c, &keys[..1], -1)).unwrap();
+    assert_eq!(
+        a.run(|c| pg::sign_in_failures(c, "user:ada"))
+            .unwrap()
+            .unwrap()
+            .0,
+        1
+    );
+    a.run(|c| pg::clear_sign_in_failures(c, "user:ada"))
+        .unwrap();
+    assert!(
+        b.run(|c| pg::sign_in_failures(c, "user:ada"))
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        b.run(|c| pg::sign_in_failures(c, "address:127.0.0.1"))
+            .unwrap()
+            .unwrap()
+            .0,
+        2
+    );
+
+    // A sign-in begun through one instance is taken once, whichever takes it.
+    let pending = SsoSignIn {
+        browser_hash: "browser".into(),
+        pkce_verifier: "verifier".into(),
+        nonce: "nonce".into(),
+        next: "/".into(),
+    };
+    a.run(|c| pg::begin_sso_sign_in(c, "state", &pending, 10))
+        .unwrap();
+    let taken = std::thread::scope(|s| {
+        let x = s.spawn(|| b.run(|c| pg::take_sso_sign_in(c, "state")).unwrap());
+        let y = s.spawn(|| a.run(|c| pg::take_sso_sign_in(c, "state")).unwrap());
+        [x.join().unwrap(), y.join().unwrap()]
+    });
+    assert_eq!(taken.iter().flatten().count(), 1, "taken once");
+    assert_eq!(
+        taken.iter().flatten().next().unwrap().pkce_verifier,
+        "verifier"
+    );
+    // An expired one is never given.
+    a.run(|c| pg::begin_sso_sign_in(c, "old", &pending, -1))
+        .unwrap();
+    assert!(b.run(|c| pg::take_sso_sign_in(c, "old")).unwrap().is_none());
+}
+
+#[test]
+fn the_access_log_is_shared_and_append_only() {
+    let url = database();
+    let (a, b) = (Database::open(&url).unwrap(), Database::open(&url).unwrap());
+    let ada = person(&a, "ada");
+    let (device, stream, other) = (
+        DeviceId(Uuid::now_v7()),
+        StreamId(Uuid::now_v7()),
+        StreamId(Uuid::now_v7()),
+    );
+    let record = EventId(Uuid::now_v7());
+    a.run(|c| {
+        pg::log_access(
+            c,
+            ada,
+            device,
+            "GET /a",
+            &[(stream, None), (other, Some(record))],
+        )
+    })
+    .unwrap();
+    b.run(|c| pg::log_access(c, ada, device, "GET /b", &[(stream, Some(record))]))
+        .unwrap();
+    let log = a.run(|c| pg::access_log(c, &[stream])).unwrap();
+    let routes: Vec<_> = log.iter().map(|e| (e.route.as_str(), e.record)).collect();
+    assert_eq!(routes, [("GET /a", None), ("GET /b", Some(record))]);
+    assert!(log[0].seq < log[1].seq);
+    assert_eq!(
+        b.run(|c| pg::access_log(c, &[other, stream]))
+            .unwrap()
+            .len(),
+        3
+    );
+
+    for statement in [
+        "UPDATE access_log SET route = 'GET /nothing'",
+        "DELETE FROM access_log",
+        "TRUNCATE access_log",
+    ] {
+        let refused = a.run(|c| Ok(c.batch_execute(statement)?));
+        let Err(StorageError::Postgres(message)) = refused else {
+            panic!("{statement} is refused");
+        };
+        assert!(
+            message.contains("the access log is append-only"),
+            "{message}"
+        );
+    }
+    assert_eq!(
+        a.run(|c| pg::access_log(c, &[other, stream]))
+            .unwrap()
+            .len(),
+        3
+    );
+}
+
+#[test]
+fn a_database_that_goes_away_is_unreachable_until_it_comes_back() {
+    let mut cluster = Postgres::start();
+    let db = Database::open(&cluster.database()).unwrap();
+    let ada = person(&db, "ada");
+    db.run(|c| pg::start_session(c, ada, "kept", "csrf", 8))
+        .unwrap();
+    db.reachable().unwrap();
+
+    cluster.stop();
+    let Err(StorageError::Unreachable(message)) = db.reachable() else {
+        panic!("a stopped database is unreachable");
+    };
+    assert!(message.contains("try again"), "{message}");
+    let Err(StorageError::Unreachable(_)) = db.run(|c| pg::session(c, "kept")) else {
+        panic!("every request is told the same while it is down");
+    };
+
+    cluster.start_again();
+    // Connections the restart closed are dropped as they fail; the pool then connects
+    // again by itself.
+    let back = (0..20).find_map(|_| db.reachable().ok());
+    assert!(back.is_some(), "the database is reachable again");
+    assert_eq!(
+        db.run(|c| pg::session(c, "kept")).unwrap().unwrap().person,
+        ada
+    );
+}
