@@ -129,16 +129,13 @@ pub fn seed_as_of(storage: &mut SqliteStorage, today: Date, story: &WallClock) -
         tracing::info!("the server already has a collaborative: the demo is not seeded");
         return Ok(());
     }
-    // The story's days are counted from today and its weeks end on the last Sunday, so
-    // a Monday would put the weeks a day closer to the story's records than any other
-    // day does (a cycle adopted in one week would fall a week early among the points).
-    // On a Monday the story is told as of the day before: the week that ended then
-    // has not been recorded yet.
-    let today = if today.weekday() == time::Weekday::Monday {
-        today.previous_day().unwrap_or(today)
-    } else {
-        today
-    };
+    // The story's days are counted from its last day, and its measures' weeks run
+    // Monday to Sunday: told as of any other weekday, its records would fall nearer to
+    // or further from the weeks' ends (a cycle adopted in one week would fall a week
+    // early among the points). So it is told as of the last Sunday, whatever the day,
+    // and its weeks are the same all week; the week that ended then is the one still
+    // to be recorded.
+    let today = today - time::Duration::days(today.weekday().number_days_from_sunday().into());
     // Nothing of the story may be stamped later than the moment it is seeded.
     let end = praxis_core::domain::hlc::wall_millis_now() as i64 - 10 * 60_000;
     story.set(u64::try_from(story_millis(today, STORY_STARTS, 9 * 60).min(end)).unwrap_or(0));

@@ -397,12 +397,15 @@ fn the_demo_is_a_living_collaborative_seeded_through_devices_and_only_once() {
 fn the_demo_seeds_on_any_day_with_today_in_an_action_period() {
     use time::macros::date;
     let _one_at_a_time = SEEDING.lock().unwrap_or_else(|p| p.into_inner());
-    // New Year's Day, a month's last day, a Sunday and a Monday.
+    // New Year's Day, a month's last day, a Sunday, a Monday, a Tuesday and a
+    // Saturday (the story is told as of the last Sunday, whatever the day).
     for today in [
         date!(2027 - 01 - 01),
         date!(2026 - 03 - 31),
         date!(2026 - 06 - 07),
         date!(2026 - 06 - 08),
+        date!(2026 - 12 - 08),
+        date!(2026 - 12 - 12),
     ] {
         let dir = tempfile::tempdir().unwrap();
         let story = demo::story_clock();
@@ -428,12 +431,11 @@ fn the_demo_seeds_on_any_day_with_today_in_an_action_period() {
             conflicts += overview.conflicts.len();
             for m in &overview.measures {
                 let end = m.latest.as_ref().unwrap().period_end;
-                // The week that ended yesterday, or on a Monday the one before (the
-                // demo is told as of the Sunday).
-                assert!(
-                    end < today && end >= today - time::Duration::days(8),
-                    "{today}: {end}"
-                );
+                // The demo is told as of the last Sunday: the week before the one
+                // that ended then is the last recorded.
+                let sunday = today
+                    - time::Duration::days(today.weekday().number_days_from_sunday().into());
+                assert_eq!(end, sunday - time::Duration::days(7), "{today}");
             }
             let months: Vec<_> = overview.reports.iter().map(|r| r.month).collect();
             assert_eq!(months.len(), 2, "{today}");
@@ -446,3 +448,4 @@ fn the_demo_seeds_on_any_day_with_today_in_an_action_period() {
         assert_eq!(demo_dirs_left(), 0, "{today}");
     }
 }
+
