@@ -17,7 +17,7 @@ use tower_http::trace::TraceLayer;
 
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(healthz))
         .route("/api/openapi.json", get(openapi))
         .nest("/api/v1", crate::api::routes())
         .merge(crate::web::routes().layer(DefaultBodyLimit::max(crate::api::MAX_JSON_BODY)))
@@ -48,6 +48,15 @@ pub fn router(state: AppState) -> Router {
                 .on_response(answered),
         )
         .with_state(state)
+}
+
+/// "ok" while the server can serve: with PostgreSQL as the store of record, only
+/// while the database answers (503, saying so, while it does not).
+async fn healthz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> Result<&'static str, ServerError> {
+    state.with(|s| Ok(s.health()?)).await?;
+    Ok("ok")
 }
 
 async fn openapi() -> Response {

@@ -37,6 +37,11 @@ struct Cli {
     /// Without this or PRAXIS_MASTER_KEY, `master.key` in the data directory is used.
     #[arg(long, global = true, env = "PRAXIS_MASTER_KEY_FILE")]
     master_key_file: Option<PathBuf>,
+    /// PostgreSQL as the store of record, for several instances serving one
+    /// deployment (postgres://user:password@host:5432/database). The data directory is
+    /// then this instance's cache of it, and the master key must be given.
+    #[arg(long, global = true, env = "PRAXIS_DATABASE_URL")]
+    database: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -255,6 +260,11 @@ enum RetentionCommand {
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
+    let place = Place {
+        data_dir: cli.data_dir.clone(),
+        master_key_file: cli.master_key_file.clone(),
+        database: cli.database.clone(),
+    };
     match cli.command {
         Command::Serve {
             addr,
@@ -288,8 +298,7 @@ fn main() -> Result<()> {
                 WallClock::system()
             };
             let master = master_key(&cli.master_key_file);
-            let mut storage = SqliteStorage::open_with_key(&cli.data_dir, story.clone(), &master)
-                .map_err(said)?;
+            let mut storage = open_storage(&place, story.clone()).map_err(said)?;
             warn_about_permissions(&cli.data_dir);
             if let Some(warning) = master.warning(&cli.data_dir) {
                 tracing::warn!("{warning}");
@@ -316,21 +325,11 @@ fn main() -> Result<()> {
             ))
         }
         Command::SubjectAccess { reference, out } => {
-            let storage = SqliteStorage::open_with_key(
-                &cli.data_dir,
-                WallClock::system(),
-                &master_key(&cli.master_key_file),
-            )
-            .map_err(said)?;
+            let storage = open_storage(&place, WallClock::system()).map_err(said)?;
             subject_access(&storage, &reference, &out)
         }
         Command::Retention(RetentionCommand::Run { dry_run, as_of }) => {
-            let storage = SqliteStorage::open_with_key(
-                &cli.data_dir,
-                WallClock::system(),
-                &master_key(&cli.master_key_file),
-            )
-            .map_err(said)?;
+            let storage = open_storage(&place, WallClock::system()).map_err(said)?;
             let day = praxis_server::api::day(as_of.as_deref()).map_err(|e| anyhow!("{e}"))?;
             let reports = storage.retention(None, day).map_err(said)?;
             if !dry_run {
@@ -345,16 +344,31 @@ fn main() -> Result<()> {
             Ok(())
         }
         Command::Admin(admin) => {
-            let storage = SqliteStorage::open_with_key(
-                &cli.data_dir,
-                WallClock::system(),
-                &master_key(&cli.master_key_file),
-            )
-            .map_err(said)?;
+            let storage = open_storage(&place, WallClock::system()).map_err(said)?;
             warn_about_permissions(&cli.data_dir);
             administer(&storage, admin)
         }
     }
+}
+
+/// The storage: the data directory alone, or PostgreSQL with the data directory as
+/// this instance's cache.
+fn open_storage(
+    place: &Place,
+    wall: WallClock,
+) -> std::result::Result<SqliteStorage, praxis_server::storage::StorageError> {
+    let master = master_key(&place.master_key_file);
+    match &place.database {
+        Some(url) => SqliteStorage::open_on_postgres(&place.data_dir, wall, &master, url),
+        None => SqliteStorage::open_with_key(&place.data_dir, wall, &master),
+    }
+}
+
+/// Where the storage is, as the global options say.
+struct Place {
+    data_dir: PathBuf,
+    master_key_file: Option<PathBuf>,
+    database: Option<String>,
 }
 
 /// Where the master key comes from: `PRAXIS_MASTER_KEY` (the key itself), else

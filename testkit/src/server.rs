@@ -3,12 +3,13 @@
 //! administrator's commands use, and phones as real client stores.
 
 use praxis_core::domain::event::{CollaborativeFounded, ProjectStarted, Scope};
+use praxis_core::domain::hlc::WallClock;
 use praxis_core::domain::ids::{EventId, StreamId};
 use praxis_core::domain::role::Role;
 use praxis_core::store::Store;
 use praxis_core::sync::{Credentials, NoProgress, Retry, Server, StreamReport};
 use praxis_server::auth::hash_password;
-use praxis_server::storage::{SqliteStorage, Storage};
+use praxis_server::storage::{MasterKey, SqliteStorage, Storage, StorageError};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -23,6 +24,121 @@ pub fn form_body(form: &[(&str, &str)]) -> String {
     form_urlencoded::Serializer::new(String::new())
         .extend_pairs(form)
         .finish()
+}
+
+/// Which storage the tests run the server on: the embedded SQLite file (the default),
+/// or PostgreSQL (`PRAXIS_TEST_ENGINE=postgres`), the same tests on both.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+pub fn engine() -> Engine {
+    match std::env::var("PRAXIS_TEST_ENGINE").as_deref() {
+        Err(_) | Ok("") | Ok("sqlite") => Engine::Sqlite,
+        Ok("postgres") => Engine::Postgres,
+        Ok(other) => panic!("PRAXIS_TEST_ENGINE is '{other}': give sqlite or postgres"),
+    }
+}
+
+/// The database a server on `data_dir` keeps its record in, with PostgreSQL, and the
+/// master key file every instance of it shares: made the first time it is asked for.
+fn database_of(data_dir: &Path) -> (String, PathBuf) {
+    let key = data_dir.with_extension("master-key");
+    let url = databases()
+        .entry(data_dir.to_path_buf())
+        .or_insert_with(crate::postgres::database)
+        .clone();
+    (url, key)
+}
+
+/// Copies the data of a server on `from` (stopped) to be a server's on `to`: the data
+/// directory's files, or with PostgreSQL a copy of its database (and the master key).
+pub fn copy_data(from: &Path, to: &Path) {
+    match engine() {
+        Engine::Sqlite => {
+            std::fs::create_dir_all(to).expect("a directory for the copy");
+            for entry in std::fs::read_dir(from).expect("the data directory") {
+                let entry = entry.expect("a file of the data directory");
+                std::fs::copy(entry.path(), to.join(entry.file_name())).expect("a copy");
+            }
+        }
+        Engine::Postgres => {
+            let (url, key) = database_of(from);
+            let name = |url: &str| url.rsplit('/').next().unwrap_or_default().to_string();
+            let copy = crate::postgres::shared().url(&format!("{}_copy", name(&url)));
+            let mut client = postgres::Client::connect(
+                &crate::postgres::shared().url("postgres"),
+                postgres::NoTls,
+            )
+            .expect("the test cluster");
+            client
+                .batch_execute(&format!(
+                    "CREATE DATABASE {} TEMPLATE {}",
+                    name(&copy),
+                    name(&url)
+                ))
+                .expect("a copy of the database (nothing connected to it)");
+            std::fs::copy(&key, to.with_extension("master-key")).expect("the master key");
+            register(to, copy);
+        }
+    }
+}
+
+fn databases() -> std::sync::MutexGuard<'static, std::collections::HashMap<PathBuf, String>> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static DATABASES: OnceLock<Mutex<HashMap<PathBuf, String>>> = OnceLock::new();
+    DATABASES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+}
+
+fn register(data_dir: &Path, url: String) {
+    databases().insert(data_dir.to_path_buf(), url);
+}
+
+/// The options that put a server on `data_dir` on the engine the tests run.
+pub fn engine_options(data_dir: &Path) -> Vec<String> {
+    match engine() {
+        Engine::Sqlite => Vec::new(),
+        Engine::Postgres => {
+            let (url, key) = database_of(data_dir);
+            vec![
+                "--database".into(),
+                url,
+                "--master-key-file".into(),
+                key.display().to_string(),
+            ]
+        }
+    }
+}
+
+/// The storage of the server on `data_dir`, as its administrator's commands open it:
+/// the data directory itself, or with PostgreSQL another instance on the same
+/// database (with a cache of its own beside the data directory).
+pub fn open_storage(data_dir: &Path) -> Result<SqliteStorage, StorageError> {
+    open_storage_with_clock(data_dir, WallClock::system())
+}
+
+/// `open_storage` with the stores reading the time from `wall` (the demo's story).
+pub fn open_storage_with_clock(
+    data_dir: &Path,
+    wall: WallClock,
+) -> Result<SqliteStorage, StorageError> {
+    match engine() {
+        Engine::Sqlite => SqliteStorage::open_with_clock(data_dir, wall),
+        Engine::Postgres => {
+            use std::sync::atomic::{AtomicUsize, Ordering};
+            static NEXT: AtomicUsize = AtomicUsize::new(0);
+            let (url, key) = database_of(data_dir);
+            let cache =
+                data_dir.with_extension(format!("cache-{}", NEXT.fetch_add(1, Ordering::Relaxed)));
+            SqliteStorage::open_on_postgres(&cache, wall, &MasterKey::File(key), &url)
+        }
+    }
 }
 
 /// A running server process; killed when dropped.
@@ -40,13 +156,13 @@ impl TestServer {
 
     /// Starts the server with extra `serve` options.
     pub fn start_with(data_dir: &Path, options: &[&str]) -> TestServer {
-        Self::spawn(data_dir, "127.0.0.1:0", options, Stdio::null())
+        Self::spawn(data_dir, "127.0.0.1:0", options, Stdio::piped())
     }
 
     /// Starts the server on `addr` (an address of 127.0.0.1 known beforehand, as a
     /// provider's registered redirect URI needs), with extra `serve` options.
     pub fn start_on(data_dir: &Path, addr: &str, options: &[&str]) -> TestServer {
-        Self::spawn(data_dir, addr, options, Stdio::null())
+        Self::spawn(data_dir, addr, options, Stdio::piped())
     }
 
     /// Starts the server with its error output shown on this process's, for benches,
@@ -59,6 +175,11 @@ impl TestServer {
         let mut child = Command::new(crate::binary("praxis-server"))
             .args(["serve", "--addr", addr, "--data-dir"])
             .arg(data_dir)
+            .args(if options.contains(&"--database") {
+                Vec::new()
+            } else {
+                engine_options(data_dir)
+            })
             .args(options)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
@@ -74,6 +195,20 @@ impl TestServer {
                 }
             }
         });
+        // What it said last on its error output, to show should it not start.
+        let said = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        if let Some(stderr) = child.stderr.take() {
+            let said = said.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                    let mut said = said.lock().unwrap_or_else(|p| p.into_inner());
+                    said.push(line);
+                    if said.len() > 20 {
+                        said.remove(0);
+                    }
+                }
+            });
+        }
         // Seeding the demo collaborative (`--demo`) can take a while in a debug build.
         match rx.recv_timeout(Duration::from_secs(120)) {
             Ok(url) => TestServer {
@@ -84,7 +219,8 @@ impl TestServer {
             Err(_) => {
                 let _ = child.kill();
                 let _ = child.wait();
-                panic!("praxis-server did not say where it listens within 120 s");
+                let said = said.lock().unwrap_or_else(|p| p.into_inner()).join("\n");
+                panic!("praxis-server did not say where it listens within 120 s; it said:\n{said}");
             }
         }
     }
@@ -172,7 +308,17 @@ pub fn person(storage: &mut SqliteStorage, username: &str, role: Role, scope: Sc
 /// `<role>-north`, `<role>-south` (team roles) and `coordinator`, `manager`, `auditor`
 /// for the whole collaborative, plus `outsider` with no membership.
 pub fn fixture(data_dir: &Path) -> Fixture {
-    let mut storage = SqliteStorage::open(data_dir).expect("storage");
+    // PostgreSQL's client runs a runtime of its own, which may not be started inside
+    // an async test's: the fixture is set up on a thread of its own.
+    std::thread::scope(|s| {
+        s.spawn(|| fixture_here(data_dir))
+            .join()
+            .expect("the fixture is set up")
+    })
+}
+
+fn fixture_here(data_dir: &Path) -> Fixture {
+    let mut storage = open_storage(data_dir).expect("storage");
     let collaborative = collaborative(&storage);
     let north = storage
         .add_team(collaborative, "Northside", "Northshire County Council")

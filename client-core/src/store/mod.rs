@@ -315,6 +315,26 @@ impl Store {
         &self.conn
     }
 
+    /// Calls `on_commit` as each transaction of this store is about to commit (it may
+    /// refuse the commit by returning true, which rolls the transaction back) and
+    /// `on_rollback` when one rolls back. A server whose store is a cache of a shared
+    /// database writes there first, so nothing is kept here that is not kept there.
+    pub fn set_commit_hooks(
+        &mut self,
+        on_commit: impl FnMut() -> bool + Send + 'static,
+        on_rollback: impl FnMut() + Send + 'static,
+    ) -> Result<(), StoreError> {
+        self.conn.commit_hook(Some(on_commit))?;
+        self.conn.rollback_hook(Some(on_rollback))?;
+        Ok(())
+    }
+
+    /// Forgets what this store's keyring remembers of `stream`'s keys, after they were
+    /// changed by another writer of the same file, so they are read again.
+    pub fn forget_keys_of(&self, stream: StreamId) {
+        self.keyring.subjects.forget(stream);
+    }
+
     /// Makes every transaction of this store take SQLite's write lock as it begins.
     /// Several stores writing to one file then wait their turn for the lock; a
     /// transaction that read first and wrote second could instead find its snapshot

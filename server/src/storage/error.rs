@@ -25,9 +25,9 @@ pub enum StorageError {
     DeviceRevoked { at: String, reason: String },
     /// From the stream store: refused changes, bad messages, unknown streams...
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(StoreError),
     #[error("the database failed: {0}")]
-    Database(#[from] rusqlite::Error),
+    Database(rusqlite::Error),
     /// A stored value could not be read back.
     #[error("a stored {0}")]
     Corrupt(String),
@@ -41,6 +41,47 @@ pub enum StorageError {
     /// The database server refused or failed a statement.
     #[error("the database failed: {0}")]
     Postgres(String),
+}
+
+thread_local! {
+    /// Why PostgreSQL did not take the commit this thread last made in its cache, for
+    /// the error the caller sees in place of SQLite's "commit refused".
+    static COMMIT_FAILURE: std::cell::RefCell<Option<StorageError>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Notes why this thread's commit was refused (see `COMMIT_FAILURE`).
+pub fn refuse_commit(why: StorageError) {
+    COMMIT_FAILURE.with(|f| *f.borrow_mut() = Some(why));
+}
+
+/// Whether `e` is a commit the hook refused, and if so why.
+fn refused_commit(e: &rusqlite::Error) -> Option<StorageError> {
+    let refused = matches!(
+        e,
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_COMMITHOOK
+    );
+    if refused {
+        COMMIT_FAILURE.with(|f| f.borrow_mut().take())
+    } else {
+        None
+    }
+}
+
+impl From<rusqlite::Error> for StorageError {
+    fn from(e: rusqlite::Error) -> Self {
+        refused_commit(&e).unwrap_or(StorageError::Database(e))
+    }
+}
+
+impl From<StoreError> for StorageError {
+    fn from(e: StoreError) -> Self {
+        match &e {
+            StoreError::Sqlite(s) => refused_commit(s).unwrap_or(StorageError::Store(e)),
+            _ => StorageError::Store(e),
+        }
+    }
 }
 
 /// A PostgreSQL error in storage's words: one that lost the connection is the

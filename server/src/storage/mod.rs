@@ -556,6 +556,11 @@ pub trait Storage: Views + Send + Sync {
     /// How many stream documents are loaded in memory now.
     fn documents_loaded(&self) -> usize;
 
+    /// Whether the storage can be used now: a database it depends on answers.
+    fn health(&self) -> Result<()> {
+        Ok(())
+    }
+
     // Audit.
     /// Appends to the access log that `device` read `stream` (and `record` in it).
     fn log_access(

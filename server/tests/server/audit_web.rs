@@ -10,7 +10,7 @@ use praxis_core::domain::event::EventKind;
 use praxis_core::domain::ids::StreamId;
 use praxis_core::domain::record::StreamKind;
 use praxis_core::protocol::audit::{Timeline, TimelineEntry};
-use praxis_server::storage::{SqliteStorage, Storage, Views};
+use praxis_server::storage::{Storage, Views};
 use praxis_testkit::server::TestServer;
 use praxis_testkit::web::{Web, field};
 
@@ -20,7 +20,7 @@ fn an_auditor_reads_the_audit_pages_and_records_nothing_from_the_browser() {
     let data = dir.path().join("data");
     let server = TestServer::start_with(&data, &["--demo"]);
     let (project, collaborative, decision, events_before) = {
-        let storage = SqliteStorage::open(&data).unwrap();
+        let storage = praxis_testkit::server::open_storage(&data).unwrap();
         let irene = storage
             .people()
             .unwrap()
@@ -241,7 +241,7 @@ fn an_auditor_reads_the_audit_pages_and_records_nothing_from_the_browser() {
     );
     assert!(refused.body.contains("auditor"), "{}", refused.body);
     let events_after = {
-        let storage = SqliteStorage::open(&data).unwrap();
+        let storage = praxis_testkit::server::open_storage(&data).unwrap();
         storage.envelopes(project).unwrap().len()
     };
     assert_eq!(events_after, events_before, "nothing was recorded");
@@ -283,7 +283,7 @@ fn the_project_page_as_it_stood_equals_the_live_page_of_a_replica_that_held_thos
     let (project, report) = {
         let server = TestServer::start_with(&data, &["--demo"]);
         drop(server);
-        let storage = SqliteStorage::open(&data).unwrap();
+        let storage = praxis_testkit::server::open_storage(&data).unwrap();
         let grace = storage
             .people()
             .unwrap()
@@ -301,11 +301,7 @@ fn the_project_page_as_it_stood_equals_the_live_page_of_a_replica_that_held_thos
         (project, report.to_string())
     };
     // The office's data as it stands now, copied whole while no server runs.
-    std::fs::create_dir_all(&copy).unwrap();
-    for entry in std::fs::read_dir(&data).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), copy.join(entry.file_name())).unwrap();
-    }
+    praxis_testkit::server::copy_data(&data, &copy);
     std::thread::sleep(std::time::Duration::from_millis(20));
     let moment = time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
@@ -348,7 +344,7 @@ fn the_demos_history_reaches_the_office_over_months_with_some_records_late() {
     let data = dir.path().join("data");
     let server = TestServer::start_with(&data, &["--demo"]);
     let (project, first, last) = {
-        let storage = SqliteStorage::open(&data).unwrap();
+        let storage = praxis_testkit::server::open_storage(&data).unwrap();
         let irene = storage
             .people()
             .unwrap()

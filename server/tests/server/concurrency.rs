@@ -55,7 +55,7 @@ fn project(phone: &mut Store, collaborative: StreamId, team: &str) -> StreamId {
 #[test]
 fn a_read_held_open_does_not_stop_another_teams_sync() {
     let dir = tempfile::tempdir().unwrap();
-    let storage = Arc::new(SqliteStorage::open(&dir.path().join("data")).unwrap());
+    let storage = Arc::new(praxis_testkit::server::open_storage(&dir.path().join("data")).unwrap());
     let collaborative = collaborative(&storage);
     let north = storage
         .add_team(collaborative, "North", "Northshire County Council")
@@ -132,7 +132,7 @@ fn a_read_held_open_does_not_stop_another_teams_sync() {
 #[test]
 fn a_first_message_about_a_new_stream_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let storage = SqliteStorage::open(&dir.path().join("data")).unwrap();
+    let storage = praxis_testkit::server::open_storage(&dir.path().join("data")).unwrap();
     let collaborative = collaborative(&storage);
     let team = storage
         .add_team(collaborative, "North", "Northshire County Council")

@@ -4,7 +4,7 @@
 
 use praxis_core::store::Store;
 use praxis_core::sync::{Credentials, NoProgress, Retry, Server, SyncError};
-use praxis_server::storage::{SqliteStorage, Storage};
+use praxis_server::storage::Storage;
 use praxis_testkit::server::{PASSWORD, Phone, TestServer, fixture};
 use reqwest::blocking::Client;
 use std::sync::atomic::AtomicBool;
@@ -82,7 +82,7 @@ fn an_expired_token_and_a_revoked_phone_are_told_what_to_do() {
     let server = TestServer::start(&data);
     let mut phone = Phone::enrol(dir.path(), &server.url, "practitioner-north");
     phone.sync();
-    let storage = SqliteStorage::open(&data).unwrap();
+    let storage = praxis_testkit::server::open_storage(&data).unwrap();
     storage
         .revoke_device(phone.store.identity().device, "reported lost")
         .unwrap();
@@ -112,7 +112,11 @@ fn a_device_name_too_long_or_with_control_characters_is_refused() {
     let data = dir.path().join("data");
     fixture(&data);
     let server = TestServer::start(&data);
-    let devices = SqliteStorage::open(&data).unwrap().devices().unwrap().len();
+    let devices = praxis_testkit::server::open_storage(&data)
+        .unwrap()
+        .devices()
+        .unwrap()
+        .len();
     for name in ["a\nforged line", &"x".repeat(61), "bell\u{7}", "   "] {
         let response = Client::new()
             .post(format!("{}/api/v1/devices", server.url))
@@ -124,7 +128,11 @@ fn a_device_name_too_long_or_with_control_characters_is_refused() {
         assert!(body["message"].as_str().unwrap().contains("name"), "{body}");
     }
     assert_eq!(
-        SqliteStorage::open(&data).unwrap().devices().unwrap().len(),
+        praxis_testkit::server::open_storage(&data)
+            .unwrap()
+            .devices()
+            .unwrap()
+            .len(),
         devices
     );
     let (status, _) = enrol(&server, "practitioner-north", PASSWORD);

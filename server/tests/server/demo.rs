@@ -77,7 +77,8 @@ fn the_demo_is_a_living_collaborative_seeded_through_devices_and_only_once() {
     let _one_at_a_time = SEEDING.lock().unwrap_or_else(|p| p.into_inner());
     let dir = tempfile::tempdir().unwrap();
     let story = demo::story_clock();
-    let mut storage = SqliteStorage::open_with_clock(dir.path(), story.clone()).unwrap();
+    let mut storage =
+        praxis_testkit::server::open_storage_with_clock(dir.path(), story.clone()).unwrap();
     demo::seed(&mut storage, &story).unwrap();
     assert_eq!(
         demo_dirs_left(),
@@ -388,7 +389,7 @@ fn the_demo_is_a_living_collaborative_seeded_through_devices_and_only_once() {
     demo::seed(&mut storage, &story).unwrap();
     assert_eq!(counts(&storage), before);
     drop(storage);
-    let mut reopened = SqliteStorage::open(dir.path()).unwrap();
+    let mut reopened = praxis_testkit::server::open_storage(dir.path()).unwrap();
     demo::seed(&mut reopened, &WallClock::system()).unwrap();
     assert_eq!(counts(&reopened), before);
 }
@@ -409,7 +410,8 @@ fn the_demo_seeds_on_any_day_with_today_in_an_action_period() {
     ] {
         let dir = tempfile::tempdir().unwrap();
         let story = demo::story_clock();
-        let mut storage = SqliteStorage::open_with_clock(dir.path(), story.clone()).unwrap();
+        let mut storage =
+            praxis_testkit::server::open_storage_with_clock(dir.path(), story.clone()).unwrap();
         demo::seed_as_of(&mut storage, today, &story).unwrap();
         story.end_story();
         let (collaborative, _) = storage.collaboratives().unwrap()[0];
@@ -433,8 +435,8 @@ fn the_demo_seeds_on_any_day_with_today_in_an_action_period() {
                 let end = m.latest.as_ref().unwrap().period_end;
                 // The demo is told as of the last Sunday: the week before the one
                 // that ended then is the last recorded.
-                let sunday = today
-                    - time::Duration::days(today.weekday().number_days_from_sunday().into());
+                let sunday =
+                    today - time::Duration::days(today.weekday().number_days_from_sunday().into());
                 assert_eq!(end, sunday - time::Duration::days(7), "{today}");
             }
             let months: Vec<_> = overview.reports.iter().map(|r| r.month).collect();
@@ -448,4 +450,3 @@ fn the_demo_seeds_on_any_day_with_today_in_an_action_period() {
         assert_eq!(demo_dirs_left(), 0, "{today}");
     }
 }
-

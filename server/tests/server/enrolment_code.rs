@@ -8,7 +8,7 @@ use praxis_core::domain::ids::PersonId;
 use praxis_core::store::Store;
 use praxis_core::sync::{Credentials, NoProgress, Retry, Server, SyncError};
 use praxis_server::auth::token_hash;
-use praxis_server::storage::{SqliteStorage, Storage, Views};
+use praxis_server::storage::{Storage, Views};
 use praxis_testkit::server::{PASSWORD, running};
 use praxis_testkit::web::Web;
 use reqwest::StatusCode;
@@ -33,11 +33,15 @@ fn enrol_with(url: &str, code: &str) -> (u16, serde_json::Value) {
 }
 
 fn devices(data: &Path) -> usize {
-    SqliteStorage::open(data).unwrap().devices().unwrap().len()
+    praxis_testkit::server::open_storage(data)
+        .unwrap()
+        .devices()
+        .unwrap()
+        .len()
 }
 
 fn person(data: &Path, username: &str) -> PersonId {
-    SqliteStorage::open(data)
+    praxis_testkit::server::open_storage(data)
         .unwrap()
         .people()
         .unwrap()
@@ -144,7 +148,7 @@ fn an_expired_or_replaced_code_is_refused_and_enrols_nothing() {
     refused_for_its_code(status, &body);
 
     // A code past its time (issued here to last no time at all) is refused too.
-    SqliteStorage::open(&data)
+    praxis_testkit::server::open_storage(&data)
         .unwrap()
         .issue_enrolment_code(
             person(&data, "practitioner-south"),

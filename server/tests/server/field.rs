@@ -84,7 +84,7 @@ fn a_browser_enrols_sends_its_records_once_and_reads_its_snapshot() {
     other.sync();
     let south = start_project(&mut other.store, setup.fixture.collaborative, "Southside");
     other.sync();
-    let storage = SqliteStorage::open(&setup.server.data_dir).unwrap();
+    let storage = praxis_testkit::server::open_storage(&setup.server.data_dir).unwrap();
     let (cookie, csrf) = session(&storage, "practitioner-north");
 
     // Who is signed in; nobody without a session.
@@ -283,7 +283,7 @@ fn an_observation_from_the_field_app_is_sealed_on_the_server_and_reaches_phones_
     phone.sync();
     let north = start_project(&mut phone.store, setup.fixture.collaborative, "Northside");
     phone.sync();
-    let storage = SqliteStorage::open(&setup.server.data_dir).unwrap();
+    let storage = praxis_testkit::server::open_storage(&setup.server.data_dir).unwrap();
     let (cookie, csrf) = session(&storage, "practitioner-north");
     let token = enrol(&setup, &cookie, &csrf, None).token;
     let text = "Mr Adeyemi asked for his daughter to join the next visit";

@@ -25,6 +25,7 @@ fn requests_and_refusals_are_logged_as_json_without_secrets() {
             "--data-dir",
         ])
         .arg(&data)
+        .args(praxis_testkit::server::engine_options(&data))
         .env("RUST_LOG", "praxis_server=info,tower_http=info")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

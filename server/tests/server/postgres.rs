@@ -247,3 +247,89 @@ fn a_database_that_goes_away_is_unreachable_until_it_comes_back() {
         ada
     );
 }
+
+/// The options that start a server on `url` with the master key in `key`.
+fn on_database<'a>(url: &'a str, key: &'a str) -> [&'a str; 4] {
+    ["--database", url, "--master-key-file", key]
+}
+
+#[test]
+fn two_instances_on_one_database_serve_the_same_collaborative() {
+    use praxis_core::domain::hlc::WallClock;
+    use praxis_server::storage::{MasterKey, SqliteStorage, Storage};
+    use praxis_testkit::server::{Phone, TestServer};
+
+    let dir = praxis_testkit::tempdir();
+    let url = database();
+    let key = dir.path().join("master.key");
+    let key_text = key.to_str().unwrap().to_string();
+    // Set up through a third instance, as an administrator's command is.
+    let admin = SqliteStorage::open_on_postgres(
+        &dir.path().join("admin"),
+        WallClock::system(),
+        &MasterKey::File(key.clone()),
+        &url,
+    )
+    .unwrap();
+    let collaborative = praxis_testkit::server::collaborative(&admin);
+    let north = admin
+        .add_team(collaborative, "Northside", "Northshire County Council")
+        .unwrap();
+    let mut admin = admin;
+    praxis_testkit::server::person(
+        &mut admin,
+        "practitioner-north",
+        praxis_core::domain::role::Role::Practitioner,
+        praxis_core::domain::event::Scope::Team(north),
+    );
+    praxis_testkit::server::person(
+        &mut admin,
+        "coordinator",
+        praxis_core::domain::role::Role::Coordinator,
+        praxis_core::domain::event::Scope::Collaborative(collaborative),
+    );
+
+    let a = TestServer::start_with(&dir.path().join("a"), &on_database(&url, &key_text));
+    let b = TestServer::start_with(&dir.path().join("b"), &on_database(&url, &key_text));
+
+    // A phone enrols through one instance and syncs through the other.
+    let mut phone = Phone::enrol(dir.path(), &a.url, "practitioner-north");
+    phone.server = praxis_core::sync::Server::new(&b.url)
+        .unwrap()
+        .with_retry(praxis_core::sync::Retry::never());
+    phone.sync();
+    let (project, mut generator) = praxis_testkit::start_measured_project(
+        &mut phone.store,
+        collaborative,
+        "Northside",
+        "Positive risk plans",
+    );
+    praxis_testkit::record_generated(&mut phone.store, project, &mut generator, 20, 5);
+    phone.sync();
+
+    // A coordinator's phone on the first instance sees every event.
+    let coordinator = Phone::enrol(dir.path(), &a.url, "coordinator");
+    let events = phone
+        .store
+        .connection()
+        .query_row(
+            "SELECT count(*) FROM events WHERE stream = ?1",
+            [project.0.as_bytes().as_slice()],
+            |r| r.get::<_, i64>(0),
+        )
+        .unwrap();
+    assert_eq!(a.events_in(project, &coordinator.token) as i64, events);
+    assert_eq!(b.events_in(project, &coordinator.token) as i64, events);
+    // Each change has one receipt, numbered alike whichever instance is asked.
+    let receipts_a = a.get_json(
+        &format!("/api/v1/streams/{project}/receipts"),
+        &coordinator.token,
+    );
+    let receipts_b = b.get_json(
+        &format!("/api/v1/streams/{project}/receipts"),
+        &coordinator.token,
+    );
+    assert_eq!(receipts_a, receipts_b);
+    let admin_receipts = admin.receipts(project).unwrap();
+    assert_eq!(admin_receipts.len() as i64, events);
+}

@@ -8,21 +8,38 @@
 -- database. Every instance records as this device, in this organisation stream.
 CREATE TABLE server (
     only_row             boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+    -- This database's own id: an instance's cache names the database it caches.
+    id                   uuid NOT NULL,
     organisation_stream  uuid NOT NULL,
     device               uuid NOT NULL,
     person               uuid NOT NULL,
     name                 text NOT NULL,
     -- What shows that an instance holds the master key the data keys are wrapped
     -- under (praxis-core's keyring check), so a wrong key is refused at start.
-    master_key_check     bytea NOT NULL
+    master_key_check     text NOT NULL
 );
 
--- The streams, as their first change made them known.
+-- The tables every instance copies whole into its cache when they change (people,
+-- teams, memberships, devices...): how many times they have changed.
+CREATE TABLE directory (
+    only_row  boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+    version   bigint NOT NULL
+);
+INSERT INTO directory (version) VALUES (0);
+
+-- The streams, as their first change made them known, with how far each has come:
+-- the number of its last change, the last receipt, the last sync state written and
+-- the last change to its keys
+-- (an instance's cache catches up a stream from what is past its own counts).
 CREATE TABLE streams (
     id             uuid PRIMARY KEY,
     kind           text NOT NULL,
     name           text NOT NULL,
-    collaborative  uuid
+    collaborative  uuid,
+    changes_seq    bigint NOT NULL DEFAULT 0,
+    receipts_seq   bigint NOT NULL DEFAULT 0,
+    sync_seq       bigint NOT NULL DEFAULT 0,
+    keys_seq       bigint NOT NULL DEFAULT 0
 );
 
 -- Every Automerge change of every stream, numbered in each stream in the order the
@@ -37,12 +54,15 @@ CREATE TABLE changes (
 
 -- What the server and each device share of a stream (Automerge's sync state), so a
 -- device may sync through any instance.
+CREATE SEQUENCE sync_state_versions;
 CREATE TABLE sync_states (
-    stream  uuid NOT NULL REFERENCES streams(id),
-    peer    text NOT NULL,
-    state   bytea NOT NULL,
+    stream   uuid NOT NULL REFERENCES streams(id),
+    peer     text NOT NULL,
+    state    bytea NOT NULL,
+    version  bigint NOT NULL DEFAULT nextval('sync_state_versions'),
     PRIMARY KEY (stream, peer)
 );
+CREATE INDEX sync_states_by_version ON sync_states(stream, version);
 
 -- The data keys that seal personal content, wrapped under the master key; erasure
 -- destroys `wrapped`. `seq` numbers the changes to a stream's keys.

@@ -4,11 +4,14 @@
 //! log. The same statements as the SQLite file's (`sqlite/sessions.rs`,
 //! `sign_in_failures.rs`, `access_log.rs`), in PostgreSQL's words.
 
-use crate::storage::sqlite::columns::now_millis;
 use crate::storage::{AccessEntry, Result, SsoSignIn, WebSession};
 use postgres::GenericClient;
 use praxis_core::domain::ids::{DeviceId, EventId, PersonId, StreamId};
 use uuid::Uuid;
+
+fn now_millis() -> i64 {
+    praxis_core::domain::hlc::wall_millis_now() as i64
+}
 
 pub fn start_session(
     c: &mut impl GenericClient,
@@ -172,4 +175,31 @@ pub fn access_log(c: &mut impl GenericClient, streams: &[StreamId]) -> Result<Ve
             record: r.get::<_, Option<Uuid>>(6).map(EventId),
         })
         .collect())
+}
+
+/// A receipt as both engines read it: seq, change hash, device id (16 bytes), when
+/// (milliseconds), the events (a JSON list), and why held back.
+pub type ReceiptRow = (i64, String, Vec<u8>, i64, String, Option<String>);
+
+/// A stream's receipts in order, with PostgreSQL's numbers, the same whichever
+/// instance reads them.
+pub fn receipt_rows(c: &mut impl GenericClient, stream: StreamId) -> Result<Vec<ReceiptRow>> {
+    Ok(c.query(
+        "SELECT seq, change_hash, device, received_at, events, refused FROM receipts
+             WHERE stream = $1 ORDER BY seq",
+        &[&stream.0],
+    )?
+    .into_iter()
+    .map(|r| {
+        let device: Uuid = r.get(2);
+        (
+            r.get(0),
+            r.get(1),
+            device.as_bytes().to_vec(),
+            r.get(3),
+            r.get(4),
+            r.get(5),
+        )
+    })
+    .collect())
 }

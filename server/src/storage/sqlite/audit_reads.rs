@@ -10,9 +10,9 @@ use praxis_core::replication::StreamDocument;
 use praxis_core::store::StoreError;
 use rusqlite::{Connection, OptionalExtension};
 
-type ReceiptRow = (i64, String, Vec<u8>, i64, String, Option<String>);
+pub use crate::storage::pg::ReceiptRow;
 
-fn receipt_rows(conn: &Connection, stream: StreamId) -> Result<Vec<ReceiptRow>> {
+pub fn receipt_rows(conn: &Connection, stream: StreamId) -> Result<Vec<ReceiptRow>> {
     let mut stmt = conn.prepare_cached(
         "SELECT seq, change_hash, device, received_at, events, refused FROM receipts WHERE stream = ?1 ORDER BY seq",
     )?;
@@ -35,9 +35,8 @@ fn event_list(text: &str) -> Result<Vec<EventId>> {
         .map_err(|e| StorageError::Corrupt(format!("receipt's list of events: {e}")))
 }
 
-pub fn receipts(conn: &Connection, stream: StreamId) -> Result<Vec<Receipt>> {
-    receipt_rows(conn, stream)?
-        .into_iter()
+pub fn receipts(rows: Vec<ReceiptRow>) -> Result<Vec<Receipt>> {
+    rows.into_iter()
         .map(|(seq, change_hash, device, at, events, refused)| {
             Ok(Receipt {
                 seq,
@@ -52,9 +51,8 @@ pub fn receipts(conn: &Connection, stream: StreamId) -> Result<Vec<Receipt>> {
 }
 
 /// The stream's receipt log as the audit bundle holds it (times in milliseconds).
-pub fn receipt_log(conn: &Connection, stream: StreamId) -> Result<Vec<ReceiptEntry>> {
-    receipt_rows(conn, stream)?
-        .into_iter()
+pub fn receipt_log(rows: Vec<ReceiptRow>) -> Result<Vec<ReceiptEntry>> {
+    rows.into_iter()
         .map(|(seq, change_hash, device, received_at, events, refused)| {
             Ok(ReceiptEntry {
                 seq,
@@ -74,12 +72,23 @@ pub fn arrivals(conn: &Connection, stream: StreamId) -> Result<Vec<Arrived>> {
     )?;
     let mut rows = stmt.query([blob(&stream.0)])?;
     let mut out = Vec::new();
-    let bad =
-        |e: &dyn std::fmt::Display| StorageError::Corrupt(format!("receipt's list of events: {e}"));
     while let Some(row) = rows.next()? {
         let (received_at, seq) = (row.get(0)?, row.get(1)?);
         // Read in place from SQLite's buffer: the ids are borrowed, not copied.
-        let text = row.get_ref(2)?.as_str().map_err(|e| bad(&e))?;
+        let text = row.get_ref(2)?.as_str().map_err(|e| bad_events(&e))?;
+        arrived(&mut out, received_at, seq, text)?;
+    }
+    Ok(out)
+}
+
+fn bad_events(e: &dyn std::fmt::Display) -> StorageError {
+    StorageError::Corrupt(format!("receipt's list of events: {e}"))
+}
+
+/// The events of one receipt as arrivals.
+fn arrived(out: &mut Vec<Arrived>, received_at: i64, seq: i64, text: &str) -> Result<()> {
+    let bad = bad_events;
+    {
         for id in serde_json::from_str::<Vec<&str>>(text).map_err(|e| bad(&e))? {
             out.push(Arrived {
                 event: EventId(uuid::Uuid::parse_str(id).map_err(|e| bad(&e))?),
@@ -87,6 +96,15 @@ pub fn arrivals(conn: &Connection, stream: StreamId) -> Result<Vec<Arrived>> {
                 seq,
             });
         }
+    }
+    Ok(())
+}
+
+/// Arrivals from receipts read elsewhere (PostgreSQL's, the same for every instance).
+pub fn arrivals_of(rows: &[ReceiptRow]) -> Result<Vec<Arrived>> {
+    let mut out = Vec::new();
+    for (seq, _, _, received_at, events, _) in rows {
+        arrived(&mut out, *received_at, *seq, events)?;
     }
     Ok(out)
 }

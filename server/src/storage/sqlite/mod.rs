@@ -8,7 +8,7 @@
 
 mod access_log;
 mod audit_reads;
-pub(super) mod columns;
+mod columns;
 mod data_keys;
 mod devices;
 mod enrolment_codes;
@@ -20,6 +20,7 @@ mod password_resets;
 mod people;
 mod readers;
 mod reads;
+mod record;
 mod replica;
 mod retention;
 mod sessions;
@@ -72,6 +73,7 @@ pub struct SqliteStorage {
     readers: Readers,
     organisation: StreamId,
     server_device: DeviceId,
+    server_person: PersonId,
 }
 
 fn migrate(conn: &Connection) -> Result<()> {
@@ -115,6 +117,41 @@ impl SqliteStorage {
         wall: WallClock,
         master: &MasterKey,
     ) -> Result<SqliteStorage> {
+        SqliteStorage::open_inner(data_dir, wall, master, None)
+    }
+
+    /// Opens an instance on PostgreSQL at `url`, the store of record, with `data_dir`
+    /// as this instance's cache of it (see `record/`). The first instance to start on
+    /// an empty database founds the server there; every later one, or one whose cache
+    /// is of another database or gone, makes its cache again from the database. The
+    /// master key must be given (`--master-key-file` or `PRAXIS_MASTER_KEY`), the same
+    /// for every instance.
+    pub fn open_on_postgres(
+        data_dir: &Path,
+        wall: WallClock,
+        master: &MasterKey,
+        url: &str,
+    ) -> Result<SqliteStorage> {
+        if matches!(master, MasterKey::InDataDir) {
+            return Err(StorageError::Unusable(
+                "With --database, every instance must wrap the data keys under the same master key: give it with --master-key-file or PRAXIS_MASTER_KEY (64 hexadecimal digits).".into(),
+            ));
+        }
+        let db = pg::Database::open(url)?;
+        let secret = master.secret(data_dir)?;
+        record::bootstrap(&db, data_dir, &secret, &wall, master)?;
+        let record = std::sync::Arc::new(record::Record { db });
+        let storage = SqliteStorage::open_inner(data_dir, wall, master, Some(record))?;
+        storage.writers.catch_up()?;
+        Ok(storage)
+    }
+
+    fn open_inner(
+        data_dir: &Path,
+        wall: WallClock,
+        master: &MasterKey,
+        record: Option<std::sync::Arc<record::Record>>,
+    ) -> Result<SqliteStorage> {
         let unusable = |what: &Path, e: std::io::Error| {
             StorageError::Unusable(format!("cannot set up {}: {e}", what.display()))
         };
@@ -146,12 +183,25 @@ impl SqliteStorage {
             }
         };
         let server_device = store.identity().device;
+        let server_person = store.identity().person;
+        if record.is_some() {
+            record::prepare(store.connection(), true)?;
+        }
         Ok(SqliteStorage {
             keyring: store.keyring(),
             readers: Readers::new(&path, store.keyring()),
-            writers: Writers::open(&path, store, DOCUMENTS_IN_MEMORY, &wall, &secret)?,
+            writers: Writers::open(
+                &path,
+                store,
+                DOCUMENTS_IN_MEMORY,
+                &wall,
+                &secret,
+                record,
+                organisation,
+            )?,
             organisation,
             server_device,
+            server_person,
         })
     }
 
@@ -172,7 +222,36 @@ impl SqliteStorage {
     /// Runs `f` on a read-only connection inside one read transaction: a way in for
     /// what the trait does not offer (tests, benchmarks). It can never write.
     pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        self.writers.catch_up()?;
         self.readers.read(f)
+    }
+
+    /// A stream's receipts: PostgreSQL's, when it is the record, so every instance
+    /// numbers them alike.
+    fn receipt_rows(&self, stream: StreamId) -> Result<Vec<audit_reads::ReceiptRow>> {
+        match self.shared() {
+            Some(db) => db.run(|c| pg::receipt_rows(c, stream)),
+            None => self.read(|c| audit_reads::receipt_rows(c, stream)),
+        }
+    }
+
+    /// Appends to the access log (PostgreSQL's, when it is the record).
+    fn append_access(
+        &self,
+        person: PersonId,
+        device: DeviceId,
+        route: &str,
+        reads: &[(StreamId, Option<EventId>)],
+    ) -> Result<()> {
+        match self.shared() {
+            Some(db) => db.run(|c| pg::log_access(c, person, device, route, reads)),
+            None => access_log::append(&*self.writers.tables()?, person, device, route, reads),
+        }
+    }
+
+    /// PostgreSQL, when it is the store of record.
+    fn shared(&self) -> Option<&pg::Database> {
+        self.writers.record().map(|r| &r.db)
     }
 
     /// Records `event` in `collaborative`'s stream, its author the officer.
@@ -183,13 +262,13 @@ impl SqliteStorage {
         event: Event,
     ) -> Result<EventId> {
         let name = self.person_name(officer)?;
-        let store = &mut self.writers.stream(collaborative);
+        let store = &mut *self.writers.stream(collaborative)?;
         retention::record(store, collaborative, (officer, name), event)
     }
 
     fn administer<T>(&self, f: impl FnOnce(&mut Store, StreamId) -> Result<T>) -> Result<T> {
         f(
-            &mut self.writers.stream(self.organisation),
+            &mut *self.writers.stream(self.organisation)?,
             self.organisation,
         )
     }
@@ -341,7 +420,7 @@ impl Storage for SqliteStorage {
         valid_hours: i64,
     ) -> Result<bool> {
         devices::renew_token(
-            &self.writers.tables(),
+            &*self.writers.tables()?,
             device,
             person,
             token_hash,
@@ -350,7 +429,7 @@ impl Storage for SqliteStorage {
     }
 
     fn end_device_token(&self, device: DeviceId) -> Result<()> {
-        devices::end_token(&self.writers.tables(), device)
+        devices::end_token(&*self.writers.tables()?, device)
     }
 
     fn device_by_token(&self, token_hash: &str) -> Result<Option<Device>> {
@@ -369,7 +448,7 @@ impl Storage for SqliteStorage {
         valid_hours: i64,
     ) -> Result<()> {
         password_resets::issue(
-            &self.writers.tables(),
+            &*self.writers.tables()?,
             person,
             issued_by,
             token_hash,
@@ -383,7 +462,12 @@ impl Storage for SqliteStorage {
         token_hash: &str,
         password_hash: &str,
     ) -> Result<PersonId> {
-        password_resets::redeem(&self.writers.tables(), username, token_hash, password_hash)
+        password_resets::redeem(
+            &*self.writers.tables()?,
+            username,
+            token_hash,
+            password_hash,
+        )
     }
 
     fn password_resets(&self) -> Result<Vec<PasswordReset>> {
@@ -435,7 +519,7 @@ impl Storage for SqliteStorage {
             .map(|stream| {
                 let heads = match known.get(stream) {
                     Some(heads) => heads.clone(),
-                    None => self.writers.stream(*stream).heads(*stream)?,
+                    None => self.writers.stream(*stream)?.heads(*stream)?,
                 };
                 let mut hex: Vec<String> = heads.iter().map(|h| h.to_string()).collect();
                 hex.sort();
@@ -449,7 +533,7 @@ impl Storage for SqliteStorage {
     }
 
     fn sync(&self, device: &Device, stream: StreamId, message: &[u8]) -> Result<SyncReply> {
-        let mut store = self.writers.stream(stream);
+        let mut store = self.writers.stream(stream)?;
         streams::sync(&mut store, self.organisation, device, stream, message)
     }
 
@@ -478,7 +562,7 @@ impl Storage for SqliteStorage {
             retention::refuse_if_held(c, plan.0, &plan.1)?;
             Ok(plan)
         })?;
-        let mut store = self.writers.stream(collaborative);
+        let mut store = self.writers.stream(collaborative)?;
         self.read(|c| retention::refuse_if_held(c, collaborative, &keys))?;
         let officer = (officer, name);
         let erasure = data_keys::erase(
@@ -528,12 +612,9 @@ impl Storage for SqliteStorage {
                 person,
                 self.administer(|s, o| devices::browser_device_id(s, o, person))?,
             ),
-            SubjectReader::Server => (
-                self.writers.stream(self.organisation).identity().person,
-                self.server_device,
-            ),
+            SubjectReader::Server => (self.server_person, self.server_device),
         };
-        access_log::append(&self.writers.tables(), person, device, route, &reads)?;
+        self.append_access(person, device, route, &reads)?;
         Ok(SubjectAccess {
             reference: reference.to_string(),
             produced_at: timestamp(columns::now_millis()),
@@ -561,7 +642,7 @@ impl Storage for SqliteStorage {
         // One transaction per collaborative: its erasure recorded in its stream, with
         // the keys of its streams destroyed.
         for (collaborative, keys) in plan {
-            let mut store = self.writers.stream(collaborative);
+            let mut store = self.writers.stream(collaborative)?;
             self.read(|c| retention::refuse_if_held(c, collaborative, &keys))?;
             let officer = (officer, name.clone());
             let keys = (Some(tag.as_slice()), keys.as_slice());
@@ -625,7 +706,7 @@ impl Storage for SqliteStorage {
         for planned in self.read(|c| retention::run_plan(c, today, None))? {
             // Holds are recorded under this lock: worked out again while it is held,
             // the plan cannot miss one placed since.
-            let mut store = self.writers.stream(planned.collaborative);
+            let mut store = self.writers.stream(planned.collaborative)?;
             let only = Some(planned.collaborative);
             let Some(plan) = self.read(|c| retention::run_plan(c, today, only))?.pop() else {
                 continue;
@@ -653,7 +734,7 @@ impl Storage for SqliteStorage {
         base: &[automerge::ChangeHash],
         changes: &[u8],
     ) -> Result<Pushed> {
-        let mut store = self.writers.stream(stream);
+        let mut store = self.writers.stream(stream)?;
         let pushed = streams::push(&mut store, self.organisation, device, stream, base, changes);
         if changes.len() >= LARGE_BATCH {
             memory::give_back();
@@ -664,7 +745,7 @@ impl Storage for SqliteStorage {
     fn compact_if_due(&self, stream: StreamId) -> Result<bool> {
         Ok(self
             .writers
-            .stream(stream)
+            .stream(stream)?
             .compact_if_due(stream, &mut memory::give_back)?)
     }
 
@@ -673,7 +754,7 @@ impl Storage for SqliteStorage {
         device: &Device,
         stream: StreamId,
     ) -> Result<praxis_core::store::WholeStream> {
-        let mut store = self.writers.stream(stream);
+        let mut store = self.writers.stream(stream)?;
         streams::whole(&mut store, self.organisation, device, stream)
     }
 
@@ -696,7 +777,7 @@ impl Storage for SqliteStorage {
             let (these, rest): (Vec<_>, Vec<_>) =
                 records.into_iter().partition(|r| r.stream == stream);
             records = rest;
-            let mut store = self.writers.stream(stream);
+            let mut store = self.writers.stream(stream)?;
             results.extend(field::take(
                 &mut store,
                 self.organisation,
@@ -716,7 +797,7 @@ impl Storage for SqliteStorage {
     }
 
     fn receipts(&self, stream: StreamId) -> Result<Vec<Receipt>> {
-        self.read(|c| audit_reads::receipts(c, stream))
+        audit_reads::receipts(self.receipt_rows(stream)?)
     }
 
     fn start_session(
@@ -726,19 +807,31 @@ impl Storage for SqliteStorage {
         csrf: &str,
         hours: i64,
     ) -> Result<()> {
-        sessions::start_session(&self.writers.tables(), person, token_hash, csrf, hours)
+        if let Some(db) = self.shared() {
+            return db.run(|c| pg::start_session(c, person, token_hash, csrf, hours));
+        }
+        sessions::start_session(&*self.writers.tables()?, person, token_hash, csrf, hours)
     }
 
     fn session(&self, token_hash: &str) -> Result<Option<WebSession>> {
+        if let Some(db) = self.shared() {
+            return db.run(|c| pg::session(c, token_hash));
+        }
         self.read(|c| sessions::session(c, token_hash))
     }
 
     fn begin_sso_sign_in(&self, state_hash: &str, pending: &SsoSignIn, minutes: i64) -> Result<()> {
-        sessions::begin_sso_sign_in(&self.writers.tables(), state_hash, pending, minutes)
+        if let Some(db) = self.shared() {
+            return db.run(|c| pg::begin_sso_sign_in(c, state_hash, pending, minutes));
+        }
+        sessions::begin_sso_sign_in(&*self.writers.tables()?, state_hash, pending, minutes)
     }
 
     fn take_sso_sign_in(&self, state_hash: &str) -> Result<Option<SsoSignIn>> {
-        sessions::take_sso_sign_in(&self.writers.tables(), state_hash)
+        if let Some(db) = self.shared() {
+            return db.run(|c| pg::take_sso_sign_in(c, state_hash));
+        }
+        sessions::take_sso_sign_in(&*self.writers.tables()?, state_hash)
     }
 
     fn person_by_username(&self, username: &str) -> Result<Option<(PersonId, String)>> {
@@ -746,19 +839,31 @@ impl Storage for SqliteStorage {
     }
 
     fn sign_in_failures(&self, key: &str) -> Result<Option<(u32, i64)>> {
+        if let Some(db) = self.shared() {
+            return db.run(|c| pg::sign_in_failures(c, key));
+        }
         self.read(|c| sign_in_failures::failures(c, key))
     }
 
     fn fail_sign_in(&self, keys: &[String], forget_after_ms: i64) -> Result<()> {
-        sign_in_failures::fail(&self.writers.tables(), keys, forget_after_ms)
+        if let Some(db) = self.shared() {
+            return db.run(|c| pg::fail_sign_in(c, keys, forget_after_ms));
+        }
+        sign_in_failures::fail(&*self.writers.tables()?, keys, forget_after_ms)
     }
 
     fn clear_sign_in_failures(&self, key: &str) -> Result<()> {
-        sign_in_failures::clear(&self.writers.tables(), key)
+        if let Some(db) = self.shared() {
+            return db.run(|c| pg::clear_sign_in_failures(c, key));
+        }
+        sign_in_failures::clear(&*self.writers.tables()?, key)
     }
 
     fn end_session(&self, token_hash: &str) -> Result<()> {
-        sessions::end_session(&self.writers.tables(), token_hash)
+        if let Some(db) = self.shared() {
+            return db.run(|c| pg::end_session(c, token_hash));
+        }
+        sessions::end_session(&*self.writers.tables()?, token_hash)
     }
 
     fn record_for(
@@ -801,7 +906,7 @@ impl Storage for SqliteStorage {
             name,
             device,
         };
-        let mut store = self.writers.stream(stream);
+        let mut store = self.writers.stream(stream)?;
         let received_at = store.wall_now();
         let recorded = store.record_as(&identity, stream, events, |tx, recorded, hashes| {
             for (r, hash) in recorded.iter().zip(hashes) {
@@ -829,11 +934,18 @@ impl Storage for SqliteStorage {
         reads: &[(StreamId, Option<EventId>)],
     ) -> Result<()> {
         let device = self.administer(|s, o| devices::browser_device_id(s, o, person))?;
-        access_log::append(&self.writers.tables(), person, device, route, reads)
+        self.append_access(person, device, route, reads)
     }
 
     fn documents_loaded(&self) -> usize {
         self.writers.documents_loaded()
+    }
+
+    fn health(&self) -> Result<()> {
+        match self.shared() {
+            Some(db) => db.reachable(),
+            None => Ok(()),
+        }
     }
 
     fn log_access(
@@ -843,16 +955,13 @@ impl Storage for SqliteStorage {
         stream: StreamId,
         record: Option<EventId>,
     ) -> Result<()> {
-        access_log::append(
-            &self.writers.tables(),
-            device.person,
-            device.id,
-            route,
-            &[(stream, record)],
-        )
+        self.append_access(device.person, device.id, route, &[(stream, record)])
     }
 
     fn access_log(&self, streams: &[StreamId]) -> Result<Vec<AccessEntry>> {
+        if let Some(db) = self.shared() {
+            return db.run(|c| pg::access_log(c, streams));
+        }
         self.read(|c| access_log::access_log(c, streams))
     }
 
@@ -864,10 +973,13 @@ impl Storage for SqliteStorage {
         &self,
         stream: StreamId,
     ) -> Result<Vec<praxis_core::audit::bundle::ReceiptEntry>> {
-        self.read(|c| audit_reads::receipt_log(c, stream))
+        audit_reads::receipt_log(self.receipt_rows(stream)?)
     }
 
     fn arrivals(&self, stream: StreamId) -> Result<Vec<Arrived>> {
+        if let Some(db) = self.shared() {
+            return audit_reads::arrivals_of(&db.run(|c| pg::receipt_rows(c, stream))?);
+        }
         self.read(|c| audit_reads::arrivals(c, stream))
     }
 

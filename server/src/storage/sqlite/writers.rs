@@ -9,14 +9,20 @@
 //! do their Automerge work at the same time and take turns only for SQLite's write
 //! transaction. The server's own tables (sessions, the access log) have a connection
 //! of their own, so logging a read never waits for a sync.
+//!
+//! With PostgreSQL as the store of record (`record/`), each lock is also the stream's
+//! advisory lock there, taken after the local one; the cache catches up with the
+//! stream under it, and what it then writes goes to PostgreSQL as it commits.
 
-use crate::storage::Result;
+use super::record::{self, Record, capture};
+use crate::storage::{Result, StorageError};
 use praxis_core::domain::hlc::WallClock;
 use praxis_core::domain::ids::StreamId;
 use praxis_core::store::{Store, configure_sealing, wait_for_write_lock};
 use rusqlite::Connection;
+use std::ops::{Deref, DerefMut};
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// How many stream locks (each a store with its own connection and documents).
 pub const STREAM_LOCKS: usize = 8;
@@ -27,6 +33,39 @@ const WRITER_CACHE_KIB: i64 = 4 * 1024;
 pub struct Writers {
     streams: Vec<Mutex<Store>>,
     tables: Mutex<Connection>,
+    /// PostgreSQL, when this file is an instance's cache of it.
+    record: Option<Arc<Record>>,
+    /// The organisation stream, whose lock the server's own tables are written under
+    /// when PostgreSQL is the record.
+    organisation: StreamId,
+}
+
+/// A stream's lock (or the lock of the server's own tables), held until dropped.
+pub struct Held<'a, T> {
+    local: MutexGuard<'a, T>,
+    /// The advisory lock held in PostgreSQL, if any.
+    key: Option<i64>,
+}
+
+impl<T> Deref for Held<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.local
+    }
+}
+
+impl<T> DerefMut for Held<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.local
+    }
+}
+
+impl<T> Drop for Held<'_, T> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key {
+            record::disarm(key);
+        }
+    }
 }
 
 fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -45,6 +84,8 @@ impl Writers {
         documents: usize,
         wall: &WallClock,
         secret: &[u8; 32],
+        record: Option<Arc<Record>>,
+        organisation: StreamId,
     ) -> Result<Writers> {
         let per_lock = documents.div_ceil(STREAM_LOCKS).max(1);
         let keyring = first.keyring();
@@ -65,6 +106,10 @@ impl Writers {
                 .pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
             store.set_wall_clock(wall.clone());
             store.lock_for_writing_first()?;
+            if record.is_some() {
+                capture::install(store.connection())?;
+                store.set_commit_hooks(capture::on_commit, capture::on_rollback)?;
+            }
             streams.push(Mutex::new(store));
         }
         let mut tables = Connection::open(path)?;
@@ -73,25 +118,101 @@ impl Writers {
         tables.pragma_update(None, "foreign_keys", "ON")?;
         tables.pragma_update(None, "secure_delete", "ON")?;
         configure_sealing(&tables, keyring)?;
+        if record.is_some() {
+            capture::install(&tables)?;
+            tables.commit_hook(Some(capture::on_commit))?;
+            tables.rollback_hook(Some(capture::on_rollback))?;
+        }
         Ok(Writers {
             streams,
             tables: Mutex::new(tables),
+            record,
+            organisation,
         })
     }
 
-    /// The store that writes `stream`, locked: the stream's lock.
-    pub fn stream(&self, stream: StreamId) -> MutexGuard<'_, Store> {
+    fn group(&self, stream: StreamId) -> &Mutex<Store> {
         let bytes = stream.0.as_bytes();
         // The last bytes of a UUIDv7 are random; its first are a time.
         let mut tail = [0u8; 8];
         tail.copy_from_slice(&bytes[8..16]);
         let index = (u64::from_le_bytes(tail) % STREAM_LOCKS as u64) as usize;
-        locked(&self.streams[index])
+        &self.streams[index]
     }
 
-    /// The connection for the server's own tables that no stream's events stand for.
-    pub fn tables(&self) -> MutexGuard<'_, Connection> {
-        locked(&self.tables)
+    /// Takes `stream`'s advisory lock in PostgreSQL on a connection of its own, runs
+    /// `catch_up` on it, and leaves the connection with this thread for what it writes.
+    fn arm(
+        &self,
+        stream: StreamId,
+        catch_up: impl FnOnce(&mut postgres::Client) -> Result<()>,
+    ) -> Result<Option<i64>> {
+        let Some(record) = &self.record else {
+            return Ok(None);
+        };
+        if capture::is_armed() {
+            return Err(StorageError::Unusable(
+                "a second stream's lock taken while one is held".into(),
+            ));
+        }
+        let key = record::lock_key(stream);
+        let mut pg = record.db.connection()?;
+        pg.execute("SELECT pg_advisory_lock($1)", &[&key])?;
+        if let Err(e) = catch_up(&mut pg) {
+            let _ = pg.execute("SELECT pg_advisory_unlock($1)", &[&key]);
+            return Err(e);
+        }
+        record::arm(pg);
+        Ok(Some(key))
+    }
+
+    /// The store that writes `stream`, locked: the stream's lock. With PostgreSQL as
+    /// the record, the store has caught up with the stream (and the directory) under it.
+    pub fn stream(&self, stream: StreamId) -> Result<Held<'_, Store>> {
+        let mut local = locked(self.group(stream));
+        let key = self.arm(stream, |pg| {
+            record::catch_up_directory(pg, local.connection())?;
+            record::catch_up_stream(pg, &mut local, stream)
+        })?;
+        Ok(Held { local, key })
+    }
+
+    /// The connection for the server's own tables that no stream's events stand for,
+    /// under the organisation stream's lock in PostgreSQL when it is the record.
+    pub fn tables(&self) -> Result<Held<'_, Connection>> {
+        let local = locked(&self.tables);
+        let key = self.arm(self.organisation, |pg| {
+            record::catch_up_directory(pg, &local)
+        })?;
+        Ok(Held { local, key })
+    }
+
+    /// Catches the cache up with all PostgreSQL holds that it does not, before a read
+    /// (nothing to do when this file is not a cache). Takes one local lock at a time,
+    /// and never one while this thread holds one (its reads see what it holds).
+    pub fn catch_up(&self) -> Result<()> {
+        let Some(record) = &self.record else {
+            return Ok(());
+        };
+        if capture::is_armed() {
+            return Ok(());
+        }
+        let mut pg = record.db.connection()?;
+        let behind = {
+            let tables = locked(&self.tables);
+            record::catch_up_directory(&mut pg, &tables)?;
+            record::streams_behind(&mut pg, &tables)?
+        };
+        for stream in behind {
+            let mut store = locked(self.group(stream));
+            record::catch_up_stream(&mut pg, &mut store, stream)?;
+        }
+        Ok(())
+    }
+
+    /// PostgreSQL, when this file is a cache of it.
+    pub fn record(&self) -> Option<&Arc<Record>> {
+        self.record.as_ref()
     }
 
     /// How many stream documents are in memory, over every store.

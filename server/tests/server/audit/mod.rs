@@ -9,7 +9,7 @@ use praxis_core::domain::event::*;
 use praxis_core::domain::ids::{EventId, StreamId};
 use praxis_core::domain::role::Role;
 use praxis_core::store::{Store, queries};
-use praxis_server::storage::{SqliteStorage, Storage, Views};
+use praxis_server::storage::{Storage, Views};
 use praxis_testkit::records::{cycle_observation as observation, cycle_plan};
 use praxis_testkit::server::{Phone, TestServer, running, start_project};
 use serde_json::Value;

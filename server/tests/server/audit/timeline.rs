@@ -119,7 +119,7 @@ fn the_timeline_shows_who_recorded_what_when_it_reached_the_office_and_who_read_
     // Ben becomes the team's coordinator: his practitioner membership is revoked and a
     // coordinator's granted. His records still show the role they arrived under.
     {
-        let storage = SqliteStorage::open(&s.server.data_dir).unwrap();
+        let storage = praxis_testkit::server::open_storage(&s.server.data_dir).unwrap();
         let ben = storage
             .people()
             .unwrap()

@@ -34,7 +34,7 @@ fn demo() -> Demo {
 }
 
 fn storage(data: &Path) -> SqliteStorage {
-    SqliteStorage::open(data).unwrap()
+    praxis_testkit::server::open_storage(data).unwrap()
 }
 
 fn person(s: &SqliteStorage, username: &str) -> PersonId {

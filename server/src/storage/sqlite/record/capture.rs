@@ -1,0 +1,418 @@
+//! What a transaction of the cache writes to the tables of record, caught as it is
+//! written: temporary triggers on each writing connection call `praxis_capture` with
+//! the row, which keeps it in this thread's list; as the transaction commits, the
+//! commit hook hands the list to PostgreSQL (`publish.rs`) and lets the commit go on
+//! only once PostgreSQL has committed it. A rollback forgets the list.
+//!
+//! A thread writes to PostgreSQL only while it holds a stream's lock (`Armed`, see
+//! `mod.rs`), and a catch-up (`Replaying`) writes what PostgreSQL already holds, so it
+//! is not caught. A transaction that writes a table of record with neither is refused:
+//! nothing is ever kept in a cache that PostgreSQL does not hold.
+
+use super::publish;
+use crate::storage::StorageError;
+use rusqlite::Connection;
+use rusqlite::functions::FunctionFlags;
+use rusqlite::types::ValueRef;
+use std::cell::RefCell;
+
+/// How a column is kept in PostgreSQL.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Kind {
+    /// A 16-byte id in SQLite, a `uuid` in PostgreSQL.
+    Uuid,
+    Bytes,
+    Text,
+    Int,
+    /// An integer 0 or 1 in SQLite, a `boolean` in PostgreSQL.
+    Bool,
+}
+
+/// What a table of record is to the cache.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Class {
+    /// Copied whole into every cache when it changes (`directory.version`).
+    Directory,
+    /// Caught up by stream: the stream's row, its changes, receipts, sync states, keys.
+    Streams,
+    Changes,
+    Receipts,
+    SyncStates,
+    DataKeys,
+}
+
+#[derive(Debug)]
+/// A table of record: its key columns first, then the others, as both engines name
+/// them; which operations are caught.
+pub struct Table {
+    pub name: &'static str,
+    pub key: usize,
+    pub columns: &'static [(&'static str, Kind)],
+    pub class: Class,
+    pub updates: bool,
+    pub deletes: bool,
+}
+
+use Kind::*;
+
+const fn directory(
+    name: &'static str,
+    key: usize,
+    columns: &'static [(&'static str, Kind)],
+) -> Table {
+    Table {
+        name,
+        key,
+        columns,
+        class: Class::Directory,
+        updates: true,
+        deletes: true,
+    }
+}
+
+/// The tables of record, parents before children (the order a whole copy inserts
+/// them in).
+pub const TABLES: &[Table] = &[
+    directory(
+        "people",
+        1,
+        &[
+            ("id", Uuid),
+            ("username", Text),
+            ("name", Text),
+            ("password_hash", Text),
+        ],
+    ),
+    directory("collaboratives", 1, &[("stream", Uuid), ("name", Text)]),
+    directory(
+        "teams",
+        1,
+        &[
+            ("id", Uuid),
+            ("collaborative", Uuid),
+            ("name", Text),
+            ("organisation", Text),
+        ],
+    ),
+    directory(
+        "memberships",
+        1,
+        &[
+            ("id", Uuid),
+            ("person", Uuid),
+            ("role", Text),
+            ("collaborative", Uuid),
+            ("team", Uuid),
+            ("revoked_at", Int),
+        ],
+    ),
+    directory(
+        "devices",
+        1,
+        &[
+            ("id", Uuid),
+            ("person", Uuid),
+            ("name", Text),
+            ("token_hash", Text),
+            ("enrolled_at", Int),
+            ("token_expires_at", Int),
+            ("revoked_at", Int),
+            ("revoked_reason", Text),
+            ("last_sync_at", Int),
+            ("field_app", Bool),
+        ],
+    ),
+    directory("project_streams", 1, &[("stream", Uuid), ("team", Uuid)]),
+    directory("browser_devices", 1, &[("person", Uuid), ("device", Uuid)]),
+    directory(
+        "password_resets",
+        1,
+        &[
+            ("token_hash", Text),
+            ("person", Uuid),
+            ("issued_by", Uuid),
+            ("issued_at", Int),
+            ("expires_at", Int),
+            ("used_at", Int),
+        ],
+    ),
+    directory(
+        "enrolment_codes",
+        1,
+        &[
+            ("code_hash", Text),
+            ("person", Uuid),
+            ("issued_at", Int),
+            ("expires_at", Int),
+            ("used_at", Int),
+            ("device", Uuid),
+        ],
+    ),
+    directory(
+        "erased_subjects",
+        1,
+        &[("subject", Bytes), ("erased_at", Int), ("erasure", Text)],
+    ),
+    Table {
+        name: "streams",
+        key: 1,
+        columns: &[
+            ("id", Uuid),
+            ("kind", Text),
+            ("name", Text),
+            ("collaborative", Uuid),
+        ],
+        class: Class::Streams,
+        updates: true,
+        deletes: true,
+    },
+    // Caught by a trigger of its own, which numbers the change in its stream.
+    Table {
+        name: "changes",
+        key: 2,
+        columns: &[
+            ("stream", Uuid),
+            ("seq", Int),
+            ("hash", Bytes),
+            ("bytes", Bytes),
+        ],
+        class: Class::Changes,
+        updates: false,
+        deletes: false,
+    },
+    Table {
+        name: "receipts",
+        key: 0,
+        columns: &[
+            ("stream", Uuid),
+            ("change_hash", Text),
+            ("device", Uuid),
+            ("received_at", Int),
+            ("events", Text),
+            ("refused", Text),
+        ],
+        class: Class::Receipts,
+        updates: false,
+        deletes: false,
+    },
+    Table {
+        name: "sync_states",
+        key: 2,
+        columns: &[("stream", Uuid), ("peer", Text), ("state", Bytes)],
+        class: Class::SyncStates,
+        updates: true,
+        deletes: true,
+    },
+    Table {
+        name: "data_keys",
+        key: 1,
+        columns: &[
+            ("id", Uuid),
+            ("stream", Uuid),
+            ("subject", Bytes),
+            ("wrapped", Bytes),
+            ("made_at", Int),
+            ("erased_at", Int),
+            ("erasure", Text),
+            ("seq", Int),
+        ],
+        class: Class::DataKeys,
+        updates: true,
+        deletes: false,
+    },
+];
+
+/// A value as SQLite gave it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Null,
+    Int(i64),
+    Text(String),
+    Bytes(Vec<u8>),
+}
+
+impl From<ValueRef<'_>> for Value {
+    fn from(v: ValueRef<'_>) -> Value {
+        match v {
+            ValueRef::Null => Value::Null,
+            ValueRef::Integer(i) => Value::Int(i),
+            ValueRef::Real(r) => Value::Int(r as i64),
+            ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+            ValueRef::Blob(b) => Value::Bytes(b.to_vec()),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Op {
+    Insert,
+    Update,
+    Delete,
+}
+
+/// One row written: for an insert, the new row; for an update, the new row then the
+/// old; for a delete, the old row.
+#[derive(Clone, Debug)]
+pub struct Captured {
+    pub table: &'static Table,
+    pub op: Op,
+    pub values: Vec<Value>,
+}
+
+/// What this thread is doing with PostgreSQL.
+pub enum Mode {
+    /// Neither: a write to a table of record is refused.
+    Idle,
+    /// Holding a stream's lock, with the connection its writes go through.
+    Armed(Box<crate::storage::pg::Connection>),
+    /// Writing into the cache what PostgreSQL holds.
+    Replaying,
+}
+
+struct State {
+    mode: Mode,
+    rows: Vec<Captured>,
+}
+
+thread_local! {
+    static STATE: RefCell<State> = const {
+        RefCell::new(State { mode: Mode::Idle, rows: Vec::new() })
+    };
+}
+
+/// Sets what this thread is doing, giving back what it was doing.
+pub fn set_mode(mode: Mode) -> Mode {
+    STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        s.rows.clear();
+        std::mem::replace(&mut s.mode, mode)
+    })
+}
+
+/// Whether this thread holds a stream's lock (its reads must not catch up, which
+/// would wait for a lock it may hold).
+pub fn is_armed() -> bool {
+    STATE.with(|s| matches!(s.borrow().mode, Mode::Armed(_)))
+}
+
+/// The commit hook: true refuses the commit.
+pub fn on_commit() -> bool {
+    STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        if s.rows.is_empty() {
+            return false;
+        }
+        let rows = std::mem::take(&mut s.rows);
+        let outcome = match &mut s.mode {
+            Mode::Replaying => Ok(()),
+            Mode::Idle => Err(StorageError::Unusable(format!(
+                "a write to {} outside a stream's lock: it was not kept",
+                rows[0].table.name
+            ))),
+            Mode::Armed(connection) => publish::publish(connection, &rows),
+        };
+        match outcome {
+            Ok(()) => false,
+            Err(e) => {
+                tracing::warn!(error = %e, "a commit PostgreSQL did not take was rolled back");
+                crate::storage::error::refuse_commit(e);
+                true
+            }
+        }
+    })
+}
+
+pub fn on_rollback() {
+    STATE.with(|s| s.borrow_mut().rows.clear());
+}
+
+fn capture(ctx: &rusqlite::functions::Context<'_>) -> rusqlite::Result<Option<i64>> {
+    let index = ctx.get::<i64>(0)? as usize;
+    let op = match ctx.get::<i64>(1)? {
+        0 => Op::Insert,
+        1 => Op::Update,
+        _ => Op::Delete,
+    };
+    let table = TABLES
+        .get(index)
+        .ok_or_else(|| rusqlite::Error::UserFunctionError("no such table of record".into()))?;
+    let values = (2..ctx.len())
+        .map(|i| Value::from(ctx.get_raw(i)))
+        .collect();
+    STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        if !matches!(s.mode, Mode::Replaying) {
+            s.rows.push(Captured { table, op, values });
+        }
+    });
+    Ok(None)
+}
+
+/// The triggers that catch writes to the tables of record on one connection.
+fn triggers() -> String {
+    let mut sql = String::new();
+    for (i, table) in TABLES.iter().enumerate() {
+        let list = |prefix: &str| {
+            table
+                .columns
+                .iter()
+                .map(|(c, _)| format!("{prefix}.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let name = table.name;
+        if table.class == Class::Changes {
+            // Numbered in its stream as PostgreSQL numbers it: the cache caught up
+            // with the stream under its lock, so the next number is one past its count.
+            sql.push_str(&format!(
+                "CREATE TEMP TRIGGER praxis_record_changes AFTER INSERT ON main.changes BEGIN
+                   INSERT INTO main.record_positions (stream, changes) VALUES (NEW.stream, 1)
+                     ON CONFLICT (stream) DO UPDATE SET changes = changes + 1;
+                   SELECT praxis_capture({i}, 0, NEW.stream,
+                     (SELECT changes FROM main.record_positions WHERE stream = NEW.stream),
+                     NEW.hash, NEW.bytes);
+                 END;\n"
+            ));
+            continue;
+        }
+        sql.push_str(&format!(
+            "CREATE TEMP TRIGGER praxis_record_{name}_insert AFTER INSERT ON main.{name} BEGIN
+               SELECT praxis_capture({i}, 0, {new}); END;\n",
+            new = list("NEW")
+        ));
+        if table.updates {
+            // Only when a column of record changed (a stream's row also holds what the
+            // cache derives, rewritten at every write).
+            let changed = table
+                .columns
+                .iter()
+                .map(|(c, _)| format!("NEW.{c} IS NOT OLD.{c}"))
+                .collect::<Vec<_>>()
+                .join(" OR ");
+            sql.push_str(&format!(
+                "CREATE TEMP TRIGGER praxis_record_{name}_update AFTER UPDATE ON main.{name}
+                 WHEN {changed} BEGIN
+                   SELECT praxis_capture({i}, 1, {new}, {old}); END;\n",
+                new = list("NEW"),
+                old = list("OLD")
+            ));
+        }
+        if table.deletes {
+            sql.push_str(&format!(
+                "CREATE TEMP TRIGGER praxis_record_{name}_delete AFTER DELETE ON main.{name} BEGIN
+                   SELECT praxis_capture({i}, 2, {old}); END;\n",
+                old = list("OLD")
+            ));
+        }
+    }
+    sql
+}
+
+/// Sets one connection to catch what it writes to the tables of record (its commit
+/// and rollback hooks are set by the caller, who owns the connection).
+pub fn install(conn: &Connection) -> rusqlite::Result<()> {
+    conn.create_scalar_function("praxis_capture", -1, FunctionFlags::SQLITE_UTF8, |ctx| {
+        capture(ctx)
+    })?;
+    conn.execute_batch(&triggers())
+}
