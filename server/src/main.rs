@@ -37,9 +37,8 @@ struct Cli {
     /// Without this or PRAXIS_MASTER_KEY, `master.key` in the data directory is used.
     #[arg(long, global = true, env = "PRAXIS_MASTER_KEY_FILE")]
     master_key_file: Option<PathBuf>,
-    /// PostgreSQL as the store of record, for several instances serving one
-    /// deployment (postgres://user:password@host:5432/database). The data directory is
-    /// then this instance's cache of it, and the master key must be given.
+    /// PostgreSQL as the store of record, for several instances (postgres://user:pw@host/db):
+    /// the data directory is then this instance's cache, and the master key must be given.
     #[arg(long, global = true, env = "PRAXIS_DATABASE_URL")]
     database: Option<String>,
     #[command(subcommand)]
@@ -260,9 +259,10 @@ enum RetentionCommand {
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
+    let (data_dir, master_key_file) = (cli.data_dir.clone(), cli.master_key_file.clone());
     let place = Place {
-        data_dir: cli.data_dir.clone(),
-        master_key_file: cli.master_key_file.clone(),
+        data_dir,
+        master_key_file,
         database: cli.database.clone(),
     };
     match cli.command {
@@ -351,8 +351,7 @@ fn main() -> Result<()> {
     }
 }
 
-/// The storage: the data directory alone, or PostgreSQL with the data directory as
-/// this instance's cache.
+/// The data directory alone, or PostgreSQL with the data directory as a cache.
 fn open_storage(
     place: &Place,
     wall: WallClock,
@@ -364,7 +363,6 @@ fn open_storage(
     }
 }
 
-/// Where the storage is, as the global options say.
 struct Place {
     data_dir: PathBuf,
     master_key_file: Option<PathBuf>,

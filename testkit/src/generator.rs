@@ -16,6 +16,7 @@ enum Next {
 
 /// Makes valid project events. A cycle's Do, Study and Act need its id, which exists
 /// only once its Plan is recorded: call [`Generator::learn`] with what was recorded.
+#[derive(Clone)]
 pub struct Generator {
     ratio: EventId,
     unit: EventId,

@@ -6,7 +6,7 @@
 use fantoccini::{Client, Locator};
 use praxis_core::domain::ids::StreamId;
 use praxis_server::demo::DEMO_PASSWORD;
-use praxis_server::storage::{SqliteStorage, Storage};
+use praxis_server::storage::Storage;
 use praxis_testkit::browser::{Driver, click_link, press, text_of, type_into, wait_for};
 use praxis_testkit::server::TestServer;
 
@@ -36,7 +36,7 @@ async fn body_text(client: &Client) -> String {
 
 /// The demo's collaborative.
 fn the_collaborative(data: &std::path::Path) -> StreamId {
-    let s = SqliteStorage::open(data).unwrap();
+    let s = praxis_testkit::server::open_storage(data).unwrap();
     s.collaboratives().unwrap()[0].0
 }
 
@@ -50,7 +50,7 @@ async fn an_administrator_manages_teams_people_roles_and_devices_in_the_browser(
     let data = dir.path().join("data");
     let server = TestServer::start_with(&data, &["--demo"]);
     let (organisation_before, device) = {
-        let s = SqliteStorage::open(&data).unwrap();
+        let s = praxis_testkit::server::open_storage(&data).unwrap();
         let device = s
             .devices()
             .unwrap()
@@ -225,7 +225,7 @@ async fn an_administrator_manages_teams_people_roles_and_devices_in_the_browser(
 
     // The organisation stream holds the four changes; the code works only once.
     {
-        let s = SqliteStorage::open(&data).unwrap();
+        let s = praxis_testkit::server::open_storage(&data).unwrap();
         let after = s.envelopes(s.organisation_stream()).unwrap().len();
         assert_eq!(
             after,
@@ -287,7 +287,7 @@ async fn an_administrator_manages_teams_people_roles_and_devices_in_the_browser(
     })
     .await
     .unwrap();
-    let s = SqliteStorage::open(&data).unwrap();
+    let s = praxis_testkit::server::open_storage(&data).unwrap();
     assert!(
         !s.teams()
             .unwrap()

@@ -27,7 +27,7 @@ use praxis_core::domain::event::{Event, Scope};
 use praxis_core::domain::ids::{EventId, StreamId};
 use praxis_core::domain::role::Role;
 use praxis_core::store::{Identity, Store, queries};
-use praxis_server::storage::{SqliteStorage, Storage};
+use praxis_server::storage::Storage;
 use praxis_testkit::server::{PASSWORD, Phone, TestServer, fixture, person};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
@@ -588,7 +588,7 @@ fn every_route_answers_every_role_as_the_matrix_says() {
     let data = dir.path().join("data");
     let fx = fixture(&data);
     {
-        let mut storage = SqliteStorage::open(&data).expect("storage");
+        let mut storage = praxis_testkit::server::open_storage(&data).expect("storage");
         person(
             &mut storage,
             "administrator-north",
@@ -649,7 +649,7 @@ fn every_route_answers_every_role_as_the_matrix_says() {
     let (s, s_cycle, s_measure, _, _) = project(&mut south, "Southside");
     mirror.sync();
     let hold = {
-        let storage = SqliteStorage::open(&data).expect("storage");
+        let storage = praxis_testkit::server::open_storage(&data).expect("storage");
         let (officer, _) = storage
             .person_by_username("data-protection-officer")
             .expect("officer")
@@ -681,7 +681,7 @@ fn every_route_answers_every_role_as_the_matrix_says() {
         }
     }
     let revoked = Phone::enrol(dir.path(), &server.url, "practitioner-north");
-    SqliteStorage::open(&data)
+    praxis_testkit::server::open_storage(&data)
         .expect("storage")
         .revoke_device(revoked.store.identity().device, "Lost on a home visit")
         .expect("revoke");

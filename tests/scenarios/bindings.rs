@@ -6,7 +6,6 @@
 
 use praxis_server::app::router;
 use praxis_server::state::AppState;
-use praxis_server::storage::SqliteStorage;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -46,8 +45,8 @@ fn python() -> &'static str {
 /// The real server's router on 127.0.0.1, seeded with the demo, for the rest of the test.
 fn start_server(data_dir: &Path) -> String {
     let story = praxis_server::demo::story_clock();
-    let mut storage =
-        SqliteStorage::open_with_clock(data_dir, story.clone()).expect("server storage");
+    let mut storage = praxis_testkit::server::open_storage_with_clock(data_dir, story.clone())
+        .expect("server storage");
     praxis_server::demo::seed(&mut storage, &story).expect("the demo seeds");
     let runtime = tokio::runtime::Runtime::new().expect("a runtime");
     let listener = runtime

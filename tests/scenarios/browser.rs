@@ -12,7 +12,7 @@ use fantoccini::{Client, Locator};
 use praxis_core::domain::ids::StreamId;
 use praxis_core::domain::record::StreamKind;
 use praxis_server::demo::DEMO_PASSWORD;
-use praxis_server::storage::{SqliteStorage, Storage, Views};
+use praxis_server::storage::{Storage, Views};
 use praxis_testkit::browser::{Driver, click_link, press, text_of, type_into, wait_for};
 use praxis_testkit::server::TestServer;
 
@@ -26,7 +26,7 @@ async fn body_text(client: &Client) -> String {
 
 /// A stream of the demo's coordinator, of `kind`, whose name holds `named`.
 fn coordinators_stream(data: &std::path::Path, kind: StreamKind, named: &str) -> StreamId {
-    let s = SqliteStorage::open(data).unwrap();
+    let s = praxis_testkit::server::open_storage(data).unwrap();
     let sam = s
         .people()
         .unwrap()
@@ -186,7 +186,7 @@ async fn managers_read_and_score_in_the_browser_and_others_are_refused() {
         Locator::XPath("//p[contains(., 'No open conflicts.')]"),
     )
     .await;
-    let settled = SqliteStorage::open(&data)
+    let settled = praxis_testkit::server::open_storage(&data)
         .unwrap()
         .events(north)
         .unwrap()
@@ -441,7 +441,7 @@ async fn a_report_reaches_its_score_through_the_queue_with_the_evidence_beside_i
     client.close().await;
 
     // Both scores came with the level the evidence suggested, in the team's stream.
-    let s = SqliteStorage::open(&data).unwrap();
+    let s = praxis_testkit::server::open_storage(&data).unwrap();
     let suggestions: Vec<_> = s
         .events(river)
         .unwrap()

@@ -24,7 +24,7 @@ pub(crate) fn with_an_officer() -> (tempfile::TempDir, Fixture, TestServer) {
     let data = dir.path().join("data");
     let fx = fixture(&data);
     {
-        let mut storage = praxis_server::storage::SqliteStorage::open(&data).unwrap();
+        let mut storage = praxis_testkit::server::open_storage(&data).unwrap();
         praxis_testkit::server::person(
             &mut storage,
             "dpo",
@@ -104,6 +104,7 @@ fn a_subject_access_export_is_complete_across_teams_and_logged() {
     let run = Command::new(praxis_testkit::binary("praxis-server"))
         .arg("--data-dir")
         .arg(&data)
+        .args(praxis_testkit::server::engine_options(&data))
         .args(["subject-access", "P-0413", "--out"])
         .arg(&out)
         .output()

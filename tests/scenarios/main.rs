@@ -2,7 +2,7 @@
 //! (linking SQLCipher, OpenSSL and Automerge once): the workspace's architecture, the
 //! field (phones offline, then syncing), schedules, crashes of the server, the
 //! network's faults with servers and clients killed (and a soak under them), hostile
-//! devices, the authorization matrix, the browser and how its pages fit a phone and a
+//! devices, the authorization matrix, several server instances on one PostgreSQL, the browser and how its pages fit a phone and a
 //! desktop, the Python bindings and the OpenAPI document. The server and the bindings'
 //! generator are the binaries `cargo test --workspace` builds.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -20,6 +20,7 @@ mod faults;
 mod field;
 mod field_app;
 mod hostile;
+mod instances;
 mod layout;
 mod many_streams;
 mod openapi;

@@ -58,7 +58,7 @@ fn sync_all(phones: &mut [&mut Phone]) {
 fn a_decision_recorded_after_the_role_ended_is_held_back_and_nothing_after_it_is_blocked() {
     let setup = running();
     let data = setup.server.data_dir.clone();
-    let storage = SqliteStorage::open(&data).expect("storage");
+    let storage = praxis_testkit::server::open_storage(&data).expect("storage");
     let grace_id = storage
         .people()
         .unwrap()

@@ -53,6 +53,7 @@ fn retention_run(data: &Path, args: &[&str]) -> String {
     let run = Command::new(praxis_testkit::binary("praxis-server"))
         .arg("--data-dir")
         .arg(data)
+        .args(praxis_testkit::server::engine_options(data))
         .args(["retention", "run"])
         .args(args)
         .output()

@@ -20,7 +20,7 @@ use praxis_core::domain::event::{
 use praxis_core::domain::ids::{EventId, StreamId};
 use praxis_core::domain::role::Role;
 use praxis_core::store::queries;
-use praxis_server::storage::{SqliteStorage, Storage, Views};
+use praxis_server::storage::{Storage, Views};
 use praxis_testkit::server::{Phone, TestServer, person};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -93,7 +93,7 @@ fn step() -> impl Strategy<Value = Step> {
 
 /// One case's collaborative and team, and its people's usernames.
 pub(crate) fn collaborative(data: &Path, case: usize) -> (StreamId, [String; DEVICES]) {
-    let mut storage = SqliteStorage::open(data).expect("storage");
+    let mut storage = praxis_testkit::server::open_storage(data).expect("storage");
     let collaborative = storage
         .add_collaborative(CollaborativeFounded {
             name: format!("Case {case}"),
@@ -152,7 +152,7 @@ fn sync(phone: &mut Phone) -> Result<(), TestCaseError> {
 /// Ends the coordinator's role over the collaborative, or grants it again; nothing
 /// when it already stands so.
 fn coordinator_role(data: &Path, username: &str, collaborative: StreamId, granted: bool) {
-    let storage = SqliteStorage::open(data).expect("storage");
+    let storage = praxis_testkit::server::open_storage(data).expect("storage");
     let person = storage
         .people()
         .expect("people")
@@ -412,7 +412,7 @@ pub(crate) fn run_schedules<S: Strategy>(
 ) -> usize {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("data");
-    SqliteStorage::open(&data).expect("a data directory");
+    praxis_testkit::server::open_storage(&data).expect("a data directory");
     let server = TestServer::start(&data);
     let cases = std::env::var("PROPTEST_CASES")
         .ok()

@@ -6,14 +6,14 @@
 //! and nothing is created: no person, no session, no device.
 
 use fantoccini::{Client, Locator};
-use praxis_server::storage::{SqliteStorage, Storage, Views};
+use praxis_server::storage::{Storage, Views};
 use praxis_testkit::browser::{Driver, click_link, press, text_of, type_into, wait_for};
 use praxis_testkit::oidc::{Misbehaviour, PROVIDER_NAME, server_with_provider};
 use std::path::Path;
 
 /// What the server holds that a sign-in could create: people, devices, live sessions.
 fn held(data: &Path) -> (usize, usize, i64) {
-    let storage = SqliteStorage::open(data).unwrap();
+    let storage = praxis_testkit::server::open_storage(data).unwrap();
     let people = storage.people().unwrap().len();
     let devices = storage.devices().unwrap().len();
     drop(storage);
@@ -194,6 +194,7 @@ async fn untrusted_answers_and_unknown_people_are_refused_and_create_nothing() {
             .args(args)
             .arg("--data-dir")
             .arg(&data)
+            .args(praxis_testkit::server::engine_options(&data))
             .env_remove("PRAXIS_NEW_PASSWORD")
             .output()
             .unwrap();

@@ -22,7 +22,7 @@ use praxis_core::domain::event::Scope;
 use praxis_core::domain::ids::{EventId, StreamId};
 use praxis_core::domain::role::Role;
 use praxis_core::sync::{StreamReport, SyncError};
-use praxis_server::storage::{SqliteStorage, Storage};
+use praxis_server::storage::Storage;
 use praxis_testkit::faults::{FaultProxy, Faults};
 use praxis_testkit::rng::Rng;
 use praxis_testkit::server::{TestServer, person};
@@ -164,7 +164,7 @@ impl World {
     fn new(proxy: &FaultProxy) -> World {
         let dir = praxis_testkit::tempdir();
         let data = dir.path().join("data");
-        SqliteStorage::open(&data).expect("a data directory");
+        praxis_testkit::server::open_storage(&data).expect("a data directory");
         let server = TestServer::start(&data);
         proxy.point_at(&server.url);
         World { dir, server }
@@ -181,7 +181,7 @@ impl World {
 /// A collaborative with one team and `phones` practitioners in it, made as the
 /// administrator makes them; their usernames.
 fn team(data: &Path, schedule: usize, phones: usize) -> (StreamId, Vec<String>) {
-    let mut storage = SqliteStorage::open(data).expect("storage");
+    let mut storage = praxis_testkit::server::open_storage(data).expect("storage");
     let collaborative = praxis_testkit::server::collaborative(&storage);
     let team = storage
         .add_team(collaborative, "Northside", "Northshire County Council")

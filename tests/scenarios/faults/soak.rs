@@ -124,7 +124,7 @@ fn soak_under_faults_keeps_memory_and_handles_flat_and_loses_nothing() {
 
     let dir = praxis_testkit::tempdir();
     let data = dir.path().join("data");
-    praxis_server::storage::SqliteStorage::open(&data).expect("a data directory");
+    praxis_testkit::server::open_storage(&data).expect("a data directory");
     let server = TestServer::start(&data);
     let pid = server.pid().expect("the server runs");
     let proxy = FaultProxy::start(&server.url);

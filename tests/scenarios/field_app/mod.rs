@@ -42,7 +42,7 @@ pub(super) fn demo() -> Demo {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let server = TestServer::start_with(&data, &["--demo"]);
-    let storage = SqliteStorage::open(&data).unwrap();
+    let storage = praxis_testkit::server::open_storage(&data).unwrap();
     Demo {
         storage,
         server,
@@ -82,6 +82,7 @@ pub(super) fn admin(data: &Path, args: &[&str]) -> String {
     let out = Command::new(praxis_testkit::binary("praxis-server"))
         .arg("--data-dir")
         .arg(data)
+        .args(praxis_testkit::server::engine_options(data))
         .arg("admin")
         .args(args)
         .output()

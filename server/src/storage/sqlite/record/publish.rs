@@ -5,7 +5,7 @@
 //! device's last sync and its revocation, say, never undo each other), and each
 //! stream's counts move on with what it took.
 
-use super::capture::{Captured, Class, Kind, Op, Table, Value};
+use super::tables::{Captured, Class, Kind, Op, Table, Value};
 use crate::storage::{Result, StorageError};
 use postgres::types::ToSql;
 use std::collections::BTreeMap;
