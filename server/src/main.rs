@@ -1,4 +1,6 @@
 //! `praxis-server`: serve the API, or administer people, teams and devices.
+//!
+//! Long because it is every command's options, in clap's words, and their one dispatch.
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Parser, Subcommand};
@@ -60,6 +62,16 @@ enum Command {
     /// Retention: erase what has passed its period, or list it first.
     #[command(subcommand)]
     Retention(RetentionCommand),
+    /// Move this data directory's deployment into an empty PostgreSQL database, and
+    /// check the copy (the data directory is only read).
+    Migrate {
+        /// The data directory to move (the server on it stopped).
+        #[arg(long)]
+        from_data_dir: PathBuf,
+        /// The empty database (postgres://user:password@host:5432/database).
+        #[arg(long)]
+        to: String,
+    },
     /// Serve the API.
     Serve {
         #[arg(long, env = "PRAXIS_ADDR", default_value = "127.0.0.1:8080")]
@@ -347,6 +359,27 @@ fn main() -> Result<()> {
             let storage = open_storage(&place, WallClock::system()).map_err(said)?;
             warn_about_permissions(&cli.data_dir);
             administer(&storage, admin)
+        }
+        Command::Migrate { from_data_dir, to } => {
+            let master = master_key(&place.master_key_file);
+            let moved =
+                SqliteStorage::move_to_postgres(&from_data_dir, &master, &to).map_err(said)?;
+            println!(
+                "Moved and checked: {} streams with {} changes, {} receipts, {} people, {} devices, {} reads in the access log.",
+                moved.streams,
+                moved.changes,
+                moved.receipts,
+                moved.people,
+                moved.devices,
+                moved.accesses
+            );
+            if master == MasterKey::InDataDir {
+                println!(
+                    "Every instance needs the master key the data keys are wrapped under: it is {}. Give it with --master-key-file or PRAXIS_MASTER_KEY, and keep it apart from the database.",
+                    from_data_dir.join("master.key").display()
+                );
+            }
+            Ok(())
         }
     }
 }

@@ -154,6 +154,14 @@ impl TestServer {
         Self::start_with(data_dir, &[])
     }
 
+    /// Starts the server on its SQLite data directory alone, whatever engine the
+    /// tests run (for what only a data directory has, such as one to move).
+    pub fn start_on_sqlite(data_dir: &Path, options: &[&str]) -> TestServer {
+        let mut options = options.to_vec();
+        options.push("--sqlite-only");
+        Self::spawn(data_dir, "127.0.0.1:0", &options, Stdio::piped())
+    }
+
     /// Starts the server with extra `serve` options.
     pub fn start_with(data_dir: &Path, options: &[&str]) -> TestServer {
         Self::spawn(data_dir, "127.0.0.1:0", options, Stdio::piped())
@@ -175,12 +183,14 @@ impl TestServer {
         let mut child = Command::new(crate::binary("praxis-server"))
             .args(["serve", "--addr", addr, "--data-dir"])
             .arg(data_dir)
-            .args(if options.contains(&"--database") {
-                Vec::new()
-            } else {
-                engine_options(data_dir)
-            })
-            .args(options)
+            .args(
+                if options.contains(&"--database") || options.contains(&"--sqlite-only") {
+                    Vec::new()
+                } else {
+                    engine_options(data_dir)
+                },
+            )
+            .args(options.iter().filter(|o| **o != "--sqlite-only"))
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(stderr)

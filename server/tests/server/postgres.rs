@@ -333,3 +333,95 @@ fn two_instances_on_one_database_serve_the_same_collaborative() {
     let admin_receipts = admin.receipts(project).unwrap();
     assert_eq!(admin_receipts.len() as i64, events);
 }
+
+/// What `token` reads of every stream it may: each stream's events and receipts (the
+/// receipts without the log's own numbers, which each engine gives).
+fn everything(server: &praxis_testkit::server::TestServer, token: &str) -> serde_json::Value {
+    let streams = server.get_json("/api/v1/streams", token);
+    let mut out = Vec::new();
+    for s in streams["streams"].as_array().unwrap() {
+        let id = s["stream_id"].as_str().unwrap();
+        let events = server.get_json(&format!("/api/v1/streams/{id}/events"), token);
+        let mut receipts = server.get_json(&format!("/api/v1/streams/{id}/receipts"), token);
+        for r in receipts["receipts"].as_array_mut().unwrap() {
+            r.as_object_mut().unwrap().remove("seq");
+        }
+        out.push(serde_json::json!({"stream": s, "events": events, "receipts": receipts}));
+    }
+    serde_json::Value::Array(out)
+}
+
+fn enrol(url: &str, username: &str) -> String {
+    let answer: serde_json::Value = reqwest::blocking::Client::new()
+        .post(format!("{url}/api/v1/devices"))
+        .json(&serde_json::json!({"username": username, "password": "praxis-demo", "device_name": "laptop"}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    answer["token"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn a_deployment_with_the_demo_moves_from_its_data_directory_into_postgres_whole() {
+    use praxis_server::storage::SqliteStorage;
+    use praxis_testkit::server::TestServer;
+    let dir = praxis_testkit::tempdir();
+    let data = dir.path().join("data");
+    {
+        let story = praxis_server::demo::story_clock();
+        let mut storage = SqliteStorage::open_with_clock(&data, story.clone()).unwrap();
+        praxis_server::demo::seed(&mut storage, &story).unwrap();
+    }
+    let url = database();
+    let migrate = |url: &str| {
+        std::process::Command::new(praxis_testkit::binary("praxis-server"))
+            .args(["migrate", "--from-data-dir"])
+            .arg(&data)
+            .args(["--to", url])
+            .output()
+            .unwrap()
+    };
+    let moved = migrate(&url);
+    let said = String::from_utf8_lossy(&moved.stdout);
+    assert!(
+        moved.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&moved.stderr)
+    );
+    assert!(said.contains("Moved and checked"), "{said}");
+    assert!(
+        said.contains("master.key"),
+        "says where the master key is: {said}"
+    );
+
+    // A second move into the same database is refused, and changes nothing.
+    let count = |url: &str| -> i64 {
+        let db = Database::open(url).unwrap();
+        db.run(|c| Ok(c.query_one("SELECT count(*) FROM changes", &[])?.get(0)))
+            .unwrap()
+    };
+    let before = count(&url);
+    let again = migrate(&url);
+    assert!(!again.status.success());
+    let refused = String::from_utf8_lossy(&again.stderr);
+    assert!(refused.contains("is not empty"), "{refused}");
+    assert_eq!(count(&url), before);
+
+    // The deployment on PostgreSQL serves what the data directory's server does.
+    let key = data.join("master.key");
+    let on_sqlite = TestServer::start_on_sqlite(&data, &[]);
+    let on_postgres = TestServer::start_with(
+        &dir.path().join("instance"),
+        &on_database(&url, key.to_str().unwrap()),
+    );
+    for person in ["sam.okafor", "irene.novak", "amira.hassan"] {
+        let a = everything(&on_sqlite, &enrol(&on_sqlite.url, person));
+        let b = everything(&on_postgres, &enrol(&on_postgres.url, person));
+        assert!(a.as_array().unwrap().len() >= 2, "{person} reads the demo");
+        assert_eq!(a, b, "{person} reads the same on both");
+    }
+    // The moved deployment goes on: a person signs in through it.
+    let mut web = praxis_testkit::web::Web::sign_in(&on_postgres.url, "sam.okafor");
+    assert_eq!(web.get("/").status, reqwest::StatusCode::OK);
+}

@@ -18,10 +18,12 @@
 mod cache;
 pub mod capture;
 mod catch_up;
+mod moving;
 mod publish;
 mod start;
 mod tables;
 
 pub use cache::*;
 pub use catch_up::*;
+pub use moving::{Moved, copy_into};
 pub use start::*;

@@ -218,6 +218,14 @@ fn stream_of(row: &Captured) -> Option<Uuid> {
 /// Writes `rows` to PostgreSQL in one transaction, committed before this returns.
 pub fn publish(c: &mut postgres::Client, rows: &[Captured]) -> Result<()> {
     let mut tx = c.transaction()?;
+    publish_in(&mut tx, rows)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Writes `rows` to PostgreSQL inside `tx`.
+pub fn publish_in(tx: &mut postgres::Transaction<'_>, rows: &[Captured]) -> Result<()> {
+    let tx = &mut *tx;
     let mut directory = false;
     let mut changes: BTreeMap<Uuid, i64> = BTreeMap::new();
     let mut receipts: Vec<Uuid> = Vec::new();
@@ -238,7 +246,7 @@ pub fn publish(c: &mut postgres::Client, rows: &[Captured]) -> Result<()> {
         let run: Vec<&Captured> = rows[i..end].iter().collect();
         match op {
             Op::Insert => {
-                insert(&mut tx, table, &run)?;
+                insert(tx, table, &run)?;
                 directory |= table.class == Class::Directory;
                 if table.class == Class::Streams {
                     // Keys a device gave for a stream before its changes came.
@@ -253,10 +261,10 @@ pub fn publish(c: &mut postgres::Client, rows: &[Captured]) -> Result<()> {
                 }
             }
             Op::Update => {
-                directory |= update(&mut tx, table, run[0])? && table.class == Class::Directory
+                directory |= update(tx, table, run[0])? && table.class == Class::Directory
             }
             Op::Delete => {
-                delete(&mut tx, table, run[0])?;
+                delete(tx, table, run[0])?;
                 directory |= table.class == Class::Directory;
             }
         }
@@ -318,6 +326,5 @@ pub fn publish(c: &mut postgres::Client, rows: &[Captured]) -> Result<()> {
     if directory {
         tx.execute("UPDATE directory SET version = version + 1", &[])?;
     }
-    tx.commit()?;
     Ok(())
 }

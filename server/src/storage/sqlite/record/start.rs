@@ -89,7 +89,7 @@ pub fn found(tx: &mut postgres::Transaction<'_>, row: &ServerRow, conn: &Connect
 
 /// The advisory lock under which an instance starts: founds the server on an empty
 /// database, or makes its cache again.
-const START_LOCK: i64 = 0x7072_6178_6973_0002;
+pub const START_LOCK: i64 = 0x7072_6178_6973_0002;
 
 const CACHE_FILE: &str = "praxis.sqlite3";
 

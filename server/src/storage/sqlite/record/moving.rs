@@ -1,0 +1,256 @@
+//! Moving a deployment on its SQLite file into an empty PostgreSQL database
+//! (`praxis-server migrate --from-data-dir … --to postgres://…`): everything of record
+//! copied in one transaction (who the server is, every stream with all its changes,
+//! the receipts in their order, sync states, data keys, the directory, sessions,
+//! failed sign-ins and the access log), refused when the database holds anything.
+//! The caller then checks the copy through a new instance made from the database.
+
+use super::publish::publish_in;
+use super::start::{START_LOCK, ServerRow};
+use super::tables::{Captured, Class, Op, TABLES, Table, Value};
+use crate::storage::pg::Database;
+use crate::storage::{Result, StorageError};
+use rusqlite::Connection;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// What was copied.
+#[derive(Debug, Default)]
+pub struct Moved {
+    pub streams: usize,
+    pub changes: usize,
+    pub receipts: usize,
+    pub people: usize,
+    pub devices: usize,
+    pub accesses: usize,
+}
+
+fn table(name: &str) -> Result<&'static Table> {
+    TABLES
+        .iter()
+        .find(|t| t.name == name)
+        .ok_or_else(|| StorageError::Corrupt(format!("no table of record {name}")))
+}
+
+/// Every row of a table of record, as the cache's capture would give it.
+fn rows_of(conn: &Connection, table: &'static Table, order: &str) -> Result<Vec<Captured>> {
+    let names: Vec<&str> = table.columns.iter().map(|(c, _)| *c).collect();
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {} FROM {} {order}",
+        names.join(", "),
+        table.name
+    ))?;
+    let mut rows = stmt.query([])?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        let values = (0..names.len())
+            .map(|i| row.get_ref(i).map(Value::from))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        out.push(Captured {
+            table,
+            op: Op::Insert,
+            values,
+        });
+    }
+    Ok(out)
+}
+
+/// Copies what `conn` (a read connection on the data directory's file) holds into the
+/// empty database, as the server `row` names.
+pub fn copy_into(db: &Database, conn: &Connection, row: &ServerRow) -> Result<Moved> {
+    let mut pg = db.connection()?;
+    pg.execute("SELECT pg_advisory_lock($1)", &[&START_LOCK])?;
+    let out = copy_locked(db, &mut pg, conn, row);
+    let _ = pg.execute("SELECT pg_advisory_unlock($1)", &[&START_LOCK]);
+    out
+}
+
+fn copy_locked(
+    db: &Database,
+    pg: &mut postgres::Client,
+    conn: &Connection,
+    row: &ServerRow,
+) -> Result<Moved> {
+    let held: i64 = pg
+        .query_one(
+            "SELECT (SELECT count(*) FROM server) + (SELECT count(*) FROM streams)
+                  + (SELECT count(*) FROM people) + (SELECT count(*) FROM receipts)",
+            &[],
+        )?
+        .get(0);
+    if held > 0 {
+        return Err(StorageError::Conflict(format!(
+            "The database at {} is not empty: a deployment is moved only into an empty database. Give the address of a new one (createdb), or drop this one if it holds nothing you need.",
+            db.shown()
+        )));
+    }
+    let mut moved = Moved::default();
+    let mut rows: Vec<Captured> = Vec::new();
+    for t in TABLES.iter().filter(|t| t.class == Class::Directory) {
+        let these = rows_of(conn, t, "")?;
+        match t.name {
+            "people" => moved.people = these.len(),
+            "devices" => moved.devices = these.len(),
+            _ => {}
+        }
+        rows.extend(these);
+    }
+    let streams = table("streams")?;
+    let changes = table("changes")?;
+    for info in praxis_core::store::queries::streams(conn)? {
+        moved.streams += 1;
+        rows.push(Captured {
+            table: streams,
+            op: Op::Insert,
+            values: vec![
+                Value::Bytes(info.id.0.as_bytes().to_vec()),
+                Value::Text(info.kind.name().to_string()),
+                Value::Text(info.name.clone()),
+                info.collaborative
+                    .map_or(Value::Null, |c| Value::Bytes(c.0.as_bytes().to_vec())),
+            ],
+        });
+        for (i, bytes) in super::super::audit_reads::stream_changes(conn, info.id)?
+            .into_iter()
+            .enumerate()
+        {
+            let hash = automerge::Change::try_from(bytes.as_slice())
+                .map_err(|e| StorageError::Corrupt(format!("a change of {}: {e}", info.id)))?
+                .hash();
+            moved.changes += 1;
+            rows.push(Captured {
+                table: changes,
+                op: Op::Insert,
+                values: vec![
+                    Value::Bytes(info.id.0.as_bytes().to_vec()),
+                    Value::Int(i as i64 + 1),
+                    Value::Bytes(hash.0.to_vec()),
+                    Value::Bytes(bytes),
+                ],
+            });
+        }
+    }
+    let receipts = rows_of(conn, table("receipts")?, "ORDER BY seq")?;
+    moved.receipts = receipts.len();
+    rows.extend(receipts);
+    rows.extend(rows_of(conn, table("sync_states")?, "")?);
+    // Keys a store numbered none of (before it was a server's) are numbered after its
+    // stream's others, in the order they were made.
+    let mut keys = rows_of(
+        conn,
+        table("data_keys")?,
+        "ORDER BY stream, seq IS NULL, seq, made_at",
+    )?;
+    let mut last: HashMap<Vec<u8>, i64> = HashMap::new();
+    for k in &mut keys {
+        let stream = match &k.values[1] {
+            Value::Bytes(b) => b.clone(),
+            _ => return Err(StorageError::Corrupt("a data key's stream".into())),
+        };
+        let next = last.get(&stream).copied().unwrap_or(0) + 1;
+        let seq = match k.values[7] {
+            Value::Int(s) => s.max(next),
+            _ => next,
+        };
+        k.values[7] = Value::Int(seq);
+        last.insert(stream, seq);
+    }
+    rows.extend(keys);
+
+    let mut tx = pg.transaction()?;
+    tx.execute(
+        "INSERT INTO server (id, organisation_stream, device, person, name, master_key_check)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        &[
+            &row.id,
+            &row.organisation.0,
+            &row.identity.device.0,
+            &row.identity.person.0,
+            &row.identity.name,
+            &row.master_key_check,
+        ],
+    )?;
+    publish_in(&mut tx, &rows)?;
+    moved.accesses = copy_shared(&mut tx, conn)?;
+    tx.commit()?;
+    Ok(moved)
+}
+
+/// What instances share directly: sessions, failed sign-ins, pending single sign-ons
+/// and the access log (its order kept). Gives how many reads the log holds.
+fn copy_shared(tx: &mut postgres::Transaction<'_>, conn: &Connection) -> Result<usize> {
+    let uuid = |b: Vec<u8>| {
+        Uuid::from_slice(&b).map_err(|_| StorageError::Corrupt("an id to move".into()))
+    };
+    let mut stmt = conn.prepare(
+        "SELECT token_hash, person, csrf, created_at, expires_at, ended_at FROM sessions",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        tx.execute(
+            "INSERT INTO sessions (token_hash, person, csrf, created_at, expires_at, ended_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &r.get::<_, String>(0)?,
+                &uuid(r.get(1)?)?,
+                &r.get::<_, String>(2)?,
+                &r.get::<_, i64>(3)?,
+                &r.get::<_, i64>(4)?,
+                &r.get::<_, Option<i64>>(5)?,
+            ],
+        )?;
+    }
+    let mut stmt = conn.prepare("SELECT key, failed, last_at FROM sign_in_failures")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        tx.execute(
+            "INSERT INTO sign_in_failures (key, failed, last_at) VALUES ($1, $2, $3)",
+            &[
+                &r.get::<_, String>(0)?,
+                &r.get::<_, i32>(1)?,
+                &r.get::<_, i64>(2)?,
+            ],
+        )?;
+    }
+    let mut stmt = conn.prepare(
+        "SELECT state_hash, browser_hash, pkce_verifier, nonce, next, expires_at FROM sso_sign_ins",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        tx.execute(
+            "INSERT INTO sso_sign_ins (state_hash, browser_hash, pkce_verifier, nonce, next, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &r.get::<_, String>(0)?,
+                &r.get::<_, String>(1)?,
+                &r.get::<_, String>(2)?,
+                &r.get::<_, String>(3)?,
+                &r.get::<_, String>(4)?,
+                &r.get::<_, i64>(5)?,
+            ],
+        )?;
+    }
+    let mut stmt = conn
+        .prepare("SELECT at, person, device, route, stream, record FROM access_log ORDER BY seq")?;
+    let mut rows = stmt.query([])?;
+    let insert = tx.prepare(
+        "INSERT INTO access_log (at, person, device, route, stream, record) VALUES ($1, $2, $3, $4, $5, $6)",
+    )?;
+    let mut n = 0;
+    while let Some(r) = rows.next()? {
+        let record: Option<Vec<u8>> = r.get(5)?;
+        tx.execute(
+            &insert,
+            &[
+                &r.get::<_, i64>(0)?,
+                &uuid(r.get(1)?)?,
+                &uuid(r.get(2)?)?,
+                &r.get::<_, String>(3)?,
+                &uuid(r.get(4)?)?,
+                &record.map(uuid).transpose()?,
+            ],
+        )?;
+        n += 1;
+    }
+    Ok(n)
+}
