@@ -15,7 +15,7 @@ pub use data_protection::{
 };
 pub use error::{Result, StorageError};
 pub use sqlite::{
-    DOCUMENTS_IN_MEMORY, MasterKey, READERS, Replica, STREAM_LOCKS, SqliteStorage,
+    DOCUMENTS_IN_MEMORY, MasterKey, Moved, READERS, Replica, STREAM_LOCKS, SqliteStorage,
     permission_warnings, timestamp,
 };
 

@@ -32,6 +32,7 @@ pub use columns::timestamp;
 pub use files::permission_warnings;
 pub use master_key::MasterKey;
 pub use readers::READERS;
+pub use record::Moved;
 pub use replica::Replica;
 pub use writers::STREAM_LOCKS;
 
@@ -118,68 +119,6 @@ impl SqliteStorage {
         master: &MasterKey,
     ) -> Result<SqliteStorage> {
         SqliteStorage::open_inner(data_dir, wall, master, None)
-    }
-
-    /// Opens an instance on PostgreSQL at `url`, the store of record, with `data_dir`
-    /// as this instance's cache of it (see `record/`). The first instance to start on
-    /// an empty database founds the server there; every later one, or one whose cache
-    /// is of another database or gone, makes its cache again from the database. The
-    /// master key must be given (`--master-key-file` or `PRAXIS_MASTER_KEY`), the same
-    /// for every instance.
-    pub fn open_on_postgres(
-        data_dir: &Path,
-        wall: WallClock,
-        master: &MasterKey,
-        url: &str,
-    ) -> Result<SqliteStorage> {
-        if matches!(master, MasterKey::InDataDir) {
-            return Err(StorageError::Unusable(
-                "With --database, every instance must wrap the data keys under the same master key: give it with --master-key-file or PRAXIS_MASTER_KEY (64 hexadecimal digits).".into(),
-            ));
-        }
-        let db = pg::Database::open(url)?;
-        let secret = master.secret(data_dir)?;
-        record::bootstrap(&db, data_dir, &secret, &wall, master)?;
-        let record = std::sync::Arc::new(record::Record { db });
-        let storage = SqliteStorage::open_inner(data_dir, wall, master, Some(record))?;
-        storage.writers.catch_up()?;
-        Ok(storage)
-    }
-
-    /// Moves the deployment in `data_dir` into the empty PostgreSQL database at `url`
-    /// (`praxis-server migrate`): copies everything of record in one transaction, then
-    /// checks the copy through a new instance made from the database (every stream's
-    /// heads, events and receipts, the people, devices and access log), refusing a
-    /// database that holds anything. The data directory is only read.
-    pub fn move_to_postgres(
-        data_dir: &Path,
-        master: &MasterKey,
-        url: &str,
-    ) -> Result<record::Moved> {
-        let source = SqliteStorage::open_with_key(data_dir, WallClock::system(), master)?;
-        let db = pg::Database::open(url)?;
-        let row = {
-            let store = source.writers.stream(source.organisation)?;
-            record::ServerRow {
-                id: uuid::Uuid::now_v7(),
-                organisation: source.organisation,
-                identity: store.identity().clone(),
-                master_key_check: store.setting("master_key_check")?.ok_or_else(|| {
-                    StorageError::Corrupt("the data directory's master key check".into())
-                })?,
-            }
-        };
-        let moved = source.readers.read(|c| record::copy_into(&db, c, &row))?;
-        let key = match master {
-            MasterKey::InDataDir => MasterKey::File(data_dir.join(master_key::IN_DATA_DIR)),
-            given => given.clone(),
-        };
-        let check = std::env::temp_dir().join(format!("praxis-moved-{}", uuid::Uuid::now_v7()));
-        let checked = SqliteStorage::open_on_postgres(&check, WallClock::system(), &key, url)
-            .and_then(|copy| same(&source, &copy));
-        let _ = std::fs::remove_dir_all(&check);
-        checked?;
-        Ok(moved)
     }
 
     fn open_inner(
@@ -308,66 +247,6 @@ impl SqliteStorage {
             self.organisation,
         )
     }
-}
-
-/// Whether `copy` holds what `source` does, as a reader of either sees it; says what
-/// differs when it does not.
-fn same(source: &SqliteStorage, copy: &SqliteStorage) -> Result<()> {
-    let differs = |what: String| {
-        Err(StorageError::Corrupt(format!(
-            "the copy in PostgreSQL differs from the data directory in {what}: drop the database and move again"
-        )))
-    };
-    let people = |s: &SqliteStorage| -> Result<Vec<String>> {
-        let mut p: Vec<String> = s.people()?.iter().map(|p| format!("{p:?}")).collect();
-        p.sort();
-        Ok(p)
-    };
-    if people(source)? != people(copy)? {
-        return differs("its people".into());
-    }
-    let devices = |s: &SqliteStorage| -> Result<Vec<String>> {
-        let mut d: Vec<String> = s.devices()?.iter().map(|d| format!("{d:?}")).collect();
-        d.sort();
-        Ok(d)
-    };
-    if devices(source)? != devices(copy)? {
-        return differs("its devices".into());
-    }
-    let streams = source.read(|c| Ok(queries::streams(c)?))?;
-    if streams != copy.read(|c| Ok(queries::streams(c)?))? {
-        return differs("its streams".into());
-    }
-    let ids: Vec<StreamId> = streams.iter().map(|s| s.id).collect();
-    if source.stream_heads(&ids)? != copy.stream_heads(&ids)? {
-        return differs("the streams' heads".into());
-    }
-    for stream in ids {
-        let events = |s: &SqliteStorage| -> Result<Vec<EventId>> {
-            Ok(s.envelopes(stream)?.iter().map(|e| e.id).collect())
-        };
-        if events(source)? != events(copy)? {
-            return differs(format!("the events of {stream}"));
-        }
-        let receipts = |s: &SqliteStorage| -> Result<Vec<String>> {
-            Ok(s.receipts(stream)?
-                .into_iter()
-                .map(|r| {
-                    format!(
-                        "{} {} {} {:?} {:?}",
-                        r.change_hash, r.device, r.received_at, r.events, r.refused
-                    )
-                })
-                .collect())
-        };
-        if receipts(source)? != receipts(copy)? {
-            return differs(format!("the receipts of {stream}"));
-        }
-        if source.access_log(&[stream])?.len() != copy.access_log(&[stream])?.len() {
-            return differs(format!("the access log of {stream}"));
-        }
-    }
-    Ok(())
 }
 
 impl Views for SqliteStorage {

@@ -25,5 +25,4 @@ mod tables;
 
 pub use cache::*;
 pub use catch_up::*;
-pub use moving::{Moved, copy_into};
-pub use start::*;
+pub use moving::Moved;

@@ -5,13 +5,18 @@
 //! failed sign-ins and the access log), refused when the database holds anything.
 //! The caller then checks the copy through a new instance made from the database.
 
+use super::super::{MasterKey, SqliteStorage};
 use super::publish::publish_in;
 use super::start::{START_LOCK, ServerRow};
 use super::tables::{Captured, Class, Op, TABLES, Table, Value};
 use crate::storage::pg::Database;
-use crate::storage::{Result, StorageError};
+use crate::storage::{Result, Storage, StorageError, Views};
+use praxis_core::domain::hlc::WallClock;
+use praxis_core::domain::ids::{EventId, StreamId};
+use praxis_core::store::queries;
 use rusqlite::Connection;
 use std::collections::HashMap;
+use std::path::Path;
 use uuid::Uuid;
 
 /// What was copied.
@@ -253,4 +258,100 @@ fn copy_shared(tx: &mut postgres::Transaction<'_>, conn: &Connection) -> Result<
         n += 1;
     }
     Ok(n)
+}
+
+impl SqliteStorage {
+    /// Moves the deployment in `data_dir` into the empty PostgreSQL database at `url`
+    /// (`praxis-server migrate`): copies everything of record in one transaction, then
+    /// checks the copy through a new instance made from the database (every stream's
+    /// heads, events and receipts, the people, devices and access log), refusing a
+    /// database that holds anything. The data directory is only read.
+    pub fn move_to_postgres(data_dir: &Path, master: &MasterKey, url: &str) -> Result<Moved> {
+        let source = SqliteStorage::open_with_key(data_dir, WallClock::system(), master)?;
+        let db = Database::open(url)?;
+        let row = {
+            let store = source.writers.stream(source.organisation)?;
+            ServerRow {
+                id: uuid::Uuid::now_v7(),
+                organisation: source.organisation,
+                identity: store.identity().clone(),
+                master_key_check: store.setting("master_key_check")?.ok_or_else(|| {
+                    StorageError::Corrupt("the data directory's master key check".into())
+                })?,
+            }
+        };
+        let moved = source.readers.read(|c| copy_into(&db, c, &row))?;
+        let key = match master {
+            MasterKey::InDataDir => {
+                MasterKey::File(data_dir.join(super::super::master_key::IN_DATA_DIR))
+            }
+            given => given.clone(),
+        };
+        let check = std::env::temp_dir().join(format!("praxis-moved-{}", uuid::Uuid::now_v7()));
+        let checked = SqliteStorage::open_on_postgres(&check, WallClock::system(), &key, url)
+            .and_then(|copy| same(&source, &copy));
+        let _ = std::fs::remove_dir_all(&check);
+        checked?;
+        Ok(moved)
+    }
+}
+
+/// Whether `copy` holds what `source` does, as a reader of either sees it; says what
+/// differs when it does not.
+fn same(source: &SqliteStorage, copy: &SqliteStorage) -> Result<()> {
+    let differs = |what: String| {
+        Err(StorageError::Corrupt(format!(
+            "the copy in PostgreSQL differs from the data directory in {what}: drop the database and move again"
+        )))
+    };
+    let people = |s: &SqliteStorage| -> Result<Vec<String>> {
+        let mut p: Vec<String> = s.people()?.iter().map(|p| format!("{p:?}")).collect();
+        p.sort();
+        Ok(p)
+    };
+    if people(source)? != people(copy)? {
+        return differs("its people".into());
+    }
+    let devices = |s: &SqliteStorage| -> Result<Vec<String>> {
+        let mut d: Vec<String> = s.devices()?.iter().map(|d| format!("{d:?}")).collect();
+        d.sort();
+        Ok(d)
+    };
+    if devices(source)? != devices(copy)? {
+        return differs("its devices".into());
+    }
+    let streams = source.read(|c| Ok(queries::streams(c)?))?;
+    if streams != copy.read(|c| Ok(queries::streams(c)?))? {
+        return differs("its streams".into());
+    }
+    let ids: Vec<StreamId> = streams.iter().map(|s| s.id).collect();
+    if source.stream_heads(&ids)? != copy.stream_heads(&ids)? {
+        return differs("the streams' heads".into());
+    }
+    for stream in ids {
+        let events = |s: &SqliteStorage| -> Result<Vec<EventId>> {
+            Ok(s.envelopes(stream)?.iter().map(|e| e.id).collect())
+        };
+        if events(source)? != events(copy)? {
+            return differs(format!("the events of {stream}"));
+        }
+        let receipts = |s: &SqliteStorage| -> Result<Vec<String>> {
+            Ok(s.receipts(stream)?
+                .into_iter()
+                .map(|r| {
+                    format!(
+                        "{} {} {} {:?} {:?}",
+                        r.change_hash, r.device, r.received_at, r.events, r.refused
+                    )
+                })
+                .collect())
+        };
+        if receipts(source)? != receipts(copy)? {
+            return differs(format!("the receipts of {stream}"));
+        }
+        if source.access_log(&[stream])?.len() != copy.access_log(&[stream])?.len() {
+            return differs(format!("the access log of {stream}"));
+        }
+    }
+    Ok(())
 }

@@ -1,14 +1,17 @@
 //! An instance's start: founding the server on an empty database, or making the
 //! instance's cache of a database that holds one.
 
+use super::super::{MasterKey, SqliteStorage};
 use super::cache::{cached_database, name_database, prepare};
 use super::catch_up::{Counts, set_position};
 use crate::storage::pg::Database;
 use crate::storage::{Result, StorageError};
 use postgres::types::ToSql;
+use praxis_core::domain::hlc::WallClock;
 use praxis_core::domain::ids::StreamId;
 use praxis_core::store::Store;
 use rusqlite::Connection;
+use std::path::Path;
 use uuid::Uuid;
 
 /// Who the server is, as PostgreSQL holds it.
@@ -207,4 +210,32 @@ pub fn bootstrap(
     })();
     let _ = pg.execute("SELECT pg_advisory_unlock($1)", &[&START_LOCK]);
     out
+}
+
+impl SqliteStorage {
+    /// Opens an instance on PostgreSQL at `url`, the store of record, with `data_dir`
+    /// as this instance's cache of it (see `record/`). The first instance to start on
+    /// an empty database founds the server there; every later one, or one whose cache
+    /// is of another database or gone, makes its cache again from the database. The
+    /// master key must be given (`--master-key-file` or `PRAXIS_MASTER_KEY`), the same
+    /// for every instance.
+    pub fn open_on_postgres(
+        data_dir: &Path,
+        wall: WallClock,
+        master: &MasterKey,
+        url: &str,
+    ) -> Result<SqliteStorage> {
+        if matches!(master, MasterKey::InDataDir) {
+            return Err(StorageError::Unusable(
+                "With --database, every instance must wrap the data keys under the same master key: give it with --master-key-file or PRAXIS_MASTER_KEY (64 hexadecimal digits).".into(),
+            ));
+        }
+        let db = Database::open(url)?;
+        let secret = master.secret(data_dir)?;
+        bootstrap(&db, data_dir, &secret, &wall, master)?;
+        let record = std::sync::Arc::new(super::Record { db });
+        let storage = SqliteStorage::open_inner(data_dir, wall, master, Some(record))?;
+        storage.writers.catch_up()?;
+        Ok(storage)
+    }
 }
