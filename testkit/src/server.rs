@@ -180,6 +180,12 @@ impl TestServer {
     }
 
     fn spawn(data_dir: &Path, addr: &str, options: &[&str], stderr: Stdio) -> TestServer {
+        // `PRAXIS_SERVER_STDERR=1` shows every server's log, to see why a test failed.
+        let stderr = if std::env::var_os("PRAXIS_SERVER_STDERR").is_some() {
+            Stdio::inherit()
+        } else {
+            stderr
+        };
         let mut child = Command::new(crate::binary("praxis-server"))
             .args(["serve", "--addr", addr, "--data-dir"])
             .arg(data_dir)

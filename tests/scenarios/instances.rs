@@ -413,3 +413,50 @@ fn the_database_stopped_under_syncs_is_answered_with_503s_then_recovered_from() 
     let coordinator = Phone::enrol(d.path(), &d.instances[0].url, "coordinator");
     check(&d, &coordinator.token, project, &phones, &recorded);
 }
+
+#[test]
+fn keys_offered_for_one_stream_through_two_instances_at_once_are_each_numbered_once() {
+    // Each phone's records about people seal them under keys it makes offline and
+    // gives the server as it syncs; two instances taking a stream's keys at the same
+    // moment must not number two changes alike.
+    let cluster = praxis_testkit::postgres::shared();
+    let d = Deployment::new(cluster.database(), 2);
+    let mut phones: Vec<Phone> = (0..PHONES).map(|i| d.phone(i)).collect();
+    let (project, generator) = praxis_testkit::start_measured_project(
+        &mut phones[0].store,
+        d.collaborative,
+        "Northside",
+        "Positive risk plans",
+    );
+    phones[0]
+        .try_sync()
+        .expect("the project reaches the server");
+    let mut recorded: Vec<Vec<EventId>> = vec![Vec::new(); PHONES];
+    for phone in phones.iter_mut().skip(1) {
+        phone.try_sync().expect("the phone takes the project");
+    }
+    for _ in 0..6 {
+        for (i, phone) in phones.iter_mut().enumerate() {
+            let before = own_events(phone, project);
+            let mut generator = generator.clone();
+            record_generated(&mut phone.store, project, &mut generator, 30, 30);
+            recorded[i].extend(own_events(phone, project).difference(&before));
+        }
+        std::thread::scope(|s| {
+            for (i, phone) in phones.iter_mut().enumerate() {
+                let url = d.instances[i % 2].url.clone();
+                s.spawn(move || {
+                    through(phone, &url);
+                    phone.try_sync().expect("a sync beside another instance's");
+                });
+            }
+        });
+    }
+    for _ in 0..2 {
+        for phone in phones.iter_mut() {
+            phone.try_sync().expect("a sync to the end");
+        }
+    }
+    let coordinator = Phone::enrol(d.path(), &d.instances[0].url, "coordinator");
+    check(&d, &coordinator.token, project, &phones, &recorded);
+}

@@ -55,6 +55,11 @@ pub fn refuse_commit(why: StorageError) {
     COMMIT_FAILURE.with(|f| *f.borrow_mut() = Some(why));
 }
 
+/// Takes why this thread's last commit was refused, if it was and nobody has said so.
+pub fn take_commit_failure() -> Option<StorageError> {
+    COMMIT_FAILURE.with(|f| f.borrow_mut().take())
+}
+
 /// Whether `e` is a commit the hook refused, and if so why.
 fn refused_commit(e: &rusqlite::Error) -> Option<StorageError> {
     let refused = matches!(

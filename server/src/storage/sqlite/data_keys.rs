@@ -48,7 +48,10 @@ pub fn take(store: &mut Store, keys: &[PlainKey]) -> Result<()> {
     store.offer_keys(keys).map_err(|e| match e {
         KeyRefused::Erased(..) => StorageError::KeyErased(e.to_string()),
         KeyRefused::Conflicting(_) => StorageError::Conflict(e.to_string()),
-        KeyRefused::Store(m) => StorageError::Corrupt(m),
+        // PostgreSQL refusing the commit says why; anything else is the store's.
+        KeyRefused::Store(m) => {
+            crate::storage::error::take_commit_failure().unwrap_or(StorageError::Corrupt(m))
+        }
     })
 }
 

@@ -517,9 +517,14 @@ impl Storage for SqliteStorage {
         device: &Device,
         request: &praxis_core::protocol::keys::KeysRequest,
     ) -> Result<praxis_core::protocol::keys::KeysAnswer> {
-        let keys = data_keys::offered(request)?;
-        if !keys.is_empty() {
-            self.administer(|s, _| data_keys::take(s, &keys))?;
+        // Each stream's keys under that stream's lock, which numbers the changes to
+        // its keys: a stream's keys are taken whole, or not at all.
+        let mut by_stream: std::collections::BTreeMap<StreamId, Vec<_>> = Default::default();
+        for key in data_keys::offered(request)? {
+            by_stream.entry(key.stream).or_default().push(key);
+        }
+        for (stream, keys) in by_stream {
+            data_keys::take(&mut *self.writers.stream(stream)?, &keys)?;
         }
         self.read(|c| data_keys::changes(c, device.person, request))
     }

@@ -155,6 +155,8 @@ impl Writers {
                 "a second stream's lock taken while one is held".into(),
             ));
         }
+        // A refusal nobody was told of is not this lock's.
+        let _ = crate::storage::error::take_commit_failure();
         let key = record::lock_key(stream);
         let mut pg = record.db.connection()?;
         pg.execute("SELECT pg_advisory_lock($1)", &[&key])?;
