@@ -1,6 +1,6 @@
 //! Several `praxis-server` instances on one PostgreSQL, behind one address as far as
-//! a phone can tell: schedules of four phones recording offline and syncing through
-//! instances chosen at random, some at the same moment through different instances
+//! a phone can tell: proptest schedules of four phones recording offline and syncing
+//! through instances chosen at random (`INSTANCE_SCHEDULES` of them, 6 unless set), some at the same moment through different instances
 //! into the same stream; an instance killed with SIGKILL in the middle of syncs while
 //! the others serve; the database stopped and started again under syncs. Afterwards
 //! every event any phone recorded is in the stream exactly once, with one receipt
@@ -13,9 +13,11 @@ use praxis_core::domain::role::Role;
 use praxis_core::sync::{Retry, Server};
 use praxis_server::storage::{MasterKey, SqliteStorage, Storage};
 use praxis_testkit::postgres::Postgres;
-use praxis_testkit::rng::Rng;
 use praxis_testkit::server::{Phone, TestServer, person};
 use praxis_testkit::{Generator, record_generated};
+use proptest::collection::vec;
+use proptest::prelude::Strategy;
+use proptest::test_runner::{Config, TestRunner};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use tempfile::TempDir;
@@ -186,9 +188,39 @@ fn check(
     }
 }
 
-/// One schedule: rounds in which each phone records a few events offline, then the
-/// phones sync, each through an instance chosen at random, some at once.
-fn schedule(d: &Deployment, rng: &mut Rng, phones: &mut [Phone], rounds: usize) {
+/// A round: how many events each phone records offline, the instance each then syncs
+/// through, and how many of them sync at the same moment (the others after them).
+#[derive(Clone, Debug)]
+struct Round {
+    records: Vec<usize>,
+    through: Vec<usize>,
+    together: usize,
+}
+
+/// A schedule: its rounds, then the instances the phones settle through (twice round).
+#[derive(Clone, Debug)]
+struct Schedule {
+    rounds: Vec<Round>,
+    settle: Vec<usize>,
+}
+
+fn schedules(instances: usize) -> impl Strategy<Value = Schedule> {
+    let round = (
+        vec(0usize..4, PHONES),
+        vec(0..instances, PHONES),
+        0usize..=PHONES,
+    )
+        .prop_map(|(records, through, together)| Round {
+            records,
+            through,
+            together,
+        });
+    (vec(round, 1..4), vec(0..instances, 2 * PHONES))
+        .prop_map(|(rounds, settle)| Schedule { rounds, settle })
+}
+
+/// Runs one schedule in a new project the first phone starts.
+fn schedule(d: &Deployment, schedule: &Schedule, phones: &mut [Phone]) {
     let (project, generator) = praxis_testkit::start_measured_project(
         &mut phones[0].store,
         d.collaborative,
@@ -208,26 +240,23 @@ fn schedule(d: &Deployment, rng: &mut Rng, phones: &mut [Phone], rounds: usize) 
         generators.push(generator.clone());
     }
     let mut recorded: Vec<Vec<EventId>> = vec![Vec::new(); phones.len()];
-    for _ in 0..rounds {
+    for round in &schedule.rounds {
         for (i, phone) in phones.iter_mut().enumerate() {
-            let n = rng.below(4) as usize;
+            let n = round.records[i];
             let before: BTreeSet<EventId> = own_events(phone, project);
             if n > 0 {
                 record_generated(&mut phone.store, project, &mut generators[i], n, n);
             }
             recorded[i].extend(own_events(phone, project).difference(&before));
         }
-        let urls: Vec<String> = phones
+        let urls: Vec<String> = round
+            .through
             .iter()
-            .map(|_| {
-                d.instances[rng.below(d.instances.len() as u64) as usize]
-                    .url
-                    .clone()
-            })
+            .map(|i| d.instances[*i].url.clone())
             .collect();
         // Some phones at once (through different instances, into the same stream),
         // the others after them.
-        let together = rng.below(phones.len() as u64 + 1) as usize;
+        let together = round.together;
         std::thread::scope(|s| {
             for (phone, url) in phones[..together].iter_mut().zip(&urls) {
                 s.spawn(move || {
@@ -241,13 +270,11 @@ fn schedule(d: &Deployment, rng: &mut Rng, phones: &mut [Phone], rounds: usize) 
             phone.try_sync().expect("a sync");
         }
     }
-    // Every phone syncs to the end, twice, through any instance.
-    for _ in 0..2 {
-        for phone in phones.iter_mut() {
-            let url = &d.instances[rng.below(d.instances.len() as u64) as usize].url;
-            through(phone, url);
-            phone.try_sync().expect("a sync to the end");
-        }
+    // Every phone syncs to the end, twice round, through any instance.
+    for (k, i) in schedule.settle.iter().enumerate() {
+        let phone = &mut phones[k % PHONES];
+        through(phone, &d.instances[*i].url);
+        phone.try_sync().expect("a sync to the end");
     }
     let coordinator = Phone::enrol(d.path(), &d.instances[0].url, "coordinator");
     check(d, &coordinator.token, project, phones, &recorded);
@@ -268,15 +295,25 @@ fn own_events(phone: &Phone, stream: StreamId) -> BTreeSet<EventId> {
 fn phones_syncing_through_instances_at_random_converge_exactly_once() {
     let cluster = praxis_testkit::postgres::shared();
     let d = Deployment::new(cluster.database(), 3);
-    let mut phones: Vec<Phone> = (0..PHONES).map(|i| d.phone(i)).collect();
-    let mut rng = Rng::new(praxis_testkit::rng::seed("INSTANCES_SEED"));
-    let schedules = std::env::var("INSTANCE_SCHEDULES")
+    let phones: std::sync::Mutex<Vec<Phone>> =
+        std::sync::Mutex::new((0..PHONES).map(|i| d.phone(i)).collect());
+    let cases = std::env::var("INSTANCE_SCHEDULES")
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(6);
-    for _ in 0..schedules {
-        schedule(&d, &mut rng, &mut phones, 3);
-    }
+    let mut runner = TestRunner::new(Config {
+        cases,
+        max_shrink_iters: 16,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    runner
+        .run(&schedules(d.instances.len()), |s| {
+            let mut phones = phones.lock().unwrap_or_else(|p| p.into_inner());
+            schedule(&d, &s, &mut phones);
+            Ok(())
+        })
+        .unwrap();
 }
 
 #[test]

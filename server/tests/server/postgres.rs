@@ -332,6 +332,15 @@ fn two_instances_on_one_database_serve_the_same_collaborative() {
     assert_eq!(receipts_a, receipts_b);
     let admin_receipts = admin.receipts(project).unwrap();
     assert_eq!(admin_receipts.len() as i64, events);
+    // The administrator's instance, which served no sync, says when the phone last
+    // synced through another.
+    let synced = admin
+        .devices()
+        .unwrap()
+        .into_iter()
+        .find(|d| d.name == "practitioner-north's phone")
+        .unwrap();
+    assert!(synced.last_sync_at.is_some(), "{synced:?}");
 }
 
 /// What `token` reads of every stream it may: each stream's events and receipts (the

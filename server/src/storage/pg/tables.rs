@@ -203,3 +203,13 @@ pub fn receipt_rows(c: &mut impl GenericClient, stream: StreamId) -> Result<Vec<
     })
     .collect())
 }
+
+/// When each device last synced (milliseconds), through any instance.
+pub fn last_syncs(
+    c: &mut impl GenericClient,
+) -> Result<std::collections::HashMap<Uuid, Option<i64>>> {
+    Ok(c.query("SELECT id, last_sync_at FROM devices", &[])?
+        .into_iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect())
+}

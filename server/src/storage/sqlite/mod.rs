@@ -412,7 +412,16 @@ impl Storage for SqliteStorage {
     }
 
     fn devices(&self) -> Result<Vec<Device>> {
-        self.read(devices::devices)
+        let mut devices = self.read(devices::devices)?;
+        // A device's last sync moves without the directory's version (it changes at
+        // every sync): with PostgreSQL, it is read there, as any instance last set it.
+        if let Some(db) = self.shared() {
+            let last = db.run(pg::last_syncs)?;
+            for d in &mut devices {
+                d.last_sync_at = last.get(&d.id.0).copied().flatten().map(timestamp);
+            }
+        }
+        Ok(devices)
     }
 
     fn issue_password_reset(
