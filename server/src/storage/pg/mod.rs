@@ -22,8 +22,11 @@ const MIGRATIONS: &[&str] = &[include_str!("001_store_of_record.sql")];
 /// instances starting at once do not both migrate.
 const MIGRATION_LOCK: i64 = 0x7072_6178_6973_0001;
 
-/// Connections an instance keeps open at most.
-const POOL_SIZE: u32 = 16;
+/// Connections an instance keeps open at most: one per stream lock being held (8),
+/// one for the server's own tables, and the rest for reads catching up and for what
+/// instances share directly (sessions, the access log...), which each hold one only
+/// for a statement or two.
+const POOL_SIZE: u32 = 32;
 
 /// How long a request waits for a connection (or for the database to answer one)
 /// before it is told the database cannot be reached.

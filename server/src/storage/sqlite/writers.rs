@@ -199,14 +199,17 @@ impl Writers {
         if capture::is_armed() {
             return Ok(());
         }
-        let mut pg = record.db.connection()?;
         let behind = {
+            let mut pg = record.db.connection()?;
             let tables = locked(&self.tables);
             record::catch_up_directory(&mut pg, &tables)?;
             record::streams_behind(&mut pg, &tables)?
         };
+        // No connection is held while waiting for a stream's local lock (its writer
+        // may hold it for a round), so waiting readers never empty the pool.
         for stream in behind {
             let mut store = locked(self.group(stream));
+            let mut pg = record.db.connection()?;
             record::catch_up_stream(&mut pg, &mut store, stream)?;
         }
         Ok(())
