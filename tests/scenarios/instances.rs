@@ -243,11 +243,13 @@ fn schedule(d: &Deployment, schedule: &Schedule, phones: &mut [Phone]) {
     for round in &schedule.rounds {
         for (i, phone) in phones.iter_mut().enumerate() {
             let n = round.records[i];
-            let before: BTreeSet<EventId> = own_events(phone, project);
-            if n > 0 {
-                record_generated(&mut phone.store, project, &mut generators[i], n, n);
-            }
-            recorded[i].extend(own_events(phone, project).difference(&before));
+            recorded[i].extend(record_offline(
+                phone,
+                project,
+                &mut generators[i],
+                n,
+                n.max(1),
+            ));
         }
         let urls: Vec<String> = round
             .through
@@ -278,6 +280,22 @@ fn schedule(d: &Deployment, schedule: &Schedule, phones: &mut [Phone]) {
     }
     let coordinator = Phone::enrol(d.path(), &d.instances[0].url, "coordinator");
     check(d, &coordinator.token, project, phones, &recorded);
+}
+
+/// Records `n` events offline on `phone` (`batch` a call); gives their ids.
+fn record_offline(
+    phone: &mut Phone,
+    stream: StreamId,
+    generator: &mut Generator,
+    n: usize,
+    batch: usize,
+) -> Vec<EventId> {
+    let before = own_events(phone, stream);
+    record_generated(&mut phone.store, stream, generator, n, batch);
+    own_events(phone, stream)
+        .difference(&before)
+        .copied()
+        .collect()
 }
 
 /// The events of `stream` a phone recorded itself.
@@ -337,10 +355,13 @@ fn an_instance_killed_in_the_middle_of_syncs_loses_nothing_acknowledged() {
             through(phone, &d.instances[1].url);
             phone.try_sync().expect("the phone takes the project");
         }
-        let before = own_events(phone, project);
-        let mut generator = generator.clone();
-        record_generated(&mut phone.store, project, &mut generator, 300, 50);
-        recorded[i].extend(own_events(phone, project).difference(&before));
+        recorded[i].extend(record_offline(
+            phone,
+            project,
+            &mut generator.clone(),
+            300,
+            50,
+        ));
     }
     // Every phone syncs through the first instance, which is killed while they do.
     let first = d.instances[0].url.clone();
@@ -399,10 +420,13 @@ fn the_database_stopped_under_syncs_is_answered_with_503s_then_recovered_from() 
     let mut recorded: Vec<Vec<EventId>> = vec![Vec::new(); 2];
     let record = |phones: &mut [Phone], recorded: &mut [Vec<EventId>]| {
         for (i, phone) in phones.iter_mut().enumerate() {
-            let before = own_events(phone, project);
-            let mut generator = generator.clone();
-            record_generated(&mut phone.store, project, &mut generator, 20, 10);
-            recorded[i].extend(own_events(phone, project).difference(&before));
+            recorded[i].extend(record_offline(
+                phone,
+                project,
+                &mut generator.clone(),
+                20,
+                10,
+            ));
         }
     };
     record(&mut phones, &mut recorded);
@@ -474,10 +498,13 @@ fn keys_offered_for_one_stream_through_two_instances_at_once_are_each_numbered_o
     }
     for _ in 0..6 {
         for (i, phone) in phones.iter_mut().enumerate() {
-            let before = own_events(phone, project);
-            let mut generator = generator.clone();
-            record_generated(&mut phone.store, project, &mut generator, 30, 30);
-            recorded[i].extend(own_events(phone, project).difference(&before));
+            recorded[i].extend(record_offline(
+                phone,
+                project,
+                &mut generator.clone(),
+                30,
+                30,
+            ));
         }
         std::thread::scope(|s| {
             for (i, phone) in phones.iter_mut().enumerate() {

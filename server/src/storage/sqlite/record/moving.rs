@@ -7,7 +7,7 @@
 
 use super::super::{MasterKey, SqliteStorage};
 use super::publish::publish_in;
-use super::start::{START_LOCK, ServerRow};
+use super::start::{START_LOCK, ServerRow, insert_server_row};
 use super::tables::{Captured, Class, Op, TABLES, Table, Value};
 use crate::storage::pg::Database;
 use crate::storage::{Result, Storage, StorageError, Views};
@@ -163,18 +163,7 @@ fn copy_locked(
     rows.extend(keys);
 
     let mut tx = pg.transaction()?;
-    tx.execute(
-        "INSERT INTO server (id, organisation_stream, device, person, name, master_key_check)
-         VALUES ($1, $2, $3, $4, $5, $6)",
-        &[
-            &row.id,
-            &row.organisation.0,
-            &row.identity.device.0,
-            &row.identity.person.0,
-            &row.identity.name,
-            &row.master_key_check,
-        ],
-    )?;
+    insert_server_row(&mut tx, row)?;
     publish_in(&mut tx, &rows)?;
     moved.accesses = copy_shared(&mut tx, conn)?;
     tx.commit()?;

@@ -40,9 +40,8 @@ pub fn server_row(pg: &mut impl postgres::GenericClient) -> Result<Option<Server
         }))
 }
 
-/// Writes what a cache founded on an empty database holds into it, in `tx`: who the
-/// server is, and each stream with all its changes (numbered from one) and keys.
-pub fn found(tx: &mut postgres::Transaction<'_>, row: &ServerRow, conn: &Connection) -> Result<()> {
+/// Writes who the server is, in `tx`.
+pub fn insert_server_row(tx: &mut postgres::Transaction<'_>, row: &ServerRow) -> Result<()> {
     tx.execute(
         "INSERT INTO server (id, organisation_stream, device, person, name, master_key_check)
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -55,6 +54,13 @@ pub fn found(tx: &mut postgres::Transaction<'_>, row: &ServerRow, conn: &Connect
             &row.master_key_check,
         ],
     )?;
+    Ok(())
+}
+
+/// Writes what a cache founded on an empty database holds into it, in `tx`: who the
+/// server is, and each stream with all its changes (numbered from one) and keys.
+pub fn found(tx: &mut postgres::Transaction<'_>, row: &ServerRow, conn: &Connection) -> Result<()> {
+    insert_server_row(tx, row)?;
     for info in praxis_core::store::queries::streams(conn)? {
         let changes = super::super::audit_reads::stream_changes(conn, info.id)?;
         tx.execute(
