@@ -180,7 +180,9 @@ impl TestServer {
     }
 
     fn spawn(data_dir: &Path, addr: &str, options: &[&str], stderr: Stdio) -> TestServer {
-        // `PRAXIS_SERVER_STDERR=1` shows every server's log, to see why a test failed.
+        // `PRAXIS_SERVER_STDERR=1` shows every server's log, to see why a test failed;
+        // `PRAXIS_SERVER_LOG` says what is logged (as RUST_LOG does; warnings otherwise).
+        let log = std::env::var("PRAXIS_SERVER_LOG").unwrap_or_else(|_| "warn".into());
         let stderr = if std::env::var_os("PRAXIS_SERVER_STDERR").is_some() {
             Stdio::inherit()
         } else {
@@ -197,7 +199,7 @@ impl TestServer {
                 },
             )
             .args(options.iter().filter(|o| **o != "--sqlite-only"))
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", log)
             .stdout(Stdio::piped())
             .stderr(stderr)
             .spawn()

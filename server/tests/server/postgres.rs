@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 use praxis_core::domain::ids::{DeviceId, EventId, PersonId, StreamId};
-use praxis_server::storage::pg::{self, Database};
+use praxis_server::storage::pg::{self, Database, SCHEMA_VERSION};
 use praxis_server::storage::{SsoSignIn, StorageError};
 use praxis_testkit::postgres::{Postgres, database};
 use uuid::Uuid;
@@ -33,7 +33,7 @@ fn instances_starting_at_once_bring_the_schema_up_to_date_once() {
         })
         .collect();
     for h in handles {
-        assert_eq!(h.join().unwrap().unwrap().unwrap(), 1);
+        assert_eq!(h.join().unwrap().unwrap().unwrap(), SCHEMA_VERSION);
     }
     let db = Database::open(&url).unwrap();
     let applied: i64 = db
@@ -42,7 +42,7 @@ fn instances_starting_at_once_bring_the_schema_up_to_date_once() {
                 .get(0))
         })
         .unwrap();
-    assert_eq!(applied, 1);
+    assert_eq!(applied, SCHEMA_VERSION);
 }
 
 #[test]
@@ -433,4 +433,103 @@ fn a_deployment_with_the_demo_moves_from_its_data_directory_into_postgres_whole(
     // The moved deployment goes on: a person signs in through it.
     let mut web = praxis_testkit::web::Web::sign_in(&on_postgres.url, "sam.okafor");
     assert_eq!(web.get("/").status, reqwest::StatusCode::OK);
+}
+
+/// A phone's backlog is large enough that its rows go to PostgreSQL while the cache
+/// is still writing them. PostgreSQL refusing one partway rolls back both: nothing of
+/// the upload is kept anywhere, the phone keeps its records, and the stream's lock is
+/// let go, so the retry lands every event once.
+#[test]
+fn a_large_upload_refused_partway_keeps_nothing_and_lands_once_when_retried() {
+    use praxis_core::domain::hlc::WallClock;
+    use praxis_server::storage::{MasterKey, SqliteStorage, Storage};
+    use praxis_testkit::server::{Phone, TestServer};
+
+    let dir = praxis_testkit::tempdir();
+    let url = database();
+    let key = dir.path().join("master.key");
+    let key_text = key.to_str().unwrap().to_string();
+    let mut admin = SqliteStorage::open_on_postgres(
+        &dir.path().join("admin"),
+        WallClock::system(),
+        &MasterKey::File(key.clone()),
+        &url,
+    )
+    .unwrap();
+    let collaborative = praxis_testkit::server::collaborative(&admin);
+    let north = admin
+        .add_team(collaborative, "Northside", "Northshire County Council")
+        .unwrap();
+    praxis_testkit::server::person(
+        &mut admin,
+        "practitioner-north",
+        praxis_core::domain::role::Role::Practitioner,
+        praxis_core::domain::event::Scope::Team(north),
+    );
+    drop(admin);
+    let server = TestServer::start_with(&dir.path().join("a"), &on_database(&url, &key_text));
+    let mut phone = Phone::enrol(dir.path(), &server.url, "practitioner-north");
+    phone.sync();
+    let (project, mut generator) = praxis_testkit::start_measured_project(
+        &mut phone.store,
+        collaborative,
+        "Northside",
+        "Positive risk plans",
+    );
+    phone.sync();
+    let held = server.events_in(project, &phone.token);
+    let db = Database::open(&url).unwrap();
+    let counts = |db: &Database| -> (i64, i64) {
+        db.run(|c| {
+            let row = c.query_one(
+                "SELECT (SELECT count(*) FROM changes WHERE stream = $1),
+                        (SELECT count(*) FROM receipts WHERE stream = $1)",
+                &[&project.0],
+            )?;
+            Ok((row.get(0), row.get(1)))
+        })
+        .unwrap()
+    };
+    let before = counts(&db);
+
+    praxis_testkit::record_generated(&mut phone.store, project, &mut generator, 1_000, 1_000);
+    db.run(|c| {
+        c.batch_execute(
+            "CREATE FUNCTION refuse_past_300() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN
+               IF (SELECT count(*) FROM receipts WHERE stream = NEW.stream) >= 300 THEN
+                 RAISE EXCEPTION 'refused partway';
+               END IF;
+               RETURN NEW;
+             END $$;
+             CREATE TRIGGER refuse_past_300 BEFORE INSERT ON receipts
+               FOR EACH ROW EXECUTE FUNCTION refuse_past_300();",
+        )?;
+        Ok(())
+    })
+    .unwrap();
+    let refused = phone.try_sync().unwrap_err();
+    assert!(refused.contains("try again"), "{refused}");
+    assert_eq!(counts(&db), before);
+    assert_eq!(server.events_in(project, &phone.token), held);
+
+    db.run(|c| {
+        c.batch_execute("DROP TRIGGER refuse_past_300 ON receipts")?;
+        Ok(())
+    })
+    .unwrap();
+    phone.sync();
+    let on_phone: i64 = phone
+        .store
+        .connection()
+        .query_row(
+            "SELECT count(*) FROM events WHERE stream = ?1",
+            [project.0.as_bytes().as_slice()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(server.events_in(project, &phone.token) as i64, on_phone);
+    let (changes, receipts) = counts(&db);
+    assert!(changes >= before.0 + 1_000, "{changes} changes");
+    assert_eq!(receipts, changes, "one receipt for each change");
 }

@@ -16,7 +16,13 @@ use postgres::NoTls;
 use r2d2_postgres::PostgresConnectionManager;
 use std::time::Duration;
 
-const MIGRATIONS: &[&str] = &[include_str!("001_store_of_record.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("001_store_of_record.sql"),
+    include_str!("002_changes_without_foreign_key.sql"),
+];
+
+/// The schema version this build brings a database to.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// The advisory lock under which an instance brings the schema up to date, so two
 /// instances starting at once do not both migrate.
@@ -117,7 +123,7 @@ impl Database {
             let version: i64 = tx
                 .query_one("SELECT coalesce(max(version), 0) FROM praxis_schema", &[])?
                 .get(0);
-            if version > MIGRATIONS.len() as i64 {
+            if version > SCHEMA_VERSION {
                 return Err(StorageError::Unusable(format!(
                     "the database {} was written by a newer praxis-server (schema {version}); update praxis-server",
                     self.shown

@@ -10,8 +10,9 @@
 //! nothing is ever kept in a cache that PostgreSQL does not hold.
 
 use super::publish;
+use super::streaming::{CHUNK, Streamer};
 use super::tables::{Captured, Class, Op, TABLES, Value};
-use crate::storage::StorageError;
+use crate::storage::{Result, StorageError};
 use rusqlite::Connection;
 use rusqlite::functions::FunctionFlags;
 use std::cell::RefCell;
@@ -22,6 +23,9 @@ pub enum Mode {
     Idle,
     /// Holding a stream's lock, with the connection its writes go through.
     Armed(Box<crate::storage::pg::Connection>),
+    /// Holding a stream's lock, in a transaction large enough that its rows go to
+    /// PostgreSQL as they are written, through the connection lent to a worker.
+    Streaming(Streamer),
     /// Writing into the cache what PostgreSQL holds.
     Replaying,
 }
@@ -37,36 +41,62 @@ thread_local! {
     };
 }
 
+/// Ends a transaction being streamed (committing it when `commit`), giving back the
+/// armed connection (none if the worker lost it) and how it went.
+fn settle(streamer: Streamer, rest: Vec<Captured>, commit: bool) -> (Mode, Result<()>) {
+    let (connection, outcome) = streamer.end(rest, commit);
+    let mode = match connection {
+        Some(c) => Mode::Armed(c),
+        None => Mode::Idle,
+    };
+    (mode, outcome)
+}
+
 /// Sets what this thread is doing, giving back what it was doing.
 pub fn set_mode(mode: Mode) -> Mode {
     STATE.with(|s| {
         let mut s = s.borrow_mut();
         s.rows.clear();
-        std::mem::replace(&mut s.mode, mode)
+        match std::mem::replace(&mut s.mode, mode) {
+            Mode::Streaming(streamer) => settle(streamer, Vec::new(), false).0,
+            before => before,
+        }
     })
 }
 
 /// Whether this thread holds a stream's lock (its reads must not catch up, which
 /// would wait for a lock it may hold).
 pub fn is_armed() -> bool {
-    STATE.with(|s| matches!(s.borrow().mode, Mode::Armed(_)))
+    STATE.with(|s| matches!(s.borrow().mode, Mode::Armed(_) | Mode::Streaming(_)))
 }
 
 /// The commit hook: true refuses the commit.
 pub fn on_commit() -> bool {
     STATE.with(|s| {
         let mut s = s.borrow_mut();
-        if s.rows.is_empty() {
+        let rows = std::mem::take(&mut s.rows);
+        if rows.is_empty() && !matches!(s.mode, Mode::Streaming(_)) {
             return false;
         }
-        let rows = std::mem::take(&mut s.rows);
-        let outcome = match &mut s.mode {
-            Mode::Replaying => Ok(()),
+        let outcome = match std::mem::replace(&mut s.mode, Mode::Idle) {
+            Mode::Streaming(streamer) => {
+                let (mode, outcome) = settle(streamer, rows, true);
+                s.mode = mode;
+                outcome
+            }
+            Mode::Replaying => {
+                s.mode = Mode::Replaying;
+                Ok(())
+            }
             Mode::Idle => Err(StorageError::Unusable(format!(
                 "a write to {} outside a stream's lock: it was not kept",
                 rows[0].table.name
             ))),
-            Mode::Armed(connection) => publish::publish(connection, &rows),
+            Mode::Armed(mut connection) => {
+                let outcome = publish::publish(&mut connection, &rows);
+                s.mode = Mode::Armed(connection);
+                outcome
+            }
         };
         match outcome {
             Ok(()) => false,
@@ -80,7 +110,14 @@ pub fn on_commit() -> bool {
 }
 
 pub fn on_rollback() {
-    STATE.with(|s| s.borrow_mut().rows.clear());
+    STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        s.rows.clear();
+        s.mode = match std::mem::replace(&mut s.mode, Mode::Idle) {
+            Mode::Streaming(streamer) => settle(streamer, Vec::new(), false).0,
+            other => other,
+        };
+    });
 }
 
 fn capture(ctx: &rusqlite::functions::Context<'_>) -> rusqlite::Result<Option<i64>> {
@@ -96,12 +133,35 @@ fn capture(ctx: &rusqlite::functions::Context<'_>) -> rusqlite::Result<Option<i6
     let values = (2..ctx.len())
         .map(|i| Value::from(ctx.get_raw(i)))
         .collect();
-    STATE.with(|s| {
+    STATE.with(|s| -> rusqlite::Result<()> {
         let mut s = s.borrow_mut();
-        if !matches!(s.mode, Mode::Replaying) {
-            s.rows.push(Captured { table, op, values });
+        if matches!(s.mode, Mode::Replaying) {
+            return Ok(());
         }
-    });
+        s.rows.push(Captured { table, op, values });
+        if s.rows.len() < CHUNK {
+            return Ok(());
+        }
+        let rows = std::mem::take(&mut s.rows);
+        match std::mem::replace(&mut s.mode, Mode::Idle) {
+            Mode::Streaming(streamer) => {
+                streamer.send(rows);
+                s.mode = Mode::Streaming(streamer);
+            }
+            Mode::Armed(connection) => {
+                let streamer = Streamer::start(connection)
+                    .map_err(|e| rusqlite::Error::UserFunctionError(Box::new(e)))?;
+                streamer.send(rows);
+                s.mode = Mode::Streaming(streamer);
+            }
+            other => {
+                // Refused at commit, as any write outside a stream's lock.
+                s.mode = other;
+                s.rows = rows;
+            }
+        }
+        Ok(())
+    })?;
     Ok(None)
 }
 

@@ -21,6 +21,7 @@ mod catch_up;
 mod moving;
 mod publish;
 mod start;
+mod streaming;
 mod tables;
 
 pub use cache::*;

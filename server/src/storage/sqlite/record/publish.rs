@@ -225,32 +225,59 @@ pub fn publish(c: &mut postgres::Client, rows: &[Captured]) -> Result<()> {
 
 /// Writes `rows` to PostgreSQL inside `tx`.
 pub fn publish_in(tx: &mut postgres::Transaction<'_>, rows: &[Captured]) -> Result<()> {
-    let tx = &mut *tx;
-    let mut directory = false;
-    let mut changes: BTreeMap<Uuid, i64> = BTreeMap::new();
-    let mut receipts: Vec<Uuid> = Vec::new();
-    let mut sync_states: Vec<Uuid> = Vec::new();
-    let mut keys: BTreeMap<Uuid, i64> = BTreeMap::new();
-    let mut i = 0;
-    while i < rows.len() {
-        let (table, op) = (rows[i].table, rows[i].op);
-        let mut end = i + 1;
-        if op == Op::Insert {
-            while end < rows.len()
-                && std::ptr::eq(rows[end].table, table)
-                && rows[end].op == Op::Insert
-            {
-                end += 1;
+    let mut publication = Publication::default();
+    publication.add(tx, rows)?;
+    publication.finish(tx)
+}
+
+/// One transaction's rows written to PostgreSQL as they come, a run at a time, and
+/// what they move on: each stream's counts, the directory's version.
+#[derive(Default)]
+pub struct Publication {
+    directory: bool,
+    changes: BTreeMap<Uuid, i64>,
+    receipts: Vec<Uuid>,
+    sync_states: Vec<Uuid>,
+    keys: BTreeMap<Uuid, i64>,
+}
+
+impl Publication {
+    /// Writes `rows` (the next of the transaction's, in the order it wrote them).
+    pub fn add(&mut self, tx: &mut postgres::Transaction<'_>, rows: &[Captured]) -> Result<()> {
+        let mut i = 0;
+        while i < rows.len() {
+            let (table, op) = (rows[i].table, rows[i].op);
+            let mut end = i + 1;
+            if op == Op::Insert {
+                while end < rows.len()
+                    && std::ptr::eq(rows[end].table, table)
+                    && rows[end].op == Op::Insert
+                {
+                    end += 1;
+                }
             }
+            let run: Vec<&Captured> = rows[i..end].iter().collect();
+            self.write(tx, table, op, &run)?;
+            self.count(table, &run)?;
+            i = end;
         }
-        let run: Vec<&Captured> = rows[i..end].iter().collect();
+        Ok(())
+    }
+
+    fn write(
+        &mut self,
+        tx: &mut postgres::Transaction<'_>,
+        table: &Table,
+        op: Op,
+        run: &[&Captured],
+    ) -> Result<()> {
         match op {
             Op::Insert => {
-                insert(tx, table, &run)?;
-                directory |= table.class == Class::Directory;
+                insert(tx, table, run)?;
+                self.directory |= table.class == Class::Directory;
                 if table.class == Class::Streams {
                     // Keys a device gave for a stream before its changes came.
-                    for row in &run {
+                    for row in run {
                         if let Some(stream) = stream_of(row) {
                             tx.execute(
                                 "UPDATE streams SET keys_seq = (SELECT coalesce(max(seq), 0) FROM data_keys WHERE stream = $1) WHERE id = $1",
@@ -261,21 +288,26 @@ pub fn publish_in(tx: &mut postgres::Transaction<'_>, rows: &[Captured]) -> Resu
                 }
             }
             Op::Update => {
-                directory |= update(tx, table, run[0])? && table.class == Class::Directory
+                self.directory |= update(tx, table, run[0])? && table.class == Class::Directory
             }
             Op::Delete => {
                 delete(tx, table, run[0])?;
-                directory |= table.class == Class::Directory;
+                self.directory |= table.class == Class::Directory;
             }
         }
-        for row in &run {
+        Ok(())
+    }
+
+    /// Notes how far `run` moves each stream's counts on.
+    fn count(&mut self, table: &Table, run: &[&Captured]) -> Result<()> {
+        for row in run {
             if table.class == Class::DataKeys {
                 // id, stream, ..., seq
                 if let (Some(Value::Bytes(b)), Some(Value::Int(seq))) =
                     (row.values.get(1), row.values.get(7))
                     && let Ok(stream) = Uuid::from_slice(b)
                 {
-                    let top = keys.entry(stream).or_insert(*seq);
+                    let top = self.keys.entry(stream).or_insert(*seq);
                     *top = (*top).max(*seq);
                 }
                 continue;
@@ -289,42 +321,48 @@ pub fn publish_in(tx: &mut postgres::Transaction<'_>, rows: &[Captured]) -> Resu
                         Some(Value::Int(s)) => *s,
                         _ => return Err(corrupt(table, "a change's number")),
                     };
-                    let top = changes.entry(stream).or_insert(seq);
+                    let top = self.changes.entry(stream).or_insert(seq);
                     *top = (*top).max(seq);
                 }
-                Class::Receipts if !receipts.contains(&stream) => receipts.push(stream),
-                Class::SyncStates if !sync_states.contains(&stream) => sync_states.push(stream),
+                Class::Receipts if !self.receipts.contains(&stream) => self.receipts.push(stream),
+                Class::SyncStates if !self.sync_states.contains(&stream) => {
+                    self.sync_states.push(stream)
+                }
                 _ => {}
             }
         }
-        i = end;
+        Ok(())
     }
-    for (stream, seq) in &changes {
-        tx.execute(
-            "UPDATE streams SET changes_seq = $2 WHERE id = $1 AND changes_seq < $2",
-            &[stream, seq],
-        )?;
+
+    /// Moves the counts on, once every row is written.
+    pub fn finish(self, tx: &mut postgres::Transaction<'_>) -> Result<()> {
+        for (stream, seq) in &self.changes {
+            tx.execute(
+                "UPDATE streams SET changes_seq = $2 WHERE id = $1 AND changes_seq < $2",
+                &[stream, seq],
+            )?;
+        }
+        for stream in &self.receipts {
+            tx.execute(
+                "UPDATE streams SET receipts_seq = (SELECT max(seq) FROM receipts WHERE stream = $1) WHERE id = $1",
+                &[stream],
+            )?;
+        }
+        for stream in &self.sync_states {
+            tx.execute(
+                "UPDATE streams SET sync_seq = (SELECT max(version) FROM sync_states WHERE stream = $1) WHERE id = $1",
+                &[stream],
+            )?;
+        }
+        for (stream, seq) in &self.keys {
+            tx.execute(
+                "UPDATE streams SET keys_seq = $2 WHERE id = $1 AND keys_seq < $2",
+                &[stream, seq],
+            )?;
+        }
+        if self.directory {
+            tx.execute("UPDATE directory SET version = version + 1", &[])?;
+        }
+        Ok(())
     }
-    for stream in &receipts {
-        tx.execute(
-            "UPDATE streams SET receipts_seq = (SELECT max(seq) FROM receipts WHERE stream = $1) WHERE id = $1",
-            &[stream],
-        )?;
-    }
-    for stream in &sync_states {
-        tx.execute(
-            "UPDATE streams SET sync_seq = (SELECT max(version) FROM sync_states WHERE stream = $1) WHERE id = $1",
-            &[stream],
-        )?;
-    }
-    for (stream, seq) in &keys {
-        tx.execute(
-            "UPDATE streams SET keys_seq = $2 WHERE id = $1 AND keys_seq < $2",
-            &[stream, seq],
-        )?;
-    }
-    if directory {
-        tx.execute("UPDATE directory SET version = version + 1", &[])?;
-    }
-    Ok(())
 }
