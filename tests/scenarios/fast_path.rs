@@ -756,3 +756,54 @@ fn a_new_device_pulls_the_next_stream_while_taking_one_through_a_faulty_network(
         assert_eq!(report(&again, *project).rounds, 0);
     }
 }
+
+/// A phone with several projects recorded offline sends each project's backlog while
+/// it works on the one before (`Transport::push_ahead`), through a network that
+/// drops, cuts, resets and repeats requests: a push that fails is tried again as the
+/// project's own, and every event arrives once, with one receipt for each change.
+#[test]
+fn a_phone_sends_the_next_project_while_working_on_one_through_a_faulty_network() {
+    use praxis_core::sync::{Retry, Server};
+    use praxis_testkit::faults::{FaultProxy, Faults};
+    let Enrolled {
+        dir: _dir,
+        data: _,
+        server,
+        mut phone,
+        collaborative,
+    } = enrolled();
+    let projects: Vec<StreamId> = (0..6)
+        .map(|n| project_with_visits(&mut phone, collaborative, 20 + n))
+        .collect();
+    let proxy = FaultProxy::start(&server.url);
+    phone.server = Server::new(proxy.url()).unwrap().with_retry(Retry {
+        tries: 10,
+        first_delay: std::time::Duration::from_millis(10),
+        max_delay: std::time::Duration::from_millis(100),
+    });
+    proxy.set_faults(Some(Faults {
+        seed: 3,
+        permille: 150,
+    }));
+    let reports = phone.sync();
+    proxy.set_faults(None);
+    assert!(!proxy.met().is_empty(), "the network met no fault");
+    for project in &projects {
+        let sent = report(&reports, *project);
+        assert!(sent.synced(), "{sent:?}");
+        assert_eq!(
+            server_event_ids(&server, *project, &phone.token),
+            event_ids(&phone.store, *project),
+            "every event of {project} once"
+        );
+        let receipts = receipted(&server, *project, &phone.token);
+        let once: BTreeSet<&String> = receipts.iter().collect();
+        assert_eq!(once.len(), receipts.len(), "one receipt for each change");
+        assert_eq!(receipts.len(), event_ids(&phone.store, *project).len());
+    }
+    // Nothing is left to send.
+    let again = phone.sync();
+    for project in &projects {
+        assert_eq!(report(&again, *project).sent_events, 0);
+    }
+}

@@ -89,6 +89,7 @@ impl Server {
             http: self.http.clone(),
             token,
             ahead: None,
+            pushing: std::collections::HashMap::new(),
         }
     }
 
@@ -161,7 +162,7 @@ impl Server {
 }
 
 /// The server's HTTP API, one request per call (but whole streams asked for ahead,
-/// `Transport::pull_ahead`).
+/// `Transport::pull_ahead`, and changes sent ahead, `Transport::push_ahead`).
 pub struct HttpTransport {
     base: String,
     http: Client,
@@ -171,10 +172,16 @@ pub struct HttpTransport {
     /// the one before. At most one waits pulled; dropped, the thread stops after the
     /// request it is making.
     ahead: Option<std::sync::mpsc::Receiver<PulledAhead>>,
+    /// Changes sent ahead, each on a thread of its own, by stream: the answer comes
+    /// through the receiver.
+    pushing: std::collections::HashMap<StreamId, std::sync::mpsc::Receiver<PushedAhead>>,
 }
 
 /// A pulled whole stream, or why not, as the thread pulling ahead hands it over.
 type PulledAhead = (StreamId, Result<Option<WholeStream>, Failure>);
+
+/// The answer to changes sent ahead, as the thread sending them hands it back.
+type PushedAhead = Result<Option<Pushed>, Failure>;
 
 /// `request` with the device's token; refused before sending when there is none.
 fn authorised(request: RequestBuilder, token: Option<&str>) -> Result<RequestBuilder, Failure> {
@@ -200,6 +207,31 @@ fn pull_whole(
     Ok(Some(WholeStream {
         bytes: reply.body,
         heads,
+    }))
+}
+
+/// POSTs changes that build on `base`: `None` when the server did not take them as a
+/// fast-forward or offers no such route.
+fn push_changes(
+    http: &Client,
+    base_url: &str,
+    token: Option<&str>,
+    stream: StreamId,
+    base: &[ChangeHash],
+    changes: Vec<u8>,
+) -> Result<Option<Pushed>, Failure> {
+    let request = http
+        .post(format!("{base_url}/api/v1/streams/{stream}/changes"))
+        .header(CONTENT_TYPE, SYNC_CONTENT_TYPE)
+        .header(BASE_HEADS, heads_text(base))
+        .body(changes);
+    let reply = send(authorised(request, token)?)?;
+    if let Some(not_taken) = reply.not_offered() {
+        return not_taken;
+    }
+    Ok(Some(Pushed {
+        accepted: reply.accepted(),
+        heads: reply.heads()?,
     }))
 }
 
@@ -266,20 +298,37 @@ impl Transport for HttpTransport {
         base: &[ChangeHash],
         changes: Vec<u8>,
     ) -> Result<Option<Pushed>, Failure> {
-        let request = self
-            .http
-            .post(format!("{}/api/v1/streams/{stream}/changes", self.base))
-            .header(CONTENT_TYPE, SYNC_CONTENT_TYPE)
-            .header(BASE_HEADS, heads_text(base))
-            .body(changes);
-        let reply = send(self.authorised(request)?)?;
-        if let Some(not_taken) = reply.not_offered() {
-            return not_taken;
+        push_changes(
+            &self.http,
+            &self.base,
+            self.token.as_deref(),
+            stream,
+            base,
+            changes,
+        )
+    }
+
+    fn push_ahead(&mut self, stream: StreamId, base: &[ChangeHash], changes: Vec<u8>) {
+        let (give, answer) = std::sync::mpsc::sync_channel(1);
+        let (http, base_url, token) = (self.http.clone(), self.base.clone(), self.token.clone());
+        let base = base.to_vec();
+        let sending = std::thread::Builder::new()
+            .name("praxis-push-ahead".into())
+            .spawn(move || {
+                let pushed =
+                    push_changes(&http, &base_url, token.as_deref(), stream, &base, changes);
+                // Nobody waits for it when the sync stopped first.
+                let _ = give.send(pushed);
+            });
+        // Without a thread, the stream's own turn pushes.
+        if sending.is_ok() {
+            self.pushing.insert(stream, answer);
         }
-        Ok(Some(Pushed {
-            accepted: reply.accepted(),
-            heads: reply.heads()?,
-        }))
+    }
+
+    fn pushed_ahead(&mut self, stream: StreamId) -> Option<Result<Option<Pushed>, Failure>> {
+        // A thread that is gone without an answer leaves the push to the stream's turn.
+        self.pushing.remove(&stream)?.recv().ok()
     }
 
     fn pull(&mut self, stream: StreamId) -> Result<Option<WholeStream>, Failure> {

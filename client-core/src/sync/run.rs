@@ -15,9 +15,15 @@ use super::retry::Retry;
 use super::session::{Next, Plan, StreamSession};
 use super::transport::{Failure, StoreAccess, Transport};
 use crate::domain::ids::StreamId;
+use crate::domain::record::StreamKind;
 use crate::protocol::keys::{KeyCursor, KeyUpdate, KeysRequest, OfferedKey};
 use crate::store::StoreError;
 use std::sync::atomic::{AtomicBool, Ordering};
+
+/// How many projects' changes are sent ahead of the one this device is working on:
+/// the server takes two at once (one on each core of a small server) while this device
+/// reads the next.
+const PUSH_AHEAD: usize = 2;
 
 /// Syncs every stream this device shares with the server. Streams the server lists
 /// that are not here are added; projects started here that the server does not know
@@ -66,9 +72,23 @@ pub fn sync<S: StoreAccess, T: Transport + ?Sized>(
         run.transport.pull_ahead(whole);
     }
     let mut reports = plan.unknown;
+    let mut sent_ahead = 0;
     for (index, stream) in plan.streams.iter().enumerate() {
         if cancel.load(Ordering::Relaxed) {
             return Err(SyncError::Cancelled);
+        }
+        // The next projects' changes, when this device is ahead in them, are read and
+        // sent now: the server takes them while this device works on this one. Only
+        // once the projects' turn has come: a project may build on what this device
+        // sends to its collaborative first.
+        if stream.kind == StreamKind::Project {
+            sent_ahead = sent_ahead.max(index);
+            while sent_ahead < index + PUSH_AHEAD {
+                sent_ahead += 1;
+                if let Some(next) = plan.streams.get(sent_ahead) {
+                    run.push_ahead(next);
+                }
+            }
         }
         reports.push(run.stream(stream, index, plan.streams.len())?);
     }
@@ -244,6 +264,21 @@ impl<S: StoreAccess, T: Transport + ?Sized> Run<'_, S, T> {
         Ok(report)
     }
 
+    /// Sends `stream`'s changes ahead of its turn when it is a fast-forward of the
+    /// server's heads as listed (`fast_path` takes the answer). Anything in the way
+    /// (nothing new, a local error) is left for the stream's own turn to meet.
+    fn push_ahead(&mut self, stream: &PlannedStream) {
+        let Some(base) = &stream.base else {
+            return;
+        };
+        if stream.alike || stream.add_here || stream.read_only {
+            return;
+        }
+        if let Ok(Some(changes)) = self.store.with(|s| s.changes_after(stream.stream, base)) {
+            self.transport.push_ahead(stream.stream, base, changes);
+        }
+    }
+
     /// Gives the server the data keys made here, and takes the changes to the keys of
     /// `streams` since this device last asked: keys to hold, keys erased (destroyed
     /// here in the same step). First in every sync, so the server holds the key of
@@ -316,6 +351,15 @@ fn fast_path<S: StoreAccess, T: Transport + ?Sized>(
         return Ok(false);
     };
     let id = session.stream().stream;
+    if let Some(answer) = transport.pushed_ahead(id) {
+        // A failure is tried again as this stream's own push.
+        let Some(pushed) = answer? else {
+            return Ok(false);
+        };
+        let settled = store.with(|s| session.took_push(s, &pushed))?;
+        progress.round_done(session.stream(), session.report());
+        return Ok(settled);
+    }
     if store.with(|s| session.holds_nothing(s))? {
         let Some(whole) = transport.pull(id)? else {
             return Ok(false);

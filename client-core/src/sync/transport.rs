@@ -48,6 +48,16 @@ pub trait Transport {
     /// (`pull`), in order: a transport may ask for each while the one before is taken.
     /// A stream asked for out of that order is pulled when asked for.
     fn pull_ahead(&mut self, _streams: Vec<StreamId>) {}
+    /// Starts sending `changes` that build on `base` (as `push` would) while this
+    /// device goes on with the stream before; the answer is taken by `pushed_ahead`
+    /// when the stream's turn comes. A transport that sends nothing ahead ignores it,
+    /// and the stream's turn pushes as usual.
+    fn push_ahead(&mut self, _stream: StreamId, _base: &[ChangeHash], _changes: Vec<u8>) {}
+    /// The answer to the changes sent ahead for `stream` (waiting for it), as `push`
+    /// gives it; `None` when none were sent ahead for it.
+    fn pushed_ahead(&mut self, _stream: StreamId) -> Option<Result<Option<Pushed>, Failure>> {
+        None
+    }
     /// Gives the server the data keys made here and takes the changes to the keys of
     /// the streams asked about (`protocol::keys`); `None` when the server offers no
     /// key exchange.
